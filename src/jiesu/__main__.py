@@ -1,0 +1,3 @@
+from jiesu.cli.main import app
+
+app()

@@ -1,0 +1,1 @@
+"""The domain: plain Python, no framework imports. Time is always passed in."""

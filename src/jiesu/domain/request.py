@@ -1,0 +1,471 @@
+"""The citizen request (诉求/工单) aggregate.
+
+Each public method is one action of the workflow. It checks the actor's role and unit, asks the
+transition table for the next status, changes the fields, and appends one Event with the before and
+after of every field it changed. Time is passed in as `at`; deadlines come from an `SlaClock`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from jiesu.domain import validation
+from jiesu.domain.calendar import Duration, WorkCalendar
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from jiesu.domain.sla import SlaPolicy
+from jiesu.domain.workflow import Action, Status, check_role, next_status
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role
+    unit: str | None = None
+
+
+SYSTEM = Actor("system", Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """The policy that applies to a case and the calendar to count it on."""
+
+    policy: SlaPolicy
+    calendar: WorkCalendar
+
+    def after(self, start: datetime, limit: str) -> datetime:
+        return self.calendar.add(start, getattr(self.policy, limit))
+
+    def extend(self, due: datetime, duration: Duration) -> datetime:
+        return self.calendar.add(due, duration)
+
+
+@dataclass
+class Requester:
+    name: str = ""
+    phone: str | None = None
+
+
+@dataclass
+class Location:
+    address: str = ""
+    division: str | None = None  # the deepest known unit of the jurisdiction tree (社区/村, 街道 or 区)
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass
+class Assignment:
+    """One dispatch of the case to a unit, lead (主办) or co-handler (协办)."""
+
+    seq: int
+    unit: str
+    role: str
+    kind: str  # dispatch | redispatch | reopen
+    dispatched_at: datetime
+    dispatched_by: str
+    reason: str
+    acknowledge_due: datetime
+    contact_due: datetime
+    acknowledged_at: datetime | None = None
+    contacted_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None  # returned | redispatched | withdrawn
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class FollowUp:
+    at: datetime
+    actor: str
+    solved: bool
+    satisfaction: Satisfaction
+    unit: str | None
+    requester_ref: int | None  # None: the case's own requester; else the id of a merged request
+    round: int
+    note: str = ""
+    co_units: tuple[str, ...] = ()
+
+
+@dataclass
+class Event:
+    seq: int
+    at: datetime
+    actor: str
+    role: Role
+    action: Action
+    from_status: Status | None
+    to_status: Status
+    changes: dict[str, list[Any]]
+    note: str = ""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class CitizenRequest:
+    kind: RequestKind
+    channel: Channel
+    title: str
+    content: str
+    requester: Requester
+    location: Location
+    category: str | None
+    urgency: Urgency
+    received_at: datetime
+    status: Status = Status.REGISTERED
+    id: int | None = None
+    ticket: str | None = None
+    sla_policy: str | None = None
+    resolve_due: datetime | None = None
+    follow_up_due: datetime | None = None
+    supervise_due: datetime | None = None
+    supervision_count: int = 0
+    pending_return: str | None = None
+    pending_extension: str | None = None  # the requested Duration, as text
+    extended_by: list[str] = field(default_factory=list)
+    reply: str | None = None
+    resolved_at: datetime | None = None
+    round: int = 1  # 1 + number of reopens
+    unreasonable: str = "none"  # none | pending | approved
+    master_id: int | None = None
+    merged_ids: list[int] = field(default_factory=list)
+    version: int = 0
+    assignments: list[Assignment] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    new_events_from: int = 0  # events[new_events_from:] are not stored yet
+
+    # --- creation ---------------------------------------------------------------------------
+    @classmethod
+    def register(cls, *, actor: Actor, at: datetime, kind: RequestKind, channel: Channel, title: str | None,
+                 content: str, requester: Requester, location: Location, category: str | None,
+                 urgency: Urgency = Urgency.NORMAL, received_at: datetime | None = None) -> CitizenRequest:
+        check_role(Action.REGISTER, actor.role)
+        content = validation.required_text(content, "content", validation.MAX_CONTENT)
+        title = validation.optional_text(title, "title", validation.MAX_TITLE) or content[:30]
+        received = received_at or at
+        if received.tzinfo is None:
+            raise InvalidInput("受理时间必须带时区", field="received_at")
+        if received > at:
+            raise InvalidInput(f"受理时间 {received.isoformat()} 晚于当前时间 {at.isoformat()}", field="received_at")
+        requester = Requester(validation.optional_text(requester.name, "requester.name", 100),
+                              validation.phone(requester.phone))
+        lat, lon = validation.coordinate(location.lat, location.lon)
+        location = Location(validation.optional_text(location.address, "location.address", 500),
+                            location.division or None, lat, lon)
+        request = cls(kind=kind, channel=channel, title=title, content=content, requester=requester,
+                      location=location, category=category, urgency=urgency, received_at=received)
+        request._append(actor, at, Action.REGISTER, None, {
+            "kind": [None, kind.value], "channel": [None, channel.value], "category": [None, category],
+            "urgency": [None, urgency.value], "division": [None, location.division]}, "")
+        return request
+
+    # --- helpers ----------------------------------------------------------------------------
+    @property
+    def last_event_at(self) -> datetime:
+        return self.events[-1].at if self.events else self.received_at
+
+    @property
+    def lead(self) -> Assignment | None:
+        for a in reversed(self.assignments):
+            if a.active and a.role == "lead":
+                return a
+        return None
+
+    @property
+    def lead_unit(self) -> str | None:
+        lead = self.lead
+        return lead.unit if lead else None
+
+    @property
+    def co_units(self) -> list[str]:
+        return [a.unit for a in self.assignments if a.active and a.role == "co"]
+
+    @property
+    def new_events(self) -> list[Event]:
+        return self.events[self.new_events_from:]
+
+    def _begin(self, actor: Actor, at: datetime, action: Action) -> Status:
+        check_role(action, actor.role)
+        target = next_status(self.status, action)
+        if at.tzinfo is None:
+            raise InvalidInput("时间必须带时区", field="at")
+        if at < self.last_event_at:
+            raise InvalidInput(f"操作时间 {at.isoformat()} 早于上一步 {self.last_event_at.isoformat()}，时间先后不可能",
+                               field="at")
+        return target
+
+    def _require_lead_unit(self, actor: Actor) -> None:
+        if actor.role == Role.HANDLER and actor.unit != self.lead_unit:
+            raise Forbidden("只有主办单位的承办人可以执行此操作", field="unit")
+
+    def _require_any_unit(self, actor: Actor) -> None:
+        if actor.role == Role.HANDLER and actor.unit != self.lead_unit and actor.unit not in self.co_units:
+            raise Forbidden("只有主办或协办单位的承办人可以执行此操作", field="unit")
+
+    def _append(self, actor: Actor, at: datetime, action: Action, target: Status | None,
+                changes: dict[str, list[Any]], note: str) -> Event:
+        before = None if action == Action.REGISTER else self.status
+        after = target if target is not None else self.status
+        if before is not None and before != after:
+            changes = {"status": [before.value, after.value], **changes}
+        event = Event(seq=len(self.events) + 1, at=at, actor=actor.name, role=actor.role, action=action,
+                      from_status=before, to_status=after,
+                      changes={k: [_plain(v[0]), _plain(v[1])] for k, v in changes.items()}, note=note)
+        self.status = after
+        self.events.append(event)
+        return event
+
+    def _set(self, changes: dict[str, list[Any]], name: str, value: Any) -> None:
+        old = getattr(self, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(self, name, value)
+
+    def _assign(self, clock: SlaClock, actor: Actor, at: datetime, unit: str, co_units: list[str], kind: str,
+                reason: str, changes: dict[str, list[Any]]) -> None:
+        if unit in co_units:
+            raise InvalidInput("主办单位不能同时是协办单位", field="co_units")
+        if len(set(co_units)) != len(co_units):
+            raise InvalidInput("协办单位重复", field="co_units")
+        for a in self.assignments:
+            if a.active:
+                a.ended_at, a.end_reason = at, ("returned" if self.status == Status.RETURN_PENDING else
+                                                 "redispatched" if kind == "redispatch" else "reassigned")
+        before_lead = changes.get("lead_unit", [self.lead_unit])[0]
+        for role, code in [("lead", unit)] + [("co", c) for c in co_units]:
+            self.assignments.append(Assignment(
+                seq=len(self.assignments) + 1, unit=code, role=role, kind=kind, dispatched_at=at,
+                dispatched_by=actor.name, reason=reason,
+                acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact")))
+        changes["lead_unit"] = [before_lead, unit]
+        changes["co_units"] = [[], co_units]
+        self._set(changes, "sla_policy", clock.policy.name)
+        self._set(changes, "resolve_due", clock.after(at, "resolve"))
+
+    # --- actions ----------------------------------------------------------------------------
+    def answer_directly(self, actor: Actor, at: datetime, answer: str) -> None:
+        target = self._begin(actor, at, Action.ANSWER_DIRECTLY)
+        if self.kind != RequestKind.INQUIRY:
+            raise InvalidInput(f"只有咨询类诉求可以直接办结，本件为「{self.kind.label}」", field="kind")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "reply", validation.required_text(answer, "answer"))
+        self._set(changes, "resolved_at", at)
+        self._append(actor, at, Action.ANSWER_DIRECTLY, target, changes, "")
+
+    def dispatch(self, actor: Actor, at: datetime, clock: SlaClock, unit: str, co_units: list[str] | None = None,
+                 reason: str = "") -> None:
+        target = self._begin(actor, at, Action.DISPATCH)
+        if self.category is None:
+            raise InvalidInput("派单前必须确定事项分类", field="category")
+        changes: dict[str, list[Any]] = {}
+        self._assign(clock, actor, at, unit, list(co_units or []), "dispatch", reason, changes)
+        self._append(actor, at, Action.DISPATCH, target, changes, reason)
+
+    def acknowledge(self, actor: Actor, at: datetime) -> None:
+        target = self._begin(actor, at, Action.ACKNOWLEDGE)
+        self._require_lead_unit(actor)
+        lead = self.lead
+        assert lead is not None
+        lead.acknowledged_at = at
+        self._append(actor, at, Action.ACKNOWLEDGE, target, {"acknowledged_at": [None, at]}, "")
+
+    def record_contact(self, actor: Actor, at: datetime, note: str) -> None:
+        target = self._begin(actor, at, Action.RECORD_CONTACT)
+        self._require_lead_unit(actor)
+        note = validation.required_text(note, "note")
+        lead = self.lead
+        assert lead is not None
+        changes: dict[str, list[Any]] = {}
+        if lead.contacted_at is None:
+            lead.contacted_at = at
+            changes["contacted_at"] = [None, at]
+        self._append(actor, at, Action.RECORD_CONTACT, target, changes, note)
+
+    def return_(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.RETURN)
+        self._require_lead_unit(actor)
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "pending_return", validation.required_text(reason, "reason"))
+        self._append(actor, at, Action.RETURN, target, changes, reason)
+
+    def reject_return(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.REJECT_RETURN)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "pending_return", None)
+        self._append(actor, at, Action.REJECT_RETURN, target, changes, reason)
+
+    def redispatch(self, actor: Actor, at: datetime, clock: SlaClock, unit: str, co_units: list[str] | None = None,
+                   reason: str = "") -> None:
+        target = self._begin(actor, at, Action.REDISPATCH)
+        reason = validation.required_text(reason, "reason")
+        if unit == self.lead_unit and self.status != Status.RETURN_PENDING:
+            raise InvalidInput("改派的目标单位与当前主办单位相同", field="unit")
+        changes: dict[str, list[Any]] = {}
+        self._assign(clock, actor, at, unit, list(co_units or []), "redispatch", reason, changes)
+        self._set(changes, "pending_return", None)
+        self._append(actor, at, Action.REDISPATCH, target, changes, reason)
+
+    def request_extension(self, actor: Actor, at: datetime, duration: Duration, reason: str) -> None:
+        target = self._begin(actor, at, Action.REQUEST_EXTENSION)
+        self._require_lead_unit(actor)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "pending_extension", str(duration))
+        self._append(actor, at, Action.REQUEST_EXTENSION, target, changes, reason)
+
+    def approve_extension(self, actor: Actor, at: datetime, clock: SlaClock, duration: Duration | None = None,
+                          note: str = "") -> None:
+        target = self._begin(actor, at, Action.APPROVE_EXTENSION)
+        assert self.pending_extension is not None and self.resolve_due is not None
+        granted = duration or Duration.parse(self.pending_extension)
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "resolve_due", clock.extend(self.resolve_due, granted))
+        self._set(changes, "pending_extension", None)
+        self._set(changes, "extended_by", self.extended_by + [str(granted)])
+        self._append(actor, at, Action.APPROVE_EXTENSION, target, changes, note)
+
+    def refuse_extension(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.REFUSE_EXTENSION)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "pending_extension", None)
+        self._append(actor, at, Action.REFUSE_EXTENSION, target, changes, reason)
+
+    def note_progress(self, actor: Actor, at: datetime, note: str) -> None:
+        target = self._begin(actor, at, Action.NOTE_PROGRESS)
+        self._require_any_unit(actor)
+        self._append(actor, at, Action.NOTE_PROGRESS, target, {}, validation.required_text(note, "note"))
+
+    def resolve(self, actor: Actor, at: datetime, reply: str) -> None:
+        target = self._begin(actor, at, Action.RESOLVE)
+        self._require_lead_unit(actor)
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "reply", validation.required_text(reply, "reply", validation.MAX_CONTENT))
+        self._set(changes, "resolved_at", at)
+        self._append(actor, at, Action.RESOLVE, target, changes, "")
+
+    def accept_reply(self, actor: Actor, at: datetime, clock: SlaClock) -> None:
+        target = self._begin(actor, at, Action.ACCEPT_REPLY)
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "follow_up_due", clock.after(at, "follow_up"))
+        self._append(actor, at, Action.ACCEPT_REPLY, target, changes, "")
+
+    def send_back(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.SEND_BACK)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "resolved_at", None)
+        self._append(actor, at, Action.SEND_BACK, target, changes, reason)
+
+    def follow_up(self, actor: Actor, at: datetime, solved: bool, satisfaction: Satisfaction, note: str = "",
+                  requester_ref: int | None = None) -> FollowUp:
+        target = self._begin(actor, at, Action.FOLLOW_UP)
+        if requester_ref is not None and requester_ref not in self.merged_ids:
+            raise InvalidInput(f"诉求 {requester_ref} 未并入本件，不能代其回访", field="requester_ref")
+        if any(f.requester_ref == requester_ref and f.round == self.round for f in self.follow_ups):
+            raise IllegalTransition("本轮已回访过该诉求人", field="requester_ref")
+        if self.status == Status.CLOSED and requester_ref is None:
+            raise IllegalTransition("本轮已回访过本件诉求人", field="requester_ref")
+        if self.status == Status.AWAITING_FOLLOW_UP and requester_ref is not None:
+            raise InvalidInput("请先回访本件诉求人，再回访并单的诉求人", field="requester_ref")
+        record = FollowUp(at=at, actor=actor.name, solved=solved, satisfaction=satisfaction, unit=self.lead_unit,
+                          requester_ref=requester_ref, round=self.round,
+                          note=validation.optional_text(note, "note"), co_units=tuple(self.co_units))
+        self.follow_ups.append(record)
+        self._append(actor, at, Action.FOLLOW_UP, target, {
+            "follow_up": [None, {"solved": solved, "satisfaction": satisfaction.value,
+                                 "requester_ref": requester_ref}]}, record.note)
+        return record
+
+    def reopen(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
+        target = self._begin(actor, at, Action.REOPEN)
+        reason = validation.required_text(reason, "reason")
+        latest = [f for f in self.follow_ups if f.round == self.round]
+        if latest and all(f.solved and f.satisfaction != Satisfaction.UNSATISFIED for f in latest):
+            raise InvalidInput("回访结果为已解决且满意，不能重办", field="action")
+        lead = self.lead_unit
+        if lead is None:
+            raise InvalidInput("没有主办单位，无法重办", field="unit")
+        changes: dict[str, list[Any]] = {}
+        self._assign(clock, actor, at, lead, self.co_units, "reopen", reason, changes)
+        self._set(changes, "round", self.round + 1)
+        self._set(changes, "reply", None)
+        self._set(changes, "resolved_at", None)
+        self._set(changes, "follow_up_due", None)
+        self._append(actor, at, Action.REOPEN, target, changes, reason)
+
+    def supervise(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
+        target = self._begin(actor, at, Action.SUPERVISE)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "supervise_due", clock.after(at, "supervise"))
+        self._set(changes, "supervision_count", self.supervision_count + 1)
+        self._append(actor, at, Action.SUPERVISE, target, changes, reason)
+
+    def merge_into(self, actor: Actor, at: datetime, master: CitizenRequest, reason: str = "") -> None:
+        target = self._begin(actor, at, Action.MERGE)
+        if master.id is None or self.id is None or master.id == self.id:
+            raise InvalidInput("不能并入自身", field="master")
+        if master.status in (Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED, Status.ANSWERED):
+            raise InvalidInput(f"主件状态为「{master.status.label}」，不能再并入", field="master")
+        if at < master.last_event_at:
+            raise InvalidInput("操作时间早于主件上一步", field="at")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "master_id", master.id)
+        for a in self.assignments:
+            if a.active:
+                a.ended_at, a.end_reason = at, "merged"
+        self._append(actor, at, Action.MERGE, target, changes, reason)
+        master_changes: dict[str, list[Any]] = {}
+        master._set(master_changes, "merged_ids", master.merged_ids + [self.id])
+        master._append(actor, at, Action.MERGE, master.status, master_changes, reason)
+
+    def withdraw(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.WITHDRAW)
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        for a in self.assignments:
+            if a.active:
+                a.ended_at, a.end_reason = at, "withdrawn"
+        self._set(changes, "pending_return", None)
+        self._set(changes, "pending_extension", None)
+        self._append(actor, at, Action.WITHDRAW, target, changes, reason)
+
+    def flag_unreasonable(self, actor: Actor, at: datetime, reason: str) -> None:
+        target = self._begin(actor, at, Action.FLAG_UNREASONABLE)
+        self._require_lead_unit(actor)
+        if self.unreasonable != "none":
+            raise IllegalTransition("本件已申请或已认定为不合理诉求", field="unreasonable")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "unreasonable", "pending")
+        self._append(actor, at, Action.FLAG_UNREASONABLE, target, changes, validation.required_text(reason, "reason"))
+
+    def approve_unreasonable(self, actor: Actor, at: datetime, note: str = "") -> None:
+        target = self._begin(actor, at, Action.APPROVE_UNREASONABLE)
+        if self.unreasonable != "pending":
+            raise IllegalTransition("本件没有待审批的不合理诉求申请", field="unreasonable")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "unreasonable", "approved")
+        self._append(actor, at, Action.APPROVE_UNREASONABLE, target, changes, note)
+
+    def archive(self, actor: Actor, at: datetime) -> None:
+        target = self._begin(actor, at, Action.ARCHIVE)
+        self._append(actor, at, Action.ARCHIVE, target, {}, "")

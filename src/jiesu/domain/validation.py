@@ -1,0 +1,58 @@
+"""Field checks shared by intake and configuration; each raises InvalidInput naming the field."""
+
+from __future__ import annotations
+
+import re
+
+from jiesu.domain.errors import InvalidInput
+
+MAX_CONTENT = 10_000
+MAX_TITLE = 200
+MAX_TEXT = 2_000
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+
+
+def phone(value: str | None, field: str = "requester.phone") -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    text = re.sub(r"[\s()（）]", "", str(value))
+    if text.startswith("+86"):
+        text = text[3:]
+    if not (_MOBILE.match(text) or _LANDLINE.match(text)):
+        raise InvalidInput(f"电话号码格式不正确：{value!r}（手机号 11 位以 1 开头，座机如 010-12345678）", field=field)
+    return text
+
+
+def required_text(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput("不能为空", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"长度 {len(text)} 超过上限 {limit} 字", field=field)
+    return text
+
+
+def optional_text(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise InvalidInput(f"长度 {len(text)} 超过上限 {limit} 字", field=field)
+    return text
+
+
+def coordinate(lat: float | None, lon: float | None) -> tuple[float | None, float | None]:
+    if (lat is None) != (lon is None):
+        raise InvalidInput("纬度和经度必须同时提供", field="location.lat" if lat is None else "location.lon")
+    if lat is not None and not -90 <= lat <= 90:
+        raise InvalidInput(f"纬度 {lat} 超出 -90..90", field="location.lat")
+    if lon is not None and not -180 <= lon <= 180:
+        raise InvalidInput(f"经度 {lon} 超出 -180..180", field="location.lon")
+    return lat, lon
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return ""
+    if len(value) >= 7:
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return "*" * len(value)

@@ -1,0 +1,191 @@
+"""The request workflow: statuses, actions, and the one literal transition table.
+
+Every action of the domain primer is a row of TRANSITIONS: (status, action) -> next status.
+An action that stays in the same status (a progress note, a supervision) still appears, with the
+same status as target, so that "is this allowed now?" has exactly one answer: this table.
+`ACTION_ROLES` says who may act. docs/workflow.md is this file in prose.
+"""
+
+from __future__ import annotations
+
+from jiesu.domain.enums import LabelledEnum, Role
+from jiesu.domain.errors import Forbidden, IllegalTransition
+
+
+class Status(LabelledEnum):
+    REGISTERED = "registered"
+    ANSWERED = "answered"
+    DISPATCHED = "dispatched"
+    RETURN_PENDING = "return_pending"
+    IN_PROGRESS = "in_progress"
+    EXTENSION_PENDING = "extension_pending"
+    RESOLVED = "resolved"
+    AWAITING_FOLLOW_UP = "awaiting_follow_up"
+    CLOSED = "closed"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"registered": "已受理", "answered": "直接办结", "dispatched": "待签收",
+                "return_pending": "退单待审", "in_progress": "办理中", "extension_pending": "延期待审",
+                "resolved": "办结待审核", "awaiting_follow_up": "待回访", "closed": "已回访",
+                "merged": "已并单", "withdrawn": "已撤回", "archived": "已归档"}
+
+
+class Action(LabelledEnum):
+    REGISTER = "register"
+    ANSWER_DIRECTLY = "answer_directly"
+    DISPATCH = "dispatch"
+    ACKNOWLEDGE = "acknowledge"
+    RECORD_CONTACT = "record_contact"
+    RETURN = "return"
+    REJECT_RETURN = "reject_return"
+    REDISPATCH = "redispatch"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REFUSE_EXTENSION = "refuse_extension"
+    NOTE_PROGRESS = "note_progress"
+    RESOLVE = "resolve"
+    ACCEPT_REPLY = "accept_reply"
+    SEND_BACK = "send_back"
+    FOLLOW_UP = "follow_up"
+    REOPEN = "reopen"
+    SUPERVISE = "supervise"
+    MERGE = "merge"
+    WITHDRAW = "withdraw"
+    FLAG_UNREASONABLE = "flag_unreasonable"
+    APPROVE_UNREASONABLE = "approve_unreasonable"
+    ARCHIVE = "archive"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"register": "受理", "answer_directly": "直接办结", "dispatch": "派单", "acknowledge": "签收",
+                "record_contact": "联系诉求人", "return": "退单", "reject_return": "驳回退单",
+                "redispatch": "改派", "request_extension": "申请延期", "approve_extension": "批准延期",
+                "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
+                "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
+                "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
+                "approve_unreasonable": "认定不合理诉求", "archive": "归档"}
+
+
+S, A = Status, Action
+
+# The one literal transition table. (status, action) -> next status.
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (S.REGISTERED, A.ANSWER_DIRECTLY): S.ANSWERED,
+    (S.REGISTERED, A.DISPATCH): S.DISPATCHED,
+    (S.REGISTERED, A.MERGE): S.MERGED,
+    (S.REGISTERED, A.WITHDRAW): S.WITHDRAWN,
+    (S.REGISTERED, A.FLAG_UNREASONABLE): S.REGISTERED,
+    (S.REGISTERED, A.APPROVE_UNREASONABLE): S.REGISTERED,
+
+    (S.DISPATCHED, A.ACKNOWLEDGE): S.IN_PROGRESS,
+    (S.DISPATCHED, A.RETURN): S.RETURN_PENDING,
+    (S.DISPATCHED, A.REDISPATCH): S.DISPATCHED,
+    (S.DISPATCHED, A.SUPERVISE): S.DISPATCHED,
+    (S.DISPATCHED, A.MERGE): S.MERGED,
+    (S.DISPATCHED, A.WITHDRAW): S.WITHDRAWN,
+    (S.DISPATCHED, A.FLAG_UNREASONABLE): S.DISPATCHED,
+    (S.DISPATCHED, A.APPROVE_UNREASONABLE): S.DISPATCHED,
+
+    (S.RETURN_PENDING, A.REDISPATCH): S.DISPATCHED,
+    (S.RETURN_PENDING, A.REJECT_RETURN): S.DISPATCHED,
+    (S.RETURN_PENDING, A.WITHDRAW): S.WITHDRAWN,
+
+    (S.IN_PROGRESS, A.RECORD_CONTACT): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.NOTE_PROGRESS): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.REQUEST_EXTENSION): S.EXTENSION_PENDING,
+    (S.IN_PROGRESS, A.RESOLVE): S.RESOLVED,
+    (S.IN_PROGRESS, A.REDISPATCH): S.DISPATCHED,
+    (S.IN_PROGRESS, A.SUPERVISE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.WITHDRAW): S.WITHDRAWN,
+    (S.IN_PROGRESS, A.FLAG_UNREASONABLE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.APPROVE_UNREASONABLE): S.IN_PROGRESS,
+
+    (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.RECORD_CONTACT): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.NOTE_PROGRESS): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.SUPERVISE): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.WITHDRAW): S.WITHDRAWN,
+
+    (S.RESOLVED, A.ACCEPT_REPLY): S.AWAITING_FOLLOW_UP,
+    (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
+    (S.RESOLVED, A.FLAG_UNREASONABLE): S.RESOLVED,
+    (S.RESOLVED, A.APPROVE_UNREASONABLE): S.RESOLVED,
+
+    (S.AWAITING_FOLLOW_UP, A.FOLLOW_UP): S.CLOSED,
+    (S.AWAITING_FOLLOW_UP, A.FLAG_UNREASONABLE): S.AWAITING_FOLLOW_UP,
+    (S.AWAITING_FOLLOW_UP, A.APPROVE_UNREASONABLE): S.AWAITING_FOLLOW_UP,
+
+    (S.CLOSED, A.FOLLOW_UP): S.CLOSED,  # the callbacks of merged requesters after the first
+    (S.CLOSED, A.REOPEN): S.DISPATCHED,
+    (S.CLOSED, A.SUPERVISE): S.CLOSED,
+    (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
+    (S.CLOSED, A.FLAG_UNREASONABLE): S.CLOSED,
+    (S.CLOSED, A.APPROVE_UNREASONABLE): S.CLOSED,
+
+    (S.ANSWERED, A.ARCHIVE): S.ARCHIVED,
+    (S.MERGED, A.ARCHIVE): S.ARCHIVED,
+    (S.WITHDRAWN, A.ARCHIVE): S.ARCHIVED,
+}
+
+# Statuses in which the case is with a handling unit and its clocks run.
+OPEN_STATUSES = frozenset({S.DISPATCHED, S.RETURN_PENDING, S.IN_PROGRESS, S.EXTENSION_PENDING, S.RESOLVED})
+FINAL_STATUSES = frozenset({S.ARCHIVED})
+
+_CENTRE = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
+_DECIDE = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+_UNIT = frozenset({Role.HANDLER})
+
+# Who may act. The centre registers, dispatches and decides; the unit handles.
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    A.REGISTER: _CENTRE | {Role.CITIZEN},
+    A.ANSWER_DIRECTLY: frozenset({Role.AGENT, Role.ADMIN, Role.SYSTEM}),
+    A.DISPATCH: frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN, Role.SYSTEM}),
+    A.ACKNOWLEDGE: _UNIT,
+    A.RECORD_CONTACT: _UNIT,
+    A.RETURN: _UNIT,
+    A.REJECT_RETURN: _DECIDE,
+    A.REDISPATCH: _DECIDE,
+    A.REQUEST_EXTENSION: _UNIT,
+    A.APPROVE_EXTENSION: _DECIDE,
+    A.REFUSE_EXTENSION: _DECIDE,
+    A.NOTE_PROGRESS: _UNIT | _DECIDE,
+    A.RESOLVE: _UNIT,
+    A.ACCEPT_REPLY: _DECIDE,
+    A.SEND_BACK: _DECIDE,
+    A.FOLLOW_UP: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.CITIZEN}),
+    A.REOPEN: _DECIDE,
+    A.SUPERVISE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
+    A.MERGE: _DECIDE | {Role.AGENT},
+    A.WITHDRAW: frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN, Role.CITIZEN}),
+    A.FLAG_UNREASONABLE: _UNIT | _DECIDE,
+    A.APPROVE_UNREASONABLE: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    A.ARCHIVE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
+}
+
+
+def next_status(status: Status, action: Action) -> Status:
+    """The status after `action`, or IllegalTransition naming both."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        allowed = "、".join(a.label for (s, a) in TRANSITIONS if s == status) or "无"
+        raise IllegalTransition(
+            f"当前状态「{status.label}」({status.value}) 不允许执行「{action.label}」({action.value})；"
+            f"此状态下可执行：{allowed}",
+            field="action",
+        ) from None
+
+
+def check_role(action: Action, role: Role) -> None:
+    if role not in ACTION_ROLES[action]:
+        who = "、".join(r.label for r in sorted(ACTION_ROLES[action]))
+        raise Forbidden(f"角色「{role.label}」不能执行「{action.label}」；可执行者：{who}", field="role")
+
+
+def allowed_actions(status: Status) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s == status]

@@ -1,0 +1,21 @@
+"""Deployment settings, read from the environment (JIESU_*) or a .env file. Created on demand, never at import."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "jiesu-demo-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JIESU_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///jiesu.db"
+    secret_key: str = DEMO_SECRET
+    demo_mode: bool = False
+    work_periods: str = "09:00-12:00,13:30-18:00"
+    due_soon_hours: float = 4.0
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        return self.secret_key == DEMO_SECRET

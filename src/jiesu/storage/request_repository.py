@@ -1,0 +1,166 @@
+"""Loading and saving the CitizenRequest aggregate.
+
+`save` is an optimistic-concurrency write: the request row is updated only if its version is still the
+one that was loaded, otherwise ConflictError. Events and follow-ups are append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.errors import ConflictError, NotFound
+from jiesu.domain.request import (
+    Assignment,
+    CitizenRequest,
+    Event,
+    FollowUp,
+    Location,
+    Requester,
+)
+from jiesu.domain.workflow import Action, Status
+from jiesu.storage import tables as t
+from jiesu.storage.cipher import PersonalDataCipher
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+_ASSIGNMENT_FIELDS = [f for f in Assignment.__dataclass_fields__]
+
+
+class RequestRepository:
+    def __init__(self, connection: Connection, cipher: PersonalDataCipher) -> None:
+        self.connection = connection
+        self.cipher = cipher
+
+    # --- reading ---------------------------------------------------------------------------
+    def get(self, request_id: int) -> CitizenRequest:
+        row = self.connection.execute(select(t.requests).where(t.requests.c.id == request_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"诉求 {request_id} 不存在", field="id")
+        return self._load(row)
+
+    def get_by_ticket(self, ticket: str) -> CitizenRequest:
+        row = self.connection.execute(select(t.requests).where(t.requests.c.ticket == ticket)).mappings().first()
+        if row is None:
+            raise NotFound(f"工单号 {ticket} 不存在", field="ticket")
+        return self._load(row)
+
+    def _load(self, row) -> CitizenRequest:
+        rid = row["id"]
+        c = self.connection
+        assignments = [Assignment(**{k: a[k] for k in _ASSIGNMENT_FIELDS}) for a in c.execute(
+            select(t.assignments).where(t.assignments.c.request_id == rid).order_by(t.assignments.c.seq)).mappings()]
+        follow_ups = [FollowUp(at=f["at"], actor=f["actor"], solved=f["solved"],
+                               satisfaction=Satisfaction(f["satisfaction"]), unit=f["unit"],
+                               requester_ref=f["requester_ref"], round=f["round"], note=f["note"],
+                               co_units=tuple(f["co_units"]))
+                      for f in c.execute(select(t.follow_ups).where(t.follow_ups.c.request_id == rid)
+                                         .order_by(t.follow_ups.c.seq)).mappings()]
+        events = [Event(seq=e["seq"], at=e["at"], actor=e["actor"], role=Role(e["role"]), action=Action(e["action"]),
+                        from_status=Status(e["from_status"]) if e["from_status"] else None,
+                        to_status=Status(e["to_status"]), changes=e["changes"], note=e["note"])
+                  for e in c.execute(select(t.events).where(t.events.c.request_id == rid)
+                                     .order_by(t.events.c.seq)).mappings()]
+        request = CitizenRequest(
+            id=rid, ticket=row["ticket"], kind=RequestKind(row["kind"]), channel=Channel(row["channel"]),
+            title=row["title"], content=row["content"],
+            requester=Requester(self.cipher.decrypt(row["requester_name"]),
+                                self.cipher.decrypt(row["requester_phone"]) or None),
+            location=Location(row["address"], row["division"], row["lat"], row["lon"]),
+            category=row["category"], urgency=Urgency(row["urgency"]), received_at=row["received_at"],
+            status=Status(row["status"]), sla_policy=row["sla_policy"], resolve_due=row["resolve_due"],
+            follow_up_due=row["follow_up_due"], supervise_due=row["supervise_due"],
+            supervision_count=row["supervision_count"], pending_return=row["pending_return"],
+            pending_extension=row["pending_extension"], extended_by=list(row["extended_by"]), reply=row["reply"],
+            resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
+            master_id=row["master_id"], merged_ids=list(row["merged_ids"]), version=row["version"],
+            assignments=assignments, follow_ups=follow_ups, events=events)
+        request.new_events_from = len(events)
+        return request
+
+    # --- writing ---------------------------------------------------------------------------
+    def _row(self, r: CitizenRequest) -> dict:
+        return {
+            "kind": r.kind.value, "channel": r.channel.value, "title": r.title, "content": r.content,
+            "requester_name": self.cipher.encrypt(r.requester.name),
+            "requester_phone": self.cipher.encrypt(r.requester.phone),
+            "requester_key": self.cipher.lookup_key(r.requester.phone),
+            "address": r.location.address, "division": r.location.division, "lat": r.location.lat,
+            "lon": r.location.lon, "category": r.category, "urgency": r.urgency.value, "status": r.status.value,
+            "received_at": r.received_at, "lead_unit": r.lead_unit, "sla_policy": r.sla_policy,
+            "resolve_due": r.resolve_due, "follow_up_due": r.follow_up_due, "supervise_due": r.supervise_due,
+            "supervision_count": r.supervision_count, "pending_return": r.pending_return,
+            "pending_extension": r.pending_extension, "extended_by": list(r.extended_by), "reply": r.reply,
+            "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
+            "master_id": r.master_id, "merged_ids": list(r.merged_ids),
+            "updated_at": r.last_event_at,
+        }
+
+    def add(self, request: CitizenRequest) -> CitizenRequest:
+        """Insert a new request with its events; gives it an id and a ticket number."""
+        row = self._row(request) | {"version": 1}
+        request.id = self.connection.execute(insert(t.requests).values(**row)).inserted_primary_key[0]
+        request.ticket = ticket_for(request.received_at, request.id)
+        request.version = 1
+        self.connection.execute(update(t.requests).where(t.requests.c.id == request.id)
+                                .values(ticket=request.ticket))
+        self._write_children(request)
+        return request
+
+    def save(self, request: CitizenRequest) -> None:
+        """Write the changes of an action. ConflictError if someone else saved this case since it was loaded."""
+        assert request.id is not None
+        result = self.connection.execute(
+            update(t.requests)
+            .where(t.requests.c.id == request.id, t.requests.c.version == request.version)
+            .values(**self._row(request), version=request.version + 1))
+        if result.rowcount != 1:
+            raise ConflictError(f"诉求 {request.ticket or request.id} 已被他人修改，请刷新后重试", field="version")
+        request.version += 1
+        self.connection.execute(delete(t.assignments).where(t.assignments.c.request_id == request.id))
+        stored_follow_ups = self.connection.execute(
+            select(t.follow_ups.c.seq).where(t.follow_ups.c.request_id == request.id)).all()
+        self._write_children(request, follow_ups_from=len(stored_follow_ups))
+
+    def _write_children(self, request: CitizenRequest, follow_ups_from: int = 0) -> None:
+        rid = request.id
+        if request.assignments:
+            self.connection.execute(insert(t.assignments), [assignment_row(rid, a) for a in request.assignments])
+        new_follow_ups = request.follow_ups[follow_ups_from:]
+        if new_follow_ups:
+            self.connection.execute(insert(t.follow_ups), [
+                follow_up_row(rid, seq, f) for seq, f in enumerate(new_follow_ups, start=follow_ups_from + 1)])
+        if request.new_events:
+            self.connection.execute(insert(t.events), [event_row(rid, e) for e in request.new_events])
+        request.new_events_from = len(request.events)
+
+    def ids_where(self, *conditions, limit: int | None = None) -> Sequence[int]:
+        query = select(t.requests.c.id).where(*conditions).order_by(t.requests.c.id)
+        if limit:
+            query = query.limit(limit)
+        return [r[0] for r in self.connection.execute(query)]
+
+
+def ticket_for(received_at: datetime, request_id: int) -> str:
+    return f"{received_at.astimezone(_SHANGHAI):%Y%m%d}{request_id:07d}"
+
+
+def assignment_row(request_id: int, a: Assignment) -> dict:
+    return {"request_id": request_id, **{k: getattr(a, k) for k in _ASSIGNMENT_FIELDS}}
+
+
+def follow_up_row(request_id: int, seq: int, f: FollowUp) -> dict:
+    return {"request_id": request_id, "seq": seq, "at": f.at, "actor": f.actor, "solved": f.solved,
+            "satisfaction": f.satisfaction.value, "unit": f.unit, "co_units": list(f.co_units),
+            "requester_ref": f.requester_ref, "round": f.round, "note": f.note}
+
+
+def event_row(request_id: int, e: Event) -> dict:
+    return {"request_id": request_id, "seq": e.seq, "at": e.at, "actor": e.actor, "role": e.role.value,
+            "action": e.action.value, "from_status": e.from_status.value if e.from_status else None,
+            "to_status": e.to_status.value, "changes": e.changes, "note": e.note}
+
+

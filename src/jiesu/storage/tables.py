@@ -1,0 +1,223 @@
+"""The relational schema. Times are stored as UTC; `UTCDateTime` gives them back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, naive UTC in the column (same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+units = Table(
+    "units", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("parent", String(64), nullable=True),
+)
+
+categories = Table(
+    "categories", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent", String(64), nullable=True),
+)
+
+duty_items = Table(
+    "duty_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("category", String(64), nullable=False, index=True),
+    Column("level", String(20), nullable=False),
+    Column("duty_type", String(20), nullable=False),
+    Column("unit", String(64), nullable=True),
+)
+
+admissions = Table(
+    "admissions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("category", String(64), nullable=False),
+    Column("community", String(64), nullable=True),
+)
+
+sla_policies = Table(
+    "sla_policies", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("kind", String(20), nullable=True),
+    Column("urgency", String(20), nullable=True),
+    Column("category", String(64), nullable=True),
+    Column("acknowledge", String(20), nullable=False),
+    Column("contact", String(20), nullable=False),
+    Column("resolve", String(20), nullable=False),
+    Column("follow_up", String(20), nullable=False),
+    Column("supervise", String(20), nullable=False),
+)
+
+settings_kv = Table(
+    "settings_kv", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+config_loads = Table(
+    "config_loads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("loaded_at", UTCDateTime, nullable=False),
+    Column("loaded_by", String(100), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("summary", JSON, nullable=False),
+)
+
+calendar_years = Table(
+    "calendar_years", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("loaded_at", UTCDateTime, nullable=False),
+    Column("loaded_by", String(100), nullable=False),
+)
+
+calendar_days = Table(
+    "calendar_days", metadata,
+    Column("day", Date, primary_key=True),
+    Column("workday", Boolean, nullable=False),
+    Column("name", String(100), nullable=False, default=""),
+    Column("year", Integer, ForeignKey("calendar_years.year"), nullable=False),
+)
+
+requests = Table(
+    "requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket", String(32), nullable=True, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("requester_name", LargeBinary, nullable=True),  # encrypted
+    Column("requester_phone", LargeBinary, nullable=True),  # encrypted
+    Column("requester_key", String(64), nullable=True, index=True),  # keyed hash of the phone, for lookups
+    Column("address", String(500), nullable=False, default=""),
+    Column("division", String(64), nullable=True, index=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("category", String(64), nullable=True, index=True),
+    Column("urgency", String(20), nullable=False),
+    Column("status", String(30), nullable=False, index=True),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+    Column("lead_unit", String(64), nullable=True, index=True),
+    Column("sla_policy", String(100), nullable=True),
+    Column("resolve_due", UTCDateTime, nullable=True),
+    Column("follow_up_due", UTCDateTime, nullable=True),
+    Column("supervise_due", UTCDateTime, nullable=True),
+    Column("supervision_count", Integer, nullable=False, default=0),
+    Column("pending_return", Text, nullable=True),
+    Column("pending_extension", String(20), nullable=True),
+    Column("extended_by", JSON, nullable=False),
+    Column("reply", Text, nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("round", Integer, nullable=False, default=1),
+    Column("unreasonable", String(10), nullable=False, default="none"),
+    Column("master_id", Integer, ForeignKey("requests.id"), nullable=True),
+    Column("merged_ids", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, index=True),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("role", String(10), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("dispatched_at", UTCDateTime, nullable=False, index=True),
+    Column("dispatched_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("acknowledge_due", UTCDateTime, nullable=False),
+    Column("contact_due", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("contacted_at", UTCDateTime, nullable=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("end_reason", String(20), nullable=True),
+)
+
+follow_ups = Table(
+    "follow_ups", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("solved", Boolean, nullable=False),
+    Column("satisfaction", String(20), nullable=False),
+    Column("unit", String(64), nullable=True),
+    Column("co_units", JSON, nullable=False),
+    Column("requester_ref", Integer, nullable=True),
+    Column("round", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("from_status", String(30), nullable=True),
+    Column("to_status", String(30), nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+sla_breaches = Table(
+    "sla_breaches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("limit_name", String(20), nullable=False),
+    Column("due", UTCDateTime, nullable=False),
+    Column("unit", String(64), nullable=True),
+    Column("detected_at", UTCDateTime, nullable=False),
+    UniqueConstraint("request_id", "limit_name", "due", name="uq_sla_breaches_once"),
+)
+
+Index("ix_requests_open_due", requests.c.status, requests.c.resolve_due)
