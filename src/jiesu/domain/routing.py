@@ -201,9 +201,10 @@ class Router:
             return None, ""
         return self.directory.units[item.unit], "部门" if item.level == "department" else "企业"
 
-    def check_dispatch(self, category: str, unit_code: str, field: str = "unit") -> Unit:
+    def check_dispatch(self, category: str, unit_code: str, field: str = "unit", role: str = "lead") -> Unit:
         """Refuse a dispatch that gives a community a matter outside its admission list, or pushes a
-        matter the catalogue keeps at a department down to the grassroots."""
+        matter the catalogue keeps at a department down to the grassroots: a 街道 or 社区 may lead only
+        where its level has the matter as 基本履职, and co-handle only where its level is listed at all."""
         unit = self.directory.unit(unit_code, field=field)
         matter = self.directory.category(category)
         if unit.kind in (UnitKind.CENTRE,):
@@ -211,9 +212,12 @@ class Router:
         if unit.kind == UnitKind.COMMUNITY and not self.admitted(category, unit.code):
             raise InvalidInput(f"{unit.name}（社区/村）的准入清单不含「{matter.name}」，不能派至该社区", field=field)
         if unit.kind.is_grassroots:
-            levels = {i.level for i in self.duty_items(category) if i.duty_type != DutyType.TAKEN_BACK}
+            wanted = {DutyType.BASIC} if role == "lead" else {DutyType.BASIC, DutyType.COOPERATE}
+            levels = {i.level for i in self.duty_items(category) if i.duty_type in wanted}
             level = "community" if unit.kind == UnitKind.COMMUNITY else "subdistrict"
             if level not in levels:
+                what = "基本履职（主办）" if role == "lead" else "履职"
                 raise InvalidInput(
-                    f"派单目录未把「{matter.name}」列为{LEVEL_LABELS[level]}履职事项，不得下沉至{unit.name}", field=field)
+                    f"派单目录未把「{matter.name}」列为{LEVEL_LABELS[level]}{what}事项，不得下沉至{unit.name}",
+                    field=field)
         return unit

@@ -1,0 +1,65 @@
+"""`jiesu demo`: build the demo city in the configured database."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from jiesu.bootstrap import App
+from jiesu.demo.city import write_config
+from jiesu.demo.history import HistorySimulator
+from jiesu.demo.store import bulk_insert, next_request_id
+from jiesu.services.config_loader import load_config
+from jiesu.storage import tables as t
+from jiesu.storage.migrate import upgrade
+
+
+@dataclass
+class DemoSummary:
+    requests: int
+    events: int
+    units: int
+    categories: int
+    start: datetime
+    end: datetime
+    by_status: dict[str, int]
+    warnings: list[str]
+    config_dir: Path | None
+
+
+def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
+               config_dir: Path | None = None,
+               progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
+    """progress(stage, advance, total)."""
+    upgrade(app.engine)
+    end = app.now()
+    start = end - timedelta(days=days)
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = write_config(config_dir or Path(scratch) / "config")
+        load_config(app, directory, loaded_by="demo")
+    with app.uow() as uow:
+        directory_ = uow.config.directory()
+        router = uow.config.router(directory_)
+        sla = uow.config.sla_book()
+        calendar = app.calendar(uow)
+        first_id = next_request_id(uow.connection)
+    simulator = HistorySimulator(router, sla, calendar, seed=seed)
+    simulator.next_id = first_id
+    history = simulator.run(count, start, end,
+                            progress=(lambda n: progress("simulate", n, count)) if progress else None)
+    with app.uow() as uow:
+        bulk_insert(uow.connection, app.cipher, history.requests,
+                    progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)
+        uow.commit()
+    with app.uow() as uow:
+        c = uow.connection
+        by_status = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
+        events = c.execute(select(func.count()).select_from(t.events)).scalar() or 0
+    return DemoSummary(requests=len(history.requests), events=events, units=len(directory_.units),
+                       categories=len(directory_.categories), start=start, end=end, by_status=by_status,
+                       warnings=sorted(history.warnings), config_dir=config_dir)

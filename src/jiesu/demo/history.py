@@ -1,0 +1,280 @@
+"""Simulated history for the demo city: requests that go through the real domain workflow, with a
+simulated clock, then are written to the database in bulk.
+
+What makes it realistic: daily and hourly rhythm, seasonal matters (heating from November, flooding in
+summer), hot spots around a few compounds, repeat callers, units that differ in quality (so the 三率
+ranking is not flat), returns, extensions, reviews sent back, unsatisfied callbacks and reopens,
+supervision of overdue cases, merges of repeats, withdrawals and unreasonable requests.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from jiesu.demo.city import LANDMARKS, ROADS, Place, places
+from jiesu.demo.matters import MATTERS, Matter
+from jiesu.domain.calendar import SHANGHAI, Duration, WorkCalendar
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.errors import DomainError
+from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
+from jiesu.domain.routing import Router
+from jiesu.domain.sla import SlaBook
+from jiesu.domain.workflow import Status
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+         "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "淑珍", "志强", "海燕", "红梅")
+CHANNELS = ((Channel.PHONE, 0.62), (Channel.APP, 0.16), (Channel.WEB, 0.1), (Channel.GRID, 0.05),
+            (Channel.WALK_IN, 0.02), (Channel.SUGGESTION, 0.02), (Channel.EMAIL, 0.01), (Channel.OPEN311, 0.02))
+HOURS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 3, 6, 8, 8, 7, 5, 6, 7, 7, 6, 5, 4, 4, 3, 2, 1, 0.5]
+OPENERS = ("", "您好，", "你好，", "我想反映个问题，", "我是附近的居民，", "")
+CLOSERS = ("", "希望尽快处理。", "请相关部门重视。", "已经反映过多次了，一直没解决。", "谢谢！", "")
+WHEN = ("昨天晚上", "今天早上", "前天夜里", "这几天", "最近一周", "今天凌晨", "上周末")
+
+
+@dataclass
+class History:
+    requests: list[CitizenRequest] = field(default_factory=list)
+    warnings: set[str] = field(default_factory=set)
+
+
+class HistorySimulator:
+    def __init__(self, router: Router, sla: SlaBook, calendar: WorkCalendar, seed: int = 12345) -> None:
+        self.router = router
+        self.sla = sla
+        self.calendar = calendar
+        self.rng = random.Random(seed)
+        self.places = places()
+        self.hot = [self.rng.choice(self.places) for _ in range(4)]
+        self.quality: dict[str, float] = {}
+        self.callers = [self._person() for _ in range(600)]
+        self.next_id = 1
+
+    # --- people and places -----------------------------------------------------------------------
+    def _person(self) -> Requester:
+        rng = self.rng
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        phone = rng.choice(("13", "15", "18", "17")) + "".join(str(rng.randint(0, 9)) for _ in range(9))
+        return Requester(name, phone)
+
+    def allowed(self, category: str, unit: str, role: str = "lead") -> bool:
+        try:
+            self.router.check_dispatch(category, unit, role=role)
+        except DomainError:
+            return False
+        return True
+
+    def unit_quality(self, unit: str) -> float:
+        if unit not in self.quality:
+            self.quality[unit] = min(0.98, max(0.25, self.rng.gauss(0.72, 0.14)))
+        return self.quality[unit]
+
+    def _text(self, matter: Matter, place: Place) -> tuple[str, str]:
+        rng = self.rng
+        slots = {"xq": rng.choice(place.compounds), "road": rng.choice(ROADS), "place": rng.choice(LANDMARKS),
+                 "n": rng.randint(2, 9), "when": rng.choice(WHEN)}
+        title = rng.choice(matter.titles).format(**slots)
+        body = rng.choice(OPENERS) + rng.choice(matter.bodies).format(**slots) + rng.choice(CLOSERS)
+        return title, body
+
+    # --- the simulation -------------------------------------------------------------------------
+    def run(self, count: int, start: datetime, end: datetime,
+            progress: Callable[[int], None] | None = None) -> History:
+        history = History()
+        span = (end - start).total_seconds()
+        days = max(1, int(span // 86400))
+        weights_by_month = {m: [x.weight * x.season.get(m, 1.0) for x in MATTERS] for m in range(1, 13)}
+        day_weights = []
+        for d in range(days):
+            local = (start + timedelta(days=d)).astimezone(SHANGHAI)
+            day_weights.append((0.75 if local.weekday() >= 5 else 1.0)
+                               * sum(weights_by_month[local.month]) / sum(weights_by_month[1]))
+        picked_days = sorted(self.rng.choices(range(days), weights=day_weights, k=count))
+        for index, day in enumerate(picked_days):
+            received = start + timedelta(days=day, hours=self.rng.choices(range(24), weights=HOURS)[0] - 8,
+                                         minutes=self.rng.random() * 60)
+            received = min(max(received, start), end - timedelta(minutes=5))
+            month = received.astimezone(SHANGHAI).month
+            matter = self.rng.choices(MATTERS, weights=weights_by_month[month])[0]
+            try:
+                self._one(matter, received, end, history)
+            except DomainError as error:  # a bug in the simulation, not in the data: show it
+                raise RuntimeError(f"demo simulation failed on {matter.code}: {error}") from error
+            if progress and index % 500 == 0:
+                progress(500 if index else 0)
+        history.warnings.update(self.calendar.warnings())
+        return history
+
+    def _one(self, matter: Matter, received: datetime, now: datetime, history: History) -> CitizenRequest:
+        rng = self.rng
+        place = rng.choice(self.hot) if rng.random() < 0.12 else rng.choice(self.places)
+        repeat = rng.random() < 0.18
+        requester = rng.choice(self.callers) if repeat else self._person()
+        title, content = self._text(matter, place)
+        kind = RequestKind(matter.kind) if rng.random() < 0.85 else rng.choice(
+            (RequestKind.COMPLAINT, RequestKind.HELP, RequestKind.SUGGESTION, RequestKind.INQUIRY))
+        urgency = Urgency.EMERGENCY if rng.random() < matter.emergency else (
+            Urgency.COMPLEX if matter.difficulty > 0.2 and rng.random() < 0.3 else Urgency.NORMAL)
+        channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+        agent = Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT)
+        at = received + timedelta(minutes=rng.uniform(2, 9))
+        request = CitizenRequest.register(
+            actor=agent, at=at, kind=kind, channel=channel, title=title, content=content, requester=requester,
+            location=Location(f"{place.community_name}{rng.choice(place.compounds)}", place.community),
+            category=matter.code, urgency=urgency, received_at=received)
+        request.id = self.next_id
+        self.next_id += 1
+        history.requests.append(request)
+        if rng.random() < 0.03:  # the same matter reported again within hours: merged into this one (并单)
+            for _ in range(rng.randint(1, 2)):
+                self._duplicate(request, matter, place, now, history)
+        life = _Life(self, request, matter, now)
+        life.run()
+        return request
+
+
+    def _duplicate(self, master: CitizenRequest, matter: Matter, place: Place, now: datetime,
+                   history: History) -> None:
+        rng = self.rng
+        received = master.last_event_at + timedelta(minutes=rng.uniform(5, 90))
+        merged_at = received + timedelta(minutes=rng.uniform(3, 10))
+        if merged_at > now:
+            return
+        title, content = self._text(matter, place)
+        requester = master.requester if rng.random() < 0.3 else self._person()
+        duplicate = CitizenRequest.register(
+            actor=Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT), at=received + timedelta(minutes=2),
+            kind=master.kind, channel=Channel.PHONE, title=title, content=content, requester=requester,
+            location=Location(master.location.address, place.community), category=matter.code,
+            urgency=master.urgency, received_at=received)
+        duplicate.id = self.next_id
+        self.next_id += 1
+        duplicate.merge_into(Actor(f"派单员{rng.randint(1, 8):02d}", Role.DISPATCHER), merged_at, master,
+                             "同一事项重复反映，并入主件")
+        history.requests.append(duplicate)
+
+
+class _Life:
+    """Drives one request through its workflow until the simulated `now`."""
+
+    def __init__(self, sim: HistorySimulator, request: CitizenRequest, matter: Matter, now: datetime) -> None:
+        self.sim, self.request, self.matter, self.now = sim, request, matter, now
+        self.rng = sim.rng
+        self.t = request.last_event_at
+        ancestry = sim.router.directory.category_ancestry(matter.code)
+        self.clock = SlaClock(sim.sla.select(request.kind, request.urgency, ancestry), sim.calendar)
+        self.dispatcher = Actor(f"派单员{self.rng.randint(1, 8):02d}", Role.DISPATCHER)
+        self.supervisor = Actor(f"督办{self.rng.randint(1, 4):02d}", Role.SUPERVISOR)
+
+    def step(self, action: Callable[[datetime], object], after: timedelta = timedelta(0)) -> bool:
+        moment = self.t + after
+        if moment > self.now:
+            return False
+        action(moment)
+        self.t = moment
+        return True
+
+    def hours(self, mean: float) -> timedelta:
+        return timedelta(hours=self.rng.expovariate(1 / mean))
+
+    def run(self) -> None:
+        r, rng = self.request, self.rng
+        if r.kind == RequestKind.INQUIRY and rng.random() < 0.55:
+            self.step(lambda t: r.answer_directly(Actor("坐席", Role.AGENT), t, "已按知识库答复诉求人。"),
+                      timedelta(minutes=rng.uniform(1, 6)))
+            self.step(lambda t: r.archive(Actor("system", Role.SYSTEM), t), timedelta(days=3))
+            return
+        routing = self.sim.router.route(self.matter.code, r.location.division)
+        if not routing.leads:
+            return
+        lead = routing.leads[0]
+        co = [c.unit.code for c in routing.co_handlers[:1] if self.sim.allowed(self.matter.code, c.unit.code, "co")
+              and rng.random() < 0.3]
+        if not self.step(lambda t: r.dispatch(self.dispatcher, t, self.clock, lead.unit.code, co, lead.reason),
+                         timedelta(minutes=rng.uniform(3, 40))):
+            return
+        if rng.random() < 0.01:
+            self.step(lambda t: r.withdraw(Actor("坐席", Role.AGENT), t, "诉求人来电撤回：问题已自行解决"), self.hours(5))
+            return
+        self.handle(lead.unit.code, routing)
+
+    def handle(self, unit: str, routing) -> None:
+        r, rng = self.request, self.rng
+        quality = self.sim.unit_quality(unit)
+        handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
+        if rng.random() < 0.035 and routing.co_handlers:
+            if not self.step(lambda t: r.return_(handler, t, "经核实不属于本单位职责范围"), self.hours(1.5)):
+                return
+            other = next((c.unit.code for c in routing.leads[1:] + routing.co_handlers
+                          if c.unit.code != unit and self.sim.allowed(self.matter.code, c.unit.code)), None)
+            if other is not None and rng.random() < 0.7:
+                if not self.step(lambda t: r.redispatch(self.dispatcher, t, self.clock, other, [],
+                                                        "退单审核通过，改派至职责单位"), self.hours(2)):
+                    return
+                unit = other
+                quality = self.sim.unit_quality(unit)
+                handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
+            elif not self.step(lambda t: r.reject_return(self.dispatcher, t, "属于派单目录所列基本履职事项，驳回退单"),
+                               self.hours(2)):
+                return
+        late = rng.random() > quality
+        ack_mean = (r.lead.acknowledge_due - self.t).total_seconds() / 3600 if r.lead else 1
+        ack_after = self.hours(max(0.1, ack_mean * (1.6 if late else 0.35)))
+        if not self.step(lambda t: r.acknowledge(handler, t), ack_after):
+            if self.t + ack_after > self.now and r.lead and r.lead.acknowledge_due < self.now and rng.random() < 0.4:
+                self.step(lambda t: r.supervise(self.supervisor, t, self.clock, "超时未签收，督促签收"),
+                          max(timedelta(0), r.lead.acknowledge_due - self.t) + timedelta(hours=1))
+            return
+        if not self.step(lambda t: r.record_contact(handler, t, "已电话联系诉求人，了解具体情况"),
+                         self.hours(3 if not late else 20)):
+            return
+        if r.urgency == Urgency.EMERGENCY:
+            work = self.hours(1.2 if not late else 4)
+        else:
+            work = timedelta(days=self.matter.days * rng.lognormvariate(0, 0.5) * (1.4 - quality))
+        if work > timedelta(days=6) and rng.random() < 0.25:
+            if not self.step(lambda t: r.request_extension(handler, t, Duration(5, "wd"), "需协调多个部门，申请延期"),
+                             work / 2):
+                return
+            approve = rng.random() < 0.8
+            if not self.step(lambda t: (r.approve_extension(self.supervisor, t, self.clock) if approve else
+                                        r.refuse_extension(self.supervisor, t, "理由不充分，请按期办结")),
+                             self.hours(6)):
+                return
+        else:
+            self.step(lambda t: r.note_progress(handler, t, "已到现场查看，正在协调处理"), work / 2)
+        if r.resolve_due and self.t + work / 2 > r.resolve_due and rng.random() < 0.3:
+            self.step(lambda t: r.supervise(self.supervisor, t, self.clock, "办理超期，督办"),
+                      max(timedelta(0), r.resolve_due - self.t) + timedelta(hours=2))
+        solved = rng.random() < min(0.97, 0.45 + 0.5 * quality - self.matter.difficulty * 0.5)
+        reply = "经现场核实，问题已处理完毕。" if solved else "已向诉求人解释相关政策，问题需长期协调解决。"
+        if not self.step(lambda t: r.resolve(handler, t, reply), work / 2):
+            return
+        if rng.random() < 0.05:
+            if not self.step(lambda t: r.send_back(self.dispatcher, t, "答复内容不完整，退回重办"), self.hours(5)):
+                return
+            if not self.step(lambda t: r.resolve(handler, t, reply + "已补充办理情况。"), timedelta(days=1)):
+                return
+        if not self.step(lambda t: r.accept_reply(self.dispatcher, t, self.clock), self.hours(8)):
+            return
+        if rng.random() < 0.01:
+            self.step(lambda t: r.flag_unreasonable(self.dispatcher, t, "诉求人要求超出政策范围"), self.hours(2))
+            self.step(lambda t: r.approve_unreasonable(self.supervisor, t, "认定为不合理诉求"), self.hours(6))
+        satisfied_p = min(0.95, 0.3 + 0.65 * quality - self.matter.difficulty * 0.4) if solved else 0.1
+        draw = rng.random()
+        satisfaction = (Satisfaction.SATISFIED if draw < satisfied_p else Satisfaction.BASIC
+                        if draw < satisfied_p + 0.5 * (1 - satisfied_p) else Satisfaction.UNSATISFIED)
+        caller = Actor(f"回访员{rng.randint(1, 10):02d}", Role.AGENT)
+        if not self.step(lambda t: r.follow_up(caller, t, solved, satisfaction), self.hours(20)):
+            return
+        for ref in r.merged_ids:
+            self.step(lambda t, ref=ref: r.follow_up(caller, t, solved, satisfaction, requester_ref=ref),
+                      timedelta(minutes=10))
+        if (satisfaction == Satisfaction.UNSATISFIED or not solved) and rng.random() < 0.3 and r.round < 2:
+            if self.step(lambda t: r.reopen(self.dispatcher, t, self.clock, "回访不满意，重办"), self.hours(4)):
+                self.handle(r.lead_unit or unit, routing)
+            return
+        self.step(lambda t: r.archive(Actor("system", Role.SYSTEM), t), timedelta(days=rng.uniform(2, 10)))

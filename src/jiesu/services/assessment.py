@@ -1,0 +1,80 @@
+"""三率 report for a month: reads assignments and callbacks, computes with the domain formulas."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+from sqlalchemy import and_, select
+
+from jiesu.bootstrap import App
+from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Satisfaction
+from jiesu.domain.errors import InvalidInput
+from jiesu.storage import tables as t
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    month: str
+    scores: list[UnitScore]
+    unit_names: dict[str, str]
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    try:
+        first = date.fromisoformat(month + "-01")
+    except ValueError:
+        raise InvalidInput(f"月份格式应为 YYYY-MM：{month!r}", field="month") from None
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    start = datetime.combine(first, time(), SHANGHAI).astimezone(timezone.utc)
+    end = datetime.combine(following, time(), SHANGHAI).astimezone(timezone.utc)
+    return start, end
+
+
+def sanlv(app: App, month: str) -> MonthReport:
+    start, end = month_bounds(month)
+    r, a, f = t.requests, t.assignments, t.follow_ups
+    reasonable = r.c.unreasonable != "approved"
+    with app.uow() as uow:
+        c = uow.connection
+        rules = uow.config.assessment_rules()
+        names = {row.code: row.name for row in c.execute(select(t.units.c.code, t.units.c.name))}
+        responses = [
+            ResponseRecord(row.unit, row.acknowledged_at is not None and row.acknowledged_at <= row.acknowledge_due
+                           and row.contacted_at is not None and row.contacted_at <= row.contact_due)
+            for row in c.execute(
+                select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due)
+                .join(r, and_(r.c.id == a.c.request_id, reasonable))
+                .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
+                       (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"]))))]
+        callbacks = [
+            CallbackRecord(row.unit, row.solved, Satisfaction(row.satisfaction), tuple(row.co_units))
+            for row in c.execute(
+                select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units)
+                .join(r, and_(r.c.id == f.c.request_id, reasonable))
+                .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))]
+    return MonthReport(month, assess(responses, callbacks, rules), names)
+
+
+def write_csv(report: MonthReport, path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["排名", "单位代码", "单位", "应响应件", "按时响应件", "响应率", "回访件", "解决件", "解决率",
+                         "满意得分", "满意率", "综合得分"])
+        for s in report.scores:
+            writer.writerow([s.rank or "", s.unit, report.unit_names.get(s.unit, s.unit), fmt(s.due), fmt(s.responded),
+                             pct(s.response_rate), fmt(s.callbacks), fmt(s.solved), pct(s.resolution_rate),
+                             fmt(s.satisfied), pct(s.satisfaction_rate),
+                             f"{s.score:.2f}" if s.score is not None else ""])
+
+
+def pct(rate: float | None) -> str:
+    return f"{rate * 100:.1f}%" if rate is not None else "—"
+
+
+def fmt(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"

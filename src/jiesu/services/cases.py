@@ -1,0 +1,171 @@
+"""Registering a request and performing the actions of its workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jiesu.bootstrap import App
+from jiesu.domain.calendar import Duration
+from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
+from jiesu.domain.errors import ConflictError, InvalidInput
+from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
+from jiesu.domain.routing import Directory, Routing
+from jiesu.domain.workflow import Action
+from jiesu.storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Intake:
+    """What an agent, a portal or an API client submits."""
+
+    content: str
+    kind: str = "complaint"
+    channel: str = "phone"
+    title: str | None = None
+    requester_name: str = ""
+    requester_phone: str | None = None
+    address: str = ""
+    division: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    category: str | None = None
+    urgency: str = "normal"
+    received_at: datetime | None = None
+
+
+@dataclass
+class ActionInput:
+    """The parameters an action may take; each action reads the ones it needs."""
+
+    reason: str = ""
+    note: str = ""
+    unit: str | None = None
+    co_units: list[str] = field(default_factory=list)
+    duration: str | None = None
+    reply: str = ""
+    solved: bool | None = None
+    satisfaction: str | None = None
+    requester_ref: int | None = None
+    master: int | None = None
+
+
+def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
+    """Validate an intake against the configuration and create the aggregate (no I/O)."""
+    kind = RequestKind.parse(intake.kind, "kind")
+    channel = Channel.parse(intake.channel, "channel")
+    urgency = Urgency.parse(intake.urgency, "urgency")
+    if intake.category is not None:
+        directory.category(intake.category, field="category")
+    if intake.division:
+        unit = directory.units.get(intake.division)
+        if unit is None or not unit.kind.is_territorial:
+            raise InvalidInput(f"未知行政区划代码 {intake.division!r}（应为区、街道/乡镇或社区/村的代码）",
+                               field="location.division")
+    return CitizenRequest.register(
+        actor=actor, at=at, kind=kind, channel=channel, title=intake.title, content=intake.content,
+        requester=Requester(intake.requester_name, intake.requester_phone),
+        location=Location(intake.address, intake.division, intake.lat, intake.lon),
+        category=intake.category, urgency=urgency, received_at=intake.received_at)
+
+
+def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
+    with app.uow() as uow:
+        request = build_request(uow.config.directory(), actor, app.now(), intake)
+        uow.requests.add(request)
+        uow.commit()
+    return request
+
+
+def suggest_routing(app: App, category: str, division: str | None) -> Routing:
+    with app.uow() as uow:
+        return uow.config.router().route(category, division)
+
+
+def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest) -> SlaClock:
+    directory = uow.config.directory()
+    ancestry = directory.category_ancestry(request.category) if request.category else []
+    policy = uow.config.sla_book().select(request.kind, request.urgency, ancestry)
+    return SlaClock(policy, app.calendar(uow))
+
+
+def perform(app: App, actor: Actor, request_id: int, action: Action, params: ActionInput,
+            expected_version: int | None = None) -> tuple[CitizenRequest, list[str]]:
+    """Perform one action on one case in one transaction. Returns the case and any calendar warnings.
+    `expected_version`: the version the user saw; if the case changed since, ConflictError."""
+    with app.uow() as uow:
+        request = uow.requests.get(request_id)
+        if expected_version is not None and expected_version != request.version:
+            raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
+                                f"{expected_version}），请刷新后重试", field="version")
+        clock = sla_clock(app, uow, request)
+        touched = apply_action(uow, request, actor, app.now(), action, params, clock)
+        for changed in touched:
+            uow.requests.save(changed)
+        uow.commit()
+    return request, clock.calendar.warnings()
+
+
+def apply_action(uow: UnitOfWork, request: CitizenRequest, actor: Actor, at: datetime, action: Action,
+                 p: ActionInput, clock: SlaClock) -> list[CitizenRequest]:
+    """Call the aggregate's method for `action`; returns the aggregates to save."""
+    if action in (Action.DISPATCH, Action.REDISPATCH):
+        if not p.unit:
+            raise InvalidInput("请指定承办单位", field="unit")
+        router = uow.config.router()
+        router.check_dispatch(request.category or "", p.unit, field="unit")
+        for code in p.co_units:
+            router.check_dispatch(request.category or "", code, field="co_units", role="co")
+        suggestion = router.route(request.category, request.location.division).best if request.category else None
+        reason = p.reason or (suggestion.reason if suggestion and suggestion.unit.code == p.unit else "")
+        method = request.dispatch if action == Action.DISPATCH else request.redispatch
+        method(actor, at, clock, p.unit, p.co_units, reason)
+        request.events[-1].changes["suggested_unit"] = [None, suggestion.unit.code if suggestion else None]
+        return [request]
+    if action == Action.MERGE:
+        if p.master is None:
+            raise InvalidInput("请指定主件", field="master")
+        master = uow.requests.get(p.master)
+        request.merge_into(actor, at, master, p.reason)
+        return [request, master]
+    simple: dict[Action, Any] = {
+        Action.ANSWER_DIRECTLY: lambda: request.answer_directly(actor, at, p.reply or p.note),
+        Action.ACKNOWLEDGE: lambda: request.acknowledge(actor, at),
+        Action.RECORD_CONTACT: lambda: request.record_contact(actor, at, p.note or p.reason),
+        Action.RETURN: lambda: request.return_(actor, at, p.reason),
+        Action.REJECT_RETURN: lambda: request.reject_return(actor, at, p.reason),
+        Action.REQUEST_EXTENSION: lambda: request.request_extension(
+            actor, at, Duration.parse(_required(p.duration, "duration"), "duration"), p.reason),
+        Action.APPROVE_EXTENSION: lambda: request.approve_extension(
+            actor, at, clock, Duration.parse(p.duration, "duration") if p.duration else None, p.note),
+        Action.REFUSE_EXTENSION: lambda: request.refuse_extension(actor, at, p.reason),
+        Action.NOTE_PROGRESS: lambda: request.note_progress(actor, at, p.note),
+        Action.RESOLVE: lambda: request.resolve(actor, at, p.reply),
+        Action.ACCEPT_REPLY: lambda: request.accept_reply(actor, at, clock),
+        Action.SEND_BACK: lambda: request.send_back(actor, at, p.reason),
+        Action.FOLLOW_UP: lambda: request.follow_up(
+            actor, at, _required(p.solved, "solved"),
+            Satisfaction.parse(_required(p.satisfaction, "satisfaction"), "satisfaction"), p.note, p.requester_ref),
+        Action.REOPEN: lambda: request.reopen(actor, at, clock, p.reason),
+        Action.SUPERVISE: lambda: request.supervise(actor, at, clock, p.reason),
+        Action.WITHDRAW: lambda: request.withdraw(actor, at, p.reason),
+        Action.FLAG_UNREASONABLE: lambda: request.flag_unreasonable(actor, at, p.reason),
+        Action.APPROVE_UNREASONABLE: lambda: request.approve_unreasonable(actor, at, p.note),
+        Action.ARCHIVE: lambda: request.archive(actor, at),
+    }
+    if action not in simple:
+        raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")
+    simple[action]()
+    return [request]
+
+
+def _required(value, field: str):
+    if value is None or value == "":
+        raise InvalidInput("此操作必须提供该项", field=field)
+    return value
+
+
+def show(app: App, request_id: int) -> CitizenRequest:
+    with app.uow() as uow:
+        return uow.requests.get(request_id)

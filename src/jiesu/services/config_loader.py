@@ -1,0 +1,221 @@
+"""Loading the business configuration from a directory of readable files.
+
+    units.csv       code,name,kind,parent            the unit tree (kind: district/subdistrict/community/department/company/centre)
+    categories.csv  code,name,parent                 the matter catalogue, up to three levels
+    duties.csv      category,level,duty_type,unit    the dispatch catalogue (派单目录 / 履职事项清单)
+    admission.csv   category,community               the community admission list (准入); empty community = all
+    sla.yaml        policies: [...], assessment: {...}
+
+Everything is checked before anything is written; a broken file is refused with the file, the line and
+the reason, and the database keeps its previous configuration.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import yaml
+
+from jiesu.bootstrap import App
+from jiesu.domain.assessment import AssessmentRules
+from jiesu.domain.calendar import Duration
+from jiesu.domain.enums import DutyType, RequestKind, UnitKind, Urgency
+from jiesu.domain.errors import ConfigError, DomainError
+from jiesu.domain.routing import LEVELS, Category, DutyItem, Unit
+from jiesu.domain.sla import LIMITS, SlaPolicy
+
+_PARENT_KIND = {UnitKind.COMMUNITY: {UnitKind.SUBDISTRICT}, UnitKind.SUBDISTRICT: {UnitKind.DISTRICT}}
+_LEVEL_KIND = {"department": UnitKind.DEPARTMENT, "company": UnitKind.COMPANY}
+
+
+def _rows(directory: Path, name: str, columns: list[str], required: bool = True):
+    path = directory / name
+    if not path.exists():
+        if required:
+            raise ConfigError(name, None, f"缺少文件 {path}")
+        return
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ConfigError(name, 1, f"缺少列 {', '.join(missing)}（应有 {','.join(columns)}）")
+        for row in reader:
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            yield reader.line_num, {k: (row.get(k) or "").strip() for k in columns}
+
+
+def read_units(directory: Path) -> list[Unit]:
+    units: dict[str, tuple[int, Unit]] = {}
+    for line, row in _rows(directory, "units.csv", ["code", "name", "kind", "parent"]):
+        if not row["code"] or not row["name"]:
+            raise ConfigError("units.csv", line, "code 和 name 不能为空")
+        if row["code"] in units:
+            raise ConfigError("units.csv", line, f"单位代码 {row['code']} 重复（第 {units[row['code']][0]} 行已有）")
+        try:
+            kind = UnitKind.parse(row["kind"], "kind")
+        except DomainError as error:
+            raise ConfigError("units.csv", line, error.message) from None
+        units[row["code"]] = (line, Unit(row["code"], row["name"], kind, row["parent"] or None))
+    for code, (line, unit) in units.items():
+        if unit.parent is not None and unit.parent not in units:
+            raise ConfigError("units.csv", line, f"上级单位代码 {unit.parent} 不存在")
+        expected = _PARENT_KIND.get(unit.kind)
+        if expected and (unit.parent is None or units[unit.parent][1].kind not in expected):
+            raise ConfigError("units.csv", line, f"{unit.kind.label}「{unit.name}」的上级必须是"
+                              f"{'/'.join(k.label for k in expected)}")
+        seen, current = {code}, unit.parent
+        while current is not None:
+            if current in seen:
+                raise ConfigError("units.csv", line, f"单位树有环：{code} 经上级链回到 {current}")
+            seen.add(current)
+            current = units[current][1].parent
+    return [u for _, u in units.values()]
+
+
+def read_categories(directory: Path) -> tuple[list[Category], dict[str, int]]:
+    categories: dict[str, tuple[int, Category]] = {}
+    for line, row in _rows(directory, "categories.csv", ["code", "name", "parent"]):
+        if not row["code"] or not row["name"]:
+            raise ConfigError("categories.csv", line, "code 和 name 不能为空")
+        if row["code"] in categories:
+            raise ConfigError("categories.csv", line, f"分类代码 {row['code']} 重复")
+        categories[row["code"]] = (line, Category(row["code"], row["name"], row["parent"] or None))
+    for code, (line, category) in categories.items():
+        if category.parent is not None and category.parent not in categories:
+            raise ConfigError("categories.csv", line, f"上级分类代码 {category.parent} 不存在")
+        depth, seen, current = 1, {code}, category.parent
+        while current is not None:
+            if current in seen:
+                raise ConfigError("categories.csv", line, f"分类树有环：{code}")
+            seen.add(current)
+            depth += 1
+            current = categories[current][1].parent
+        if depth > 3:
+            raise ConfigError("categories.csv", line, f"分类 {code} 超过三级")
+    return [c for _, c in categories.values()], {code: line for code, (line, _) in categories.items()}
+
+
+def read_duties(directory: Path, units: dict[str, Unit], categories: dict[str, Category]) -> list[DutyItem]:
+    items = []
+    for line, row in _rows(directory, "duties.csv", ["category", "level", "duty_type", "unit"]):
+        if row["category"] not in categories:
+            raise ConfigError("duties.csv", line, f"未知分类代码 {row['category']!r}")
+        if row["level"] not in LEVELS:
+            raise ConfigError("duties.csv", line, f"level 应为 {'/'.join(LEVELS)}：{row['level']!r}")
+        try:
+            duty_type = DutyType.parse(row["duty_type"], "duty_type")
+        except DomainError as error:
+            raise ConfigError("duties.csv", line, error.message) from None
+        unit = row["unit"] or None
+        if row["level"] in _LEVEL_KIND:
+            if unit is None:
+                raise ConfigError("duties.csv", line, f"{row['level']} 层级的事项必须写明 unit（责任部门/企业代码）")
+            if unit not in units:
+                raise ConfigError("duties.csv", line, f"未知单位代码 {unit!r}")
+            if units[unit].kind != _LEVEL_KIND[row["level"]]:
+                raise ConfigError("duties.csv", line, f"单位 {unit} 是{units[unit].kind.label}，与层级 {row['level']} 不符")
+        elif unit is not None:
+            raise ConfigError("duties.csv", line, "属地层级（district/subdistrict/community）按地址确定单位，unit 应留空")
+        items.append(DutyItem(row["category"], row["level"], duty_type, unit))
+    return items
+
+
+def read_admissions(directory: Path, units: dict[str, Unit], categories: dict[str, Category]):
+    admissions = []
+    for line, row in _rows(directory, "admission.csv", ["category", "community"], required=False):
+        if row["category"] not in categories:
+            raise ConfigError("admission.csv", line, f"未知分类代码 {row['category']!r}")
+        community = row["community"] or None
+        if community is not None and (community not in units or units[community].kind != UnitKind.COMMUNITY):
+            raise ConfigError("admission.csv", line, f"{community!r} 不是已配置的社区/村代码")
+        admissions.append((row["category"], community))
+    return admissions
+
+
+def check_owners(categories: list[Category], lines: dict[str, int], duties: list[DutyItem]) -> None:
+    """Every leaf matter must have a lead owner (基本履职), on itself or inherited from an ancestor."""
+    parents = {c.code: c.parent for c in categories}
+    has_children = {c.parent for c in categories if c.parent}
+    owned = {d.category for d in duties if d.duty_type == DutyType.BASIC}
+    listed = {d.category for d in duties}
+    for category in categories:
+        if category.code in has_children:
+            continue
+        current: str | None = category.code
+        while current is not None and current not in listed:
+            current = parents[current]
+        if current is None or current not in owned:
+            raise ConfigError("categories.csv", lines[category.code],
+                              f"事项「{category.name}」({category.code}) 在派单目录中没有基本履职的主办单位")
+
+
+def read_sla(directory: Path, categories: dict[str, Category]) -> tuple[list[SlaPolicy], dict | None]:
+    path = directory / "sla.yaml"
+    if not path.exists():
+        raise ConfigError("sla.yaml", None, f"缺少文件 {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = yaml.safe_load(text) or {}
+        node = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError("sla.yaml", mark.line + 1 if mark else None, f"YAML 格式错误：{error}") from None
+    lines: list[int] = []
+    if node is not None:
+        for key, value in node.value:
+            if key.value == "policies" and hasattr(value, "value"):
+                lines = [item.start_mark.line + 1 for item in value.value]
+    policies = []
+    for index, item in enumerate(document.get("policies") or []):
+        line = lines[index] if index < len(lines) else None
+        if not isinstance(item, dict) or not item.get("name"):
+            raise ConfigError("sla.yaml", line, "每条策略必须有 name")
+        try:
+            kind = RequestKind.parse(item["kind"], "kind") if item.get("kind") else None
+            urgency = Urgency.parse(item["urgency"], "urgency") if item.get("urgency") else None
+            limits = {limit: Duration.parse(str(item.get(limit, "")), limit) for limit in LIMITS}
+        except DomainError as error:
+            raise ConfigError("sla.yaml", line, f"策略「{item['name']}」{error}") from None
+        category = item.get("category")
+        if category is not None and str(category) not in categories:
+            raise ConfigError("sla.yaml", line, f"策略「{item['name']}」的分类代码 {category!r} 不存在")
+        policies.append(SlaPolicy(str(item["name"]), kind=kind, urgency=urgency,
+                                  category=str(category) if category is not None else None, **limits))
+    names = [p.name for p in policies]
+    if len(set(names)) != len(names):
+        raise ConfigError("sla.yaml", None, "策略名称重复")
+    if not any(p.kind is None and p.urgency is None and p.category is None for p in policies):
+        raise ConfigError("sla.yaml", None, "缺少默认策略（不写 kind、urgency、category 的一条）")
+    assessment = document.get("assessment")
+    if assessment is not None:
+        try:
+            AssessmentRules(**assessment)
+        except (TypeError, DomainError) as error:
+            raise ConfigError("sla.yaml", None, f"assessment 配置有误：{error}") from None
+    return policies, assessment
+
+
+def read_config(directory: Path) -> dict:
+    if not directory.is_dir():
+        raise ConfigError(str(directory), None, "不是目录")
+    units = read_units(directory)
+    categories, category_lines = read_categories(directory)
+    unit_map = {u.code: u for u in units}
+    category_map = {c.code: c for c in categories}
+    duties = read_duties(directory, unit_map, category_map)
+    check_owners(categories, category_lines, duties)
+    admissions = read_admissions(directory, unit_map, category_map)
+    policies, assessment = read_sla(directory, category_map)
+    return {"units": units, "categories": categories, "duties": duties, "admissions": admissions,
+            "policies": policies, "assessment": assessment}
+
+
+def load_config(app: App, directory: Path, loaded_by: str) -> dict:
+    config = read_config(directory)
+    with app.uow() as uow:
+        summary = uow.config.replace(**config, loaded_at=app.now(), loaded_by=loaded_by,
+                                     source=str(directory.resolve()))
+        uow.commit()
+    return summary

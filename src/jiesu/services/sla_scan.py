@@ -1,0 +1,76 @@
+"""`jiesu sla scan`: cases due soon and overdue, each breach recorded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, select
+
+from jiesu.bootstrap import App
+from jiesu.domain.workflow import Status
+from jiesu.storage import tables as t
+
+_WITH_UNIT = [Status.DISPATCHED.value, Status.RETURN_PENDING.value, Status.IN_PROGRESS.value,
+              Status.EXTENSION_PENDING.value]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    request_id: int
+    ticket: str
+    title: str
+    unit: str | None
+    limit: str  # acknowledge | contact | resolve | follow_up | supervise
+    due: datetime
+    overdue: bool
+    newly_recorded: bool = False
+
+
+LIMIT_LABELS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结", "follow_up": "回访", "supervise": "督办"}
+
+
+def _candidates(connection, horizon: datetime):
+    r, a = t.requests, t.assignments
+    lead = and_(a.c.request_id == r.c.id, a.c.role == "lead", a.c.ended_at.is_(None))
+    base = [r.c.id, r.c.ticket, r.c.title, r.c.lead_unit]
+    queries = [
+        ("acknowledge", select(*base, a.c.acknowledge_due).join(a, lead)
+         .where(r.c.status == Status.DISPATCHED.value, a.c.acknowledged_at.is_(None), a.c.acknowledge_due <= horizon)),
+        ("contact", select(*base, a.c.contact_due).join(a, lead)
+         .where(r.c.status.in_(_WITH_UNIT), a.c.contacted_at.is_(None), a.c.contact_due <= horizon)),
+        ("resolve", select(*base, r.c.resolve_due)
+         .where(r.c.status.in_(_WITH_UNIT), r.c.resolve_due <= horizon)),
+        ("follow_up", select(*base, r.c.follow_up_due)
+         .where(r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due <= horizon)),
+        ("supervise", select(*base, r.c.supervise_due)
+         .where(r.c.status.in_(_WITH_UNIT), r.c.supervise_due <= horizon)),
+    ]
+    for limit, query in queries:
+        for row in connection.execute(query):
+            yield limit, row
+
+
+def scan(app: App, record: bool = True) -> list[DueItem]:
+    now = app.now()
+    horizon = now + timedelta(hours=app.settings.due_soon_hours)
+    items: list[DueItem] = []
+    with app.uow() as uow:
+        connection = uow.connection
+        known = {(row.request_id, row.limit_name, row.due) for row in connection.execute(
+            select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due))}
+        new_rows = []
+        for limit, row in _candidates(connection, horizon):
+            due = row[4]
+            overdue = due < now
+            fresh = overdue and (row.id, limit, due) not in known
+            if fresh:
+                new_rows.append({"request_id": row.id, "limit_name": limit, "due": due, "unit": row.lead_unit,
+                                 "detected_at": now})
+                known.add((row.id, limit, due))
+            items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
+        if record and new_rows:
+            connection.execute(insert(t.sla_breaches), new_rows)
+        uow.commit()
+    items.sort(key=lambda i: (not i.overdue, i.due))
+    return items
