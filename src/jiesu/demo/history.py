@@ -22,7 +22,6 @@ from jiesu.domain.errors import DomainError
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Router
 from jiesu.domain.sla import SlaBook
-from jiesu.domain.workflow import Status
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
@@ -105,6 +104,8 @@ class HistorySimulator:
                 raise RuntimeError(f"demo simulation failed on {matter.code}: {error}") from error
             if progress and index % 500 == 0:
                 progress(500 if index else 0)
+        if progress:
+            progress(count - (count - 1) // 500 * 500 if count else 0)
         history.warnings.update(self.calendar.warnings())
         return history
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from jiesu.domain.errors import InvalidInput
@@ -125,7 +125,7 @@ class WorkCalendar:
                 cursor = max(cursor, period_start)
                 available = period_end - cursor
                 if remaining <= available:
-                    return (cursor + remaining).astimezone(timezone.utc)
+                    return (cursor + remaining).astimezone(UTC)
                 remaining -= available
                 cursor = period_end
             day = self.next_workday(day)
@@ -144,7 +144,7 @@ class WorkCalendar:
         fraction = days - whole
         if fraction:
             end = self.add_working_hours(end, fraction * self.hours_per_day)
-        return end.astimezone(timezone.utc)
+        return end.astimezone(UTC)
 
     @property
     def hours_per_day(self) -> float:
@@ -155,9 +155,9 @@ class WorkCalendar:
     def add(self, start: datetime, duration: Duration) -> datetime:
         self._local(start)
         if duration.unit == "h":
-            return (start + timedelta(hours=duration.amount)).astimezone(timezone.utc)
+            return (start + timedelta(hours=duration.amount)).astimezone(UTC)
         if duration.unit == "d":
-            return (start + timedelta(days=duration.amount)).astimezone(timezone.utc)
+            return (start + timedelta(days=duration.amount)).astimezone(UTC)
         if duration.unit == "wh":
             return self.add_working_hours(start, duration.amount)
         return self.add_working_days(start, duration.amount)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import and_, select
@@ -30,8 +30,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise InvalidInput(f"月份格式应为 YYYY-MM：{month!r}", field="month") from None
     following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    start = datetime.combine(first, time(), SHANGHAI).astimezone(timezone.utc)
-    end = datetime.combine(following, time(), SHANGHAI).astimezone(timezone.utc)
+    start = datetime.combine(first, time(), SHANGHAI).astimezone(UTC)
+    end = datetime.combine(following, time(), SHANGHAI).astimezone(UTC)
     return start, end
 
 

@@ -1,0 +1,1 @@
+"""The `jiesu` command line."""

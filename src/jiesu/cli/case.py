@@ -1,0 +1,126 @@
+"""jiesu case: create, show, route and act on a case from the command line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+from rich.table import Table
+
+from jiesu.cli.common import actor_from, console, err_console, escape, ready_app, reports_errors
+from jiesu.domain.calendar import SHANGHAI
+
+app = typer.Typer(help="工单：受理、查看、派单建议与办理操作。", no_args_is_help=True)
+
+
+def _local(moment: datetime | None) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+@app.command()
+@reports_errors
+def create(content: str = typer.Option(..., help="诉求内容"),
+           kind: str = typer.Option("complaint", help="诉求类型：咨询/求助/投诉/举报/建议/表扬/其他 或英文代码"),
+           channel: str = typer.Option("phone", help="渠道：phone/web/app/grid/walk_in/open311/suggestion/email"),
+           title: str = typer.Option(None, help="标题，默认取内容前 30 字"),
+           name: str = typer.Option("", help="诉求人姓名"),
+           phone: str = typer.Option(None, help="诉求人电话"),
+           address: str = typer.Option("", help="地址"),
+           division: str = typer.Option(None, help="行政区划（社区/街道/区）单位代码"),
+           lat: float = typer.Option(None), lon: float = typer.Option(None),
+           category: str = typer.Option(None, help="事项分类代码"),
+           urgency: str = typer.Option("normal", help="紧急程度：emergency/urgent/normal/complex"),
+           actor: str = typer.Option("cli", "--actor", help="操作人"),
+           role: str = typer.Option("agent", "--role", help="操作人角色")) -> None:
+    """Register a new request (受理)."""
+    from jiesu.services.cases import Intake, register
+
+    jiesu = ready_app()
+    request = register(jiesu, actor_from(actor, role, None), Intake(
+        content=content, kind=kind, channel=channel, title=title, requester_name=name, requester_phone=phone,
+        address=address, division=division, lat=lat, lon=lon, category=category, urgency=urgency))
+    console.print(f"已受理：id {request.id}，工单号 {request.ticket}")
+    if category:
+        _print_routing(jiesu, category, division)
+
+
+def _print_routing(jiesu, category: str, division: str | None) -> None:
+    from jiesu.services.cases import suggest_routing
+
+    routing = suggest_routing(jiesu, category, division)
+    for label, candidates in (("主办建议", routing.leads), ("协办建议", routing.co_handlers)):
+        for c in candidates:
+            console.print(f"{label}：{c.unit.code} {c.reason}", highlight=False)
+    for note in routing.notes:
+        console.print(f"说明：{note}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def route(category: str = typer.Argument(..., help="事项分类代码"),
+          division: str = typer.Argument(None, help="地址所在社区/街道/区的单位代码")) -> None:
+    """Suggest the lead and co-handling units for a matter at a place, with the reasons."""
+    _print_routing(ready_app(), category, division)
+
+
+@app.command()
+@reports_errors
+def show(request_id: int = typer.Argument(..., help="诉求 id"),
+         reveal: bool = typer.Option(False, "--reveal", help="显示诉求人完整电话（默认脱敏）")) -> None:
+    """Show a case with its deadlines and its whole timeline."""
+    from jiesu.domain.validation import mask_phone
+    from jiesu.services.cases import show as load
+
+    r = load(ready_app(), request_id)
+    console.print(f"[bold]{escape(r.title)}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
+    phone = r.requester.phone if reveal else mask_phone(r.requester.phone)
+    console.print(f"{r.kind.label} · {r.channel.label} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
+                  f"诉求人 {escape(r.requester.name or '匿名')} {phone}", highlight=False)
+    console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
+    console.print(f"内容：{escape(r.content)}", highlight=False)
+    console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {_local(r.received_at)}  "
+                  f"办结时限 {_local(r.resolve_due)}  回访时限 {_local(r.follow_up_due)}", highlight=False)
+    if r.reply:
+        console.print(f"答复：{escape(r.reply)}", highlight=False)
+    table = Table("#", "时间", "操作人", "操作", "状态", "说明")
+    for e in r.events:
+        status = e.to_status.label if e.from_status in (None, e.to_status) else f"{e.from_status.label}→{e.to_status.label}"
+        table.add_row(str(e.seq), _local(e.at), escape(f"{e.actor}（{e.role.label}）"), e.action.label, status,
+                      escape(e.note))
+    console.print(table)
+
+
+@app.command()
+@reports_errors
+def act(request_id: int = typer.Argument(..., help="诉求 id"),
+        action: str = typer.Argument(..., help="操作：dispatch、acknowledge、record_contact、return、redispatch、"
+                                               "reject_return、request_extension、approve_extension、refuse_extension、"
+                                               "note_progress、resolve、accept_reply、send_back、follow_up、reopen、"
+                                               "supervise、merge、withdraw、flag_unreasonable、approve_unreasonable、"
+                                               "archive、answer_directly（或中文名）"),
+        actor: str = typer.Option("cli", "--actor", help="操作人"),
+        role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
+        unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),
+        co: list[str] = typer.Option([], "--co", help="协办单位，可多次"),
+        reason: str = typer.Option("", help="理由"),
+        note: str = typer.Option("", help="说明"),
+        reply: str = typer.Option("", help="答复内容（办结、直接办结）"),
+        duration: str = typer.Option(None, help="延期时长，如 5wd"),
+        solved: bool = typer.Option(None, "--solved/--unsolved", help="回访：是否解决"),
+        satisfaction: str = typer.Option(None, help="回访：满意/基本满意/不满意"),
+        requester_ref: int = typer.Option(None, help="回访并单诉求人时，其原诉求 id"),
+        master: int = typer.Option(None, help="并单的主件 id"),
+        expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
+    """Perform one workflow action on a case."""
+    from jiesu.domain.workflow import Action
+    from jiesu.services.cases import ActionInput, perform
+
+    the_action = Action.parse(action, "action")
+    handler_unit = unit if role in ("handler", "承办人") else None
+    who = actor_from(actor, role, handler_unit)
+    params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
+                         solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master)
+    request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version)
+    console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")
+    for warning in warnings:
+        err_console.print(f"[yellow]警告[/]：{warning}")

@@ -1,0 +1,69 @@
+"""What every command shares: the app, the console, error reporting, the actor from options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jiesu.bootstrap import App
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import DomainError
+from jiesu.domain.request import Actor
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def make_app() -> App:
+    return App()
+
+
+def ready_app() -> App:
+    """The app with its database schema brought up to date."""
+    from jiesu.storage.migrate import upgrade
+
+    jiesu = App()
+    upgrade(jiesu.engine)
+    return jiesu
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into a clear message naming the field and the reason, and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as error:
+            where = f"[{error.field}] " if error.field else ""
+            err_console.print(f"[bold red]错误[/]（{error.code}）：{where}{error.message}", highlight=False,
+                              markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def actor_from(name: str, role: str, unit: str | None) -> Actor:
+    parsed = Role.parse(role, "role")
+    if parsed == Role.HANDLER and not unit:
+        from jiesu.domain.errors import InvalidInput
+
+        raise InvalidInput("承办人必须用 --unit 指定所在单位", field="unit")
+    return Actor(name, parsed, unit)
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err_console, transient=False, disable=not sys.stderr.isatty() and False)
+
+
+def escape(text: object) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(str(text))

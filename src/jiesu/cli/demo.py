@@ -1,0 +1,115 @@
+"""jiesu demo: build the demo city (and, once the web issue lands, serve it); generate large volumes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import typer
+
+from jiesu.cli.common import console, err_console, make_app, progress_bar, reports_errors
+
+app = typer.Typer(help="示范城市：生成云河市的单位、派单目录和历史诉求。", invoke_without_command=True)
+
+
+@app.callback()
+@reports_errors
+def demo(ctx: typer.Context,
+         serve: bool = typer.Option(True, "--serve/--no-serve", help="建好后启动网页服务"),
+         count: int = typer.Option(20_000, help="历史诉求件数"),
+         days: int = typer.Option(365, help="历史覆盖的天数（截至现在）"),
+         seed: int = typer.Option(2026, help="随机种子，相同种子得到相同的城市"),
+         reset: bool = typer.Option(False, "--reset", help="清空已有数据后重建"),
+         config_out: Path = typer.Option(None, help="同时把示范城市配置文件写到此目录")) -> None:
+    """Build the demo city with its history in the configured database (default: ./jiesu.db) and print
+    a summary with last month's 三率 ranking."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sqlalchemy import func, select
+
+    from jiesu.cli.report import sanlv_table
+    from jiesu.demo.build import build_demo
+    from jiesu.services.assessment import sanlv
+    from jiesu.storage import tables as t
+    from jiesu.storage.migrate import upgrade
+
+    jiesu = make_app()
+    jiesu.settings.demo_mode = True
+    upgrade(jiesu.engine)
+    with jiesu.uow() as uow:
+        existing = uow.connection.execute(select(func.count()).select_from(t.requests)).scalar() or 0
+    if existing and not reset:
+        console.print(f"数据库已有 {existing} 件诉求，不再重复生成（加 --reset 清空重建）")
+    else:
+        if reset:
+            _reset(jiesu)
+        started = datetime.now()
+        with progress_bar() as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, advance: int, total: int) -> None:
+                if stage not in tasks:
+                    label = {"simulate": "模拟办理过程", "store": "写入数据库"}[stage]
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], advance=advance, total=total)
+
+            summary = build_demo(jiesu, count=count, days=days, seed=seed, config_dir=config_out, progress=progress)
+        elapsed = (datetime.now() - started).total_seconds()
+        console.print(f"云河市已建成：{summary.units} 个单位，{summary.categories} 个事项分类，"
+                      f"{summary.requests} 件诉求，{summary.events} 条办理记录，用时 {elapsed:.1f} 秒")
+        console.print("状态分布：" + "，".join(f"{_status_label(k)} {v}" for k, v in sorted(summary.by_status.items())))
+        for warning in summary.warnings:
+            err_console.print(f"[yellow]警告[/]：{warning}")
+    now = jiesu.now().astimezone(timezone(timedelta(hours=8)))
+    last_month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    report = sanlv(jiesu, last_month)
+    console.print(sanlv_table(report, top=15))
+    console.print(f"（共 {len(report.scores)} 个单位参与考核；完整排名：jiesu report sanlv --month {last_month}）")
+    if serve:
+        console.print("网页服务尚未实现（见 Web 与 API 的 issue）；现在可用 jiesu case / sla / report 命令查看和办理工单。")
+
+
+def _status_label(value: str) -> str:
+    from jiesu.domain.workflow import Status
+
+    return Status(value).label
+
+
+def _reset(jiesu) -> None:
+    from jiesu.storage.migrate import upgrade
+    from jiesu.storage.tables import metadata
+
+    with jiesu.engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(jiesu.engine)
+
+
+@app.command()
+@reports_errors
+def generate(rows: int = typer.Option(1_000_000, help="行数"),
+             out: Path = typer.Option(Path("demo_requests.parquet"), help="输出的 Parquet 文件"),
+             year: int = typer.Option(None, help="覆盖的年份（默认截至现在的一年）"),
+             seed: int = typer.Option(2026, help="随机种子")) -> None:
+    """Write ROWS demo requests to a Parquet file, fast (vectorised), for analytics and benchmarks."""
+    import tempfile
+
+    from jiesu.demo.city import write_config
+    from jiesu.demo.columnar import generate as run
+    from jiesu.domain.routing import Router
+    from jiesu.services.config_loader import read_config
+
+    with tempfile.TemporaryDirectory() as scratch:
+        config = read_config(write_config(Path(scratch)))
+    from jiesu.domain.routing import Directory
+
+    router = Router(Directory(config["units"], config["categories"]), config["duties"], config["admissions"])
+    if year:
+        start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+    else:
+        end = make_app().now()
+        start = end - timedelta(days=365)
+    with progress_bar() as bar:
+        task = bar.add_task("生成诉求", total=rows)
+        result = run(router, rows, out, start, end, seed=seed, progress=lambda n: bar.update(task, advance=n))
+    console.print(f"已写出 {result.rows} 件诉求到 {out}，用时 {result.seconds:.1f} 秒（{result.rows / result.seconds:,.0f} 件/秒）")

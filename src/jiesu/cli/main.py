@@ -1,0 +1,25 @@
+"""jiesu — 接诉即办 command line. `jiesu --help` lists the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from jiesu.cli import calendar, case, config, db, demo, report, sla
+
+app = typer.Typer(help="jiesu 接诉即办：市民服务热线平台命令行。", no_args_is_help=True,
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
+app.add_typer(db.app, name="db")
+app.add_typer(config.app, name="config")
+app.add_typer(demo.app, name="demo")
+app.add_typer(case.app, name="case")
+app.add_typer(sla.app, name="sla")
+app.add_typer(report.app, name="report")
+app.add_typer(calendar.app, name="calendar")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from jiesu import __version__
+
+    typer.echo(__version__)
