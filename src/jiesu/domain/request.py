@@ -454,9 +454,10 @@ class CitizenRequest:
         self._require_lead_unit(actor)
         if self.unreasonable != "none":
             raise IllegalTransition("本件已申请或已认定为不合理诉求", field="unreasonable")
+        reason = validation.required_text(reason, "reason")
         changes: dict[str, list[Any]] = {}
         self._set(changes, "unreasonable", "pending")
-        self._append(actor, at, Action.FLAG_UNREASONABLE, target, changes, validation.required_text(reason, "reason"))
+        self._append(actor, at, Action.FLAG_UNREASONABLE, target, changes, reason)
 
     def approve_unreasonable(self, actor: Actor, at: datetime, note: str = "") -> None:
         target = self._begin(actor, at, Action.APPROVE_UNREASONABLE)

@@ -162,14 +162,16 @@ def read_sla(directory: Path, categories: dict[str, Category]) -> tuple[list[Sla
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ConfigError("sla.yaml", mark.line + 1 if mark else None, f"YAML 格式错误：{error}") from None
-    lines: list[int] = []
-    if node is not None:
+    lines: list[tuple[int, dict[str, int]]] = []  # per policy: its first line, and the line of each key
+    if node is not None and isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.value == "policies" and hasattr(value, "value"):
-                lines = [item.start_mark.line + 1 for item in value.value]
+            if key.value == "policies" and isinstance(value, yaml.SequenceNode):
+                lines = [(item.start_mark.line + 1,
+                          {k.value: k.start_mark.line + 1 for k, _ in item.value}
+                          if isinstance(item, yaml.MappingNode) else {}) for item in value.value]
     policies = []
     for index, item in enumerate(document.get("policies") or []):
-        line = lines[index] if index < len(lines) else None
+        line, key_lines = lines[index] if index < len(lines) else (None, {})
         if not isinstance(item, dict) or not item.get("name"):
             raise ConfigError("sla.yaml", line, "每条策略必须有 name")
         try:
@@ -177,10 +179,11 @@ def read_sla(directory: Path, categories: dict[str, Category]) -> tuple[list[Sla
             urgency = Urgency.parse(item["urgency"], "urgency") if item.get("urgency") else None
             limits = {limit: Duration.parse(str(item.get(limit, "")), limit) for limit in LIMITS}
         except DomainError as error:
-            raise ConfigError("sla.yaml", line, f"策略「{item['name']}」{error}") from None
+            raise ConfigError("sla.yaml", key_lines.get(error.field or "", line),
+                              f"策略「{item['name']}」{error}") from None
         category = item.get("category")
         if category is not None and str(category) not in categories:
-            raise ConfigError("sla.yaml", line, f"策略「{item['name']}」的分类代码 {category!r} 不存在")
+            raise ConfigError("sla.yaml", key_lines.get("category", line), f"策略「{item['name']}」的分类代码 {category!r} 不存在")
         policies.append(SlaPolicy(str(item["name"]), kind=kind, urgency=urgency,
                                   category=str(category) if category is not None else None, **limits))
     names = [p.name for p in policies]

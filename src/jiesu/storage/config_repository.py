@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
@@ -16,6 +16,7 @@ from jiesu.domain.holiday_notice import YearSchedule
 from jiesu.domain.routing import Category, Directory, DutyItem, Router, Unit
 from jiesu.domain.sla import LIMITS, SlaBook, SlaPolicy
 from jiesu.storage import tables as t
+from jiesu.storage.holiday_source import builtin_rules
 
 
 class ConfigRepository:
@@ -52,15 +53,7 @@ class ConfigRepository:
 
     def calendar(self, periods) -> WorkCalendar:
         """Built-in schedules (chinesecalendar) overlaid by the schedules an administrator loaded."""
-        import chinese_calendar
-
-        rules: dict[date, DayRule] = {}
-        for day, name in chinese_calendar.holidays.items():
-            rules[day] = DayRule(day, False, str(name or ""))
-        for day, name in chinese_calendar.workdays.items():
-            if day.weekday() >= 5:
-                rules[day] = DayRule(day, True, str(name or ""))
-        covered = {d.year for d in chinese_calendar.holidays}
+        rules, covered = builtin_rules()
         loaded = {r.year for r in self.connection.execute(select(t.calendar_years.c.year))}
         for year in loaded:  # a loaded year replaces the built-in one
             for day in [d for d in rules if d.year == year]:

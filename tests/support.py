@@ -1,0 +1,58 @@
+"""Shared test helpers: the fixture city, a settable clock, actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from jiesu.domain.calendar import SHANGHAI, WorkCalendar
+from jiesu.domain.enums import Role
+from jiesu.domain.request import Actor
+from jiesu.domain.routing import Directory, Router
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CITY = FIXTURES / "city"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+AGENT = Actor("坐席张", Role.AGENT)
+DISPATCHER = Actor("派单员李", Role.DISPATCHER)
+SUPERVISOR = Actor("督办王", Role.SUPERVISOR)
+WJ_HANDLER = Actor("望京承办人", Role.HANDLER, "WJ")
+JX_HANDLER = Actor("酒仙桥承办人", Role.HANDLER, "JX")
+
+
+def local(*args: int) -> datetime:
+    """A Beijing-time moment from literal fields: local(2026, 10, 9, 18, 0)."""
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@dataclass
+class FakeClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+def fixture_config():
+    from jiesu.services.config_loader import read_config
+
+    return read_config(CITY)
+
+
+def fixture_router() -> Router:
+    config = fixture_config()
+    return Router(Directory(config["units"], config["categories"]), config["duties"], config["admissions"])
+
+
+def builtin_calendar(extra: dict | None = None, extra_years: set[int] | None = None) -> WorkCalendar:
+    """The calendar as the product builds it with no schedule loaded (chinesecalendar, up to 2026)."""
+    from jiesu.storage.holiday_source import builtin_rules
+
+    rules, years = builtin_rules()
+    return WorkCalendar(rules={**rules, **(extra or {})}, covered_years=years | (extra_years or set()))

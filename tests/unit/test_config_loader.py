@@ -1,0 +1,102 @@
+import shutil
+
+import pytest
+
+from jiesu.domain.errors import ConfigError
+from jiesu.services.config_loader import read_config
+from tests.support import CITY
+
+
+@pytest.fixture
+def city(tmp_path):
+    target = tmp_path / "city"
+    shutil.copytree(CITY, target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def refused(city) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        read_config(city)
+    return caught.value
+
+
+def test_the_fixture_city_loads():
+    config = read_config(CITY)
+    assert len(config["units"]) == 11 and len(config["duties"]) == 12
+    assert config["assessment"]["co_handler_share"] == 0.5
+
+
+def test_a_cycle_in_the_unit_tree_is_refused_with_file_and_line(city):
+    (city / "units.csv").write_text("code,name,kind,parent\nA,甲部门,department,B\nB,乙部门,department,A\n",
+                                    encoding="utf-8")
+    error = refused(city)
+    assert error.file == "units.csv" and error.line == 2 and "环" in error.reason
+
+
+def test_a_community_under_a_district_is_refused(city):
+    edit(city / "units.csv", "WJ02,花家地社区,community,WJ", "WJ02,花家地社区,community,CY")
+    error = refused(city)
+    assert error.file == "units.csv" and error.line == 6 and "上级必须是" in error.reason
+
+
+def test_a_matter_with_no_owner_is_refused_naming_its_line(city):
+    edit(city / "duties.csv", "WY2,subdistrict,basic,\n", "")
+    error = refused(city)
+    assert error.file == "categories.csv" and error.line == 5 and "电梯故障" in error.reason
+
+
+def test_an_unknown_category_in_the_duty_list_is_refused(city):
+    edit(city / "duties.csv", "ZS2,community,basic,", "ZS9,community,basic,")
+    error = refused(city)
+    assert (error.file, error.line) == ("duties.csv", 9) and "ZS9" in error.reason
+
+
+def test_an_unknown_unit_in_the_duty_list_is_refused(city):
+    edit(city / "duties.csv", "ZS1,department,basic,HBJ", "ZS1,department,basic,XXX")
+    error = refused(city)
+    assert (error.file, error.line) == ("duties.csv", 6) and "XXX" in error.reason
+
+
+def test_a_department_line_naming_a_community_is_refused(city):
+    edit(city / "duties.csv", "ZS1,department,basic,HBJ", "ZS1,department,basic,WJ01")
+    assert "与层级" in refused(city).reason
+
+
+def test_an_admission_for_a_non_community_is_refused(city):
+    edit(city / "admission.csv", "ZS2,WJ01", "ZS2,WJ")
+    error = refused(city)
+    assert (error.file, error.line) == ("admission.csv", 3)
+
+
+def test_a_bad_time_limit_names_the_policy_and_its_line(city):
+    edit(city / "sla.yaml", "resolve: 24h", "resolve: 24 hours")
+    error = refused(city)
+    assert error.file == "sla.yaml" and error.line == 26 and "供热" in error.reason
+
+
+def test_sla_without_a_default_policy_is_refused(city):
+    edit(city / "sla.yaml", "  - name: 默认\n    acknowledge", "  - name: 默认\n    urgency: urgent\n    acknowledge")
+    assert "默认策略" in refused(city).reason
+
+
+def test_a_missing_column_is_refused(city):
+    (city / "categories.csv").write_text("code,name\nX,某\n", encoding="utf-8")
+    error = refused(city)
+    assert (error.file, error.line) == ("categories.csv", 1) and "parent" in error.reason
+
+
+def test_a_fourth_category_level_is_refused(city):
+    with (city / "categories.csv").open("a", encoding="utf-8") as handle:
+        handle.write("WY1X,过细,WY1\n")
+    assert "超过三级" in refused(city).reason
+
+
+def test_a_missing_file_is_refused(city):
+    (city / "duties.csv").unlink()
+    assert refused(city).file == "duties.csv"

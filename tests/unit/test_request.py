@@ -1,0 +1,183 @@
+from datetime import timedelta
+
+import pytest
+
+from jiesu.domain.calendar import Duration
+from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
+from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from jiesu.domain.request import CitizenRequest, Location, Requester, SlaClock
+from jiesu.domain.sla import SlaPolicy
+from jiesu.domain.workflow import Action, Status
+from tests.support import AGENT, DISPATCHER, JX_HANDLER, SUPERVISOR, WJ_HANDLER, builtin_calendar, local
+
+POLICY = SlaPolicy("默认", Duration(2, "wh"), Duration(1, "wd"), Duration(7, "wd"), Duration(2, "wd"), Duration(3, "wd"))
+T0 = local(2026, 11, 23, 9, 30)  # Monday
+
+
+@pytest.fixture
+def clock():
+    return SlaClock(POLICY, builtin_calendar())
+
+
+def new_request(**overrides) -> CitizenRequest:
+    fields = dict(actor=AGENT, at=T0, kind=RequestKind.COMPLAINT, channel=Channel.PHONE, title="物业不作为",
+                  content="小区物业不清理楼道垃圾", requester=Requester("张三", "13812345678"),
+                  location=Location("望京西园三区", "WJ01"), category="WY1", urgency=Urgency.NORMAL)
+    fields.update(overrides)
+    return CitizenRequest.register(**fields)
+
+
+def at(hours: float):
+    return T0 + timedelta(hours=hours)
+
+
+def test_the_whole_lifecycle_leaves_one_event_per_action(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", ["ZJW"], "望京街道：物业服务属基本履职事项")
+    assert r.status == Status.DISPATCHED and r.lead_unit == "WJ" and r.co_units == ["ZJW"]
+    assert r.resolve_due == local(2026, 12, 2, 18, 0)  # 7 working days after Monday 23 Nov
+    assert r.lead.acknowledge_due == local(2026, 11, 23, 11, 36)
+    r.acknowledge(WJ_HANDLER, at(1))
+    r.record_contact(WJ_HANDLER, at(2), "已电话联系")
+    r.request_extension(WJ_HANDLER, at(3), Duration(5, "wd"), "需协调")
+    r.approve_extension(SUPERVISOR, at(4), clock)
+    assert r.resolve_due == local(2026, 12, 9, 18, 0) and r.extended_by == ["5wd"]
+    r.note_progress(WJ_HANDLER, at(5), "已到现场")
+    r.resolve(WJ_HANDLER, at(6), "已督促物业清理")
+    r.send_back(DISPATCHER, at(7), "答复不完整")
+    r.resolve(WJ_HANDLER, at(8), "已督促物业清理，并建立每周巡查")
+    r.accept_reply(DISPATCHER, at(9), clock)
+    r.follow_up(AGENT, at(10), solved=False, satisfaction=Satisfaction.UNSATISFIED)
+    r.reopen(DISPATCHER, at(11), clock, "回访不满意")
+    assert r.status == Status.DISPATCHED and r.round == 2 and r.lead_unit == "WJ"
+    r.acknowledge(WJ_HANDLER, at(12))
+    r.resolve(WJ_HANDLER, at(13), "已彻底解决")
+    r.accept_reply(DISPATCHER, at(14), clock)
+    r.follow_up(AGENT, at(15), solved=True, satisfaction=Satisfaction.SATISFIED)
+    r.archive(SUPERVISOR, at(16))
+    assert r.status == Status.ARCHIVED
+    actions = [e.action for e in r.events]
+    assert actions[0] == Action.REGISTER and actions[-1] == Action.ARCHIVE and len(actions) == 18
+    assert [e.seq for e in r.events] == list(range(1, 19))
+    assert r.events[1].changes["status"] == ["registered", "dispatched"]
+    assert r.events[1].changes["lead_unit"] == [None, "WJ"]
+
+
+def test_an_action_not_allowed_now_names_the_status_and_the_action(clock):
+    r = new_request()
+    with pytest.raises(IllegalTransition) as caught:
+        r.resolve(WJ_HANDLER, at(1), "已办")
+    assert "已受理" in caught.value.message and "办结答复" in caught.value.message
+    assert len(r.events) == 1
+
+
+def test_a_handler_of_another_unit_cannot_sign_for_the_case(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    with pytest.raises(Forbidden):
+        r.acknowledge(JX_HANDLER, at(1))
+    assert r.status == Status.DISPATCHED
+
+
+def test_a_return_is_reviewed_then_redispatched_with_fresh_deadlines(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.return_(WJ_HANDLER, at(1), "不属于本辖区")
+    assert r.status == Status.RETURN_PENDING and r.pending_return == "不属于本辖区"
+    r.redispatch(DISPATCHER, at(26), clock, "JX", [], "地址核实在酒仙桥")
+    assert r.lead_unit == "JX" and r.pending_return is None
+    ended = [a for a in r.assignments if not a.active]
+    assert ended[0].unit == "WJ" and ended[0].end_reason == "returned"
+    assert r.lead.acknowledge_due > r.assignments[0].acknowledge_due
+
+
+def test_a_rejected_return_goes_back_to_the_same_unit(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.return_(WJ_HANDLER, at(1), "不属于本辖区")
+    r.reject_return(DISPATCHER, at(2), "地址在望京辖区")
+    assert r.status == Status.DISPATCHED and r.lead_unit == "WJ"
+
+
+def test_only_an_inquiry_can_be_answered_directly():
+    with pytest.raises(InvalidInput):
+        new_request().answer_directly(AGENT, at(0.1), "答复")
+    inquiry = new_request(kind=RequestKind.INQUIRY)
+    inquiry.answer_directly(AGENT, at(0.1), "公租房申请条件为……")
+    assert inquiry.status == Status.ANSWERED
+
+
+def test_merging_links_the_requester_and_both_cases_record_it(clock):
+    master, repeat = new_request(), new_request(requester=Requester("李四", "13900001111"))
+    master.id, repeat.id = 1, 2
+    repeat.merge_into(DISPATCHER, at(0.5), master, "同一事项")
+    assert repeat.status == Status.MERGED and repeat.master_id == 1 and master.merged_ids == [2]
+    assert master.events[-1].action == Action.MERGE
+    master.dispatch(DISPATCHER, at(1), clock, "WJ")
+    master.acknowledge(WJ_HANDLER, at(2))
+    master.resolve(WJ_HANDLER, at(3), "已处理")
+    master.accept_reply(DISPATCHER, at(4), clock)
+    with pytest.raises(InvalidInput):  # the case's own requester is called first
+        master.follow_up(AGENT, at(5), True, Satisfaction.SATISFIED, requester_ref=2)
+    master.follow_up(AGENT, at(5), True, Satisfaction.SATISFIED)
+    master.follow_up(AGENT, at(6), True, Satisfaction.BASIC, requester_ref=2)
+    with pytest.raises(IllegalTransition):
+        master.follow_up(AGENT, at(7), True, Satisfaction.BASIC, requester_ref=2)
+    assert [f.requester_ref for f in master.follow_ups] == [None, 2]
+
+
+def test_unreasonable_needs_a_flag_and_an_approval(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    with pytest.raises(IllegalTransition):
+        r.approve_unreasonable(SUPERVISOR, at(1))
+    r.flag_unreasonable(WJ_HANDLER, at(1), "诉求超出政策范围")
+    with pytest.raises(Forbidden):
+        r.approve_unreasonable(WJ_HANDLER, at(2))
+    r.approve_unreasonable(SUPERVISOR, at(2))
+    assert r.unreasonable == "approved"
+
+
+def test_supervision_sets_its_own_deadline(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.supervise(SUPERVISOR, at(1), clock, "超时未签收")
+    assert r.supervise_due == local(2026, 11, 26, 18, 0) and r.supervision_count == 1
+
+
+@pytest.mark.parametrize(("field", "overrides"), [
+    ("content", {"content": "   "}),
+    ("content", {"content": "字" * 10_001}),
+    ("requester.phone", {"requester": Requester("张三", "12345")}),
+    ("requester.phone", {"requester": Requester("张三", "138123456789")}),
+    ("received_at", {"received_at": T0 + timedelta(hours=1)}),
+    ("location.lat", {"location": Location("x", None, 91.0, 116.0)}),
+    ("location.lon", {"location": Location("x", None, 39.9, None)}),
+    ("title", {"title": "标" * 201}),
+])
+def test_bad_intake_is_refused_naming_the_field(field, overrides):
+    with pytest.raises(InvalidInput) as caught:
+        new_request(**overrides)
+    assert caught.value.field == field
+
+
+def test_content_of_exactly_ten_thousand_characters_is_accepted():
+    assert len(new_request(content="字" * 10_000).content) == 10_000
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "+86 138 1234 5678", "010-12345678", "0755-1234567"])
+def test_real_phone_formats_are_accepted(phone):
+    assert new_request(requester=Requester("张三", phone)).requester.phone
+
+
+def test_an_action_dated_before_the_previous_one_is_refused(clock):
+    r = new_request()
+    with pytest.raises(InvalidInput) as caught:
+        r.dispatch(DISPATCHER, T0 - timedelta(minutes=1), clock, "WJ")
+    assert caught.value.field == "at"
+    assert r.status == Status.REGISTERED and len(r.events) == 1
+
+
+def test_a_unit_cannot_be_lead_and_co_handler_at_once(clock):
+    with pytest.raises(InvalidInput):
+        new_request().dispatch(DISPATCHER, at(0.1), clock, "WJ", ["WJ"])
