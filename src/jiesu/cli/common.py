@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +15,8 @@ from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.request import Actor
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
 
 
 def make_app() -> App:
@@ -41,9 +40,9 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except DomainError as error:
-            where = f"[{error.field}] " if error.field else ""
-            err_console.print(f"[bold red]错误[/]（{error.code}）：{where}{error.message}", highlight=False,
-                              markup=True, soft_wrap=True)
+            where = escape(f"[{error.field}] ") if error.field else ""
+            err_console.print(f"[bold red]错误[/]（{error.code}）：{where}{escape(error.message)}", highlight=False,
+                              soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -60,7 +59,7 @@ def actor_from(name: str, role: str, unit: str | None) -> Actor:
 
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err_console, transient=False, disable=not sys.stderr.isatty() and False)
+                    console=err_console)
 
 
 def escape(text: object) -> str:

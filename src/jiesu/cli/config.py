@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from jiesu.cli.common import console, ready_app, reports_errors
+from jiesu.cli.common import console, escape, ready_app, reports_errors
 
 app = typer.Typer(help="业务配置：单位、事项分类、派单目录、准入清单、时限策略。", no_args_is_help=True)
 
@@ -39,4 +39,4 @@ def export_demo(directory: Path = typer.Argument(..., help="写出示范城市�
     from jiesu.demo.city import write_config
 
     write_config(directory)
-    console.print(f"示范城市配置已写入 {directory}")
+    console.print(f"示范城市配置已写入 {escape(directory)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from jiesu.cli.common import console, err_console, make_app, progress_bar, reports_errors
+from jiesu.cli.common import console, err_console, escape, make_app, progress_bar, reports_errors
 
 app = typer.Typer(help="示范城市：生成云河市的单位、派单目录和历史诉求。", invoke_without_command=True)
 
@@ -112,4 +112,4 @@ def generate(rows: int = typer.Option(1_000_000, help="行数"),
     with progress_bar() as bar:
         task = bar.add_task("生成诉求", total=rows)
         result = run(router, rows, out, start, end, seed=seed, progress=lambda n: bar.update(task, advance=n))
-    console.print(f"已写出 {result.rows} 件诉求到 {out}，用时 {result.seconds:.1f} 秒（{result.rows / result.seconds:,.0f} 件/秒）")
+    console.print(f"已写出 {result.rows} 件诉求到 {escape(out)}，用时 {result.seconds:.1f} 秒（{result.rows / result.seconds:,.0f} 件/秒）")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from jiesu.cli.common import console, ready_app, reports_errors
+from jiesu.cli.common import console, escape, ready_app, reports_errors
 
 app = typer.Typer(help="报表：三率考核。", no_args_is_help=True)
 
@@ -40,4 +40,4 @@ def sanlv(month: str = typer.Option(..., help="月份 YYYY-MM"),
         console.print(sanlv_table(report, top))
     if csv:
         write_csv(report, csv)
-        console.print(f"已写出 {csv}")
+        console.print(f"已写出 {escape(csv)}")

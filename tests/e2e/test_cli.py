@@ -1,0 +1,109 @@
+"""The command line end to end, on a SQLite file in a temporary working directory."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from jiesu.cli.main import app
+from tests.support import CITY, FIXTURES, SHARED_DATA
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def jiesu(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JIESU_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, list(args))
+        output = result.output  # stdout and stderr together
+        assert result.exit_code == code, f"jiesu {' '.join(args)} exited {result.exit_code}:\n{output}"
+        return output
+
+    return run
+
+
+def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
+    assert "units 11" in jiesu("config", "load", str(CITY))
+    created = jiesu("case", "create", "--content", "望京西园三区物业不清理垃圾 [bold red]注入[/]", "--kind", "投诉",
+                    "--phone", "13812345678", "--name", "张三", "--division", "WJ01", "--category", "WY1")
+    assert re.search(r"已受理：id 1，工单号 \d{15}", created)
+    assert "主办建议：WJ 望京街道：物业服务属基本履职事项，地址在其辖区" in created
+    assert "「待签收」" in jiesu("case", "act", "1", "dispatch", "--unit", "WJ", "--actor", "派单员李")
+    assert "「办理中」" in jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
+    shown = jiesu("case", "show", "1")
+    assert "138****5678" in shown and "13812345678" not in shown
+    assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup
+    assert "受理" in shown and "派单" in shown and "签收" in shown
+    assert "13812345678" in jiesu("case", "show", "1", "--reveal")
+
+
+def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "测试", "--division", "WJ01", "--category", "WY1")
+    out = jiesu("case", "act", "1", "resolve", "--role", "handler", "--unit", "WJ", "--reply", "x", code=2)
+    assert "已受理" in out and "办结答复" in out
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--content", ""], "content"),
+    (["--content", "x", "--phone", "110"], "requester.phone"),
+    (["--content", "x", "--category", "NOPE"], "category"),
+    (["--content", "x", "--kind", "whatever"], "kind"),
+])
+def test_bad_input_on_the_command_line_names_the_field(jiesu, args, field):
+    jiesu("config", "load", str(CITY))
+    out = jiesu("case", "create", *args, code=2)
+    assert f"[{field}]" in out
+    assert "id 1，" in jiesu("case", "create", "--content", "正常")  # nothing was written by the refusal
+
+
+def test_a_broken_configuration_file_is_refused_with_file_line_and_reason(jiesu, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(CITY, broken)
+    text = (broken / "duties.csv").read_text(encoding="utf-8").replace("ZS1,department,basic,HBJ", "ZS1,department,basic,XXX")
+    (broken / "duties.csv").write_text(text, encoding="utf-8")
+    out = jiesu("config", "load", str(broken), code=2)
+    assert "duties.csv:6" in out and "XXX" in out
+
+
+def test_calendar_load_and_deadlines_across_the_year_boundary(jiesu):
+    out = jiesu("calendar", "deadline", "2026-12-30T10:00", "3wd")
+    assert "2027-01-04 18:00" in out and "2027 年尚未载入" in out
+    assert "放假 19 天" in jiesu("calendar", "load", str(FIXTURES / "notice_2027_fictional.txt"))
+    out = jiesu("calendar", "deadline", "2026-12-30T10:00", "3wd")
+    assert "2027-01-05 18:00" in out and "尚未载入" not in out
+    assert "休息日" in jiesu("calendar", "day", "2027-01-01")
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "calendar").exists(), reason="../shared/data/calendar is not present")
+def test_the_real_2026_notice_loads_from_the_command_line(jiesu):
+    out = jiesu("calendar", "load", str(SHARED_DATA / "calendar" / "2026_state_council_holiday_notice.txt"))
+    assert "2026 年节假日安排已载入：放假 33 天，调休上班 6 天" in out
+
+
+def test_the_demo_builds_a_city_and_prints_last_months_ranking(jiesu, tmp_path):
+    out = jiesu("demo", "--no-serve", "--count", "600", "--days", "90", "--config-out", str(tmp_path / "cfg"))
+    assert "云河市已建成：206 个单位" in out and "三率考核排名" in out
+    assert (tmp_path / "cfg" / "duties.csv").exists()
+    assert "不再重复生成" in jiesu("demo", "--no-serve")
+    scan = jiesu("sla", "scan")
+    assert "超期" in scan
+    report = jiesu("report", "sanlv", "--month", "2026-11", "--csv", str(tmp_path / "s.csv"))
+    assert "综合得分" in report and (tmp_path / "s.csv").read_text(encoding="utf-8-sig").startswith("排名")
+
+
+def test_the_generator_writes_a_parquet_file(jiesu, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = jiesu("demo", "generate", "--rows", "5000", "--out", str(tmp_path / "g.parquet"), "--year", "2025")
+    assert "已写出 5000 件诉求" in out
+    table = pq.read_table(tmp_path / "g.parquet")
+    assert table.num_rows == 5000 and len(set(table.column("category").to_pylist())) >= 30
+    assert table.column("id").to_pylist() == list(range(1, 5001))

@@ -1,0 +1,122 @@
+"""SLA scan, 三率 report and configuration loading against the database."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from jiesu.domain.errors import ConfigError
+from jiesu.domain.workflow import Action
+from jiesu.services import cases
+from jiesu.services.assessment import sanlv, write_csv
+from jiesu.services.cases import ActionInput, Intake
+from jiesu.services.config_loader import load_config
+from jiesu.services.sla_scan import scan
+from jiesu.storage import tables as t
+from tests.support import AGENT, CITY, DISPATCHER, SUPERVISOR, WJ_HANDLER, local
+
+
+def new_case(app, clock, **overrides):
+    fields = dict(content="物业不作为", kind="complaint", division="WJ01", category="WY1",
+                  requester_phone="13812345678")
+    fields.update(overrides)
+    return cases.register(app, AGENT, Intake(**fields))
+
+
+def act(app, clock, actor, rid, action, **params):
+    clock.advance(minutes=10)
+    return cases.perform(app, actor, rid, action, ActionInput(**params))[0]
+
+
+def test_sla_scan_lists_due_soon_and_overdue_and_records_each_breach_once(app, clock):
+    late = new_case(app, clock)
+    act(app, clock, DISPATCHER, late.id, Action.DISPATCH, unit="WJ")  # sign-for due 2 working hours later
+    clock.now = local(2026, 11, 23, 11, 0)
+    soon = scan(app)
+    assert [(i.request_id, i.limit, i.overdue) for i in soon] == [(late.id, "acknowledge", False)]
+    clock.now = local(2026, 11, 24, 9, 0)
+    first = scan(app)
+    assert {(i.limit, i.overdue, i.newly_recorded) for i in first} == {("acknowledge", True, True)}
+    second = scan(app)
+    assert {(i.limit, i.overdue, i.newly_recorded) for i in second} == {("acknowledge", True, False)}
+    with app.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(t.sla_breaches)).scalar() == 1
+    clock.now = local(2026, 11, 24, 18, 30)  # first contact (1 working day) now overdue too
+    third = scan(app)
+    assert sorted((i.limit, i.newly_recorded) for i in third) == [("acknowledge", False), ("contact", True)]
+
+
+def test_a_dry_run_scan_records_nothing(app, clock):
+    case = new_case(app, clock)
+    act(app, clock, DISPATCHER, case.id, Action.DISPATCH, unit="WJ")
+    clock.now = local(2026, 11, 25, 9, 0)
+    assert scan(app, record=False)
+    with app.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(t.sla_breaches)).scalar() == 0
+
+
+def handle(app, clock, rid, unit_actor, *, on_time=True, solved=True, satisfaction="满意"):
+    act(app, clock, DISPATCHER, rid, Action.DISPATCH, unit=unit_actor.unit)
+    if not on_time:
+        clock.advance(days=2)
+    act(app, clock, unit_actor, rid, Action.ACKNOWLEDGE)
+    act(app, clock, unit_actor, rid, Action.RECORD_CONTACT, note="已联系")
+    act(app, clock, unit_actor, rid, Action.RESOLVE, reply="已处理")
+    act(app, clock, DISPATCHER, rid, Action.ACCEPT_REPLY)
+    act(app, clock, AGENT, rid, Action.FOLLOW_UP, solved=solved, satisfaction=satisfaction)
+
+
+def test_the_monthly_ranking_uses_the_configured_formulas(app, clock, tmp_path):
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+
+    jx = Actor("酒仙桥", Role.HANDLER, "JX")
+    for on_time, solved, satisfaction in [(True, True, "满意"), (True, True, "基本满意"), (False, False, "不满意")]:
+        handle(app, clock, new_case(app, clock).id, WJ_HANDLER, on_time=on_time, solved=solved,
+               satisfaction=satisfaction)
+    handle(app, clock, new_case(app, clock, division="JX01").id, jx)
+    excluded = new_case(app, clock, division="JX01")
+    handle(app, clock, excluded.id, jx, solved=False, satisfaction="不满意")
+    act(app, clock, DISPATCHER, excluded.id, Action.FLAG_UNREASONABLE, reason="超出政策范围")
+    act(app, clock, SUPERVISOR, excluded.id, Action.APPROVE_UNREASONABLE)
+
+    report = sanlv(app, "2026-11")
+    wj, jx_score = report.scores[1], report.scores[0]
+    assert (jx_score.unit, jx_score.rank, jx_score.score) == ("JX", 1, pytest.approx(100.0))
+    assert wj.unit == "WJ" and wj.rank == 2
+    assert wj.response_rate == pytest.approx(2 / 3)
+    assert wj.resolution_rate == pytest.approx(2 / 3)
+    assert wj.satisfaction_rate == pytest.approx((1 + 0.8) / 3)
+    assert wj.score == pytest.approx(10 * 2 / 3 + 45 * 2 / 3 + 45 * 0.6)
+    assert sanlv(app, "2026-10").scores == []
+    write_csv(report, tmp_path / "sanlv.csv")
+    lines = (tmp_path / "sanlv.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("排名,单位代码,单位") and lines[1].startswith("1,JX,酒仙桥街道")
+
+
+def test_a_bad_month_is_refused(app):
+    from jiesu.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught:
+        sanlv(app, "2026-13")
+    assert caught.value.field == "month"
+
+
+def test_a_broken_configuration_keeps_the_previous_one(app, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(CITY, broken)
+    (broken / "units.csv").write_text("code,name,kind,parent\nA,甲,department,B\nB,乙,department,A\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_config(app, broken, "test")
+    with app.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(t.units)).scalar() == 11
+        assert c.execute(select(func.count()).select_from(t.config_loads)).scalar() == 1
+
+
+def test_reloading_configuration_keeps_a_history(app):
+    load_config(app, CITY, "admin2")
+    with app.engine.connect() as c:
+        loads = c.execute(select(t.config_loads.c.loaded_by).order_by(t.config_loads.c.id)).scalars().all()
+    assert loads == ["test", "admin2"]
