@@ -94,7 +94,7 @@ class CaseMachine(RuleBasedStateMachine):
     def events_are_numbered_without_gaps_and_in_time_order(self):
         events = self.case.events
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
-        assert all(a.at <= b.at for a, b in zip(events, events[1:]))
+        assert all(a.at <= b.at for a, b in zip(events, events[1:], strict=False))
 
     @invariant()
     def one_active_lead_at_most(self):
