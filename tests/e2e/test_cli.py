@@ -42,6 +42,15 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup
     assert "受理" in shown and "派单" in shown and "签收" in shown
     assert "13812345678" in jiesu("case", "show", "1", "--reveal")
+    listed = jiesu("case", "list", "--status", "办理中")
+    assert "办理中" in listed and "WJ" in listed
+    assert "办理中" not in jiesu("case", "list", "--status", "dispatched")
+    assert "[status]" in jiesu("case", "list", "--status", "nonsense", code=2)
+
+
+def test_the_schema_is_created_and_reported(jiesu):
+    assert "0001" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0001"
 
 
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):

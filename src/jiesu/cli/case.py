@@ -63,6 +63,27 @@ def route(category: str = typer.Argument(..., help="事项分类代码"),
     _print_routing(ready_app(), category, division)
 
 
+@app.command("list")
+@reports_errors
+def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待签收"),
+          unit: str = typer.Option(None, help="主办单位代码"),
+          category: str = typer.Option(None, help="事项分类代码"),
+          limit: int = typer.Option(30, help="条数"),
+          before: int = typer.Option(None, help="只列 id 小于此值的（翻页）")) -> None:
+    """List cases, newest first, with filters."""
+    from jiesu.domain.workflow import Status
+    from jiesu.services.cases import list_cases
+
+    rows = list_cases(ready_app(), status=status, unit=unit, category=category, limit=limit, before_id=before)
+    table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
+    for row in rows:
+        table.add_row(str(row.id), row.ticket, Status(row.status).label, row.category or "—", row.lead_unit or "—",
+                      _local(row.received_at), _local(row.resolve_due), escape(row.title[:24]))
+    console.print(table)
+    if rows:
+        console.print(f"下一页：jiesu case list --before {rows[-1].id}")
+
+
 @app.command()
 @reports_errors
 def show(request_id: int = typer.Argument(..., help="诉求 id"),

@@ -166,6 +166,41 @@ def _required(value, field: str):
     return value
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    ticket: str
+    title: str
+    status: str
+    category: str | None
+    lead_unit: str | None
+    received_at: datetime
+    resolve_due: datetime | None
+
+
+def list_cases(app: App, *, status: str | None = None, unit: str | None = None, category: str | None = None,
+               limit: int = 50, before_id: int | None = None) -> list[CaseRow]:
+    """Newest first; `before_id` pages backwards."""
+    from sqlalchemy import select
+
+    from jiesu.domain.workflow import Status
+    from jiesu.storage import tables as t
+
+    r = t.requests
+    query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.category, r.c.lead_unit, r.c.received_at,
+                   r.c.resolve_due).order_by(r.c.id.desc()).limit(max(1, min(limit, 1000)))
+    if status:
+        query = query.where(r.c.status == Status.parse(status, "status").value)
+    if unit:
+        query = query.where(r.c.lead_unit == unit)
+    if category:
+        query = query.where(r.c.category == category)
+    if before_id:
+        query = query.where(r.c.id < before_id)
+    with app.uow() as uow:
+        return [CaseRow(*row) for row in uow.connection.execute(query)]
+
+
 def show(app: App, request_id: int) -> CitizenRequest:
     with app.uow() as uow:
         return uow.requests.get(request_id)
