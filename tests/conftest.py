@@ -77,3 +77,13 @@ def app(database_url, clock):
     load_config(jiesu, CITY, loaded_by="test")
     yield jiesu
     jiesu.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Tests do not measure argon2's cost; a cheap setting keeps the suite fast (production keeps the defaults)."""
+    from argon2 import PasswordHasher
+
+    from jiesu.services import users
+
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from jiesu.domain.calendar import WorkCalendar, parse_periods
 from jiesu.settings import Settings
 from jiesu.storage.cipher import PersonalDataCipher
+from jiesu.storage.config_cache import ConfigCache, ConfigSnapshot
 from jiesu.storage.database import make_engine
 from jiesu.storage.unit_of_work import UnitOfWork
 
@@ -37,11 +38,19 @@ class App:
     def periods(self):
         return parse_periods(self.settings.work_periods)
 
+    @cached_property
+    def config_cache(self) -> ConfigCache:
+        return ConfigCache(self.periods)
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.cipher)
 
+    def config(self, uow: UnitOfWork) -> ConfigSnapshot:
+        """The business configuration, cached until a new one (or a calendar year) is loaded."""
+        return self.config_cache.get(uow)
+
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
-        return uow.config.calendar(self.periods)
+        return self.config(uow).calendar()
 
     def now(self) -> datetime:
         moment = self.clock()

@@ -72,9 +72,10 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
           before: int = typer.Option(None, help="只列 id 小于此值的（翻页）")) -> None:
     """List cases, newest first, with filters."""
     from jiesu.domain.workflow import Status
-    from jiesu.services.cases import list_cases
+    from jiesu.services.cases import CaseFilter, list_cases
 
-    rows = list_cases(ready_app(), status=status, unit=unit, category=category, limit=limit, before_id=before)
+    rows = list_cases(ready_app(), CaseFilter(statuses=[status] if status else [], lead_unit=unit, category=category,
+                                              limit=limit, before_id=before))
     table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
     for row in rows:
         table.add_row(str(row.id), row.ticket, Status(row.status).label, row.category or "—", row.lead_unit or "—",

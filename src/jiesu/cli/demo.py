@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from jiesu.cli.common import console, err_console, escape, make_app, progress_bar, reports_errors
 
@@ -20,6 +21,8 @@ def demo(ctx: typer.Context,
          days: int = typer.Option(365, help="历史覆盖的天数（截至现在）"),
          seed: int = typer.Option(2026, help="随机种子，相同种子得到相同的城市"),
          reset: bool = typer.Option(False, "--reset", help="清空已有数据后重建"),
+         host: str = typer.Option("127.0.0.1", help="网页服务监听地址"),
+         port: int = typer.Option(8000, help="网页服务端口"),
          config_out: Path = typer.Option(None, help="同时把示范城市配置文件写到此目录")) -> None:
     """Build the demo city with its history in the configured database (default: ./jiesu.db) and print
     a summary with last month's 三率 ranking."""
@@ -66,7 +69,34 @@ def demo(ctx: typer.Context,
     console.print(sanlv_table(report, top=15))
     console.print(f"（共 {len(report.scores)} 个单位参与考核；完整排名：jiesu report sanlv --month {last_month}）")
     if serve:
-        console.print("网页服务尚未实现（见 Web 与 API 的 issue）；现在可用 jiesu case / sla / report 命令查看和办理工单。")
+        from jiesu.cli.serve import run
+
+        accounts = demo_accounts(jiesu)
+        table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
+        for role, name, password, unit in accounts:
+            table.add_row(role, name, password, unit or "")
+        console.print(table)
+        console.print("市民入口：/portal（反映诉求、查询进度、评价）")
+        run(jiesu, host, port)
+
+
+def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:
+    """The demo's accounts; the handler belongs to the 街道 with the most open cases."""
+    from sqlalchemy import func, select
+
+    from jiesu.services.users import reset_demo_account
+    from jiesu.storage import tables as t
+
+    r = t.requests
+    with jiesu.uow() as uow:
+        busiest = uow.connection.execute(
+            select(r.c.lead_unit).join(t.units, t.units.c.code == r.c.lead_unit)
+            .where(t.units.c.kind == "subdistrict", r.c.status.in_(["dispatched", "in_progress"]))
+            .group_by(r.c.lead_unit).order_by(func.count().desc()).limit(1)).scalar() or "YH01"
+    wanted = [("坐席", "zuoxi", "agent", None), ("派单员", "paidan", "dispatcher", None),
+              ("承办人", "chengban", "handler", busiest), ("督办", "duban", "supervisor", None),
+              ("分析员", "fenxi", "analyst", None), ("管理员", "admin", "admin", None)]
+    return [(label, name, reset_demo_account(jiesu, name, role, unit), unit) for label, name, role, unit in wanted]
 
 
 def _status_label(value: str) -> str:

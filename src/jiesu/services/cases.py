@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
-from jiesu.domain.routing import Directory, Routing
+from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
 from jiesu.storage.unit_of_work import UnitOfWork
 
@@ -72,7 +73,7 @@ def build_request(directory: Directory, actor: Actor, at: datetime, intake: Inta
 
 def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
     with app.uow() as uow:
-        request = build_request(uow.config.directory(), actor, app.now(), intake)
+        request = build_request(app.config(uow).directory, actor, app.now(), intake)
         uow.requests.add(request)
         uow.commit()
     return request
@@ -80,40 +81,43 @@ def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:
     with app.uow() as uow:
-        return uow.config.router().route(category, division)
+        return app.config(uow).router.route(category, division)
 
 
 def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest) -> SlaClock:
-    directory = uow.config.directory()
-    ancestry = directory.category_ancestry(request.category) if request.category else []
-    policy = uow.config.sla_book().select(request.kind, request.urgency, ancestry)
-    return SlaClock(policy, app.calendar(uow))
+    config = app.config(uow)
+    ancestry = config.directory.category_ancestry(request.category) if request.category else []
+    policy = config.sla.select(request.kind, request.urgency, ancestry)
+    return SlaClock(policy, config.calendar())
 
 
 def perform(app: App, actor: Actor, request_id: int, action: Action, params: ActionInput,
-            expected_version: int | None = None) -> tuple[CitizenRequest, list[str]]:
+            expected_version: int | None = None,
+            guard: Callable[[CitizenRequest], object] | None = None) -> tuple[CitizenRequest, list[str]]:
     """Perform one action on one case in one transaction. Returns the case and any calendar warnings.
-    `expected_version`: the version the user saw; if the case changed since, ConflictError."""
+    `expected_version`: the version the user saw; if the case changed since, ConflictError.
+    `guard`: called with the loaded case before anything else (access control raises NotFound there)."""
     with app.uow() as uow:
         request = uow.requests.get(request_id)
+        if guard is not None:
+            guard(request)
         if expected_version is not None and expected_version != request.version:
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
         clock = sla_clock(app, uow, request)
-        touched = apply_action(uow, request, actor, app.now(), action, params, clock)
+        touched = apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock)
         for changed in touched:
             uow.requests.save(changed)
         uow.commit()
     return request, clock.calendar.warnings()
 
 
-def apply_action(uow: UnitOfWork, request: CitizenRequest, actor: Actor, at: datetime, action: Action,
-                 p: ActionInput, clock: SlaClock) -> list[CitizenRequest]:
+def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,
+                 action: Action, p: ActionInput, clock: SlaClock) -> list[CitizenRequest]:
     """Call the aggregate's method for `action`; returns the aggregates to save."""
     if action in (Action.DISPATCH, Action.REDISPATCH):
         if not p.unit:
             raise InvalidInput("请指定承办单位", field="unit")
-        router = uow.config.router()
         router.check_dispatch(request.category or "", p.unit, field="unit")
         for code in p.co_units:
             router.check_dispatch(request.category or "", code, field="co_units", role="co")
@@ -172,31 +176,61 @@ class CaseRow:
     ticket: str
     title: str
     status: str
+    kind: str
     category: str | None
+    urgency: str
     lead_unit: str | None
     received_at: datetime
     resolve_due: datetime | None
+    follow_up_due: datetime | None
+    version: int
 
 
-def list_cases(app: App, *, status: str | None = None, unit: str | None = None, category: str | None = None,
-               limit: int = 50, before_id: int | None = None) -> list[CaseRow]:
+@dataclass
+class CaseFilter:
+    statuses: list[str] = field(default_factory=list)
+    visible_to_unit: str | None = None  # a handler's unit: only cases it leads or co-handles
+    lead_unit: str | None = None
+    category: str | None = None
+    text: str | None = None
+    overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
+    due_before: datetime | None = None  # resolution deadline before this moment
+    before_id: int | None = None
+    limit: int = 50
+
+
+def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     """Newest first; `before_id` pages backwards."""
-    from sqlalchemy import select
+    from sqlalchemy import and_, exists, or_, select
 
     from jiesu.domain.workflow import Status
     from jiesu.storage import tables as t
 
     r = t.requests
-    query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.category, r.c.lead_unit, r.c.received_at,
-                   r.c.resolve_due).order_by(r.c.id.desc()).limit(max(1, min(limit, 1000)))
-    if status:
-        query = query.where(r.c.status == Status.parse(status, "status").value)
-    if unit:
-        query = query.where(r.c.lead_unit == unit)
-    if category:
-        query = query.where(r.c.category == category)
-    if before_id:
-        query = query.where(r.c.id < before_id)
+    query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
+                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version
+                   ).order_by(r.c.id.desc()).limit(max(1, min(f.limit, 1000)))
+    if f.visible_to_unit is not None:
+        a = t.assignments
+        co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == f.visible_to_unit, a.c.ended_at.is_(None)))
+        query = query.where(or_(r.c.lead_unit == f.visible_to_unit, co))
+    if f.statuses:
+        query = query.where(r.c.status.in_([Status.parse(s, "status").value for s in f.statuses]))
+    if f.lead_unit:
+        query = query.where(r.c.lead_unit == f.lead_unit)
+    if f.category:
+        query = query.where(r.c.category == f.category)
+    if f.text:
+        query = query.where(or_(r.c.title.contains(f.text, autoescape=True),
+                                r.c.content.contains(f.text, autoescape=True)))
+    with_unit = [Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value,
+                 Status.RETURN_PENDING.value]
+    if f.overdue_at is not None:
+        query = query.where(r.c.resolve_due < f.overdue_at, r.c.status.in_(with_unit))
+    if f.due_before is not None:
+        query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
+    if f.before_id:
+        query = query.where(r.c.id < f.before_id)
     with app.uow() as uow:
         return [CaseRow(*row) for row in uow.connection.execute(query)]
 

@@ -221,3 +221,69 @@ sla_breaches = Table(
 )
 
 Index("ix_requests_open_due", requests.c.status, requests.c.resolve_due)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("unit", String(64), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+open311_keys = Table(
+    "open311_keys", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+citizen_access = Table(
+    "citizen_access", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("open311_token", String(64), nullable=True, unique=True),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
+    Column("content_type", String(50), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("principal", String(120), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+)

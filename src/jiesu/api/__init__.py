@@ -1,0 +1,1 @@
+"""HTTP: the REST API under /api/v1, Open311 GeoReport v2 under /open311/v2, and the app factory."""

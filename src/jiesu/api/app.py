@@ -1,0 +1,46 @@
+"""The application factory: one FastAPI app serving the API, Open311 and the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from jiesu.api import errors, open311, requests
+from jiesu.api.limits import BodySizeLimit, RateLimiter
+from jiesu.bootstrap import App
+from jiesu.domain.errors import DomainError
+
+MAX_BODY = 6 * 1024 * 1024
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int = 60) -> FastAPI:
+    if not jiesu.settings.demo_mode and jiesu.settings.uses_demo_secret:
+        raise RuntimeError("JIESU_SECRET_KEY 仍是默认值：生产环境必须设置自己的密钥（演示模式除外）")
+    api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None,
+                  description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")
+    api.state.jiesu = jiesu
+    api.state.submit_limiter = RateLimiter(submit_per_minute, 60)
+    api.state.track_limiter = RateLimiter(track_per_minute, 60)
+    api.add_exception_handler(DomainError, errors.domain_error_handler)
+    api.add_exception_handler(RequestValidationError, errors.validation_error_handler)
+    api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",
+                       same_site="lax", https_only=False, max_age=12 * 3600)
+    api.add_middleware(BodySizeLimit, limit=MAX_BODY)
+    api.include_router(requests.router)
+    api.include_router(requests.public)
+    api.include_router(open311.router)
+    from jiesu.web import pages
+
+    api.include_router(pages.router)
+    api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    @api.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"ok": True}
+
+    return api

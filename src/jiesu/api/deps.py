@@ -1,0 +1,66 @@
+"""Who is calling: a bearer token (API clients) or the session cookie (the pages), and CSRF for the latter."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request
+
+from jiesu.api.errors import Unauthenticated
+from jiesu.bootstrap import App
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import Forbidden
+from jiesu.services.users import Principal, principal_for_token, user_by_id
+
+
+def jiesu_app(request: Request) -> App:
+    return request.app.state.jiesu
+
+
+def optional_principal(request: Request) -> Principal | None:
+    cached = getattr(request.state, "principal", False)
+    if cached is not False:
+        return cached
+    app = jiesu_app(request)
+    principal = None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = principal_for_token(app, header[7:].strip())
+        if principal is None:
+            raise Unauthenticated("令牌无效或已吊销", field="authorization")
+        request.state.via_token = True
+    elif "user_id" in request.session:
+        principal = user_by_id(app, int(request.session["user_id"]))
+        request.state.via_token = False
+    request.state.principal = principal
+    return principal
+
+
+def staff(request: Request) -> Principal:
+    principal = optional_principal(request)
+    if principal is None or principal.role == Role.CITIZEN:
+        raise Unauthenticated("请先登录，或在 Authorization 头中提供令牌", field="authorization")
+    return principal
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles and principal.role != Role.ADMIN:
+        raise Forbidden(f"此功能仅限：{'、'.join(r.label for r in roles)}", field="role")
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+async def check_csrf(request: Request, submitted: str | None = None) -> None:
+    """Session-authenticated writes must carry the session's CSRF token (form field or X-CSRF-Token header)."""
+    if getattr(request.state, "via_token", False):
+        return
+    expected = request.session.get("csrf")
+    given = submitted or request.headers.get("x-csrf-token")
+    if not expected or not given or not hmac.compare_digest(expected, given):
+        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试", field="csrf_token")

@@ -1,0 +1,198 @@
+"""/api/v1: cases, actions, suggestions, the citizen's public endpoints."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from jiesu.api.deps import check_csrf, jiesu_app, staff
+from jiesu.api.schemas import ActionBody, IntakeBody, PublicIntakeBody, RatingBody, SuggestBody
+from jiesu.api.views import case_view, iso
+from jiesu.bootstrap import App
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import InvalidInput
+from jiesu.domain.workflow import Action, Status
+from jiesu.services import cases, intake
+from jiesu.services.access import require_read
+from jiesu.services.cases import ActionInput, Intake
+from jiesu.services.users import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+CITIZEN = Principal("citizen", Role.CITIZEN)
+
+
+def names(app: App) -> tuple[dict[str, str], object]:
+    with app.uow() as uow:
+        config = app.config(uow)
+    return {code: unit.name for code, unit in config.directory.units.items()}, config.directory
+
+
+def view(app: App, request, principal: Principal, events: bool = True) -> dict:
+    unit_names, directory = names(app)
+    path = directory.category_path(request.category) if request.category in directory.categories else None
+    return case_view(request, principal, events=events, category_path=path, unit_names=unit_names)
+
+
+def suggestions_view(s: intake.Suggestions) -> dict:
+    routing = s.routing
+    return {
+        "source": s.source,
+        "categories": [{"code": g.code, "path": g.path, "confidence": g.confidence} for g in s.categories],
+        "urgency": {"urgent": s.urgency.urgent, "reason": s.urgency.reason},
+        "routing": None if routing is None else {
+            "leads": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason, "score": c.score}
+                      for c in routing.leads],
+            "co_handlers": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason} for c in routing.co_handlers],
+            "notes": routing.notes},
+        "repeats": s.repeats,
+    }
+
+
+@router.post("/suggest")
+async def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
+    await check_csrf(request)
+    app = jiesu_app(request)
+    return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone))
+
+
+@router.post("/requests", status_code=201)
+async def create(body: IntakeBody, request: Request, response: Response, principal: Principal = Depends(staff),
+                 idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> dict:
+    """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
+    responsible unit with its reason, the same requester's recent cases). Send an `Idempotency-Key` header so
+    that a retried submission creates one case."""
+    await check_csrf(request)
+    app = jiesu_app(request)
+    case, created, code = intake.register(app, principal, Intake(**body.model_dump()), idempotency_key)
+    if not created:
+        response.status_code = 200
+    result = view(app, case, principal)
+    result["citizen_code"] = code  # to tell the citizen (only on the first response)
+    result["suggestions"] = suggestions_view(intake.suggest(app, case.content, case.location.division, case.category,
+                                                            case.requester.phone))
+    return result
+
+
+def _encode(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("cursor 无效", field="cursor") from None
+
+
+@router.get("/requests")
+def list_requests(request: Request, principal: Principal = Depends(staff),
+                  status: str | None = None, unit: str | None = None, category: str | None = None,
+                  q: str | None = Query(None, description="标题或内容包含"),
+                  overdue: bool = False, cursor: str | None = None,
+                  limit: int = Query(50, ge=1, le=200)) -> dict:
+    """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
+    app = jiesu_app(request)
+    rows = cases.list_cases(app, cases.CaseFilter(
+        statuses=status.split(",") if status else [],
+        visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
+        lead_unit=unit, category=category, text=q, overdue_at=app.now() if overdue else None,
+        before_id=_decode(cursor) if cursor else None, limit=limit + 1))
+    items = [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status,
+              "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
+              "lead_unit": x.lead_unit, "received_at": iso(x.received_at), "resolve_due": iso(x.resolve_due),
+              "version": x.version} for x in rows[:limit]]
+    return {"items": items, "next_cursor": _encode(rows[limit - 1].id) if len(rows) > limit else None}
+
+
+@router.get("/requests/{request_id}")
+def get_request(request_id: int, request: Request, principal: Principal = Depends(staff)) -> dict:
+    app = jiesu_app(request)
+    return view(app, require_read(principal, cases.show(app, request_id)), principal)
+
+
+@router.post("/requests/{request_id}/actions/{action}")
+async def act(request_id: int, action: str, body: ActionBody, request: Request,
+              principal: Principal = Depends(staff), if_match: str | None = Header(None, alias="If-Match")) -> dict:
+    """Perform one workflow action. The version (body `version` or `If-Match`) guards against lost updates."""
+    await check_csrf(request)
+    app = jiesu_app(request)
+    the_action = Action.parse(action, "action")
+    version = body.version
+    if version is None and if_match:
+        try:
+            version = int(if_match.strip('"'))
+        except ValueError:
+            raise InvalidInput("If-Match 应为版本号", field="If-Match") from None
+    params = ActionInput(**body.model_dump(exclude={"version"}))
+    updated, warnings = cases.perform(app, principal.actor, request_id, the_action, params, version,
+                                      guard=lambda case: require_read(principal, case))
+    result = view(app, updated, principal)
+    result["warnings"] = warnings
+    return result
+
+
+@router.get("/routing")
+def routing(category: str, request: Request, division: str | None = None,
+            principal: Principal = Depends(staff)) -> dict:
+    app = jiesu_app(request)
+    return suggestions_view(intake.Suggestions(routing=cases.suggest_routing(app, category, division)))["routing"]
+
+
+@router.get("/units")
+def units(request: Request, principal: Principal = Depends(staff)) -> list[dict]:
+    _, directory = names(jiesu_app(request))
+    return [{"code": u.code, "name": u.name, "kind": u.kind.value, "parent": u.parent}
+            for u in directory.units.values()]
+
+
+@router.get("/categories")
+def categories(request: Request, principal: Principal = Depends(staff)) -> list[dict]:
+    _, directory = names(jiesu_app(request))
+    return [{"code": c.code, "name": c.name, "parent": c.parent} for c in directory.categories.values()]
+
+
+@router.get("/me")
+def me(principal: Principal = Depends(staff)) -> dict:
+    return {"name": principal.name, "role": principal.role.value, "unit": principal.unit}
+
+
+# --- the citizen's own endpoints (no login: ticket + verification code) --------------------------------------
+public = APIRouter(prefix="/api/v1/public", tags=["citizen"])
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@public.post("/requests", status_code=201)
+def public_submit(body: PublicIntakeBody, request: Request,
+                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> dict:
+    """A citizen submits a request; the answer carries the ticket number and a verification code to track it."""
+    app = jiesu_app(request)
+    request.app.state.submit_limiter.check(client_key(request))
+    case, created, code = intake.register(app, CITIZEN, Intake(channel="app", **body.model_dump()),
+                                          f"{client_key(request)}:{idempotency_key}" if idempotency_key else None)
+    return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value}
+
+
+def citizen_view(case) -> dict:
+    return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
+            "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,
+            "can_rate": case.status == Status.AWAITING_FOLLOW_UP,
+            "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}
+
+
+@public.get("/requests/{ticket}")
+def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
+    request.app.state.track_limiter.check(client_key(request))
+    return citizen_view(intake.citizen_case(jiesu_app(request), ticket, code))
+
+
+@public.post("/requests/{ticket}/rating")
+def public_rate(ticket: str, body: RatingBody, request: Request) -> dict:
+    request.app.state.track_limiter.check(client_key(request))
+    case = intake.citizen_rating(jiesu_app(request), ticket, body.code, body.solved, body.satisfaction, body.note)
+    return citizen_view(case)
+
+

@@ -1,0 +1,61 @@
+"""Request bodies of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class IntakeBody(BaseModel):
+    content: str = Field(description="诉求内容，1–10000 字")
+    kind: str = Field("complaint", description="咨询/求助/投诉/举报/建议/表扬/其他，或英文代码")
+    channel: str = "phone"
+    title: str | None = None
+    requester_name: str = ""
+    requester_phone: str | None = None
+    address: str = ""
+    division: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    category: str | None = None
+    urgency: str = "normal"
+    received_at: datetime | None = None
+
+
+class ActionBody(BaseModel):
+    reason: str = ""
+    note: str = ""
+    unit: str | None = None
+    co_units: list[str] = []
+    duration: str | None = None
+    reply: str = ""
+    solved: bool | None = None
+    satisfaction: str | None = None
+    requester_ref: int | None = None
+    master: int | None = None
+    version: int | None = Field(None, description="你看到的版本号；若工单已被他人修改则返回 409")
+
+
+class SuggestBody(BaseModel):
+    content: str = ""
+    division: str | None = None
+    category: str | None = None
+    requester_phone: str | None = None
+
+
+class PublicIntakeBody(BaseModel):
+    content: str
+    title: str | None = None
+    requester_name: str = ""
+    requester_phone: str
+    address: str = ""
+    division: str | None = None
+    kind: str = "complaint"
+
+
+class RatingBody(BaseModel):
+    code: str
+    solved: bool
+    satisfaction: str
+    note: str = ""

@@ -1,0 +1,57 @@
+"""How a case is shown through the API, by who is asking."""
+
+from __future__ import annotations
+
+from jiesu.domain.request import CitizenRequest
+from jiesu.domain.workflow import ACTION_ROLES, Action, allowed_actions
+from jiesu.services.access import requester_view
+from jiesu.services.users import Principal
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
+    result = []
+    for action in allowed_actions(request.status):
+        if principal.role not in ACTION_ROLES[action]:
+            continue
+        if principal.role.value == "handler" and action != Action.NOTE_PROGRESS and principal.unit != request.lead_unit:
+            continue
+        result.append(action.value)
+    return result
+
+
+def case_view(request: CitizenRequest, principal: Principal, *, events: bool = True, category_path: str | None = None,
+              unit_names: dict[str, str] | None = None) -> dict:
+    names = unit_names or {}
+    lead = request.lead
+    view = {
+        "id": request.id, "ticket": request.ticket, "version": request.version,
+        "status": request.status.value, "status_label": request.status.label,
+        "kind": request.kind.value, "kind_label": request.kind.label,
+        "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
+        "title": request.title, "content": request.content,
+        "requester": requester_view(principal, request),
+        "location": {"address": request.location.address, "division": request.location.division,
+                     "division_name": names.get(request.location.division or ""),
+                     "lat": request.location.lat, "lon": request.location.lon},
+        "category": request.category, "category_path": category_path,
+        "lead_unit": request.lead_unit, "lead_unit_name": names.get(request.lead_unit or ""),
+        "co_units": request.co_units, "received_at": iso(request.received_at),
+        "acknowledge_due": iso(lead.acknowledge_due) if lead else None,
+        "contact_due": iso(lead.contact_due) if lead else None,
+        "resolve_due": iso(request.resolve_due), "follow_up_due": iso(request.follow_up_due),
+        "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
+        "pending_extension": request.pending_extension, "reply": request.reply,
+        "unreasonable": request.unreasonable, "master_id": request.master_id, "merged_ids": request.merged_ids,
+        "round": request.round, "allowed_actions": actions_for(principal, request),
+    }
+    if events:
+        view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,
+                           "action": e.action.value, "action_label": e.action.label,
+                           "from_status": e.from_status.value if e.from_status else None,
+                           "to_status": e.to_status.value, "note": e.note, "changes": e.changes}
+                          for e in request.events]
+    return view

@@ -1,0 +1,1 @@
+"""Understanding the Chinese text of a request. `rules` works with no trained model."""

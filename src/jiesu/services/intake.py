@@ -1,0 +1,162 @@
+"""Intake: suggestions while the agent types, registration with an idempotency key, and the citizen's own
+submission with a verification code to track and rate the case later."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from jiesu.bootstrap import App
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Satisfaction
+from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
+from jiesu.domain.request import Actor, CitizenRequest
+from jiesu.domain.routing import Routing
+from jiesu.domain.workflow import Status
+from jiesu.nlp.rules import CategoryGuess, RuleSuggester, UrgencyGuess, urgency
+from jiesu.services.access import check_citizen_code
+from jiesu.services.cases import Intake, build_request
+from jiesu.services.users import Principal, digest
+from jiesu.storage import tables as t
+
+REPEAT_WINDOW = timedelta(days=30)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_PHOTO = 5 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@dataclass
+class Suggestions:
+    categories: list[CategoryGuess] = field(default_factory=list)
+    urgency: UrgencyGuess = UrgencyGuess(False, "")
+    routing: Routing | None = None
+    repeats: list[dict] = field(default_factory=list)
+    source: str = "rules"
+
+
+_suggesters: dict[int, RuleSuggester] = {}
+
+
+def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
+            phone: str | None = None) -> Suggestions:
+    with app.uow() as uow:
+        config = app.config(uow)
+        suggester = _suggesters.get(id(config))
+        if suggester is None:
+            _suggesters.clear()
+            suggester = _suggesters[id(config)] = RuleSuggester(config.directory)
+        guesses = suggester.categories(text or "")
+        chosen = category or (guesses[0].code if guesses else None)
+        routing = None
+        if chosen and chosen in config.directory.categories:
+            known = division if division in config.directory.units else None
+            routing = config.router.route(chosen, known)
+        repeats = recent_by_requester(app, uow, phone) if phone else []
+    month = app.now().astimezone(SHANGHAI).month
+    return Suggestions(guesses, urgency(text or "", month), routing, repeats)
+
+
+def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
+    """The same requester's cases of the last 30 days (重复件 candidates), found by the keyed phone hash."""
+    from jiesu.domain.validation import phone as check_phone
+
+    try:
+        normalised = check_phone(phone)
+    except InvalidInput:
+        return []
+    key = app.cipher.lookup_key(normalised)
+    r = t.requests
+    rows = uow.connection.execute(
+        select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.category, r.c.received_at)
+        .where(r.c.requester_key == key, r.c.received_at >= app.now() - REPEAT_WINDOW)
+        .order_by(r.c.id.desc()).limit(5)).all()
+    return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "category": x.category,
+             "received_at": x.received_at.isoformat()} for x in rows]
+
+
+def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
+             photo: bytes | None = None) -> tuple[CitizenRequest, bool, str | None]:
+    """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
+    idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
+    making a second."""
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
+    content_type = check_photo(photo) if photo else None
+    if idempotency_key:
+        existing = _by_key(app, principal, idempotency_key)
+        if existing is not None:
+            return existing, False, None
+    code = None
+    try:
+        with app.uow() as uow:
+            request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
+            uow.requests.add(request)
+            if idempotency_key:
+                uow.connection.execute(insert(t.idempotency_keys).values(
+                    principal=principal.name, key=idempotency_key, request_id=request.id, created_at=app.now()))
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
+            uow.connection.execute(insert(t.citizen_access).values(
+                request_id=request.id, code_hash=digest(code), open311_token=secrets.token_hex(12)))
+            if photo:
+                uow.connection.execute(insert(t.attachments).values(
+                    request_id=request.id, content_type=content_type, size=len(photo), data=photo,
+                    created_at=app.now()))
+            uow.commit()
+    except IntegrityError:
+        if idempotency_key:  # a concurrent retry with the same key won the race
+            existing = _by_key(app, principal, idempotency_key)
+            if existing is not None:
+                return existing, False, None
+        raise
+    return request, True, code
+
+
+def _by_key(app: App, principal: Principal, key: str) -> CitizenRequest | None:
+    with app.uow() as uow:
+        row = uow.connection.execute(select(t.idempotency_keys.c.request_id).where(
+            t.idempotency_keys.c.principal == principal.name, t.idempotency_keys.c.key == key)).first()
+        return uow.requests.get(row.request_id) if row else None
+
+
+def check_photo(data: bytes) -> str:
+    if len(data) > MAX_PHOTO:
+        raise InvalidInput(f"照片不能超过 {MAX_PHOTO // 1024 // 1024} MB", field="photo")
+    for magic, content_type in PHOTO_TYPES.items():
+        if data.startswith(magic):
+            return content_type
+    raise InvalidInput("照片只接受 JPEG 或 PNG 图片", field="photo")
+
+
+def citizen_case(app: App, ticket: str, code: str) -> CitizenRequest:
+    """The case behind a ticket, only with its verification code; otherwise 'not found' either way."""
+    with app.uow() as uow:
+        try:
+            request = uow.requests.get_by_ticket((ticket or "").strip())
+        except NotFound:
+            raise NotFound("工单号或查询码不正确", field="ticket") from None
+        if not check_citizen_code(uow.connection, request.id, code):
+            raise NotFound("工单号或查询码不正确", field="ticket")
+        return request
+
+
+def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction: str, note: str = "") -> CitizenRequest:
+    from jiesu.domain.enums import Role
+    from jiesu.domain.workflow import Action
+    from jiesu.services.cases import ActionInput, perform
+
+    request = citizen_case(app, ticket, code)
+    if request.status != Status.AWAITING_FOLLOW_UP:
+        raise IllegalTransition(f"工单当前为「{request.status.label}」，办结并审核后才能评价", field="status")
+    Satisfaction.parse(satisfaction, "satisfaction")
+    actor = Actor("诉求人", Role.CITIZEN)
+    updated, _ = perform(app, actor, request.id, Action.FOLLOW_UP,
+                         ActionInput(solved=solved, satisfaction=satisfaction, note=note), request.version)
+    return updated
+
+
+def local_time(moment: datetime | None) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else ""

@@ -1,0 +1,54 @@
+"""A cached snapshot of the business configuration, refreshed when a new configuration or calendar is loaded.
+
+Intake and actions need the directory, the router, the SLA book and the calendar on every call; building them
+is far more work than the call itself. One cheap query tells whether anything was loaded since."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from jiesu.domain.assessment import AssessmentRules
+from jiesu.domain.calendar import WorkCalendar
+from jiesu.domain.routing import Directory, Router
+from jiesu.domain.sla import SlaBook
+from jiesu.storage import tables as t
+
+
+@dataclass(frozen=True)
+class ConfigSnapshot:
+    directory: Directory
+    router: Router
+    sla: SlaBook
+    calendar_rules: WorkCalendar
+    assessment: AssessmentRules
+
+    def calendar(self) -> WorkCalendar:
+        """A calendar of its own for each caller (it collects the fallback-year warnings of one computation)."""
+        base = self.calendar_rules
+        return WorkCalendar(rules=base.rules, covered_years=base.covered_years, periods=base.periods, tz=base.tz)
+
+
+class ConfigCache:
+    def __init__(self, periods) -> None:
+        self.periods = periods
+        self._key: tuple | None = None
+        self._snapshot: ConfigSnapshot | None = None
+        self._lock = threading.Lock()
+
+    def get(self, uow) -> ConfigSnapshot:
+        c = uow.connection
+        key = (c.execute(select(func.max(t.config_loads.c.id))).scalar(),
+               *c.execute(select(func.count(), func.max(t.calendar_years.c.loaded_at))).one())
+        with self._lock:
+            if key == self._key and self._snapshot is not None:
+                return self._snapshot
+        directory = uow.config.directory()
+        snapshot = ConfigSnapshot(directory=directory, router=uow.config.router(directory),
+                                  sla=uow.config.sla_book(), calendar_rules=uow.config.calendar(self.periods),
+                                  assessment=uow.config.assessment_rules())
+        with self._lock:
+            self._key, self._snapshot = key, snapshot
+        return snapshot

@@ -1,0 +1,366 @@
+"""The pages: login, agent intake, dispatcher queue, unit inbox, supervisor desk, case page, citizen portal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from jiesu.api.deps import check_csrf, csrf_token, jiesu_app, optional_principal
+from jiesu.api.views import case_view
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.errors import DomainError, InvalidInput, NotFound
+from jiesu.domain.workflow import Action, Status
+from jiesu.services import cases, intake, users
+from jiesu.services.access import require_read
+from jiesu.services.cases import ActionInput, CaseFilter, Intake
+from jiesu.services.users import Principal
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+HOME = {Role.AGENT: "/intake", Role.DISPATCHER: "/queue", Role.HANDLER: "/inbox", Role.SUPERVISOR: "/desk",
+        Role.ANALYST: "/cases", Role.ADMIN: "/desk"}
+NEXT_STEP = {
+    "invalid": "请按提示修改后重新提交。", "not_found": "请检查编号是否正确。",
+    "illegal_transition": "工单状态已变化，请刷新页面查看可执行的操作。",
+    "conflict": "别人刚刚处理了这件工单，请刷新页面后再操作。", "forbidden": "如需办理，请联系派单员或管理员。",
+    "rate_limited": "请稍后再试。",
+}
+
+
+def local(moment) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def local_iso(text: str | None) -> str:
+    from datetime import datetime
+
+    return local(datetime.fromisoformat(text)) if text else "—"
+
+
+templates.env.filters["local"] = local
+templates.env.filters["local_iso"] = local_iso
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    principal = optional_principal(request)
+    flashes = request.session.pop("flash", [])
+    return templates.TemplateResponse(request, name, {"me": principal, "csrf": csrf_token(request), "flashes": flashes,
+                                                      "Role": Role, **context}, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def error_text(error: DomainError) -> str:
+    return f"{error.message}。{NEXT_STEP.get(error.code, '')}"
+
+
+def login_required(request: Request, *roles: Role) -> Principal | Response:
+    principal = optional_principal(request)
+    if principal is None or principal.role == Role.CITIZEN:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if roles and principal.role not in roles and principal.role != Role.ADMIN:
+        return render(request, "message.html", 403, title="无权访问",
+                      message=f"此页面仅限：{'、'.join(r.label for r in roles)}。请用相应账号登录。")
+    return principal
+
+
+def unit_names(app) -> dict[str, str]:
+    with app.uow() as uow:
+        return {code: u.name for code, u in app.config(uow).directory.units.items()}
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    principal = optional_principal(request)
+    if principal is None:
+        return RedirectResponse("/portal", status_code=303)
+    return RedirectResponse(HOME.get(principal.role, "/cases"), status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", next=next if next.startswith("/") else "/")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    app = jiesu_app(request)
+    request.app.state.track_limiter.check("login:" + (request.client.host if request.client else ""))
+    principal = users.authenticate(app, str(form.get("name", "")), str(form.get("password", "")))
+    if principal is None:
+        return render(request, "login.html", 400, next=form.get("next", "/"),
+                      error="用户名或密码不正确。请重新输入；忘记密码请联系管理员。")
+    request.session.clear()
+    request.session["user_id"] = principal.user_id
+    target = str(form.get("next") or "/")
+    return RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/", 303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+# --- agent intake ------------------------------------------------------------------------------------------
+def intake_context(app) -> dict:
+    with app.uow() as uow:
+        directory = app.config(uow).directory
+    parents = {c.parent for c in directory.categories.values() if c.parent}
+    leaves = sorted((c for c in directory.categories.values() if c.code not in parents), key=lambda c: c.code)
+    places = sorted((u for u in directory.units.values() if u.kind.is_territorial), key=lambda u: u.code)
+    return {"kinds": list(RequestKind), "channels": list(Channel), "urgencies": list(Urgency),
+            "categories": [(c.code, directory.category_path(c.code)) for c in leaves],
+            "places": [(u.code, u.name, u.kind.label) for u in places]}
+
+
+@router.get("/intake")
+def intake_page(request: Request) -> Response:
+    principal = login_required(request, Role.AGENT, Role.DISPATCHER)
+    if isinstance(principal, Response):
+        return principal
+    return render(request, "intake.html", form={}, **intake_context(jiesu_app(request)))
+
+
+@router.post("/intake")
+async def intake_submit(request: Request) -> Response:
+    principal = login_required(request, Role.AGENT, Role.DISPATCHER)
+    if isinstance(principal, Response):
+        return principal
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    app = jiesu_app(request)
+    fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
+                                                         "requester_phone", "address", "division", "category",
+                                                         "urgency", "unit", "answer")}
+    try:
+        case, _, code = intake.register(app, principal, Intake(
+            content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
+            channel=fields["channel"] or "phone", requester_name=fields["requester_name"],
+            requester_phone=fields["requester_phone"] or None, address=fields["address"],
+            division=fields["division"] or None, category=fields["category"] or None,
+            urgency=fields["urgency"] or "normal"), str(form.get("idempotency_key") or "") or None)
+        if code:
+            flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
+        if form.get("submit") == "answer":
+            cases.perform(app, principal.actor, case.id, Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"]))
+            flash(request, f"工单 {case.ticket} 已直接办结")
+        elif form.get("submit") == "dispatch" and fields["unit"]:
+            cases.perform(app, principal.actor, case.id, Action.DISPATCH, ActionInput(unit=fields["unit"]))
+            flash(request, f"工单 {case.ticket} 已受理并派单")
+        else:
+            flash(request, f"工单 {case.ticket} 已受理，等待派单")
+    except DomainError as error:
+        return render(request, "intake.html", 400, form=fields, error=error_text(error), error_field=error.field,
+                      **intake_context(app))
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+# --- queues ------------------------------------------------------------------------------------------------
+def rows(app, **kwargs) -> list:
+    return cases.list_cases(app, CaseFilter(**kwargs))
+
+
+@router.get("/queue")
+def queue(request: Request) -> Response:
+    principal = login_required(request, Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
+    if isinstance(principal, Response):
+        return principal
+    app = jiesu_app(request)
+    sections = [("待派单", rows(app, statuses=["registered"], limit=100)),
+                ("退单待审", rows(app, statuses=["return_pending"], limit=100)),
+                ("办结待审核", rows(app, statuses=["resolved"], limit=100))]
+    return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status)
+
+
+@router.get("/inbox")
+def inbox(request: Request) -> Response:
+    principal = login_required(request, Role.HANDLER)
+    if isinstance(principal, Response):
+        return principal
+    app = jiesu_app(request)
+    mine = principal.unit if principal.role == Role.HANDLER else None
+    sections = [("待签收", rows(app, statuses=["dispatched"], visible_to_unit=mine, limit=100)),
+                ("办理中", rows(app, statuses=["in_progress", "extension_pending"], visible_to_unit=mine, limit=100)),
+                ("已办结待审核", rows(app, statuses=["resolved"], visible_to_unit=mine, limit=50))]
+    return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
+                  sections=sections, names=unit_names(app), Status=Status)
+
+
+@router.get("/desk")
+def desk(request: Request) -> Response:
+    principal = login_required(request, Role.SUPERVISOR)
+    if isinstance(principal, Response):
+        return principal
+    app = jiesu_app(request)
+    now = app.now()
+    sections = [("已超期", rows(app, overdue_at=now, limit=100)),
+                ("24 小时内到期", [r for r in rows(app, due_before=now + timedelta(hours=24), limit=200)
+                                if r.resolve_due and r.resolve_due >= now][:100]),
+                ("退单待审", rows(app, statuses=["return_pending"], limit=100)),
+                ("延期待审", rows(app, statuses=["extension_pending"], limit=100)),
+                ("答复待审核", rows(app, statuses=["resolved"], limit=100)),
+                ("待回访", rows(app, statuses=["awaiting_follow_up"], limit=100))]
+    return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status)
+
+
+@router.get("/cases")
+def case_list(request: Request, status: str = "", q: str = "", before: int | None = None) -> Response:
+    principal = login_required(request)
+    if isinstance(principal, Response):
+        return principal
+    app = jiesu_app(request)
+    mine = principal.unit if principal.role == Role.HANDLER else None
+    try:
+        found = rows(app, statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
+                     before_id=before, limit=50)
+    except DomainError as error:
+        return render(request, "message.html", 400, title="查询条件有误", message=error_text(error))
+    return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=unit_names(app),
+                  Status=Status, search={"status": status, "q": q}, statuses=list(Status),
+                  next_before=found[-1].id if len(found) == 50 else None)
+
+
+# --- the case page -----------------------------------------------------------------------------------------
+FORM_FIELDS = {
+    "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
+    "acknowledge": [], "record_contact": ["note"], "return": ["reason"], "reject_return": ["reason"],
+    "request_extension": ["duration", "reason"], "approve_extension": ["duration", "note"],
+    "refuse_extension": ["reason"], "note_progress": ["note"], "resolve": ["reply"], "accept_reply": [],
+    "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
+    "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
+    "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "archive": [],
+    "answer_directly": ["reply"],
+}
+
+
+@router.get("/cases/{request_id}")
+def case_page(request: Request, request_id: int) -> Response:
+    principal = login_required(request)
+    if isinstance(principal, Response):
+        return principal
+    return _case_page(request, principal, request_id)
+
+
+def _case_page(request: Request, principal: Principal, request_id: int, status_code: int = 200,
+               error: str | None = None) -> Response:
+    app = jiesu_app(request)
+    try:
+        case = require_read(principal, cases.show(app, request_id))
+    except NotFound:
+        return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
+    with app.uow() as uow:
+        config = app.config(uow)
+    names = {code: u.name for code, u in config.directory.units.items()}
+    path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
+    view = case_view(case, principal, category_path=path, unit_names=names)
+    routing = config.router.route(case.category, case.location.division) if case.category else None
+    actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
+    return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
+                  satisfactions=list(Satisfaction), error=error)
+
+
+@router.post("/cases/{request_id}/act")
+async def case_act(request: Request, request_id: int) -> Response:
+    principal = login_required(request)
+    if isinstance(principal, Response):
+        return principal
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    app = jiesu_app(request)
+    try:
+        action = Action.parse(str(form.get("action", "")), "action")
+        solved = form.get("solved")
+        params = ActionInput(
+            reason=str(form.get("reason", "")), note=str(form.get("note", "")), unit=str(form.get("unit") or "") or None,
+            co_units=[c for c in str(form.get("co_units", "")).replace("，", ",").split(",") if c.strip()],
+            duration=str(form.get("duration") or "") or None, reply=str(form.get("reply", "")),
+            solved=None if solved in (None, "") else solved == "yes",
+            satisfaction=str(form.get("satisfaction") or "") or None,
+            requester_ref=int(form["requester_ref"]) if form.get("requester_ref") else None,
+            master=int(form["master"]) if form.get("master") else None)
+        version = int(form["version"]) if form.get("version") else None
+        updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
+                                          guard=lambda c: require_read(principal, c))
+    except ValueError:
+        return _case_page(request, principal, request_id, 400, "编号应为数字。请修改后重试。")
+    except DomainError as error:
+        return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
+    flash(request, f"{action.label}：工单现为「{updated.status.label}」")
+    for warning in warnings:
+        flash(request, warning, "warn")
+    return RedirectResponse(f"/cases/{request_id}", status_code=303)
+
+
+# --- the citizen portal ------------------------------------------------------------------------------------
+@router.get("/portal")
+def portal(request: Request) -> Response:
+    return render(request, "portal.html", form={}, kinds=list(RequestKind))
+
+
+@router.post("/portal")
+async def portal_submit(request: Request) -> Response:
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    app = jiesu_app(request)
+    fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
+                                                         "address", "kind")}
+    try:
+        if not fields["requester_phone"]:
+            raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
+        request.app.state.submit_limiter.check(request.client.host if request.client else "")
+        photo = form.get("photo")
+        data = await photo.read() if photo is not None and hasattr(photo, "read") else b""
+        case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
+            content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
+            channel="web", requester_name=fields["requester_name"],
+            requester_phone=fields["requester_phone"] or None, address=fields["address"]), photo=data or None)
+    except DomainError as error:
+        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error))
+    return render(request, "portal_done.html", ticket=case.ticket, code=code)
+
+
+@router.get("/portal/track")
+def track_page(request: Request, ticket: str = "") -> Response:
+    return render(request, "track.html", ticket=ticket, case=None)
+
+
+@router.post("/portal/track")
+async def track(request: Request) -> Response:
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
+    try:
+        request.app.state.track_limiter.check(request.client.host if request.client else "")
+        case = intake.citizen_case(jiesu_app(request), ticket, code)
+    except DomainError as error:
+        return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
+                      error=error_text(error))
+    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction))
+
+
+@router.post("/portal/rate")
+async def rate(request: Request) -> Response:
+    form = await request.form()
+    await check_csrf(request, form.get("csrf_token"))
+    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
+    app = jiesu_app(request)
+    try:
+        request.app.state.track_limiter.check(request.client.host if request.client else "")
+        case = intake.citizen_rating(app, ticket, code, form.get("solved") == "yes",
+                                     str(form.get("satisfaction", "")), str(form.get("note", "")))
+    except DomainError as error:
+        return render(request, "track.html", 400, ticket=ticket, case=None, error=error_text(error))
+    return render(request, "track.html", ticket=ticket, code=code, case=case, rated=True,
+                  satisfactions=list(Satisfaction))

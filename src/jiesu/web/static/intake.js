@@ -1,0 +1,65 @@
+// Live intake suggestions: category, urgency, responsible unit with its reason, recent cases of the same caller.
+// User text is only ever set with textContent, never parsed as markup.
+(function () {
+  "use strict";
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var content = document.getElementById("content");
+  var division = document.getElementById("division");
+  var category = document.getElementById("category");
+  var phone = document.getElementById("phone");
+  var unit = document.getElementById("unit");
+  var urgency = document.getElementById("urgency");
+  var key = document.getElementById("idempotency_key");
+  var timer = null;
+  if (key && !key.value) { key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
+
+  function el(tag, text) { var e = document.createElement(tag); if (text !== undefined) { e.textContent = text; } return e; }
+  function clear(id) { var e = document.getElementById(id); while (e.firstChild) { e.removeChild(e.firstChild); } return e; }
+
+  function render(data) {
+    document.getElementById("suggest-empty").hidden = true;
+    var urgent = clear("suggest-urgency");
+    if (data.urgency.urgent) {
+      urgent.appendChild(el("p", "⚠ 疑似紧急：" + data.urgency.reason)).className = "alarm";
+      if (urgency.value === "normal") { urgency.value = "emergency"; }
+    }
+    var cats = clear("suggest-categories");
+    data.categories.forEach(function (c) {
+      var li = el("li", c.path + "（" + Math.round(c.confidence * 100) + "%）");
+      var use = el("button", "采用"); use.type = "button";
+      use.addEventListener("click", function () { category.value = c.code; refresh(); });
+      li.appendChild(use); cats.appendChild(li);
+    });
+    var units = clear("suggest-units");
+    var notes = clear("suggest-notes");
+    while (unit.options.length > 1) { unit.remove(1); }
+    if (data.routing) {
+      data.routing.leads.forEach(function (c, i) {
+        units.appendChild(el("li", "主办：" + c.reason));
+        var option = new Option(c.name + "（建议主办）", c.unit); unit.add(option); if (i === 0) { unit.value = c.unit; }
+      });
+      data.routing.co_handlers.forEach(function (c) { units.appendChild(el("li", "协办：" + c.reason)); });
+      data.routing.notes.forEach(function (n) { notes.appendChild(el("li", n)); });
+    }
+    var repeats = clear("suggest-repeats");
+    if (!data.repeats.length) { repeats.appendChild(el("li", "无")); }
+    data.repeats.forEach(function (r) {
+      var li = el("li"); var a = el("a", r.ticket + " " + r.title); a.href = "/cases/" + r.id; li.appendChild(a); repeats.appendChild(li);
+    });
+  }
+
+  function refresh() {
+    if (!content.value.trim()) { return; }
+    fetch("/api/v1/suggest", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ content: content.value, division: division.value || null,
+                             category: category.value || null, requester_phone: phone.value || null })
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) { if (d) { render(d); } })
+      .catch(function () { /* suggestions are a help, not a requirement */ });
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+  [content, phone].forEach(function (e) { e.addEventListener("input", later); });
+  [division, category].forEach(function (e) { e.addEventListener("change", refresh); });
+  refresh();
+}());

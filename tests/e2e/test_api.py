@@ -1,0 +1,293 @@
+"""The HTTP API end to end: the lifecycle across roles, access control, Open311, and hostile input."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jiesu.api.app import create_app
+from jiesu.services.users import add_user, create_open311_key, create_token
+
+ROLES = {"agent": ("agent", None), "dispatcher": ("dispatcher", None), "wj": ("handler", "WJ"),
+         "jx": ("handler", "JX"), "supervisor": ("supervisor", None), "analyst": ("analyst", None),
+         "admin": ("admin", None)}
+
+
+@pytest.fixture
+def api(app):
+    client = TestClient(create_app(app, submit_per_minute=5, track_per_minute=100))
+    tokens = {}
+    for name, (role, unit) in ROLES.items():
+        add_user(app, name, role, "password-" + name, unit)
+        tokens[name] = create_token(app, name)
+    client.tokens = tokens
+    client.open311_key = create_open311_key(app, "测试客户端")
+    return client
+
+
+def call(api, who, method, url, **kwargs):
+    headers = kwargs.pop("headers", {})
+    if who:
+        headers["Authorization"] = f"Bearer {api.tokens[who]}"
+    return api.request(method, url, headers=headers, **kwargs)
+
+
+INTAKE = {"content": "望京西园三区物业不清理楼道垃圾", "kind": "投诉", "requester_name": "张三",
+          "requester_phone": "13812345678", "division": "WJ01", "category": "WY1"}
+
+
+def create(api, who="agent", **overrides):
+    response = call(api, who, "POST", "/api/v1/requests", json={**INTAKE, **overrides})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def act(api, who, case_id, action, expect=200, **body):
+    response = call(api, who, "POST", f"/api/v1/requests/{case_id}/actions/{action}", json=body)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def test_the_whole_lifecycle_across_roles(api, clock):
+    case = create(api)
+    assert case["status"] == "registered" and case["citizen_code"]
+    assert case["suggestions"]["routing"]["leads"][0]["unit"] == "WJ"
+    assert "基本履职" in case["suggestions"]["routing"]["leads"][0]["reason"]
+    cid = case["id"]
+    for who, action, body in [("dispatcher", "dispatch", {"unit": "WJ"}), ("wj", "acknowledge", {}),
+                              ("wj", "record_contact", {"note": "已电话联系"}), ("wj", "resolve", {"reply": "已清理"}),
+                              ("dispatcher", "accept_reply", {}),
+                              ("supervisor", "follow_up", {"solved": True, "satisfaction": "满意"}),
+                              ("supervisor", "archive", {})]:
+        clock.advance(minutes=20)
+        result = act(api, who, cid, action, **body)
+    assert result["status"] == "archived"
+    assert [e["action"] for e in result["events"]] == ["register", "dispatch", "acknowledge", "record_contact",
+                                                        "resolve", "accept_reply", "follow_up", "archive"]
+    tracked = api.get(f"/api/v1/public/requests/{case['ticket']}", params={"code": case["citizen_code"]})
+    assert tracked.status_code == 200 and tracked.json()["status"] == "archived"
+
+
+def test_a_retried_create_with_the_same_idempotency_key_makes_one_case(api):
+    headers = {"Idempotency-Key": "abc-123"}
+    first = call(api, "agent", "POST", "/api/v1/requests", json=INTAKE, headers=dict(headers))
+    again = call(api, "agent", "POST", "/api/v1/requests", json=INTAKE, headers=dict(headers))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    listed = call(api, "admin", "GET", "/api/v1/requests").json()["items"]
+    assert len(listed) == 1
+
+
+def test_errors_are_json_with_code_message_and_field(api):
+    response = call(api, "agent", "POST", "/api/v1/requests", json={**INTAKE, "requester_phone": "123"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and response.json()["field"] == "requester.phone"
+    missing = call(api, "agent", "POST", "/api/v1/requests", json={"kind": "投诉"})
+    assert missing.status_code == 422 and missing.json()["field"] == "content"
+    case = create(api)
+    illegal = call(api, "supervisor", "POST", f"/api/v1/requests/{case['id']}/actions/archive", json={})
+    assert illegal.status_code == 409 and illegal.json()["code"] == "illegal_transition"
+    unknown = call(api, "dispatcher", "POST", f"/api/v1/requests/{case['id']}/actions/fly", json={})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "action"
+
+
+def test_a_stale_version_is_refused_with_409(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ", version=case["version"])
+    stale = call(api, "wj", "POST", f"/api/v1/requests/{case['id']}/actions/acknowledge", json={},
+                 headers={"If-Match": str(case["version"])})
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+
+
+def test_lists_page_with_a_cursor(api):
+    ids = [create(api, content=f"第{i}件")["id"] for i in range(5)]
+    page = call(api, "admin", "GET", "/api/v1/requests", params={"limit": 2}).json()
+    assert [x["id"] for x in page["items"]] == ids[::-1][:2] and page["next_cursor"]
+    second = call(api, "admin", "GET", "/api/v1/requests", params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert [x["id"] for x in second["items"]] == ids[::-1][2:4]
+    assert call(api, "admin", "GET", "/api/v1/requests", params={"cursor": "%%%"}).status_code == 400
+
+
+# --- access control -----------------------------------------------------------------------------------------
+STAFF_ENDPOINTS = [("GET", "/api/v1/requests"), ("GET", "/api/v1/requests/1"), ("POST", "/api/v1/requests"),
+                   ("POST", "/api/v1/requests/1/actions/acknowledge"), ("POST", "/api/v1/suggest"),
+                   ("GET", "/api/v1/routing?category=WY1"), ("GET", "/api/v1/units"), ("GET", "/api/v1/categories"),
+                   ("GET", "/api/v1/me")]
+
+
+@pytest.mark.parametrize(("method", "url"), STAFF_ENDPOINTS)
+def test_every_staff_endpoint_refuses_the_anonymous_and_bad_tokens(api, method, url):
+    create(api)
+    assert api.request(method, url, json={}).status_code == 401
+    bad = api.request(method, url, json={}, headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401 and bad.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "", None), ("POST", "/actions/acknowledge", {}), ("POST", "/actions/note_progress", {"note": "x"}),
+    ("POST", "/actions/return", {"reason": "x"}), ("POST", "/actions/resolve", {"reply": "x"})])
+def test_a_handler_of_another_unit_gets_404_for_every_case_endpoint(api, method, path, body):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    response = call(api, "jx", method, f"/api/v1/requests/{case['id']}{path}", json=body)
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    missing = call(api, "jx", method, f"/api/v1/requests/99999{path}", json=body)
+    assert missing.status_code == 404 and missing.json()["message"].replace("99999", "") == \
+        response.json()["message"].replace(str(case["id"]), "")  # the same answer: existence is not revealed
+    assert call(api, "jx", "GET", "/api/v1/requests").json()["items"] == []
+
+
+@pytest.mark.parametrize(("who", "action", "body"), [
+    ("analyst", "dispatch", {"unit": "WJ"}), ("wj", "dispatch", {"unit": "WJ"}), ("agent", "approve_unreasonable", {}),
+    ("analyst", "withdraw", {"reason": "x"}), ("wj", "archive", {})])
+def test_roles_that_may_not_act_get_403(api, who, action, body):
+    case = create(api)
+    if who == "wj":  # so that the handler can see the case at all
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    response = call(api, who, "POST", f"/api/v1/requests/{case['id']}/actions/{action}", json=body)
+    assert response.status_code == 403 and response.json()["code"] == "forbidden", response.text
+
+
+def test_personal_data_is_masked_for_roles_that_do_not_need_it(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ", co_units=["ZJW"])
+    full = call(api, "agent", "GET", f"/api/v1/requests/{case['id']}").json()["requester"]
+    assert full == {"name": "张三", "phone": "13812345678"}
+    assert call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["requester"]["phone"] == "13812345678"
+    for who in ("analyst",):
+        masked = call(api, who, "GET", f"/api/v1/requests/{case['id']}").json()["requester"]
+        assert masked == {"name": "张*", "phone": "138****5678"}
+
+
+def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress(api):
+    app = api.app.state.jiesu
+    add_user(app, "zj", "handler", "password-zj", "ZJW")
+    api.tokens["zj"] = create_token(app, "zj")
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ", co_units=["ZJW"])
+    act(api, "wj", case["id"], "acknowledge")
+    seen = call(api, "zj", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert seen["requester"]["phone"] == "138****5678" and seen["allowed_actions"] == ["note_progress"]
+    act(api, "zj", case["id"], "note_progress", note="住建委已约谈物业")
+    act(api, "zj", case["id"], "resolve", expect=403, reply="x")
+
+
+def test_the_citizen_needs_the_right_code_and_cannot_tell_a_wrong_code_from_a_wrong_ticket(api):
+    submitted = api.post("/api/v1/public/requests", json={"content": "路灯不亮", "requester_phone": "13900001111"})
+    assert submitted.status_code == 201
+    ticket, code = submitted.json()["ticket"], submitted.json()["code"]
+    assert api.get(f"/api/v1/public/requests/{ticket}", params={"code": code}).status_code == 200
+    wrong_code = api.get(f"/api/v1/public/requests/{ticket}", params={"code": "WRONG123"})
+    wrong_ticket = api.get("/api/v1/public/requests/000", params={"code": code})
+    assert wrong_code.status_code == wrong_ticket.status_code == 404
+    assert wrong_code.json() == wrong_ticket.json()
+    assert api.post(f"/api/v1/public/requests/{ticket}/rating",
+                    json={"code": code, "solved": True, "satisfaction": "满意"}).status_code == 409
+
+
+def test_the_public_submit_endpoint_is_rate_limited(api):
+    statuses = [api.post("/api/v1/public/requests", json={"content": f"第{i}次", "requester_phone": "13900001111"})
+                .status_code for i in range(7)]
+    assert statuses[:5] == [201] * 5 and statuses[5:] == [429, 429]
+
+
+def test_an_oversized_body_is_refused_with_413(api):
+    response = call(api, "agent", "POST", "/api/v1/requests", content=b"x" * (7 * 1024 * 1024),
+                    headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+
+
+def test_the_server_refuses_to_start_with_the_default_key_outside_demo_mode():
+    from jiesu.bootstrap import App
+    from jiesu.settings import Settings
+
+    with pytest.raises(RuntimeError, match="JIESU_SECRET_KEY"):
+        create_app(App(Settings(database_url="sqlite://")))
+    create_app(App(Settings(database_url="sqlite://", demo_mode=True)))
+
+
+# --- Open311 ------------------------------------------------------------------------------------------------
+def test_open311_in_json_from_services_to_token_to_request(api):
+    services = api.get("/open311/v2/services.json").json()
+    assert {"service_code": "WY1", "service_name": "物业服务", "metadata": False, "type": "realtime"}.items() <= \
+        next(s for s in services if s["service_code"] == "WY1").items()
+    assert api.get("/open311/v2/services/WY1.json").json() == {"service_code": "WY1", "attributes": []}
+    posted = api.post("/open311/v2/requests.json", data={
+        "api_key": api.open311_key, "service_code": "WY1", "lat": "39.99", "long": "116.47",
+        "description": "小区垃圾无人清理", "phone": "13900002222", "first_name": "四", "last_name": "李"})
+    assert posted.status_code == 200, posted.text
+    [answer] = posted.json()
+    request_id, token = answer["service_request_id"], answer["token"]
+    assert api.get(f"/open311/v2/tokens/{token}.json").json() == [{"service_request_id": request_id, "token": token}]
+    [found] = api.get(f"/open311/v2/requests/{request_id}.json").json()
+    assert found["status"] == "open" and found["service_code"] == "WY1" and found["lat"] == 39.99
+    assert "13900002222" not in api.get(f"/open311/v2/requests/{request_id}.json").text
+    assert [r["service_request_id"] for r in api.get("/open311/v2/requests.json?status=open").json()] == [request_id]
+    assert api.get("/open311/v2/requests.json?status=closed").json() == []
+
+
+def test_open311_in_xml_with_spec_errors(api):
+    root = ElementTree.fromstring(api.get("/open311/v2/services.xml").content)
+    assert root.tag == "services" and root.find("service/service_code") is not None
+    discovery = ElementTree.fromstring(api.get("/open311/v2/discovery.xml").content)
+    assert discovery.find("endpoints/endpoint/url").text.endswith("/open311/v2/")
+    forbidden = api.post("/open311/v2/requests.xml", data={"api_key": "nope", "service_code": "WY1", "lat": "1",
+                                                           "long": "1", "description": "x"})
+    assert forbidden.status_code == 403
+    error = ElementTree.fromstring(forbidden.content)
+    assert error.tag == "errors" and error.find("error/code").text == "403"
+    missing = api.get("/open311/v2/requests/nope.xml")
+    assert missing.status_code == 404 and ElementTree.fromstring(missing.content).find("error/description") is not None
+    bad = api.get("/open311/v2/requests.json?status=maybe")
+    assert bad.status_code == 400 and bad.json()[0]["code"] == 400
+    no_location = api.post("/open311/v2/requests.json", data={"api_key": api.open311_key, "service_code": "WY1",
+                                                              "description": "x"})
+    assert no_location.status_code == 400
+    unknown = api.post("/open311/v2/requests.json", data={"api_key": api.open311_key, "service_code": "NOPE",
+                                                          "lat": "1", "long": "1", "description": "x"})
+    assert unknown.status_code == 404
+
+
+# --- pages --------------------------------------------------------------------------------------------------
+def login(api, name):
+    page = api.get("/login")
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    response = api.post("/login", data={"name": name, "password": "password-" + name, "csrf_token": csrf, "next": "/"},
+                        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return csrf
+
+
+def test_user_text_is_shown_as_text_never_as_markup(api):
+    case = create(api, content="<script>alert('x')</script><img src=x onerror=alert(1)>", title="<b>标题</b>")
+    login(api, "agent")
+    html = api.get(f"/cases/{case['id']}").text
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>标题</b>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html and "&lt;b&gt;标题&lt;/b&gt;" in html
+
+
+def test_a_form_without_the_csrf_token_is_refused(api):
+    case = create(api)
+    login(api, "dispatcher")
+    response = api.post(f"/cases/{case['id']}/act", data={"action": "dispatch", "unit": "WJ"})
+    assert response.status_code == 403 and response.json()["field"] == "csrf_token"
+    assert call(api, "admin", "GET", f"/api/v1/requests/{case['id']}").json()["status"] == "registered"
+
+
+def test_pages_need_login_and_the_right_role(api):
+    assert api.get("/desk", follow_redirects=False).status_code == 303
+    login(api, "wj")
+    assert api.get("/desk").status_code == 403
+    assert api.get("/inbox").status_code == 200
+
+
+def test_a_photo_must_be_an_image(api):
+    page = api.get("/portal")
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    data = {"content": "井盖缺失", "requester_phone": "13900001111", "csrf_token": csrf, "kind": "report"}
+    bad = api.post("/portal", data=data, files={"photo": ("x.jpg", b"MZ\x90\x00 not an image", "image/jpeg")})
+    assert bad.status_code == 400 and "JPEG 或 PNG" in bad.text
+    good = api.post("/portal", data=data, files={"photo": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
+    assert good.status_code == 200 and "查询码" in good.text
