@@ -13,7 +13,7 @@ from jiesu.domain.calendar import WorkCalendar, parse_periods
 from jiesu.settings import Settings
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.config_cache import ConfigCache, ConfigSnapshot
-from jiesu.storage.database import make_engine
+from jiesu.storage.database import WriteGate, make_engine, write_gate
 from jiesu.storage.unit_of_work import UnitOfWork
 
 
@@ -42,8 +42,13 @@ class App:
     def config_cache(self) -> ConfigCache:
         return ConfigCache(self.periods)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.cipher)
+    @cached_property
+    def write_gate(self) -> WriteGate:
+        return write_gate(self.engine)
+
+    def uow(self, read_only: bool = False) -> UnitOfWork:
+        """One transaction. Writers queue behind each other on SQLite; pass read_only=True where nothing is written."""
+        return UnitOfWork(self.engine, self.cipher, self.write_gate, write=not read_only)
 
     def config(self, uow: UnitOfWork) -> ConfigSnapshot:
         """The business configuration, cached until a new one (or a calendar year) is loaded."""

@@ -128,7 +128,7 @@ def test_a_stale_version_is_a_conflict(app, clock):
 def test_two_writers_on_one_loaded_case_one_wins_the_other_gets_a_conflict(app, clock):
     r = cases.register(app, AGENT, intake())
     act(app, clock, DISPATCHER, r.id, Action.DISPATCH, unit="WJ")
-    with app.uow() as first, app.uow() as second:
+    with app.uow() as first, app.uow(read_only=True) as second:  # read_only: two writers in one thread would queue
         a = first.requests.get(r.id)
         b = second.requests.get(r.id)
         a.acknowledge(WJ_HANDLER, clock.advance(minutes=5))

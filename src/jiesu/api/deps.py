@@ -56,7 +56,7 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def check_csrf(request: Request, submitted: str | None = None) -> None:
+def check_csrf(request: Request, submitted: str | None = None) -> None:
     """Session-authenticated writes must carry the session's CSRF token (form field or X-CSRF-Token header)."""
     if getattr(request.state, "via_token", False):
         return

@@ -71,7 +71,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def _services(app) -> list[dict]:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
     parents = {c.parent for c in directory.categories.values() if c.parent}
     rows = []
@@ -217,7 +217,7 @@ async def get_requests(request: Request, suffix: str = "") -> Response:
         if not (ids or start or end):
             query = query.where(r.c.received_at >= app.now() - _90_DAYS)
         query = query.order_by(r.c.id.desc()).limit(1000)
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
         rows = uow.connection.execute(query).all()
     names = {code: unit.name for code, unit in directory.units.items()}
@@ -257,7 +257,7 @@ async def post_request(request: Request, suffix: str = "") -> Response:
         content=str(form.get("description") or ""), kind="report", channel="open311", requester_name=name_parts,
         requester_phone=form.get("phone") or None, address=str(address), lat=lat_value, lon=lon_value,
         category=str(code)))
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         token = uow.connection.execute(select(t.citizen_access.c.open311_token)
                                        .where(t.citizen_access.c.request_id == case.id)).scalar()
     return respond(fmt, "service_requests", "request",
@@ -269,7 +269,7 @@ async def post_request(request: Request, suffix: str = "") -> Response:
 async def tokens(request: Request, token_name: str) -> Response:
     app = jiesu_app(request)
     token, fmt = _format(token_name)
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(
             select(t.requests.c.ticket).join(t.citizen_access, t.citizen_access.c.request_id == t.requests.c.id)
             .where(t.citizen_access.c.open311_token == token)).first()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import check_csrf, jiesu_app, staff
 from jiesu.api.schemas import ActionBody, IntakeBody, PublicIntakeBody, RatingBody, SuggestBody
@@ -23,7 +24,7 @@ CITIZEN = Principal("citizen", Role.CITIZEN)
 
 
 def names(app: App) -> tuple[dict[str, str], object]:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         config = app.config(uow)
     return {code: unit.name for code, unit in config.directory.units.items()}, config.directory
 
@@ -50,28 +51,26 @@ def suggestions_view(s: intake.Suggestions) -> dict:
 
 
 @router.post("/suggest")
-async def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
-    await check_csrf(request)
+def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
+    check_csrf(request)
     app = jiesu_app(request)
     return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone))
 
 
-@router.post("/requests", status_code=201)
-async def create(body: IntakeBody, request: Request, response: Response, principal: Principal = Depends(staff),
-                 idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> dict:
+@router.post("/requests", status_code=201, response_class=JSONResponse)
+def create(body: IntakeBody, request: Request, principal: Principal = Depends(staff),
+                 idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> JSONResponse:
     """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
     responsible unit with its reason, the same requester's recent cases). Send an `Idempotency-Key` header so
     that a retried submission creates one case."""
-    await check_csrf(request)
+    check_csrf(request)
     app = jiesu_app(request)
     case, created, code = intake.register(app, principal, Intake(**body.model_dump()), idempotency_key)
-    if not created:
-        response.status_code = 200
     result = view(app, case, principal)
     result["citizen_code"] = code  # to tell the citizen (only on the first response)
     result["suggestions"] = suggestions_view(intake.suggest(app, case.content, case.location.division, case.category,
                                                             case.requester.phone))
-    return result
+    return JSONResponse(result, status_code=201 if created else 200)
 
 
 def _encode(value: int) -> str:
@@ -112,10 +111,10 @@ def get_request(request_id: int, request: Request, principal: Principal = Depend
 
 
 @router.post("/requests/{request_id}/actions/{action}")
-async def act(request_id: int, action: str, body: ActionBody, request: Request,
+def act(request_id: int, action: str, body: ActionBody, request: Request,
               principal: Principal = Depends(staff), if_match: str | None = Header(None, alias="If-Match")) -> dict:
     """Perform one workflow action. The version (body `version` or `If-Match`) guards against lost updates."""
-    await check_csrf(request)
+    check_csrf(request)
     app = jiesu_app(request)
     the_action = Action.parse(action, "action")
     version = body.version

@@ -19,6 +19,8 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
             continue
         if principal.role.value == "handler" and action != Action.NOTE_PROGRESS and principal.unit != request.lead_unit:
             continue
+        if action == Action.FOLLOW_UP and not request.pending_callbacks():
+            continue
         result.append(action.value)
     return result
 

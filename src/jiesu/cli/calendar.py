@@ -30,7 +30,7 @@ def load(path: Path = typer.Argument(..., help="国务院办公厅节假日安�
 def show(year: int = typer.Argument(..., help="年份")) -> None:
     """List the holidays and make-up working days of YEAR."""
     jiesu = ready_app()
-    with jiesu.uow() as uow:
+    with jiesu.uow(read_only=True) as uow:
         calendar = jiesu.calendar(uow)
     days = sorted(d for d in calendar.rules if d.year == year)
     if year not in calendar.covered_years:
@@ -47,7 +47,7 @@ def deadline(start: datetime = typer.Argument(..., help="起算时间（北京�
     """Compute the deadline LIMIT after START on the working-day calendar."""
     from jiesu.domain.calendar import SHANGHAI, Duration
     jiesu = ready_app()
-    with jiesu.uow() as uow:
+    with jiesu.uow(read_only=True) as uow:
         calendar = jiesu.calendar(uow)
     begin = start if start.tzinfo else start.replace(tzinfo=SHANGHAI)
     due = calendar.add(begin, Duration.parse(limit, "limit"))
@@ -68,7 +68,7 @@ def day(when: str = typer.Argument(..., help="日期 YYYY-MM-DD")) -> None:
 
         raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{when!r}", field="day") from None
     jiesu = ready_app()
-    with jiesu.uow() as uow:
+    with jiesu.uow(read_only=True) as uow:
         calendar = jiesu.calendar(uow)
     workday = calendar.is_workday(the_day)
     console.print(f"{the_day} {'工作日' if workday else '休息日'} {calendar.day_name(the_day)}".strip())

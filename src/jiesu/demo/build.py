@@ -42,7 +42,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
     with tempfile.TemporaryDirectory() as scratch:
         directory = write_config(config_dir or Path(scratch) / "config")
         load_config(app, directory, loaded_by="demo")
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         directory_ = uow.config.directory()
         router = uow.config.router(directory_)
         sla = uow.config.sla_book()
@@ -56,7 +56,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
         bulk_insert(uow.connection, app.cipher, history.requests,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)
         uow.commit()
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         c = uow.connection
         by_status = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
         events = c.execute(select(func.count()).select_from(t.events)).scalar() or 0

@@ -197,6 +197,11 @@ class CitizenRequest:
     def co_units(self) -> list[str]:
         return [a.unit for a in self.assignments if a.active and a.role == "co"]
 
+    def pending_callbacks(self) -> list[int | None]:
+        """The requesters not yet called back in this round: None for the case's own, else merged request ids."""
+        called = {f.requester_ref for f in self.follow_ups if f.round == self.round}
+        return [ref for ref in [None, *self.merged_ids] if ref not in called]
+
     @property
     def new_events(self) -> list[Event]:
         return self.events[self.new_events_from:]

@@ -39,7 +39,7 @@ def sanlv(app: App, month: str) -> MonthReport:
     start, end = month_bounds(month)
     r, a, f = t.requests, t.assignments, t.follow_ups
     reasonable = r.c.unreasonable != "approved"
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         c = uow.connection
         rules = uow.config.assessment_rules()
         names = {row.code: row.name for row in c.execute(select(t.units.c.code, t.units.c.name))}

@@ -18,4 +18,5 @@ def load_schedule(app: App, path: Path, loaded_by: str) -> YearSchedule:
     with app.uow() as uow:
         uow.config.save_schedule(schedule, str(path.resolve()), app.now(), loaded_by)
         uow.commit()
+    app.config_cache.invalidate()
     return schedule

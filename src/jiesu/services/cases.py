@@ -80,7 +80,7 @@ def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
 
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         return app.config(uow).router.route(category, division)
 
 
@@ -231,10 +231,10 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         return [CaseRow(*row) for row in uow.connection.execute(query)]
 
 
 def show(app: App, request_id: int) -> CitizenRequest:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         return uow.requests.get(request_id)

@@ -221,4 +221,5 @@ def load_config(app: App, directory: Path, loaded_by: str) -> dict:
         summary = uow.config.replace(**config, loaded_at=app.now(), loaded_by=loaded_by,
                                      source=str(directory.resolve()))
         uow.commit()
+    app.config_cache.invalidate()
     return summary

@@ -43,7 +43,7 @@ _suggesters: dict[int, RuleSuggester] = {}
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
             phone: str | None = None) -> Suggestions:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         config = app.config(uow)
         suggester = _suggesters.get(id(config))
         if suggester is None:
@@ -86,10 +86,6 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
     content_type = check_photo(photo) if photo else None
-    if idempotency_key:
-        existing = _by_key(app, principal, idempotency_key)
-        if existing is not None:
-            return existing, False, None
     code = None
     try:
         with app.uow() as uow:
@@ -107,7 +103,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                     created_at=app.now()))
             uow.commit()
     except IntegrityError:
-        if idempotency_key:  # a concurrent retry with the same key won the race
+        if idempotency_key:  # a retry: the key is taken by the first submission (the unique key decides races too)
             existing = _by_key(app, principal, idempotency_key)
             if existing is not None:
                 return existing, False, None
@@ -116,7 +112,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
 
 
 def _by_key(app: App, principal: Principal, key: str) -> CitizenRequest | None:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(select(t.idempotency_keys.c.request_id).where(
             t.idempotency_keys.c.principal == principal.name, t.idempotency_keys.c.key == key)).first()
         return uow.requests.get(row.request_id) if row else None
@@ -133,7 +129,7 @@ def check_photo(data: bytes) -> str:
 
 def citizen_case(app: App, ticket: str, code: str) -> CitizenRequest:
     """The case behind a ticket, only with its verification code; otherwise 'not found' either way."""
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         try:
             request = uow.requests.get_by_ticket((ticket or "").strip())
         except NotFound:

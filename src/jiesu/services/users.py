@@ -73,7 +73,7 @@ def add_user(app: App, name: str, role: str, password: str, unit: str | None = N
 
 
 def authenticate(app: App, name: str, password: str) -> Principal | None:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(select(t.users).where(t.users.c.name == name, t.users.c.active.is_(True))).first()
     if row is None:
         _hasher.hash(password or "x")  # same cost whether or not the user exists
@@ -86,7 +86,7 @@ def authenticate(app: App, name: str, password: str) -> Principal | None:
 
 
 def user_by_id(app: App, user_id: int) -> Principal | None:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(select(t.users).where(t.users.c.id == user_id, t.users.c.active.is_(True))).first()
     return Principal(row.name, Role(row.role), row.unit, row.id) if row else None
 
@@ -105,7 +105,7 @@ def create_token(app: App, user_name: str, token_name: str = "api", by: str = "a
 
 
 def principal_for_token(app: App, token: str) -> Principal | None:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(
             select(t.users).join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
             .where(t.api_tokens.c.token_hash == digest(token), t.api_tokens.c.revoked.is_(False),
@@ -129,7 +129,7 @@ def create_open311_key(app: App, name: str, by: str = "admin") -> str:
 def open311_client(app: App, key: str | None) -> Principal | None:
     if not key:
         return None
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         row = uow.connection.execute(select(t.open311_keys.c.name).where(
             t.open311_keys.c.key_hash == digest(key), t.open311_keys.c.revoked.is_(False))).first()
     return Principal(f"open311:{row.name}", Role.CITIZEN) if row else None

@@ -1,11 +1,13 @@
 """A cached snapshot of the business configuration, refreshed when a new configuration or calendar is loaded.
 
 Intake and actions need the directory, the router, the SLA book and the calendar on every call; building them
-is far more work than the call itself. One cheap query tells whether anything was loaded since."""
+is far more work than the call itself. One cheap query tells whether anything was loaded since; it is asked at
+most once a second (`recheck_seconds`), and a load made through this process invalidates the cache at once."""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -32,23 +34,34 @@ class ConfigSnapshot:
 
 
 class ConfigCache:
-    def __init__(self, periods) -> None:
+    def __init__(self, periods, recheck_seconds: float = 1.0) -> None:
         self.periods = periods
+        self.recheck_seconds = recheck_seconds
         self._key: tuple | None = None
         self._snapshot: ConfigSnapshot | None = None
+        self._checked = float("-inf")
         self._lock = threading.Lock()
 
+    def invalidate(self) -> None:
+        with self._lock:
+            self._key, self._snapshot, self._checked = None, None, float("-inf")
+
     def get(self, uow) -> ConfigSnapshot:
+        now = time.monotonic()
+        with self._lock:
+            if self._snapshot is not None and now - self._checked < self.recheck_seconds:
+                return self._snapshot
         c = uow.connection
         key = (c.execute(select(func.max(t.config_loads.c.id))).scalar(),
                *c.execute(select(func.count(), func.max(t.calendar_years.c.loaded_at))).one())
         with self._lock:
             if key == self._key and self._snapshot is not None:
+                self._checked = now
                 return self._snapshot
         directory = uow.config.directory()
         snapshot = ConfigSnapshot(directory=directory, router=uow.config.router(directory),
                                   sla=uow.config.sla_book(), calendar_rules=uow.config.calendar(self.periods),
                                   assessment=uow.config.assessment_rules())
         with self._lock:
-            self._key, self._snapshot = key, snapshot
+            self._key, self._snapshot, self._checked = key, snapshot, now
         return snapshot

@@ -6,15 +6,23 @@ from sqlalchemy import Engine
 
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.config_repository import ConfigRepository
+from jiesu.storage.database import WriteGate
 from jiesu.storage.request_repository import RequestRepository
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, cipher: PersonalDataCipher) -> None:
+    """`write=True` (the default) queues behind the other writers first (see WriteGate); reads do not."""
+
+    def __init__(self, engine: Engine, cipher: PersonalDataCipher, gate: WriteGate | None = None,
+                 write: bool = True) -> None:
         self.engine = engine
         self.cipher = cipher
+        self.gate = gate if write else None
 
     def __enter__(self) -> UnitOfWork:
+        self._held = self.gate.held() if self.gate is not None else None
+        if self._held is not None:
+            self._held.__enter__()
         self.connection = self.engine.connect()
         self.transaction = self.connection.begin()
         self.requests = RequestRepository(self.connection, self.cipher)
@@ -25,6 +33,10 @@ class UnitOfWork:
         self.transaction.commit()
 
     def __exit__(self, *exc) -> None:
-        if self.transaction.is_active:
-            self.transaction.rollback()
-        self.connection.close()
+        try:
+            if self.transaction.is_active:
+                self.transaction.rollback()
+            self.connection.close()
+        finally:
+            if self._held is not None:
+                self._held.__exit__(None, None, None)

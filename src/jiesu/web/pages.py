@@ -72,7 +72,7 @@ def login_required(request: Request, *roles: Role) -> Principal | Response:
 
 
 def unit_names(app) -> dict[str, str]:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         return {code: u.name for code, u in app.config(uow).directory.units.items()}
 
 
@@ -92,7 +92,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     app = jiesu_app(request)
     request.app.state.track_limiter.check("login:" + (request.client.host if request.client else ""))
     principal = users.authenticate(app, str(form.get("name", "")), str(form.get("password", "")))
@@ -108,14 +108,14 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
 # --- agent intake ------------------------------------------------------------------------------------------
 def intake_context(app) -> dict:
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
     parents = {c.parent for c in directory.categories.values() if c.parent}
     leaves = sorted((c for c in directory.categories.values() if c.code not in parents), key=lambda c: c.code)
@@ -139,7 +139,7 @@ async def intake_submit(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
@@ -260,7 +260,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         case = require_read(principal, cases.show(app, request_id))
     except NotFound:
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         config = app.config(uow)
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
@@ -277,7 +277,7 @@ async def case_act(request: Request, request_id: int) -> Response:
     if isinstance(principal, Response):
         return principal
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     app = jiesu_app(request)
     try:
         action = Action.parse(str(form.get("action", "")), "action")
@@ -312,7 +312,7 @@ def portal(request: Request) -> Response:
 @router.post("/portal")
 async def portal_submit(request: Request) -> Response:
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
                                                          "address", "kind")}
@@ -339,7 +339,7 @@ def track_page(request: Request, ticket: str = "") -> Response:
 @router.post("/portal/track")
 async def track(request: Request) -> Response:
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     try:
         request.app.state.track_limiter.check(request.client.host if request.client else "")
@@ -353,7 +353,7 @@ async def track(request: Request) -> Response:
 @router.post("/portal/rate")
 async def rate(request: Request) -> Response:
     form = await request.form()
-    await check_csrf(request, form.get("csrf_token"))
+    check_csrf(request, form.get("csrf_token"))
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     app = jiesu_app(request)
     try:
