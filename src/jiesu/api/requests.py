@@ -26,7 +26,7 @@ CITIZEN = Principal("citizen", Role.CITIZEN)
 def names(app: App) -> tuple[dict[str, str], object]:
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-    return {code: unit.name for code, unit in config.directory.units.items()}, config.directory
+    return config.unit_names, config.directory
 
 
 def view(app: App, request, principal: Principal, events: bool = True) -> dict:
@@ -51,14 +51,14 @@ def suggestions_view(s: intake.Suggestions) -> dict:
 
 
 @router.post("/suggest")
-def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
+async def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
     check_csrf(request)
     app = jiesu_app(request)
     return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone))
 
 
 @router.post("/requests", status_code=201, response_class=JSONResponse)
-def create(body: IntakeBody, request: Request, principal: Principal = Depends(staff),
+async def create(body: IntakeBody, request: Request, principal: Principal = Depends(staff),
                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> JSONResponse:
     """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
     responsible unit with its reason, the same requester's recent cases). Send an `Idempotency-Key` header so
@@ -111,7 +111,7 @@ def get_request(request_id: int, request: Request, principal: Principal = Depend
 
 
 @router.post("/requests/{request_id}/actions/{action}")
-def act(request_id: int, action: str, body: ActionBody, request: Request,
+async def act(request_id: int, action: str, body: ActionBody, request: Request,
               principal: Principal = Depends(staff), if_match: str | None = Header(None, alias="If-Match")) -> dict:
     """Perform one workflow action. The version (body `version` or `If-Match`) guards against lost updates."""
     check_csrf(request)

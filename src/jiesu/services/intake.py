@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
@@ -26,6 +26,12 @@ from jiesu.storage import tables as t
 REPEAT_WINDOW = timedelta(days=30)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_PHOTO = 5 * 1024 * 1024
+_INSERT_KEY = insert(t.idempotency_keys)
+_RECENT = (select(t.requests.c.id, t.requests.c.ticket, t.requests.c.title, t.requests.c.status, t.requests.c.category,
+                  t.requests.c.received_at)
+           .where(t.requests.c.requester_key == bindparam("key"), t.requests.c.received_at >= bindparam("since"))
+           .order_by(t.requests.c.id.desc()).limit(5))
+_INSERT_ACCESS = insert(t.citizen_access)
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
@@ -68,12 +74,8 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
         normalised = check_phone(phone)
     except InvalidInput:
         return []
-    key = app.cipher.lookup_key(normalised)
-    r = t.requests
-    rows = uow.connection.execute(
-        select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.category, r.c.received_at)
-        .where(r.c.requester_key == key, r.c.received_at >= app.now() - REPEAT_WINDOW)
-        .order_by(r.c.id.desc()).limit(5)).all()
+    rows = uow.connection.execute(_RECENT, {"key": app.cipher.lookup_key(normalised),
+                                            "since": app.now() - REPEAT_WINDOW}).all()
     return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "category": x.category,
              "received_at": x.received_at.isoformat()} for x in rows]
 
@@ -92,11 +94,11 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
             uow.requests.add(request)
             if idempotency_key:
-                uow.connection.execute(insert(t.idempotency_keys).values(
-                    principal=principal.name, key=idempotency_key, request_id=request.id, created_at=app.now()))
+                uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
+                                                     "request_id": request.id, "created_at": app.now()})
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
-            uow.connection.execute(insert(t.citizen_access).values(
-                request_id=request.id, code_hash=digest(code), open311_token=secrets.token_hex(12)))
+            uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
+                                                    "open311_token": secrets.token_hex(12)})
             if photo:
                 uow.connection.execute(insert(t.attachments).values(
                     request_id=request.id, content_type=content_type, size=len(photo), data=photo,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
@@ -104,12 +104,14 @@ def create_token(app: App, user_name: str, token_name: str = "api", by: str = "a
     return token
 
 
+_TOKEN_USER = (select(t.users).join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
+               .where(t.api_tokens.c.token_hash == bindparam("hash"), t.api_tokens.c.revoked.is_(False),
+                      t.users.c.active.is_(True)))
+
+
 def principal_for_token(app: App, token: str) -> Principal | None:
     with app.uow(read_only=True) as uow:
-        row = uow.connection.execute(
-            select(t.users).join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
-            .where(t.api_tokens.c.token_hash == digest(token), t.api_tokens.c.revoked.is_(False),
-                   t.users.c.active.is_(True))).first()
+        row = uow.connection.execute(_TOKEN_USER, {"hash": digest(token)}).first()
     return Principal(row.name, Role(row.role), row.unit, row.id) if row else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -19,13 +20,17 @@ from jiesu.domain.sla import SlaBook
 from jiesu.storage import tables as t
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConfigSnapshot:
     directory: Directory
     router: Router
     sla: SlaBook
     calendar_rules: WorkCalendar
     assessment: AssessmentRules
+
+    @cached_property
+    def unit_names(self) -> dict[str, str]:
+        return {code: unit.name for code, unit in self.directory.units.items()}
 
     def calendar(self) -> WorkCalendar:
         """A calendar of its own for each caller (it collects the fallback-year warnings of one computation)."""

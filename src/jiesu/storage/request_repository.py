@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, NotFound
@@ -27,6 +27,13 @@ from jiesu.storage import tables as t
 from jiesu.storage.cipher import PersonalDataCipher
 
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Statements built once; values are passed as parameters, so SQLAlchemy reuses the compiled form.
+_INSERT = insert(t.requests)
+_SET_TICKET = update(t.requests).where(t.requests.c.id == bindparam("_id"))
+_UPDATE = update(t.requests).where(t.requests.c.id == bindparam("_id"), t.requests.c.version == bindparam("_version"))
+_INSERT_ASSIGNMENTS = insert(t.assignments)
+_INSERT_FOLLOW_UPS = insert(t.follow_ups)
+_INSERT_EVENTS = insert(t.events)
 _ASSIGNMENT_FIELDS = [f for f in Assignment.__dataclass_fields__]
 
 
@@ -102,11 +109,10 @@ class RequestRepository:
     def add(self, request: CitizenRequest) -> CitizenRequest:
         """Insert a new request with its events; gives it an id and a ticket number."""
         row = self._row(request) | {"version": 1}
-        request.id = self.connection.execute(insert(t.requests).values(**row)).inserted_primary_key[0]
+        request.id = self.connection.execute(_INSERT, row).inserted_primary_key[0]
         request.ticket = ticket_for(request.received_at, request.id)
         request.version = 1
-        self.connection.execute(update(t.requests).where(t.requests.c.id == request.id)
-                                .values(ticket=request.ticket))
+        self.connection.execute(_SET_TICKET, {"_id": request.id, "ticket": request.ticket})
         self._write_children(request)
         return request
 
@@ -114,9 +120,8 @@ class RequestRepository:
         """Write the changes of an action. ConflictError if someone else saved this case since it was loaded."""
         assert request.id is not None
         result = self.connection.execute(
-            update(t.requests)
-            .where(t.requests.c.id == request.id, t.requests.c.version == request.version)
-            .values(**self._row(request), version=request.version + 1))
+            _UPDATE, self._row(request) | {"_id": request.id, "_version": request.version,
+                                           "version": request.version + 1})
         if result.rowcount != 1:
             raise ConflictError(f"诉求 {request.ticket or request.id} 已被他人修改，请刷新后重试", field="version")
         request.version += 1
@@ -128,13 +133,13 @@ class RequestRepository:
     def _write_children(self, request: CitizenRequest, follow_ups_from: int = 0) -> None:
         rid = request.id
         if request.assignments:
-            self.connection.execute(insert(t.assignments), [assignment_row(rid, a) for a in request.assignments])
+            self.connection.execute(_INSERT_ASSIGNMENTS, [assignment_row(rid, a) for a in request.assignments])
         new_follow_ups = request.follow_ups[follow_ups_from:]
         if new_follow_ups:
-            self.connection.execute(insert(t.follow_ups), [
+            self.connection.execute(_INSERT_FOLLOW_UPS, [
                 follow_up_row(rid, seq, f) for seq, f in enumerate(new_follow_ups, start=follow_ups_from + 1)])
         if request.new_events:
-            self.connection.execute(insert(t.events), [event_row(rid, e) for e in request.new_events])
+            self.connection.execute(_INSERT_EVENTS, [event_row(rid, e) for e in request.new_events])
         request.new_events_from = len(request.events)
 
     def ids_where(self, *conditions, limit: int | None = None) -> Sequence[int]:

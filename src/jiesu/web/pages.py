@@ -73,7 +73,7 @@ def login_required(request: Request, *roles: Role) -> Principal | Response:
 
 def unit_names(app) -> dict[str, str]:
     with app.uow(read_only=True) as uow:
-        return {code: u.name for code, u in app.config(uow).directory.units.items()}
+        return app.config(uow).unit_names
 
 
 @router.get("/")
