@@ -174,16 +174,59 @@ def bench(label: str, url: str, args, scratch: Path) -> None:
           f"target >= 500/s with p99 < 100 ms: {'met' if create['per_s'] >= 500 and create['p99_ms'] < 100 else 'NOT met'}")
 
 
+def stages(scratch: Path, n: int = 500) -> None:
+    """The intake's own cost, stage by stage, in this process (no HTTP), on SQLite."""
+    from jiesu.api.requests import suggestions_view, view
+    from jiesu.bootstrap import App
+    from jiesu.services import intake, users
+    from jiesu.services.cases import Intake
+    from jiesu.settings import Settings
+
+    url = f"sqlite:///{scratch / 'stages.db'}"
+    token = prepare(url, scratch / "stages")
+    app = App(Settings(database_url=url, secret_key="bench-secret"))
+    principal = users.principal_for_token(app, token)
+
+    def body() -> Intake:
+        return Intake(content=random.choice(TEXTS).format("幸福小区"), kind="投诉",
+                      requester_phone=f"139{random.randint(0, 99_999_999):08d}", division="YH0101")
+
+    case = intake.register(app, principal, body())[0]
+    steps = {
+        "token lookup": lambda: users.principal_for_token(app, token),
+        "register (validate, encrypt, insert, commit)": lambda: intake.register(app, principal, body(), uuid.uuid4().hex),
+        "suggestions (category, urgency, routing, repeats)": lambda: suggestions_view(intake.suggest(
+            app, case.content, case.location.division, case.category, case.requester.phone)),
+        "case view": lambda: view(app, case, principal),
+    }
+    total = 0.0
+    for label, step in steps.items():
+        for _ in range(20):
+            step()
+        began = time.perf_counter()
+        for _ in range(n):
+            step()
+        cost = (time.perf_counter() - began) / n * 1000
+        total += cost
+        print(f"  {label:52} {cost:6.2f} ms")
+    print(f"  {'total service time per create':52} {total:6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pg", default=None, help="admin URL of a PostgreSQL server to create a database on")
+    parser.add_argument("--stages", action="store_true", help="also print the in-process cost of each intake stage")
     args = parser.parse_args()
     print(f"{args.clients} concurrent clients, {args.seconds:.0f} s each, {args.workers} server process(es), "
           f"{os.cpu_count()} cores shared by server and clients")
     with tempfile.TemporaryDirectory() as scratch:
+        if args.stages:
+            print("in-process cost per create, SQLite:")
+            (Path(scratch) / "stages").mkdir()
+            stages(Path(scratch))
         bench("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}", args, Path(scratch))
         if args.pg:
             from sqlalchemy import create_engine, text
