@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,3 +57,31 @@ def builtin_calendar(extra: dict | None = None, extra_years: set[int] | None = N
 
     rules, years = builtin_rules()
     return WorkCalendar(rules={**rules, **(extra or {})}, covered_years=years | (extra_years or set()))
+
+
+@contextmanager
+def live_server(app):
+    """Serve `app` (a jiesu App) with uvicorn in a thread on a free port; yields the base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from jiesu.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -7,9 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -26,15 +23,12 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
 
 @pytest.fixture
 def server(tmp_path):
-    import uvicorn
-
-    from jiesu.api.app import create_app
     from jiesu.bootstrap import App
     from jiesu.services.config_loader import load_config
     from jiesu.services.users import add_user
     from jiesu.settings import Settings
     from jiesu.storage.migrate import upgrade
-    from tests.support import CITY
+    from tests.support import CITY, live_server
 
     app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test"))
     upgrade(app.engine)
@@ -42,20 +36,8 @@ def server(tmp_path):
     for name, role, unit in [("agent", "agent", None), ("dispatcher", "dispatcher", None), ("wj", "handler", "WJ"),
                              ("supervisor", "supervisor", None)]:
         add_user(app, name, role, "password-" + name, unit)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(app), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(app) as base:
+        yield base
 
 
 @pytest.fixture
