@@ -1,0 +1,67 @@
+"""Training, activating and using the text classifier."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+
+from jiesu.bootstrap import App
+from jiesu.domain.errors import InvalidInput
+from jiesu.domain.workflow import Status
+from jiesu.nlp.classifier import TextClassifier
+from jiesu.storage import tables as t
+
+# Cases whose category people have settled: dispatched or further (the final category includes corrections).
+SETTLED = [s.value for s in (Status.DISPATCHED, Status.IN_PROGRESS, Status.EXTENSION_PENDING, Status.RESOLVED,
+                             Status.AWAITING_FOLLOW_UP, Status.CLOSED, Status.ANSWERED, Status.ARCHIVED)]
+_loaded: dict[str, tuple[float, TextClassifier]] = {}
+_lock = threading.Lock()
+
+
+def training_data_from_db(app: App) -> tuple[list[str], list[str]]:
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(r.c.title, r.c.content, r.c.category)
+                                      .where(r.c.category.is_not(None), r.c.status.in_(SETTLED))).all()
+    texts, labels, seen = [], [], set()
+    for title, content, category in rows:
+        text = f"{title}\n{content}"
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+            labels.append(category)
+    if not texts:
+        raise InvalidInput("数据库中没有已确定分类的工单可供训练", field="from_db")
+    return texts, labels
+
+
+def activate(app: App, directory: Path) -> TextClassifier:
+    model = TextClassifier.load(directory)  # refuse to activate what does not load
+    with app.uow() as uow:
+        uow.connection.execute(delete(t.settings_kv).where(t.settings_kv.c.key == "model.active"))
+        uow.connection.execute(insert(t.settings_kv).values(key="model.active", value={"path": str(directory.resolve())}))
+        uow.commit()
+    return model
+
+
+def active_model(app: App) -> TextClassifier | None:
+    """The activated model, loaded once and reloaded when its file changes; None if none is active or it is gone."""
+    with app.uow(read_only=True) as uow:
+        row = uow.connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == "model.active")).first()
+    if row is None:
+        return None
+    directory = Path(row[0]["path"])
+    model_file = directory / "model.joblib"
+    if not model_file.exists():
+        return None
+    stamp = model_file.stat().st_mtime
+    with _lock:
+        cached = _loaded.get(str(directory))
+        if cached and cached[0] == stamp:
+            return cached[1]
+    model = TextClassifier.load(directory)
+    with _lock:
+        _loaded[str(directory)] = (stamp, model)
+    return model
