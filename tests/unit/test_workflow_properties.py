@@ -68,6 +68,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.FLAG_UNREASONABLE: lambda: case.flag_unreasonable(actor, at, reason),
             Action.APPROVE_UNREASONABLE: lambda: case.approve_unreasonable(actor, at),
             Action.ARCHIVE: lambda: case.archive(actor, at),
+            Action.RECLASSIFY: lambda: case.reclassify(actor, at, "WY2" if case.category == "WY1" else "WY1", reason),
         }
         try:
             calls[action]()

@@ -39,6 +39,12 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(pages.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
+    @api.on_event("startup")
+    def warm_up() -> None:  # jieba's dictionary takes a second or two to load: not on the first intake
+        from jiesu.nlp.keywords import warm_up as load_keywords
+
+        load_keywords()
+
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}

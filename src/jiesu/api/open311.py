@@ -18,6 +18,7 @@ from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.domain.workflow import Status
+from jiesu.nlp import pii
 from jiesu.services import intake
 from jiesu.services.cases import Intake
 from jiesu.services.users import open311_client
@@ -159,7 +160,7 @@ def _request_row(app, row, names: dict[str, str], service_names: dict[str, str])
     return {
         "service_request_id": row.ticket, "status": "closed" if status in CLOSED else "open",
         "status_notes": STATUS_NOTES[status], "service_name": service_names.get(row.category or "", ""),
-        "service_code": row.category, "description": row.content,
+        "service_code": row.category, "description": pii.mask(row.content),
         "agency_responsible": names.get(row.lead_unit or "", ""), "service_notice": "",
         "requested_datetime": _time(row.received_at), "updated_datetime": _time(row.updated_at),
         "expected_datetime": _time(row.resolve_due), "address": row.address, "address_id": None,

@@ -47,6 +47,10 @@ def suggestions_view(s: intake.Suggestions) -> dict:
             "co_handlers": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason} for c in routing.co_handlers],
             "notes": routing.notes},
         "repeats": s.repeats,
+        "place": None if s.place is None else {"division": s.place.division, "name": s.place.name,
+                                               "matched": s.place.matched},
+        "personal_data": s.personal_data,
+        "keywords": s.keywords,
     }
 
 
@@ -65,11 +69,11 @@ async def create(body: IntakeBody, request: Request, principal: Principal = Depe
     that a retried submission creates one case."""
     check_csrf(request)
     app = jiesu_app(request)
-    case, created, code = intake.register(app, principal, Intake(**body.model_dump()), idempotency_key)
+    prepared, suggestions, note = intake.prepare(app, Intake(**body.model_dump()))
+    case, created, code = intake.register(app, principal, prepared, idempotency_key, suggestion=note)
     result = view(app, case, principal)
     result["citizen_code"] = code  # to tell the citizen (only on the first response)
-    result["suggestions"] = suggestions_view(intake.suggest(app, case.content, case.location.division, case.category,
-                                                            case.requester.phone))
+    result["suggestions"] = suggestions_view(suggestions) | {"applied": note["applied"]}
     return JSONResponse(result, status_code=201 if created else 200)
 
 

@@ -34,6 +34,7 @@ class ActionBody(BaseModel):
     satisfaction: str | None = None
     requester_ref: int | None = None
     master: int | None = None
+    category: str | None = Field(None, description="改类的新分类代码")
     version: int | None = Field(None, description="你看到的版本号；若工单已被他人修改则返回 409")
 
 

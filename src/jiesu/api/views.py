@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, allowed_actions
-from jiesu.services.access import requester_view
+from jiesu.nlp import pii
+from jiesu.services.access import requester_view, sees_personal_data
 from jiesu.services.users import Principal
 
 
@@ -29,12 +30,17 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
               unit_names: dict[str, str] | None = None) -> dict:
     names = unit_names or {}
     lead = request.lead
+    plain = sees_personal_data(principal, request)
+
+    def shown(text: str | None) -> str | None:
+        return text if plain or not text else pii.mask(text)
+
     view = {
         "id": request.id, "ticket": request.ticket, "version": request.version,
         "status": request.status.value, "status_label": request.status.label,
         "kind": request.kind.value, "kind_label": request.kind.label,
         "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
-        "title": request.title, "content": request.content,
+        "title": shown(request.title), "content": shown(request.content),
         "requester": requester_view(principal, request),
         "location": {"address": request.location.address, "division": request.location.division,
                      "division_name": names.get(request.location.division or ""),
@@ -46,7 +52,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "contact_due": iso(lead.contact_due) if lead else None,
         "resolve_due": iso(request.resolve_due), "follow_up_due": iso(request.follow_up_due),
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
-        "pending_extension": request.pending_extension, "reply": request.reply,
+        "pending_extension": request.pending_extension, "reply": shown(request.reply),
         "unreasonable": request.unreasonable, "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "allowed_actions": actions_for(principal, request),
     }
@@ -54,6 +60,6 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,
                            "action": e.action.value, "action_label": e.action.label,
                            "from_status": e.from_status.value if e.from_status else None,
-                           "to_status": e.to_status.value, "note": e.note, "changes": e.changes}
+                           "to_status": e.to_status.value, "note": shown(e.note), "changes": e.changes}
                           for e in request.events]
     return view

@@ -121,6 +121,11 @@ def write_config(directory: Path) -> Path:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+    gazetteer = [{"name": name, "division": place.community} for place in places() for name in place.compounds]
+    with (directory / "gazetteer.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["name", "division"])
+        writer.writeheader()
+        writer.writerows(gazetteer)
     (directory / "sla.yaml").write_text(yaml.safe_dump(sla(), allow_unicode=True, sort_keys=False), encoding="utf-8")
     return directory
 

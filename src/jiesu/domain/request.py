@@ -472,6 +472,17 @@ class CitizenRequest:
         self._set(changes, "unreasonable", "approved")
         self._append(actor, at, Action.APPROVE_UNREASONABLE, target, changes, note)
 
+    def reclassify(self, actor: Actor, at: datetime, category: str, reason: str) -> None:
+        """改类: the centre corrects the matter category (validated against the catalogue by the service); the
+        correction is what the next training learns from."""
+        target = self._begin(actor, at, Action.RECLASSIFY)
+        reason = validation.required_text(reason, "reason")
+        if category == self.category:
+            raise InvalidInput("新分类与原分类相同", field="category")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "category", category)
+        self._append(actor, at, Action.RECLASSIFY, target, changes, reason)
+
     def archive(self, actor: Actor, at: datetime) -> None:
         target = self._begin(actor, at, Action.ARCHIVE)
         self._append(actor, at, Action.ARCHIVE, target, {}, "")

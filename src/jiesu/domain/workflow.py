@@ -58,6 +58,7 @@ class Action(LabelledEnum):
     FLAG_UNREASONABLE = "flag_unreasonable"
     APPROVE_UNREASONABLE = "approve_unreasonable"
     ARCHIVE = "archive"
+    RECLASSIFY = "reclassify"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -67,7 +68,7 @@ class Action(LabelledEnum):
                 "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
-                "approve_unreasonable": "认定不合理诉求", "archive": "归档"}
+                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类"}
 
 
 S, A = Status, Action
@@ -80,6 +81,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.REGISTERED, A.WITHDRAW): S.WITHDRAWN,
     (S.REGISTERED, A.FLAG_UNREASONABLE): S.REGISTERED,
     (S.REGISTERED, A.APPROVE_UNREASONABLE): S.REGISTERED,
+    (S.REGISTERED, A.RECLASSIFY): S.REGISTERED,
 
     (S.DISPATCHED, A.ACKNOWLEDGE): S.IN_PROGRESS,
     (S.DISPATCHED, A.RETURN): S.RETURN_PENDING,
@@ -89,10 +91,12 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.DISPATCHED, A.WITHDRAW): S.WITHDRAWN,
     (S.DISPATCHED, A.FLAG_UNREASONABLE): S.DISPATCHED,
     (S.DISPATCHED, A.APPROVE_UNREASONABLE): S.DISPATCHED,
+    (S.DISPATCHED, A.RECLASSIFY): S.DISPATCHED,
 
     (S.RETURN_PENDING, A.REDISPATCH): S.DISPATCHED,
     (S.RETURN_PENDING, A.REJECT_RETURN): S.DISPATCHED,
     (S.RETURN_PENDING, A.WITHDRAW): S.WITHDRAWN,
+    (S.RETURN_PENDING, A.RECLASSIFY): S.RETURN_PENDING,
 
     (S.IN_PROGRESS, A.RECORD_CONTACT): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.NOTE_PROGRESS): S.IN_PROGRESS,
@@ -103,6 +107,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.WITHDRAW): S.WITHDRAWN,
     (S.IN_PROGRESS, A.FLAG_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.APPROVE_UNREASONABLE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.RECLASSIFY): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
@@ -165,6 +170,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.FLAG_UNREASONABLE: _UNIT | _DECIDE,
     A.APPROVE_UNREASONABLE: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     A.ARCHIVE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
+    A.RECLASSIFY: _DECIDE | {Role.AGENT},
 }
 
 

@@ -50,6 +50,7 @@ class ActionInput:
     satisfaction: str | None = None
     requester_ref: int | None = None
     master: int | None = None
+    category: str | None = None
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -126,6 +127,11 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         method = request.dispatch if action == Action.DISPATCH else request.redispatch
         method(actor, at, clock, p.unit, p.co_units, reason)
         request.events[-1].changes["suggested_unit"] = [None, suggestion.unit.code if suggestion else None]
+        return [request]
+    if action == Action.RECLASSIFY:
+        if not p.category or p.category not in router.directory.categories:
+            raise InvalidInput(f"未知事项分类代码 {p.category!r}", field="category")
+        request.reclassify(actor, at, p.category, p.reason)
         return [request]
     if action == Action.MERGE:
         if p.master is None:

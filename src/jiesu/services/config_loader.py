@@ -5,6 +5,7 @@
     duties.csv      category,level,duty_type,unit    the dispatch catalogue (派单目录 / 履职事项清单)
     admission.csv   category,community               the community admission list (准入); empty community = all
     sla.yaml        policies: [...], assessment: {...}
+    gazetteer.csv   name,division                    optional: 小区 and landmark names, to place a request by its text
 
 Everything is checked before anything is written; a broken file is refused with the file, the line and
 the reason, and the database keeps its previous configuration.
@@ -134,6 +135,19 @@ def read_admissions(directory: Path, units: dict[str, Unit], categories: dict[st
     return admissions
 
 
+def read_gazetteer(directory: Path, units: dict[str, Unit]) -> dict[str, str]:
+    """Optional gazetteer.csv `name,division`: 小区 and landmark names, to find the place named in a request's text."""
+    names: dict[str, str] = {}
+    for line, row in _rows(directory, "gazetteer.csv", ["name", "division"], required=False):
+        if len(row["name"]) < 2:
+            raise ConfigError("gazetteer.csv", line, "地名至少两个字")
+        unit = units.get(row["division"])
+        if unit is None or not unit.kind.is_territorial:
+            raise ConfigError("gazetteer.csv", line, f"{row['division']!r} 不是已配置的区、街道/乡镇或社区/村代码")
+        names[row["name"]] = row["division"]
+    return names
+
+
 def check_owners(categories: list[Category], lines: dict[str, int], duties: list[DutyItem]) -> None:
     """Every leaf matter must have a lead owner (基本履职), on itself or inherited from an ancestor."""
     parents = {c.code: c.parent for c in categories}
@@ -212,7 +226,7 @@ def read_config(directory: Path) -> dict:
     admissions = read_admissions(directory, unit_map, category_map)
     policies, assessment = read_sla(directory, category_map)
     return {"units": units, "categories": categories, "duties": duties, "admissions": admissions,
-            "policies": policies, "assessment": assessment}
+            "policies": policies, "assessment": assessment, "gazetteer": read_gazetteer(directory, unit_map)}
 
 
 def load_config(app: App, directory: Path, loaded_by: str) -> dict:

@@ -17,7 +17,8 @@ from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor, CitizenRequest
 from jiesu.domain.routing import Routing
 from jiesu.domain.workflow import Status
-from jiesu.nlp.rules import CategoryGuess, RuleSuggester, UrgencyGuess, urgency
+from jiesu.nlp.places import PlaceMatch
+from jiesu.nlp.rules import CategoryGuess, UrgencyGuess, urgency
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import Intake, build_request
 from jiesu.services.users import Principal, digest
@@ -42,28 +43,62 @@ class Suggestions:
     routing: Routing | None = None
     repeats: list[dict] = field(default_factory=list)
     source: str = "rules"
-
-
-_suggesters: dict[int, RuleSuggester] = {}
+    place: PlaceMatch | None = None  # where the text says the request is, when no division was given
+    personal_data: list[str] = field(default_factory=list)  # kinds of personal data found in the text
+    keywords: list[str] = field(default_factory=list)
 
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
             phone: str | None = None) -> Suggestions:
+    """What the intake screen shows while the agent types: the top categories (from the active model, else from
+    rules), urgency with its reason, the place named in the text, the responsible units with reasons, the same
+    caller's recent cases, the personal data found in the text, and keywords."""
+    from jiesu.nlp import pii
+    from jiesu.nlp.keywords import keywords
+    from jiesu.services.models import active_model
+
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        suggester = _suggesters.get(id(config))
-        if suggester is None:
-            _suggesters.clear()
-            suggester = _suggesters[id(config)] = RuleSuggester(config.directory)
-        guesses = suggester.categories(text or "")
+        model = active_model(app, config.model_path)
+        guesses, source = [], "rules"
+        if model is not None and text:
+            guesses = [CategoryGuess(code, config.directory.category_path(code), probability)
+                       for code, probability in model.top(text) if code in config.directory.categories]
+            source = "model"
+        if not guesses:
+            guesses, source = config.rule_suggester.categories(text or ""), "rules"
+        place = None if division in config.directory.units else config.gazetteer.locate(text or "")
+        where = division if division in config.directory.units else (place.division if place else None)
         chosen = category or (guesses[0].code if guesses else None)
-        routing = None
-        if chosen and chosen in config.directory.categories:
-            known = division if division in config.directory.units else None
-            routing = config.router.route(chosen, known)
+        routing = config.router.route(chosen, where) if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
     month = app.now().astimezone(SHANGHAI).month
-    return Suggestions(guesses, urgency(text or "", month), routing, repeats)
+    return Suggestions(guesses, urgency(text or "", month), routing, repeats, source, place,
+                       sorted({f.kind for f in pii.find(text or "")}), keywords(text or ""))
+
+
+def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
+    """Fill in what the text tells and the agent left open: the category when the model is confident enough, the
+    urgency when the text describes an emergency, the place when the text names one. Returns the intake to
+    register, the suggestions to show, and what was suggested and applied (kept in the case's first event so that
+    the next training can compare the suggestion with people's final choice)."""
+    from dataclasses import replace
+
+    text = f"{intake.title or ''}\n{intake.content}".strip()
+    s = suggest(app, text, intake.division, intake.category, intake.requester_phone)
+    applied: dict = {}
+    changes: dict = {}
+    if intake.category is None and s.source == "model" and s.categories \
+            and s.categories[0].confidence >= app.settings.auto_classify_confidence:
+        changes["category"] = applied["category"] = s.categories[0].code
+    if s.urgency.urgent and (intake.urgency or "normal") in ("normal", "一般"):
+        changes["urgency"] = "emergency"
+        applied["urgency_reason"] = s.urgency.reason
+    if not intake.division and s.place is not None:
+        changes["division"] = applied["division"] = s.place.division
+    note = {"source": s.source, "categories": [[g.code, g.confidence] for g in s.categories],
+            "urgent": s.urgency.urgent, "applied": applied}
+    return replace(intake, **changes), s, note
 
 
 def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
@@ -81,7 +116,7 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
 
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
-             photo: bytes | None = None) -> tuple[CitizenRequest, bool, str | None]:
+             photo: bytes | None = None, suggestion: dict | None = None) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
     making a second."""
@@ -92,6 +127,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     try:
         with app.uow() as uow:
             request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
+            if suggestion is not None:
+                request.events[0].changes["suggestion"] = [None, suggestion]
             uow.requests.add(request)
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,

@@ -43,16 +43,16 @@ def activate(app: App, directory: Path) -> TextClassifier:
         uow.connection.execute(delete(t.settings_kv).where(t.settings_kv.c.key == "model.active"))
         uow.connection.execute(insert(t.settings_kv).values(key="model.active", value={"path": str(directory.resolve())}))
         uow.commit()
+    app.config_cache.invalidate()
     return model
 
 
-def active_model(app: App) -> TextClassifier | None:
-    """The activated model, loaded once and reloaded when its file changes; None if none is active or it is gone."""
-    with app.uow(read_only=True) as uow:
-        row = uow.connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == "model.active")).first()
-    if row is None:
+def active_model(app: App, model_path: str | None) -> TextClassifier | None:
+    """The activated model (path from the configuration snapshot), loaded once and reloaded when its file changes;
+    None if none is active or its files are gone."""
+    if not model_path:
         return None
-    directory = Path(row[0]["path"])
+    directory = Path(model_path)
     model_file = directory / "model.joblib"
     if not model_file.exists():
         return None

@@ -27,6 +27,20 @@ class ConfigSnapshot:
     sla: SlaBook
     calendar_rules: WorkCalendar
     assessment: AssessmentRules
+    gazetteer_names: dict[str, str]
+    model_path: str | None
+
+    @cached_property
+    def gazetteer(self):
+        from jiesu.nlp.places import Gazetteer
+
+        return Gazetteer(self.directory, self.gazetteer_names)
+
+    @cached_property
+    def rule_suggester(self):
+        from jiesu.nlp.rules import RuleSuggester
+
+        return RuleSuggester(self.directory)
 
     @cached_property
     def unit_names(self) -> dict[str, str]:
@@ -58,7 +72,8 @@ class ConfigCache:
                 return self._snapshot
         c = uow.connection
         key = (c.execute(select(func.max(t.config_loads.c.id))).scalar(),
-               *c.execute(select(func.count(), func.max(t.calendar_years.c.loaded_at))).one())
+               *c.execute(select(func.count(), func.max(t.calendar_years.c.loaded_at))).one(),
+               c.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == "model.active")).scalar())
         with self._lock:
             if key == self._key and self._snapshot is not None:
                 self._checked = now
@@ -66,7 +81,9 @@ class ConfigCache:
         directory = uow.config.directory()
         snapshot = ConfigSnapshot(directory=directory, router=uow.config.router(directory),
                                   sla=uow.config.sla_book(), calendar_rules=uow.config.calendar(self.periods),
-                                  assessment=uow.config.assessment_rules())
+                                  assessment=uow.config.assessment_rules(),
+                                  gazetteer_names=uow.config.setting("gazetteer") or {},
+                                  model_path=(key[3] or {}).get("path"))
         with self._lock:
             self._key, self._snapshot, self._checked = key, snapshot, now
         return snapshot

@@ -145,14 +145,18 @@ async def intake_submit(request: Request) -> Response:
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer")}
     try:
-        case, _, code = intake.register(app, principal, Intake(
+        prepared, _, note = intake.prepare(app, Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel=fields["channel"] or "phone", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
-            urgency=fields["urgency"] or "normal"), str(form.get("idempotency_key") or "") or None)
+            urgency=fields["urgency"] or "normal"))
+        case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
+                                        suggestion=note)
         if code:
             flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
+        if note["applied"].get("urgency_reason"):
+            flash(request, f"已按紧急件处理：{note['applied']['urgency_reason']}", "warn")
         if form.get("submit") == "answer":
             cases.perform(app, principal.actor, case.id, Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"]))
             flash(request, f"工单 {case.ticket} 已直接办结")
@@ -241,6 +245,7 @@ FORM_FIELDS = {
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "archive": [],
+    "reclassify": ["category", "reason"],
     "answer_directly": ["reply"],
 }
 
@@ -267,8 +272,11 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     view = case_view(case, principal, category_path=path, unit_names=names)
     routing = config.router.route(case.category, case.location.division) if case.category else None
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
+    parents = {c.parent for c in config.directory.categories.values() if c.parent}
+    leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
-                  satisfactions=list(Satisfaction), error=error)
+                  satisfactions=list(Satisfaction), error=error,
+                  categories=[(code, config.directory.category_path(code)) for code in leaves])
 
 
 @router.post("/cases/{request_id}/act")
@@ -289,7 +297,8 @@ async def case_act(request: Request, request_id: int) -> Response:
             solved=None if solved in (None, "") else solved == "yes",
             satisfaction=str(form.get("satisfaction") or "") or None,
             requester_ref=int(form["requester_ref"]) if form.get("requester_ref") else None,
-            master=int(form["master"]) if form.get("master") else None)
+            master=int(form["master"]) if form.get("master") else None,
+            category=str(form.get("category") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c))

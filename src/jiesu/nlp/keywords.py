@@ -1,0 +1,29 @@
+"""Keywords of a request for display and search: jieba's TF-IDF keyword extraction (its own dictionary and IDF
+table ship inside the package, nothing is downloaded)."""
+
+from __future__ import annotations
+
+import threading
+
+_ready = threading.Lock()
+_loaded = False
+STOP = {"希望", "问题", "情况", "反映", "相关", "部门", "处理", "请问", "你好", "您好", "已经", "一直", "没有", "现在"}
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary (about 1.5 s, once per process)."""
+    global _loaded
+    with _ready:
+        if not _loaded:
+            import jieba
+
+            jieba.setLogLevel(60)
+            jieba.initialize()
+            _loaded = True
+
+
+def keywords(text: str, top: int = 5) -> list[str]:
+    import jieba.analyse
+
+    warm_up()
+    return [w for w in jieba.analyse.extract_tags(text or "", topK=top + len(STOP)) if w not in STOP][:top]

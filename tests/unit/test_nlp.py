@@ -1,0 +1,119 @@
+"""Urgency, personal data, places and the classifier's building blocks, on small fixtures."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from jiesu.domain.errors import InvalidInput
+from jiesu.nlp import pii
+from jiesu.nlp.char_ngrams import CharNgramTfidf
+from jiesu.nlp.classifier import TextClassifier, evaluate
+from jiesu.nlp.places import Gazetteer
+from jiesu.nlp.rules import urgency
+from tests.support import FIXTURES, fixture_router
+
+
+def test_urgency_recall_comes_first_on_the_labelled_set():
+    rows = list(csv.DictReader((FIXTURES / "urgency_labelled.csv").open(encoding="utf-8")))
+    urgent = [r for r in rows if r["urgent"] == "1"]
+    flagged = [r for r in rows if urgency(r["text"], month=12).urgent]
+    true_positives = [r for r in flagged if r["urgent"] == "1"]
+    recall = len(true_positives) / len(urgent)
+    precision = len(true_positives) / len(flagged)
+    assert len(urgent) >= 30 and len(rows) - len(urgent) >= 40
+    assert recall == 1.0, [r["text"] for r in urgent if r not in flagged]
+    assert precision >= 0.95
+
+
+def test_hard_negatives_are_not_emergencies():
+    for text in ("楼下火锅店油烟太大", "燃气费怎么缴", "消防通道被占用", "防火门坏了"):
+        assert not urgency(text, 12).urgent
+
+
+def test_an_emergency_says_why():
+    guess = urgency("楼道里有很浓的燃气味", 6)
+    assert guess.urgent and "燃气味" in guess.reason
+
+
+def test_an_old_person_without_heating_is_urgent_in_winter_only():
+    text = "家里只有一位独居老人，暖气不热"
+    assert urgency(text, 1).urgent and not urgency(text, 7).urgent
+
+
+@pytest.mark.parametrize(("text", "kind", "masked"), [
+    ("我的电话13812345678，请回电", "mobile", "我的电话138****5678，请回电"),
+    ("座机 010-62345678", "landline", "座机 010-****5678"),
+    ("身份证号11010519491231002X", "id_card", "身份证号1101**********002X"),
+    ("卡号 6222 0202 0000 0000 006", "bank_card", None),
+    ("邮箱 zhang.san@example.com", "email", "邮箱 z***@example.com"),
+    ("车牌京A12345违停", "plate", "车牌京A***45违停"),
+    ("新能源车牌粤BD12345", "plate", None),
+])
+def test_personal_data_in_free_text_is_found_and_masked(text, kind, masked):
+    found = pii.find(text)
+    assert [f.kind for f in found] == [kind]
+    result = pii.mask(text)
+    assert found[0].text not in result
+    if masked:
+        assert result == masked
+
+
+def test_an_id_number_with_a_bad_checksum_or_a_card_failing_luhn_is_not_personal_data():
+    assert pii.find("编号110105194912310021") == []  # checksum should be X
+    assert [f.kind for f in pii.find("订单号 1234567890123456")] == []  # fails Luhn
+    assert pii.id_card_valid("11010519491231002X") and not pii.id_card_valid("110105194912310021")
+    assert pii.luhn_valid("6222 0202 0000 0000 006") and not pii.luhn_valid("1234567890123456")
+
+
+def test_places_are_found_in_the_text_most_specific_first():
+    gazetteer = Gazetteer(fixture_router().directory, {"西园三区": "WJ01"})
+    assert gazetteer.locate("望京街道花家地社区门口垃圾成堆").division == "WJ02"
+    assert gazetteer.locate("望京那边路灯不亮").division == "WJ"
+    assert gazetteer.locate("西园三区物业不作为").division == "WJ01"
+    assert gazetteer.locate("没有地名的一段话") is None
+
+
+TEXTS = ["小区物业不清理垃圾", "物业乱收停车费", "物业不管电梯", "工地夜间施工噪音", "施工噪音扰民到凌晨",
+         "夜里打桩太吵", "暖气不热屋里冷", "供暖温度不达标", "暖气片冰凉"] * 4
+
+
+def test_the_vectorised_char_ngrams_equal_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["物业不作为", "物业乱收费", "施工噪音，夜间", "噪音扰民", "暖气不热"]
+    ours = CharNgramTfidf(max_n=3, min_df=1).fit(texts).transform(texts + ["全新的字"]).toarray()
+    theirs_model = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1).fit(texts)
+    theirs = theirs_model.transform(texts + ["全新的字"]).toarray()
+    assert ours.shape == theirs.shape
+    for a, b in zip(ours, theirs, strict=True):
+        assert np.allclose(np.sort(a), np.sort(b), atol=1e-6)
+
+
+def test_the_classifier_trains_ranks_with_probabilities_and_round_trips(tmp_path):
+    labels = ["物业", "物业", "物业", "噪音", "噪音", "噪音", "供暖", "供暖", "供暖"] * 4
+    model = TextClassifier.train(TEXTS, labels, source="fixture")
+    top = model.top("物业不清理垃圾还乱收费")
+    assert top[0][0] == "物业" and len(top) == 3 and sum(p for _, p in top) <= 1.0001
+    assert evaluate(model, TEXTS, labels)["accuracy"] == 1.0
+    model.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == ["供暖", "噪音", "物业"] and meta["n"] == len(TEXTS) and meta["data_sha256"]
+    assert {"scikit-learn", "numpy", "jiesu"} <= set(meta["versions"])
+    assert TextClassifier.load(tmp_path / "m").top("暖气不热")[0][0] == "供暖"
+
+
+def test_a_tampered_model_file_is_refused(tmp_path):
+    labels = ["物业", "物业", "物业", "噪音", "噪音", "噪音", "供暖", "供暖", "供暖"] * 4
+    TextClassifier.train(TEXTS, labels).save(tmp_path / "m")
+    with (tmp_path / "m" / "model.joblib").open("ab") as handle:
+        handle.write(b"x")
+    with pytest.raises(InvalidInput) as caught:
+        TextClassifier.load(tmp_path / "m")
+    assert "哈希" in caught.value.message
+
+
+def test_training_needs_two_classes():
+    with pytest.raises(InvalidInput):
+        TextClassifier.train(["a", "b"], ["x", "x"])
