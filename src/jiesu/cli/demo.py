@@ -71,6 +71,7 @@ def demo(ctx: typer.Context,
     if serve:
         from jiesu.cli.serve import run
 
+        train_demo_model(jiesu)
         accounts = demo_accounts(jiesu)
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:
@@ -78,6 +79,21 @@ def demo(ctx: typer.Context,
         console.print(table)
         console.print("市民入口：/portal（反映诉求、查询进度、评价）")
         run(jiesu, host, port)
+
+
+def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
+    """Train the intake classifier on the demo's own cases (the 8,000 most recent), once, and activate it."""
+    from jiesu.nlp.classifier import TextClassifier
+    from jiesu.services import models
+
+    with jiesu.uow(read_only=True) as uow:
+        if jiesu.config(uow).model_path:
+            return
+    texts, labels = models.training_data_from_db(jiesu, limit=8000)
+    with console.status(f"用 {len(texts)} 件已派单工单训练分类模型……"):
+        TextClassifier.train(texts, labels, source="demo database").save(directory)
+    models.activate(jiesu, directory)
+    console.print(f"分类模型已训练并启用：{directory}（{len(set(labels))} 类）")
 
 
 def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:

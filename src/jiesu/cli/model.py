@@ -20,6 +20,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
           label_col: str = typer.Option("label", "--label-col", help="标签列"),
           out: Path = typer.Option(..., "--out", help="模型目录"),
           from_db: bool = typer.Option(False, "--from-db", help="用数据库中已确定分类的工单训练（含人工改类）"),
+          limit: int = typer.Option(None, "--limit", help="--from-db 时只用最近的 N 件"),
           activate: bool = typer.Option(False, "--activate", help="训练后在受理时启用"),
           dedupe: bool = typer.Option(True, "--dedupe/--keep-duplicates", help="按文本去重")) -> None:
     """Train a classifier from a labelled CSV or from the database's cases; writes a versioned model directory."""
@@ -29,7 +30,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
 
     jiesu = ready_app() if (from_db or activate) else None
     if from_db:
-        texts, labels = models.training_data_from_db(jiesu)
+        texts, labels = models.training_data_from_db(jiesu, limit)
         source = "database"
     else:
         if data is None:

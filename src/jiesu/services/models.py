@@ -20,11 +20,15 @@ _loaded: dict[str, tuple[float, TextClassifier]] = {}
 _lock = threading.Lock()
 
 
-def training_data_from_db(app: App) -> tuple[list[str], list[str]]:
+def training_data_from_db(app: App, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """Title and content of settled cases with their final category; the most recent `limit` if given."""
     r = t.requests
+    query = (select(r.c.title, r.c.content, r.c.category).where(r.c.category.is_not(None), r.c.status.in_(SETTLED))
+             .order_by(r.c.id.desc()))
+    if limit:
+        query = query.limit(limit)
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(r.c.title, r.c.content, r.c.category)
-                                      .where(r.c.category.is_not(None), r.c.status.in_(SETTLED))).all()
+        rows = uow.connection.execute(query).all()
     texts, labels, seen = [], [], set()
     for title, content, category in rows:
         text = f"{title}\n{content}"
