@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,7 +22,14 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int = 60) -> FastAPI:
     if not jiesu.settings.demo_mode and jiesu.settings.uses_demo_secret:
         raise RuntimeError("JIESU_SECRET_KEY 仍是默认值：生产环境必须设置自己的密钥（演示模式除外）")
-    api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None,
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        from jiesu.nlp.keywords import warm_up  # jieba's dictionary loads in a second or two: not on the first intake
+
+        warm_up()
+        yield
+
+    api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
                   description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")
     api.state.jiesu = jiesu
     api.state.submit_limiter = RateLimiter(submit_per_minute, 60)
@@ -38,12 +46,6 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
 
     api.include_router(pages.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-
-    @api.on_event("startup")
-    def warm_up() -> None:  # jieba's dictionary takes a second or two to load: not on the first intake
-        from jiesu.nlp.keywords import warm_up as load_keywords
-
-        load_keywords()
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
