@@ -24,9 +24,9 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         raise RuntimeError("JIESU_SECRET_KEY 仍是默认值：生产环境必须设置自己的密钥（演示模式除外）")
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        from jiesu.nlp.keywords import warm_up  # jieba's dictionary loads in a second or two: not on the first intake
+        from jiesu.nlp.keywords import warm_up
 
-        warm_up()
+        warm_up()  # jieba's dictionary loads in a second or two: not on the first intake
         yield
 
     api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
