@@ -116,3 +116,21 @@ def test_the_generator_writes_a_parquet_file(jiesu, tmp_path):
     table = pq.read_table(tmp_path / "g.parquet")
     assert table.num_rows == 5000 and len(set(table.column("category").to_pylist())) >= 30
     assert table.column("id").to_pylist() == list(range(1, 5001))
+
+
+def test_hot_issues_from_a_csv_of_messages(jiesu, tmp_path):
+    out = jiesu("issues", "hot", "--csv", str(FIXTURES / "messages_small.csv"), "--title-col", "留言主题",
+                "--text-col", "留言详情", "--time-col", "留言时间", "--user-col", "留言用户", "--votes-col", "点赞数",
+                "--top", "2", "--out", str(tmp_path / "hot"))
+    assert "热点问题" in out and (tmp_path / "hot" / "hot_issue_messages.csv").exists()
+    rows = (tmp_path / "hot" / "hot_issues.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3 and rows[1].startswith("1,")
+    assert "[--text-col]" in jiesu("issues", "hot", "--csv", str(FIXTURES / "messages_small.csv"),
+                                   "--text-col", "nope", code=2)
+
+
+def test_hot_issues_from_the_database(jiesu, tmp_path):
+    jiesu("demo", "--no-serve", "--count", "400", "--days", "30")
+    out = jiesu("issues", "hot", "--top", "3", "--out", str(tmp_path / "hot"))
+    assert "热点问题" in out and len((tmp_path / "hot" / "hot_issues.csv").read_text(encoding="utf-8-sig")
+                                    .splitlines()) == 4
