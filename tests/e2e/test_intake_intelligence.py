@@ -43,6 +43,7 @@ def test_personal_data_in_the_text_is_flagged_and_masked_for_roles_that_must_not
     assert "11010519491231002X" not in shown and "13912345678" not in shown and "139****5678" in shown
     assert "13912345678" not in api.get(f"/open311/v2/requests/{case['ticket']}.json").text
     assert case["suggestions"]["keywords"]
+    assert not any("1101" in k or "1391" in k for k in case["suggestions"]["keywords"])
 
 
 def test_a_model_trained_from_the_database_classifies_at_intake_and_people_can_correct_it(app, clock, tmp_path):
@@ -74,3 +75,20 @@ def test_a_model_trained_from_the_database_classifies_at_intake_and_people_can_c
     refused = dispatcher.post(f"/api/v1/requests/{case['id']}/actions/reclassify", json={"category": "NOPE",
                                                                                          "reason": "x"})
     assert refused.status_code == 400 and refused.json()["field"] == "category"
+
+
+def test_the_same_matter_from_someone_else_nearby_is_suggested_for_merging(app, clock):
+    api = client_for(app)
+    first = api.post("/api/v1/requests", json={"content": "花家地社区北门搅拌站夜里噪音很大，灰尘污染严重",
+                                                "division": "WJ02", "category": "ZS1"}).json()
+    api.post("/api/v1/requests", json={"content": "公租房申请条件是什么", "division": "WJ02", "category": "ZS1"})
+    clock.advance(hours=2)
+    second = api.post("/api/v1/requests", json={"content": "投诉花家地北门的搅拌站，晚上噪音扰民，灰尘也大",
+                                                 "division": "WJ01", "category": "ZS1",
+                                                 "requester_phone": "13900001111"}).json()
+    similar = second["suggestions"]["similar"]
+    assert [s["id"] for s in similar] == [first["id"]] and similar[0]["score"] >= 0.2
+    dispatcher = client_for(app, "dispatcher")
+    merged = dispatcher.post(f"/api/v1/requests/{second['id']}/actions/merge",
+                             json={"master": first["id"], "reason": "同类件"}).json()
+    assert merged["status"] == "merged" and merged["master_id"] == first["id"]

@@ -47,6 +47,7 @@ def suggestions_view(s: intake.Suggestions) -> dict:
             "co_handlers": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason} for c in routing.co_handlers],
             "notes": routing.notes},
         "repeats": s.repeats,
+        "similar": s.similar,
         "place": None if s.place is None else {"division": s.place.division, "name": s.place.name,
                                                "matched": s.place.matched},
         "personal_data": s.personal_data,

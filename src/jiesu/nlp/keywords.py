@@ -26,4 +26,5 @@ def keywords(text: str, top: int = 5) -> list[str]:
     import jieba.analyse
 
     warm_up()
-    return [w for w in jieba.analyse.extract_tags(text or "", topK=top + len(STOP)) if w not in STOP][:top]
+    words = jieba.analyse.extract_tags(text or "", topK=top + len(STOP))
+    return [w for w in words if w not in STOP and not any(c.isdigit() or c == "*" for c in w)][:top]

@@ -44,6 +44,7 @@ class Suggestions:
     repeats: list[dict] = field(default_factory=list)
     source: str = "rules"
     place: PlaceMatch | None = None  # where the text says the request is, when no division was given
+    similar: list[dict] = field(default_factory=list)  # 同类件: the same matter from others, nearby and recent
     personal_data: list[str] = field(default_factory=list)  # kinds of personal data found in the text
     keywords: list[str] = field(default_factory=list)
 
@@ -72,9 +73,45 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         chosen = category or (guesses[0].code if guesses else None)
         routing = config.router.route(chosen, where) if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
+        similar = similar_nearby(app, uow, config, text or "", where, chosen)
     month = app.now().astimezone(SHANGHAI).month
-    return Suggestions(guesses, urgency(text or "", month), routing, repeats, source, place,
-                       sorted({f.kind for f in pii.find(text or "")}), keywords(text or ""))
+    findings = pii.find(text or "")
+    return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
+                       source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
+                       keywords=keywords(pii.mask(text or "")))  # no ID or phone number ever becomes a keyword
+
+
+SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates
+# are already the same category in the same 街道 within 30 days, and the agent decides
+SIMILAR_CANDIDATES = 200
+
+
+def similar_nearby(app: App, uow, config, text: str, division: str | None, category: str | None) -> list[dict]:
+    """Cases of the last 30 days in the same 街道 (and the same category, when known) whose text is similar:
+    candidate 同类件 to merge. Compared with exact cosine similarity over character n-grams."""
+    from jiesu.domain.enums import UnitKind
+    from jiesu.nlp.similarity import vectors
+
+    area = config.directory.territorial_at(division, UnitKind.SUBDISTRICT) if division else None
+    if area is None or not text.strip():
+        return []
+    places = [area.code, *[u.code for u in config.directory.units.values() if u.parent == area.code]]
+    r = t.requests
+    query = (select(r.c.id, r.c.ticket, r.c.title, r.c.content, r.c.status, r.c.received_at)
+             .where(r.c.division.in_(places), r.c.received_at >= app.now() - REPEAT_WINDOW,
+                    r.c.status.not_in([Status.MERGED.value, Status.WITHDRAWN.value]))
+             .order_by(r.c.id.desc()).limit(SIMILAR_CANDIDATES))
+    if category:
+        query = query.where(r.c.category == category)
+    rows = uow.connection.execute(query).all()
+    if not rows:
+        return []
+    matrix = vectors([text] + [f"{x.title} {x.content}" for x in rows])
+    scores = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    ranked = sorted(((float(s), x) for s, x in zip(scores, rows, strict=True) if s >= SIMILAR_THRESHOLD),
+                    key=lambda pair: -pair[0])[:5]
+    return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "score": round(score, 3),
+             "received_at": x.received_at.isoformat()} for score, x in ranked]
 
 
 def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:

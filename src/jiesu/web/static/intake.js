@@ -41,6 +41,12 @@
       data.routing.co_handlers.forEach(function (c) { units.appendChild(el("li", "协办：" + c.reason)); });
       data.routing.notes.forEach(function (n) { notes.appendChild(el("li", n)); });
     }
+    var similar = clear("suggest-similar");
+    if (!data.similar.length) { similar.appendChild(el("li", "无")); }
+    data.similar.forEach(function (r) {
+      var li = el("li"); var a = el("a", r.ticket + " " + r.title + "（相似度 " + Math.round(r.score * 100) + "%）");
+      a.href = "/cases/" + r.id; li.appendChild(a); similar.appendChild(li);
+    });
     var repeats = clear("suggest-repeats");
     if (!data.repeats.length) { repeats.appendChild(el("li", "无")); }
     data.repeats.forEach(function (r) {
