@@ -291,3 +291,17 @@ def test_a_photo_must_be_an_image(api):
     assert bad.status_code == 400 and "JPEG 或 PNG" in bad.text
     good = api.post("/portal", data=data, files={"photo": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
     assert good.status_code == 200 and "查询码" in good.text
+
+
+def test_the_hot_issues_page_groups_reposts(api, clock):
+    for i in range(3):
+        create(api, content=f"花家地社区北门搅拌站夜里噪音很大，灰尘污染严重{i}", division="WJ02", category="ZS1")
+        clock.advance(minutes=30)
+    create(api, content="咨询公租房申请条件", division="WJ02", category="WY1")
+    login(api, "supervisor")
+    page = api.get("/issues/hot")
+    assert page.status_code == 200 and "热点问题" in page.text
+    first = page.text.split('<section class="card">')[1]
+    assert "3 件" in first and "搅拌站" in first
+    login(api, "wj")
+    assert api.get("/issues/hot").status_code == 403

@@ -84,10 +84,11 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
 SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates
 # are already the same category in the same 街道 within 30 days, and the agent decides
 SIMILAR_CANDIDATES = 200
+SIMILAR_WINDOW = timedelta(days=180)  # reposts come back months later (bench/dedup.py: a 30-day window finds 63 %)
 
 
 def similar_nearby(app: App, uow, config, text: str, division: str | None, category: str | None) -> list[dict]:
-    """Cases of the last 30 days in the same 街道 (and the same category, when known) whose text is similar:
+    """Cases of the last 180 days in the same 街道 (and the same category, when known) whose text is similar:
     candidate 同类件 to merge. Compared with exact cosine similarity over character n-grams."""
     from jiesu.domain.enums import UnitKind
     from jiesu.nlp.similarity import vectors
@@ -98,7 +99,7 @@ def similar_nearby(app: App, uow, config, text: str, division: str | None, categ
     places = [area.code, *[u.code for u in config.directory.units.values() if u.parent == area.code]]
     r = t.requests
     query = (select(r.c.id, r.c.ticket, r.c.title, r.c.content, r.c.status, r.c.received_at)
-             .where(r.c.division.in_(places), r.c.received_at >= app.now() - REPEAT_WINDOW,
+             .where(r.c.division.in_(places), r.c.received_at >= app.now() - SIMILAR_WINDOW,
                     r.c.status.not_in([Status.MERGED.value, Status.WITHDRAWN.value]))
              .order_by(r.c.id.desc()).limit(SIMILAR_CANDIDATES))
     if category:

@@ -236,6 +236,32 @@ def case_list(request: Request, status: str = "", q: str = "", before: int | Non
                   next_before=found[-1].id if len(found) == 50 else None)
 
 
+@router.get("/issues/hot")
+def hot_issues(request: Request, days: int = 30, top: int = 10) -> Response:
+    """热点问题: the requests of the last `days` days clustered into issues, the hottest first."""
+    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST, Role.DISPATCHER)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.issues.hot import top_issues
+    from jiesu.issues.sources import messages_from_db
+
+    app = jiesu_app(request)
+    days = max(1, min(days, 90))
+    messages = messages_from_db(app, since=app.now() - timedelta(days=days))
+    issues = top_issues(messages, top=max(1, min(top, 50))) if messages else []
+    tickets = {}
+    with app.uow(read_only=True) as uow:
+        from sqlalchemy import select
+
+        from jiesu.storage import tables as t
+
+        wanted = [m.id for i in issues for m in i.messages]
+        if wanted:
+            tickets = dict(uow.connection.execute(select(t.requests.c.ticket, t.requests.c.id)
+                                                  .where(t.requests.c.ticket.in_(wanted))).all())
+    return render(request, "hot.html", issues=issues, days=days, total=len(messages), ids=tickets)
+
+
 # --- the case page -----------------------------------------------------------------------------------------
 FORM_FIELDS = {
     "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
