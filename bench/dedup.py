@@ -13,12 +13,10 @@ construction; the figure that can fail is pair recall.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tipdm2020c" / "messages_with_votes_4326.csv"
+from realdata import votes_messages
 
 
 def main() -> None:
@@ -27,13 +25,9 @@ def main() -> None:
     parser.add_argument("--window-days", type=int, default=30)
     parser.add_argument("--candidates", type=int, default=200)
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"the real data is not at {DATA}: this benchmark needs ../shared/data/tipdm2020c")
-    from jiesu.issues.sources import messages_from_csv
     from jiesu.nlp.similarity import similar_pairs, vectors
 
-    messages = messages_from_csv(DATA, title_col="留言主题", text_col="留言详情", time_col="留言时间",
-                                 user_col="留言用户", votes_col="点赞数")
+    messages = votes_messages()
     messages = sorted((m for m in messages if m.time), key=lambda m: m.time)
     matrix = vectors([f"{m.title} {m.text}" for m in messages])
     began = time.perf_counter()

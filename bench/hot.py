@@ -8,11 +8,9 @@ naive ranking by likes alone (what a board sorted by votes would show).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "tipdm2020c" / "messages_with_votes_4326.csv"
+from realdata import votes_messages
 
 
 def main() -> None:
@@ -20,14 +18,10 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=0.3)
     parser.add_argument("--top", type=int, default=5)
     args = parser.parse_args()
-    if not DATA.exists():
-        sys.exit(f"the real data is not at {DATA}: this benchmark needs ../shared/data/tipdm2020c")
     from jiesu.issues.export import issue_rows
     from jiesu.issues.hot import build_issues, label
-    from jiesu.issues.sources import messages_from_csv
 
-    messages = messages_from_csv(DATA, title_col="留言主题", text_col="留言详情", time_col="留言时间",
-                                 user_col="留言用户", votes_col="点赞数")
+    messages = votes_messages()
     began = time.perf_counter()
     issues = build_issues(messages, args.threshold)
     seconds = time.perf_counter() - began

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import check_csrf, jiesu_app, staff
-from jiesu.api.schemas import ActionBody, IntakeBody, PublicIntakeBody, RatingBody, SuggestBody
+from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody
 from jiesu.api.views import case_view, iso
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
@@ -63,14 +63,14 @@ async def suggest(body: SuggestBody, request: Request, principal: Principal = De
 
 
 @router.post("/requests", status_code=201, response_class=JSONResponse)
-async def create(body: IntakeBody, request: Request, principal: Principal = Depends(staff),
+async def create(body: Intake, request: Request, principal: Principal = Depends(staff),
                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> JSONResponse:
     """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
     responsible unit with its reason, the same requester's recent cases). Send an `Idempotency-Key` header so
     that a retried submission creates one case."""
     check_csrf(request)
     app = jiesu_app(request)
-    prepared, suggestions, note = intake.prepare(app, Intake(**body.model_dump()))
+    prepared, suggestions, note = intake.prepare(app, body)
     case, created, code = intake.register(app, principal, prepared, idempotency_key, suggestion=note)
     result = view(app, case, principal)
     result["citizen_code"] = code  # to tell the citizen (only on the first response)

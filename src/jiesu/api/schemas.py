@@ -1,26 +1,8 @@
-"""Request bodies of the API."""
+"""Request bodies of the API (a case is registered with the service's own `Intake` dataclass)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
-
-
-class IntakeBody(BaseModel):
-    content: str = Field(description="诉求内容，1–10000 字")
-    kind: str = Field("complaint", description="咨询/求助/投诉/举报/建议/表扬/其他，或英文代码")
-    channel: str = "phone"
-    title: str | None = None
-    requester_name: str = ""
-    requester_phone: str | None = None
-    address: str = ""
-    division: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    category: str | None = None
-    urgency: str = "normal"
-    received_at: datetime | None = None
 
 
 class ActionBody(BaseModel):
