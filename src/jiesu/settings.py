@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     demo_mode: bool = False
     work_periods: str = "09:00-12:00,13:30-18:00"
     due_soon_hours: float = 4.0
+    analytics_path: str = "jiesu-analytics.duckdb"
     auto_classify_confidence: float = 0.85  # at or above: the model's category is applied at intake
 
     @property

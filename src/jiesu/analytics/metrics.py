@@ -1,0 +1,172 @@
+"""Named metrics, one query each, over the analytics store. Every metric takes the same filters and returns a
+table (title, columns, rows), so that the report, the command line and the dashboards show the same numbers.
+Times are Beijing local (`received_local`); a period is [start, end)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from jiesu.domain.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    district: str | None = None
+    category1: str | None = None
+    channel: str | None = None
+    now: datetime | None = None  # naive UTC "now" for the overdue count
+
+    def where(self, alias: str = "c") -> tuple[str, list]:
+        clauses, params = ["1 = 1"], []
+        for column, value in (("received_local >= ?", self.start), ("received_local < ?", self.end),
+                              ("district = ?", self.district), ("category1 = ?", self.category1),
+                              ("channel = ?", self.channel)):
+            if value is not None:
+                clauses.append(f"{alias}.{column}")
+                params.append(value)
+        return " AND ".join(clauses), params
+
+
+@dataclass
+class MetricTable:
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+METRICS: dict[str, tuple[str, Callable]] = {}
+
+
+def metric(name: str, title: str):
+    def register(function: Callable) -> Callable:
+        METRICS[name] = (title, function)
+        return function
+
+    return register
+
+
+def run(connection, name: str, filters: Filters, **options) -> MetricTable:
+    if name not in METRICS:
+        raise InvalidInput(f"未知指标 {name!r}，可选：{'、'.join(METRICS)}", field="metric")
+    title, function = METRICS[name]
+    columns, rows = function(connection, filters, **options)
+    return MetricTable(name, title, columns, [list(r) for r in rows])
+
+
+@metric("volume", "诉求量")
+def volume(connection, f: Filters, period: str = "day"):
+    if period not in ("day", "week", "month"):
+        raise InvalidInput("period 应为 day、week 或 month", field="period")
+    where, params = f.where()
+    rows = connection.execute(f"""
+        WITH now_ AS (SELECT date_trunc('{period}', received_local) AS p, count(*) AS n FROM cases c
+                      WHERE {where} GROUP BY 1),
+             last AS (SELECT date_trunc('{period}', received_local + INTERVAL 1 YEAR) AS p, count(*) AS n
+                      FROM cases c GROUP BY 1)
+        SELECT strftime(now_.p, '%Y-%m-%d'), now_.n, last.n,
+               CASE WHEN last.n > 0 THEN round((now_.n - last.n) * 100.0 / last.n, 1) END
+        FROM now_ LEFT JOIN last ON now_.p = last.p ORDER BY now_.p""", params).fetchall()
+    return ["时间", "诉求量", "去年同期", "同比%"], rows
+
+
+def _group(connection, f: Filters, column: str):
+    where, params = f.where()
+    return connection.execute(f"""SELECT coalesce({column}, '（未填）') AS k, count(*) AS n,
+                                  round(count(*) * 100.0 / sum(count(*)) OVER (), 1)
+                                  FROM cases c WHERE {where} GROUP BY 1 ORDER BY n DESC, k""", params).fetchall()
+
+
+@metric("by_channel", "按渠道")
+def by_channel(connection, f: Filters):
+    return ["渠道", "诉求量", "占比%"], _group(connection, f, "channel")
+
+
+@metric("by_kind", "按诉求类型")
+def by_kind(connection, f: Filters):
+    return ["类型", "诉求量", "占比%"], _group(connection, f, "kind")
+
+
+@metric("by_category", "按事项分类")
+def by_category(connection, f: Filters, level: int = 1):
+    column = {1: "category1", 2: "category2", 3: "category"}.get(level)
+    if column is None:
+        raise InvalidInput("level 应为 1、2 或 3", field="level")
+    return ["分类", "诉求量", "占比%"], _group(connection, f, column)
+
+
+@metric("by_area", "按区域")
+def by_area(connection, f: Filters, level: str = "district"):
+    if level not in ("district", "subdistrict", "community"):
+        raise InvalidInput("level 应为 district、subdistrict 或 community", field="level")
+    return ["区域", "诉求量", "占比%"], _group(connection, f, level)
+
+
+@metric("deadlines", "时限执行")
+def deadlines(connection, f: Filters):
+    where, params = f.where()
+    now = f.now or datetime.utcnow()
+    row = connection.execute(f"""
+        SELECT count(*) FILTER (WHERE a.acknowledged_at IS NOT NULL AND a.acknowledged_at <= a.acknowledge_due),
+               count(*) FILTER (WHERE a.acknowledge_due <= ?),
+               (SELECT count(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at <= resolve_due)
+                FROM cases c WHERE {where} AND resolve_due IS NOT NULL),
+               (SELECT count(*) FILTER (WHERE resolved_at IS NOT NULL) FROM cases c WHERE {where}
+                AND resolve_due IS NOT NULL),
+               (SELECT count(*) FROM cases c WHERE {where} AND resolve_due < ?
+                AND status IN ('dispatched', 'in_progress', 'extension_pending', 'return_pending'))
+        FROM assignments a JOIN cases c ON c.id = a.request_id WHERE a.role = 'lead' AND {where}""",
+        [now, *params, *params, *params, now, *params]).fetchone()
+    signed, due, resolved_on_time, resolved = row[0], row[1], row[2], row[3]
+    return ["指标", "数值"], [
+        ["按时签收率%", round(signed * 100 / due, 1) if due else None],
+        ["按时办结率%", round(resolved_on_time * 100 / resolved, 1) if resolved else None],
+        ["当前超期件", row[4]],
+    ]
+
+
+@metric("satisfaction", "回访满意度趋势")
+def satisfaction(connection, f: Filters):
+    where, params = f.where()
+    rows = connection.execute(f"""
+        SELECT strftime(date_trunc('month', fu."at" + INTERVAL 8 HOUR), '%Y-%m') AS m, count(*),
+               round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1),
+               round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
+        FROM follow_ups fu JOIN cases c ON c.id = fu.request_id
+        WHERE {where} AND c.unreasonable <> 'approved' GROUP BY 1 ORDER BY 1""", params).fetchall()
+    return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）"], rows
+
+
+@metric("returns_by_unit", "退单与改派（派单准确度）")
+def returns_by_unit(connection, f: Filters):
+    where, params = f.where()
+    rows = connection.execute(f"""
+        SELECT a.unit, count(*) AS dispatched, count(*) FILTER (WHERE a.end_reason = 'returned') AS returned,
+               count(*) FILTER (WHERE a.end_reason = 'redispatched') AS redispatched,
+               round(count(*) FILTER (WHERE a.end_reason IN ('returned', 'redispatched')) * 100.0 / count(*), 1)
+        FROM assignments a JOIN cases c ON c.id = a.request_id
+        WHERE a.role = 'lead' AND {where} GROUP BY 1 ORDER BY 5 DESC, 2 DESC LIMIT 30""", params).fetchall()
+    return ["单位", "派单", "退单", "改派", "退改率%"], rows
+
+
+@metric("hour_weekday", "来电时段分布（星期 × 小时）")
+def hour_weekday(connection, f: Filters):
+    where, params = f.where()
+    rows = connection.execute(f"""SELECT isodow(received_local), hour(received_local), count(*) FROM cases c
+                                  WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2""", params).fetchall()
+    return ["星期", "小时", "诉求量"], rows
+
+
+@metric("repeats", "重复诉求（并单）")
+def repeats(connection, f: Filters):
+    where, params = f.where()
+    rows = connection.execute(f"""
+        SELECT strftime(date_trunc('month', received_local), '%Y-%m'), count(*),
+               count(*) FILTER (WHERE master_id IS NOT NULL),
+               round(count(*) FILTER (WHERE master_id IS NOT NULL) * 100.0 / count(*), 1)
+        FROM cases c WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+    return ["月份", "诉求量", "并单件", "并单率%"], rows
