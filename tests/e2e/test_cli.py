@@ -131,6 +131,25 @@ def test_hot_issues_from_a_csv_of_messages(jiesu, tmp_path):
 
 def test_hot_issues_from_the_database(jiesu, tmp_path):
     jiesu("demo", "--no-serve", "--count", "400", "--days", "30")
-    out = jiesu("issues", "hot", "--top", "3", "--out", str(tmp_path / "hot"))
+    out = jiesu("issues", "hot", "--top", "3", "--since", "2026-10-01", "--until", "2026-12-31",
+                "--out", str(tmp_path / "hot"))
     assert "热点问题" in out and len((tmp_path / "hot" / "hot_issues.csv").read_text(encoding="utf-8-sig")
                                     .splitlines()) == 4
+
+
+def test_the_monthly_report_and_the_metrics_from_the_command_line(jiesu, tmp_path):
+    jiesu("demo", "--no-serve", "--count", "500", "--days", "60")
+    out = jiesu("report", "monthly", "--month", "2026-11", "--out", str(tmp_path / "report"))
+    assert "已写出" in out
+    html = (tmp_path / "report" / "月度分析报告-2026-11.html").read_text(encoding="utf-8")
+    assert "接诉即办月度分析报告" in html and "三率考核排名" in html and "Plotly" in html
+    assert "<script src=" not in html  # the charting code is inside the file: no CDN
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(tmp_path / "report" / "月度分析报告-2026-11.xlsx")
+    assert {"概览", "三率排名", "热点问题"} <= set(workbook.sheetnames)
+    metric = jiesu("analytics", "metric", "by_channel", "--start", "2026-11-01", "--end", "2026-12-01")
+    assert "phone" in metric and "占比%" in metric
+    assert "[metric]" in jiesu("analytics", "metric", "nope", code=2)
+    assert "[month]" in jiesu("report", "monthly", "--month", "2026-13", code=2)
+    assert "增量刷新" in jiesu("analytics", "refresh")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 
 from jiesu.analytics import metrics, store
 from jiesu.domain.workflow import Action
@@ -43,7 +43,7 @@ def test_metrics_give_exact_numbers_and_refresh_is_incremental(app, clock, tmp_p
     assert metrics.run(connection, "by_area", november, level="subdistrict").rows == [["WJ", 2, 66.7], ["JX", 1, 33.3]]
     assert metrics.run(connection, "volume", november, period="month").rows == [["2026-11-01", 3, None, None]]
     assert metrics.run(connection, "satisfaction", november).rows == [["2026-11", 1, 100.0, 80.0]]
-    now_utc = clock.now.astimezone(timezone.utc).replace(tzinfo=None)
+    now_utc = clock.now.astimezone(UTC).replace(tzinfo=None)
     deadlines = dict(metrics.run(connection, "deadlines", metrics.Filters(now=now_utc)).rows)
     assert deadlines == {"按时签收率%": 100.0, "按时办结率%": 100.0, "当前超期件": 1}
     assert metrics.run(connection, "by_channel", metrics.Filters(channel="web")).rows == [["web", 1, 100.0]]

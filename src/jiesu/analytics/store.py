@@ -8,7 +8,7 @@ changed since the last refresh (by `updated_at`), replacing their rows in every 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -60,7 +60,7 @@ def connect(path: Path):
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 
 
 def refresh(app: App, path: Path | None = None, full: bool = False, progress=None) -> RefreshResult:
@@ -74,7 +74,7 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
             for table in (*TABLES, "meta"):
                 connection.execute(f"DELETE FROM {table}")
         row = connection.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchone()
-        watermark = datetime.fromisoformat(row[0]).replace(tzinfo=timezone.utc) if row else None
+        watermark = datetime.fromisoformat(row[0]).replace(tzinfo=UTC) if row else None
         with app.uow(read_only=True) as uow:
             directory = app.config(uow).directory
             r = t.requests
@@ -97,7 +97,7 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
         if newest is not None:
             connection.execute("INSERT OR REPLACE INTO meta VALUES ('watermark', ?)", [newest.isoformat()])
         connection.execute("INSERT OR REPLACE INTO meta VALUES ('refreshed_at', ?)",
-                           [datetime.now(timezone.utc).isoformat()])
+                           [datetime.now(UTC).isoformat()])
     finally:
         connection.close()
     return RefreshResult(copied, time.perf_counter() - began, full)

@@ -35,7 +35,12 @@ def hot(csv: Path = typer.Option(None, "--csv", help="留言 CSV 文件（不给
         messages = messages_from_csv(csv, title_col=title_col, text_col=text_col, time_col=time_col,
                                      user_col=user_col, votes_col=votes_col)
     else:
-        messages = messages_from_db(ready_app(), since, until)
+        from jiesu.domain.calendar import SHANGHAI
+
+        def local(moment: datetime | None) -> datetime | None:  # times on the command line are Beijing time
+            return moment.replace(tzinfo=SHANGHAI) if moment and moment.tzinfo is None else moment
+
+        messages = messages_from_db(ready_app(), local(since), local(until))
     with console.status(f"聚类 {len(messages)} 条留言……"):
         issues = top_issues(messages, top=top, threshold=threshold)
     table = Table("排名", "问题ID", "热度", "时间范围", "地点/人群", "问题描述", "留言", "人数", title="热点问题")

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from jiesu.cli.common import console, escape, ready_app, reports_errors
 
-app = typer.Typer(help="报表：三率考核。", no_args_is_help=True)
+app = typer.Typer(help="报表：三率考核、月度分析报告。", no_args_is_help=True)
 
 
 def sanlv_table(report, top: int | None = None) -> Table:
@@ -41,3 +41,18 @@ def sanlv(month: str = typer.Option(..., help="月份 YYYY-MM"),
     if csv:
         write_csv(report, csv)
         console.print(f"已写出 {escape(csv)}")
+
+
+@app.command()
+@reports_errors
+def monthly(month: str = typer.Option(..., help="月份 YYYY-MM"),
+            out: Path = typer.Option(Path("report"), "--out", help="输出目录")) -> None:
+    """The monthly report: an Excel workbook of the tables and a printable HTML report with charts."""
+    from jiesu.analytics.report import build, write
+
+    with console.status(f"生成 {month} 月度分析报告……"):
+        report = build(ready_app(), month)
+        paths = write(report, out)
+    console.print(f"{month}：诉求 {report.total} 件（上月 {report.previous_total} 件）")
+    for path in paths:
+        console.print(f"已写出 {escape(path)}")

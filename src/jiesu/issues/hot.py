@@ -30,6 +30,7 @@ class Message:
     likes: int = 0
     dislikes: int = 0
     urgent: bool = False
+    group: str = ""  # messages are only clustered with messages of the same group (e.g. category and district)
 
 
 @dataclass
@@ -94,7 +95,15 @@ def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int 
     if not messages:
         return []
     texts = [f"{m.title} {m.title} {m.text}" for m in messages]
-    groups = components(len(messages), similar_pairs(vectors(texts), threshold))
+    matrix = vectors(texts)
+    groups: list[list[int]] = []
+    blocks: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        blocks.setdefault(message.group, []).append(index)
+    for members in blocks.values():
+        local = components(len(members), similar_pairs(matrix[members], threshold))
+        groups.extend([members[i] for i in component] for component in local)
+    groups.sort(key=lambda g: (-len(g), g[0]))
     data_end = max((m.time for m in messages if m.time), default=None)
     issues = []
     for number, group in enumerate(groups, start=1):

@@ -66,13 +66,16 @@ def _int(value: str | None) -> int:
 
 
 def messages_from_db(app, since: datetime | None = None, until: datetime | None = None) -> list[Message]:
+    """The cases as messages, grouped by category and district (a class of problems is one matter in one area;
+    the district is the first two letters of the demo city's division codes and of any code that follows it)."""
     from sqlalchemy import select
 
     from jiesu.domain.calendar import SHANGHAI
     from jiesu.storage import tables as t
 
     r = t.requests
-    query = select(r.c.ticket, r.c.title, r.c.content, r.c.received_at, r.c.requester_key, r.c.urgency)
+    query = select(r.c.ticket, r.c.title, r.c.content, r.c.received_at, r.c.requester_key, r.c.urgency, r.c.category,
+                   r.c.division)
     if since:
         query = query.where(r.c.received_at >= since)
     if until:
@@ -81,4 +84,4 @@ def messages_from_db(app, since: datetime | None = None, until: datetime | None 
         rows = uow.connection.execute(query.order_by(r.c.id)).all()
     return [Message(id=x.ticket, title=x.title, text=x.content,
                     time=x.received_at.astimezone(SHANGHAI).replace(tzinfo=None), user=x.requester_key or x.ticket,
-                    urgent=x.urgency == "emergency") for x in rows]
+                    urgent=x.urgency == "emergency", group=f"{x.category}|{(x.division or '')[:2]}") for x in rows]

@@ -1,0 +1,64 @@
+"""jiesu analytics: refresh the columnar store and print named metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from jiesu.cli.common import console, escape, progress_bar, ready_app, reports_errors
+
+app = typer.Typer(help="分析：列式数据副本与指标。", no_args_is_help=True)
+
+
+@app.command()
+@reports_errors
+def refresh(full: bool = typer.Option(False, "--full", help="全量重建（默认只复制上次之后变化的工单）")) -> None:
+    """Copy new and changed cases, assignments, callbacks and events into the DuckDB store."""
+    from jiesu.analytics import store
+
+    jiesu = ready_app()
+    with progress_bar() as bar:
+        task = bar.add_task("复制到分析库", total=None)
+        result = store.refresh(jiesu, full=full, progress=lambda n: bar.update(task, advance=n))
+    console.print(f"{'全量' if full else '增量'}刷新：{result.cases} 件工单，用时 {result.seconds:.1f} 秒"
+                  f"（{escape(store.default_path(jiesu))}）")
+
+
+@app.command()
+@reports_errors
+def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel、by_kind、by_category、by_area、deadlines、"
+                                                "satisfaction、returns_by_unit、hour_weekday、repeats"),
+           start: str = typer.Option(None, help="起始日期 YYYY-MM-DD"),
+           end: str = typer.Option(None, help="截止日期（不含）YYYY-MM-DD"),
+           district: str = typer.Option(None), category1: str = typer.Option(None), channel: str = typer.Option(None),
+           period: str = typer.Option(None, help="volume：day/week/month"),
+           level: str = typer.Option(None, help="by_category：1/2/3；by_area：district/subdistrict/community")) -> None:
+    """Print one named metric (after an incremental refresh)."""
+    from jiesu.analytics import metrics, store
+    from jiesu.domain.errors import InvalidInput
+
+    def day(value: str | None, field: str) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{value!r}", field=field) from None
+
+    jiesu = ready_app()
+    store.refresh(jiesu)
+    options = {}
+    if period:
+        options["period"] = period
+    if level:
+        options["level"] = int(level) if level.isdigit() else level
+    connection = store.connect(store.default_path(jiesu))
+    try:
+        table = metrics.run(connection, name, metrics.Filters(day(start, "start"), day(end, "end"), district,
+                                                              category1, channel), **options)
+    finally:
+        connection.close()
+    view = Table(*table.columns, title=table.title)
+    for row in table.rows:
+        view.add_row(*[escape("" if v is None else v) for v in row])
+    console.print(view)
