@@ -139,3 +139,14 @@ def test_a_citizen_submits_from_a_phone_and_gets_a_ticket(server, page):
     page.screenshot(path=str(SHOTS / "6-portal-mobile.png"), full_page=True)
     page.click("button[type=submit]")
     assert re.fullmatch(r"\d{15}", page.inner_text("#ticket")) and len(page.inner_text("#code")) == 8
+
+
+def test_the_dashboard_renders_its_charts(server, page):
+    from datetime import datetime
+
+    login(page, server, "supervisor")
+    page.goto(f"{server}/dashboard?month={datetime.now():%Y-%m}")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    assert page.locator(".js-plotly-plot").count() >= 5
+    assert page.evaluate("typeof Plotly") == "object"
+    page.screenshot(path=str(SHOTS / "7-dashboard.png"), full_page=True)

@@ -4,7 +4,7 @@ with charts (plotly, its JavaScript embedded in the file: no CDN, opens offline)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from jiesu.analytics import metrics, store
@@ -32,7 +32,8 @@ def month_range(month: str) -> tuple[date, date]:
     return first, date(first.year + (first.month == 12), first.month % 12 + 1, 1)
 
 
-def build(app: App, month: str, path: Path | None = None) -> MonthlyReport:
+def build(app: App, month: str, path: Path | None = None, district: str | None = None,
+          with_issues: bool = True) -> MonthlyReport:
     from jiesu.issues.hot import top_issues
     from jiesu.issues.sources import messages_from_db
     from jiesu.services.assessment import month_bounds, sanlv
@@ -45,7 +46,8 @@ def build(app: App, month: str, path: Path | None = None) -> MonthlyReport:
             config = app.config(uow)
         names = {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()},
                  **{c.value: c.label for c in Channel}, **{k.value: k.label for k in RequestKind}}
-        f = metrics.Filters(start=start, end=end, now=app.now().replace(tzinfo=None))
+        f = metrics.Filters(start=start, end=end, district=district,
+                            now=app.now().astimezone(UTC).replace(tzinfo=None))
         tables = [metrics.run(connection, "volume", f, period="day"),
                   metrics.run(connection, "by_channel", f), metrics.run(connection, "by_kind", f),
                   metrics.run(connection, "by_category", f, level=1),
@@ -55,8 +57,10 @@ def build(app: App, month: str, path: Path | None = None) -> MonthlyReport:
                   metrics.run(connection, "deadlines", f),
                   metrics.run(connection, "returns_by_unit", f),
                   metrics.run(connection, "hour_weekday", f),
-                  metrics.run(connection, "satisfaction", metrics.Filters(start=start - timedelta(days=180), end=end)),
-                  metrics.run(connection, "repeats", metrics.Filters(start=start - timedelta(days=180), end=end))]
+                  metrics.run(connection, "satisfaction", metrics.Filters(start=start - timedelta(days=180), end=end,
+                                                                          district=district)),
+                  metrics.run(connection, "repeats", metrics.Filters(start=start - timedelta(days=180), end=end,
+                                                                     district=district))]
         previous_start = (start - timedelta(days=1)).replace(day=1)
         previous = connection.execute("SELECT count(*) FROM cases WHERE received_local >= ? AND received_local < ?",
                                       [previous_start, start]).fetchone()[0]
@@ -67,7 +71,7 @@ def build(app: App, month: str, path: Path | None = None) -> MonthlyReport:
             if row and isinstance(row[0], str):
                 row[0] = names.get(row[0], row[0])
     begin, finish = month_bounds(month)
-    issues = top_issues(messages_from_db(app, begin, finish), top=5)
+    issues = top_issues(messages_from_db(app, begin, finish), top=5) if with_issues else []
     total = sum(r[1] for r in tables[1].rows)
     return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous)
 
@@ -108,16 +112,13 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
     return path
 
 
-def _html(report: MonthlyReport, path: Path) -> Path:
+def charts_for(tables: list[metrics.MetricTable]) -> list[str]:
+    """The report's charts as HTML fragments (the plotly script itself is included once by the page)."""
     import plotly.graph_objects as go
-    from jinja2 import Environment, PackageLoader, select_autoescape
-    from plotly.offline import get_plotlyjs
 
-    from jiesu.services.assessment import pct
-
-    tables = {t.title: t for t in report.tables}
-    volume = report.tables[0]
-    charts = []
+    report_tables = tables
+    volume = report_tables[0]
+    charts: list[str] = []
 
     def chart(figure, title: str) -> None:
         figure.update_layout(title=title, height=340, margin=dict(l=40, r=20, t=50, b=40),
@@ -126,24 +127,35 @@ def _html(report: MonthlyReport, path: Path) -> Path:
 
     chart(go.Figure(go.Scatter(x=[r[0] for r in volume.rows], y=[r[1] for r in volume.rows], mode="lines+markers")),
           "每日诉求量")
-    channel = report.tables[1]
+    channel = report_tables[1]
     chart(go.Figure(go.Pie(labels=[r[0] for r in channel.rows], values=[r[1] for r in channel.rows], hole=0.4)),
           "受理渠道")
-    category = report.tables[3]
+    category = report_tables[3]
     chart(go.Figure(go.Bar(x=[r[1] for r in category.rows][::-1], y=[r[0] for r in category.rows][::-1],
                            orientation="h")), "一级分类")
-    area = report.tables[6]
+    area = report_tables[6]
     chart(go.Figure(go.Bar(x=[r[0] for r in area.rows[:15]], y=[r[1] for r in area.rows[:15]])), "诉求量前 15 的街道/乡镇")
-    heat = report.tables[9]
+    heat = report_tables[9]
     grid = [[0] * 24 for _ in range(7)]
     for weekday, hour, count in heat.rows:
         grid[int(weekday) - 1][int(hour)] = count
     chart(go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=[f"周{d}" for d in WEEKDAYS], colorscale="Reds")),
           "来电时段（星期 × 小时）")
-    trend = report.tables[10]
+    trend = report_tables[10]
     chart(go.Figure([go.Scatter(x=[r[0] for r in trend.rows], y=[r[2] for r in trend.rows], name="解决率%"),
                      go.Scatter(x=[r[0] for r in trend.rows], y=[r[3] for r in trend.rows], name="满意率%")]),
           "近半年解决率与满意率")
+    return charts
+
+
+def _html(report: MonthlyReport, path: Path) -> Path:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from plotly.offline import get_plotlyjs
+
+    from jiesu.services.assessment import pct
+
+    tables = {t.title: t for t in report.tables}
+    charts = charts_for(report.tables)
     environment = Environment(loader=PackageLoader("jiesu.analytics", "templates"), autoescape=select_autoescape())
     html = environment.get_template("monthly.html").render(
         report=report, charts=charts, plotly_js=get_plotlyjs(), tables=tables, pct=pct,

@@ -220,7 +220,8 @@ def desk(request: Request) -> Response:
 
 
 @router.get("/cases")
-def case_list(request: Request, status: str = "", q: str = "", before: int | None = None) -> Response:
+def case_list(request: Request, status: str = "", q: str = "", category: str = "",
+              before: int | None = None) -> Response:
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
@@ -228,12 +229,42 @@ def case_list(request: Request, status: str = "", q: str = "", before: int | Non
     mine = principal.unit if principal.role == Role.HANDLER else None
     try:
         found = rows(app, statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
-                     before_id=before, limit=50)
+                     category=category or None, before_id=before, limit=50)
     except DomainError as error:
         return render(request, "message.html", 400, title="查询条件有误", message=error_text(error))
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=unit_names(app),
                   Status=Status, search={"status": status, "q": q}, statuses=list(Status),
                   next_before=found[-1].id if len(found) == 50 else None)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, month: str = "", district: str = "") -> Response:
+    """数据看板: the month's volume, channels, categories, areas, time of day, deadlines and 三率, with filters."""
+    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.analytics.report import build, charts_for
+
+    app = jiesu_app(request)
+    month = month or f"{app.now().astimezone(SHANGHAI):%Y-%m}"
+    with app.uow(read_only=True) as uow:
+        directory = app.config(uow).directory
+    districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
+    try:
+        report = build(app, month, district=district or None, with_issues=False)
+    except DomainError as error:
+        return render(request, "message.html", 400, title="看板参数有误", message=error_text(error))
+    return render(request, "dashboard.html", report=report, charts=charts_for(report.tables), month=month,
+                  district=district, districts=districts, tables={t.title: t for t in report.tables})
+
+
+@router.get("/static-plotly.js", include_in_schema=False)
+def plotly_js() -> Response:
+    """The charting library, from the installed plotly package (no CDN)."""
+    from plotly.offline import get_plotlyjs
+
+    return Response(get_plotlyjs(), media_type="application/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/issues/hot")
