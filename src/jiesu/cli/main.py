@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from jiesu.cli import analytics, calendar, case, config, db, demo, issues, model, report, serve, sla, users
+from jiesu.cli import (
+    analytics,
+    calendar,
+    case,
+    config,
+    db,
+    demo,
+    importing,
+    issues,
+    model,
+    report,
+    serve,
+    sla,
+    users,
+)
 
 app = typer.Typer(help="jiesu 接诉即办：市民服务热线平台命令行。", no_args_is_help=True,
                   pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -18,6 +32,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(model.app, name="model")
 app.add_typer(issues.app, name="issues")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(importing.app, name="import")
 app.add_typer(users.user_app, name="user")
 app.add_typer(users.token_app, name="token")
 app.add_typer(users.open311_app, name="open311")
