@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jiesu.demo.city import places, units
-from jiesu.demo.history import CHANNELS, HOURS, HistorySimulator
+from jiesu.demo.history import CHANNELS, HOURS, compose_text
 from jiesu.demo.matters import MATTERS
 from jiesu.domain.routing import Router
 
@@ -40,13 +40,11 @@ class ColumnarGenerator:
         self.rng = np.random.default_rng(seed)
         self.places = places()
         self.unit_names = {u["code"]: u["name"] for u in units()}
-        text_rng = HistorySimulator.__new__(HistorySimulator)
-        text_rng.rng = random.Random(seed)
+        text_rng = random.Random(seed)
         titles, contents = [], []
         for matter in MATTERS:
             for _ in range(TEXTS_PER_MATTER):
-                place = text_rng.rng.choice(self.places)
-                title, content = HistorySimulator._text(text_rng, matter, place)
+                title, content = compose_text(text_rng, matter, text_rng.choice(self.places))
                 titles.append(title)
                 contents.append(content)
         self.titles = pa.array(titles)

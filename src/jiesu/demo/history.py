@@ -34,6 +34,15 @@ CLOSERS = ("", "希望尽快处理。", "请相关部门重视。", "已经反�
 WHEN = ("昨天晚上", "今天早上", "前天夜里", "这几天", "最近一周", "今天凌晨", "上周末")
 
 
+def compose_text(rng: random.Random, matter: Matter, place: Place) -> tuple[str, str]:
+    """A title and a body in one of the matter's wordings, with the place's compounds, roads and landmarks."""
+    slots = {"xq": rng.choice(place.compounds), "road": rng.choice(ROADS), "place": rng.choice(LANDMARKS),
+             "n": rng.randint(2, 9), "when": rng.choice(WHEN)}
+    title = rng.choice(matter.titles).format(**slots)
+    body = rng.choice(OPENERS) + rng.choice(matter.bodies).format(**slots) + rng.choice(CLOSERS)
+    return title, body
+
+
 @dataclass
 class History:
     requests: list[CitizenRequest] = field(default_factory=list)
@@ -72,12 +81,7 @@ class HistorySimulator:
         return self.quality[unit]
 
     def _text(self, matter: Matter, place: Place) -> tuple[str, str]:
-        rng = self.rng
-        slots = {"xq": rng.choice(place.compounds), "road": rng.choice(ROADS), "place": rng.choice(LANDMARKS),
-                 "n": rng.randint(2, 9), "when": rng.choice(WHEN)}
-        title = rng.choice(matter.titles).format(**slots)
-        body = rng.choice(OPENERS) + rng.choice(matter.bodies).format(**slots) + rng.choice(CLOSERS)
-        return title, body
+        return compose_text(self.rng, matter, place)
 
     # --- the simulation -------------------------------------------------------------------------
     def run(self, count: int, start: datetime, end: datetime,
