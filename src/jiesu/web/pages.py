@@ -1,79 +1,24 @@
-"""The pages: login, agent intake, dispatcher queue, unit inbox, supervisor desk, case page, citizen portal."""
+"""The staff pages: login, agent intake, dispatcher queue, unit inbox, supervisor desk, case list, case page."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import check_csrf, csrf_token, jiesu_app, optional_principal
+from jiesu.api.deps import check_csrf, jiesu_app, optional_principal
 from jiesu.api.views import case_view
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
-from jiesu.domain.errors import DomainError, InvalidInput, NotFound
+from jiesu.domain.errors import DomainError, NotFound
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases, intake, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
+from jiesu.web.rendering import HOME, error_text, flash, login_required, render, unit_names
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-HOME = {Role.AGENT: "/intake", Role.DISPATCHER: "/queue", Role.HANDLER: "/inbox", Role.SUPERVISOR: "/desk",
-        Role.ANALYST: "/cases", Role.ADMIN: "/desk"}
-NEXT_STEP = {
-    "invalid": "请按提示修改后重新提交。", "not_found": "请检查编号是否正确。",
-    "illegal_transition": "工单状态已变化，请刷新页面查看可执行的操作。",
-    "conflict": "别人刚刚处理了这件工单，请刷新页面后再操作。", "forbidden": "如需办理，请联系派单员或管理员。",
-    "rate_limited": "请稍后再试。",
-}
-
-
-def local(moment) -> str:
-    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
-
-
-def local_iso(text: str | None) -> str:
-    from datetime import datetime
-
-    return local(datetime.fromisoformat(text)) if text else "—"
-
-
-templates.env.filters["local"] = local
-templates.env.filters["local_iso"] = local_iso
-
-
-def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    principal = optional_principal(request)
-    flashes = request.session.pop("flash", [])
-    return templates.TemplateResponse(request, name, {"me": principal, "csrf": csrf_token(request), "flashes": flashes,
-                                                      "Role": Role, **context}, status_code=status_code)
-
-
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
-
-
-def error_text(error: DomainError) -> str:
-    return f"{error.message}。{NEXT_STEP.get(error.code, '')}"
-
-
-def login_required(request: Request, *roles: Role) -> Principal | Response:
-    principal = optional_principal(request)
-    if principal is None or principal.role == Role.CITIZEN:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    if roles and principal.role not in roles and principal.role != Role.ADMIN:
-        return render(request, "message.html", 403, title="无权访问",
-                      message=f"此页面仅限：{'、'.join(r.label for r in roles)}。请用相应账号登录。")
-    return principal
-
-
-def unit_names(app) -> dict[str, str]:
-    with app.uow(read_only=True) as uow:
-        return app.config(uow).unit_names
 
 
 @router.get("/")
@@ -237,62 +182,6 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
                   next_before=found[-1].id if len(found) == 50 else None)
 
 
-@router.get("/dashboard")
-def dashboard(request: Request, month: str = "", district: str = "") -> Response:
-    """数据看板: the month's volume, channels, categories, areas, time of day, deadlines and 三率, with filters."""
-    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST)
-    if isinstance(principal, Response):
-        return principal
-    from jiesu.analytics.report import build, charts_for
-
-    app = jiesu_app(request)
-    month = month or f"{app.now().astimezone(SHANGHAI):%Y-%m}"
-    with app.uow(read_only=True) as uow:
-        directory = app.config(uow).directory
-    districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
-    try:
-        report = build(app, month, district=district or None, with_issues=False)
-    except DomainError as error:
-        return render(request, "message.html", 400, title="看板参数有误", message=error_text(error))
-    return render(request, "dashboard.html", report=report, charts=charts_for(report.tables), month=month,
-                  district=district, districts=districts, tables={t.title: t for t in report.tables})
-
-
-@router.get("/static-plotly.js", include_in_schema=False)
-def plotly_js() -> Response:
-    """The charting library, from the installed plotly package (no CDN)."""
-    from plotly.offline import get_plotlyjs
-
-    return Response(get_plotlyjs(), media_type="application/javascript",
-                    headers={"Cache-Control": "public, max-age=86400"})
-
-
-@router.get("/issues/hot")
-def hot_issues(request: Request, days: int = 30, top: int = 10) -> Response:
-    """热点问题: the requests of the last `days` days clustered into issues, the hottest first."""
-    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST, Role.DISPATCHER)
-    if isinstance(principal, Response):
-        return principal
-    from jiesu.issues.hot import top_issues
-    from jiesu.issues.sources import messages_from_db
-
-    app = jiesu_app(request)
-    days = max(1, min(days, 90))
-    messages = messages_from_db(app, since=app.now() - timedelta(days=days))
-    issues = top_issues(messages, top=max(1, min(top, 50))) if messages else []
-    tickets = {}
-    with app.uow(read_only=True) as uow:
-        from sqlalchemy import select
-
-        from jiesu.storage import tables as t
-
-        wanted = [m.id for i in issues for m in i.messages]
-        if wanted:
-            tickets = dict(uow.connection.execute(select(t.requests.c.ticket, t.requests.c.id)
-                                                  .where(t.requests.c.ticket.in_(wanted))).all())
-    return render(request, "hot.html", issues=issues, days=days, total=len(messages), ids=tickets)
-
-
 # --- the case page -----------------------------------------------------------------------------------------
 FORM_FIELDS = {
     "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
@@ -369,64 +258,3 @@ async def case_act(request: Request, request_id: int) -> Response:
     return RedirectResponse(f"/cases/{request_id}", status_code=303)
 
 
-# --- the citizen portal ------------------------------------------------------------------------------------
-@router.get("/portal")
-def portal(request: Request) -> Response:
-    return render(request, "portal.html", form={}, kinds=list(RequestKind))
-
-
-@router.post("/portal")
-async def portal_submit(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    app = jiesu_app(request)
-    fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
-                                                         "address", "kind")}
-    try:
-        if not fields["requester_phone"]:
-            raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
-        request.app.state.submit_limiter.check(request.client.host if request.client else "")
-        photo = form.get("photo")
-        data = await photo.read() if photo is not None and hasattr(photo, "read") else b""
-        case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
-            content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
-            channel="web", requester_name=fields["requester_name"],
-            requester_phone=fields["requester_phone"] or None, address=fields["address"]), photo=data or None)
-    except DomainError as error:
-        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error))
-    return render(request, "portal_done.html", ticket=case.ticket, code=code)
-
-
-@router.get("/portal/track")
-def track_page(request: Request, ticket: str = "") -> Response:
-    return render(request, "track.html", ticket=ticket, case=None)
-
-
-@router.post("/portal/track")
-async def track(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
-    try:
-        request.app.state.track_limiter.check(request.client.host if request.client else "")
-        case = intake.citizen_case(jiesu_app(request), ticket, code)
-    except DomainError as error:
-        return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
-                      error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction))
-
-
-@router.post("/portal/rate")
-async def rate(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
-    app = jiesu_app(request)
-    try:
-        request.app.state.track_limiter.check(request.client.host if request.client else "")
-        case = intake.citizen_rating(app, ticket, code, form.get("solved") == "yes",
-                                     str(form.get("satisfaction", "")), str(form.get("note", "")))
-    except DomainError as error:
-        return render(request, "track.html", 400, ticket=ticket, case=None, error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, rated=True,
-                  satisfactions=list(Satisfaction))

@@ -1,0 +1,78 @@
+"""The citizen portal: submit a request (optional photo), track it with the ticket and code, rate the reply."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from jiesu.api.deps import check_csrf, jiesu_app
+from jiesu.domain.enums import RequestKind, Role, Satisfaction
+from jiesu.domain.errors import DomainError, InvalidInput
+from jiesu.services import intake
+from jiesu.services.cases import Intake
+from jiesu.services.users import Principal
+from jiesu.web.rendering import error_text, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/portal")
+def portal(request: Request) -> Response:
+    return render(request, "portal.html", form={}, kinds=list(RequestKind))
+
+
+@router.post("/portal")
+async def portal_submit(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    app = jiesu_app(request)
+    fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
+                                                         "address", "kind")}
+    try:
+        if not fields["requester_phone"]:
+            raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
+        request.app.state.submit_limiter.check(request.client.host if request.client else "")
+        photo = form.get("photo")
+        data = await photo.read() if photo is not None and hasattr(photo, "read") else b""
+        case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
+            content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
+            channel="web", requester_name=fields["requester_name"],
+            requester_phone=fields["requester_phone"] or None, address=fields["address"]), photo=data or None)
+    except DomainError as error:
+        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error))
+    return render(request, "portal_done.html", ticket=case.ticket, code=code)
+
+
+@router.get("/portal/track")
+def track_page(request: Request, ticket: str = "") -> Response:
+    return render(request, "track.html", ticket=ticket, case=None)
+
+
+@router.post("/portal/track")
+async def track(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
+    try:
+        request.app.state.track_limiter.check(request.client.host if request.client else "")
+        case = intake.citizen_case(jiesu_app(request), ticket, code)
+    except DomainError as error:
+        return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
+                      error=error_text(error))
+    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction))
+
+
+@router.post("/portal/rate")
+async def rate(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
+    app = jiesu_app(request)
+    try:
+        request.app.state.track_limiter.check(request.client.host if request.client else "")
+        case = intake.citizen_rating(app, ticket, code, form.get("solved") == "yes",
+                                     str(form.get("satisfaction", "")), str(form.get("note", "")))
+    except DomainError as error:
+        return render(request, "track.html", 400, ticket=ticket, case=None, error=error_text(error))
+    return render(request, "track.html", ticket=ticket, code=code, case=case, rated=True,
+                  satisfactions=list(Satisfaction))

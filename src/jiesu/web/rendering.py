@@ -1,0 +1,71 @@
+"""What every page shares: the templates, rendering with the signed-in user and CSRF token, flashes, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from jiesu.api.deps import csrf_token, optional_principal
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import DomainError
+from jiesu.services.users import Principal
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+HOME = {Role.AGENT: "/intake", Role.DISPATCHER: "/queue", Role.HANDLER: "/inbox", Role.SUPERVISOR: "/desk",
+        Role.ANALYST: "/cases", Role.ADMIN: "/desk"}
+NEXT_STEP = {
+    "invalid": "请按提示修改后重新提交。", "not_found": "请检查编号是否正确。",
+    "illegal_transition": "工单状态已变化，请刷新页面查看可执行的操作。",
+    "conflict": "别人刚刚处理了这件工单，请刷新页面后再操作。", "forbidden": "如需办理，请联系派单员或管理员。",
+    "rate_limited": "请稍后再试。",
+}
+
+
+def local(moment) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def local_iso(text: str | None) -> str:
+    from datetime import datetime
+
+    return local(datetime.fromisoformat(text)) if text else "—"
+
+
+templates.env.filters["local"] = local
+templates.env.filters["local_iso"] = local_iso
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    principal = optional_principal(request)
+    flashes = request.session.pop("flash", [])
+    return templates.TemplateResponse(request, name, {"me": principal, "csrf": csrf_token(request), "flashes": flashes,
+                                                      "Role": Role, **context}, status_code=status_code)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def error_text(error: DomainError) -> str:
+    return f"{error.message}。{NEXT_STEP.get(error.code, '')}"
+
+
+def login_required(request: Request, *roles: Role) -> Principal | Response:
+    principal = optional_principal(request)
+    if principal is None or principal.role == Role.CITIZEN:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if roles and principal.role not in roles and principal.role != Role.ADMIN:
+        return render(request, "message.html", 403, title="无权访问",
+                      message=f"此页面仅限：{'、'.join(r.label for r in roles)}。请用相应账号登录。")
+    return principal
+
+
+def unit_names(app) -> dict[str, str]:
+    with app.uow(read_only=True) as uow:
+        return app.config(uow).unit_names
+
+
