@@ -63,15 +63,25 @@ def volume(connection, f: Filters, period: str = "day"):
     if period not in ("day", "week", "month"):
         raise InvalidInput("period 应为 day、week 或 month", field="period")
     where, params = f.where()
+    shifted = Filters(start=_year_before(f.start), end=_year_before(f.end), district=f.district,
+                      category1=f.category1, channel=f.channel)
+    last_where, last_params = shifted.where()
+    params = params + last_params
     rows = connection.execute(f"""
         WITH now_ AS (SELECT date_trunc('{period}', received_local) AS p, count(*) AS n FROM cases c
                       WHERE {where} GROUP BY 1),
              last AS (SELECT date_trunc('{period}', received_local + INTERVAL 1 YEAR) AS p, count(*) AS n
-                      FROM cases c GROUP BY 1)
+                      FROM cases c WHERE {last_where} GROUP BY 1)
         SELECT strftime(now_.p, '%Y-%m-%d'), now_.n, last.n,
                CASE WHEN last.n > 0 THEN round((now_.n - last.n) * 100.0 / last.n, 1) END
         FROM now_ LEFT JOIN last ON now_.p = last.p ORDER BY now_.p""", params).fetchall()
     return ["时间", "诉求量", "去年同期", "同比%"], rows
+
+
+def _year_before(day: date | None) -> date | None:
+    if day is None:
+        return None
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
 
 
 def _group(connection, f: Filters, column: str):
@@ -131,13 +141,25 @@ def deadlines(connection, f: Filters):
 
 @metric("satisfaction", "回访满意度趋势")
 def satisfaction(connection, f: Filters):
-    where, params = f.where()
+    """By the month of the callback (the period filters the callback's own time)."""
+    clauses, params = ["1 = 1"], []
+    if f.start is not None:
+        clauses.append("fu.\"at\" + INTERVAL 8 HOUR >= ?")
+        params.append(f.start)
+    if f.end is not None:
+        clauses.append("fu.\"at\" + INTERVAL 8 HOUR < ?")
+        params.append(f.end)
+    case_filters = Filters(district=f.district, category1=f.category1, channel=f.channel)
+    case_where, case_params = case_filters.where()
     rows = connection.execute(f"""
         SELECT strftime(date_trunc('month', fu."at" + INTERVAL 8 HOUR), '%Y-%m') AS m, count(*),
                round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1),
                round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
-        FROM follow_ups fu JOIN cases c ON c.id = fu.request_id
-        WHERE {where} AND c.unreasonable <> 'approved' GROUP BY 1 ORDER BY 1""", params).fetchall()
+        FROM follow_ups fu
+        WHERE {" AND ".join(clauses)} AND fu.request_id NOT IN (
+            SELECT id FROM cases WHERE unreasonable = 'approved')
+          {"" if case_where == "1 = 1" else f"AND fu.request_id IN (SELECT id FROM cases c WHERE {case_where})"}
+        GROUP BY 1 ORDER BY 1""", params + case_params).fetchall()
     return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）"], rows
 
 
