@@ -31,7 +31,7 @@ def load(connection, parquet: Path, directory) -> None:
 
     from jiesu.analytics.store import SCHEMA
 
-    connection.execute(SCHEMA)
+    connection.execute(SCHEMA)  # the store's own layout
     parents = {c.code: c.parent for c in directory.categories.values()}
     rows = [{"code": code, "category2": parents.get(code), "category1": parents.get(parents.get(code) or "")}
             for code in directory.categories]
@@ -53,7 +53,7 @@ def load(connection, parquet: Path, directory) -> None:
         FROM read_parquet('{parquet}') WHERE dispatched_at IS NOT NULL""")
     connection.execute(f"""
         INSERT INTO follow_ups SELECT id, 1, CAST(followed_up_at AS TIMESTAMP), solved, CAST(satisfaction AS VARCHAR),
-               CAST(lead_unit AS VARCHAR)
+               CAST(lead_unit AS VARCHAR), false
         FROM read_parquet('{parquet}') WHERE followed_up_at IS NOT NULL""")
 
 

@@ -57,3 +57,24 @@ def test_metrics_give_exact_numbers_and_refresh_is_incremental(app, clock, tmp_p
     assert connection.execute("SELECT status FROM cases WHERE id = ?", [third.id]).fetchone() == ("dispatched",)
     assert connection.execute("SELECT count(*) FROM events").fetchone() == (11,)  # 6 + 3 + 2
     connection.close()
+    # an approved unreasonable case leaves the satisfaction figures
+    first = cases.list_cases(app, cases.CaseFilter(statuses=["closed"]))[0]
+    clock.advance(minutes=5)
+    cases.perform(app, DISPATCHER, first.id, Action.FLAG_UNREASONABLE, ActionInput(reason="超出政策范围"))
+    cases.perform(app, SUPERVISOR, first.id, Action.APPROVE_UNREASONABLE, ActionInput())
+    store.refresh(app, path)
+    connection = store.connect(path)
+    assert metrics.run(connection, "satisfaction", november).rows == []
+    connection.close()
+
+
+def test_a_store_of_an_older_layout_is_rebuilt(app, clock, tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    old.execute("CREATE TABLE follow_ups (request_id BIGINT)")
+    old.close()
+    seed(app, clock)
+    assert store.refresh(app, path).cases == 3

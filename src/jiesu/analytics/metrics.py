@@ -152,14 +152,15 @@ def satisfaction(connection, f: Filters):
     case_filters = Filters(district=f.district, category1=f.category1, channel=f.channel)
     case_where, case_params = case_filters.where()
     rows = connection.execute(f"""
-        SELECT strftime(date_trunc('month', fu."at" + INTERVAL 8 HOUR), '%Y-%m') AS m, count(*),
-               round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1),
-               round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
-        FROM follow_ups fu
-        WHERE {" AND ".join(clauses)} AND fu.request_id NOT IN (
-            SELECT id FROM cases WHERE unreasonable = 'approved')
-          {"" if case_where == "1 = 1" else f"AND fu.request_id IN (SELECT id FROM cases c WHERE {case_where})"}
-        GROUP BY 1 ORDER BY 1""", params + case_params).fetchall()
+        SELECT strftime(m, '%Y-%m'), n, solved, satisfied FROM (
+            SELECT date_trunc('month', fu."at" + INTERVAL 8 HOUR) AS m, count(*) AS n,
+                   round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1) AS solved,
+                   round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
+                       AS satisfied
+            FROM follow_ups fu
+            WHERE {" AND ".join(clauses)} AND NOT fu.excluded
+              {"" if case_where == "1 = 1" else f"AND fu.request_id IN (SELECT id FROM cases c WHERE {case_where})"}
+            GROUP BY 1) ORDER BY m""", params + case_params).fetchall()
     return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）"], rows
 
 
@@ -187,8 +188,8 @@ def hour_weekday(connection, f: Filters):
 def repeats(connection, f: Filters):
     where, params = f.where()
     rows = connection.execute(f"""
-        SELECT strftime(date_trunc('month', received_local), '%Y-%m'), count(*),
-               count(*) FILTER (WHERE master_id IS NOT NULL),
-               round(count(*) FILTER (WHERE master_id IS NOT NULL) * 100.0 / count(*), 1)
-        FROM cases c WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+        SELECT strftime(m, '%Y-%m'), n, merged, round(merged * 100.0 / n, 1) FROM (
+            SELECT date_trunc('month', received_local) AS m, count(*) AS n,
+                   count(*) FILTER (WHERE master_id IS NOT NULL) AS merged
+            FROM cases c WHERE {where} GROUP BY 1) ORDER BY m""", params).fetchall()
     return ["月份", "诉求量", "并单件", "并单率%"], rows

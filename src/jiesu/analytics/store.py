@@ -31,13 +31,15 @@ CREATE TABLE IF NOT EXISTS assignments (
     acknowledge_due TIMESTAMP, contact_due TIMESTAMP, acknowledged_at TIMESTAMP, contacted_at TIMESTAMP,
     ended_at TIMESTAMP, end_reason VARCHAR);
 CREATE TABLE IF NOT EXISTS follow_ups (
-    request_id BIGINT, seq INTEGER, "at" TIMESTAMP, solved BOOLEAN, satisfaction VARCHAR, unit VARCHAR);
+    request_id BIGINT, seq INTEGER, "at" TIMESTAMP, solved BOOLEAN, satisfaction VARCHAR, unit VARCHAR,
+    excluded BOOLEAN);
 CREATE TABLE IF NOT EXISTS events (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, action VARCHAR, role VARCHAR, from_status VARCHAR,
     to_status VARCHAR);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
+SCHEMA_VERSION = "2"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,15 @@ def connect(path: Path):
     import duckdb
 
     connection = duckdb.connect(str(path))
-    connection.execute(SCHEMA)
+    version = None
+    if connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]:
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = row[0] if row else "1"
+    if version != SCHEMA_VERSION:
+        for table in (*TABLES, "meta"):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+        connection.execute(SCHEMA)
+        connection.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
     return connection
 
 
@@ -71,8 +81,9 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
     connection = connect(path)
     try:
         if full:
-            for table in (*TABLES, "meta"):
+            for table in TABLES:
                 connection.execute(f"DELETE FROM {table}")
+            connection.execute("DELETE FROM meta WHERE key <> 'schema'")
         row = connection.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchone()
         watermark = datetime.fromisoformat(row[0]).replace(tzinfo=UTC) if row else None
         with app.uow(read_only=True) as uow:
@@ -88,7 +99,7 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
             for chunk in result.partitions(CHUNK):
                 ids = [x.id for x in chunk]
                 cases = [_case_row(x, directory) for x in chunk]
-                children = _children(uow.connection, ids)
+                children = _children(uow.connection, ids, {x.id for x in chunk if x.unreasonable == "approved"})
                 _replace(connection, ids, cases, children)
                 copied += len(chunk)
                 newest = max(newest or chunk[-1].updated_at, chunk[-1].updated_at)
@@ -116,7 +127,9 @@ def _case_row(x, directory) -> dict:
             "unreasonable": x.unreasonable, "master_id": x.master_id, "updated_at": _naive_utc(x.updated_at)}
 
 
-def _children(connection, ids: list[int]) -> dict[str, list[dict]]:
+def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, list[dict]]:
+    """The rows of the cases' assignments, callbacks (marked `excluded` when the case is an approved
+    unreasonable request, so that metrics need no join) and events."""
     a, f, e = t.assignments, t.follow_ups, t.events
     times = {"dispatched_at", "acknowledge_due", "contact_due", "acknowledged_at", "contacted_at", "ended_at", "at"}
 
@@ -128,8 +141,9 @@ def _children(connection, ids: list[int]) -> dict[str, list[dict]]:
         "assignments": rows(select(a.c.request_id, a.c.seq, a.c.unit, a.c.role, a.c.kind, a.c.dispatched_at,
                                    a.c.acknowledge_due, a.c.contact_due, a.c.acknowledged_at, a.c.contacted_at,
                                    a.c.ended_at, a.c.end_reason).where(a.c.request_id.in_(ids))),
-        "follow_ups": rows(select(f.c.request_id, f.c.seq, f.c.at, f.c.solved, f.c.satisfaction, f.c.unit)
-                           .where(f.c.request_id.in_(ids))),
+        "follow_ups": [row | {"excluded": row["request_id"] in excluded}
+                       for row in rows(select(f.c.request_id, f.c.seq, f.c.at, f.c.solved, f.c.satisfaction, f.c.unit)
+                                       .where(f.c.request_id.in_(ids)))],
         "events": rows(select(e.c.request_id, e.c.seq, e.c.at, e.c.action, e.c.role, e.c.from_status,
                               e.c.to_status).where(e.c.request_id.in_(ids))),
     }
