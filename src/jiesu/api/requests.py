@@ -16,7 +16,7 @@ from jiesu.domain.errors import InvalidInput
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases, intake
 from jiesu.services.access import require_read
-from jiesu.services.cases import ActionInput, Intake
+from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -128,8 +128,7 @@ async def act(request_id: int, action: str, body: ActionBody, request: Request,
             version = int(if_match.strip('"'))
         except ValueError:
             raise InvalidInput("If-Match 应为版本号", field="If-Match") from None
-    params = ActionInput(**body.model_dump(exclude={"version"}))
-    updated, warnings = cases.perform(app, principal.actor, request_id, the_action, params, version,
+    updated, warnings = cases.perform(app, principal.actor, request_id, the_action, body, version,
                                       guard=lambda case: require_read(principal, case))
     result = view(app, updated, principal)
     result["warnings"] = warnings

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from jiesu.services.cases import ActionInput
 
 
-class ActionBody(BaseModel):
-    reason: str = ""
-    note: str = ""
-    unit: str | None = None
-    co_units: list[str] = []
-    duration: str | None = None
-    reply: str = ""
-    solved: bool | None = None
-    satisfaction: str | None = None
-    requester_ref: int | None = None
-    master: int | None = None
-    category: str | None = Field(None, description="改类的新分类代码")
-    version: int | None = Field(None, description="你看到的版本号；若工单已被他人修改则返回 409")
+@dataclass
+class ActionBody(ActionInput):
+    """The parameters of an action, and the version the user saw: a stale write is refused with 409."""
+
+    version: int | None = None
 
 
 class SuggestBody(BaseModel):
