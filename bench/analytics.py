@@ -53,7 +53,8 @@ def load(connection, parquet: Path, directory) -> None:
         FROM read_parquet('{parquet}') WHERE dispatched_at IS NOT NULL""")
     connection.execute(f"""
         INSERT INTO follow_ups SELECT id, 1, CAST(followed_up_at AS TIMESTAMP), solved, CAST(satisfaction AS VARCHAR),
-               CAST(lead_unit AS VARCHAR), false
+               CAST(lead_unit AS VARCHAR), false, CAST(followed_up_at AS TIMESTAMP) + INTERVAL 8 HOUR,
+               CAST(date_trunc('month', CAST(followed_up_at AS TIMESTAMP) + INTERVAL 8 HOUR) AS DATE)
         FROM read_parquet('{parquet}') WHERE followed_up_at IS NOT NULL""")
 
 

@@ -144,16 +144,16 @@ def satisfaction(connection, f: Filters):
     """By the month of the callback (the period filters the callback's own time)."""
     clauses, params = ["1 = 1"], []
     if f.start is not None:
-        clauses.append("fu.\"at\" + INTERVAL 8 HOUR >= ?")
+        clauses.append("fu.at_local >= ?")
         params.append(f.start)
     if f.end is not None:
-        clauses.append("fu.\"at\" + INTERVAL 8 HOUR < ?")
+        clauses.append("fu.at_local < ?")
         params.append(f.end)
     case_filters = Filters(district=f.district, category1=f.category1, channel=f.channel)
     case_where, case_params = case_filters.where()
     rows = connection.execute(f"""
         SELECT strftime(m, '%Y-%m'), n, solved, satisfied FROM (
-            SELECT date_trunc('month', fu."at" + INTERVAL 8 HOUR) AS m, count(*) AS n,
+            SELECT fu.month_local AS m, count(*) AS n,
                    round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1) AS solved,
                    round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
                        AS satisfied

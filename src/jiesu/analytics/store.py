@@ -32,14 +32,14 @@ CREATE TABLE IF NOT EXISTS assignments (
     ended_at TIMESTAMP, end_reason VARCHAR);
 CREATE TABLE IF NOT EXISTS follow_ups (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, solved BOOLEAN, satisfaction VARCHAR, unit VARCHAR,
-    excluded BOOLEAN);
+    excluded BOOLEAN, at_local TIMESTAMP, month_local DATE);
 CREATE TABLE IF NOT EXISTS events (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, action VARCHAR, role VARCHAR, from_status VARCHAR,
     to_status VARCHAR);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "2"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "3"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -141,12 +141,18 @@ def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, list[
         "assignments": rows(select(a.c.request_id, a.c.seq, a.c.unit, a.c.role, a.c.kind, a.c.dispatched_at,
                                    a.c.acknowledge_due, a.c.contact_due, a.c.acknowledged_at, a.c.contacted_at,
                                    a.c.ended_at, a.c.end_reason).where(a.c.request_id.in_(ids))),
-        "follow_ups": [row | {"excluded": row["request_id"] in excluded}
+        "follow_ups": [row | {"excluded": row["request_id"] in excluded, **_local_times(row["at"])}
                        for row in rows(select(f.c.request_id, f.c.seq, f.c.at, f.c.solved, f.c.satisfaction, f.c.unit)
                                        .where(f.c.request_id.in_(ids)))],
         "events": rows(select(e.c.request_id, e.c.seq, e.c.at, e.c.action, e.c.role, e.c.from_status,
                               e.c.to_status).where(e.c.request_id.in_(ids))),
     }
+
+
+def _local_times(naive_utc: datetime) -> dict:
+    """Beijing time and month of a callback, stored so that the trend needs no per-row conversion."""
+    local = naive_utc.replace(tzinfo=UTC).astimezone(SHANGHAI).replace(tzinfo=None)
+    return {"at_local": local, "month_local": local.date().replace(day=1)}
 
 
 def _replace(connection, ids: list[int], cases: list[dict], children: dict[str, list[dict]]) -> None:
