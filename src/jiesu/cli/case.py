@@ -33,13 +33,16 @@ def create(content: str = typer.Option(..., help="诉求内容"),
            actor: str = typer.Option("cli", "--actor", help="操作人"),
            role: str = typer.Option("agent", "--role", help="操作人角色")) -> None:
     """Register a new request (受理)."""
-    from jiesu.services.cases import Intake, register
+    from jiesu.services.cases import Intake
+    from jiesu.services.intake import register
+    from jiesu.services.users import Principal
 
     jiesu = ready_app()
-    request = register(jiesu, actor_from(actor, role, None), Intake(
+    who = actor_from(actor, role, None)
+    request, _, code = register(jiesu, Principal(who.name, who.role, who.unit), Intake(
         content=content, kind=kind, channel=channel, title=title, requester_name=name, requester_phone=phone,
         address=address, division=division, lat=lat, lon=lon, category=category, urgency=urgency))
-    console.print(f"已受理：id {request.id}，工单号 {request.ticket}")
+    console.print(f"已受理：id {request.id}，工单号 {request.ticket}，查询码 {code}（请告知诉求人）")
     if category:
         _print_routing(jiesu, category, division)
 

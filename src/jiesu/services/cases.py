@@ -73,11 +73,12 @@ def build_request(directory: Directory, actor: Actor, at: datetime, intake: Inta
 
 
 def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
-    with app.uow() as uow:
-        request = build_request(app.config(uow).directory, actor, app.now(), intake)
-        uow.requests.add(request)
-        uow.commit()
-    return request
+    """Register a case as `actor` (the whole intake transaction is `services.intake.register`: the case, its
+    event and the citizen's verification code together)."""
+    from jiesu.services.intake import register as register_intake
+    from jiesu.services.users import Principal
+
+    return register_intake(app, Principal(actor.name, actor.role, actor.unit), intake)[0]
 
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:

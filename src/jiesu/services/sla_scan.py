@@ -57,10 +57,15 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
     items: list[DueItem] = []
     with app.uow() as uow:
         connection = uow.connection
-        known = {(row.request_id, row.limit_name, row.due) for row in connection.execute(
-            select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due))}
+        candidates = list(_candidates(connection, horizon))
+        overdue_ids = list({row.id for _, row in candidates if row[4] < now})
+        known = set()  # the breaches already recorded for these cases only, not the whole history
+        for start in range(0, len(overdue_ids), 500):
+            known |= {(r.request_id, r.limit_name, r.due) for r in connection.execute(
+                select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due)
+                .where(t.sla_breaches.c.request_id.in_(overdue_ids[start:start + 500])))}
         new_rows = []
-        for limit, row in _candidates(connection, horizon):
+        for limit, row in candidates:
             due = row[4]
             overdue = due < now
             fresh = overdue and (row.id, limit, due) not in known
