@@ -141,12 +141,46 @@ def test_a_citizen_submits_from_a_phone_and_gets_a_ticket(server, page):
     assert re.fullmatch(r"\d{15}", page.inner_text("#ticket")) and len(page.inner_text("#code")) == 8
 
 
-def test_the_dashboard_renders_its_charts(server, page):
+def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path, page):
+    import json
     from datetime import datetime
 
-    login(page, server, "supervisor")
-    page.goto(f"{server}/dashboard?month={datetime.now():%Y-%m}")
-    page.wait_for_selector(".js-plotly-plot .main-svg")
-    assert page.locator(".js-plotly-plot").count() >= 5
-    assert page.evaluate("typeof Plotly") == "object"
-    page.screenshot(path=str(SHOTS / "7-dashboard.png"), full_page=True)
+    from jiesu.bootstrap import App
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from jiesu.services.config_loader import load_config
+    from jiesu.services.users import add_user
+    from jiesu.settings import Settings
+    from jiesu.storage.migrate import upgrade
+    from tests.support import AGENT, CITY, live_server
+
+    city = tmp_path / "city"
+    shutil.copytree(CITY, city)
+    square = [[116.40, 39.95], [116.50, 39.95], [116.50, 40.05], [116.40, 40.05], [116.40, 39.95]]
+    (city / "boundaries.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "CY"}, "geometry": {"type": "Polygon", "coordinates": [square]}}]}),
+        encoding="utf-8")
+    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test"))
+    upgrade(app.engine)
+    load_config(app, city, "test")
+    add_user(app, "supervisor", "supervisor", "password-supervisor", None)
+    case = cases.register(app, AGENT, Intake(content="望京西园小区楼下烧烤油烟扰民", category="WY1", division="WJ01"))
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith("http://127.0.0.1") else None)
+    with live_server(app) as base:
+        login(page, base, "supervisor")
+        page.goto(f"{base}/dashboard?month={datetime.now():%Y-%m}")
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        assert page.locator(".js-plotly-plot").count() >= 7
+        assert page.evaluate("typeof Plotly") == "object"
+        page.screenshot(path=str(SHOTS / "7-dashboard.png"), full_page=True)
+        area = page.locator("[data-chart=map] .js-plotly-plot .nsewdrag").first
+        area.scroll_into_view_if_needed()
+        box = area.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the middle of 朝阳区
+        page.wait_for_url("**/cases?**")
+        assert "area=CY" in page.url
+        assert page.locator(f"a[href='/cases/{case.id}']").count() == 1
+        assert "朝阳区" in page.inner_text(".chips")
+        page.screenshot(path=str(SHOTS / "8-drill-down.png"), full_page=True)
+    assert outside == []  # charts, map and script all come from our own server

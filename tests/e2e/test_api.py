@@ -110,6 +110,26 @@ def test_lists_page_with_a_cursor(api):
     assert call(api, "admin", "GET", "/api/v1/requests", params={"cursor": "%%%"}).status_code == 400
 
 
+def test_lists_filter_by_area_category_tree_keyword_and_period(api):
+    wj = create(api, content="望京西园楼下烧烤店油烟扰民")
+    jx = create(api, content="酒仙桥路口积水严重", division="JX01", category="ZS1", kind="help")
+    assert "油烟" in wj["keywords"]
+
+    def listed(**params):
+        response = call(api, "admin", "GET", "/api/v1/requests", params=params)
+        assert response.status_code == 200, response.text
+        return [x["id"] for x in response.json()["items"]]
+
+    assert listed(area="WJ") == [wj["id"]] and listed(area="CY") == [jx["id"], wj["id"]]
+    assert listed(category_tree="HJ") == [jx["id"]] and listed(kind="help") == [jx["id"]]
+    assert listed(keyword="油烟") == [wj["id"]] and listed(q="积水") == [jx["id"]]
+    assert listed(received_from="2000-01-01T00:00:00+08:00", received_to="2000-01-02T00:00:00+08:00") == []
+    naive = call(api, "admin", "GET", "/api/v1/requests", params={"received_from": "2026-11-01T00:00:00"})
+    assert naive.status_code == 400 and naive.json()["field"] == "received_from"
+    unknown = call(api, "admin", "GET", "/api/v1/requests", params={"area": "NOPE"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "area"
+
+
 # --- access control -----------------------------------------------------------------------------------------
 STAFF_ENDPOINTS = [("GET", "/api/v1/requests"), ("GET", "/api/v1/requests/1"), ("POST", "/api/v1/requests"),
                    ("POST", "/api/v1/requests/1/actions/acknowledge"), ("POST", "/api/v1/suggest"),

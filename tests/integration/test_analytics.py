@@ -78,3 +78,47 @@ def test_a_store_of_an_older_layout_is_rebuilt(app, clock, tmp_path):
     old.close()
     seed(app, clock)
     assert store.refresh(app, path).cases == 3
+
+
+def test_keywords_are_kept_with_each_case_counted_by_the_metric_and_searchable(app, clock, tmp_path):
+    texts = ("楼下烧烤店油烟扰民，晚上烟味很大", "烧烤店油烟直排，窗户都不能开", "道路积水严重，车辆无法通行")
+    made = [cases.register(app, AGENT, Intake(content=text, category="WY1", division="WJ01")) for text in texts]
+    assert "油烟" in made[0].keywords and "烧烤店" in made[1].keywords and "积水" in made[2].keywords
+    assert cases.show(app, made[0].id).keywords == made[0].keywords  # stored with the case
+    path = tmp_path / "k.duckdb"
+    store.refresh(app, path)
+    connection = store.connect(path)
+    table = metrics.run(connection, "keywords", metrics.Filters(), top=3)
+    connection.close()
+    assert table.rows[:2] == [["油烟", 2, 66.7], ["烧烤店", 2, 66.7]] or \
+        table.rows[:2] == [["烧烤店", 2, 66.7], ["油烟", 2, 66.7]]
+    found = cases.list_cases(app, cases.CaseFilter(keyword="油烟"))
+    assert sorted(x.id for x in found) == sorted(x.id for x in made[:2])
+    assert cases.list_cases(app, cases.CaseFilter(keyword="油")) == []  # a whole keyword, not a fragment
+
+
+def test_drill_down_filters_narrow_the_case_list(app, clock):
+    from datetime import timedelta
+
+    seed(app, clock)
+    def ids(**kwargs):
+        return sorted(x.id for x in cases.list_cases(app, cases.CaseFilter(**kwargs)))
+
+    every = ids()
+    assert len(every) == 3
+    assert len(ids(area="WJ")) == 2 and len(ids(area="WJ01")) == 1  # a 街道 includes its communities
+    assert len(ids(category_tree="CX")) == 2 and len(ids(category_tree="HJ")) == 1  # a first-level category
+    assert len(ids(channel="web")) == 1 and len(ids(channel="web", area="WJ")) == 0
+    assert len(ids(kind="complaint")) == 3 and ids(kind="inquiry") == []
+    start = clock.now - timedelta(days=30)
+    assert ids(received_from=start, received_to=start + timedelta(days=1)) == []
+    assert ids(received_from=start - timedelta(days=30)) == every
+    import pytest
+
+    from jiesu.domain.errors import InvalidInput
+    with pytest.raises(InvalidInput) as error:
+        ids(area="NOPE")
+    assert error.value.field == "area"
+    with pytest.raises(InvalidInput) as error:
+        ids(category_tree="NOPE")
+    assert error.value.field == "category"

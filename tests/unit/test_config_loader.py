@@ -100,3 +100,47 @@ def test_a_fourth_category_level_is_refused(city):
 def test_a_missing_file_is_refused(city):
     (city / "duties.csv").unlink()
     assert refused(city).file == "duties.csv"
+
+
+SQUARE = [[116.0, 39.0], [116.1, 39.0], [116.1, 39.1], [116.0, 39.1], [116.0, 39.0]]
+
+
+def boundaries_file(city, features) -> None:
+    import json
+
+    (city / "boundaries.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                                             encoding="utf-8")
+
+
+def feature(code, rings, kind="Polygon"):
+    return {"type": "Feature", "properties": {"code": code}, "geometry": {"type": kind, "coordinates": rings}}
+
+
+def test_boundaries_are_optional_and_read_as_outer_rings(city):
+    assert read_config(city)["boundaries"] == {}
+    boundaries_file(city, [feature("WJ", [SQUARE]), feature("JX", [[SQUARE], [SQUARE]], "MultiPolygon")])
+    shapes = read_config(city)["boundaries"]
+    assert shapes["WJ"] == [SQUARE] and len(shapes["JX"]) == 2
+
+
+@pytest.mark.parametrize("features, reason", [
+    ([feature("NOPE", [SQUARE])], "不是已配置"),
+    ([feature("WY", [SQUARE])], "不是已配置"),  # a department has no territory
+    ([feature("WJ", [SQUARE]), feature("WJ", [SQUARE])], "重复"),
+    ([{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}], "code"),
+    ([feature("WJ", [[[116.0, 39.0], [116.1, 39.0]]])], "至少 4 个点"),
+    ([feature("WJ", [[[200.0, 39.0]] * 4])], "有效范围"),
+    ([feature("WJ", [[["东", "西"]] * 4])], "经度"),
+    ([feature("WJ", [[SQUARE]], "Point")], "Polygon"),
+])
+def test_a_bad_boundary_feature_is_refused_naming_it(city, features, reason):
+    boundaries_file(city, features)
+    error = refused(city)
+    assert error.file == "boundaries.geojson" and reason in error.reason
+
+
+def test_a_boundaries_file_that_is_not_geojson_is_refused(city):
+    (city / "boundaries.geojson").write_text("{not json", encoding="utf-8")
+    assert "JSON" in refused(city).reason
+    (city / "boundaries.geojson").write_text('{"type": "Feature"}', encoding="utf-8")
+    assert "FeatureCollection" in refused(city).reason

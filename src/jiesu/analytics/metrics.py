@@ -37,6 +37,7 @@ class MetricTable:
     title: str
     columns: list[str]
     rows: list[list] = field(default_factory=list)
+    keys: list = field(default_factory=list)  # the codes behind the first column, once it is shown as names
 
 
 METRICS: dict[str, tuple[str, Callable]] = {}
@@ -114,6 +115,17 @@ def by_area(connection, f: Filters, level: str = "district"):
     if level not in ("district", "subdistrict", "community"):
         raise InvalidInput("level 应为 district、subdistrict 或 community", field="level")
     return ["区域", "诉求量", "占比%"], _group(connection, f, level)
+
+
+@metric("keywords", "热词")
+def top_keywords(connection, f: Filters, top: int = 30):
+    """The keywords most requests carry (each request counts a word once)."""
+    where, params = f.where()
+    rows = connection.execute(f"""
+        SELECT word, count(*) AS n, round(count(*) * 100.0 / (SELECT count(*) FROM cases c WHERE {where}), 1)
+        FROM (SELECT DISTINCT c.id, unnest(c.keywords) AS word FROM cases c WHERE {where})
+        GROUP BY word ORDER BY n DESC, word LIMIT ?""", [*params, *params, max(1, min(int(top), 200))]).fetchall()
+    return ["关键词", "诉求量", "占诉求%"], rows
 
 
 @metric("deadlines", "时限执行")

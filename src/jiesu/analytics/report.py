@@ -3,13 +3,15 @@ with charts (plotly, its JavaScript embedded in the file: no CDN, opens offline)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Channel, RequestKind
+from jiesu.domain.enums import Channel, RequestKind, UnitKind
+from jiesu.domain.errors import InvalidInput
 
 WEEKDAYS = "一二三四五六日"
 
@@ -17,11 +19,14 @@ WEEKDAYS = "一二三四五六日"
 @dataclass
 class MonthlyReport:
     month: str
-    tables: list[metrics.MetricTable]
+    tables: dict[str, metrics.MetricTable]  # by a stable name: "volume", "by_channel", …
     sanlv: object
     issues: list
     total: int
     previous_total: int
+    boundaries: dict[str, list] = field(default_factory=dict)  # unit code → outer rings, when configured
+    names: dict[str, str] = field(default_factory=dict)  # codes to names (units, categories, channels, kinds)
+    filters: dict[str, str] = field(default_factory=dict)  # the filters chosen, for drill-down links
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -32,48 +37,65 @@ def month_range(month: str) -> tuple[date, date]:
     return first, date(first.year + (first.month == 12), first.month % 12 + 1, 1)
 
 
-def build(app: App, month: str, path: Path | None = None, district: str | None = None,
-          with_issues: bool = True) -> MonthlyReport:
+def build(app: App, month: str, path: Path | None = None, district: str | None = None, category1: str | None = None,
+          channel: str | None = None, with_issues: bool = True) -> MonthlyReport:
     from jiesu.issues.hot import top_issues
     from jiesu.issues.sources import messages_from_db
     from jiesu.services.assessment import month_bounds, sanlv
 
     start, end = month_range(month)
+    with app.uow(read_only=True) as uow:
+        config = app.config(uow)
+        boundaries = uow.config.setting("boundaries") or {}
+    directory = config.directory
+    if district is not None and (district not in directory.units or directory.units[district].kind.value != "district"):
+        raise InvalidInput(f"未知的区代码 {district!r}", field="district")
+    if category1 is not None:
+        directory.category(category1, field="category1")
+    if channel is not None:
+        channel = Channel.parse(channel, "channel").value
     store.refresh(app, path)
     connection = store.connect(path or store.default_path(app))
     try:
-        with app.uow(read_only=True) as uow:
-            config = app.config(uow)
-        names = {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()},
+        names = {**config.unit_names, **{c.code: c.name for c in directory.categories.values()},
                  **{c.value: c.label for c in Channel}, **{k.value: k.label for k in RequestKind}}
-        f = metrics.Filters(start=start, end=end, district=district,
+        f = metrics.Filters(start=start, end=end, district=district, category1=category1, channel=channel,
                             now=app.now().astimezone(UTC).replace(tzinfo=None))
-        tables = [metrics.run(connection, "volume", f, period="day"),
-                  metrics.run(connection, "by_channel", f), metrics.run(connection, "by_kind", f),
-                  metrics.run(connection, "by_category", f, level=1),
-                  metrics.run(connection, "by_category", f, level=2),
-                  metrics.run(connection, "by_area", f, level="district"),
-                  metrics.run(connection, "by_area", f, level="subdistrict"),
-                  metrics.run(connection, "deadlines", f),
-                  metrics.run(connection, "returns_by_unit", f),
-                  metrics.run(connection, "hour_weekday", f),
-                  metrics.run(connection, "satisfaction", metrics.Filters(start=start - timedelta(days=180), end=end,
-                                                                          district=district)),
-                  metrics.run(connection, "repeats", metrics.Filters(start=start - timedelta(days=180), end=end,
-                                                                     district=district))]
-        previous_start = (start - timedelta(days=1)).replace(day=1)
-        previous = connection.execute("SELECT count(*) FROM cases WHERE received_local >= ? AND received_local < ?",
-                                      [previous_start, start]).fetchone()[0]
+        half_year = replace(f, start=start - timedelta(days=180))
+        tables = {
+            "volume": metrics.run(connection, "volume", f, period="day"),
+            "by_channel": metrics.run(connection, "by_channel", f),
+            "by_kind": metrics.run(connection, "by_kind", f),
+            "by_category1": metrics.run(connection, "by_category", f, level=1),
+            "by_category2": metrics.run(connection, "by_category", f, level=2),
+            "by_district": metrics.run(connection, "by_area", f, level="district"),
+            "by_subdistrict": metrics.run(connection, "by_area", f, level="subdistrict"),
+            "keywords": metrics.run(connection, "keywords", f, top=20),
+            "deadlines": metrics.run(connection, "deadlines", f),
+            "returns_by_unit": metrics.run(connection, "returns_by_unit", f),
+            "hour_weekday": metrics.run(connection, "hour_weekday", f),
+            "satisfaction": metrics.run(connection, "satisfaction", replace(half_year, now=None)),
+            "repeats": metrics.run(connection, "repeats", half_year),
+        }
+        previous_where, previous_params = replace(f, start=(start - timedelta(days=1)).replace(day=1),
+                                                  end=start).where()
+        previous = connection.execute(f"SELECT count(*) FROM cases c WHERE {previous_where}",
+                                      previous_params).fetchone()[0]
     finally:
         connection.close()
-    for table in tables:  # codes to names for people
+    for table in tables.values():  # codes to names for people; the codes stay in `keys` for links and maps
         for row in table.rows:
             if row and isinstance(row[0], str):
+                table.keys.append(row[0])
                 row[0] = names.get(row[0], row[0])
     begin, finish = month_bounds(month)
     issues = top_issues(messages_from_db(app, begin, finish), top=5) if with_issues else []
-    total = sum(r[1] for r in tables[1].rows)
-    return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous)
+    total = sum(r[1] for r in tables["by_channel"].rows)
+    level = [u.code for u in directory.units.values()
+             if (u.parent == district and u.kind == UnitKind.SUBDISTRICT if district else u.kind == UnitKind.DISTRICT)]
+    shapes = {code: boundaries[code] for code in level if code in boundaries}  # the map: districts, or the 街道 of one
+    chosen = {"month": month, "district": district or "", "category1": category1 or "", "channel": channel or ""}
+    return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous, shapes, names, chosen)
 
 
 def write(report: MonthlyReport, out: Path) -> list[Path]:
@@ -98,7 +120,7 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
     for s in report.sanlv.scores:
         ranking.append([s.rank, report.sanlv.unit_names.get(s.unit, s.unit), s.due, pct(s.response_rate), s.callbacks,
                         pct(s.resolution_rate), pct(s.satisfaction_rate), round(s.score, 2) if s.score is not None else None])
-    for table in report.tables:
+    for table in report.tables.values():
         sheet = workbook.create_sheet(table.title[:28].replace("/", "、").replace("（", "(").replace("）", ")"))
         sheet.append(table.columns)
         for row in table.rows:
@@ -112,39 +134,60 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
     return path
 
 
-def charts_for(tables: list[metrics.MetricTable]) -> list[str]:
-    """The report's charts as HTML fragments (the plotly script itself is included once by the page)."""
+def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) -> dict[str, str]:
+    """The report's charts as HTML fragments by name (the plotly script itself is included once by the page).
+    With `link`, every bar, slice, point and area carries the address of its list of cases (drill-down):
+    `link(area=…)`, `link(category=…)`, `link(channel=…)`, `link(day=…)`, `link(keyword=…)`."""
     import plotly.graph_objects as go
 
-    report_tables = tables
-    volume = report_tables[0]
-    charts: list[str] = []
+    from jiesu.analytics.maps import area_map
 
-    def chart(figure, title: str) -> None:
+    tables = report.tables
+    charts: dict[str, str] = {}
+
+    def links(key: str, values: list) -> list | None:
+        return [link(**{key: v}) if v != "（未填）" else None for v in values] if link else None
+
+    def chart(name: str, figure, title: str) -> None:
         figure.update_layout(title=title, height=340, margin=dict(l=40, r=20, t=50, b=40),
                              font=dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"))
-        charts.append(figure.to_html(full_html=False, include_plotlyjs=False))
+        charts[name] = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
-    chart(go.Figure(go.Scatter(x=[r[0] for r in volume.rows], y=[r[1] for r in volume.rows], mode="lines+markers")),
-          "每日诉求量")
-    channel = report_tables[1]
-    chart(go.Figure(go.Pie(labels=[r[0] for r in channel.rows], values=[r[1] for r in channel.rows], hole=0.4)),
-          "受理渠道")
-    category = report_tables[3]
-    chart(go.Figure(go.Bar(x=[r[1] for r in category.rows][::-1], y=[r[0] for r in category.rows][::-1],
-                           orientation="h")), "一级分类")
-    area = report_tables[6]
-    chart(go.Figure(go.Bar(x=[r[0] for r in area.rows[:15]], y=[r[1] for r in area.rows[:15]])), "诉求量前 15 的街道/乡镇")
-    heat = report_tables[9]
+    volume = tables["volume"]
+    chart("volume", go.Figure(go.Scatter(x=[r[0] for r in volume.rows], y=[r[1] for r in volume.rows],
+                                         mode="lines+markers", customdata=links("day", [r[0] for r in volume.rows]),
+                                         hovertemplate="%{x}：%{y} 件<extra></extra>")), "每日诉求量")
+    channel = tables["by_channel"]
+    chart("channel", go.Figure(go.Pie(labels=[r[0] for r in channel.rows], values=[r[1] for r in channel.rows],
+                                      hole=0.4, customdata=links("channel", channel.keys), sort=False)), "受理渠道")
+    category = tables["by_category1"]
+    chart("category", go.Figure(go.Bar(x=[r[1] for r in category.rows][::-1], y=[r[0] for r in category.rows][::-1],
+                                       customdata=(links("category", category.keys) or [None])[::-1] if link else None,
+                                       orientation="h", hovertemplate="%{y}：%{x} 件<extra></extra>")), "一级分类")
+    by_district = not report.filters.get("district")
+    area = tables["by_district" if by_district else "by_subdistrict"]
+    counts = {key: row[1] for key, row in zip(area.keys, area.rows, strict=True)}
+    if report.boundaries:
+        figure = area_map(report.boundaries, counts, report.names, link=(lambda code: link(area=code)) if link else None)
+        chart("map", figure, "诉求量分布（按区）" if by_district else "诉求量分布（按街道/乡镇）")
+    top = tables["by_subdistrict"].rows[:15]
+    chart("area", go.Figure(go.Bar(x=[r[0] for r in top], y=[r[1] for r in top],
+                                   customdata=links("area", tables["by_subdistrict"].keys[:15]))),
+          "诉求量前 15 的街道/乡镇")
+    words = tables["keywords"]
+    chart("keywords", go.Figure(go.Bar(x=[r[1] for r in words.rows][::-1], y=[r[0] for r in words.rows][::-1],
+                                       customdata=(links("keyword", words.keys) or [None])[::-1] if link else None,
+                                       orientation="h", hovertemplate="%{y}：%{x} 件<extra></extra>")), "热词")
     grid = [[0] * 24 for _ in range(7)]
-    for weekday, hour, count in heat.rows:
+    for weekday, hour, count in tables["hour_weekday"].rows:
         grid[int(weekday) - 1][int(hour)] = count
-    chart(go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=[f"周{d}" for d in WEEKDAYS], colorscale="Reds")),
-          "来电时段（星期 × 小时）")
-    trend = report_tables[10]
-    chart(go.Figure([go.Scatter(x=[r[0] for r in trend.rows], y=[r[2] for r in trend.rows], name="解决率%"),
-                     go.Scatter(x=[r[0] for r in trend.rows], y=[r[3] for r in trend.rows], name="满意率%")]),
-          "近半年解决率与满意率")
+    chart("hour_weekday", go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=[f"周{d}" for d in WEEKDAYS],
+                                               colorscale="Reds")), "来电时段（星期 × 小时）")
+    trend = tables["satisfaction"]
+    chart("satisfaction", go.Figure([go.Scatter(x=[r[0] for r in trend.rows], y=[r[2] for r in trend.rows],
+                                                name="解决率%"),
+                                     go.Scatter(x=[r[0] for r in trend.rows], y=[r[3] for r in trend.rows],
+                                                name="满意率%")]), "近半年解决率与满意率")
     return charts
 
 
@@ -154,8 +197,8 @@ def _html(report: MonthlyReport, path: Path) -> Path:
 
     from jiesu.services.assessment import pct
 
-    tables = {t.title: t for t in report.tables}
-    charts = charts_for(report.tables)
+    tables = report.tables
+    charts = charts_for(report)
     environment = Environment(loader=PackageLoader("jiesu.analytics", "templates"), autoescape=select_autoescape())
     html = environment.get_template("monthly.html").render(
         report=report, charts=charts, plotly_js=get_plotlyjs(), tables=tables, pct=pct,

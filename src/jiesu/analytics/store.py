@@ -8,14 +8,13 @@ changed since the last refresh (by `updated_at`), replacing their rows in every 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 
 from jiesu.bootstrap import App
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import UnitKind
 from jiesu.storage import tables as t
 
@@ -25,7 +24,7 @@ CREATE TABLE IF NOT EXISTS cases (
     id BIGINT PRIMARY KEY, ticket VARCHAR, kind VARCHAR, channel VARCHAR, category VARCHAR, category1 VARCHAR,
     category2 VARCHAR, urgency VARCHAR, status VARCHAR, received_at TIMESTAMP, received_local TIMESTAMP,
     district VARCHAR, subdistrict VARCHAR, community VARCHAR, lead_unit VARCHAR, resolve_due TIMESTAMP,
-    resolved_at TIMESTAMP, unreasonable VARCHAR, master_id BIGINT, updated_at TIMESTAMP);
+    resolved_at TIMESTAMP, unreasonable VARCHAR, master_id BIGINT, updated_at TIMESTAMP, keywords VARCHAR[]);
 CREATE TABLE IF NOT EXISTS assignments (
     request_id BIGINT, seq INTEGER, unit VARCHAR, role VARCHAR, kind VARCHAR, dispatched_at TIMESTAMP,
     acknowledge_due TIMESTAMP, contact_due TIMESTAMP, acknowledged_at TIMESTAMP, contacted_at TIMESTAMP,
@@ -39,7 +38,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "3"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "4"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -90,19 +89,22 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
             directory = app.config(uow).directory
             r = t.requests
             query = select(r.c.id, r.c.ticket, r.c.kind, r.c.channel, r.c.category, r.c.urgency, r.c.status,
-                           r.c.received_at, r.c.division, r.c.lead_unit, r.c.resolve_due, r.c.resolved_at,
-                           r.c.unreasonable, r.c.master_id, r.c.updated_at).order_by(r.c.updated_at, r.c.id)
+                           _naive(r.c.received_at), r.c.division, r.c.lead_unit, _naive(r.c.resolve_due),
+                           _naive(r.c.resolved_at), r.c.unreasonable, r.c.master_id, _naive(r.c.updated_at),
+                           r.c.keywords).order_by(r.c.updated_at, r.c.id)
             if watermark is not None:
                 query = query.where(r.c.updated_at > watermark)
             copied, newest = 0, watermark
+            places = _Places(directory)
             result = uow.connection.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
             for chunk in result.partitions(CHUNK):
-                ids = [x.id for x in chunk]
-                cases = [_case_row(x, directory) for x in chunk]
-                children = _children(uow.connection, ids, {x.id for x in chunk if x.unreasonable == "approved"})
+                ids = [x[0] for x in chunk]
+                cases = places.case_table(chunk)
+                children = _children(uow.connection, ids, {x[0] for x in chunk if x[12] == "approved"})
                 _replace(connection, ids, cases, children)
                 copied += len(chunk)
-                newest = max(newest or chunk[-1].updated_at, chunk[-1].updated_at)
+                last = chunk[-1][14].replace(tzinfo=UTC)
+                newest = max(newest or last, last)
                 if progress:
                     progress(len(chunk))
         if newest is not None:
@@ -114,48 +116,96 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
     return RefreshResult(copied, time.perf_counter() - began, full)
 
 
-def _case_row(x, directory) -> dict:
-    ancestry = list(reversed(directory.category_ancestry(x.category))) if x.category else []
-    places = {u.kind: u.code for u in directory.unit_chain(x.division)} if x.division else {}
-    return {"id": x.id, "ticket": x.ticket, "kind": x.kind, "channel": x.channel, "category": x.category,
-            "category1": ancestry[0] if ancestry else None, "category2": ancestry[1] if len(ancestry) > 1 else None,
-            "urgency": x.urgency, "status": x.status, "received_at": _naive_utc(x.received_at),
-            "received_local": x.received_at.astimezone(SHANGHAI).replace(tzinfo=None),
-            "district": places.get(UnitKind.DISTRICT), "subdistrict": places.get(UnitKind.SUBDISTRICT),
-            "community": places.get(UnitKind.COMMUNITY), "lead_unit": x.lead_unit,
-            "resolve_due": _naive_utc(x.resolve_due), "resolved_at": _naive_utc(x.resolved_at),
-            "unreasonable": x.unreasonable, "master_id": x.master_id, "updated_at": _naive_utc(x.updated_at)}
+def _naive(column):
+    """A UTC column read as the naive UTC it is stored as (no conversion to aware and back per value)."""
+    return type_coerce(column, DateTime()).label(column.name)
 
 
-def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, list[dict]]:
-    """The rows of the cases' assignments, callbacks (marked `excluded` when the case is an approved
-    unreasonable request, so that metrics need no join) and events."""
+CASE_SCHEMA = pa.schema([
+    ("id", pa.int64()), ("ticket", pa.string()), ("kind", pa.string()), ("channel", pa.string()),
+    ("category", pa.string()), ("category1", pa.string()), ("category2", pa.string()), ("urgency", pa.string()),
+    ("status", pa.string()), ("received_at", pa.timestamp("us")), ("received_local", pa.timestamp("us")),
+    ("district", pa.string()), ("subdistrict", pa.string()), ("community", pa.string()), ("lead_unit", pa.string()),
+    ("resolve_due", pa.timestamp("us")), ("resolved_at", pa.timestamp("us")), ("unreasonable", pa.string()),
+    ("master_id", pa.int64()), ("updated_at", pa.timestamp("us")), ("keywords", pa.list_(pa.string()))])
+
+
+class _Places:
+    """Category levels and district/街道/社区 of each case, looked up once per code."""
+
+    def __init__(self, directory) -> None:
+        self.directory = directory
+        self.categories: dict[str | None, tuple] = {None: (None, None)}
+        self.divisions: dict[str | None, tuple] = {None: (None, None, None)}
+
+    def category(self, code: str | None) -> tuple:
+        if code not in self.categories:
+            ancestry = list(reversed(self.directory.category_ancestry(code)))
+            self.categories[code] = (ancestry[0], ancestry[1] if len(ancestry) > 1 else None)
+        return self.categories[code]
+
+    def division(self, code: str | None) -> tuple:
+        if code not in self.divisions:
+            found = {u.kind: u.code for u in self.directory.unit_chain(code)}
+            self.divisions[code] = (found.get(UnitKind.DISTRICT), found.get(UnitKind.SUBDISTRICT),
+                                    found.get(UnitKind.COMMUNITY))
+        return self.divisions[code]
+
+    def case_table(self, chunk) -> pa.Table:
+        (ids, tickets, kinds, channels, categories, urgencies, statuses, received, divisions, leads, due, resolved,
+         unreasonable, masters, updated, keywords) = (list(column) for column in zip(*chunk, strict=True))
+        levels = [self.category(code) for code in categories]
+        places = [self.division(code) for code in divisions]
+        offset = timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 without daylight saving since 1991
+        columns = [ids, tickets, kinds, channels, categories, [x[0] for x in levels], [x[1] for x in levels],
+                   urgencies, statuses, received, [moment + offset for moment in received],
+                   [x[0] for x in places], [x[1] for x in places], [x[2] for x in places], leads, due, resolved,
+                   unreasonable, masters, updated, [words.split() for words in keywords]]
+        return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, CASE_SCHEMA, strict=True)],
+                                    schema=CASE_SCHEMA)
+
+
+def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, pa.Table]:
+    """The cases' assignments, callbacks (marked `excluded` when the case is an approved unreasonable request, so
+    that metrics need no join) and events, as Arrow tables."""
     a, f, e = t.assignments, t.follow_ups, t.events
-    times = {"dispatched_at", "acknowledge_due", "contact_due", "acknowledged_at", "contacted_at", "ended_at", "at"}
 
-    def rows(query) -> list[dict]:
-        return [{k: (_naive_utc(v) if k in times else v) for k, v in row._mapping.items()}
-                for row in connection.execute(query)]
+    def table(query) -> pa.Table:
+        result = connection.execute(query)
+        names = list(result.keys())
+        rows = result.all()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        return pa.table({name: pa.array(list(column), type=_ARROW_TYPES.get(name))
+                         for name, column in zip(names, columns, strict=True)})
 
+    follow_ups = table(select(f.c.request_id, f.c.seq, _naive(f.c.at), f.c.solved, f.c.satisfaction, f.c.unit)
+                       .where(f.c.request_id.in_(ids)))
+    moments = follow_ups.column("at").to_pylist()
+    local = [moment + timedelta(hours=8) for moment in moments]  # Beijing time, as for the cases
+    follow_ups = (follow_ups
+                  .append_column("excluded", pa.array([x in excluded for x in follow_ups.column("request_id")
+                                                       .to_pylist()], pa.bool_()))
+                  .append_column("at_local", pa.array(local, pa.timestamp("us")))
+                  .append_column("month_local", pa.array([m.date().replace(day=1) for m in local], pa.date32())))
     return {
-        "assignments": rows(select(a.c.request_id, a.c.seq, a.c.unit, a.c.role, a.c.kind, a.c.dispatched_at,
-                                   a.c.acknowledge_due, a.c.contact_due, a.c.acknowledged_at, a.c.contacted_at,
-                                   a.c.ended_at, a.c.end_reason).where(a.c.request_id.in_(ids))),
-        "follow_ups": [row | {"excluded": row["request_id"] in excluded, **_local_times(row["at"])}
-                       for row in rows(select(f.c.request_id, f.c.seq, f.c.at, f.c.solved, f.c.satisfaction, f.c.unit)
-                                       .where(f.c.request_id.in_(ids)))],
-        "events": rows(select(e.c.request_id, e.c.seq, e.c.at, e.c.action, e.c.role, e.c.from_status,
-                              e.c.to_status).where(e.c.request_id.in_(ids))),
+        "assignments": table(select(a.c.request_id, a.c.seq, a.c.unit, a.c.role, a.c.kind, _naive(a.c.dispatched_at),
+                                    _naive(a.c.acknowledge_due), _naive(a.c.contact_due),
+                                    _naive(a.c.acknowledged_at), _naive(a.c.contacted_at), _naive(a.c.ended_at),
+                                    a.c.end_reason).where(a.c.request_id.in_(ids))),
+        "follow_ups": follow_ups,
+        "events": table(select(e.c.request_id, e.c.seq, _naive(e.c.at), e.c.action, e.c.role, e.c.from_status,
+                               e.c.to_status).where(e.c.request_id.in_(ids))),
     }
 
 
-def _local_times(naive_utc: datetime) -> dict:
-    """Beijing time and month of a callback, stored so that the trend needs no per-row conversion."""
-    local = naive_utc.replace(tzinfo=UTC).astimezone(SHANGHAI).replace(tzinfo=None)
-    return {"at_local": local, "month_local": local.date().replace(day=1)}
+_ARROW_TYPES = {"request_id": pa.int64(), "seq": pa.int32(), "solved": pa.bool_(), **{
+    name: pa.timestamp("us") for name in ("at", "dispatched_at", "acknowledge_due", "contact_due", "acknowledged_at",
+                                          "contacted_at", "ended_at")}}
+for _name in ("unit", "role", "kind", "end_reason", "satisfaction", "action", "from_status", "to_status"):
+    _ARROW_TYPES[_name] = pa.string()
 
 
-def _replace(connection, ids: list[int], cases: list[dict], children: dict[str, list[dict]]) -> None:
+def _replace(connection, ids: list[int], cases: pa.Table, children: dict[str, pa.Table]) -> None:
     connection.execute("BEGIN")
     try:
         changed = pa.table({"id": pa.array(ids, pa.int64())})
@@ -164,9 +214,9 @@ def _replace(connection, ids: list[int], cases: list[dict], children: dict[str, 
         for table in ("assignments", "follow_ups", "events"):
             connection.execute(f"DELETE FROM {table} WHERE request_id IN (SELECT id FROM changed_ids)")
         for table, rows in (("cases", cases), *children.items()):
-            if rows:
-                connection.register("incoming", pa.Table.from_pylist(rows))
-                columns = ", ".join(f'"{name}"' for name in rows[0])
+            if rows.num_rows:
+                connection.register("incoming", rows)
+                columns = ", ".join(f'"{name}"' for name in rows.column_names)
                 connection.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming")
                 connection.unregister("incoming")
         connection.unregister("changed_ids")

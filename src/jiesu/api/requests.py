@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -71,7 +72,8 @@ async def create(body: Intake, request: Request, principal: Principal = Depends(
     check_csrf(request)
     app = jiesu_app(request)
     prepared, suggestions, note = intake.prepare(app, body)
-    case, created, code = intake.register(app, principal, prepared, idempotency_key, suggestion=note)
+    case, created, code = intake.register(app, principal, prepared, idempotency_key, suggestion=note,
+                                          keywords=suggestions.keywords)
     result = view(app, case, principal)
     result["citizen_code"] = code  # to tell the citizen (only on the first response)
     result["suggestions"] = suggestions_view(suggestions) | {"applied": note["applied"]}
@@ -92,15 +94,26 @@ def _decode(cursor: str) -> int:
 @router.get("/requests")
 def list_requests(request: Request, principal: Principal = Depends(staff),
                   status: str | None = None, unit: str | None = None, category: str | None = None,
-                  q: str | None = Query(None, description="标题或内容包含"),
+                  q: str | None = Query(None, description="标题、内容或关键词包含"),
+                  category_tree: str | None = Query(None, description="某级分类及其下级分类"),
+                  area: str | None = Query(None, description="区、街道/乡镇或社区/村代码（含下级）"),
+                  channel: str | None = None, kind: str | None = None,
+                  keyword: str | None = Query(None, description="工单关键词之一"),
+                  received_from: datetime | None = Query(None, description="受理时间起（含，带时区）"),
+                  received_to: datetime | None = Query(None, description="受理时间止（不含，带时区）"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
     app = jiesu_app(request)
+    for name, moment in (("received_from", received_from), ("received_to", received_to)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("时间必须带时区，例如 2026-11-01T00:00:00+08:00", field=name)
     rows = cases.list_cases(app, cases.CaseFilter(
         statuses=status.split(",") if status else [],
         visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
         lead_unit=unit, category=category, text=q, overdue_at=app.now() if overdue else None,
+        category_tree=category_tree, area=area, channel=channel, kind=kind, keyword=keyword,
+        received_from=received_from, received_to=received_to,
         before_id=_decode(cursor) if cursor else None, limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,

@@ -54,7 +54,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
         "unreasonable": request.unreasonable, "master_id": request.master_id, "merged_ids": request.merged_ids,
-        "round": request.round, "allowed_actions": actions_for(principal, request),
+        "round": request.round, "keywords": request.keywords,
+        "allowed_actions": actions_for(principal, request),
     }
     if events:
         view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,

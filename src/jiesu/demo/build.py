@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from jiesu.bootstrap import App
 from jiesu.demo.city import write_config
 from jiesu.demo.history import HistorySimulator
 from jiesu.demo.store import bulk_insert, next_request_id
+from jiesu.nlp.keywords import masked_keywords, warm_up
 from jiesu.services.config_loader import load_config
 from jiesu.storage import tables as t
 from jiesu.storage.migrate import upgrade
@@ -50,8 +52,15 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
         first_id = next_request_id(uow.connection)
     simulator = HistorySimulator(router, sla, calendar, seed=seed)
     simulator.next_id = first_id
-    history = simulator.run(count, start, end,
-                            progress=(lambda n: progress("simulate", n, count)) if progress else None)
+    with ProcessPoolExecutor(2) as pool:  # the keywords are taken in two other processes
+        warming = [pool.submit(warm_up) for _ in range(2)]  # jieba loads its dictionary while the simulation runs
+        history = simulator.run(count, start, end,
+                                progress=(lambda n: progress("simulate", n, count)) if progress else None)
+        for future in warming:
+            future.result()
+        texts = [f"{r.title}\n{r.content}" for r in history.requests]
+        for request, words in zip(history.requests, pool.map(masked_keywords, texts, chunksize=500), strict=True):
+            request.keywords = words
     with app.uow() as uow:
         bulk_insert(uow.connection, app.cipher, history.requests,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)

@@ -5,6 +5,7 @@ an administrator would load with `jiesu config load`."""
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,7 +128,38 @@ def write_config(directory: Path) -> Path:
         writer.writeheader()
         writer.writerows(gazetteer)
     (directory / "sla.yaml").write_text(yaml.safe_dump(sla(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (directory / "boundaries.geojson").write_text(json.dumps(boundaries(), ensure_ascii=False), encoding="utf-8")
     return directory
+
+
+def boundaries() -> dict:
+    """Invented outlines for the invented city: the five districts side by side along the river, each a block of
+    2 × 3 街道/乡镇 on a grid whose inner corners are moved a little (seeded), so neighbours share their edges."""
+    import random
+
+    rng = random.Random(2026)
+    columns, rows, west, south, width, height = 10, 3, 112.80, 28.10, 0.06, 0.05
+    corner = {(i, j): [round(west + i * width + (rng.uniform(-0.35, 0.35) * width if 0 < i < columns else 0), 6),
+                       round(south + j * height + (rng.uniform(-0.35, 0.35) * height if 0 < j < rows else 0), 6)]
+              for i in range(columns + 1) for j in range(rows + 1)}
+
+    def outline(left: int, bottom: int, right: int, top: int) -> list[list[float]]:
+        ring = [corner[(i, bottom)] for i in range(left, right)] + [corner[(right, j)] for j in range(bottom, top)]
+        ring += [corner[(i, top)] for i in range(right, left, -1)] + [corner[(left, j)] for j in range(top, bottom, -1)]
+        return ring + [ring[0]]
+
+    features = []
+    for index, (code, name) in enumerate(DISTRICTS):
+        features.append(_feature(code, name, outline(2 * index, 0, 2 * index + 2, rows)))
+        for s_index in range(6):
+            column, row = 2 * index + s_index % 2, s_index // 2
+            features.append(_feature(f"{code}{s_index + 1:02d}", "", outline(column, row, column + 1, row + 1)))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _feature(code: str, name: str, ring: list) -> dict:
+    return {"type": "Feature", "properties": {"code": code, "name": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
 
 
 XQ_SUFFIX = ("小区", "家园", "花园", "苑", "公寓", "里")

@@ -145,6 +145,7 @@ class CitizenRequest:
     unreasonable: str = "none"  # none | pending | approved
     master_id: int | None = None
     merged_ids: list[int] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)  # derived from the text at intake, for display and search
     version: int = 0
     assignments: list[Assignment] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)

@@ -98,6 +98,18 @@ class Directory:
     def category_path(self, code: str) -> str:
         return " / ".join(self.categories[c].name for c in reversed(self.category_ancestry(code)))
 
+    def category_subtree(self, code: str) -> list[str]:
+        """The category and every category below it (a drill-down from a first-level category lists them all)."""
+        self.category(code)
+        return [c for c in self.categories if code in self.category_ancestry(c)]
+
+    def territory(self, code: str, field: str = "area") -> list[str]:
+        """A district, 街道/乡镇 or 社区/村 and every territorial unit inside it."""
+        unit = self.units.get(code)
+        if unit is None or not unit.kind.is_territorial:
+            raise InvalidInput(f"未知行政区划代码 {code!r}（应为区、街道/乡镇或社区/村的代码）", field=field)
+        return [u.code for u in self.units.values() if u.kind.is_territorial and unit in self.unit_chain(u.code)]
+
     def unit_chain(self, code: str) -> list[Unit]:
         chain, seen = [], set()
         current: str | None = code

@@ -199,6 +199,13 @@ class CaseFilter:
     visible_to_unit: str | None = None  # a handler's unit: only cases it leads or co-handles
     lead_unit: str | None = None
     category: str | None = None
+    category_tree: str | None = None  # a category of any level: the cases of it and of every category below it
+    area: str | None = None  # a district, 街道 or 社区: the cases located anywhere inside it
+    channel: str | None = None
+    kind: str | None = None
+    received_from: datetime | None = None  # [from, to)
+    received_to: datetime | None = None
+    keyword: str | None = None  # one of the case's keywords
     text: str | None = None
     overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
     due_before: datetime | None = None  # resolution deadline before this moment
@@ -227,9 +234,21 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         query = query.where(r.c.lead_unit == f.lead_unit)
     if f.category:
         query = query.where(r.c.category == f.category)
+    if f.channel:
+        query = query.where(r.c.channel == Channel.parse(f.channel, "channel").value)
+    if f.kind:
+        query = query.where(r.c.kind == RequestKind.parse(f.kind, "kind").value)
+    if f.received_from is not None:
+        query = query.where(r.c.received_at >= f.received_from)
+    if f.received_to is not None:
+        query = query.where(r.c.received_at < f.received_to)
+    if f.keyword:
+        padded = (" " + r.c.keywords + " ")
+        query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
     if f.text:
         query = query.where(or_(r.c.title.contains(f.text, autoescape=True),
-                                r.c.content.contains(f.text, autoescape=True)))
+                                r.c.content.contains(f.text, autoescape=True),
+                                r.c.keywords.contains(f.text, autoescape=True)))
     with_unit = [Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value,
                  Status.RETURN_PENDING.value]
     if f.overdue_at is not None:
@@ -239,6 +258,12 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
+        if f.category_tree or f.area:
+            directory = app.config(uow).directory
+            if f.category_tree:
+                query = query.where(r.c.category.in_(directory.category_subtree(f.category_tree)))
+            if f.area:
+                query = query.where(r.c.division.in_(directory.territory(f.area)))
         return [CaseRow(*row) for row in uow.connection.execute(query)]
 
 

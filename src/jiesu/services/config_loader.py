@@ -6,6 +6,9 @@
     admission.csv   category,community               the community admission list (准入); empty community = all
     sla.yaml        policies: [...], assessment: {...}
     gazetteer.csv   name,division                    optional: 小区 and landmark names, to place a request by its text
+    boundaries.geojson                               optional: area outlines for the dashboard map (GeoJSON
+                                                     FeatureCollection; each feature's `code` or `adcode` property
+                                                     names a district, 街道/乡镇 or 社区/村)
 
 Everything is checked before anything is written; a broken file is refused with the file, the line and
 the reason, and the database keeps its previous configuration.
@@ -148,6 +151,60 @@ def read_gazetteer(directory: Path, units: dict[str, Unit]) -> dict[str, str]:
     return names
 
 
+MAX_BOUNDARY_POINTS = 200_000
+
+
+def read_boundaries(directory: Path, units: dict[str, Unit]) -> dict[str, list]:
+    """Optional boundaries.geojson: the outline of each area, as unit code → outer rings of [lon, lat]
+    (holes are not drawn). Refused with the feature's number and the reason when a feature is not usable."""
+    import json
+
+    path = directory / "boundaries.geojson"
+    if not path.exists():
+        return {}
+    name = path.name
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(name, getattr(error, "lineno", None), f"不是有效的 JSON：{error}") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" \
+            or not isinstance(document.get("features"), list):
+        raise ConfigError(name, None, "应为 GeoJSON FeatureCollection（type 与 features）")
+    shapes: dict[str, list] = {}
+    points = 0
+    for index, feature in enumerate(document["features"], start=1):
+        where = f"第 {index} 个 feature"
+        properties = (feature or {}).get("properties") or {}
+        code = properties.get("code", properties.get("adcode"))
+        if code is None:
+            raise ConfigError(name, None, f"{where}缺少 properties.code（或 adcode）")
+        code = str(code)
+        unit = units.get(code)
+        if unit is None or not unit.kind.is_territorial:
+            raise ConfigError(name, None, f"{where}：{code!r} 不是已配置的区、街道/乡镇或社区/村代码")
+        if code in shapes:
+            raise ConfigError(name, None, f"{where}：{code!r} 重复")
+        geometry = feature.get("geometry") or {}
+        kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+        polygons = [coordinates] if kind == "Polygon" else coordinates if kind == "MultiPolygon" else None
+        if not isinstance(polygons, list) or not polygons:
+            raise ConfigError(name, None, f"{where}（{unit.name}）的 geometry 应为 Polygon 或 MultiPolygon")
+        rings = []
+        for polygon in polygons:
+            try:
+                ring = [[round(float(lon), 6), round(float(lat), 6)] for lon, lat, *_ in polygon[0]]
+            except (TypeError, ValueError, IndexError):
+                raise ConfigError(name, None, f"{where}（{unit.name}）的坐标应为 [经度, 纬度] 数组") from None
+            if len(ring) < 4 or not all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in ring):
+                raise ConfigError(name, None, f"{where}（{unit.name}）的外环至少 4 个点，且经纬度须在有效范围内")
+            rings.append(ring)
+            points += len(ring)
+        shapes[code] = rings
+    if points > MAX_BOUNDARY_POINTS:
+        raise ConfigError(name, None, f"边界共 {points} 个点，超过 {MAX_BOUNDARY_POINTS}：请先简化（如 mapshaper -simplify）")
+    return shapes
+
+
 def check_owners(categories: list[Category], lines: dict[str, int], duties: list[DutyItem]) -> None:
     """Every leaf matter must have a lead owner (基本履职), on itself or inherited from an ancestor."""
     parents = {c.code: c.parent for c in categories}
@@ -226,7 +283,8 @@ def read_config(directory: Path) -> dict:
     admissions = read_admissions(directory, unit_map, category_map)
     policies, assessment = read_sla(directory, category_map)
     return {"units": units, "categories": categories, "duties": duties, "admissions": admissions,
-            "policies": policies, "assessment": assessment, "gazetteer": read_gazetteer(directory, unit_map)}
+            "policies": policies, "assessment": assessment, "gazetteer": read_gazetteer(directory, unit_map),
+            "boundaries": read_boundaries(directory, unit_map)}
 
 
 def load_config(app: App, directory: Path, loaded_by: str) -> dict:

@@ -17,6 +17,7 @@ from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor, CitizenRequest
 from jiesu.domain.routing import Routing
 from jiesu.domain.workflow import Status
+from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess, UrgencyGuess, urgency
 from jiesu.services.access import check_citizen_code
@@ -55,7 +56,6 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     rules), urgency with its reason, the place named in the text, the responsible units with reasons, the same
     caller's recent cases, the personal data found in the text, and keywords."""
     from jiesu.nlp import pii
-    from jiesu.nlp.keywords import keywords
     from jiesu.services.models import active_model
 
     with app.uow(read_only=True) as uow:
@@ -78,7 +78,7 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     findings = pii.find(text or "")
     return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
-                       keywords=keywords(pii.mask(text or "")))  # no ID or phone number ever becomes a keyword
+                       keywords=masked_keywords(text or ""))
 
 
 SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates
@@ -154,17 +154,21 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
 
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
-             photo: bytes | None = None, suggestion: dict | None = None) -> tuple[CitizenRequest, bool, str | None]:
+             photo: bytes | None = None, suggestion: dict | None = None,
+             keywords: list[str] | None = None) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
-    making a second."""
+    making a second. `keywords` are those already shown to the agent; without them they are taken from the text."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
     content_type = check_photo(photo) if photo else None
+    if keywords is None:
+        keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
     code = None
     try:
         with app.uow() as uow:
             request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
+            request.keywords = list(keywords)
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
             uow.requests.add(request)

@@ -73,7 +73,7 @@ class ConfigRepository:
     def replace(self, *, units: list[Unit], categories: list[Category], duties: list[DutyItem],
                 admissions: list[tuple[str, str | None]], policies: list[SlaPolicy],
                 assessment: dict | None, loaded_at: datetime, loaded_by: str, source: str,
-                gazetteer: dict[str, str] | None = None) -> dict:
+                gazetteer: dict[str, str] | None = None, boundaries: dict[str, list] | None = None) -> dict:
         c = self.connection
         for table in (t.duty_items, t.admissions, t.sla_policies, t.units, t.categories):
             c.execute(delete(table))
@@ -87,13 +87,16 @@ class ConfigRepository:
             c.execute(insert(t.admissions), [{"category": a, "community": b} for a, b in admissions])
         if policies:
             c.execute(insert(t.sla_policies), [policy_row(p) for p in policies])
-        c.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(["assessment", "gazetteer"])))
+        c.execute(delete(t.settings_kv).where(t.settings_kv.c.key.in_(["assessment", "gazetteer", "boundaries"])))
         if assessment is not None:
             c.execute(insert(t.settings_kv).values(key="assessment", value=assessment))
         if gazetteer:
             c.execute(insert(t.settings_kv).values(key="gazetteer", value=gazetteer))
+        if boundaries:
+            c.execute(insert(t.settings_kv).values(key="boundaries", value=boundaries))
         summary = {"units": len(units), "categories": len(categories), "duty_items": len(duties),
-                   "admissions": len(admissions), "sla_policies": len(policies), "gazetteer": len(gazetteer or {})}
+                   "admissions": len(admissions), "sla_policies": len(policies), "gazetteer": len(gazetteer or {}),
+                   "boundaries": len(boundaries or {})}
         digest = hashlib.sha256(json.dumps([summary, source, [u.code for u in units]], ensure_ascii=False)
                                 .encode()).hexdigest()
         c.execute(insert(t.config_loads).values(loaded_at=loaded_at, loaded_by=loaded_by, source=source,

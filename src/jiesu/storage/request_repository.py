@@ -84,6 +84,7 @@ class RequestRepository:
             pending_extension=row["pending_extension"], extended_by=list(row["extended_by"]), reply=row["reply"],
             resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
             master_id=row["master_id"], merged_ids=list(row["merged_ids"]), version=row["version"],
+            keywords=row["keywords"].split(),
             assignments=assignments, follow_ups=follow_ups, events=events)
         request.new_events_from = len(events)
         return request
@@ -102,7 +103,7 @@ class RequestRepository:
             "supervision_count": r.supervision_count, "pending_return": r.pending_return,
             "pending_extension": r.pending_extension, "extended_by": list(r.extended_by), "reply": r.reply,
             "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
-            "master_id": r.master_id, "merged_ids": list(r.merged_ids),
+            "master_id": r.master_id, "merged_ids": list(r.merged_ids), "keywords": " ".join(r.keywords)[:200],
             "updated_at": r.last_event_at,
         }
 

@@ -132,6 +132,7 @@ requests = Table(
     Column("channel", String(20), nullable=False),
     Column("title", String(200), nullable=False),
     Column("content", Text, nullable=False),
+    Column("keywords", String(200), nullable=False, server_default=""),  # space-separated, for display and search
     Column("requester_name", LargeBinary, nullable=True),  # encrypted
     Column("requester_phone", LargeBinary, nullable=True),  # encrypted
     Column("requester_key", String(64), nullable=True, index=True),  # keyed hash of the phone, for lookups

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import SHANGHAI
-from jiesu.domain.enums import Role
+from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
 from jiesu.web.rendering import error_text, login_required, render
 
@@ -17,8 +18,10 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, month: str = "", district: str = "") -> Response:
-    """数据看板: the month's volume, channels, categories, areas, time of day, deadlines and 三率, with filters."""
+def dashboard(request: Request, month: str = "", district: str = "", category1: str = "",
+              channel: str = "") -> Response:
+    """数据看板: the month's volume, channels, categories, areas (with a map where boundaries are configured),
+    hot words, time of day, deadlines and 三率, with filters; every chart element opens its list of cases."""
     principal = login_required(request, Role.SUPERVISOR, Role.ANALYST)
     if isinstance(principal, Response):
         return principal
@@ -29,12 +32,23 @@ def dashboard(request: Request, month: str = "", district: str = "") -> Response
     with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
     districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
+    firsts = sorted((c.code, c.name) for c in directory.categories.values() if c.parent is None)
     try:
-        report = build(app, month, district=district or None, with_issues=False)
+        report = build(app, month, district=district or None, category1=category1 or None,
+                       channel=channel or None, with_issues=False)
     except DomainError as error:
         return render(request, "message.html", 400, title="看板参数有误", message=error_text(error))
-    return render(request, "dashboard.html", report=report, charts=charts_for(report.tables), month=month,
-                  district=district, districts=districts, tables={t.title: t for t in report.tables})
+    base = {"month": month, "area": district, "category": category1, "channel": channel}
+
+    def link(**narrower: str) -> str:
+        """The list of cases behind one chart element: the dashboard's filters narrowed by the element's."""
+        if "day" in narrower:
+            narrower = {"day": narrower["day"], "month": ""}
+        return "/cases?" + urlencode({k: v for k, v in {**base, **narrower}.items() if v})
+
+    return render(request, "dashboard.html", report=report, charts=charts_for(report, link=link), month=month,
+                  district=district, districts=districts, category1=category1, firsts=firsts, channel=channel,
+                  channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
 
 
 @router.get("/static-plotly.js", include_in_schema=False)

@@ -90,14 +90,14 @@ async def intake_submit(request: Request) -> Response:
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer")}
     try:
-        prepared, _, note = intake.prepare(app, Intake(
+        prepared, shown, note = intake.prepare(app, Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel=fields["channel"] or "phone", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal"))
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
-                                        suggestion=note)
+                                        suggestion=note, keywords=shown.keywords)
         if code:
             flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
         if note["applied"].get("urgency_reason"):
@@ -165,21 +165,68 @@ def desk(request: Request) -> Response:
 
 
 @router.get("/cases")
-def case_list(request: Request, status: str = "", q: str = "", category: str = "",
+def case_list(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
+              channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
               before: int | None = None) -> Response:
+    """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
+    of any level includes everything below it; `month` is a Beijing calendar month)."""
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
+    search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
+              "month": month, "day": day, "keyword": keyword}
     try:
+        start, end = period_span(day or month) if day or month else (None, None)
         found = rows(app, statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
-                     category=category or None, before_id=before, limit=50)
+                     category_tree=category or None, area=area or None, channel=channel or None,
+                     kind=kind or None, keyword=keyword or None, received_from=start, received_to=end,
+                     before_id=before, limit=50)
     except DomainError as error:
         return render(request, "message.html", 400, title="查询条件有误", message=error_text(error))
-    return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=unit_names(app),
-                  Status=Status, search={"status": status, "q": q}, statuses=list(Status),
-                  next_before=found[-1].id if len(found) == 50 else None)
+    names = unit_names(app)
+    with app.uow(read_only=True) as uow:
+        directory = app.config(uow).directory
+    labels = {"category": directory.category_path(category) if category in directory.categories else category,
+              "area": names.get(area, area), "channel": _label(Channel, channel), "kind": _label(RequestKind, kind),
+              "month": month, "day": day, "keyword": keyword}
+    chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
+    return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
+                  Status=Status, search=search, statuses=list(Status), chips=chips,
+                  next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None)
+
+
+def _query(params: dict) -> dict:
+    return {k: v for k, v in params.items() if v not in ("", None)}
+
+
+def _label(enum, value: str) -> str:
+    try:
+        return enum(value).label if value else ""
+    except ValueError:
+        return value
+
+
+def period_span(period: str) -> tuple:
+    """The bounds of a Beijing calendar month `YYYY-MM` or day `YYYY-MM-DD`."""
+    from datetime import datetime
+
+    from jiesu.domain.calendar import SHANGHAI
+    from jiesu.domain.errors import InvalidInput
+
+    if len(period) == 10:
+        try:
+            first = datetime.strptime(period, "%Y-%m-%d").replace(tzinfo=SHANGHAI)
+        except ValueError:
+            raise InvalidInput(f"日期 {period!r} 应写作 YYYY-MM-DD，例如 2026-11-29", field="day") from None
+        return first, first + timedelta(days=1)
+    try:
+        first = datetime.strptime(period, "%Y-%m").replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise InvalidInput(f"月份 {period!r} 应写作 YYYY-MM，例如 2026-11", field="month") from None
+    following = first.replace(year=first.year + (first.month == 12), month=first.month % 12 + 1)
+    return first, following
 
 
 # --- the case page -----------------------------------------------------------------------------------------
