@@ -57,8 +57,8 @@ def load(connection, parquet: Path, directory) -> None:
                CAST(g.district AS VARCHAR), CAST(g.subdistrict AS VARCHAR), CAST(g.community AS VARCHAR),
                CAST(g.lead_unit AS VARCHAR), CAST(g.received_at AS TIMESTAMP) + INTERVAL 7 DAY,
                CAST(g.resolved_at AS TIMESTAMP), 'none', NULL, CAST(g.received_at AS TIMESTAMP),
-               list_concat(t.words, [{VOCABULARY!r}[1 + g.id % {len(VOCABULARY)}],
-                                     {VOCABULARY!r}[1 + (g.id // 7) % {len(VOCABULARY)}]])
+               list_distinct(list_concat(t.words, [{VOCABULARY!r}[1 + g.id % {len(VOCABULARY)}],
+                                                   {VOCABULARY!r}[1 + (g.id // 7) % {len(VOCABULARY)}]]))
         FROM read_parquet('{parquet}') g LEFT JOIN category_tree t ON t.code = CAST(g.category AS VARCHAR)""")
     connection.execute(f"""
         INSERT INTO assignments SELECT id, 1, CAST(lead_unit AS VARCHAR), 'lead', 'dispatch',

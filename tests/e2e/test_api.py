@@ -325,3 +325,31 @@ def test_the_hot_issues_page_groups_reposts(api, clock):
     assert "3 件" in first and "搅拌站" in first
     login(api, "wj")
     assert api.get("/issues/hot").status_code == 403
+
+
+def test_the_issue_pages_build_show_merge_and_dispatch(api, clock):
+    made = []
+    for i in range(3):
+        made.append(create(api, content=f"花家地社区北门搅拌站夜里噪音很大，灰尘污染严重{i}", division="WJ02",
+                           category="ZS1"))
+        clock.advance(minutes=30)
+    login(api, "analyst")
+    assert api.post("/issues/build", data={"csrf_token": "x"}, follow_redirects=False).status_code == 403  # viewer only
+    login(api, "dispatcher")
+    csrf = api.get("/issues").text.split('name="csrf-token" content="')[1].split('"')[0]
+    assert api.post("/issues/build", data={"csrf_token": "wrong"}).status_code == 403  # CSRF checked
+    assert api.post("/issues/build", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    listing = api.get("/issues").text
+    assert "#1" in listing and "搅拌站" in listing
+    page = api.get("/issues/1")
+    assert page.status_code == 200 and "来源地区" in page.text and "Plotly.newPlot" in page.text and made[0]["ticket"] in page.text
+    merged = api.post("/issues/1/merge", data={"csrf_token": csrf, "master": made[0]["id"],
+                                               "members": [made[1]["id"]]}, follow_redirects=True)
+    assert "已将 1 件并入主件" in merged.text
+    bad = api.post("/issues/1/dispatch", data={"csrf_token": csrf, "unit": "NOPE"}, follow_redirects=True)
+    assert "未知单位" in bad.text and "未派发" in bad.text
+    done = api.post("/issues/1/dispatch", data={"csrf_token": csrf, "unit": "HBJ"}, follow_redirects=True)
+    assert "已派发为治理工单" in done.text and "治理中" in done.text
+    assert api.get("/issues/999").status_code == 404
+    login(api, "wj")
+    assert api.get("/issues/1").status_code == 403

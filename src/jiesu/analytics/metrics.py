@@ -119,11 +119,11 @@ def by_area(connection, f: Filters, level: str = "district"):
 
 @metric("keywords", "热词")
 def top_keywords(connection, f: Filters, top: int = 30):
-    """The keywords most requests carry (each request counts a word once)."""
+    """The keywords most requests carry (a case's keywords are distinct: the store keeps each once)."""
     where, params = f.where()
     rows = connection.execute(f"""
         SELECT word, count(*) AS n, round(count(*) * 100.0 / (SELECT count(*) FROM cases c WHERE {where}), 1)
-        FROM (SELECT DISTINCT c.id, unnest(c.keywords) AS word FROM cases c WHERE {where})
+        FROM (SELECT unnest(c.keywords) AS word FROM cases c WHERE {where})
         GROUP BY word ORDER BY n DESC, word LIMIT ?""", [*params, *params, max(1, min(int(top), 200))]).fetchall()
     return ["关键词", "诉求量", "占诉求%"], rows
 

@@ -160,7 +160,7 @@ class _Places:
         columns = [ids, tickets, kinds, channels, categories, [x[0] for x in levels], [x[1] for x in levels],
                    urgencies, statuses, received, [moment + offset for moment in received],
                    [x[0] for x in places], [x[1] for x in places], [x[2] for x in places], leads, due, resolved,
-                   unreasonable, masters, updated, [words.split() for words in keywords]]
+                   unreasonable, masters, updated, [list(dict.fromkeys(words.split())) for words in keywords]]
         return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, CASE_SCHEMA, strict=True)],
                                     schema=CASE_SCHEMA)
 

@@ -49,3 +49,70 @@ def hot(csv: Path = typer.Option(None, "--csv", help="留言 CSV 文件（不给
     console.print(table)
     for path in export.write(issues, out):
         console.print(f"已写出 {escape(path)}")
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """Times on the command line are Beijing time."""
+    from jiesu.domain.calendar import SHANGHAI
+
+    return moment.replace(tzinfo=SHANGHAI) if moment and moment.tzinfo is None else moment
+
+
+@app.command()
+@reports_errors
+def build(since: datetime = typer.Option(None, help="起始受理时间（北京时间）"),
+          until: datetime = typer.Option(None, help="截止受理时间（北京时间，不含）"),
+          threshold: float = typer.Option(0.3, help="文本相似度阈值（0–1）")) -> None:
+    """Grow the stored issues (一类事) with the cases not in one yet: each joins the issue of its most similar case,
+    the rest are clustered and every group of two or more becomes a new issue. Run it again any time."""
+    from jiesu.issues.registry import build as grow
+
+    if not 0 < threshold < 1:
+        raise typer.BadParameter("阈值应在 0 与 1 之间", param_hint="--threshold")
+    with console.status("聚类新工单……"):
+        result = grow(ready_app(), _local(since), _local(until), threshold)
+    console.print(f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
+                  f"{result.new_issues} 个新问题，其余暂不成类（{result.seconds:.1f} 秒）")
+
+
+@app.command("list")
+@reports_errors
+def list_issues(top: int = typer.Option(20, help="前 N 个（按热度）")) -> None:
+    """The stored issues, hottest first, with their root-cause task's state."""
+    from jiesu.issues.registry import ranked
+
+    table = Table("问题", "热度", "件数", "人数", "时间范围", "地点/人群", "描述", "状态", title="一类事")
+    for x in ranked(ready_app(), top):
+        table.add_row(str(x.id), f"{x.heat:.2f}", str(x.size), str(x.requesters),
+                      f"{x.first_at:%Y-%m-%d}–{x.last_at:%Y-%m-%d}", escape(f"{x.place} {x.population}".strip()),
+                      escape(x.description), x.state)
+    console.print(table)
+
+
+@app.command()
+@reports_errors
+def dispatch(issue: int = typer.Argument(..., help="问题编号"),
+             unit: str = typer.Option(..., "--unit", help="主办单位代码"),
+             note: str = typer.Option("", help="派发说明"),
+             actor: str = typer.Option("派单台", help="操作人"),
+             role: str = typer.Option("dispatcher", help="操作人角色")) -> None:
+    """Dispatch a whole issue to one lead unit as one root-cause task (主动治理) linked to its member cases."""
+    from jiesu.cli.common import actor_from
+    from jiesu.issues.registry import dispatch as send
+
+    task = send(ready_app(), actor_from(actor, role, None), issue, unit, note)
+    console.print(f"问题 {issue} 已派发：治理工单 {task}（jiesu case show {task} 跟踪进度）")
+
+
+@app.command()
+@reports_errors
+def topics(months: int = typer.Option(3, help="连续几个月都有诉求"),
+           top: int = typer.Option(5, help="候选个数")) -> None:
+    """Candidates for the month's topic (每月一题): the biggest issues with requests in each of the last months."""
+    from jiesu.issues.registry import topic_candidates
+
+    table = Table("问题", f"近 {months} 个月件数", "热度", "描述", "地点/人群", "状态", title="每月一题候选")
+    for x, count in topic_candidates(ready_app(), months, top):
+        table.add_row(str(x.id), str(count), f"{x.heat:.2f}", escape(x.description),
+                      escape(f"{x.place} {x.population}".strip()), x.state)
+    console.print(table)

@@ -52,11 +52,13 @@ class Channel(LabelledEnum):
     OPEN311 = "open311"
     SUGGESTION = "suggestion"
     EMAIL = "email"
+    PROACTIVE = "proactive"  # a task the centre opens itself, e.g. the root cause of a class of requests
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"phone": "电话", "web": "网站", "app": "小程序/APP", "grid": "网格员",
-                "walk_in": "窗口", "open311": "Open311", "suggestion": "人民建议征集", "email": "邮件"}
+                "walk_in": "窗口", "open311": "Open311", "suggestion": "人民建议征集", "email": "邮件",
+                "proactive": "主动治理"}
 
 
 class Urgency(LabelledEnum):

@@ -66,11 +66,11 @@ def _int(value: str | None) -> int:
 
 
 def messages_from_db(app, since: datetime | None = None, until: datetime | None = None) -> list[Message]:
-    """The cases as messages, grouped by category and district (a class of problems is one matter in one area;
-    the district is the first two letters of the demo city's division codes and of any code that follows it)."""
+    """The cases as messages, grouped by category and district (a class of problems is one matter in one area)."""
     from sqlalchemy import select
 
     from jiesu.domain.calendar import SHANGHAI
+    from jiesu.domain.enums import UnitKind
     from jiesu.storage import tables as t
 
     r = t.requests
@@ -82,6 +82,11 @@ def messages_from_db(app, since: datetime | None = None, until: datetime | None 
         query = query.where(r.c.received_at < until)
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(query.order_by(r.c.id)).all()
+        directory = app.config(uow).directory
+    districts = {}
+    for division in {x.division for x in rows}:
+        unit = directory.territorial_at(division, UnitKind.DISTRICT)
+        districts[division] = unit.code if unit else ""
     return [Message(id=x.ticket, title=x.title, text=x.content,
                     time=x.received_at.astimezone(SHANGHAI).replace(tzinfo=None), user=x.requester_key or x.ticket,
-                    urgent=x.urgency == "emergency", group=f"{x.category}|{(x.division or '')[:2]}") for x in rows]
+                    urgent=x.urgency == "emergency", group=f"{x.category}|{districts[x.division]}") for x in rows]

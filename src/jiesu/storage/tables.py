@@ -223,6 +223,32 @@ sla_breaches = Table(
 
 Index("ix_requests_open_due", requests.c.status, requests.c.resolve_due)
 
+issues = Table(  # 一类事: a class of requests about one matter in one area, built by `jiesu issues build`
+    "issues", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("group_key", String(200), nullable=False),  # category|district: issues never mix matters or districts
+    Column("description", String(200), nullable=False),
+    Column("keywords", String(200), nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("population", String(50), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("requesters", Integer, nullable=False),
+    Column("heat", Float, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False, index=True),
+    Column("task_id", Integer, ForeignKey("requests.id"), nullable=True),  # the root-cause task, once dispatched
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+issue_members = Table(
+    "issue_members", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),  # a case is in one issue at most
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False, index=True),
+    Column("score", Float, nullable=False),  # similarity to the issue when it joined (1.0 for founding members)
+    Column("joined_at", UTCDateTime, nullable=False),
+)
+
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

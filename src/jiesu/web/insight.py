@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app
+from jiesu.api.deps import check_csrf, jiesu_app
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
-from jiesu.web.rendering import error_text, login_required, render
+from jiesu.domain.workflow import Status
+from jiesu.web.rendering import error_text, flash, login_required, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,3 +88,120 @@ def hot_issues(request: Request, days: int = 30, top: int = 10) -> Response:
     return render(request, "hot.html", issues=issues, days=days, total=len(messages), ids=tickets)
 
 
+
+
+# --- stored issues (一类事) -----------------------------------------------------------------------------------
+VIEWERS = (Role.SUPERVISOR, Role.ANALYST, Role.DISPATCHER)
+ACTORS = (Role.SUPERVISOR, Role.DISPATCHER)
+
+
+@router.get("/issues")
+def issue_list(request: Request) -> Response:
+    """一类事: the stored issues, hottest first, with the candidates for the month's topic."""
+    principal = login_required(request, *VIEWERS)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.issues.registry import ranked, topic_candidates
+
+    app = jiesu_app(request)
+    return render(request, "issues.html", issues=ranked(app, 50), topics=topic_candidates(app, 3, 5),
+                  names=_names(app), can_build=principal.role in (*ACTORS, Role.ADMIN))
+
+
+@router.post("/issues/build")
+async def issue_build(request: Request) -> Response:
+    principal = login_required(request, *ACTORS)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.issues.registry import build
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    result = build(jiesu_app(request))
+    flash(request, f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
+                   f"{result.new_issues} 个新问题")
+    return RedirectResponse("/issues", status_code=303)
+
+
+@router.get("/issues/{issue_id}")
+def issue_page(request: Request, issue_id: int) -> Response:
+    """One issue: its numbers, a timeline, where its requests come from, its members, merge and dispatch."""
+    principal = login_required(request, *VIEWERS)
+    if isinstance(principal, Response):
+        return principal
+    import plotly.graph_objects as go
+
+    from jiesu.issues.registry import get
+
+    app = jiesu_app(request)
+    try:
+        issue, members = get(app, issue_id)
+    except DomainError as error:
+        return render(request, "message.html", 404, title="问题不存在", message=error_text(error))
+    names = _names(app)
+    days = Counter(f"{m.received_at.astimezone(SHANGHAI):%Y-%m-%d}" for m in members)
+    figure = go.Figure(go.Bar(x=list(days), y=list(days.values()), hovertemplate="%{x}：%{y} 件<extra></extra>"))
+    figure.update_layout(title="诉求时间分布", height=300, margin=dict(l=40, r=20, t=50, b=40), xaxis_type="date",
+                         font=dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"))
+    areas = Counter(m.division for m in members)
+    suggested = None
+    with app.uow(read_only=True) as uow:
+        config = app.config(uow)
+        if issue.category in config.directory.categories:
+            top_area = areas.most_common(1)[0][0] if areas else None
+            best = config.router.route(issue.category, top_area).best
+            suggested = (best.unit.code, best.reason) if best else None
+        units = sorted((u.code, u.name) for u in config.directory.units.values() if u.kind.value != "centre")
+        category_path = config.directory.category_path(issue.category) if issue.category in \
+            config.directory.categories else issue.category
+    return render(request, "issue.html", issue=issue, members=members, names=names, areas=areas.most_common(),
+                  chart=figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
+                  suggested=suggested, units=units, category_path=category_path,
+                  can_act=principal.role in (*ACTORS, Role.ADMIN), Status=Status)
+
+
+@router.post("/issues/{issue_id}/dispatch")
+async def issue_dispatch(request: Request, issue_id: int) -> Response:
+    principal = login_required(request, *ACTORS)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.issues.registry import dispatch
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    try:
+        task = dispatch(jiesu_app(request), principal.actor, issue_id, str(form.get("unit") or ""),
+                        str(form.get("note") or ""))
+    except DomainError as error:
+        flash(request, error_text(error), "error")
+        return RedirectResponse(f"/issues/{issue_id}", status_code=303)
+    flash(request, f"已派发为治理工单 {task}，在工单页跟踪办理进度")
+    return RedirectResponse(f"/issues/{issue_id}", status_code=303)
+
+
+@router.post("/issues/{issue_id}/merge")
+async def issue_merge(request: Request, issue_id: int) -> Response:
+    principal = login_required(request, *ACTORS)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.issues.registry import merge
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    try:
+        master = int(str(form.get("master") or "0"))
+        chosen = [int(str(x)) for x in form.getlist("members")]
+        count = merge(jiesu_app(request), principal.actor, issue_id, master, chosen, str(form.get("reason") or ""))
+    except ValueError:
+        flash(request, "请选择主件和要并入的工单", "error")
+    except DomainError as error:
+        flash(request, error_text(error), "error")
+    else:
+        flash(request, f"已将 {count} 件并入主件 {master}；每位诉求人都会随主件回访")
+    return RedirectResponse(f"/issues/{issue_id}", status_code=303)
+
+
+def _names(app) -> dict[str, str]:
+    with app.uow(read_only=True) as uow:
+        config = app.config(uow)
+        return {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()}}
