@@ -90,10 +90,17 @@ async def load(base: str, token: str | None, path: str, clients: int, seconds: f
 
 
 WRK_SCRIPT = """
-math.randomseed(%(seed)d)
 local texts = {%(texts)s}
 local places = {%(places)s}
 local counter = 0
+local next_thread = 1
+function setup(thread)  -- runs in the main state: each thread gets its own number
+  thread:set("thread_number", next_thread)
+  next_thread = next_thread + 1
+end
+function init(args)
+  math.randomseed(%(seed)d + thread_number * 7919)
+end
 request = function()
   counter = counter + 1
   local place = places[math.random(#places)]
@@ -101,7 +108,7 @@ request = function()
   local body = string.format('{"content":"%%s","kind":"complaint","requester_phone":"139%%08d","division":"%%s"}',
                              text, math.random(0, 99999999), place)
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s",
-                   ["Idempotency-Key"] = string.format("%%d-%%d-%%d", %(seed)d, counter, math.random(1, 1000000000))}
+                   ["Idempotency-Key"] = string.format("%%d-%%d-%%d", thread_number, counter, math.random(1, 1000000000))}
   return wrk.format("POST", "/api/v1/requests", headers, body)
 end
 """
@@ -135,6 +142,16 @@ def wrk_load(base: str, token: str | None, path: str, clients: int, seconds: flo
             "p50_ms": millis("50"), "p99_ms": millis("99")}
 
 
+def stored(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM requests")).scalar()
+    engine.dispose()
+    return count
+
+
 def run_server(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "JIESU_DATABASE_URL": url, "JIESU_SECRET_KEY": "bench-secret"}
     process = subprocess.Popen([sys.executable, "-m", "uvicorn", "jiesu.api.factory:app", "--host", "127.0.0.1",
@@ -158,7 +175,9 @@ def bench(label: str, url: str, args, scratch: Path) -> None:
         if shutil.which("wrk"):
             wrk_load(base, token, "/api/v1/requests", args.clients, 2, scratch)  # warm-up
             bare = wrk_load(base, None, "/healthz", args.clients, args.seconds, scratch)
+            before = stored(url)
             create = wrk_load(base, token, "/api/v1/requests", args.clients, args.seconds, scratch)
+            create["stored"] = stored(url) - before
         else:
             print("wrk not found (apt-get install wrk): falling back to Python clients, which under-report")
             asyncio.run(load(base, token, "/api/v1/requests", args.clients, 2))
@@ -167,6 +186,8 @@ def bench(label: str, url: str, args, scratch: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+    if "stored" in create:  # every answered create must be a new case (no retried key counted as a create)
+        print(f"{label:10} cases stored during the create run: {create['stored']} for {create['n']} answers")
     for name, r in (("bare /healthz", bare), ("create case", create)):
         print(f"{label:10} {name:14} {r['per_s']:8.0f}/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
               f"n={r['n']} errors={r['errors']}")

@@ -43,6 +43,13 @@ class App:
         return ConfigCache(self.periods)
 
     @cached_property
+    def repeats(self):
+        """The intake repeat check's index of stored requests (one per process, built on first use)."""
+        from jiesu.services.repeats import RepeatSearch
+
+        return RepeatSearch()
+
+    @cached_property
     def write_gate(self) -> WriteGate:
         return write_gate(self.engine)
 

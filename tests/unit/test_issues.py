@@ -50,3 +50,32 @@ def test_the_tables_and_the_workbook_are_written_and_formulas_are_not_executed(t
     sheet = load_workbook(tmp_path / "hot_issues.xlsx")["留言明细"]
     titles = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "'=HYPERLINK(\"http://x\")" in titles
+
+
+def test_clusters_are_the_components_of_all_similar_pairs():
+    import random
+
+    from jiesu.nlp.similarity import clusters
+
+    rng = random.Random(3)
+    words = ["噪音", "油烟", "积水", "停车", "垃圾", "漏水", "暖气", "物业", "施工", "电梯"]
+    texts = ["".join(rng.choice(words) for _ in range(4)) for _ in range(200)]
+    matrix = vectors(texts)
+    for threshold in (0.3, 0.6, 0.9):
+        assert clusters(matrix, threshold, block=37) == components(200, similar_pairs(matrix, threshold, block=50))
+
+
+def test_leader_clusters_keep_well_separated_matters_apart_and_label_every_row():
+    import random
+
+    from jiesu.nlp.similarity import clusters, leader_clusters
+
+    rng = random.Random(5)
+    matters = ["楼下烧烤店油烟扰民，晚上烟很大", "酒仙桥路口下雨就积水，车辆无法通行", "小区电梯坏了没人修，老人上下楼困难"]
+    texts = [f"{rng.choice(['', '又来反映：', '投诉'])}{m}{rng.randint(1, 99)}号" for m in matters for _ in range(40)]
+    rng.shuffle(texts)
+    matrix = vectors(texts)
+    found = leader_clusters(matrix, 0.3, block=16)
+    assert sorted(i for g in found for i in g) == list(range(len(texts)))  # every row in exactly one cluster
+    assert sorted(map(sorted, found)) == sorted(map(sorted, clusters(matrix, 0.3)))
+    assert all(len({texts[i][-12:-4] for i in g}) >= 1 for g in found) and len(found) == 3

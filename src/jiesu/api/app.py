@@ -27,6 +27,9 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         from jiesu.nlp.keywords import warm_up
 
         warm_up()  # jieba's dictionary loads in a second or two: not on the first intake
+        from jiesu.nlp import similarity  # noqa: F401  (SciPy and the n-gram code: 2–3 s, also not on the first intake)
+
+        jiesu.repeats.start(jiesu)  # the repeat check's index, built in the background
         yield
 
     api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
@@ -50,7 +53,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @api.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
+    async def healthz() -> dict:  # no I/O: answered on the event loop, the ceiling of the server
         return {"ok": True}
 
     return api

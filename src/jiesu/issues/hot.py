@@ -88,9 +88,13 @@ def label(issue: Issue) -> None:
     issue.description = representative.title or representative.text[:40]
 
 
+EXACT_UP_TO = 5_000  # groups up to this size are clustered by exact single linkage; larger ones by leaders
+
+
 def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int = 1) -> list[Issue]:
-    """Cluster messages (title counted twice beside the body) into issues, label them and rank by heat."""
-    from jiesu.nlp.similarity import components, similar_pairs, vectors
+    """Cluster messages (title counted twice beside the body) into issues within each group and rank them by heat
+    (exact single linkage for groups up to EXACT_UP_TO messages, leader clustering above; see nlp/similarity.py)."""
+    from jiesu.nlp.similarity import clusters, leader_clusters, vectors
 
     if not messages:
         return []
@@ -101,7 +105,8 @@ def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int 
     for index, message in enumerate(messages):
         blocks.setdefault(message.group, []).append(index)
     for members in blocks.values():
-        local = components(len(members), similar_pairs(matrix[members], threshold))
+        method = clusters if len(members) <= EXACT_UP_TO else leader_clusters
+        local = method(matrix[members], threshold)
         groups.extend([members[i] for i in component] for component in local)
     groups.sort(key=lambda g: (-len(g), g[0]))
     data_end = max((m.time for m in messages if m.time), default=None)

@@ -24,6 +24,29 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, starts
 
 
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct values and how often each occurs. (np.unique of NumPy 2.4 hashes large integer arrays
+    and is tens of times slower than sorting them.)"""
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def normalise(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """L2-normalise the rows in place (no diagonal-matrix product: that allocates per column)."""
+    matrix.data = matrix.data.astype(np.float32, copy=False)
+    lengths = np.diff(matrix.indptr)
+    squares = np.zeros(len(lengths), np.float64)
+    filled = lengths > 0
+    squares[filled] = np.add.reduceat(matrix.data.astype(np.float64) ** 2, matrix.indptr[:-1][filled])
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1
+    matrix.data /= np.repeat(norms, lengths).astype(np.float32)
+    return matrix
+
+
 def _ngrams(texts: list[str], max_n: int) -> tuple[np.ndarray, np.ndarray]:
     """(document index, n-gram key) for every character n-gram of every text, n = 1..max_n."""
     codes, starts = _codes(texts)
@@ -58,7 +81,7 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
         docs, keys = docs[order], keys[order]
         first = np.ones(len(keys), bool)
         first[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
-        vocabulary, document_frequency = np.unique(keys[first], return_counts=True)
+        vocabulary, document_frequency = distinct(keys[first])
         keep = document_frequency >= self.min_df
         vocabulary, document_frequency = vocabulary[keep], document_frequency[keep]
         if self.max_features and len(vocabulary) > self.max_features:
@@ -79,6 +102,42 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
                                    shape=(len(texts), len(self.vocabulary_)))
         matrix.sum_duplicates()
         matrix.data = (np.log(matrix.data) + 1) * self.idf_[matrix.indices]  # sublinear tf × idf
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        return sparse.diags(1 / norms).astype(np.float32) @ matrix
+        return normalise(matrix)
+
+
+class HashedCharNgramTfidf:
+    """The same weights as CharNgramTfidf(min_df=1), with n-grams hashed into 2^bits columns instead of a fitted
+    vocabulary: a text fitted later (a request stored after the index was built) keeps every n-gram, and an n-gram
+    no fitted text had gets the highest idf. Collisions at 2^20 columns are rare enough not to matter here."""
+
+    def __init__(self, max_n: int = 3, bits: int = 20) -> None:
+        self.max_n, self.bits = max_n, bits
+
+    def _columns(self, keys: np.ndarray) -> np.ndarray:
+        mixed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads nearby keys
+        return (mixed >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def fit(self, texts, chunk: int = 100_000):
+        """Document frequencies counted chunk by chunk (memory stays that of one chunk)."""
+        texts = list(texts)
+        frequency = np.zeros(1 << self.bits, np.int64)
+        for start in range(0, len(texts), chunk):
+            docs, keys = _ngrams(texts[start:start + chunk], self.max_n)
+            pairs, _ = distinct(docs * (1 << self.bits) + self._columns(keys))  # each (text, column) once
+            frequency += np.bincount(pairs % (1 << self.bits), minlength=1 << self.bits)
+        self.idf_ = (np.log((1 + len(texts)) / (1 + frequency)) + 1).astype(np.float32)
+        return self
+
+    def transform_chunked(self, texts, chunk: int = 100_000) -> sparse.csr_matrix:
+        texts = list(texts)
+        parts = [self.transform(texts[start:start + chunk]) for start in range(0, len(texts), chunk)]
+        return sparse.vstack(parts, format="csr") if parts else sparse.csr_matrix((0, 1 << self.bits), dtype=np.float32)
+
+    def transform(self, texts):
+        texts = list(texts)
+        docs, keys = _ngrams(texts, self.max_n)
+        matrix = sparse.csr_matrix((np.ones(len(keys), np.float32), (docs, self._columns(keys))),
+                                   shape=(len(texts), 1 << self.bits))
+        matrix.sum_duplicates()
+        matrix.data = (np.log(matrix.data) + 1) * self.idf_[matrix.indices]
+        return normalise(matrix)

@@ -27,6 +27,60 @@ def similar_pairs(matrix: sparse.csr_matrix, threshold: float, block: int = 2000
     return pairs
 
 
+def clusters(matrix: sparse.csr_matrix, threshold: float, block: int = 2000) -> list[list[int]]:
+    """The connected components of the graph joining every two rows with cosine ≥ `threshold` (single linkage),
+    largest first; the same groups as components(similar_pairs(…)) without a Python object per pair."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = matrix.shape[0]
+    if n == 0:
+        return []
+    rows, columns = [], []
+    transposed = matrix.T.tocsc()
+    for start in range(0, n, block):
+        products = (matrix[start:start + block] @ transposed).tocoo()
+        keep = (products.data >= threshold) & (products.row + start < products.col)
+        rows.append(products.row[keep] + start)
+        columns.append(products.col[keep])
+    edges = np.concatenate(rows), np.concatenate(columns)
+    graph = sparse.csr_matrix((np.ones(len(edges[0]), np.int8), edges), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = [group.tolist() for group in np.split(order, bounds)]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def leader_clusters(matrix: sparse.csr_matrix, threshold: float, block: int = 1000) -> list[list[int]]:
+    """Clusters for large groups, in row order: each block of rows joins the cluster of its most similar leader
+    (cosine ≥ `threshold`); the rows that join none are clustered among themselves exactly (`clusters`) and the
+    first row of each new cluster becomes its leader. The work grows with rows × leaders instead of rows², and
+    a cluster does not chain through look-alikes of look-alikes the way single linkage does."""
+    n = matrix.shape[0]
+    labels = np.full(n, -1, np.int64)
+    leaders: list[int] = []
+    leader_labels: list[int] = []
+    leader_matrix = None
+    for start in range(0, n, block):
+        rows = np.arange(start, min(start + block, n))
+        if leader_matrix is not None:
+            scores = (matrix[rows] @ leader_matrix.T).toarray()
+            best = scores.argmax(axis=1)
+            joined = scores[np.arange(len(rows)), best] >= threshold
+            labels[rows[joined]] = np.asarray(leader_labels)[best[joined]]
+            rows = rows[~joined]
+        if len(rows):
+            for group in clusters(matrix[rows], threshold):
+                label = len(leader_labels)
+                labels[rows[group]] = label
+                leaders.append(int(rows[group[0]]))
+                leader_labels.append(label)
+            leader_matrix = matrix[leaders]
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return sorted((g.tolist() for g in np.split(order, bounds)), key=lambda g: (-len(g), g[0]))
+
+
 def components(n: int, pairs: list[tuple[int, int, float]]) -> list[list[int]]:
     """Connected components (union-find) over the pairs; every index belongs to exactly one component."""
     parent = np.arange(n)

@@ -82,37 +82,30 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
 
 
 SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates
-# are already the same category in the same 街道 within 30 days, and the agent decides
-SIMILAR_CANDIDATES = 200
-SIMILAR_WINDOW = timedelta(days=180)  # reposts come back months later (bench/dedup.py: a 30-day window finds 63 %)
+# are already the same category in the same 街道, and the agent decides
 
 
 def similar_nearby(app: App, uow, config, text: str, division: str | None, category: str | None) -> list[dict]:
-    """Cases of the last 180 days in the same 街道 (and the same category, when known) whose text is similar:
-    candidate 同类件 to merge. Compared with exact cosine similarity over character n-grams."""
+    """Cases of the last year in the same 街道 (and the same category, when known) whose text is similar:
+    candidate 同类件 to merge, found through the process's n-gram index (`services/repeats.py`) and scored
+    exactly by cosine over character n-grams."""
     from jiesu.domain.enums import UnitKind
-    from jiesu.nlp.similarity import vectors
 
     area = config.directory.territorial_at(division, UnitKind.SUBDISTRICT) if division else None
     if area is None or not text.strip():
         return []
     places = [area.code, *[u.code for u in config.directory.units.values() if u.parent == area.code]]
-    r = t.requests
-    query = (select(r.c.id, r.c.ticket, r.c.title, r.c.content, r.c.status, r.c.received_at)
-             .where(r.c.division.in_(places), r.c.received_at >= app.now() - SIMILAR_WINDOW,
-                    r.c.status.not_in([Status.MERGED.value, Status.WITHDRAWN.value]))
-             .order_by(r.c.id.desc()).limit(SIMILAR_CANDIDATES))
-    if category:
-        query = query.where(r.c.category == category)
-    rows = uow.connection.execute(query).all()
-    if not rows:
+    hits = app.repeats.search(app, uow.connection, text, places, category, SIMILAR_THRESHOLD)
+    if not hits:
         return []
-    matrix = vectors([text] + [f"{x.title} {x.content}" for x in rows])
-    scores = (matrix[1:] @ matrix[0].T).toarray().ravel()
-    ranked = sorted(((float(s), x) for s, x in zip(scores, rows, strict=True) if s >= SIMILAR_THRESHOLD),
-                    key=lambda pair: -pair[0])[:5]
-    return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "score": round(score, 3),
-             "received_at": x.received_at.isoformat()} for score, x in ranked]
+    scores = dict(hits)
+    r = t.requests
+    rows = uow.connection.execute(select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.received_at)
+                                  .where(r.c.id.in_(list(scores)),
+                                         r.c.status.not_in([Status.MERGED.value, Status.WITHDRAWN.value]))).all()
+    ranked = sorted(rows, key=lambda x: (-scores[x.id], -x.id))
+    return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "score": round(scores[x.id], 3),
+             "received_at": x.received_at.isoformat()} for x in ranked]
 
 
 def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
