@@ -29,11 +29,11 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--probes", type=int, default=10)
     args = parser.parse_args()
-    from jiesu.nlp.similarity import similar_pairs, vectors
+    from jiesu.nlp.similarity import compact, similar_pairs, vectors
 
     messages = votes_messages()
     messages = sorted((m for m in messages if m.time), key=lambda m: m.time)
-    matrix = vectors([f"{m.title} {m.text}" for m in messages])
+    matrix = compact(vectors([f"{m.title} {m.text}" for m in messages]))
     began = time.perf_counter()
     exact = {(i, j) for i, j, _ in similar_pairs(matrix, args.threshold)}
     exact_seconds = time.perf_counter() - began

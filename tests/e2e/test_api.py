@@ -246,6 +246,20 @@ def test_open311_in_json_from_services_to_token_to_request(api):
     assert "13900002222" not in api.get(f"/open311/v2/requests/{request_id}.json").text
     assert [r["service_request_id"] for r in api.get("/open311/v2/requests.json?status=open").json()] == [request_id]
     assert api.get("/open311/v2/requests.json?status=closed").json() == []
+    assert found["media_url"] is None
+
+
+def test_open311_media_url_is_kept_as_given_and_only_http(api):
+    base = {"api_key": api.open311_key, "service_code": "WY1", "address_string": "望京西园三区",
+            "description": "楼道堆满杂物"}
+    bad = api.post("/open311/v2/requests.json", data=base | {"media_url": "javascript:alert(1)"})
+    assert bad.status_code == 400 and "media_url" in bad.json()[0]["description"]
+    posted = api.post("/open311/v2/requests.json", data=base | {"media_url": "https://img.example.org/a.jpg"})
+    [answer] = posted.json()
+    [found] = api.get(f"/open311/v2/requests/{answer['service_request_id']}.json").json()
+    assert found["media_url"] == "https://img.example.org/a.jpg"
+    root = ElementTree.fromstring(api.get(f"/open311/v2/requests/{answer['service_request_id']}.xml").content)
+    assert root.find("request/media_url").text == "https://img.example.org/a.jpg"
 
 
 def test_open311_in_xml_with_spec_errors(api):

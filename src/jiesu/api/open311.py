@@ -7,6 +7,7 @@ is answered directly, called back, withdrawn, merged into another or archived. E
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
@@ -155,6 +156,10 @@ def _definition(fmt: str, code: str) -> Response:
     return JSONResponse(data)
 
 
+MEDIA_URL = re.compile(r"https?://[^\s<>\"']{1,490}")
+MEDIA_URL_TYPE = "text/uri-list"  # an Open311 media_url, kept as given: never fetched by the server
+
+
 def _request_row(app, row, names: dict[str, str], service_names: dict[str, str]) -> dict:
     status = Status(row.status)
     return {
@@ -185,8 +190,8 @@ async def get_requests(request: Request, suffix: str = "") -> Response:
     name, fmt = _format("requests" + suffix)
     params = request.query_params
     r = t.requests
-    query = select(r.c.ticket, r.c.status, r.c.category, r.c.content, r.c.lead_unit, r.c.received_at, r.c.updated_at,
-                   r.c.resolve_due, r.c.address, r.c.lat, r.c.lon)
+    query = select(r.c.id, r.c.ticket, r.c.status, r.c.category, r.c.content, r.c.lead_unit, r.c.received_at,
+                   r.c.updated_at, r.c.resolve_due, r.c.address, r.c.lat, r.c.lon)
     if name != "requests":
         ticket = name[len("requests/"):]
         query = query.where(r.c.ticket == ticket)
@@ -221,11 +226,17 @@ async def get_requests(request: Request, suffix: str = "") -> Response:
     with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
         rows = uow.connection.execute(query).all()
+        a = t.attachments
+        media = dict(uow.connection.execute(select(a.c.request_id, a.c.data).where(
+            a.c.request_id.in_([row.id for row in rows]), a.c.content_type == MEDIA_URL_TYPE)).all()) if rows else {}
     names = {code: unit.name for code, unit in directory.units.items()}
     service_names = {code: c.name for code, c in directory.categories.items()}
     if name != "requests" and not rows:
         raise Open311Error(404, 404, f"service_request_id {name[len('requests/'):]} not found")
-    return respond(fmt, "service_requests", "request", [_request_row(app, row, names, service_names) for row in rows])
+    return respond(fmt, "service_requests", "request",
+                   [_request_row(app, row, names, service_names) | {"media_url": media[row.id].decode()
+                                                                    if row.id in media else None}
+                    for row in rows])
 
 
 @router.post("/requests{suffix:path}")
@@ -254,10 +265,13 @@ async def post_request(request: Request, suffix: str = "") -> Response:
     except ValueError:
         raise Open311Error(400, 400, "lat and long must be numbers") from None
     name_parts = " ".join(p for p in (form.get("last_name"), form.get("first_name")) if p)
+    media_url = str(form.get("media_url") or "").strip() or None
+    if media_url is not None and not MEDIA_URL.fullmatch(media_url):
+        raise Open311Error(400, 400, "media_url must be an http or https URL of at most 500 characters")
     case, _, _ = intake.register(app, client, Intake(
         content=str(form.get("description") or ""), kind="report", channel="open311", requester_name=name_parts,
         requester_phone=form.get("phone") or None, address=str(address), lat=lat_value, lon=lon_value,
-        category=str(code)))
+        category=str(code)), media_url=media_url)
     with app.uow(read_only=True) as uow:
         token = uow.connection.execute(select(t.citizen_access.c.open311_token)
                                        .where(t.citizen_access.c.request_id == case.id)).scalar()

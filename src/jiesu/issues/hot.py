@@ -88,13 +88,13 @@ def label(issue: Issue) -> None:
     issue.description = representative.title or representative.text[:40]
 
 
-EXACT_UP_TO = 5_000  # groups up to this size are clustered by exact single linkage; larger ones by leaders
+EXACT_UP_TO = 2_000  # groups up to this size: exact single linkage; larger: through representatives
 
 
 def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int = 1) -> list[Issue]:
     """Cluster messages (title counted twice beside the body) into issues within each group and rank them by heat
-    (exact single linkage for groups up to EXACT_UP_TO messages, leader clustering above; see nlp/similarity.py)."""
-    from jiesu.nlp.similarity import clusters, leader_clusters, vectors
+    (exact single linkage for groups up to EXACT_UP_TO messages, through representatives above; nlp/similarity.py)."""
+    from jiesu.nlp.similarity import clusters, representative_clusters, vectors
 
     if not messages:
         return []
@@ -105,7 +105,7 @@ def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int 
     for index, message in enumerate(messages):
         blocks.setdefault(message.group, []).append(index)
     for members in blocks.values():
-        method = clusters if len(members) <= EXACT_UP_TO else leader_clusters
+        method = clusters if len(members) <= EXACT_UP_TO else representative_clusters
         local = method(matrix[members], threshold)
         groups.extend([members[i] for i in component] for component in local)
     groups.sort(key=lambda g: (-len(g), g[0]))

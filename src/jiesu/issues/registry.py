@@ -72,7 +72,7 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
     import time
 
     from jiesu.issues.hot import build_issues
-    from jiesu.nlp.similarity import vectors
+    from jiesu.nlp.similarity import compact, vectors
 
     began = time.perf_counter()
     if since is not None and until is not None and since >= until:
@@ -91,7 +91,7 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
                                     .where(t.issue_members.c.issue_id.in_(open_ids))).all()) if open_ids else {}
             members = _messages(c, directory, ids=list(owners)) if owners else []
             if members:
-                matrix = vectors([f"{m.title} {m.title} {m.text}" for m in members + fresh])
+                matrix = compact(vectors([f"{m.title} {m.title} {m.text}" for m in members + fresh]))
                 by_group: dict[str, list[int]] = {}
                 for index, member in enumerate(members):
                     by_group.setdefault(member.group, []).append(index)

@@ -148,7 +148,7 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
              photo: bytes | None = None, suggestion: dict | None = None,
-             keywords: list[str] | None = None) -> tuple[CitizenRequest, bool, str | None]:
+             keywords: list[str] | None = None, media_url: str | None = None) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
     making a second. `keywords` are those already shown to the agent; without them they are taken from the text."""
@@ -175,6 +175,10 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                 uow.connection.execute(insert(t.attachments).values(
                     request_id=request.id, content_type=content_type, size=len(photo), data=photo,
                     created_at=app.now()))
+            if media_url:  # a picture hosted by the client (Open311 media_url): its address only, never fetched
+                uow.connection.execute(insert(t.attachments).values(
+                    request_id=request.id, content_type="text/uri-list", size=len(media_url),
+                    data=media_url.encode(), created_at=app.now()))
             uow.commit()
     except IntegrityError:
         if idempotency_key:  # a retry: the key is taken by the first submission (the unique key decides races too)
