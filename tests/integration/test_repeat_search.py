@@ -20,8 +20,8 @@ def register(app, clock, content, division="WJ02"):
 
 
 def test_the_tail_and_the_background_rebuild_keep_the_index_current(app, clock, monkeypatch):
-    monkeypatch.setattr(repeats, "SMALL", 0)  # use the tail even for this small database
     monkeypatch.setattr(repeats, "REBUILD_MIN", 100)  # no background rebuild until asked below
+    monkeypatch.setattr(repeats, "REBUILD_EVERY", 0.0)
     for text in OTHER:
         register(app, clock, text)
     search = RepeatSearch()
@@ -31,7 +31,7 @@ def test_the_tail_and_the_background_rebuild_keep_the_index_current(app, clock, 
     elsewhere = register(app, clock, NOISE, division="JX01")  # another 街道: never suggested
     with app.uow(read_only=True) as uow:
         hits = search.search(app, uow.connection, "投诉花家地北门的搅拌站噪音灰尘", ["WJ02"], "ZS1", 0.2)
-    assert [i for i, _ in hits] == [first.id] and len(search.tail) == 2
+    assert [i for i, _ in hits] == [first.id] and len(search.snapshot.tail.ids) == 2
     assert elsewhere.id not in [i for i, _ in hits]
     monkeypatch.setattr(repeats, "REBUILD_MIN", 3)
     for _ in range(3):  # the tail passes 3: a new index is built in the background
@@ -42,7 +42,7 @@ def test_the_tail_and_the_background_rebuild_keep_the_index_current(app, clock, 
         if not search.rebuilding:
             break
         time.sleep(0.05)
-    assert not search.rebuilding and search.tail == [] and len(search.snapshot.index) == 2 + 4 + 3
+    assert not search.rebuilding and len(search.snapshot.tail.ids) == 0 and len(search.snapshot.index) == 2 + 4 + 3
     with app.uow(read_only=True) as uow:
         hits = search.search(app, uow.connection, "投诉花家地北门的搅拌站噪音灰尘", ["WJ02"], "ZS1", 0.2)
     assert [i for i, _ in hits] == [first.id]

@@ -34,6 +34,20 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
+def counts(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int) -> sparse.csr_matrix:
+    """How often each column occurs in each document, built straight as CSR (scipy's COO route costs a tenth of
+    a millisecond per call whatever the size, which a single intake text pays every time)."""
+    order = np.lexsort((columns, docs))
+    docs, columns = docs[order], columns[order]
+    first = np.ones(len(docs), bool)
+    first[1:] = (docs[1:] != docs[:-1]) | (columns[1:] != columns[:-1])
+    starts = np.flatnonzero(first)
+    data = np.diff(np.append(starts, len(docs))).astype(np.float32)
+    indptr = np.zeros(n_docs + 1, np.int32 if len(starts) < 2**31 else np.int64)
+    np.cumsum(np.bincount(docs[starts], minlength=n_docs), out=indptr[1:])
+    return sparse.csr_matrix((data, columns[starts].astype(indptr.dtype), indptr), shape=(n_docs, n_columns))
+
+
 def normalise(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     """L2-normalise the rows in place (no diagonal-matrix product: that allocates per column)."""
     matrix.data = matrix.data.astype(np.float32, copy=False)
@@ -98,9 +112,7 @@ class CharNgramTfidf(BaseEstimator, TransformerMixin):
         columns = np.searchsorted(self.vocabulary_, keys)
         columns[columns == len(self.vocabulary_)] = 0
         known = self.vocabulary_[columns] == keys if len(self.vocabulary_) else np.zeros(len(keys), bool)
-        matrix = sparse.csr_matrix((np.ones(int(known.sum()), np.float32), (docs[known], columns[known])),
-                                   shape=(len(texts), len(self.vocabulary_)))
-        matrix.sum_duplicates()
+        matrix = counts(docs[known], columns[known], len(texts), len(self.vocabulary_))
         matrix.data = (np.log(matrix.data) + 1) * self.idf_[matrix.indices]  # sublinear tf × idf
         return normalise(matrix)
 
@@ -136,8 +148,6 @@ class HashedCharNgramTfidf:
     def transform(self, texts):
         texts = list(texts)
         docs, keys = _ngrams(texts, self.max_n)
-        matrix = sparse.csr_matrix((np.ones(len(keys), np.float32), (docs, self._columns(keys))),
-                                   shape=(len(texts), 1 << self.bits))
-        matrix.sum_duplicates()
+        matrix = counts(docs, self._columns(keys), len(texts), 1 << self.bits)
         matrix.data = (np.log(matrix.data) + 1) * self.idf_[matrix.indices]
         return normalise(matrix)
