@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
-from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
+from jiesu.domain.errors import ConflictError, IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor
 from jiesu.issues.hot import Issue, Message, heat_index, label
 from jiesu.storage import tables as t
@@ -68,7 +69,9 @@ def _messages(connection, directory, ids: list[int] | None = None, since=None, u
 
 def build(app: App, since: datetime | None = None, until: datetime | None = None,
           threshold: float = THRESHOLD) -> BuildResult:
-    """Grow the issues with the period's cases that are in none yet, in one transaction."""
+    """Grow the issues with the period's cases that are in none yet. The reading and clustering happen outside
+    any write transaction (intakes go on meanwhile); the result is written in one short transaction. Two builds at
+    once: the second fails on the members' unique key and writes nothing."""
     import time
 
     from jiesu.issues.hot import build_issues
@@ -78,7 +81,7 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
     if since is not None and until is not None and since >= until:
         raise InvalidInput("--since 应早于 --until", field="since")
     now = app.now()
-    with app.uow() as uow:
+    with app.uow(read_only=True) as uow:
         c = uow.connection
         directory = app.config(uow).directory
         fresh = _messages(c, directory, since=since, until=until, fresh_only=True)
@@ -112,13 +115,26 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
                             joined.setdefault(owner, []).append((int(fresh[row].id), round(float(score), 4)))
                         else:
                             rest.append(fresh[row])
+    created = [i for i in build_issues(rest, threshold, min_size=2) if len(i.messages) >= 2]
+    for issue in created:
+        label(issue)
+    try:
+        _write(app, joined, created, directory, now)
+    except IntegrityError:
+        raise ConflictError("另一次归并同时写入了这些工单：请稍后再归并一次", field="issues") from None
+    return BuildResult(len(fresh), sum(len(v) for v in joined.values()), len(created),
+                       sum(len(i.messages) for i in created), time.perf_counter() - began)
+
+
+def _write(app: App, joined: dict[int, list[tuple[int, float]]], created: list[Issue], directory,
+           now: datetime) -> None:
+    with app.uow() as uow:
+        c = uow.connection
         for issue_id, additions in joined.items():
             c.execute(insert(t.issue_members), [{"request_id": rid, "issue_id": issue_id, "score": score,
                                                  "joined_at": now} for rid, score in additions])
-        created = [i for i in build_issues(rest, threshold, min_size=2) if len(i.messages) >= 2]
         touched = set(joined)
         for issue in created:
-            label(issue)
             issue_id = c.execute(insert(t.issues).values(
                 group_key=issue.messages[0].group, description=issue.description[:200],
                 keywords=" ".join(issue.keywords)[:200], place=issue.place[:200], population=issue.population[:50],
@@ -129,8 +145,6 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
             touched.add(issue_id)
         _restate(c, directory, touched, now)
         uow.commit()
-    return BuildResult(len(fresh), sum(len(v) for v in joined.values()), len(created),
-                       sum(len(i.messages) for i in created), time.perf_counter() - began)
 
 
 def _restate(connection, directory, issue_ids: set[int], now: datetime) -> None:

@@ -113,11 +113,13 @@ async def issue_build(request: Request) -> Response:
     principal = login_required(request, *ACTORS)
     if isinstance(principal, Response):
         return principal
+    from starlette.concurrency import run_in_threadpool
+
     from jiesu.issues.registry import build
 
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
-    result = build(jiesu_app(request))
+    result = await run_in_threadpool(build, jiesu_app(request))  # seconds on a big city: not on the event loop
     flash(request, f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
                    f"{result.new_issues} 个新问题")
     return RedirectResponse("/issues", status_code=303)
