@@ -107,6 +107,7 @@ def test_drill_down_filters_narrow_the_case_list(app, clock):
     every = ids()
     assert len(every) == 3
     assert len(ids(area="WJ")) == 2 and len(ids(area="WJ01")) == 1  # a 街道 includes its communities
+    assert cases.count_cases(app, cases.CaseFilter(area="WJ", limit=1)) == 2  # all of them, not a page
     assert len(ids(category_tree="CX")) == 2 and len(ids(category_tree="HJ")) == 1  # a first-level category
     assert len(ids(channel="web")) == 1 and len(ids(channel="web", area="WJ")) == 0
     assert len(ids(kind="complaint")) == 3 and ids(kind="inquiry") == []

@@ -215,15 +215,37 @@ class CaseFilter:
 
 def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     """Newest first; `before_id` pages backwards."""
-    from sqlalchemy import and_, exists, or_, select
+    from sqlalchemy import select
 
-    from jiesu.domain.workflow import Status
     from jiesu.storage import tables as t
 
     r = t.requests
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
                    r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version
                    ).order_by(r.c.id.desc()).limit(max(1, min(f.limit, 1000)))
+    if f.before_id:
+        query = query.where(r.c.id < f.before_id)
+    with app.uow(read_only=True) as uow:
+        return [CaseRow(*row) for row in uow.connection.execute(_filtered(app, uow, query, f))]
+
+
+def count_cases(app: App, f: CaseFilter) -> int:
+    """How many cases the filter matches in all (the list shows a page of them)."""
+    from sqlalchemy import func, select
+
+    from jiesu.storage import tables as t
+
+    with app.uow(read_only=True) as uow:
+        return uow.connection.execute(_filtered(app, uow, select(func.count()).select_from(t.requests), f)).scalar()
+
+
+def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
+    from sqlalchemy import and_, exists, or_
+
+    from jiesu.domain.workflow import Status
+    from jiesu.storage import tables as t
+
+    r = t.requests
     if f.visible_to_unit is not None:
         a = t.assignments
         co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == f.visible_to_unit, a.c.ended_at.is_(None)))
@@ -255,16 +277,13 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         query = query.where(r.c.resolve_due < f.overdue_at, r.c.status.in_(with_unit))
     if f.due_before is not None:
         query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
-    if f.before_id:
-        query = query.where(r.c.id < f.before_id)
-    with app.uow(read_only=True) as uow:
-        if f.category_tree or f.area:
-            directory = app.config(uow).directory
-            if f.category_tree:
-                query = query.where(r.c.category.in_(directory.category_subtree(f.category_tree)))
-            if f.area:
-                query = query.where(r.c.division.in_(directory.territory(f.area)))
-        return [CaseRow(*row) for row in uow.connection.execute(query)]
+    if f.category_tree or f.area:
+        directory = app.config(uow).directory
+        if f.category_tree:
+            query = query.where(r.c.category.in_(directory.category_subtree(f.category_tree)))
+        if f.area:
+            query = query.where(r.c.division.in_(directory.territory(f.area)))
+    return query
 
 
 def show(app: App, request_id: int) -> CitizenRequest:

@@ -181,10 +181,13 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
               "month": month, "day": day, "keyword": keyword}
     try:
         start, end = period_span(day or month) if day or month else (None, None)
-        found = rows(app, statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
-                     category_tree=category or None, area=area or None, channel=channel or None,
-                     kind=kind or None, keyword=keyword or None, received_from=start, received_to=end,
-                     before_id=before, limit=50)
+        wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
+                            category_tree=category or None, area=area or None, channel=channel or None,
+                            kind=kind or None, keyword=keyword or None, received_from=start, received_to=end,
+                            limit=50)
+        total = cases.count_cases(app, wanted)
+        wanted.before_id = before
+        found = cases.list_cases(app, wanted)
     except DomainError as error:
         return render(request, "message.html", 400, title="查询条件有误", message=error_text(error))
     names = unit_names(app)
@@ -195,7 +198,7 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
               "month": month, "day": day, "keyword": keyword}
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
-                  Status=Status, search=search, statuses=list(Status), chips=chips,
+                  Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
                   next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None)
 
 
