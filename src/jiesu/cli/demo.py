@@ -72,6 +72,7 @@ def demo(ctx: typer.Context,
         from jiesu.cli.serve import run
 
         train_demo_model(jiesu)
+        build_demo_issues(jiesu)
         accounts = demo_accounts(jiesu)
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:
@@ -79,6 +80,16 @@ def demo(ctx: typer.Context,
         console.print(table)
         console.print("市民入口：/portal（反映诉求、查询进度、评价）")
         run(jiesu, host, port)
+
+
+def build_demo_issues(jiesu) -> None:
+    """Group the demo's cases into issues (一类事) so that /issues has something to show."""
+    from jiesu.issues.registry import build
+
+    with console.status("把工单归并为一类事（问题）……"):
+        result = build(jiesu)
+    if result.new_issues or result.joined:
+        console.print(f"一类事：{result.new_issues} 个新问题，{result.joined} 件并入已有问题（/issues）")
 
 
 def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
