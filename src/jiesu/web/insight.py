@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import check_csrf, jiesu_app
+from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.workflow import Status
-from jiesu.web.rendering import error_text, flash, login_required, render
+from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,8 +117,7 @@ async def issue_build(request: Request) -> Response:
 
     from jiesu.issues.registry import build
 
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    await posted_form(request)
     result = await run_in_threadpool(build, jiesu_app(request))  # seconds on a big city: not on the event loop
     flash(request, f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
                    f"{result.new_issues} 个新问题")
@@ -169,8 +168,7 @@ async def issue_dispatch(request: Request, issue_id: int) -> Response:
         return principal
     from jiesu.issues.registry import dispatch
 
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     try:
         task = dispatch(jiesu_app(request), principal.actor, issue_id, str(form.get("unit") or ""),
                         str(form.get("note") or ""))
@@ -188,8 +186,7 @@ async def issue_merge(request: Request, issue_id: int) -> Response:
         return principal
     from jiesu.issues.registry import merge
 
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     try:
         master = int(str(form.get("master") or "0"))
         chosen = [int(str(x)) for x in form.getlist("members")]

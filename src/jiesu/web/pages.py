@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from jiesu.api.deps import check_csrf, jiesu_app, optional_principal
+from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.views import case_view
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, NotFound
@@ -18,7 +18,7 @@ from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
 from jiesu.storage import tables as t
-from jiesu.web.rendering import HOME, error_text, flash, login_required, render, unit_names
+from jiesu.web.rendering import HOME, error_text, flash, login_required, posted_form, render, unit_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,8 +38,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     app = jiesu_app(request)
     request.app.state.track_limiter.check("login:" + (request.client.host if request.client else ""))
     principal = users.authenticate(app, str(form.get("name", "")), str(form.get("password", "")))
@@ -54,8 +53,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    await posted_form(request)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -85,8 +83,7 @@ async def intake_submit(request: Request) -> Response:
     principal = login_required(request, Role.AGENT, Role.DISPATCHER)
     if isinstance(principal, Response):
         return principal
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
@@ -285,8 +282,7 @@ async def case_act(request: Request, request_id: int) -> Response:
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     app = jiesu_app(request)
     try:
         action = Action.parse(str(form.get("action", "")), "action")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from jiesu.api.deps import check_csrf, jiesu_app
+from jiesu.api.deps import jiesu_app
 from jiesu.domain.enums import RequestKind, Role, Satisfaction
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import intake
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
-from jiesu.web.rendering import error_text, render
+from jiesu.web.rendering import error_text, posted_form, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,8 +23,7 @@ def portal(request: Request) -> Response:
 
 @router.post("/portal")
 async def portal_submit(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
                                                          "address", "kind")}
@@ -50,8 +49,7 @@ def track_page(request: Request, ticket: str = "") -> Response:
 
 @router.post("/portal/track")
 async def track(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     try:
         request.app.state.track_limiter.check(request.client.host if request.client else "")
@@ -64,8 +62,7 @@ async def track(request: Request) -> Response:
 
 @router.post("/portal/rate")
 async def rate(request: Request) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     app = jiesu_app(request)
     try:

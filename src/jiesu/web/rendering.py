@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from jiesu.api.deps import csrf_token, optional_principal
+from jiesu.api.deps import check_csrf, csrf_token, optional_principal
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
@@ -44,6 +44,13 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
     flashes = request.session.pop("flash", [])
     return templates.TemplateResponse(request, name, {"me": principal, "csrf": csrf_token(request), "flashes": flashes,
                                                       "Role": Role, **context}, status_code=status_code)
+
+
+async def posted_form(request: Request):
+    """The submitted form, once its CSRF token has been checked (every page form carries one)."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    return form
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
