@@ -157,7 +157,6 @@ def _definition(fmt: str, code: str) -> Response:
 
 
 MEDIA_URL = re.compile(r"https?://[^\s<>\"']{1,490}")
-MEDIA_URL_TYPE = "text/uri-list"  # an Open311 media_url, kept as given: never fetched by the server
 
 
 def _request_row(app, row, names: dict[str, str], service_names: dict[str, str]) -> dict:
@@ -226,17 +225,13 @@ async def get_requests(request: Request, suffix: str = "") -> Response:
     with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
         rows = uow.connection.execute(query).all()
-        a = t.attachments
-        media = dict(uow.connection.execute(select(a.c.request_id, a.c.data).where(
-            a.c.request_id.in_([row.id for row in rows]), a.c.content_type == MEDIA_URL_TYPE)).all()) if rows else {}
+        media = intake.media_urls(uow.connection, [row.id for row in rows])  # kept as given, never fetched
     names = {code: unit.name for code, unit in directory.units.items()}
     service_names = {code: c.name for code, c in directory.categories.items()}
     if name != "requests" and not rows:
         raise Open311Error(404, 404, f"service_request_id {name[len('requests/'):]} not found")
     return respond(fmt, "service_requests", "request",
-                   [_request_row(app, row, names, service_names) | {"media_url": media[row.id].decode()
-                                                                    if row.id in media else None}
-                    for row in rows])
+                   [_request_row(app, row, names, service_names) | {"media_url": media.get(row.id)} for row in rows])
 
 
 @router.post("/requests{suffix:path}")

@@ -35,6 +35,7 @@ _RECENT = (select(t.requests.c.id, t.requests.c.ticket, t.requests.c.title, t.re
            .order_by(t.requests.c.id.desc()).limit(5))
 _INSERT_ACCESS = insert(t.citizen_access)
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+MEDIA_URL_TYPE = "text/uri-list"  # an attachment that is only the address of a picture hosted elsewhere
 
 
 @dataclass
@@ -177,7 +178,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                     created_at=app.now()))
             if media_url:  # a picture hosted by the client (Open311 media_url): its address only, never fetched
                 uow.connection.execute(insert(t.attachments).values(
-                    request_id=request.id, content_type="text/uri-list", size=len(media_url),
+                    request_id=request.id, content_type=MEDIA_URL_TYPE, size=len(media_url),
                     data=media_url.encode(), created_at=app.now()))
             uow.commit()
     except IntegrityError:
@@ -187,6 +188,15 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                 return existing, False, None
         raise
     return request, True, code
+
+
+def media_urls(connection, request_ids: list[int]) -> dict[int, str]:
+    """The picture addresses given with the cases (Open311 media_url), by case id."""
+    if not request_ids:
+        return {}
+    a = t.attachments
+    return {rid: data.decode() for rid, data in connection.execute(select(a.c.request_id, a.c.data).where(
+        a.c.request_id.in_(request_ids), a.c.content_type == MEDIA_URL_TYPE))}
 
 
 def _by_key(app: App, principal: Principal, key: str) -> CitizenRequest | None:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.views import case_view
@@ -17,7 +16,6 @@ from jiesu.services import cases, intake, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
-from jiesu.storage import tables as t
 from jiesu.web.rendering import HOME, error_text, flash, login_required, posted_form, render, unit_names
 
 router = APIRouter(include_in_schema=False)
@@ -262,9 +260,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        a = t.attachments
-        media = [row[0].decode() for row in uow.connection.execute(select(a.c.data).where(
-            a.c.request_id == case.id, a.c.content_type == "text/uri-list"))]
+        media = list(intake.media_urls(uow.connection, [case.id]).values())
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names)
