@@ -22,6 +22,7 @@ from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import ConflictError, IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor
 from jiesu.issues.hot import Issue, Message, heat_index, label
+from jiesu.issues.sources import CASE_COLUMNS, case_messages
 from jiesu.storage import tables as t
 
 THRESHOLD = 0.3
@@ -39,20 +40,10 @@ class BuildResult:
 
 def _messages(connection, directory, ids: list[int] | None = None, since=None, until=None,
               fresh_only=False) -> list[Message]:
-    """Cases as messages, grouped by category and district: an issue never mixes matters or districts."""
-    from jiesu.domain.enums import UnitKind
-
+    """Cases as messages by id (withdrawn cases and root-cause tasks left out)."""
     r, m = t.requests, t.issue_members
-    districts: dict[str | None, str] = {None: ""}
-
-    def district(division: str | None) -> str:
-        if division not in districts:
-            unit = directory.territorial_at(division, UnitKind.DISTRICT)
-            districts[division] = unit.code if unit else ""
-        return districts[division]
-
-    query = select(r.c.id, r.c.title, r.c.content, r.c.received_at, r.c.requester_key, r.c.urgency, r.c.category,
-                   r.c.division).where(r.c.status.not_in(["withdrawn"]), r.c.channel != "proactive")
+    query = select(*(r.c[name] for name in CASE_COLUMNS)).where(r.c.status.not_in(["withdrawn"]),
+                                                                 r.c.channel != "proactive")
     if ids is not None:
         query = query.where(r.c.id.in_(ids))
     if since is not None:
@@ -61,10 +52,7 @@ def _messages(connection, directory, ids: list[int] | None = None, since=None, u
         query = query.where(r.c.received_at < until)
     if fresh_only:
         query = query.where(~select(m.c.request_id).where(m.c.request_id == r.c.id).exists())
-    return [Message(id=str(x.id), title=x.title, text=x.content,
-                    time=x.received_at.astimezone(SHANGHAI).replace(tzinfo=None), user=x.requester_key or str(x.id),
-                    urgent=x.urgency == "emergency", group=f"{x.category}|{district(x.division)}")
-            for x in connection.execute(query.order_by(r.c.id))]
+    return case_messages(connection.execute(query.order_by(r.c.id)).all(), directory, key="id")
 
 
 def build(app: App, since: datetime | None = None, until: datetime | None = None,

@@ -65,17 +65,33 @@ def _int(value: str | None) -> int:
         return 0
 
 
-def messages_from_db(app, since: datetime | None = None, until: datetime | None = None) -> list[Message]:
-    """The cases as messages, grouped by category and district (a class of problems is one matter in one area)."""
-    from sqlalchemy import select
+CASE_COLUMNS = ("id", "ticket", "title", "content", "received_at", "requester_key", "urgency", "category", "division")
 
+
+def case_messages(rows, directory, key: str = "ticket") -> list[Message]:
+    """Cases (rows with CASE_COLUMNS) as messages identified by `key`, grouped by category and district (a class of
+    problems is one matter in one area)."""
     from jiesu.domain.calendar import SHANGHAI
     from jiesu.domain.enums import UnitKind
+
+    districts: dict[str | None, str] = {}
+    for division in {x.division for x in rows}:
+        unit = directory.territorial_at(division, UnitKind.DISTRICT)
+        districts[division] = unit.code if unit else ""
+    return [Message(id=str(getattr(x, key)), title=x.title, text=x.content,
+                    time=x.received_at.astimezone(SHANGHAI).replace(tzinfo=None),
+                    user=x.requester_key or str(getattr(x, key)), urgent=x.urgency == "emergency",
+                    group=f"{x.category}|{districts[x.division]}") for x in rows]
+
+
+def messages_from_db(app, since: datetime | None = None, until: datetime | None = None) -> list[Message]:
+    """The cases received in [since, until) as messages, by ticket."""
+    from sqlalchemy import select
+
     from jiesu.storage import tables as t
 
     r = t.requests
-    query = select(r.c.ticket, r.c.title, r.c.content, r.c.received_at, r.c.requester_key, r.c.urgency, r.c.category,
-                   r.c.division)
+    query = select(*(r.c[name] for name in CASE_COLUMNS))
     if since:
         query = query.where(r.c.received_at >= since)
     if until:
@@ -83,10 +99,4 @@ def messages_from_db(app, since: datetime | None = None, until: datetime | None 
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(query.order_by(r.c.id)).all()
         directory = app.config(uow).directory
-    districts = {}
-    for division in {x.division for x in rows}:
-        unit = directory.territorial_at(division, UnitKind.DISTRICT)
-        districts[division] = unit.code if unit else ""
-    return [Message(id=x.ticket, title=x.title, text=x.content,
-                    time=x.received_at.astimezone(SHANGHAI).replace(tzinfo=None), user=x.requester_key or x.ticket,
-                    urgent=x.urgency == "emergency", group=f"{x.category}|{districts[x.division]}") for x in rows]
+    return case_messages(rows, directory)
