@@ -46,8 +46,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     start, end = month_range(month)
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        boundaries = uow.config.setting("boundaries") or {}
-    directory = config.directory
+    directory, boundaries = config.directory, config.boundaries
     if district is not None and (district not in directory.units or directory.units[district].kind.value != "district"):
         raise InvalidInput(f"未知的区代码 {district!r}", field="district")
     if category1 is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import func, select
@@ -29,6 +29,7 @@ class ConfigSnapshot:
     assessment: AssessmentRules
     gazetteer_names: dict[str, str]
     model_path: str | None
+    boundaries: dict[str, list] = field(default_factory=dict)  # unit code → outer rings, for the area map
 
     @cached_property
     def gazetteer(self):
@@ -83,7 +84,8 @@ class ConfigCache:
                                   sla=uow.config.sla_book(), calendar_rules=uow.config.calendar(self.periods),
                                   assessment=uow.config.assessment_rules(),
                                   gazetteer_names=uow.config.setting("gazetteer") or {},
-                                  model_path=(key[3] or {}).get("path"))
+                                  model_path=(key[3] or {}).get("path"),
+                                  boundaries=uow.config.setting("boundaries") or {})
         with self._lock:
             self._key, self._snapshot, self._checked = key, snapshot, now
         return snapshot
