@@ -13,6 +13,9 @@ from jiesu.settings import Settings
 from jiesu.storage.migrate import upgrade
 from tests.support import CITY, FakeClock, local
 
+# Tests register a case and check the next one against it at once: no interval between reads of new requests
+# (its effect has a test of its own in tests/integration/test_repeat_search.py).
+os.environ.setdefault("JIESU_REPEAT_CATCH_UP_SECONDS", "0")
 PG_ADMIN_URL = os.environ.get("JIESU_TEST_PG_URL")  # e.g. postgresql://postgres@127.0.0.1:5432/test
 
 

@@ -47,7 +47,7 @@ class App:
         """The intake repeat check's index of stored requests (one per process, built on first use)."""
         from jiesu.services.repeats import RepeatSearch
 
-        return RepeatSearch()
+        return RepeatSearch(catch_up_every=self.settings.repeat_catch_up_seconds)
 
     @cached_property
     def write_gate(self) -> WriteGate:
@@ -60,6 +60,14 @@ class App:
     def config(self, uow: UnitOfWork) -> ConfigSnapshot:
         """The business configuration, cached until a new one (or a calendar year) is loaded."""
         return self.config_cache.get(uow)
+
+    def current_config(self) -> ConfigSnapshot:
+        """The business configuration outside a transaction: reads the database only when the cache is due a check."""
+        snapshot = self.config_cache.fresh()
+        if snapshot is not None:
+            return snapshot
+        with self.uow(read_only=True) as uow:
+            return self.config(uow)
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return self.config(uow).calendar()

@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     due_soon_hours: float = 4.0
     analytics_path: str = "jiesu-analytics.duckdb"
     auto_classify_confidence: float = 0.85  # at or above: the model's category is applied at intake
+    repeat_catch_up_seconds: float = 0.1  # the intake repeat check reads newly stored requests at most this often
 
     @property
     def uses_demo_secret(self) -> bool:

@@ -31,7 +31,7 @@ def test_the_tail_and_the_background_rebuild_keep_the_index_current(app, clock, 
     elsewhere = register(app, clock, NOISE, division="JX01")  # another 街道: never suggested
     with app.uow(read_only=True) as uow:
         hits = search.search(app, uow.connection, "投诉花家地北门的搅拌站噪音灰尘", ["WJ02"], "ZS1", 0.2)
-    assert [i for i, _ in hits] == [first.id] and len(search.snapshot.tail.ids) == 2
+    assert [i for i, _ in hits] == [first.id] and len(search.snapshot.tail) == 2
     assert elsewhere.id not in [i for i, _ in hits]
     monkeypatch.setattr(repeats, "REBUILD_MIN", 3)
     for _ in range(3):  # the tail passes 3: a new index is built in the background
@@ -42,7 +42,19 @@ def test_the_tail_and_the_background_rebuild_keep_the_index_current(app, clock, 
         if not search.rebuilding:
             break
         time.sleep(0.05)
-    assert not search.rebuilding and len(search.snapshot.tail.ids) == 0 and len(search.snapshot.index) == 2 + 4 + 3
+    assert not search.rebuilding and len(search.snapshot.tail) == 0 and len(search.snapshot.index) == 2 + 4 + 3
     with app.uow(read_only=True) as uow:
         hits = search.search(app, uow.connection, "投诉花家地北门的搅拌站噪音灰尘", ["WJ02"], "ZS1", 0.2)
     assert [i for i, _ in hits] == [first.id]
+
+
+def test_newly_stored_requests_are_read_at_most_once_per_interval(app, clock, monkeypatch):
+    search = RepeatSearch(catch_up_every=3600.0)
+    with app.uow(read_only=True) as uow:
+        assert search.search(app, uow.connection, NOISE, ["WJ02"], "ZS1", 0.2) == []  # the first check reads
+    first = register(app, clock, NOISE)
+    with app.uow(read_only=True) as uow:  # within the interval: not read yet
+        assert search.search(app, uow.connection, NOISE, ["WJ02"], "ZS1", 0.2) == []
+    search.last_catch_up -= 3600.0  # the interval has passed
+    with app.uow(read_only=True) as uow:
+        assert [i for i, _ in search.search(app, uow.connection, NOISE, ["WJ02"], "ZS1", 0.2)] == [first.id]

@@ -25,8 +25,7 @@ CITIZEN = Principal("citizen", Role.CITIZEN)
 
 
 def names(app: App) -> tuple[dict[str, str], object]:
-    with app.uow(read_only=True) as uow:
-        config = app.config(uow)
+    config = app.current_config()
     return config.unit_names, config.directory
 
 

@@ -58,13 +58,13 @@ class RepeatIndex:
         """Cosine of `vector` with each of `rows` (a sparse product over 2^20 columns would allocate per column)."""
         return cosine_with(self.rows[rows], vector)
 
-    def query(self, text: str, threshold: float, keep: Callable[[np.ndarray], np.ndarray] | None = None,
+    def query(self, text: str | sparse.csr_matrix, threshold: float, keep: Callable[[np.ndarray], np.ndarray] | None = None,
               top: int | None = None) -> list[tuple[int, float]]:
         """(row, cosine) of the stored texts at least `threshold` similar to `text`, best first. `keep` narrows the
-        candidate rows (a boolean mask over them) before they are scored."""
+        candidate rows (a boolean mask over them) before they are scored. `text` may be its `vector` already."""
         if len(self) == 0:
             return []
-        vector = self.vector(text)
+        vector = self.vector(text) if isinstance(text, str) else text
         rows = self.candidates(vector, distinct_rows=False)
         if keep is not None and len(rows):
             rows = rows[keep(rows)]
@@ -80,15 +80,20 @@ class RepeatIndex:
 
 def cosine_with(matrix: sparse.csr_matrix, vector: sparse.csr_matrix) -> np.ndarray:
     """Dot product of each (L2-normalised) row with one sparse vector: the rows' entries in the vector's columns."""
-    result = np.zeros(matrix.shape[0], np.float64)
-    if matrix.nnz == 0 or vector.nnz == 0:
+    return cosine_rows(matrix.indptr, matrix.indices, matrix.data, vector)
+
+
+def cosine_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, vector: sparse.csr_matrix) -> np.ndarray:
+    """`cosine_with` on rows given as the three CSR arrays (no matrix to build for a few rows)."""
+    result = np.zeros(len(indptr) - 1, np.float64)
+    if len(indices) == 0 or vector.nnz == 0:
         return result
     order = np.argsort(vector.indices)
     columns, weights = vector.indices[order], vector.data[order]
-    where = np.minimum(np.searchsorted(columns, matrix.indices), len(columns) - 1)
-    hit = columns[where] == matrix.indices
-    products = np.where(hit, matrix.data * weights[where], 0.0)
-    lengths = np.diff(matrix.indptr)
+    where = np.minimum(np.searchsorted(columns, indices), len(columns) - 1)
+    hit = columns[where] == indices
+    products = np.where(hit, data * weights[where], 0.0)
+    lengths = np.diff(indptr)
     filled = lengths > 0
-    result[filled] = np.add.reduceat(products, matrix.indptr[:-1][filled])
+    result[filled] = np.add.reduceat(products, indptr[:-1][filled] - indptr[0])
     return result

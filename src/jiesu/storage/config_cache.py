@@ -66,11 +66,18 @@ class ConfigCache:
         with self._lock:
             self._key, self._snapshot, self._checked = None, None, float("-inf")
 
+    def fresh(self) -> ConfigSnapshot | None:
+        """The snapshot when it was checked less than `recheck_seconds` ago (no query needed), else None."""
+        with self._lock:
+            if self._snapshot is not None and time.monotonic() - self._checked < self.recheck_seconds:
+                return self._snapshot
+        return None
+
     def get(self, uow) -> ConfigSnapshot:
         now = time.monotonic()
-        with self._lock:
-            if self._snapshot is not None and now - self._checked < self.recheck_seconds:
-                return self._snapshot
+        snapshot = self.fresh()
+        if snapshot is not None:
+            return snapshot
         c = uow.connection
         key = (c.execute(select(func.max(t.config_loads.c.id))).scalar(),
                *c.execute(select(func.count(), func.max(t.calendar_years.c.loaded_at))).one(),

@@ -201,6 +201,5 @@ async def issue_merge(request: Request, issue_id: int) -> Response:
 
 
 def _names(app) -> dict[str, str]:
-    with app.uow(read_only=True) as uow:
-        config = app.config(uow)
-        return {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()}}
+    config = app.current_config()
+    return {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()}}

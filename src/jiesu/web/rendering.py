@@ -72,7 +72,6 @@ def login_required(request: Request, *roles: Role) -> Principal | Response:
 
 
 def unit_names(app) -> dict[str, str]:
-    with app.uow(read_only=True) as uow:
-        return app.config(uow).unit_names
+    return app.current_config().unit_names
 
 
