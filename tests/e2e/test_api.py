@@ -8,7 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jiesu.api.app import create_app
+from jiesu.bootstrap import App
 from jiesu.services.users import add_user, create_open311_key, create_token
+from jiesu.settings import Settings
 
 ROLES = {"agent": ("agent", None), "dispatcher": ("dispatcher", None), "wj": ("handler", "WJ"),
          "jx": ("handler", "JX"), "supervisor": ("supervisor", None), "analyst": ("analyst", None),
@@ -213,6 +215,25 @@ def test_the_public_submit_endpoint_is_rate_limited(api):
     assert statuses[:5] == [201] * 5 and statuses[5:] == [429, 429]
 
 
+def test_the_rate_limit_is_shared_by_every_server_process_and_slides(app, clock):
+    """Two server processes on one database (two Apps here) share one count per client; the previous minute's
+    calls fade out as it slides by."""
+    other = App(Settings(database_url=app.settings.database_url, secret_key="test-secret"), clock=clock)
+    first, second = (TestClient(create_app(a, submit_per_minute=4)) for a in (app, other))
+
+    def submit(client) -> int:
+        return client.post("/api/v1/public/requests", json={"content": "路灯不亮", "requester_phone": "13900001111"}
+                           ).status_code
+
+    assert [submit(first), submit(second), submit(first), submit(second)] == [201] * 4
+    assert submit(first) == submit(second) == 429
+    clock.advance(seconds=75)  # three quarters of the previous minute still count: 6 × 0.75 (refused calls too)
+    assert submit(second) == 429  # 1 + 4.5 > 4
+    clock.advance(seconds=60)
+    assert submit(first) == 201
+    other.engine.dispose()
+
+
 def test_an_oversized_body_is_refused_with_413(api):
     response = call(api, "agent", "POST", "/api/v1/requests", content=b"x" * (7 * 1024 * 1024),
                     headers={"Content-Type": "application/json"})
@@ -220,9 +241,6 @@ def test_an_oversized_body_is_refused_with_413(api):
 
 
 def test_the_server_refuses_to_start_with_the_default_key_outside_demo_mode():
-    from jiesu.bootstrap import App
-    from jiesu.settings import Settings
-
     with pytest.raises(RuntimeError, match="JIESU_SECRET_KEY"):
         create_app(App(Settings(database_url="sqlite://")))
     create_app(App(Settings(database_url="sqlite://", demo_mode=True)))

@@ -49,8 +49,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
 
 
 def test_the_schema_is_created_and_reported(jiesu):
-    assert "0004" in jiesu("db", "upgrade")
-    assert jiesu("db", "current").strip() == "0004"
+    assert "0005" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0005"
 
 
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):

@@ -35,8 +35,8 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
                   description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")
     api.state.jiesu = jiesu
-    api.state.submit_limiter = RateLimiter(submit_per_minute, 60)
-    api.state.track_limiter = RateLimiter(track_per_minute, 60)
+    api.state.submit_limiter = RateLimiter(jiesu, "submit", submit_per_minute, 60)
+    api.state.track_limiter = RateLimiter(jiesu, "track", track_per_minute, 60)
     api.add_exception_handler(DomainError, errors.domain_error_handler)
     api.add_exception_handler(RequestValidationError, errors.validation_error_handler)
     api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",

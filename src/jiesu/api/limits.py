@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiesu.domain.errors import DomainError
@@ -56,21 +52,19 @@ class BodySizeLimit:
 
 
 class RateLimiter:
-    """At most `count` calls per `seconds` per key (the client address), in memory."""
+    """At most `count` calls per `seconds` per key (the client address, the Open311 client, the login), counted in
+    the database so that every server process shares one count (a count in each process's memory let N workers
+    allow N times the rate). A sliding-window estimate: the calls of this window plus those of the previous one,
+    weighted by the part of it that still lies within the last `seconds`. Refused calls count too, so a client
+    that keeps trying stays refused until it slows down."""
 
-    def __init__(self, count: int, seconds: float) -> None:
-        self.count, self.seconds = count, seconds
-        self.calls: dict[str, deque[float]] = {}
-        self.lock = threading.Lock()
+    def __init__(self, app, name: str, count: int, seconds: int) -> None:
+        self.app, self.name, self.count, self.seconds = app, name, count, seconds
 
     def check(self, key: str) -> None:
-        now = time.monotonic()
-        with self.lock:
-            window = self.calls.setdefault(key, deque())
-            while window and window[0] <= now - self.seconds:
-                window.popleft()
-            if len(window) >= self.count:
-                raise TooManyRequests(f"操作过于频繁，请 {int(self.seconds)} 秒后再试", field="rate")
-            window.append(now)
-            if len(self.calls) > 100_000:
-                self.calls.clear()
+        from jiesu.services.rate_limits import hit
+
+        moment = self.app.now().timestamp() / self.seconds
+        current, previous = hit(self.app, f"{self.name}:{key}"[:200], int(moment))
+        if current + previous * (1 - (moment - int(moment))) > self.count:
+            raise TooManyRequests(f"操作过于频繁，请 {int(self.seconds)} 秒后再试", field="rate")

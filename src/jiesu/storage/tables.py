@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -295,6 +296,13 @@ attachments = Table(
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+rate_counts = Table(  # calls per client and window, shared by every server process (see api/limits.py)
+    "rate_counts", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("slot", BigInteger, primary_key=True),  # seconds since the epoch // the window's length
+    Column("hits", Integer, nullable=False),
 )
 
 idempotency_keys = Table(
