@@ -76,7 +76,7 @@ def main() -> None:
         results["baseline"]["acc"].append(accuracy_score(y[test], predicted))
 
     print(f"5-fold cross-validation on {len(texts):,} distinct labelled messages, {len(set(labels))} classes")
-    for name, label in (("jiesu", "jiesu (char 1-3 TF-IDF + calibrated LinearSVC)"),
+    for name, label in (("jiesu", "jiesu (text + opening char n-grams, calib. SVM)"),
                         ("baseline", "baseline (TF-IDF on given tokens + LinearSVC)")):
         r = results[name]
         print(f"  {label:50} macro-F1 {statistics.mean(r['f1']):.4f} (± {statistics.stdev(r['f1']):.4f})  "

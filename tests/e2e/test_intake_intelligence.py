@@ -92,3 +92,23 @@ def test_the_same_matter_from_someone_else_nearby_is_suggested_for_merging(app, 
     merged = dispatcher.post(f"/api/v1/requests/{second['id']}/actions/merge",
                              json={"master": first["id"], "reason": "同类件"}).json()
     assert merged["status"] == "merged" and merged["master_id"] == first["id"]
+
+
+def test_an_active_model_that_no_longer_loads_leaves_intake_to_the_rules(app, tmp_path, caplog):
+    """A model of an older format (or a damaged file) after an upgrade: intake keeps working on rules, the log
+    says to train again."""
+    import json
+
+    from jiesu.nlp.classifier import TextClassifier
+    from jiesu.services import models
+
+    TextClassifier.train(["物业不清理垃圾", "物业乱收费", "暖气不热", "供暖不达标"] * 3,
+                         ["WY1", "WY1", "GR1", "GR1"] * 3).save(tmp_path / "model")
+    models.activate(app, tmp_path / "model")
+    meta = json.loads((tmp_path / "model" / "model.json").read_text(encoding="utf-8"))
+    (tmp_path / "model" / "model.json").write_text(json.dumps(meta | {"format": "jiesu-text-classifier/1"}),
+                                                   encoding="utf-8")
+    models._loaded.clear()
+    case = client_for(app).post("/api/v1/requests", json={"content": "小区暖气不热，屋里太冷", "division": "WJ01"})
+    assert case.status_code == 201 and case.json()["suggestions"]["source"] == "rules"
+    assert "重新训练" in caplog.text

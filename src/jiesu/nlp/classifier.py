@@ -1,12 +1,18 @@
-"""The request classifier: character 1–3-gram TF-IDF (the 100,000 most frequent n-grams, `char_ngrams.py`) and a
-linear SVM (class-balanced), with probabilities calibrated on 3-fold cross-validated scores (sigmoid, one final
-model), so that intake can show the top three categories with a confidence.
+"""The request classifier: two views of the text side by side — character 1–3-gram TF-IDF of the whole text (the
+100,000 most frequent n-grams, `char_ngrams.py`) and of its first 40 characters (30,000, weighted ½: the title or
+the opening sentence names the matter) — and a linear SVM (class-balanced), with probabilities calibrated on 3-fold
+cross-validated scores (sigmoid, one final model), so that intake can show the top three categories with a
+confidence.
 
 Chosen by 5-fold cross-validation on the 7,313 distinct labelled messages of ../shared/data/tipdm2020c (see
-docs/benchmarks.md and `bench/classify.py`): character n-grams need no word segmenter (fast, robust to the
-typos and mixed scripts of real messages) and beat word TF-IDF there. A model is a directory: `model.joblib`
-(the scikit-learn pipeline) and `model.json` (labels, SHA-256 of the training data and of the model file,
-metrics, library versions). Loading checks the model file's hash first.
+docs/benchmarks.md and `bench/classify.py`): character n-grams need no word segmenter (fast, robust to the typos
+and mixed scripts of real messages), macro-F1 0.918 alone and 0.922 with the opening. Adding jieba words and
+word pairs gave 0.924 but cut inference to 670 texts/s (jieba segments at about a millisecond a text); stacking
+the views through a second model, ridge or logistic regression instead of the SVM, and longer n-grams did not do
+better.
+
+A model is a directory: `model.joblib` (the scikit-learn pipeline) and `model.json` (labels, SHA-256 of the
+training data and of the model file, metrics, library versions). Loading checks the model file's hash first.
 """
 
 from __future__ import annotations
@@ -22,12 +28,33 @@ from pathlib import Path
 
 from jiesu.domain.errors import InvalidInput
 
-FORMAT = "jiesu-text-classifier/1"
+FORMAT = "jiesu-text-classifier/2"  # 2: the whole text and its opening (1: the whole text only)
 
 
 def normalise(text: str) -> str:
     """Full-width to half-width, lower case, whitespace collapsed: the same for training and prediction."""
     return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+OPENING = 40  # characters at the start of a text that form the second view
+
+
+def opening(texts: list[str]) -> list[str]:
+    return [t[:OPENING] for t in texts]
+
+
+def features():
+    """The two views, fitted together (a scikit-learn FeatureUnion, saved with the model)."""
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from jiesu.nlp.char_ngrams import CharNgramTfidf
+
+    return FeatureUnion([
+        ("text", CharNgramTfidf(max_n=3, min_df=2, max_features=100_000)),
+        ("opening", make_pipeline(FunctionTransformer(opening),
+                                  CharNgramTfidf(max_n=3, min_df=2, max_features=30_000))),
+    ], transformer_weights={"text": 1.0, "opening": 0.5})
 
 
 def data_digest(texts: list[str], labels: list[str]) -> str:
@@ -52,8 +79,6 @@ class TextClassifier:
         from sklearn.pipeline import make_pipeline
         from sklearn.svm import LinearSVC
 
-        from jiesu.nlp.char_ngrams import CharNgramTfidf
-
         if len(texts) != len(labels):
             raise InvalidInput("文本与标签数量不一致", field="labels")
         classes = sorted(set(labels))
@@ -63,7 +88,7 @@ class TextClassifier:
         svm = LinearSVC(C=1.0, class_weight="balanced")
         head = (CalibratedClassifierCV(svm, method="sigmoid", cv=min(3, smallest), ensemble=False)
                 if calibrated and smallest >= 2 else svm)
-        pipeline = make_pipeline(CharNgramTfidf(max_n=3, min_df=2, max_features=100_000), head)
+        pipeline = make_pipeline(features(), head)
         began = time.perf_counter()
         pipeline.fit([normalise(t) for t in texts], labels)
         meta = {"format": FORMAT, "labels": classes, "n": len(texts), "data_sha256": data_digest(texts, labels),

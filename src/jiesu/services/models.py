@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from jiesu.storage import tables as t
 # Cases whose category people have settled: dispatched or further (the final category includes corrections).
 SETTLED = [s.value for s in (Status.DISPATCHED, Status.IN_PROGRESS, Status.EXTENSION_PENDING, Status.RESOLVED,
                              Status.AWAITING_FOLLOW_UP, Status.CLOSED, Status.ANSWERED, Status.ARCHIVED)]
-_loaded: dict[str, tuple[float, TextClassifier]] = {}
+_loaded: dict[str, tuple[float, TextClassifier | None]] = {}
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
@@ -31,7 +33,7 @@ def training_data_from_db(app: App, limit: int | None = None) -> tuple[list[str]
         rows = uow.connection.execute(query).all()
     texts, labels, seen = [], [], set()
     for title, content, category in rows:
-        text = f"{title}\n{content}"
+        text = f"{title or ''}\n{content}".strip()  # as intake joins them (services/intake.prepare)
         if text not in seen:
             seen.add(text)
             texts.append(text)
@@ -53,7 +55,8 @@ def activate(app: App, directory: Path) -> TextClassifier:
 
 def active_model(app: App, model_path: str | None) -> TextClassifier | None:
     """The activated model (path from the configuration snapshot), loaded once and reloaded when its file changes;
-    None if none is active or its files are gone."""
+    None if none is active, its files are gone or it no longer loads (a model of an older format after an upgrade:
+    intake then suggests from rules, and the log says to train again)."""
     if not model_path:
         return None
     directory = Path(model_path)
@@ -65,7 +68,11 @@ def active_model(app: App, model_path: str | None) -> TextClassifier | None:
         cached = _loaded.get(str(directory))
         if cached and cached[0] == stamp:
             return cached[1]
-    model = TextClassifier.load(directory)
+    try:
+        model = TextClassifier.load(directory)
+    except InvalidInput as refused:
+        log.warning("启用的模型 %s 无法加载（%s），受理改用规则建议；请重新训练并启用模型", directory, refused.message)
+        model = None
     with _lock:
         _loaded[str(directory)] = (stamp, model)
     return model
