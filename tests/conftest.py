@@ -71,11 +71,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(database_url, clock):
-    """An empty, migrated database with the fixture city's configuration loaded."""
+def app(database_url, clock, tmp_path):
+    """An empty, migrated database with the fixture city's configuration loaded (the analytics store beside it,
+    never in the working directory)."""
     from jiesu.services.config_loader import load_config
 
-    jiesu = App(Settings(database_url=database_url, secret_key="test-secret"), clock=clock)
+    jiesu = App(Settings(database_url=database_url, secret_key="test-secret",
+                         analytics_path=str(tmp_path / "analytics.duckdb")), clock=clock)
     upgrade(jiesu.engine)
     load_config(jiesu, CITY, loaded_by="test")
     yield jiesu

@@ -30,7 +30,8 @@ def server(tmp_path):
     from jiesu.storage.migrate import upgrade
     from tests.support import CITY, live_server
 
-    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test"))
+    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test",
+                       analytics_path=str(tmp_path / "analytics.duckdb")))
     upgrade(app.engine)
     load_config(app, CITY, "test")
     for name, role, unit in [("agent", "agent", None), ("dispatcher", "dispatcher", None), ("wj", "handler", "WJ"),
@@ -160,7 +161,8 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
     (city / "boundaries.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "CY"}, "geometry": {"type": "Polygon", "coordinates": [square]}}]}),
         encoding="utf-8")
-    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test"))
+    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test",
+                       analytics_path=str(tmp_path / "analytics.duckdb")))
     upgrade(app.engine)
     load_config(app, city, "test")
     add_user(app, "supervisor", "supervisor", "password-supervisor", None)
