@@ -191,8 +191,11 @@ def bench(label: str, url: str, args, scratch: Path) -> None:
     for name, r in (("bare /healthz", bare), ("create case", create)):
         print(f"{label:10} {name:14} {r['per_s']:8.0f}/s  p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
               f"n={r['n']} errors={r['errors']}")
-    print(f"{label:10} creates reach {create['per_s'] / bare['per_s'] * 100:.0f}% of the bare endpoint; "
-          f"target >= 500/s with p99 < 100 ms: {'met' if create['per_s'] >= 500 and create['p99_ms'] < 100 else 'NOT met'}")
+    verdict = ""
+    if label == "SQLite":  # issue 3's target is set on the embedded default; PostgreSQL is measured beside it
+        verdict = (f"; target >= 500/s with p99 < 100 ms: "
+                   f"{'met' if create['per_s'] >= 500 and create['p99_ms'] < 100 else 'NOT met'}")
+    print(f"{label:10} creates reach {create['per_s'] / bare['per_s'] * 100:.0f}% of the bare endpoint{verdict}")
 
 
 def stages(scratch: Path, n: int = 500) -> None:
