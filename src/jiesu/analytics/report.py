@@ -56,8 +56,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     store.refresh(app, path)
     connection = store.connect(path or store.default_path(app))
     try:
-        names = {**config.unit_names, **{c.code: c.name for c in directory.categories.values()},
-                 **{c.value: c.label for c in Channel}, **{k.value: k.label for k in RequestKind}}
+        names = {**config.code_names, **{c.value: c.label for c in Channel}, **{k.value: k.label for k in RequestKind}}
         f = metrics.Filters(start=start, end=end, district=district, category1=category1, channel=channel,
                             now=app.now().astimezone(UTC).replace(tzinfo=None))
         half_year = replace(f, start=start - timedelta(days=180))

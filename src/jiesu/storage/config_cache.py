@@ -47,6 +47,11 @@ class ConfigSnapshot:
     def unit_names(self) -> dict[str, str]:
         return {code: unit.name for code, unit in self.directory.units.items()}
 
+    @cached_property
+    def code_names(self) -> dict[str, str]:
+        """The name of every unit and category code (they never share a code), for tables and charts."""
+        return {**self.unit_names, **{c.code: c.name for c in self.directory.categories.values()}}
+
     def calendar(self) -> WorkCalendar:
         """A calendar of its own for each caller (it collects the fallback-year warnings of one computation)."""
         base = self.calendar_rules

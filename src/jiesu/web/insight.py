@@ -105,7 +105,7 @@ def issue_list(request: Request) -> Response:
 
     app = jiesu_app(request)
     return render(request, "issues.html", issues=ranked(app, 50), topics=topic_candidates(app, 3, 5),
-                  names=_names(app), can_build=principal.role in (*ACTORS, Role.ADMIN))
+                  names=app.current_config().code_names, can_build=principal.role in (*ACTORS, Role.ADMIN))
 
 
 @router.post("/issues/build")
@@ -139,7 +139,7 @@ def issue_page(request: Request, issue_id: int) -> Response:
         issue, members = get(app, issue_id)
     except DomainError as error:
         return render(request, "message.html", 404, title="问题不存在", message=error_text(error))
-    names = _names(app)
+    names = app.current_config().code_names
     days = Counter(f"{m.received_at.astimezone(SHANGHAI):%Y-%m-%d}" for m in members)
     figure = go.Figure(go.Bar(x=list(days), y=list(days.values()), hovertemplate="%{x}：%{y} 件<extra></extra>"))
     figure.update_layout(title="诉求时间分布", height=300, margin=dict(l=40, r=20, t=50, b=40), xaxis_type="date",
@@ -199,7 +199,3 @@ async def issue_merge(request: Request, issue_id: int) -> Response:
         flash(request, f"已将 {count} 件并入主件 {master}；每位诉求人都会随主件回访")
     return RedirectResponse(f"/issues/{issue_id}", status_code=303)
 
-
-def _names(app) -> dict[str, str]:
-    config = app.current_config()
-    return {**config.unit_names, **{c.code: c.name for c in config.directory.categories.values()}}
