@@ -147,6 +147,7 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
     from datetime import datetime
 
     from jiesu.bootstrap import App
+    from jiesu.domain.calendar import SHANGHAI
     from jiesu.services import cases
     from jiesu.services.cases import Intake
     from jiesu.services.config_loader import load_config
@@ -185,4 +186,15 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
         assert page.locator(f"a[href='/cases/{case.id}']").count() == 1
         assert "朝阳区" in page.inner_text(".chips")
         page.screenshot(path=str(SHOTS / "8-drill-down.png"), full_page=True)
+        page.goto(f"{base}/dashboard?month={datetime.now():%Y-%m}")  # the weekday × hour cell of the case
+        received = case.received_at.astimezone(SHANGHAI)
+        grid = page.locator("[data-chart=hour_weekday] .js-plotly-plot .nsewdrag").first
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + box["width"] * (received.hour + 0.5) / 24,
+                         box["y"] + box["height"] * (1 - (received.isoweekday() - 0.5) / 7))
+        page.wait_for_url("**/cases?**")
+        assert f"slot={received.isoweekday()}-{received.hour:02d}" in page.url
+        assert page.locator(f"a[href='/cases/{case.id}']").count() == 1
+        assert f"{received.hour} 时" in page.inner_text(".chips")
     assert outside == []  # charts, map and script all come from our own server

@@ -130,6 +130,9 @@ def test_lists_filter_by_area_category_tree_keyword_and_period(api):
     assert naive.status_code == 400 and naive.json()["field"] == "received_from"
     unknown = call(api, "admin", "GET", "/api/v1/requests", params={"area": "NOPE"})
     assert unknown.status_code == 400 and unknown.json()["field"] == "area"
+    assert listed(slot="1-09") == [jx["id"], wj["id"]] and listed(slot="1-10") == []  # the fixture clock: Monday 9:30
+    bad_slot = call(api, "admin", "GET", "/api/v1/requests", params={"slot": "9-99"})
+    assert bad_slot.status_code == 400 and bad_slot.json()["field"] == "slot"
 
 
 # --- access control -----------------------------------------------------------------------------------------

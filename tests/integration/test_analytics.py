@@ -123,3 +123,29 @@ def test_drill_down_filters_narrow_the_case_list(app, clock):
     with pytest.raises(InvalidInput) as error:
         ids(category_tree="NOPE")
     assert error.value.field == "category"
+
+
+def test_the_time_slot_filter_reads_beijing_weekday_and_hour(app, clock):
+    """The dashboard's weekday × hour cells: Monday 07:00 in Beijing is Sunday 23:00 in UTC, where the cases are
+    stored; Sunday (ISO 7) is day 0 to SQLite."""
+    import pytest
+
+    from jiesu.domain.errors import InvalidInput
+    from tests.support import local
+
+    placed = {}
+    for label, moment in (("mon07", local(2026, 11, 23, 7, 0)), ("mon0759", local(2026, 11, 23, 7, 59)),
+                          ("sun22", local(2026, 11, 22, 22, 30)), ("mon08", local(2026, 11, 23, 8, 0))):
+        placed[label] = cases.register(app, AGENT, Intake(content="路灯不亮", category="WY1", division="WJ01",
+                                                          received_at=moment)).id
+
+    def ids(slot):
+        return sorted(x.id for x in cases.list_cases(app, cases.CaseFilter(slot=cases.parse_slot(slot))))
+
+    assert ids("1-07") == sorted([placed["mon07"], placed["mon0759"]])
+    assert ids("7-22") == [placed["sun22"]] and ids("1-08") == [placed["mon08"]]
+    assert ids("7-23") == [] and ids("1-23") == []
+    for bad in ("8-01", "1-24", "monday", "1-"):
+        with pytest.raises(InvalidInput) as error:
+            cases.parse_slot(bad)
+        assert error.value.field == "slot"

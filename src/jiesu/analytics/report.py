@@ -135,7 +135,7 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
 def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) -> dict[str, str]:
     """The report's charts as HTML fragments by name (the plotly script itself is included once by the page).
     With `link`, every bar, slice, point and area carries the address of its list of cases (drill-down):
-    `link(area=…)`, `link(category=…)`, `link(channel=…)`, `link(day=…)`, `link(keyword=…)`."""
+    `link(area=…)`, `link(category=…)`, `link(channel=…)`, `link(day=…)`, `link(keyword=…)`, `link(slot=…)`."""
     import plotly.graph_objects as go
 
     from jiesu.analytics.maps import area_map
@@ -149,12 +149,23 @@ def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) ->
     def chart(name: str, figure, title: str) -> None:
         figure.update_layout(title=title, height=340, margin=dict(l=40, r=20, t=50, b=40),
                              font=dict(family="Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"))
+        if not any(len(getattr(trace, "z", None) or getattr(trace, "x", None) or getattr(trace, "values", None) or [])
+                   for trace in figure.data):  # an empty chart says so instead of showing bare axes
+            figure.add_annotation(text="暂无数据", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+                                  font=dict(size=16, color="#888"))
+            figure.update_xaxes(visible=False)
+            figure.update_yaxes(visible=False)
         charts[name] = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
     volume = tables["volume"]
-    chart("volume", go.Figure(go.Scatter(x=[r[0] for r in volume.rows], y=[r[1] for r in volume.rows],
-                                         mode="lines+markers", customdata=links("day", [r[0] for r in volume.rows]),
-                                         hovertemplate="%{x}：%{y} 件<extra></extra>")), "每日诉求量")
+    daily = go.Figure(go.Scatter(x=[r[0] for r in volume.rows], y=[r[1] for r in volume.rows],
+                                 mode="lines+markers", customdata=links("day", [r[0] for r in volume.rows]),
+                                 hovertemplate="%{x}：%{y} 件<extra></extra>"))
+    daily.update_xaxes(tickformat="%m-%d")
+    if 0 < len(volume.rows) < 7:  # a few days: one tick a day, half a day either side (not a millisecond scale)
+        first, last = date.fromisoformat(volume.rows[0][0]), date.fromisoformat(volume.rows[-1][0])
+        daily.update_xaxes(dtick=86_400_000, range=[f"{first - timedelta(days=1)} 12:00", f"{last} 12:00"])
+    chart("volume", daily, "每日诉求量")
     channel = tables["by_channel"]
     chart("channel", go.Figure(go.Pie(labels=[r[0] for r in channel.rows], values=[r[1] for r in channel.rows],
                                       hole=0.4, customdata=links("channel", channel.keys), sort=False)), "受理渠道")
@@ -179,8 +190,11 @@ def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) ->
     grid = [[0] * 24 for _ in range(7)]
     for weekday, hour, count in tables["hour_weekday"].rows:
         grid[int(weekday) - 1][int(hour)] = count
+    cells = [[link(slot=f"{day}-{hour:02d}") for hour in range(24)] for day in range(1, 8)] if link else None
     chart("hour_weekday", go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=[f"周{d}" for d in WEEKDAYS],
-                                               colorscale="Reds")), "来电时段（星期 × 小时）")
+                                               customdata=cells, colorscale="Reds",
+                                               hovertemplate="%{y} %{x} 时：%{z} 件<extra></extra>")),
+          "来电时段（星期 × 小时）")
     trend = tables["satisfaction"]
     chart("satisfaction", go.Figure([go.Scatter(x=[r[0] for r in trend.rows], y=[r[2] for r in trend.rows],
                                                 name="解决率%"),

@@ -206,6 +206,7 @@ class CaseFilter:
     received_from: datetime | None = None  # [from, to)
     received_to: datetime | None = None
     keyword: str | None = None  # one of the case's keywords
+    slot: tuple[int, int] | None = None  # (ISO weekday 1–7, hour 0–23) of receipt, Beijing time
     text: str | None = None
     overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
     due_before: datetime | None = None  # resolution deadline before this moment
@@ -264,6 +265,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.received_at >= f.received_from)
     if f.received_to is not None:
         query = query.where(r.c.received_at < f.received_to)
+    if f.slot is not None:
+        query = query.where(*_in_slot(uow.connection.dialect.name, r.c.received_at, *f.slot))
     if f.keyword:
         padded = (" " + r.c.keywords + " ")
         query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
@@ -284,6 +287,27 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         if f.area:
             query = query.where(r.c.division.in_(directory.territory(f.area)))
     return query
+
+
+def _in_slot(dialect: str, column, weekday: int, hour: int) -> list:
+    """Conditions: `column` (UTC) falls on ISO `weekday` at `hour` in Beijing time (UTC+8 all year: China has kept
+    no daylight saving time since 1991)."""
+    from sqlalchemy import Integer, cast, extract, func, literal_column
+
+    if dialect == "postgresql":
+        local = column + literal_column("interval '8 hours'")
+        return [extract("isodow", local) == weekday, extract("hour", local) == hour]
+    # SQLite: %w counts from Sunday = 0
+    day = cast(func.strftime("%w", column, "+8 hours"), Integer)
+    return [(day + 6) % 7 + 1 == weekday, cast(func.strftime("%H", column, "+8 hours"), Integer) == hour]
+
+
+def parse_slot(value: str) -> tuple[int, int]:
+    """`D-HH`: ISO weekday (1 = Monday … 7 = Sunday) and hour, as the dashboard's time-of-day cells link them."""
+    day, _, hour = value.partition("-")
+    if not (day.isdigit() and hour.isdigit() and 1 <= int(day) <= 7 and 0 <= int(hour) <= 23):
+        raise InvalidInput(f"时段 {value!r} 应写作 星期-小时，例如 1-09（周一 9 时）", field="slot")
+    return int(day), int(hour)
 
 
 def show(app: App, request_id: int) -> CitizenRequest:

@@ -164,22 +164,23 @@ def desk(request: Request) -> Response:
 @router.get("/cases")
 def case_list(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
               channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
-              before: int | None = None) -> Response:
+              slot: str = "", before: int | None = None) -> Response:
     """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
-    of any level includes everything below it; `month` is a Beijing calendar month)."""
+    of any level includes everything below it; `month` is a Beijing calendar month; `slot` a weekday and hour,
+    `D-HH`)."""
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
     search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-              "month": month, "day": day, "keyword": keyword}
+              "month": month, "day": day, "keyword": keyword, "slot": slot}
     try:
         start, end = period_span(day or month) if day or month else (None, None)
         wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
                             category_tree=category or None, area=area or None, channel=channel or None,
                             kind=kind or None, keyword=keyword or None, received_from=start, received_to=end,
-                            limit=50)
+                            slot=cases.parse_slot(slot) if slot else None, limit=50)
         total = cases.count_cases(app, wanted)
         wanted.before_id = before
         found = cases.list_cases(app, wanted)
@@ -190,7 +191,7 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
         directory = app.config(uow).directory
     labels = {"category": directory.category_path(category) if category in directory.categories else category,
               "area": names.get(area, area), "channel": _label(Channel, channel), "kind": _label(RequestKind, kind),
-              "month": month, "day": day, "keyword": keyword}
+              "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot)}
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
                   Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
@@ -199,6 +200,13 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
 
 def _query(params: dict) -> dict:
     return {k: v for k, v in params.items() if v not in ("", None)}
+
+
+def _slot_label(slot: str) -> str:
+    from jiesu.analytics.report import WEEKDAYS
+
+    day, hour = cases.parse_slot(slot) if slot else (0, 0)
+    return f"周{WEEKDAYS[day - 1]} {hour} 时" if slot else ""
 
 
 def _label(enum, value: str) -> str:
