@@ -198,3 +198,48 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
         assert page.locator(f"a[href='/cases/{case.id}']").count() == 1
         assert f"{received.hour} 时" in page.inner_text(".chips")
     assert outside == []  # charts, map and script all come from our own server
+
+
+def test_the_issues_page_shows_the_grouping_in_progress_and_its_result(tmp_path, page, monkeypatch):
+    import threading
+
+    from jiesu.bootstrap import App
+    from jiesu.issues import registry
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from jiesu.services.config_loader import load_config
+    from jiesu.services.users import add_user
+    from jiesu.settings import Settings
+    from jiesu.storage.migrate import upgrade
+    from tests.support import AGENT, CITY, live_server
+
+    app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test",
+                       analytics_path=str(tmp_path / "analytics.duckdb")))
+    upgrade(app.engine)
+    load_config(app, CITY, "test")
+    add_user(app, "dispatcher", "dispatcher", "password-dispatcher", None)
+    for i in range(3):
+        cases.register(app, AGENT, Intake(content=f"花家地社区北门搅拌站夜里噪音很大，灰尘污染严重{i}", category="ZS1",
+                                          division="WJ02"))
+    release = threading.Event()
+    real_build = registry.build
+
+    def slow_build(app_, *args, progress=None, **kwargs):  # holds at a known point until the page has shown it
+        progress("聚类新工单", 1, 3)
+        release.wait(10)
+        return real_build(app_, *args, progress=progress, **kwargs)
+
+    monkeypatch.setattr(registry, "build", slow_build)
+    monkeypatch.setattr("jiesu.services.jobs.EVERY", 0.0)
+    with live_server(app) as base:
+        login(page, base, "dispatcher")
+        page.goto(f"{base}/issues")
+        page.click("text=归并新工单")
+        page.wait_for_selector("#build-progress")
+        assert "聚类新工单" in page.inner_text("#build-stage") and page.inner_text("#build-count") == "1/3"
+        assert page.locator("button:has-text('归并新工单')").is_disabled()
+        page.screenshot(path=str(SHOTS / "9-issues-building.png"), full_page=True)
+        release.set()
+        page.wait_for_selector("text=上次归并", timeout=10_000)  # the page reloads itself when the job is done
+        assert "1 个新问题" in page.inner_text("main") and page.locator("a[href='/issues/1']").count() >= 1
+        page.screenshot(path=str(SHOTS / "10-issues-built.png"), full_page=True)

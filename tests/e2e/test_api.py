@@ -362,6 +362,18 @@ def test_the_hot_issues_page_groups_reposts(api, clock):
     assert api.get("/issues/hot").status_code == 403
 
 
+def wait_for_build(api) -> dict:
+    """The issues page's grouping runs in the background: poll its status as the page does."""
+    import time
+
+    for _ in range(200):
+        status = api.get("/issues/build/status").json()
+        if not status["running"]:
+            return status
+        time.sleep(0.05)
+    raise AssertionError("the grouping did not finish")
+
+
 def test_the_issue_pages_build_show_merge_and_dispatch(api, clock):
     made = []
     for i in range(3):
@@ -374,7 +386,10 @@ def test_the_issue_pages_build_show_merge_and_dispatch(api, clock):
     csrf = api.get("/issues").text.split('name="csrf-token" content="')[1].split('"')[0]
     assert api.post("/issues/build", data={"csrf_token": "wrong"}).status_code == 403  # CSRF checked
     assert api.post("/issues/build", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    status = wait_for_build(api)
+    assert status["state"] == "done" and "1 个新问题" in status["message"]
     listing = api.get("/issues").text
+    assert "上次归并" in listing and "1 个新问题" in listing
     assert "#1" in listing and "搅拌站" in listing
     page = api.get("/issues/1")
     assert page.status_code == 200 and "来源地区" in page.text and "Plotly.newPlot" in page.text and made[0]["ticket"] in page.text

@@ -84,10 +84,9 @@ def demo(ctx: typer.Context,
 
 def build_demo_issues(jiesu) -> None:
     """Group the demo's cases into issues (一类事) so that /issues has something to show."""
-    from jiesu.issues.registry import build
+    from jiesu.cli.issues import grow_with_progress
 
-    with console.status("把工单归并为一类事（问题）……"):
-        result = build(jiesu)
+    result = grow_with_progress(jiesu)
     if result.new_issues or result.joined:
         console.print(f"一类事：{result.new_issues} 个新问题，{result.joined} 件并入已有问题（/issues）")
 

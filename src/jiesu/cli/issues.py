@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from jiesu.cli.common import console, escape, ready_app, reports_errors
+from jiesu.cli.common import console, escape, progress_bar, ready_app, reports_errors
 
 app = typer.Typer(help="一类事：聚类成问题，热点排名。", no_args_is_help=True)
 
@@ -65,14 +65,24 @@ def build(since: datetime = typer.Option(None, help="起始受理时间（北京
           threshold: float = typer.Option(0.3, help="文本相似度阈值（0–1）")) -> None:
     """Grow the stored issues (一类事) with the cases not in one yet: each joins the issue of its most similar case,
     the rest are clustered and every group of two or more becomes a new issue. Run it again any time."""
-    from jiesu.issues.registry import build as grow
-
     if not 0 < threshold < 1:
         raise typer.BadParameter("阈值应在 0 与 1 之间", param_hint="--threshold")
-    with console.status("聚类新工单……"):
-        result = grow(ready_app(), _local(since), _local(until), threshold)
+    result = grow_with_progress(ready_app(), _local(since), _local(until), threshold)
     console.print(f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
                   f"{result.new_issues} 个新问题，其余暂不成类（{result.seconds:.1f} 秒）")
+
+
+def grow_with_progress(app, since=None, until=None, threshold: float = 0.3):
+    """`issues.registry.build` with a progress bar (stage, cases done of all)."""
+    from jiesu.issues.registry import build
+
+    with progress_bar() as bar:
+        task = bar.add_task("读取工单", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        return build(app, since, until, threshold, progress=progress)
 
 
 @app.command("list")

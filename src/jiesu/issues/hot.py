@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,9 +92,11 @@ def label(issue: Issue) -> None:
 EXACT_UP_TO = 2_000  # groups up to this size: exact single linkage; larger: through representatives
 
 
-def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int = 1) -> list[Issue]:
+def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int = 1,
+                 progress: Callable[[int, int], None] | None = None) -> list[Issue]:
     """Cluster messages (title counted twice beside the body) into issues within each group and rank them by heat
-    (exact single linkage for groups up to EXACT_UP_TO messages, through representatives above; nlp/similarity.py)."""
+    (exact single linkage for groups up to EXACT_UP_TO messages, through representatives above; nlp/similarity.py).
+    `progress(messages clustered, all messages)` is called after each group."""
     from jiesu.nlp.similarity import clusters, representative_clusters, vectors
 
     if not messages:
@@ -104,10 +107,14 @@ def build_issues(messages: list[Message], threshold: float = 0.3, min_size: int 
     blocks: dict[str, list[int]] = {}
     for index, message in enumerate(messages):
         blocks.setdefault(message.group, []).append(index)
+    done = 0
     for members in blocks.values():
         method = clusters if len(members) <= EXACT_UP_TO else representative_clusters
         local = method(matrix[members], threshold)
         groups.extend([members[i] for i in component] for component in local)
+        done += len(members)
+        if progress is not None:
+            progress(done, len(messages))
     groups.sort(key=lambda g: (-len(g), g[0]))
     data_end = max((m.time for m in messages if m.time), default=None)
     issues = []

@@ -11,6 +11,7 @@ repeat can pair with it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,11 +56,15 @@ def _messages(connection, directory, ids: list[int] | None = None, since=None, u
     return case_messages(connection.execute(query.order_by(r.c.id)).all(), directory, key="id")
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, of): what a long build has done so far
+
+
 def build(app: App, since: datetime | None = None, until: datetime | None = None,
-          threshold: float = THRESHOLD) -> BuildResult:
+          threshold: float = THRESHOLD, progress: Progress | None = None) -> BuildResult:
     """Grow the issues with the period's cases that are in none yet. The reading and clustering happen outside
     any write transaction (intakes go on meanwhile); the result is written in one short transaction. Two builds at
-    once: the second fails on the members' unique key and writes nothing."""
+    once: the second fails on the members' unique key and writes nothing. `progress` hears of each stage:
+    读取工单, 并入已有问题 (cases compared), 聚类新工单 (cases clustered), 保存."""
     import time
 
     from jiesu.issues.hot import build_issues
@@ -68,7 +73,9 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
     began = time.perf_counter()
     if since is not None and until is not None and since >= until:
         raise InvalidInput("--since 应早于 --until", field="since")
+    report = progress or (lambda stage, done, total: None)
     now = app.now()
+    report("读取工单", 0, 1)
     with app.uow(read_only=True) as uow:
         c = uow.connection
         directory = app.config(uow).directory
@@ -90,7 +97,10 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
                 for index, message in enumerate(fresh):
                     waiting.setdefault(message.group, []).append(index)
                 rest = []
+                compared = 0
                 for group, rows in waiting.items():
+                    compared += len(rows)
+                    report("并入已有问题", compared, len(fresh))
                     columns = by_group.get(group)
                     if not columns:
                         rest.extend(fresh[row] for row in rows)
@@ -103,9 +113,12 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
                             joined.setdefault(owner, []).append((int(fresh[row].id), round(float(score), 4)))
                         else:
                             rest.append(fresh[row])
-    created = [i for i in build_issues(rest, threshold, min_size=2) if len(i.messages) >= 2]
+    created = [i for i in build_issues(rest, threshold, min_size=2,
+                                       progress=lambda done, total: report("聚类新工单", done, total))
+               if len(i.messages) >= 2]
     for issue in created:
         label(issue)
+    report("保存", 0, 1)
     try:
         _write(app, joined, created, directory, now)
     except IntegrityError:

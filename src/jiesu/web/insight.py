@@ -7,7 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import SHANGHAI
@@ -102,26 +102,48 @@ def issue_list(request: Request) -> Response:
     if isinstance(principal, Response):
         return principal
     from jiesu.issues.registry import ranked, topic_candidates
+    from jiesu.services import jobs
 
     app = jiesu_app(request)
+    job = jobs.state(app, "issues_build")
     return render(request, "issues.html", issues=ranked(app, 50), topics=topic_candidates(app, 3, 5),
-                  names=app.current_config().code_names, can_build=principal.role in (*ACTORS, Role.ADMIN))
+                  names=app.current_config().code_names, can_build=principal.role in (*ACTORS, Role.ADMIN),
+                  job=job, job_running=jobs.running(app, job))
 
 
 @router.post("/issues/build")
 async def issue_build(request: Request) -> Response:
+    """Start grouping the new cases into issues in the background; the issues page shows how far it got."""
     principal = login_required(request, *ACTORS)
     if isinstance(principal, Response):
         return principal
-    from starlette.concurrency import run_in_threadpool
-
     from jiesu.issues.registry import build
+    from jiesu.services import jobs
 
     await posted_form(request)
-    result = await run_in_threadpool(build, jiesu_app(request))  # seconds on a big city: not on the event loop
-    flash(request, f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
-                   f"{result.new_issues} 个新问题")
+    app = jiesu_app(request)
+
+    def work(progress) -> str:
+        result = build(app, progress=progress)
+        return (f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
+                f"{result.new_issues} 个新问题（{result.seconds:.1f} 秒）")
+
+    if not jobs.start(app, "issues_build", work):
+        flash(request, "已有一次归并正在进行，请等它完成")
     return RedirectResponse("/issues", status_code=303)
+
+
+@router.get("/issues/build/status")
+def issue_build_status(request: Request) -> Response:
+    """How far the last grouping got (the issues page polls it while one runs)."""
+    principal = login_required(request, *VIEWERS)
+    if isinstance(principal, Response):
+        return principal
+    from jiesu.services import jobs
+
+    app = jiesu_app(request)
+    job = jobs.state(app, "issues_build")
+    return JSONResponse({"running": jobs.running(app, job), **(job or {})})
 
 
 @router.get("/issues/{issue_id}")
