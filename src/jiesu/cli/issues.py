@@ -68,8 +68,7 @@ def build(since: datetime = typer.Option(None, help="起始受理时间（北京
     if not 0 < threshold < 1:
         raise typer.BadParameter("阈值应在 0 与 1 之间", param_hint="--threshold")
     result = grow_with_progress(ready_app(), _local(since), _local(until), threshold)
-    console.print(f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
-                  f"{result.new_issues} 个新问题，其余暂不成类（{result.seconds:.1f} 秒）")
+    console.print(result.summary())
 
 
 def grow_with_progress(app, since=None, until=None, threshold: float = 0.3):

@@ -38,6 +38,10 @@ class BuildResult:
     in_new_issues: int
     seconds: float
 
+    def summary(self) -> str:
+        return (f"新工单 {self.considered} 件：{self.joined} 件并入已有问题，{self.in_new_issues} 件组成 "
+                f"{self.new_issues} 个新问题，其余暂不成类（{self.seconds:.1f} 秒）")
+
 
 def _messages(connection, directory, ids: list[int] | None = None, since=None, until=None,
               fresh_only=False) -> list[Message]:

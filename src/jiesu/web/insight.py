@@ -123,12 +123,7 @@ async def issue_build(request: Request) -> Response:
     await posted_form(request)
     app = jiesu_app(request)
 
-    def work(progress) -> str:
-        result = build(app, progress=progress)
-        return (f"新工单 {result.considered} 件：{result.joined} 件并入已有问题，{result.in_new_issues} 件组成 "
-                f"{result.new_issues} 个新问题（{result.seconds:.1f} 秒）")
-
-    if not jobs.start(app, "issues_build", work):
+    if not jobs.start(app, "issues_build", lambda progress: build(app, progress=progress).summary()):
         flash(request, "已有一次归并正在进行，请等它完成")
     return RedirectResponse("/issues", status_code=303)
 
