@@ -22,11 +22,11 @@ def hit(app: App, key: str, slot: int) -> tuple[int, int]:
         else:
             from sqlalchemy.dialects.sqlite import insert
         upsert = insert(_r).values(key=key, slot=slot, hits=1)
-        current = c.execute(upsert.on_conflict_do_update(index_elements=[_r.c.key, _r.c.slot],
-                                                         set_={"hits": _r.c.hits + 1}).returning(_r.c.hits)).scalar()
-        previous = c.execute(select(_r.c.hits).where(_r.c.key == key, _r.c.slot == slot - 1)).scalar() or 0
+        c.execute(upsert.on_conflict_do_update(index_elements=[_r.c.key, _r.c.slot], set_={"hits": _r.c.hits + 1}))
+        counts = dict(c.execute(select(_r.c.slot, _r.c.hits).where(_r.c.key == key, _r.c.slot.in_([slot, slot - 1]))
+                                ).all())  # (no RETURNING: SQLite has it only since 3.35)
         if random.random() < 0.01:
             limiter = key.split(":", 1)[0] + ":"
             c.execute(delete(_r).where(_r.c.key.startswith(limiter, autoescape=True), _r.c.slot < slot - 1))
         uow.commit()
-    return current, previous
+    return counts.get(slot, 0), counts.get(slot - 1, 0)
