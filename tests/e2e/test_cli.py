@@ -153,3 +153,44 @@ def test_the_monthly_report_and_the_metrics_from_the_command_line(jiesu, tmp_pat
     assert "[metric]" in jiesu("analytics", "metric", "nope", code=2)
     assert "[month]" in jiesu("report", "monthly", "--month", "2026-13", code=2)
     assert "增量刷新" in jiesu("analytics", "refresh")
+
+
+def test_accounts_are_listed_disabled_enabled_given_new_passwords_and_tokens_revoked(jiesu, tmp_path):
+    from jiesu.bootstrap import App
+    from jiesu.services.users import authenticate, open311_client, principal_for_token
+    from jiesu.settings import Settings
+
+    jiesu("config", "load", str(CITY))
+    assert "已添加用户 wang" in runner.invoke(app, ["user", "add", "wang", "--role", "handler", "--unit", "WJ"],
+                                          input="old-password\n").output
+    token = jiesu("token", "create", "--user", "wang").strip()
+    key = jiesu("open311", "key", "create", "--name", "城管通").strip()
+    check = App(Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}"))
+    assert principal_for_token(check, token).name == "wang" and open311_client(check, key) is not None
+    listed = jiesu("user", "list")
+    assert "wang" in listed and "承办人" in listed and "可登录" in listed
+    assert "已停用用户 wang" in jiesu("user", "disable", "wang")
+    assert authenticate(check, "wang", "old-password") is None and principal_for_token(check, token) is None
+    assert "已停用" in jiesu("user", "list")
+    jiesu("user", "enable", "wang")
+    assert authenticate(check, "wang", "old-password") is not None
+    assert "已为 wang 设置新密码" in runner.invoke(app, ["user", "password", "wang"], input="new-password\n").output
+    assert authenticate(check, "wang", "old-password") is None and authenticate(check, "wang", "new-password")
+    short = runner.invoke(app, ["user", "password", "wang"], input="short\n")
+    assert short.exit_code != 0 and "password" in short.output
+    tokens = jiesu("token", "list", "--user", "wang")
+    assert "有效" in tokens and token not in tokens  # never shown again
+    jiesu("token", "revoke", "1")
+    assert principal_for_token(check, token) is None and "已吊销" in jiesu("token", "list")
+    assert "没有编号为 1 的有效令牌" in jiesu("token", "revoke", "1", code=2)
+    assert "城管通" in jiesu("open311", "key", "list")
+    jiesu("open311", "key", "revoke", "1")
+    assert open311_client(check, key) is None
+    assert "用户 nobody 不存在" in jiesu("user", "disable", "nobody", code=2)
+    from sqlalchemy import select
+
+    from jiesu.storage import tables as t
+    with check.uow(read_only=True) as uow:
+        actions = [r.action for r in uow.connection.execute(select(t.audit_log.c.action).order_by(t.audit_log.c.id))]
+    assert {"user.disable", "user.enable", "user.password", "token.revoke", "open311_key.revoke"} <= set(actions)
+    check.engine.dispose()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
@@ -135,6 +135,74 @@ def open311_client(app: App, key: str | None) -> Principal | None:
         row = uow.connection.execute(select(t.open311_keys.c.name).where(
             t.open311_keys.c.key_hash == digest(key), t.open311_keys.c.revoked.is_(False))).first()
     return Principal(f"open311:{row.name}", Role.CITIZEN) if row else None
+
+
+def list_users(app: App) -> list:
+    """Every account with its role, unit, whether it may log in, and how many live API tokens it has."""
+    u, k = t.users, t.api_tokens
+    live = (select(func.count()).where(k.c.user_id == u.c.id, k.c.revoked.is_(False)).scalar_subquery())
+    with app.uow(read_only=True) as uow:
+        return uow.connection.execute(select(u.c.name, u.c.role, u.c.unit, u.c.active, u.c.demo, u.c.created_at,
+                                             live.label("tokens")).order_by(u.c.name)).all()
+
+
+def set_active(app: App, name: str, active: bool, by: str) -> None:
+    """Disable an account (someone left: sessions and API tokens stop working at once) or enable it again."""
+    _change_user(app, name, {"active": active}, by, "user.enable" if active else "user.disable")
+
+
+def set_password(app: App, name: str, password: str, by: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位", field="password")
+    _change_user(app, name, {"password_hash": _hasher.hash(password)}, by, "user.password")
+
+
+def _change_user(app: App, name: str, values: dict, by: str, action: str) -> None:
+    with app.uow() as uow:
+        result = uow.connection.execute(update(t.users).where(t.users.c.name == name).values(**values))
+        if result.rowcount != 1:
+            raise NotFound(f"用户 {name} 不存在", field="name")
+        audit(uow.connection, app.now(), by, action, name)
+        uow.commit()
+
+
+def list_tokens(app: App, user_name: str | None = None) -> list:
+    """API tokens (never their value: only its hash is kept) with their owner, purpose and state."""
+    k, u = t.api_tokens, t.users
+    query = select(k.c.id, u.c.name.label("user"), k.c.name, k.c.created_at, k.c.revoked).join(
+        u, u.c.id == k.c.user_id).order_by(k.c.id)
+    if user_name:
+        query = query.where(u.c.name == user_name)
+    with app.uow(read_only=True) as uow:
+        return uow.connection.execute(query).all()
+
+
+def revoke_token_id(app: App, token_id: int, by: str) -> None:
+    with app.uow() as uow:
+        result = uow.connection.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id,
+                                                                   t.api_tokens.c.revoked.is_(False))
+                                        .values(revoked=True))
+        if result.rowcount != 1:
+            raise NotFound(f"没有编号为 {token_id} 的有效令牌", field="id")
+        audit(uow.connection, app.now(), by, "token.revoke", str(token_id))
+        uow.commit()
+
+
+def list_open311_keys(app: App) -> list:
+    k = t.open311_keys
+    with app.uow(read_only=True) as uow:
+        return uow.connection.execute(select(k.c.id, k.c.name, k.c.created_at, k.c.revoked).order_by(k.c.id)).all()
+
+
+def revoke_open311_key(app: App, key_id: int, by: str) -> None:
+    with app.uow() as uow:
+        result = uow.connection.execute(update(t.open311_keys).where(t.open311_keys.c.id == key_id,
+                                                                     t.open311_keys.c.revoked.is_(False))
+                                        .values(revoked=True))
+        if result.rowcount != 1:
+            raise NotFound(f"没有编号为 {key_id} 的有效密钥", field="id")
+        audit(uow.connection, app.now(), by, "open311_key.revoke", str(key_id))
+        uow.commit()
 
 
 def revoke_token(app: App, token: str, by: str) -> None:
