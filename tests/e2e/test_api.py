@@ -403,3 +403,33 @@ def test_the_issue_pages_build_show_merge_and_dispatch(api, clock):
     assert api.get("/issues/999").status_code == 404
     login(api, "wj")
     assert api.get("/issues/1").status_code == 403
+
+
+def test_staff_change_their_own_password_with_the_current_one(api):
+    login(api, "agent")
+    page = api.get("/account/password").text
+    assert "修改密码" in page
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+
+    def change(current, new, again):
+        return api.post("/account/password", data={"csrf_token": csrf, "current": current, "new": new,
+                                                    "again": again}, follow_redirects=False)
+
+    wrong = change("not-my-password", "brand-new-pass", "brand-new-pass")
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+    assert "两次输入的新密码不一致" in change("password-agent", "brand-new-pass", "brand-new-pasS").text
+    short = change("password-agent", "short", "short")
+    assert short.status_code == 400 and "至少 8 位" in short.text
+    assert api.post("/account/password", data={"csrf_token": "forged", "current": "password-agent", "new": "x" * 9,
+                                                "again": "x" * 9}).status_code == 403
+    assert change("password-agent", "brand-new-pass", "brand-new-pass").status_code == 303
+    api.post("/logout", data={"csrf_token": csrf})
+    page = api.get("/login")
+    token = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    old = api.post("/login", data={"name": "agent", "password": "password-agent", "csrf_token": token})
+    assert old.status_code == 400
+    new = api.post("/login", data={"name": "agent", "password": "brand-new-pass", "csrf_token": token},
+                   follow_redirects=False)
+    assert new.status_code == 303
+    api.cookies.clear()
+    assert api.get("/account/password", follow_redirects=False).status_code in (302, 303)  # logged out: to login
