@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -433,3 +434,39 @@ def test_staff_change_their_own_password_with_the_current_one(api):
     assert new.status_code == 303
     api.cookies.clear()
     assert api.get("/account/password", follow_redirects=False).status_code in (302, 303)  # logged out: to login
+
+
+def test_the_administrator_manages_accounts_tokens_and_keys_on_a_page(api):
+    for who in ("agent", "dispatcher", "wj", "supervisor", "analyst"):  # nobody else may even look
+        login(api, who)
+        assert api.get("/admin/users").status_code == 403
+        assert api.post("/admin/users/wj/disable", data={"csrf_token": "x"}).status_code == 403
+    api.cookies.clear()
+    assert api.get("/admin/users", follow_redirects=False).status_code == 303
+    login(api, "admin")
+    page = api.get("/admin/users")
+    assert page.status_code == 200 and "用户管理" in page.text and "wj" in page.text
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+
+    def post(path, **data):
+        return api.post(path, data={"csrf_token": csrf, **data})
+
+    assert api.post("/admin/users", data={"csrf_token": "forged", "name": "x", "role": "agent",
+                                          "password": "p" * 9}).status_code == 403
+    assert "承办人必须指定所在单位" in post("/admin/users", name="zhao", role="handler", password="p" * 9).text
+    assert "已添加用户 zhao" in post("/admin/users", name="zhao", role="handler", unit="WJ", password="p" * 9).text
+    shown = post("/admin/users/zhao/password")
+    temporary = shown.text.split('<code id="secret">')[1].split("</code>")[0]
+    assert shown.headers["cache-control"] == "no-store" and len(temporary) >= 8
+    assert temporary not in api.get("/admin/users").text  # shown once
+    assert "已停用用户 zhao" in post("/admin/users/zhao/disable").text
+    assert "不能停用自己的账号" in post("/admin/users/admin/disable").text
+    issued = post("/admin/tokens", user="wj", purpose="小程序")
+    token = issued.text.split('<code id="secret">')[1].split("</code>")[0]
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    token_id = max(int(x) for x in re.findall(r"/admin/tokens/(\d+)/revoke", issued.text))
+    assert "已吊销令牌" in post(f"/admin/tokens/{token_id}/revoke").text
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    key = post("/admin/open311-keys", name="城管通").text.split('<code id="secret">')[1].split("</code>")[0]
+    assert len(key) == 40
+    assert "没有编号为 999 的有效令牌" in post("/admin/tokens/999/revoke").text

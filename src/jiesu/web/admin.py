@@ -1,0 +1,139 @@
+"""用户管理 for administrators: accounts, API tokens and Open311 keys — the same services as `jiesu user / token /
+open311 key`. A new secret (a temporary password, a token, a key) is shown once, on the answer to the form that made
+it, and never again: only its hash is kept."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from jiesu.api.deps import jiesu_app
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import DomainError, InvalidInput
+from jiesu.services import users
+from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/admin/users"
+
+
+def _page(request: Request, status_code: int = 200, **context) -> Response:
+    app = jiesu_app(request)
+    config = app.current_config()
+    units = sorted((code, unit.name) for code, unit in config.directory.units.items())
+    page = render(request, "admin.html", status_code, accounts=users.list_users(app), tokens=users.list_tokens(app),
+                  keys=users.list_open311_keys(app), roles=list(users.STAFF_ROLES), units=units,
+                  names=config.unit_names, **context)
+    page.headers["Cache-Control"] = "no-store"  # a secret shown once must not stay in a cache
+    return page
+
+
+@router.get(PAGE)
+def admin_page(request: Request) -> Response:
+    principal = login_required(request, Role.ADMIN)
+    if isinstance(principal, Response):
+        return principal
+    return _page(request)
+
+
+async def _admin_form(request: Request):
+    principal = login_required(request, Role.ADMIN)
+    if isinstance(principal, Response):
+        return principal, None
+    return principal, await posted_form(request)
+
+
+def _done(request: Request, message: str) -> Response:
+    flash(request, message)
+    return RedirectResponse(PAGE, status_code=303)
+
+
+def _refused(request: Request, error: DomainError) -> Response:
+    return _page(request, 400, error=error_text(error))
+
+
+@router.post(PAGE)
+async def add_account(request: Request) -> Response:
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    try:
+        added = users.add_user(jiesu_app(request), str(form.get("name", "")), str(form.get("role", "")),
+                               str(form.get("password", "")), str(form.get("unit", "")) or None, by=principal.name)
+    except DomainError as error:
+        return _refused(request, error)
+    return _done(request, f"已添加用户 {added.name}（{added.role.label}）")
+
+
+@router.post(PAGE + "/{name}/{action}")
+async def change_account(request: Request, name: str, action: str) -> Response:
+    """停用 / 启用 an account, or give it a temporary password (shown once, here)."""
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    app = jiesu_app(request)
+    try:
+        if action in ("disable", "enable"):
+            if name == principal.name and action == "disable":
+                raise InvalidInput("不能停用自己的账号（否则可能没有管理员能登录）", field="name")
+            users.set_active(app, name, action == "enable", by=principal.name)
+            return _done(request, f"已{'启用' if action == 'enable' else '停用'}用户 {name}")
+        if action == "password":
+            temporary = secrets.token_urlsafe(9)
+            users.set_password(app, name, temporary, by=principal.name)
+            return _page(request, secret=(f"{name} 的临时密码（请当面或电话告知本人，登录后点右上角姓名修改）", temporary))
+    except DomainError as error:
+        return _refused(request, error)
+    return render(request, "message.html", 404, title="没有这个操作", message="请从用户管理页面操作。")
+
+
+@router.post("/admin/tokens")
+async def add_token(request: Request) -> Response:
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    user, purpose = str(form.get("user", "")), str(form.get("purpose", "")).strip() or "api"
+    try:
+        token = users.create_token(jiesu_app(request), user, purpose, by=principal.name)
+    except DomainError as error:
+        return _refused(request, error)
+    return _page(request, secret=(f"{user} 的 API 令牌（{purpose}）：只显示这一次，请立即交给调用方保存", token))
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+async def revoke_token(request: Request, token_id: int) -> Response:
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    try:
+        users.revoke_token_id(jiesu_app(request), token_id, by=principal.name)
+    except DomainError as error:
+        return _refused(request, error)
+    return _done(request, f"已吊销令牌 {token_id}")
+
+
+@router.post("/admin/open311-keys")
+async def add_key(request: Request) -> Response:
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    name = str(form.get("name", ""))
+    try:
+        key = users.create_open311_key(jiesu_app(request), name, by=principal.name)
+    except DomainError as error:
+        return _refused(request, error)
+    return _page(request, secret=(f"Open311 api_key（{name}）：只显示这一次，请立即交给调用方保存", key))
+
+
+@router.post("/admin/open311-keys/{key_id}/revoke")
+async def revoke_key(request: Request, key_id: int) -> Response:
+    principal, form = await _admin_form(request)
+    if form is None:
+        return principal
+    try:
+        users.revoke_open311_key(jiesu_app(request), key_id, by=principal.name)
+    except DomainError as error:
+        return _refused(request, error)
+    return _done(request, f"已吊销 Open311 密钥 {key_id}")
