@@ -470,3 +470,15 @@ def test_the_administrator_manages_accounts_tokens_and_keys_on_a_page(api):
     key = post("/admin/open311-keys", name="城管通").text.split('<code id="secret">')[1].split("</code>")[0]
     assert len(key) == 40
     assert "没有编号为 999 的有效令牌" in post("/admin/tokens/999/revoke").text
+
+
+def test_a_user_name_with_a_slash_or_space_is_refused(app):
+    import pytest
+
+    from jiesu.domain.errors import InvalidInput
+
+    for bad in ("a/b", "li si", "x?y", "a%2f"):
+        with pytest.raises(InvalidInput) as refused:
+            add_user(app, bad, "agent", "p" * 9)
+        assert refused.value.field == "name"
+    assert add_user(app, "李四", "agent", "p" * 9).name == "李四"

@@ -52,6 +52,8 @@ def add_user(app: App, name: str, role: str, password: str, unit: str | None = N
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("用户名不能为空，且不超过 100 字", field="name")
+    if any(ch in name for ch in "/\\?#%") or any(not ch.isprintable() or ch.isspace() for ch in name):
+        raise InvalidInput("用户名不能含空格、斜杠或 ? # % 等符号", field="name")
     parsed = Role.parse(role, "role")
     if parsed not in STAFF_ROLES:
         raise InvalidInput(f"角色应为 {'、'.join(r.value for r in STAFF_ROLES)}", field="role")
