@@ -91,6 +91,19 @@ def test_the_vectorised_char_ngrams_equal_scikit_learns():
         assert np.allclose(np.sort(a), np.sort(b), atol=1e-6)
 
 
+def test_hashed_ngrams_fitted_and_transformed_in_one_pass_equal_the_two_passes_and_the_fitted_vocabulary():
+    from jiesu.nlp.char_ngrams import HashedCharNgramTfidf
+
+    texts = ["幸福小区物业不清理楼道垃圾", "暖气不热屋里冷", "", "物业乱收费，物业不作为", "噪音"] * 5
+    two = HashedCharNgramTfidf().fit(texts, chunk=4).transform_chunked(texts, chunk=4)
+    one = HashedCharNgramTfidf().fit_transform_chunked(texts, chunk=4)  # chunks that split the texts unevenly
+    assert one.shape == two.shape and abs(one - two).max() < 1e-6
+    fitted = CharNgramTfidf(max_n=3, min_df=1).fit(texts).transform(texts).toarray()
+    for a, b in zip(one.toarray(), fitted, strict=True):  # the same weights, in other columns
+        assert np.allclose(np.sort(a[a > 0]), np.sort(b[b > 0]), atol=1e-6)
+    assert HashedCharNgramTfidf().fit_transform_chunked([]).shape == (0, 1 << 20)
+
+
 def test_the_classifier_trains_ranks_with_probabilities_and_round_trips(tmp_path):
     labels = ["物业", "物业", "物业", "噪音", "噪音", "噪音", "供暖", "供暖", "供暖"] * 4
     model = TextClassifier.train(TEXTS, labels, source="fixture")

@@ -27,8 +27,8 @@ class RepeatIndex:
     def __init__(self, texts: list[str], probes: int = PROBES, max_posting: int = MAX_POSTING) -> None:
         """Fit the n-gram weights on `texts` and index them (row i is texts[i])."""
         self.probes, self.max_posting = probes, max_posting
-        self.vectorizer = HashedCharNgramTfidf(max_n=3).fit(texts)  # with no texts yet: every idf is 1
-        self.rows = self.vectorizer.transform_chunked(texts)
+        self.vectorizer = HashedCharNgramTfidf(max_n=3)
+        self.rows = self.vectorizer.fit_transform_chunked(texts)  # with no texts yet: every idf is 1
         self.postings = self.rows.T.tocsr()  # n-gram → the rows that contain it
         self.posting_sizes = np.diff(self.postings.indptr)
 

@@ -13,7 +13,7 @@ def vectors(texts: list[str]) -> sparse.csr_matrix:
     """L2-normalised TF-IDF rows; the IDF comes from the texts themselves. The n-grams are hashed into 2^20
     columns (the same weights as a fitted vocabulary but for rare collisions), counted chunk by chunk, so that a
     million texts take half a minute and a chunk's memory."""
-    return HashedCharNgramTfidf(max_n=3).fit(texts).transform_chunked(texts)
+    return HashedCharNgramTfidf(max_n=3).fit_transform_chunked(texts)
 
 
 def compact(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
