@@ -45,7 +45,8 @@ def clusters(matrix: sparse.csr_matrix, threshold: float, block: int = 2000) -> 
     n = matrix.shape[0]
     if n == 0:
         return []
-    matrix = compact(matrix)
+    if matrix.shape[1] > 1 << 16:  # not compacted yet (a block of a compacted group already is)
+        matrix = compact(matrix)
     rows, columns = [], []
     transposed = matrix.T.tocsc()
     for start in range(0, n, block):
@@ -85,17 +86,22 @@ def representative_clusters(matrix: sparse.csr_matrix, threshold: float, block: 
     labels = np.full(n, -1, np.int64)
     reps: list[int] = []
     rep_labels: list[int] = []
-    rep_matrix = None
+    rep_matrix = rep_columns = None
     for start in range(0, n, block):
         rows = np.arange(start, min(start + block, n))
         best = np.zeros(len(rows))
         matched: dict[int, set[int]] = {}  # row in the block → the clusters of the representatives it matches
         if rep_matrix is not None:
-            scores = (matrix[rows] @ rep_matrix.T).tocoo()
+            scores = (matrix[rows] @ rep_columns).tocsr()
+            filled = np.flatnonzero(np.diff(scores.indptr))
+            if len(filled):  # each row's best score: one reduce over its stretch of the CSR data
+                best[filled] = np.maximum.reduceat(scores.data, scores.indptr[filled])
+            row_of = np.repeat(np.arange(len(rows)), np.diff(scores.indptr))
             hit = scores.data >= threshold
-            np.maximum.at(best, scores.row, scores.data)
-            for row_local, label in zip(scores.row[hit].tolist(),
-                                        np.asarray(rep_labels)[scores.col[hit]].tolist(), strict=True):
+            # (row, cluster) once each: a row matching many representatives of one cluster is one link
+            links, _ = distinct(row_of[hit] * (len(parent) + 1) + np.asarray(rep_labels, np.int64)[scores.indices[hit]])
+            for row_local, label in zip((links // (len(parent) + 1)).tolist(), (links % (len(parent) + 1)).tolist(),
+                                        strict=True):
                 matched.setdefault(row_local, set()).add(label)
         new_reps: list[int] = []
         for group in clusters(matrix[rows], threshold):  # the block's own links, exactly
@@ -119,6 +125,7 @@ def representative_clusters(matrix: sparse.csr_matrix, threshold: float, block: 
             reps += new_reps
             rep_labels += [int(labels[r]) for r in new_reps]
             rep_matrix = matrix[reps]
+            rep_columns = rep_matrix.T.tocsr()  # transposed once per change, not once per block
     roots = np.array([root(int(label)) for label in labels], np.int64) if n else labels
     order = np.argsort(roots, kind="stable")
     bounds = np.flatnonzero(np.diff(roots[order])) + 1
