@@ -84,7 +84,7 @@ def main() -> None:
             began = time.perf_counter()
             intake.similar_nearby(app, uow, config, queries[0][1], queries[0][2], queries[0][3])
             index = app.repeats.snapshot.index
-            size = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in (index.rows, index.postings))
+            size = index.nbytes
             print(f"index of the year's requests built on first use in {time.perf_counter() - began:.1f} s "
                   f"({len(index):,} requests, {size / 2**20:,.0f} MB = {size / len(index) / 1024:.1f} KB per "
                   f"request; peak memory of this process {peak_mb():,.0f} MB)")

@@ -29,11 +29,18 @@ class RepeatIndex:
         self.probes, self.max_posting = probes, max_posting
         self.vectorizer = HashedCharNgramTfidf(max_n=3)
         self.rows = self.vectorizer.fit_transform_chunked(texts)  # with no texts yet: every idf is 1
-        self.postings = self.rows.T.tocsr()  # n-gram → the rows that contain it
-        self.posting_sizes = np.diff(self.postings.indptr)
+        postings = self.rows.T.tocsr()  # n-gram → the rows that contain it; only which rows is kept, not weights
+        self.posting_starts, self.posting_rows = postings.indptr, postings.indices
+        self.posting_sizes = np.diff(self.posting_starts)
 
     def __len__(self) -> int:
         return self.rows.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index (rows with their weights, postings as row numbers only)."""
+        return (self.rows.data.nbytes + self.rows.indices.nbytes + self.rows.indptr.nbytes
+                + self.posting_starts.nbytes + self.posting_rows.nbytes + self.posting_sizes.nbytes)
 
     def vector(self, text: str) -> sparse.csr_matrix:
         return self.vectorizer.transform([text])
@@ -50,8 +57,8 @@ class RepeatIndex:
         chosen = features[np.argsort(-weights, kind="stable")[: self.probes]]
         if len(chosen) == 0:
             return np.zeros(0, np.int64)
-        pointers = self.postings.indptr
-        rows = np.concatenate([self.postings.indices[pointers[f]:pointers[f + 1]] for f in chosen])
+        pointers = self.posting_starts
+        rows = np.concatenate([self.posting_rows[pointers[f]:pointers[f + 1]] for f in chosen])
         return distinct(rows)[0] if distinct_rows else rows
 
     def scores(self, rows: np.ndarray, vector: sparse.csr_matrix) -> np.ndarray:
