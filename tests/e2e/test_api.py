@@ -460,6 +460,10 @@ def test_the_administrator_manages_accounts_tokens_and_keys_on_a_page(api):
     assert shown.headers["cache-control"] == "no-store" and len(temporary) >= 8
     assert temporary not in api.get("/admin/users").text  # shown once
     assert "已停用用户 zhao" in post("/admin/users/zhao/disable").text
+    post("/admin/users", name="李四", role="agent", password="p" * 9)
+    listing = api.get("/admin/users").text
+    address = re.search(r'action="(/admin/users/[^"]+/disable)"', listing.split("李四")[1]).group(1)
+    assert "已停用用户 李四" in post(address).text  # the page's own address for a Chinese name works
     assert "不能停用自己的账号" in post("/admin/users/admin/disable").text
     issued = post("/admin/tokens", user="wj", purpose="小程序")
     token = issued.text.split('<code id="secret">')[1].split("</code>")[0]
