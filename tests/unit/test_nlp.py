@@ -109,12 +109,28 @@ def test_the_classifier_trains_ranks_with_probabilities_and_round_trips(tmp_path
     model = TextClassifier.train(TEXTS, labels, source="fixture")
     top = model.top("物业不清理垃圾还乱收费")
     assert top[0][0] == "物业" and len(top) == 3 and sum(p for _, p in top) <= 1.0001
-    assert evaluate(model, TEXTS, labels)["accuracy"] == 1.0
+    result = evaluate(model, TEXTS, labels)
+    assert result["accuracy"] == 1.0 and result["top3_accuracy"] == 1.0 and 0 <= result["calibration_error"] <= 1
     model.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
     assert meta["labels"] == ["供暖", "噪音", "物业"] and meta["n"] == len(TEXTS) and meta["data_sha256"]
     assert {"scikit-learn", "numpy", "jiesu"} <= set(meta["versions"])
     assert TextClassifier.load(tmp_path / "m").top("暖气不热")[0][0] == "供暖"
+
+
+def test_suggestion_quality_counts_the_top_three_and_the_calibration_gap():
+    from jiesu.nlp.classifier import suggestion_quality
+
+    class Shown:  # suggestions fixed in advance: the first is right for texts 0–7 of 10, the second for 8
+        def top_many(self, texts, k):
+            return [[("A" if int(t) < 8 else "B", confidence), ("C" if int(t) == 8 else "B", 0.05)]
+                    for t in texts]
+
+    texts, labels = [str(i) for i in range(10)], ["A"] * 8 + ["C", "D"]
+    confidence = 0.8
+    assert suggestion_quality(Shown(), texts, labels) == {"top3_accuracy": 0.9, "calibration_error": 0.0}
+    confidence = 0.9  # shown at 90 %, right 80 % of the time
+    assert suggestion_quality(Shown(), texts, labels)["calibration_error"] == 0.1
 
 
 def test_a_tampered_model_file_is_refused(tmp_path):

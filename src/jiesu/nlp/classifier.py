@@ -154,8 +154,26 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
+def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str], bins: int = 10) -> dict:
+    """What the agent sees at intake: how often the right category is among the three suggested (`top3_accuracy`),
+    and how far the shown confidence is from the truth (`calibration_error`: expected calibration error of the
+    first suggestion over `bins` confidence bins; 0 = a suggestion shown at 80 % is right 80 % of the time)."""
+    import numpy as np
+
+    tops = model.top_many(texts, 3)
+    in_top3 = np.array([label in [code for code, _ in top] for top, label in zip(tops, labels, strict=True)])
+    confidence = np.array([top[0][1] for top in tops])
+    right = np.array([top[0][0] == label for top, label in zip(tops, labels, strict=True)])
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    error = sum(abs(right[which == b].mean() - confidence[which == b].mean()) * (which == b).sum()
+                for b in range(bins) if (which == b).any()) / max(len(texts), 1)
+    return {"top3_accuracy": round(float(in_top3.mean()), 4) if len(texts) else None,
+            "calibration_error": round(float(error), 4) if len(texts) else None}
+
+
 def evaluate(model: TextClassifier, texts: list[str], labels: list[str]) -> dict:
-    """Per-class precision/recall/F1, accuracy, macro-F1 and single-process throughput."""
+    """Per-class precision/recall/F1, accuracy, macro-F1, single-process throughput, and the quality of the
+    suggestions as shown at intake (top-3 accuracy, calibration error)."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
     began = time.perf_counter()
@@ -166,6 +184,7 @@ def evaluate(model: TextClassifier, texts: list[str], labels: list[str]) -> dict
                                                                      zero_division=0)
     return {
         "n": len(texts), "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+        **suggestion_quality(model, texts, labels),
         "macro_f1": round(float(f1_score(labels, predicted, average="macro", labels=sorted(set(labels)),
                                          zero_division=0)), 4),
         "texts_per_s": round(len(texts) / seconds, 1) if seconds else None,
