@@ -154,10 +154,13 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
-def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str], bins: int = 10) -> dict:
+def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str], bins: int = 10,
+                       auto_at: float = 0.85) -> dict:
     """What the agent sees at intake: how often the right category is among the three suggested (`top3_accuracy`),
-    and how far the shown confidence is from the truth (`calibration_error`: expected calibration error of the
-    first suggestion over `bins` confidence bins; 0 = a suggestion shown at 80 % is right 80 % of the time)."""
+    how far the shown confidence is from the truth (`calibration_error`: expected calibration error of the first
+    suggestion over `bins` confidence bins; 0 = a suggestion shown at 80 % is right 80 % of the time), and what
+    intake's automatic classification would do at confidence `auto_at` (JIESU_AUTO_CLASSIFY_CONFIDENCE): the share
+    of cases it would classify (`auto_share`) and how many of those it gets right (`auto_accuracy`)."""
     import numpy as np
 
     tops = model.top_many(texts, 3)
@@ -167,8 +170,11 @@ def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str
     which = np.minimum((confidence * bins).astype(int), bins - 1)
     error = sum(abs(right[which == b].mean() - confidence[which == b].mean()) * (which == b).sum()
                 for b in range(bins) if (which == b).any()) / max(len(texts), 1)
+    automatic = confidence >= auto_at
     return {"top3_accuracy": round(float(in_top3.mean()), 4) if len(texts) else None,
-            "calibration_error": round(float(error), 4) if len(texts) else None}
+            "calibration_error": round(float(error), 4) if len(texts) else None,
+            "auto_share": round(float(automatic.mean()), 4) if len(texts) else None,
+            "auto_accuracy": round(float(right[automatic].mean()), 4) if automatic.any() else None}
 
 
 def evaluate(model: TextClassifier, texts: list[str], labels: list[str]) -> dict:
