@@ -194,3 +194,26 @@ def test_accounts_are_listed_disabled_enabled_given_new_passwords_and_tokens_rev
         actions = [r.action for r in uow.connection.execute(select(t.audit_log.c.action).order_by(t.audit_log.c.id))]
     assert {"user.disable", "user.enable", "user.password", "token.revoke", "open311_key.revoke"} <= set(actions)
     check.engine.dispose()
+
+
+def test_a_model_is_trained_and_evaluated_from_the_command_line(jiesu, tmp_path):
+    import json
+
+    data = FIXTURES / "labelled_small.csv"  # 84 short messages of 3 matters, written for this test
+    trained = jiesu("model", "train", str(data), "--text-col", "text", "--label-col", "label",
+                    "--out", str(tmp_path / "m"))
+    assert "84 条，3 类" in trained
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert meta["format"] == "jiesu-text-classifier/2" and meta["labels"] == ["交通", "物业", "环境"]
+    assert len(meta["data_sha256"]) == 64 and {"scikit-learn", "numpy"} <= set(meta["versions"])
+    out = jiesu("model", "eval", str(tmp_path / "m"), str(data), "--text-col", "text", "--label-col", "label")
+    last = json.loads(out.strip().splitlines()[-1])  # the last line is one JSON object
+    assert {"n", "accuracy", "macro_f1", "texts_per_s", "top3_accuracy", "calibration_error", "auto_share",
+            "auto_accuracy"} <= set(last)
+    assert last["n"] == 84 and last["accuracy"] == 1.0 and last["top3_accuracy"] == 1.0
+    assert "物业" in out  # the per-class table
+    missing = jiesu("model", "train", str(data), "--text-col", "正文", "--out", str(tmp_path / "x"), code=2)
+    assert "正文" in missing and not (tmp_path / "x").exists()
+    jiesu("config", "load", str(CITY))
+    empty = jiesu("model", "train", "--from-db", "--out", str(tmp_path / "db"), code=2)
+    assert "没有已确定分类的工单" in empty and not (tmp_path / "db").exists()

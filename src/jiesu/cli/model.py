@@ -55,14 +55,16 @@ def evaluate(model_dir: Path = typer.Argument(..., help="模型目录"),
              text_col: list[str] = typer.Option(["text"], "--text-col"),
              label_col: str = typer.Option("label", "--label-col"),
              dedupe: bool = typer.Option(True, "--dedupe/--keep-duplicates")) -> None:
-    """Evaluate a model on a labelled CSV: a per-class table, then one JSON line (n, accuracy, macro_f1, texts_per_s)."""
+    """Evaluate a model on a labelled CSV: a per-class table, then one JSON line (n, accuracy, macro_f1, texts_per_s,
+    top3_accuracy, calibration_error, and auto_share / auto_accuracy at JIESU_AUTO_CLASSIFY_CONFIDENCE)."""
     from jiesu.nlp.classifier import TextClassifier
     from jiesu.nlp.classifier import evaluate as run
     from jiesu.nlp.dataset import read_labelled
+    from jiesu.settings import Settings
 
     model = TextClassifier.load(model_dir)
     texts, labels = read_labelled(data, text_col, label_col, dedupe)
-    result = run(model, texts, labels)
+    result = run(model, texts, labels, auto_at=Settings().auto_classify_confidence)
     table = Table("类别", "精确率", "召回率", "F1", "样本数")
     for row in result["per_class"]:
         table.add_row(row["label"], f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",

@@ -177,7 +177,7 @@ def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str
             "auto_accuracy": round(float(right[automatic].mean()), 4) if automatic.any() else None}
 
 
-def evaluate(model: TextClassifier, texts: list[str], labels: list[str]) -> dict:
+def evaluate(model: TextClassifier, texts: list[str], labels: list[str], auto_at: float = 0.85) -> dict:
     """Per-class precision/recall/F1, accuracy, macro-F1, single-process throughput, and the quality of the
     suggestions as shown at intake (top-3 accuracy, calibration error)."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -190,7 +190,7 @@ def evaluate(model: TextClassifier, texts: list[str], labels: list[str]) -> dict
                                                                      zero_division=0)
     return {
         "n": len(texts), "accuracy": round(float(accuracy_score(labels, predicted)), 4),
-        **suggestion_quality(model, texts, labels),
+        **suggestion_quality(model, texts, labels, auto_at=auto_at),
         "macro_f1": round(float(f1_score(labels, predicted, average="macro", labels=sorted(set(labels)),
                                          zero_division=0)), 4),
         "texts_per_s": round(len(texts) / seconds, 1) if seconds else None,
