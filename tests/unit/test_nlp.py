@@ -136,6 +136,19 @@ def test_suggestion_quality_counts_the_top_three_and_the_calibration_gap():
         "top3_accuracy": 0.9, "calibration_error": 0.1, "auto_share": 1.0, "auto_accuracy": 0.8}
 
 
+def test_a_model_carries_its_figures_on_held_out_texts_when_there_are_enough():
+    from jiesu.nlp.classifier import TextClassifier
+
+    texts = [f"{place}{matter}" for place in ("幸福小区", "丽景花园", "阳光家园", "滨河苑", "建设路", "东风街")
+             for matter in ("物业不清理楼道垃圾", "物业乱收停车费", "暖气不热屋里冷", "供暖温度不达标",
+                            "夜里施工噪音很大", "工地打桩吵得睡不着")] * 5
+    labels = (["物业", "物业", "供暖", "供暖", "噪音", "噪音"] * 6) * 5  # 60 of each: 12 held out
+    metrics = TextClassifier.train(texts, labels).meta["metrics"]
+    assert metrics["held_out"] == 0.2 and metrics["n"] == 36 and metrics["accuracy"] == 1.0
+    assert {"macro_f1", "top3_accuracy", "calibration_error", "auto_share", "auto_accuracy"} <= set(metrics)
+    assert TextClassifier.train(texts, labels, holdout=0).meta["metrics"] == {}
+
+
 def test_a_tampered_model_file_is_refused(tmp_path):
     labels = ["物业", "物业", "物业", "噪音", "噪音", "噪音", "供暖", "供暖", "供暖"] * 4
     TextClassifier.train(TEXTS, labels).save(tmp_path / "m")
