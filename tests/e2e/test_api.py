@@ -471,8 +471,15 @@ def test_the_administrator_manages_accounts_tokens_and_keys_on_a_page(api):
     token_id = max(int(x) for x in re.findall(r"/admin/tokens/(\d+)/revoke", issued.text))
     assert "已吊销令牌" in post(f"/admin/tokens/{token_id}/revoke").text
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    key = post("/admin/open311-keys", name="城管通").text.split('<code id="secret">')[1].split("</code>")[0]
+    shown_key = post("/admin/open311-keys", name="城管通").text
+    key = shown_key.split('<code id="secret">')[1].split("</code>")[0]
     assert len(key) == 40
+    key_id = max(int(x) for x in re.findall(r"/admin/open311-keys/(\d+)/revoke", shown_key))
+    assert "已吊销Open311 密钥" in post(f"/admin/open311-keys/{key_id}/revoke").text
+    assert api.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "WY1",
+                                                        "description": "路灯不亮", "lat": 40.0, "long": 116.4}
+                    ).status_code in (401, 403)
+    assert post("/admin/nothing/1/revoke").status_code == 404
     assert "没有编号为 999 的有效令牌" in post("/admin/tokens/999/revoke").text
 
 

@@ -180,13 +180,16 @@ def list_tokens(app: App, user_name: str | None = None) -> list:
 
 
 def revoke_token_id(app: App, token_id: int, by: str) -> None:
+    _revoke(app, t.api_tokens, token_id, by, "token.revoke", f"没有编号为 {token_id} 的有效令牌")
+
+
+def _revoke(app: App, table, row_id: int, by: str, action: str, missing: str) -> None:
     with app.uow() as uow:
-        result = uow.connection.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id,
-                                                                   t.api_tokens.c.revoked.is_(False))
+        result = uow.connection.execute(update(table).where(table.c.id == row_id, table.c.revoked.is_(False))
                                         .values(revoked=True))
         if result.rowcount != 1:
-            raise NotFound(f"没有编号为 {token_id} 的有效令牌", field="id")
-        audit(uow.connection, app.now(), by, "token.revoke", str(token_id))
+            raise NotFound(missing, field="id")
+        audit(uow.connection, app.now(), by, action, str(row_id))
         uow.commit()
 
 
@@ -197,14 +200,7 @@ def list_open311_keys(app: App) -> list:
 
 
 def revoke_open311_key(app: App, key_id: int, by: str) -> None:
-    with app.uow() as uow:
-        result = uow.connection.execute(update(t.open311_keys).where(t.open311_keys.c.id == key_id,
-                                                                     t.open311_keys.c.revoked.is_(False))
-                                        .values(revoked=True))
-        if result.rowcount != 1:
-            raise NotFound(f"没有编号为 {key_id} 的有效密钥", field="id")
-        audit(uow.connection, app.now(), by, "open311_key.revoke", str(key_id))
-        uow.commit()
+    _revoke(app, t.open311_keys, key_id, by, "open311_key.revoke", f"没有编号为 {key_id} 的有效密钥")
 
 
 def revoke_token(app: App, token: str, by: str) -> None:

@@ -102,18 +102,6 @@ async def add_token(request: Request) -> Response:
     return _page(request, secret=(f"{user} 的 API 令牌（{purpose}）：只显示这一次，请立即交给调用方保存", token))
 
 
-@router.post("/admin/tokens/{token_id}/revoke")
-async def revoke_token(request: Request, token_id: int) -> Response:
-    principal, form = await _admin_form(request)
-    if form is None:
-        return principal
-    try:
-        users.revoke_token_id(jiesu_app(request), token_id, by=principal.name)
-    except DomainError as error:
-        return _refused(request, error)
-    return _done(request, f"已吊销令牌 {token_id}")
-
-
 @router.post("/admin/open311-keys")
 async def add_key(request: Request) -> Response:
     principal, form = await _admin_form(request)
@@ -127,13 +115,20 @@ async def add_key(request: Request) -> Response:
     return _page(request, secret=(f"Open311 api_key（{name}）：只显示这一次，请立即交给调用方保存", key))
 
 
-@router.post("/admin/open311-keys/{key_id}/revoke")
-async def revoke_key(request: Request, key_id: int) -> Response:
+REVOKE = {"tokens": (users.revoke_token_id, "令牌"), "open311-keys": (users.revoke_open311_key, "Open311 密钥")}
+
+
+@router.post("/admin/{kind}/{item_id}/revoke")
+async def revoke(request: Request, kind: str, item_id: int) -> Response:
+    """吊销 an API token or an Open311 key: it stops working at once."""
     principal, form = await _admin_form(request)
     if form is None:
         return principal
+    if kind not in REVOKE:
+        return render(request, "message.html", 404, title="没有这个操作", message="请从用户管理页面操作。")
+    action, what = REVOKE[kind]
     try:
-        users.revoke_open311_key(jiesu_app(request), key_id, by=principal.name)
+        action(jiesu_app(request), item_id, by=principal.name)
     except DomainError as error:
         return _refused(request, error)
-    return _done(request, f"已吊销 Open311 密钥 {key_id}")
+    return _done(request, f"已吊销{what} {item_id}")
