@@ -128,11 +128,11 @@ def test_suggestion_quality_counts_the_top_three_and_the_calibration_gap():
 
     texts, labels = [str(i) for i in range(10)], ["A"] * 8 + ["C", "D"]
     confidence = 0.8
-    assert suggestion_quality(Shown(), texts, labels) == {"top3_accuracy": 0.9, "calibration_error": 0.0,
+    assert suggestion_quality(Shown().top_many(texts, 3), labels) == {"top3_accuracy": 0.9, "calibration_error": 0.0,
                                                            "auto_share": 0.0, "auto_accuracy": None}
     confidence = 0.9  # shown at 90 %, right 80 % of the time
-    assert suggestion_quality(Shown(), texts, labels)["calibration_error"] == 0.1
-    assert suggestion_quality(Shown(), texts, labels, auto_at=0.85) == {
+    assert suggestion_quality(Shown().top_many(texts, 3), labels)["calibration_error"] == 0.1
+    assert suggestion_quality(Shown().top_many(texts, 3), labels, auto_at=0.85) == {
         "top3_accuracy": 0.9, "calibration_error": 0.1, "auto_share": 1.0, "auto_accuracy": 0.8}
 
 

@@ -73,8 +73,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def _services(app) -> list[dict]:
-    with app.uow(read_only=True) as uow:
-        directory = app.config(uow).directory
+    directory = app.current_config().directory
     parents = {c.parent for c in directory.categories.values() if c.parent}
     rows = []
     for category in directory.categories.values():

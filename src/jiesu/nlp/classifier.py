@@ -175,43 +175,44 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
-def suggestion_quality(model: TextClassifier, texts: list[str], labels: list[str], bins: int = 10,
+def suggestion_quality(tops: list[list[tuple[str, float]]], labels: list[str], bins: int = 10,
                        auto_at: float = 0.85) -> dict:
-    """What the agent sees at intake: how often the right category is among the three suggested (`top3_accuracy`),
+    """What the agent sees at intake, from each text's suggestions (`TextClassifier.top_many(texts, 3)`): how often the right category is among the three suggested (`top3_accuracy`),
     how far the shown confidence is from the truth (`calibration_error`: expected calibration error of the first
     suggestion over `bins` confidence bins; 0 = a suggestion shown at 80 % is right 80 % of the time), and what
     intake's automatic classification would do at confidence `auto_at` (JIESU_AUTO_CLASSIFY_CONFIDENCE): the share
     of cases it would classify (`auto_share`) and how many of those it gets right (`auto_accuracy`)."""
     import numpy as np
 
-    tops = model.top_many(texts, 3)
     in_top3 = np.array([label in [code for code, _ in top] for top, label in zip(tops, labels, strict=True)])
     confidence = np.array([top[0][1] for top in tops])
     right = np.array([top[0][0] == label for top, label in zip(tops, labels, strict=True)])
     which = np.minimum((confidence * bins).astype(int), bins - 1)
     error = sum(abs(right[which == b].mean() - confidence[which == b].mean()) * (which == b).sum()
-                for b in range(bins) if (which == b).any()) / max(len(texts), 1)
+                for b in range(bins) if (which == b).any()) / max(len(tops), 1)
     automatic = confidence >= auto_at
-    return {"top3_accuracy": round(float(in_top3.mean()), 4) if len(texts) else None,
-            "calibration_error": round(float(error), 4) if len(texts) else None,
-            "auto_share": round(float(automatic.mean()), 4) if len(texts) else None,
+    return {"top3_accuracy": round(float(in_top3.mean()), 4) if len(tops) else None,
+            "calibration_error": round(float(error), 4) if len(tops) else None,
+            "auto_share": round(float(automatic.mean()), 4) if len(tops) else None,
             "auto_accuracy": round(float(right[automatic].mean()), 4) if automatic.any() else None}
 
 
 def evaluate(model: TextClassifier, texts: list[str], labels: list[str], auto_at: float = 0.85) -> dict:
-    """Per-class precision/recall/F1, accuracy, macro-F1, single-process throughput, and the quality of the
-    suggestions as shown at intake (top-3 accuracy, calibration error)."""
+    """Per-class precision/recall/F1, accuracy, macro-F1, single-process throughput (texts classified with their
+    top three and probabilities, as intake does), and the quality of those suggestions (`suggestion_quality`).
+    Each text is classified once: the first suggestion is the prediction."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
     began = time.perf_counter()
-    predicted = model.predict(texts)
+    tops = model.top_many(texts, 3)
     seconds = time.perf_counter() - began
+    predicted = [top[0][0] for top in tops]
     classes = sorted(set(labels) | set(predicted))
     precision, recall, f1, support = precision_recall_fscore_support(labels, predicted, labels=classes,
                                                                      zero_division=0)
     return {
         "n": len(texts), "accuracy": round(float(accuracy_score(labels, predicted)), 4),
-        **suggestion_quality(model, texts, labels, auto_at=auto_at),
+        **suggestion_quality(tops, labels, auto_at=auto_at),
         "macro_f1": round(float(f1_score(labels, predicted, average="macro", labels=sorted(set(labels)),
                                          zero_division=0)), 4),
         "texts_per_s": round(len(texts) / seconds, 1) if seconds else None,

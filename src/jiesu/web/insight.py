@@ -31,8 +31,7 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
 
     app = jiesu_app(request)
     month = month or f"{app.now().astimezone(SHANGHAI):%Y-%m}"
-    with app.uow(read_only=True) as uow:
-        directory = app.config(uow).directory
+    directory = app.current_config().directory
     districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
     firsts = sorted((c.code, c.name) for c in directory.categories.values() if c.parent is None)
     try:

@@ -92,8 +92,7 @@ async def change_password(request: Request) -> Response:
 
 # --- agent intake ------------------------------------------------------------------------------------------
 def intake_context(app) -> dict:
-    with app.uow(read_only=True) as uow:
-        directory = app.config(uow).directory
+    directory = app.current_config().directory
     parents = {c.parent for c in directory.categories.values() if c.parent}
     leaves = sorted((c for c in directory.categories.values() if c.code not in parents), key=lambda c: c.code)
     places = sorted((u for u in directory.units.values() if u.kind.is_territorial), key=lambda u: u.code)
@@ -211,21 +210,21 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
               "month": month, "day": day, "keyword": keyword, "slot": slot}
     try:
         start, end = period_span(day or month) if day or month else (None, None)
+        slot_at = cases.parse_slot(slot) if slot else None
         wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
                             category_tree=category or None, area=area or None, channel=channel or None,
                             kind=kind or None, keyword=keyword or None, received_from=start, received_to=end,
-                            slot=cases.parse_slot(slot) if slot else None, limit=50)
+                            slot=slot_at, limit=50)
         total = cases.count_cases(app, wanted)
         wanted.before_id = before
         found = cases.list_cases(app, wanted)
     except DomainError as error:
         return render(request, "message.html", 400, title="查询条件有误", message=error_text(error))
     names = unit_names(app)
-    with app.uow(read_only=True) as uow:
-        directory = app.config(uow).directory
+    directory = app.current_config().directory
     labels = {"category": directory.category_path(category) if category in directory.categories else category,
               "area": names.get(area, area), "channel": _label(Channel, channel), "kind": _label(RequestKind, kind),
-              "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot)}
+              "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot_at)}
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
                   Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
@@ -236,11 +235,10 @@ def _query(params: dict) -> dict:
     return {k: v for k, v in params.items() if v not in ("", None)}
 
 
-def _slot_label(slot: str) -> str:
+def _slot_label(slot: tuple[int, int] | None) -> str:
     from jiesu.analytics.report import WEEKDAYS
 
-    day, hour = cases.parse_slot(slot) if slot else (0, 0)
-    return f"周{WEEKDAYS[day - 1]} {hour} 时" if slot else ""
+    return f"周{WEEKDAYS[slot[0] - 1]} {slot[1]} 时" if slot else ""
 
 
 def _label(enum, value: str) -> str:
