@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from jiesu.cli.common import actor_from, console, err_console, escape, local_time, ready_app, reports_errors
+from jiesu.cli.common import actor_from, console, err_console, escape, ready_app, reports_errors
+from jiesu.domain.calendar import beijing_minute
 
 app = typer.Typer(help="工单：受理、查看、派单建议与办理操作。", no_args_is_help=True)
 
@@ -75,7 +76,7 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
     table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
     for row in rows:
         table.add_row(str(row.id), row.ticket, Status(row.status).label, row.category or "—", row.lead_unit or "—",
-                      local_time(row.received_at), local_time(row.resolve_due), escape(row.title[:24]))
+                      beijing_minute(row.received_at), beijing_minute(row.resolve_due), escape(row.title[:24]))
     console.print(table)
     if rows:
         console.print(f"下一页：jiesu case list --before {rows[-1].id}")
@@ -96,14 +97,14 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
                   f"诉求人 {escape(r.requester.name or '匿名')} {phone}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(r.content)}", highlight=False)
-    console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {local_time(r.received_at)}  "
-                  f"办结时限 {local_time(r.resolve_due)}  回访时限 {local_time(r.follow_up_due)}", highlight=False)
+    console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {beijing_minute(r.received_at)}  "
+                  f"办结时限 {beijing_minute(r.resolve_due)}  回访时限 {beijing_minute(r.follow_up_due)}", highlight=False)
     if r.reply:
         console.print(f"答复：{escape(r.reply)}", highlight=False)
     table = Table("#", "时间", "操作人", "操作", "状态", "说明")
     for e in r.events:
         status = e.to_status.label if e.from_status in (None, e.to_status) else f"{e.from_status.label}→{e.to_status.label}"
-        table.add_row(str(e.seq), local_time(e.at), escape(f"{e.actor}（{e.role.label}）"), e.action.label, status,
+        table.add_row(str(e.seq), beijing_minute(e.at), escape(f"{e.actor}（{e.role.label}）"), e.action.label, status,
                       escape(e.note))
     console.print(table)
 

@@ -57,13 +57,6 @@ def actor_from(name: str, role: str, unit: str | None) -> Actor:
     return Actor(name, parsed, unit)
 
 
-def local_time(moment) -> str:
-    """A stored (UTC) time as Beijing time to the minute, or — when there is none."""
-    from jiesu.domain.calendar import SHANGHAI
-
-    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
-
-
 def progress_bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err_console)

@@ -8,7 +8,8 @@ import sys
 import typer
 from rich.table import Table
 
-from jiesu.cli.common import console, escape, local_time, ready_app, reports_errors
+from jiesu.cli.common import console, escape, ready_app, reports_errors
+from jiesu.domain.calendar import beijing_minute
 
 user_app = typer.Typer(help="用户：坐席、派单员、承办人、督办、分析员、管理员。", no_args_is_help=True)
 token_app = typer.Typer(help="API 令牌。", no_args_is_help=True)
@@ -71,7 +72,7 @@ def list_users() -> None:
     table = Table("用户名", "角色", "单位", "状态", "有效令牌", "创建时间", title="用户")
     for x in rows(ready_app()):
         state = ("可登录" if x.active else "已停用") + ("（演示）" if x.demo else "")
-        table.add_row(escape(x.name), Role(x.role).label, x.unit or "", state, str(x.tokens), local_time(x.created_at))
+        table.add_row(escape(x.name), Role(x.role).label, x.unit or "", state, str(x.tokens), beijing_minute(x.created_at))
     console.print(table)
 
 
@@ -113,7 +114,7 @@ def list_tokens(user: str = typer.Option(None, "--user", help="只看此用户�
 
     table = Table("编号", "用户", "用途", "创建时间", "状态", title="API 令牌")
     for x in rows(ready_app(), user):
-        table.add_row(str(x.id), escape(x.user), escape(x.name), local_time(x.created_at), "已吊销" if x.revoked else "有效")
+        table.add_row(str(x.id), escape(x.user), escape(x.name), beijing_minute(x.created_at), "已吊销" if x.revoked else "有效")
     console.print(table)
 
 
@@ -135,7 +136,7 @@ def list_keys() -> None:
 
     table = Table("编号", "调用方", "创建时间", "状态", title="Open311 api_key")
     for x in list_open311_keys(ready_app()):
-        table.add_row(str(x.id), escape(x.name), local_time(x.created_at), "已吊销" if x.revoked else "有效")
+        table.add_row(str(x.id), escape(x.name), beijing_minute(x.created_at), "已吊销" if x.revoked else "有效")
     console.print(table)
 
 

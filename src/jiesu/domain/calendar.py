@@ -16,6 +16,11 @@ from zoneinfo import ZoneInfo
 from jiesu.domain.errors import InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_minute(moment: datetime | None) -> str:
+    """A stored (UTC) time as Beijing time to the minute, as pages and the command line show it; — when none."""
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(9, 0), time(12, 0)), (time(13, 30), time(18, 0)))
 
 

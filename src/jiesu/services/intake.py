@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -240,7 +240,3 @@ def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction:
     updated, _ = perform(app, actor, request.id, Action.FOLLOW_UP,
                          ActionInput(solved=solved, satisfaction=satisfaction, note=note), request.version)
     return updated
-
-
-def local_time(moment: datetime | None) -> str:
-    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else ""

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from jiesu.api.deps import check_csrf, csrf_token, optional_principal
-from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.calendar import beijing_minute
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.users import Principal
@@ -25,17 +25,13 @@ NEXT_STEP = {
 }
 
 
-def local(moment) -> str:
-    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"
-
-
 def local_iso(text: str | None) -> str:
     from datetime import datetime
 
-    return local(datetime.fromisoformat(text)) if text else "—"
+    return beijing_minute(datetime.fromisoformat(text)) if text else "—"
 
 
-templates.env.filters["local"] = local
+templates.env.filters["local"] = beijing_minute
 templates.env.filters["local_iso"] = local_iso
 
 
