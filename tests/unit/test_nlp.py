@@ -11,7 +11,7 @@ from jiesu.nlp import pii
 from jiesu.nlp.char_ngrams import CharNgramTfidf
 from jiesu.nlp.classifier import TextClassifier, evaluate
 from jiesu.nlp.places import Gazetteer
-from jiesu.nlp.rules import urgency
+from jiesu.nlp.urgency import urgency
 from tests.support import FIXTURES, fixture_router
 
 
@@ -30,6 +30,23 @@ def test_urgency_recall_comes_first_on_the_labelled_set():
 def test_hard_negatives_are_not_emergencies():
     for text in ("楼下火锅店油烟太大", "燃气费怎么缴", "消防通道被占用", "防火门坏了"):
         assert not urgency(text, 12).urgent
+
+
+@pytest.mark.parametrize("text", [
+    "小区电梯经常困人，希望督促物业更换电梯",  # a standing complaint
+    "孩子打针后昏迷过，现在要求医院赔偿",  # 过: it happened before
+    "2018年工地塌方我父亲受伤，工伤待遇至今没解决",  # a dated past event
+    "电动车在楼道充电，一旦起火后果不堪设想",  # a danger that might come
+    "这是老百姓的救命钱",  # the word, not a cry for help
+])
+def test_a_danger_told_as_past_possible_or_chronic_is_not_an_emergency(text):
+    assert not urgency(text, 12).urgent
+
+
+def test_a_word_of_harm_is_an_emergency_only_with_a_sign_that_it_is_happening_now():
+    assert not urgency("去工地的路上受伤，要求单位认定工伤", 6).urgent
+    guess = urgency("工地有人受伤了，现在还躺在地上", 6)
+    assert guess.urgent and "受伤" in guess.reason
 
 
 def test_an_emergency_says_why():

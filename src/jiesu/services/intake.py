@@ -19,7 +19,8 @@ from jiesu.domain.routing import Routing
 from jiesu.domain.workflow import Status
 from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
-from jiesu.nlp.rules import CategoryGuess, UrgencyGuess, urgency
+from jiesu.nlp.rules import CategoryGuess
+from jiesu.nlp.urgency import UrgencyGuess, urgency
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import Intake, build_request
 from jiesu.services.users import Principal, digest
