@@ -205,6 +205,7 @@ def test_a_model_is_trained_and_evaluated_from_the_command_line(jiesu, tmp_path)
     assert "84 条，3 类" in trained
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
     assert "留出 20%（17 条）检验" in trained and meta["metrics"]["n"] == 17  # the model's own figures
+    assert meta["metrics"]["auto_at"] == 0.85 and "置信度 ≥ 0.85 自动分类" in trained  # intake's threshold
     assert meta["format"] == "jiesu-text-classifier/2" and meta["labels"] == ["交通", "物业", "环境"]
     assert len(meta["data_sha256"]) == 64 and {"scikit-learn", "numpy"} <= set(meta["versions"])
     out = jiesu("model", "eval", str(tmp_path / "m"), str(data), "--text-col", "text", "--label-col", "label")

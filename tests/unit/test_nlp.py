@@ -160,8 +160,9 @@ def test_a_model_carries_its_figures_on_held_out_texts_when_there_are_enough():
              for matter in ("物业不清理楼道垃圾", "物业乱收停车费", "暖气不热屋里冷", "供暖温度不达标",
                             "夜里施工噪音很大", "工地打桩吵得睡不着")] * 5
     labels = (["物业", "物业", "供暖", "供暖", "噪音", "噪音"] * 6) * 5  # 60 of each: 12 held out
-    metrics = TextClassifier.train(texts, labels).meta["metrics"]
+    metrics = TextClassifier.train(texts, labels, auto_at=0.99).meta["metrics"]
     assert metrics["held_out"] == 0.2 and metrics["n"] == 36 and metrics["accuracy"] == 1.0
+    assert metrics["auto_at"] == 0.99  # the share classified without the dispatcher is at intake's threshold
     assert {"macro_f1", "top3_accuracy", "calibration_error", "auto_share", "auto_accuracy"} <= set(metrics)
     assert TextClassifier.train(texts, labels, holdout=0).meta["metrics"] == {}
 

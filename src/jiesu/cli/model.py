@@ -27,6 +27,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
     from jiesu.nlp.classifier import TextClassifier
     from jiesu.nlp.dataset import read_labelled
     from jiesu.services import models
+    from jiesu.settings import Settings
 
     jiesu = ready_app() if (from_db or activate) else None
     if from_db:
@@ -40,13 +41,13 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
         texts, labels = read_labelled(data, text_col, label_col, dedupe)
         source = str(data)
     with console.status(f"训练中：{len(texts)} 条，{len(set(labels))} 类……"):
-        model = TextClassifier.train(texts, labels, source=source)
+        model = TextClassifier.train(texts, labels, source=source, auto_at=Settings().auto_classify_confidence)
         model.save(out)
     console.print(f"模型已写入 {out}：{model.meta['n']} 条，{len(model.labels)} 类，训练 {model.meta['train_seconds']} 秒")
     m = model.meta["metrics"]
     if m:
         console.print(f"留出 {m['held_out']:.0%}（{m['n']} 条）检验：准确率 {m['accuracy']:.1%}，宏 F1 {m['macro_f1']:.3f}，"
-                      f"前三建议含正确类 {m['top3_accuracy']:.1%}；置信度 ≥ 0.85 自动分类 {m['auto_share']:.0%}，"
+                      f"前三建议含正确类 {m['top3_accuracy']:.1%}；置信度 ≥ {m['auto_at']} 自动分类 {m['auto_share']:.0%}，"
                       f"其中正确 {m['auto_accuracy'] or 0:.1%}")
     else:
         console.print("数据太少（留出部分每类不足 5 条），未做留出检验；可用 jiesu model eval 另行评估")

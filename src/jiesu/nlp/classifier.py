@@ -88,10 +88,11 @@ class TextClassifier:
 
     @classmethod
     def train(cls, texts: list[str], labels: list[str], *, calibrated: bool = True, source: str = "",
-              holdout: float = 0.2) -> TextClassifier:
+              holdout: float = 0.2, auto_at: float = 0.85) -> TextClassifier:
         """Fit on all the texts. First, with `holdout` > 0 and enough data (at least 5 texts of every class in the
         held-out part), a fit on the rest is evaluated on a stratified `holdout` share: its figures become the
-        model's `metrics` (so a model says how good it is), at the cost of a second fit."""
+        model's `metrics` (so a model says how good it is; the automatic share at intake's threshold `auto_at`),
+        at the cost of a second fit."""
         if len(texts) != len(labels):
             raise InvalidInput("文本与标签数量不一致", field="labels")
         classes = sorted(set(labels))
@@ -106,8 +107,8 @@ class TextClassifier:
             kept, held, kept_labels, held_labels = train_test_split(texts, labels, test_size=holdout,
                                                                     stratify=labels, random_state=0)
             probe = cls(_fit(kept, kept_labels, calibrated), {"labels": classes})
-            figures = evaluate(probe, held, held_labels)
-            metrics = {"held_out": holdout, "n": figures["n"],
+            figures = evaluate(probe, held, held_labels, auto_at)
+            metrics = {"held_out": holdout, "n": figures["n"], "auto_at": auto_at,
                        **{k: figures[k] for k in ("accuracy", "macro_f1", "top3_accuracy", "calibration_error",
                                                   "auto_share", "auto_accuracy")}}
         pipeline = _fit(texts, labels, calibrated)
