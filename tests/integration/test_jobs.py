@@ -52,8 +52,21 @@ def test_a_failure_is_kept_with_its_reason_and_a_dead_run_does_not_block(app, cl
         return "迟到的结果"
 
     assert jobs.start(app, "demo", hangs)
-    clock.advance(minutes=11)  # not heard of for longer than STALE: its process is taken for dead
+    clock.advance(minutes=3)  # not heard of for longer than STALE: its process is taken for dead
     assert not jobs.running(app, jobs.state(app, "demo"))
     assert jobs.start(app, "demo", lambda progress: "重新开始")
     time.sleep(0.8)  # the first run ends late: its result must not overwrite the new run's
     assert wait(app, "demo")["message"] == "重新开始"
+
+
+def test_a_long_stage_without_progress_is_kept_alive_by_its_heartbeat(app, clock, monkeypatch):
+    monkeypatch.setattr(jobs, "HEARTBEAT", 0.05)
+    release = threading.Event()
+    assert jobs.start(app, "demo", lambda progress: release.wait(5) and "做完了")
+    clock.advance(minutes=3)  # longer than STALE without progress …
+    time.sleep(0.3)  # … but the heartbeat wrote in the meantime
+    assert jobs.running(app, jobs.state(app, "demo"))
+    assert not jobs.start(app, "demo", lambda progress: "第二次")
+    release.set()
+    job = wait(app, "demo")
+    assert (job["state"], job["message"]) == ("done", "做完了")  # the last heartbeat did not overwrite the end

@@ -17,7 +17,8 @@ from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
 from jiesu.storage import tables as t
 
-STALE = timedelta(minutes=10)  # a running job not heard of for this long died with its process
+STALE = timedelta(minutes=2)  # a running job not heard of for this long died with its process
+HEARTBEAT = 30.0  # seconds between two "still alive" writes of a running job, whatever its progress
 EVERY = 0.5  # seconds at least between two progress writes
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -53,9 +54,11 @@ def start(app: App, name: str, work: Callable[[Progress], str]) -> bool:
             c.execute(update(t.settings_kv).where(t.settings_kv.c.key == key).values(value=fresh))
         uow.commit()
     last = [0.0]
+    writing = threading.Lock()  # progress, heartbeat and the end write one at a time: none undoes another
+    finished = threading.Event()
 
     def write(**changes) -> None:
-        with app.uow() as uow:
+        with writing, app.uow() as uow:
             c = uow.connection
             value = c.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key)).scalar() or fresh
             if value.get("run") != fresh["run"]:
@@ -69,15 +72,26 @@ def start(app: App, name: str, work: Callable[[Progress], str]) -> bool:
             last[0] = time.monotonic()
             write(stage=stage, done=done, total=total)
 
+    def beat() -> None:  # a long stage reports no progress; this tells the pages that the run is alive
+        while not finished.wait(HEARTBEAT):
+            try:
+                write()
+            except Exception:  # the database is away for a moment: the next beat or progress write says it
+                log.warning("后台任务 %s 的心跳未能写入", name, exc_info=True)
+
     def run() -> None:
+        heart = threading.Thread(target=beat, name=f"job-{name}-heartbeat", daemon=True)
+        heart.start()
         try:
-            message = work(progress)
-            write(state="done", message=message)
+            outcome = {"state": "done", "message": work(progress)}
         except DomainError as error:
-            write(state="failed", message=error.message)
+            outcome = {"state": "failed", "message": error.message}
         except Exception:
             log.exception("后台任务 %s 失败", name)
-            write(state="failed", message="内部错误，详见服务器日志；可稍后重试")
+            outcome = {"state": "failed", "message": "内部错误，详见服务器日志；可稍后重试"}
+        finished.set()
+        heart.join()
+        write(**outcome)
 
     threading.Thread(target=run, name=f"job-{name}", daemon=True).start()
     return True
