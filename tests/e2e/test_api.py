@@ -332,6 +332,24 @@ def test_a_form_without_the_csrf_token_is_refused(api):
     assert call(api, "admin", "GET", f"/api/v1/requests/{case['id']}").json()["status"] == "registered"
 
 
+def test_an_intake_whose_next_step_is_refused_registers_nothing(api):
+    login(api, "agent")
+    csrf = api.get("/intake").text.split('name="csrf-token" content="')[1].split('"')[0]
+    def count():
+        return len(call(api, "admin", "GET", "/api/v1/requests", params={"limit": 200}).json()["items"])
+
+    before = count()
+    form = {"csrf_token": csrf, "content": "小区门口的路灯坏了一个星期", "kind": "complaint",
+            "requester_phone": "13900002222", "answer": "已告知", "submit": "answer"}
+    refused = api.post("/intake", data=form, follow_redirects=False)  # only an inquiry can be answered at once
+    assert refused.status_code == 400 and "只有咨询类诉求可以直接办结" in refused.text
+    assert count() == before  # no half-made case
+    answered = api.post("/intake", data=form | {"kind": "inquiry"}, follow_redirects=False)
+    assert answered.status_code == 303
+    case = call(api, "admin", "GET", answered.headers["location"].replace("/cases/", "/api/v1/requests/")).json()
+    assert case["status"] == "answered" and count() == before + 1
+
+
 def test_pages_need_login_and_the_right_role(api):
     assert api.get("/desk", follow_redirects=False).status_code == 303
     login(api, "wj")

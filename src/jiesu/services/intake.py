@@ -16,13 +16,13 @@ from jiesu.domain.enums import Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor, CitizenRequest
 from jiesu.domain.routing import Routing
-from jiesu.domain.workflow import Status
+from jiesu.domain.workflow import Action, Status
 from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
 from jiesu.services.access import check_citizen_code
-from jiesu.services.cases import Intake, build_request
+from jiesu.services.cases import ActionInput, Intake, apply_action, build_request, sla_clock
 from jiesu.services.users import Principal, digest
 from jiesu.storage import tables as t
 
@@ -150,10 +150,13 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
              photo: bytes | None = None, suggestion: dict | None = None,
-             keywords: list[str] | None = None, media_url: str | None = None) -> tuple[CitizenRequest, bool, str | None]:
+             keywords: list[str] | None = None, media_url: str | None = None,
+             then: tuple[Action, ActionInput] | None = None) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
-    making a second. `keywords` are those already shown to the agent; without them they are taken from the text."""
+    making a second. `keywords` are those already shown to the agent; without them they are taken from the text.
+    `then`: the agent's next action on the phone (派单, 直接办结), in the same transaction: if it is refused,
+    nothing is registered, so the corrected form can be sent again without making a second case."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
     content_type = check_photo(photo) if photo else None
@@ -167,6 +170,12 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
             uow.requests.add(request)
+            if then is not None:
+                action, params = then
+                clock = sla_clock(app, uow, request)
+                for changed in apply_action(uow, app.config(uow).router, request, principal.actor, app.now(),
+                                            action, params, clock):
+                    uow.requests.save(changed)
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})

@@ -126,23 +126,21 @@ async def intake_submit(request: Request) -> Response:
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal"))
+        then = ((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])) if form.get("submit") == "answer"
+                else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
+                if form.get("submit") == "dispatch" and fields["unit"] else None)
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
-                                        suggestion=note, keywords=shown.keywords)
-        if code:
-            flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
-        if note["applied"].get("urgency_reason"):
-            flash(request, f"已按紧急件处理：{note['applied']['urgency_reason']}", "warn")
-        if form.get("submit") == "answer":
-            cases.perform(app, principal.actor, case.id, Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"]))
-            flash(request, f"工单 {case.ticket} 已直接办结")
-        elif form.get("submit") == "dispatch" and fields["unit"]:
-            cases.perform(app, principal.actor, case.id, Action.DISPATCH, ActionInput(unit=fields["unit"]))
-            flash(request, f"工单 {case.ticket} 已受理并派单")
-        else:
-            flash(request, f"工单 {case.ticket} 已受理，等待派单")
-    except DomainError as error:
+                                        suggestion=note, keywords=shown.keywords, then=then)
+    except DomainError as error:  # nothing was registered: the agent corrects the form and sends it again
+
         return render(request, "intake.html", 400, form=fields, error=error_text(error), error_field=error.field,
                       **intake_context(app))
+    if code:
+        flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
+    if note["applied"].get("urgency_reason"):
+        flash(request, f"已按紧急件处理：{note['applied']['urgency_reason']}", "warn")
+    done = {Action.ANSWER_DIRECTLY: "已直接办结", Action.DISPATCH: "已受理并派单"}
+    flash(request, f"工单 {case.ticket} {done[then[0]] if then else '已受理，等待派单'}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
