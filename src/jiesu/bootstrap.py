@@ -50,6 +50,13 @@ class App:
         return RepeatSearch(catch_up_every=self.settings.repeat_catch_up_seconds)
 
     @cached_property
+    def knowledge(self):
+        """The 知识库 search index of this process (rebuilt when the articles change)."""
+        from jiesu.services.knowledge import KnowledgeBase
+
+        return KnowledgeBase()
+
+    @cached_property
     def write_gate(self) -> WriteGate:
         return write_gate(self.engine)
 

@@ -37,6 +37,10 @@ def server(tmp_path):
     for name, role, unit in [("agent", "agent", None), ("dispatcher", "dispatcher", None), ("wj", "handler", "WJ"),
                              ("supervisor", "supervisor", None)]:
         add_user(app, name, role, "password-" + name, unit)
+    from jiesu.services.knowledge import Article, save
+
+    save(app, "test", Article("暖气不热怎么报修", "请先给暖气片排气；仍不热的，拨打供热公司报修电话，24 小时内上门。",
+                              "GR1", "暖气 报修", "市供热办"))
     with live_server(app) as base:
         yield base
 
@@ -130,6 +134,25 @@ def test_a_case_from_intake_to_callback_in_the_browser(server, page):
     page.click("button[type=submit]")
     assert "已回访" in page.inner_text("body") and "已督促物业清理" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "5-citizen-track.png"), full_page=True)
+
+
+def test_an_inquiry_is_answered_on_the_spot_from_the_knowledge_base(server, page):
+    base = server
+    login(page, base, "agent")
+    page.wait_for_url(f"{base}/intake")
+    page.fill("#phone", "13812345679")
+    page.fill("#content", "家里暖气不热，想问一下应该找谁报修")
+    page.wait_for_selector("#suggest-knowledge li button")
+    assert "暖气不热怎么报修" in page.inner_text("#suggest-knowledge")
+    page.click("#suggest-knowledge li button")
+    assert page.input_value("#kind") == "inquiry" and "24 小时内上门" in page.input_value("#answer")
+    page.screenshot(path=str(SHOTS / "11-knowledge.png"), full_page=True)
+    page.click("button[value=answer]")
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    assert "已直接办结" in page.inner_text("body")
+    page.goto(f"{base}/knowledge?q=暖气片不热")
+    assert "暖气不热怎么报修" in page.inner_text("ol.knowledge")
+    page.screenshot(path=str(SHOTS / "12-knowledge-page.png"), full_page=True)
 
 
 def test_a_citizen_submits_from_a_phone_and_gets_a_ticket(server, page):

@@ -350,6 +350,28 @@ def test_an_intake_whose_next_step_is_refused_registers_nothing(api):
     assert case["status"] == "answered" and count() == before + 1
 
 
+def test_the_knowledge_page_is_kept_by_supervisors_and_read_by_agents(api):
+    def page_csrf(path):
+        return api.get(path).text.split('name="csrf-token" content="')[1].split('"')[0]
+
+    login(api, "agent")
+    assert api.get("/knowledge").status_code == 200
+    refused = api.post("/knowledge", data={"csrf_token": page_csrf("/knowledge"), "title": "x", "answer": "y"})
+    assert refused.status_code == 403  # agents read, they do not edit
+    login(api, "supervisor")
+    form = {"csrf_token": page_csrf("/knowledge"), "title": "物业费<b>标准</b>", "category": "WY1", "active": "on",
+            "answer": "<script>alert(1)</script>按合同约定收取，政府指导价见市发改委公告。"}
+    assert api.post("/knowledge", data=form, follow_redirects=False).status_code == 303
+    bad = api.post("/knowledge", data=form | {"csrf_token": page_csrf("/knowledge"), "category": "NOPE"})
+    assert bad.status_code == 400 and "未知事项分类代码" in bad.text
+    login(api, "agent")
+    found = api.get("/knowledge", params={"q": "物业费标准是多少"}).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in found and "<script>alert(1)" not in found
+    assert "物业费&lt;b&gt;标准&lt;/b&gt;" in found and "匹配" in found
+    login(api, "wj")
+    assert api.get("/knowledge").status_code == 403  # a handling unit has no use for the hotline's answers
+
+
 def test_pages_need_login_and_the_right_role(api):
     assert api.get("/desk", follow_redirects=False).status_code == 303
     login(api, "wj")

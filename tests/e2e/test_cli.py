@@ -49,8 +49,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
 
 
 def test_the_schema_is_created_and_reported(jiesu):
-    assert "0005" in jiesu("db", "upgrade")
-    assert jiesu("db", "current").strip() == "0005"
+    assert "0006" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0006"
 
 
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):
@@ -219,3 +219,13 @@ def test_a_model_is_trained_and_evaluated_from_the_command_line(jiesu, tmp_path)
     jiesu("config", "load", str(CITY))
     empty = jiesu("model", "train", "--from-db", "--out", str(tmp_path / "db"), code=2)
     assert "没有已确定分类的工单" in empty and not (tmp_path / "db").exists()
+
+
+def test_the_knowledge_base_is_loaded_and_searched_from_the_command_line(jiesu, tmp_path):
+    data = tmp_path / "kb.csv"
+    data.write_text("标题,答复,分类\n暖气不热怎么报修,请拨打供热公司报修电话，24 小时内上门。,GR1\n", encoding="utf-8")
+    jiesu("db", "upgrade")
+    jiesu("config", "load", str(CITY))
+    assert "新增 1 条" in jiesu("knowledge", "load", str(data))
+    assert "暖气不热怎么报修" in jiesu("knowledge", "list")
+    assert "24 小时内上门" in jiesu("knowledge", "search", "家里暖气不热找谁修")

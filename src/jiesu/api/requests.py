@@ -52,6 +52,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
                                                "matched": s.place.matched},
         "personal_data": s.personal_data,
         "keywords": s.keywords,
+        "knowledge": [{"id": h.article.id, "title": h.article.title, "answer": h.article.answer,
+                       "source": h.article.source, "score": h.score} for h in s.answers],
     }
 
 

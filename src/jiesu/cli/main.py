@@ -13,6 +13,7 @@ from jiesu.cli import (
     demo,
     importing,
     issues,
+    knowledge,
     model,
     report,
     serve,
@@ -31,6 +32,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(model.app, name="model")
 app.add_typer(issues.app, name="issues")
+app.add_typer(knowledge.app, name="knowledge")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(importing.app, name="import")
 app.add_typer(users.user_app, name="user")

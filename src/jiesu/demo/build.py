@@ -12,11 +12,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from jiesu.bootstrap import App
+from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import write_config
 from jiesu.demo.history import HistorySimulator
 from jiesu.demo.store import bulk_insert, next_request_id
 from jiesu.nlp.keywords import masked_keywords, warm_up
 from jiesu.services.config_loader import load_config
+from jiesu.services.knowledge import load as load_knowledge
 from jiesu.storage import tables as t
 from jiesu.storage.migrate import upgrade
 
@@ -44,6 +46,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
     with tempfile.TemporaryDirectory() as scratch:
         directory = write_config(config_dir or Path(scratch) / "config")
         load_config(app, directory, loaded_by="demo")
+        load_knowledge(app, "demo", [(0, article) for article in ARTICLES])
     with app.uow(read_only=True) as uow:
         directory_ = uow.config.directory()
         router = uow.config.router(directory_)

@@ -50,13 +50,14 @@ class Suggestions:
     similar: list[dict] = field(default_factory=list)  # 同类件: the same matter from others, nearby and recent
     personal_data: list[str] = field(default_factory=list)  # kinds of personal data found in the text
     keywords: list[str] = field(default_factory=list)
+    answers: list = field(default_factory=list)  # 知识库 articles close to the text (services/knowledge.Hit)
 
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
             phone: str | None = None) -> Suggestions:
     """What the intake screen shows while the agent types: the top categories (from the active model, else from
     rules), urgency with its reason, the place named in the text, the responsible units with reasons, the same
-    caller's recent cases, the personal data found in the text, and keywords."""
+    caller's recent cases, the personal data found in the text, keywords, and the 知识库 answers that fit."""
     from jiesu.nlp import pii
     from jiesu.services.models import active_model
 
@@ -76,11 +77,13 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         routing = config.router.route(chosen, where) if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
         similar = similar_nearby(app, uow, config, text or "", where, chosen)
-    month = app.now().astimezone(SHANGHAI).month
+        today = app.now().astimezone(SHANGHAI).date()
+        answers = app.knowledge.search(uow.connection, text or "", today, chosen)
+    month = today.month
     findings = pii.find(text or "")
     return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
-                       keywords=masked_keywords(text or ""))
+                       keywords=masked_keywords(text or ""), answers=answers)
 
 
 SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates

@@ -250,6 +250,20 @@ issue_members = Table(
     Column("joined_at", UTCDateTime, nullable=False),
 )
 
+knowledge_articles = Table(  # 知识库: answers given on the phone without dispatching (services/knowledge.py)
+    "knowledge_articles", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False, unique=True),
+    Column("answer", Text, nullable=False),
+    Column("category", String(64), nullable=True),
+    Column("keywords", String(500), nullable=False),
+    Column("source", String(200), nullable=False),  # who issued the answer: a department, a policy document
+    Column("valid_until", Date, nullable=True),  # an answer tied to a policy or a season is not shown after it
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -1,4 +1,5 @@
-// Live intake suggestions: category, urgency, responsible unit with its reason, recent cases of the same caller.
+// Live intake suggestions: category, urgency, responsible unit with its reason, recent cases of the same caller,
+// and the 知识库 answers that fit (one click puts the answer in the form for 直接办结).
 // User text is only ever set with textContent, never parsed as markup.
 (function () {
   "use strict";
@@ -10,6 +11,8 @@
   var unit = document.getElementById("unit");
   var urgency = document.getElementById("urgency");
   var key = document.getElementById("idempotency_key");
+  var answer = document.getElementById("answer");
+  var kind = document.getElementById("kind");
   var timer = null;
   if (key && !key.value) { key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
 
@@ -46,6 +49,15 @@
     data.similar.forEach(function (r) {
       var li = el("li"); var a = el("a", r.ticket + " " + r.title + "（相似度 " + Math.round(r.score * 100) + "%）");
       a.href = "/cases/" + r.id; li.appendChild(a); similar.appendChild(li);
+    });
+    var answers = clear("suggest-knowledge");
+    if (!data.knowledge.length) { answers.appendChild(el("li", "无")); }
+    data.knowledge.forEach(function (k) {
+      var li = el("li"); li.appendChild(el("strong", k.title + "（匹配 " + Math.round(k.score * 100) + "%）"));
+      li.appendChild(el("p", k.answer + (k.source ? "（来源：" + k.source + "）" : "")));
+      var use = el("button", "用此答复"); use.type = "button";
+      use.addEventListener("click", function () { answer.value = k.answer; kind.value = "inquiry"; answer.focus(); });
+      li.appendChild(use); answers.appendChild(li);
     });
     var repeats = clear("suggest-repeats");
     if (!data.repeats.length) { repeats.appendChild(el("li", "无")); }
