@@ -258,8 +258,9 @@ def test_the_issues_page_shows_the_grouping_in_progress_and_its_result(tmp_path,
         login(page, base, "dispatcher")
         page.goto(f"{base}/issues")
         page.click("text=归并新工单")
-        page.wait_for_selector("#build-progress")
-        assert "聚类新工单" in page.inner_text("#build-stage") and page.inner_text("#build-count") == "1/3"
+        page.wait_for_selector("#build-progress")  # at first it may still say 排队: the polling brings the stage
+        page.wait_for_function("document.getElementById('build-count').textContent === '1/3'")
+        assert "聚类新工单" in page.inner_text("#build-stage")
         assert page.locator("button:has-text('归并新工单')").is_disabled()
         page.screenshot(path=str(SHOTS / "9-issues-building.png"), full_page=True)
         release.set()

@@ -372,6 +372,21 @@ def test_the_knowledge_page_is_kept_by_supervisors_and_read_by_agents(api):
     assert api.get("/knowledge").status_code == 403  # a handling unit has no use for the hotline's answers
 
 
+def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since_a_day(api, clock):
+    for i in range(6):  # six 物业 requests in 望京 this week, none before: a rise
+        create(api, content=f"望京西园三区楼道垃圾没人清理{i}", division="WJ01", category="WY1")
+        clock.advance(hours=5)
+    login(api, "supervisor")
+    page = api.get("/dashboard").text
+    rising = page.split('id="rising"')[1].split("</section>")[0]
+    assert "望京街道" in rising and "物业管理" in rising and "暂无" not in rising
+    since = re.search(r'since=(\d{4}-\d{2}-\d{2})', rising).group(1)
+    listed = api.get("/cases", params={"area": "WJ", "category": "WY", "since": since})
+    assert listed.status_code == 200 and f"{since} 起" in listed.text and "共 6 件" in listed.text
+    bad = api.get("/cases", params={"since": "上周"})
+    assert bad.status_code == 400 and "起始日期" in bad.text
+
+
 def test_pages_need_login_and_the_right_role(api):
     assert api.get("/desk", follow_redirects=False).status_code == 303
     login(api, "wj")

@@ -149,3 +149,45 @@ def test_the_time_slot_filter_reads_beijing_weekday_and_hour(app, clock):
         with pytest.raises(InvalidInput) as error:
             cases.parse_slot(bad)
         assert error.value.field == "slot"
+
+
+def test_early_warnings_find_a_rising_matter_and_what_rose_at_this_time_last_year(app, clock, tmp_path):
+    """未诉先办, with exact numbers: 望京 (WJ) 物业 requests jump in the last week; 噪声 (ZS) rose last year in the
+    four weeks from this date; steady matters raise nothing."""
+    today = clock.now
+    made = []
+
+    def at(moment, category, division):
+        clock.now = moment
+        made.append(cases.register(app, AGENT, Intake(content=f"{category} 测试", category=category,
+                                                       division=division)))
+
+    from datetime import timedelta
+
+    last_year = today - timedelta(weeks=52)
+    for day in range(0, 28, 14):  # before the date last year: 2 noise requests
+        at(last_year - timedelta(days=27 - day), "ZS1", "JX01")
+    for day in range(12):  # after it: 12
+        at(last_year + timedelta(days=day, hours=1), "ZS1", "JX01")
+    for week in range(8):  # 物业 in 望京: one every other week in the 8 weeks before the last 7 days …
+        if week % 2 == 0:
+            at(today - timedelta(days=7 + 7 * week + 3), "WY1", "WJ01")
+        at(today - timedelta(days=7 + 7 * week + 2), "GR1", "JX01")  # … heating in 酒仙桥 every week, steadily
+    for day in range(6):  # … and 6 in the last 7 days
+        at(today - timedelta(days=day, hours=1), "WY1", "WJ02")
+    at(today - timedelta(days=2), "GR1", "JX01")
+    clock.now = today
+    path = tmp_path / "w.duckdb"
+    store.refresh(app, path)
+    connection = store.connect(path)
+    now_utc = today.astimezone(UTC).replace(tzinfo=None)
+    rising = metrics.run(connection, "rising", metrics.Filters(now=now_utc))
+    assert rising.rows == [["WJ", "WY", 6, 0.5, 12.0, 7.8]]  # (6 − 0.5) / √0.5 = 7.8
+    assert metrics.run(connection, "rising", metrics.Filters(now=now_utc, district="CY")).rows == [["WJ", "WY", 6, 0.5,
+                                                                                                   12.0, 7.8]]
+    assert metrics.run(connection, "rising", metrics.Filters(now=now_utc, category1="HJ")).rows == []
+    seasonal = metrics.run(connection, "seasonal", metrics.Filters(now=now_utc))
+    assert seasonal.rows == [["ZS", 12, 2, 6.0]]
+    a_month_ago = metrics.Filters(now=now_utc, end=date(2026, 10, 24))  # the window ends where the period ends
+    assert metrics.run(connection, "rising", a_month_ago).rows == []
+    connection.close()

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import InvalidInput
 
 
@@ -205,3 +206,60 @@ def repeats(connection, f: Filters):
                    count(*) FILTER (WHERE master_id IS NOT NULL) AS merged
             FROM cases c WHERE {where} GROUP BY 1) ORDER BY m""", params).fetchall()
     return ["月份", "诉求量", "并单件", "并单率%"], rows
+
+
+def as_of(f: Filters) -> datetime:
+    """The end (exclusive, Beijing local) of the time a warning looks back from: the period's end, but not later
+    than the end of today."""
+    from datetime import UTC, time
+
+    now_local = (f.now.replace(tzinfo=UTC) if f.now else datetime.now(UTC)).astimezone(SHANGHAI)
+    end_of_today = datetime.combine(now_local.date() + timedelta(days=1), time())
+    return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today
+
+
+@metric("rising", "上升预警（街道 × 事项）")
+def rising(connection, f: Filters, top: int = 10, least: int = 5):
+    """未诉先办: the 街道 × second-level matters whose last 7 days are well above their usual week (the 8 weeks
+    before): at least `least` requests, at least twice the weekly mean, and 3 Poisson standard deviations above it.
+    The period's start is not used: the window ends where the period (or today) ends."""
+    end = as_of(f)
+    recent, since = end - timedelta(days=7), end - timedelta(days=63)
+    where, params = Filters(district=f.district, category1=f.category1, channel=f.channel).where()
+    rows = connection.execute(f"""
+        WITH agg AS (
+            SELECT subdistrict AS area, category2 AS matter,
+                   count(*) FILTER (WHERE received_local >= ?) AS recent,
+                   count(*) FILTER (WHERE received_local < ?) / 8.0 AS weekly
+            FROM cases c WHERE {where} AND received_local >= ? AND received_local < ?
+                 AND subdistrict IS NOT NULL AND category2 IS NOT NULL
+            GROUP BY 1, 2)
+        SELECT area, matter, recent, round(weekly, 1), round(recent / greatest(weekly, 0.5), 1),
+               round((recent - weekly) / sqrt(greatest(weekly, 0.5)), 1) AS z
+        FROM agg WHERE recent >= ? AND recent >= 2 * weekly AND (recent - weekly) / sqrt(greatest(weekly, 0.5)) >= 3
+        ORDER BY z DESC, area, matter LIMIT ?""",
+        [recent, recent, *params, since, end, max(1, int(least)), max(1, min(int(top), 200))]).fetchall()
+    return ["街道", "事项", "近 7 天", "此前 8 周周均", "倍数", "偏离（标准差）"], rows
+
+
+@metric("seasonal", "季节提示（去年此时起增多的事项）")
+def seasonal(connection, f: Filters, top: int = 10, least: int = 10):
+    """未诉先办: the second-level matters that rose last year in the 4 weeks from this date (52 weeks earlier, so
+    the weekdays match) against the 4 weeks before: at least `least` requests then and 1.5 times as many — the
+    problems to get ahead of now (heating before winter, flooding before the rains). Nothing until the stored
+    requests reach back into the first week of those 8 (a rise from no data is no rise)."""
+    then = as_of(f) - timedelta(weeks=52, days=1)  # the start of the last day, a year (52 weeks) earlier
+    where, params = Filters(district=f.district, category1=f.category1, channel=f.channel).where()
+    rows = connection.execute(f"""
+        WITH agg AS (
+            SELECT category2 AS matter, count(*) FILTER (WHERE received_local >= ?) AS after_,
+                   count(*) FILTER (WHERE received_local < ?) AS before_
+            FROM cases c WHERE {where} AND received_local >= ? AND received_local < ? AND category2 IS NOT NULL
+            GROUP BY 1)
+        SELECT matter, after_, before_, round(after_ / greatest(before_, 1), 1) AS ratio
+        FROM agg WHERE after_ >= ? AND after_ >= 1.5 * before_
+          AND (SELECT min(received_local) FROM cases) <= ?  -- last year's data reaches into the weeks before
+        ORDER BY ratio DESC, after_ DESC, matter LIMIT ?""",
+        [then, then, *params, then - timedelta(weeks=4), then + timedelta(weeks=4), max(1, int(least)),
+         then - timedelta(weeks=3), max(1, min(int(top), 200))]).fetchall()
+    return ["事项", "去年此后 4 周", "去年此前 4 周", "倍数"], rows

@@ -25,8 +25,9 @@ class MonthlyReport:
     total: int
     previous_total: int
     boundaries: dict[str, list] = field(default_factory=dict)  # unit code → outer rings, when configured
-    names: dict[str, str] = field(default_factory=dict)  # codes to names (units, categories, channels, kinds)
+    names: dict[str, str] = field(default_factory=dict)  # unit codes to names (the map's areas)
     filters: dict[str, str] = field(default_factory=dict)  # the filters chosen, for drill-down links
+    warnings_since: str = ""  # the first day of the early warnings' last 7 days (YYYY-MM-DD), for their links
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -56,7 +57,6 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     store.refresh(app, path)
     connection = store.connect(path or store.default_path(app))
     try:
-        names = {**config.code_names, **{c.value: c.label for c in Channel}, **{k.value: k.label for k in RequestKind}}
         f = metrics.Filters(start=start, end=end, district=district, category1=category1, channel=channel,
                             now=app.now().astimezone(UTC).replace(tzinfo=None))
         half_year = replace(f, start=start - timedelta(days=180))
@@ -74,18 +74,29 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "hour_weekday": metrics.run(connection, "hour_weekday", f),
             "satisfaction": metrics.run(connection, "satisfaction", replace(half_year, now=None)),
             "repeats": metrics.run(connection, "repeats", half_year),
+            "rising": metrics.run(connection, "rising", f),  # 未诉先办: the last 7 days of the period
+            "seasonal": metrics.run(connection, "seasonal", f),
         }
+        warnings_since = f"{metrics.as_of(f) - timedelta(days=7):%Y-%m-%d}"
         previous_where, previous_params = replace(f, start=(start - timedelta(days=1)).replace(day=1),
                                                   end=start).where()
         previous = connection.execute(f"SELECT count(*) FROM cases c WHERE {previous_where}",
                                       previous_params).fetchone()[0]
     finally:
         connection.close()
-    for table in tables.values():  # codes to names for people; the codes stay in `keys` for links and maps
+    units, categories = config.unit_names, config.category_names
+    named = {"by_channel": {c.value: c.label for c in Channel}, "by_kind": {k.value: k.label for k in RequestKind},
+             "by_category1": categories, "by_category2": categories, "seasonal": categories,
+             "by_district": units, "by_subdistrict": units, "returns_by_unit": units, "rising": units}
+    for name, table in tables.items():  # codes to names for people; the codes stay in `keys` for links and maps
         for row in table.rows:
             if row and isinstance(row[0], str):
                 table.keys.append(row[0])
-                row[0] = names.get(row[0], row[0])
+                row[0] = named.get(name, {}).get(row[0], row[0])
+    rising = tables["rising"]  # two codes: the 街道 and the matter
+    rising.keys = [(area, row[1]) for area, row in zip(rising.keys, rising.rows, strict=True)]
+    for row in rising.rows:
+        row[1] = categories.get(row[1], row[1])
     begin, finish = month_bounds(month)
     issues = top_issues(messages_from_db(app, begin, finish), top=5) if with_issues else []
     total = sum(r[1] for r in tables["by_channel"].rows)
@@ -93,7 +104,8 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
              if (u.parent == district and u.kind == UnitKind.SUBDISTRICT if district else u.kind == UnitKind.DISTRICT)]
     shapes = {code: boundaries[code] for code in level if code in boundaries}  # the map: districts, or the 街道 of one
     chosen = {"month": month, "district": district or "", "category1": category1 or "", "channel": channel or ""}
-    return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous, shapes, names, chosen)
+    return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous, shapes, units, chosen,
+                         warnings_since)
 
 
 def write(report: MonthlyReport, out: Path) -> list[Path]:

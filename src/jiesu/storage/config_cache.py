@@ -48,9 +48,10 @@ class ConfigSnapshot:
         return {code: unit.name for code, unit in self.directory.units.items()}
 
     @cached_property
-    def code_names(self) -> dict[str, str]:
-        """The name of every unit and category code (they never share a code), for tables and charts."""
-        return {**self.unit_names, **{c.code: c.name for c in self.directory.categories.values()}}
+    def category_names(self) -> dict[str, str]:
+        """The name of every category code. (A unit and a category may share a code — 望京 WJ and 违法建设 WJ in
+        the test city — so the two are never looked up in one dictionary.)"""
+        return {c.code: c.name for c in self.directory.categories.values()}
 
     def calendar(self) -> WorkCalendar:
         """A calendar of its own for each caller (it collects the fallback-year warnings of one computation)."""

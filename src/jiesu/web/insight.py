@@ -106,7 +106,7 @@ def issue_list(request: Request) -> Response:
     app = jiesu_app(request)
     job = jobs.state(app, "issues_build")
     return render(request, "issues.html", issues=ranked(app, 50), topics=topic_candidates(app, 3, 5),
-                  names=app.current_config().code_names, can_build=principal.role in (*ACTORS, Role.ADMIN),
+                  units=app.current_config().unit_names, categories=app.current_config().category_names, can_build=principal.role in (*ACTORS, Role.ADMIN),
                   job=job, job_running=jobs.running(app, job))
 
 
@@ -155,7 +155,7 @@ def issue_page(request: Request, issue_id: int) -> Response:
         issue, members = get(app, issue_id)
     except DomainError as error:
         return render(request, "message.html", 404, title="问题不存在", message=error_text(error))
-    names = app.current_config().code_names
+    names = app.current_config().unit_names
     days = Counter(f"{m.received_at.astimezone(SHANGHAI):%Y-%m-%d}" for m in members)
     figure = go.Figure(go.Bar(x=list(days), y=list(days.values()), hovertemplate="%{x}：%{y} 件<extra></extra>"))
     figure.update_layout(title="诉求时间分布", height=300, margin=dict(l=40, r=20, t=50, b=40), xaxis_type="date",

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.views import case_view
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
-from jiesu.domain.errors import DomainError, NotFound
+from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases, intake, users
 from jiesu.services.access import require_read
@@ -195,19 +195,25 @@ def desk(request: Request) -> Response:
 @router.get("/cases")
 def case_list(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
               channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
-              slot: str = "", before: int | None = None) -> Response:
+              slot: str = "", since: str = "", before: int | None = None) -> Response:
     """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
-    of any level includes everything below it; `month` is a Beijing calendar month; `slot` a weekday and hour,
-    `D-HH`)."""
+    of any level includes everything below it; `month` is a Beijing calendar month; `since` a Beijing day from
+    which on (the early warnings' last 7 days); `slot` a weekday and hour, `D-HH`)."""
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
     search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-              "month": month, "day": day, "keyword": keyword, "slot": slot}
+              "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since}
     try:
         start, end = period_span(day or month) if day or month else (None, None)
+        if since:
+            try:
+                first = period_span(since)[0]
+            except DomainError:
+                raise InvalidInput(f"起始日期 {since!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field="since") from None
+            start = max(start, first) if start else first
         slot_at = cases.parse_slot(slot) if slot else None
         wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
                             category_tree=category or None, area=area or None, channel=channel or None,
@@ -222,7 +228,8 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
     directory = app.current_config().directory
     labels = {"category": directory.category_path(category) if category in directory.categories else category,
               "area": names.get(area, area), "channel": _label(Channel, channel), "kind": _label(RequestKind, kind),
-              "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot_at)}
+              "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot_at),
+              "since": f"{since} 起" if since else ""}
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
                   Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
