@@ -165,6 +165,15 @@ def test_a_citizen_submits_from_a_phone_and_gets_a_ticket(server, page):
     assert re.fullmatch(r"\d{15}", page.inner_text("#ticket")) and len(page.inner_text("#code")) == 8
 
 
+def test_a_citizen_sees_an_answer_while_typing_a_question(server, page):
+    page.goto(f"{server}/portal")
+    page.fill("textarea[name=content]", "请问家里暖气不热应该找谁报修")
+    page.wait_for_selector("#answers:not([hidden])")
+    assert "24 小时内上门" in page.inner_text("#answers")
+    page.fill("textarea[name=content]", "滨江路路灯一周不亮")
+    page.wait_for_selector("#answers[hidden]", state="attached")
+
+
 def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path, page):
     import json
     from datetime import datetime

@@ -387,6 +387,20 @@ def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since
     assert bad.status_code == 400 and "起始日期" in bad.text
 
 
+def test_a_citizen_is_offered_the_knowledge_base_answers_without_logging_in(api, app):
+    from jiesu.services.knowledge import Article, save
+
+    save(app, "supervisor", Article("暖气不热怎么报修", "请拨打供热公司报修电话，24 小时内上门。", "GR1"))
+    save(app, "supervisor", Article("停用的答复", "暖气不热请找物业", "GR1", active=False))
+    found = api.get("/api/v1/public/answers", params={"q": "家里暖气不热，找谁报修"})
+    assert found.status_code == 200
+    assert found.json() == {"items": [{"title": "暖气不热怎么报修", "answer": "请拨打供热公司报修电话，24 小时内上门。",
+                                       "source": ""}]}
+    assert api.get("/api/v1/public/answers", params={"q": "路灯不亮"}).json() == {"items": []}
+    short = api.get("/api/v1/public/answers", params={"q": "暖"})
+    assert short.status_code == 422 and short.json()["field"] == "q"
+
+
 def test_pages_need_login_and_the_right_role(api):
     assert api.get("/desk", follow_redirects=False).status_code == 303
     login(api, "wj")

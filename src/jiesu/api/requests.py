@@ -194,6 +194,20 @@ def public_submit(body: PublicIntakeBody, request: Request,
     return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value}
 
 
+@public.get("/answers")
+def public_answers(request: Request, q: str = Query(..., min_length=2, max_length=2000)) -> dict:
+    """智能问答: the 知识库 answers that fit what a citizen is about to submit (the portal shows them while they
+    type; many questions need no case at all)."""
+    from jiesu.domain.calendar import SHANGHAI
+
+    request.app.state.answers_limiter.check(client_key(request))
+    app = jiesu_app(request)
+    with app.uow(read_only=True) as uow:
+        hits = app.knowledge.search(uow.connection, q, app.now().astimezone(SHANGHAI).date())
+    return {"items": [{"title": h.article.title, "answer": h.article.answer, "source": h.article.source}
+                      for h in hits]}
+
+
 def citizen_view(case) -> dict:
     return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
             "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,

@@ -1,0 +1,33 @@
+// The citizen portal: while the request is typed, the 知识库 answers that fit are shown (智能问答), so that a
+// question needs no case. Text is only ever set with textContent, never parsed as markup.
+(function () {
+  "use strict";
+  var content = document.getElementById("content");
+  var box = document.getElementById("answers");
+  var list = document.getElementById("answer-list");
+  var timer = null;
+  if (!content || !box) { return; }
+
+  function el(tag, text) { var e = document.createElement(tag); e.textContent = text; return e; }
+
+  function show(items) {
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    items.forEach(function (a) {
+      var li = document.createElement("li");
+      li.appendChild(el("strong", a.title));
+      li.appendChild(el("p", a.answer + (a.source ? "（来源：" + a.source + "）" : "")));
+      list.appendChild(li);
+    });
+    box.hidden = items.length === 0;
+  }
+
+  function refresh() {
+    var q = content.value.trim();
+    if (q.length < 4) { show([]); return; }
+    fetch("/api/v1/public/answers?q=" + encodeURIComponent(q.slice(0, 2000)), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) { if (d) { show(d.items); } })
+      .catch(function () { /* the answers are a help; the form works without them */ });
+  }
+  content.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 600); });
+}());
