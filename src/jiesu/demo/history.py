@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
 from jiesu.demo.matters import MATTERS, Matter
 from jiesu.domain.calendar import SHANGHAI, Duration, WorkCalendar
@@ -32,6 +33,9 @@ HOURS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 3, 6, 8, 8, 7, 5, 6, 7, 7, 6, 5, 4, 
 OPENERS = ("", "您好，", "你好，", "我想反映个问题，", "我是附近的居民，", "")
 CLOSERS = ("", "希望尽快处理。", "请相关部门重视。", "已经反映过多次了，一直没解决。", "谢谢！", "")
 WHEN = ("昨天晚上", "今天早上", "前天夜里", "这几天", "最近一周", "今天凌晨", "上周末")
+
+# the 知识库 answer an agent gives for a matter (the first of its articles)
+STANDARD_ANSWERS = {a.category: a.answer for a in reversed(ARTICLES) if a.category}
 
 
 def compose_text(rng: random.Random, matter: Matter, place: Place) -> tuple[str, str]:
@@ -188,7 +192,8 @@ class _Life:
     def run(self) -> None:
         r, rng = self.request, self.rng
         if r.kind == RequestKind.INQUIRY and rng.random() < 0.55:
-            self.step(lambda t: r.answer_directly(Actor("坐席", Role.AGENT), t, "已按知识库答复诉求人。"),
+            answer = STANDARD_ANSWERS.get(self.matter.code, "已按知识库答复诉求人。")
+            self.step(lambda t: r.answer_directly(Actor("坐席", Role.AGENT), t, answer),
                       timedelta(minutes=rng.uniform(1, 6)))
             self.step(lambda t: r.archive(Actor("system", Role.SYSTEM), t), timedelta(days=3))
             return
