@@ -380,11 +380,14 @@ def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since
     page = api.get("/dashboard").text
     rising = page.split('id="rising"')[1].split("</section>")[0]
     assert "望京街道" in rising and "物业管理" in rising and "暂无" not in rising
-    since = re.search(r'since=(\d{4}-\d{2}-\d{2})', rising).group(1)
-    listed = api.get("/cases", params={"area": "WJ", "category": "WY", "since": since})
+    since, until = re.search(r'since=(\d{4}-\d{2}-\d{2})&amp;until=(\d{4}-\d{2}-\d{2})', rising).groups()
+    listed = api.get("/cases", params={"area": "WJ", "category": "WY", "since": since, "until": until})
     assert listed.status_code == 200 and f"{since} 起" in listed.text and "共 6 件" in listed.text
+    before = api.get("/cases", params={"area": "WJ", "category": "WY", "until": since})
+    assert "共 0 件" in before.text  # the six are all inside the window
     bad = api.get("/cases", params={"since": "上周"})
     assert bad.status_code == 400 and "起始日期" in bad.text
+    assert "截止日期" in api.get("/cases", params={"until": "2026-11"}).text
 
 
 def test_a_citizen_is_offered_the_knowledge_base_answers_without_logging_in(api, app):

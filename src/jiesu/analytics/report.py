@@ -27,7 +27,8 @@ class MonthlyReport:
     boundaries: dict[str, list] = field(default_factory=dict)  # unit code → outer rings, when configured
     names: dict[str, str] = field(default_factory=dict)  # unit codes to names (the map's areas)
     filters: dict[str, str] = field(default_factory=dict)  # the filters chosen, for drill-down links
-    warnings_since: str = ""  # the first day of the early warnings' last 7 days (YYYY-MM-DD), for their links
+    warnings_since: str = ""  # the first and last day of the early warnings' 7 days (YYYY-MM-DD), for their links
+    warnings_until: str = ""
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -77,7 +78,9 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "rising": metrics.run(connection, "rising", f),  # 未诉先办: the last 7 days of the period
             "seasonal": metrics.run(connection, "seasonal", f),
         }
-        warnings_since = f"{metrics.as_of(f) - timedelta(days=7):%Y-%m-%d}"
+        warnings_end = metrics.as_of(f)
+        warnings_since, warnings_until = f"{warnings_end - timedelta(days=7):%Y-%m-%d}", \
+            f"{warnings_end - timedelta(days=1):%Y-%m-%d}"
         previous_where, previous_params = replace(f, start=(start - timedelta(days=1)).replace(day=1),
                                                   end=start).where()
         previous = connection.execute(f"SELECT count(*) FROM cases c WHERE {previous_where}",
@@ -105,7 +108,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     shapes = {code: boundaries[code] for code in level if code in boundaries}  # the map: districts, or the 街道 of one
     chosen = {"month": month, "district": district or "", "category1": category1 or "", "channel": channel or ""}
     return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous, shapes, units, chosen,
-                         warnings_since)
+                         warnings_since, warnings_until)
 
 
 def write(report: MonthlyReport, out: Path) -> list[Path]:

@@ -195,25 +195,25 @@ def desk(request: Request) -> Response:
 @router.get("/cases")
 def case_list(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
               channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
-              slot: str = "", since: str = "", before: int | None = None) -> Response:
+              slot: str = "", since: str = "", until: str = "", before: int | None = None) -> Response:
     """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
-    of any level includes everything below it; `month` is a Beijing calendar month; `since` a Beijing day from
-    which on (the early warnings' last 7 days); `slot` a weekday and hour, `D-HH`)."""
+    of any level includes everything below it; `month` is a Beijing calendar month; `since` and `until` the first
+    and last Beijing day (the early warnings' 7 days); `slot` a weekday and hour, `D-HH`)."""
     principal = login_required(request)
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
     search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-              "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since}
+              "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since, "until": until}
     try:
         start, end = period_span(day or month) if day or month else (None, None)
         if since:
-            try:
-                first = period_span(since)[0]
-            except DomainError:
-                raise InvalidInput(f"起始日期 {since!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field="since") from None
+            first = _day(since, "since", "起始日期")[0]
             start = max(start, first) if start else first
+        if until:
+            last = _day(until, "until", "截止日期")[1]
+            end = min(end, last) if end else last
         slot_at = cases.parse_slot(slot) if slot else None
         wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
                             category_tree=category or None, area=area or None, channel=channel or None,
@@ -229,11 +229,20 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
     labels = {"category": directory.category_path(category) if category in directory.categories else category,
               "area": names.get(area, area), "channel": _label(Channel, channel), "kind": _label(RequestKind, kind),
               "month": month, "day": day, "keyword": keyword, "slot": _slot_label(slot_at),
-              "since": f"{since} 起" if since else ""}
+              "since": f"{since} 起" if since else "", "until": f"至 {until}" if until else ""}
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
                   Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
                   next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None)
+
+
+def _day(value: str, field: str, label: str) -> tuple:
+    if len(value) != 10:
+        raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field=field)
+    try:
+        return period_span(value)
+    except DomainError:
+        raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field=field) from None
 
 
 def _query(params: dict) -> dict:
