@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import InvalidInput
@@ -211,8 +211,6 @@ def repeats(connection, f: Filters):
 def as_of(f: Filters) -> datetime:
     """The end (exclusive, Beijing local) of the time a warning looks back from: the period's end, but not later
     than the end of today."""
-    from datetime import UTC, time
-
     now_local = (f.now.replace(tzinfo=UTC) if f.now else datetime.now(UTC)).astimezone(SHANGHAI)
     end_of_today = datetime.combine(now_local.date() + timedelta(days=1), time())
     return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today

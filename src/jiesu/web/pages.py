@@ -132,7 +132,6 @@ async def intake_submit(request: Request) -> Response:
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
                                         suggestion=note, keywords=shown.keywords, then=then)
     except DomainError as error:  # nothing was registered: the agent corrects the form and sends it again
-
         return render(request, "intake.html", 400, form=fields, error=error_text(error), error_field=error.field,
                       **intake_context(app))
     if code:
@@ -237,12 +236,13 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
 
 
 def _day(value: str, field: str, label: str) -> tuple:
-    if len(value) != 10:
-        raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field=field)
+    """The bounds of one Beijing day `YYYY-MM-DD`, or InvalidInput naming `field`."""
     try:
-        return period_span(value)
+        if len(value) == 10:
+            return period_span(value)
     except DomainError:
-        raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field=field) from None
+        pass
+    raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-23", field=field)
 
 
 def _query(params: dict) -> dict:
