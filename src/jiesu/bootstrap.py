@@ -54,7 +54,7 @@ class App:
         """The 知识库 search index of this process (rebuilt when the articles change)."""
         from jiesu.services.knowledge import KnowledgeBase
 
-        return KnowledgeBase()
+        return KnowledgeBase(self)
 
     @cached_property
     def write_gate(self) -> WriteGate:

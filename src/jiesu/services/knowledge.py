@@ -10,12 +10,14 @@ index and rebuilds it when the table changed (one cheap query at most once a sec
 from __future__ import annotations
 
 import csv
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
@@ -25,6 +27,7 @@ from jiesu.storage import tables as t
 
 MIN_SCORE = 0.15  # below this an article is not about what the caller said
 CATEGORY_BONUS = 0.05  # an article of the suggested category ranks first among near-equals
+log = logging.getLogger(__name__)
 COLUMNS = {"title": ("标题", "title"), "answer": ("答复", "answer"), "category": ("分类", "category"),
            "keywords": ("关键词", "keywords"), "source": ("来源", "source"), "valid_until": ("有效期至", "valid_until")}
 
@@ -185,41 +188,73 @@ class Hit:
     score: float
 
 
-class KnowledgeBase:
-    """One process's search index over the usable articles (active, not expired), rebuilt when the table changed."""
+@dataclass(frozen=True)
+class _Index:
+    key: tuple | None  # (number of articles, latest change) when it was built
+    articles: list[Article]
+    vectoriser: object = None
+    matrix: object = None  # n-gram × article, CSR: a query reads only its own n-grams' rows
+    known: object = None  # the n-grams some article has
 
-    def __init__(self, recheck_seconds: float = 1.0) -> None:
+
+def _build(connection) -> _Index:
+    a = t.knowledge_articles
+    key = tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
+    articles = [_article(row) for row in connection.execute(select(a).where(a.c.active.is_(True))).mappings()]
+    if not articles:
+        return _Index(key, [])
+    from jiesu.nlp.char_ngrams import HashedCharNgramTfidf
+    from jiesu.nlp.classifier import normalise
+
+    documents = [normalise(f"{x.title} {x.title} {x.keywords} {x.answer}") for x in articles]
+    vectoriser = HashedCharNgramTfidf(max_n=3, bits=22)  # no vocabulary to sort; 4M columns: long answers
+    matrix = vectoriser.fit_transform_chunked(documents).T.tocsr()
+    return _Index(key, articles, vectoriser, matrix, np.diff(matrix.indptr) > 0)
+
+
+class KnowledgeBase:
+    """One process's search index over the usable articles (active, not expired). A change made through this
+    process (`invalidate`) is searched at once; a change made by another process is noticed within
+    `recheck_seconds` and indexed in the background while the old index keeps answering (about 4 s for 2,800
+    long articles: an agent on the phone does not wait for it)."""
+
+    def __init__(self, app: App, recheck_seconds: float = 1.0) -> None:
+        self.app = app
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
-        self._key: tuple | None = None
+        self._index: _Index | None = None
         self._checked = float("-inf")
-        self._articles: list[Article] = []
-        self._vectoriser = None
-        self._matrix = None
+        self._rebuilding = False
 
     def invalidate(self) -> None:
         with self._lock:
-            self._key, self._checked = None, float("-inf")
+            self._index, self._checked = None, float("-inf")
 
-    def _fresh(self, connection) -> None:
-        if time.monotonic() - self._checked < self.recheck_seconds and self._key is not None:
-            return
-        a = t.knowledge_articles
-        key = tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
-        self._checked = time.monotonic()
-        if key == self._key:
-            return
-        articles = [_article(row) for row in connection.execute(select(a).where(a.c.active.is_(True)))
-                    .mappings()]
-        vectoriser = matrix = None
-        if articles:
-            from jiesu.nlp.char_ngrams import CharNgramTfidf
-            from jiesu.nlp.classifier import normalise
+    def _current(self, connection) -> _Index:
+        """The index to search now (called under the lock)."""
+        if self._index is None:
+            self._index, self._checked = _build(connection), time.monotonic()
+        elif time.monotonic() - self._checked >= self.recheck_seconds:
+            a = t.knowledge_articles
+            key = tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
+            self._checked = time.monotonic()
+            if key != self._index.key and not self._rebuilding:
+                self._rebuilding = True
+                threading.Thread(target=self._rebuild, name="knowledge-index", daemon=True).start()
+        return self._index
 
-            documents = [normalise(f"{x.title} {x.title} {x.keywords} {x.answer}") for x in articles]
-            vectoriser = CharNgramTfidf(max_n=3, min_df=1)
-            matrix = vectoriser.fit(documents).transform(documents)
-        self._key, self._articles, self._vectoriser, self._matrix = key, articles, vectoriser, matrix
+    def _rebuild(self) -> None:
+        try:
+            with self.app.uow(read_only=True) as uow:
+                index = _build(uow.connection)
+            with self._lock:
+                if self._index is not None:  # not invalidated meanwhile (that one is newer)
+                    self._index = index
+        except Exception:
+            log.exception("知识库索引重建失败；沿用旧索引，稍后重试")
+        finally:
+            with self._lock:
+                self._rebuilding = False
 
     def search(self, connection, text: str, today: date, category: str | None = None, k: int = 3) -> list[Hit]:
         """The `k` articles closest to `text` that may be given today, best first."""
@@ -228,13 +263,18 @@ class KnowledgeBase:
         from jiesu.nlp.classifier import normalise
 
         with self._lock:
-            self._fresh(connection)
-            if not self._articles:
-                return []
-            scores = (self._vectoriser.transform([normalise(text)]) @ self._matrix.T).toarray()[0]
-            articles = self._articles
-        ranked = sorted(((float(s) + (CATEGORY_BONUS if category and x.category == category else 0.0), x)
-                         for s, x in zip(scores, articles, strict=True)
-                         if s >= MIN_SCORE and (x.valid_until is None or x.valid_until >= today)),
+            index = self._current(connection)
+        if not index.articles:
+            return []
+        query = index.vectoriser.transform([normalise(text)])
+        # n-grams no article has say nothing about which article fits: left out before the cosine
+        query.data[~index.known[query.indices]] = 0
+        query.data /= max(float(np.linalg.norm(query.data)), 1e-12)
+        scores = (query @ index.matrix).toarray().ravel()
+        articles = index.articles
+        ranked = sorted(((float(scores[i]) + (CATEGORY_BONUS if category and articles[i].category == category
+                                              else 0.0), articles[i])
+                         for i in np.flatnonzero(scores >= MIN_SCORE)
+                         if articles[i].valid_until is None or articles[i].valid_until >= today),
                         key=lambda pair: -pair[0])
         return [Hit(x, round(score, 3)) for score, x in ranked[:k]]
