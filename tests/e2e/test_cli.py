@@ -229,3 +229,5 @@ def test_the_knowledge_base_is_loaded_and_searched_from_the_command_line(jiesu, 
     assert "新增 1 条" in jiesu("knowledge", "load", str(data))
     assert "暖气不热怎么报修" in jiesu("knowledge", "list")
     assert "24 小时内上门" in jiesu("knowledge", "search", "家里暖气不热找谁修")
+    assert "已写出 1 条" in jiesu("knowledge", "export", str(tmp_path / "out.csv"))
+    assert "更新 1 条" in jiesu("knowledge", "load", str(tmp_path / "out.csv"))  # the export loads back as it is

@@ -25,6 +25,18 @@ def load(path: Path = typer.Argument(..., help="CSV（UTF-8）：标题,答复[,
     console.print(f"知识库已载入：新增 {summary['added']} 条，更新 {summary['updated']} 条，停用 {summary['retired']} 条")
 
 
+@app.command()
+@reports_errors
+def export(path: Path = typer.Argument(..., help="写出的 CSV 文件"),
+           all_: bool = typer.Option(False, "--all", help="包括已停用的条目")) -> None:
+    """Write the articles to a CSV file (the columns `load` reads): edit it, then load it back."""
+    from jiesu.services import knowledge
+
+    articles = knowledge.list_articles(ready_app(), include_inactive=all_)
+    knowledge.write_csv(articles, path)
+    console.print(f"已写出 {len(articles)} 条到 {path}；修改后可用 jiesu knowledge load 载入")
+
+
 @app.command("list")
 @reports_errors
 def list_(all_: bool = typer.Option(False, "--all", help="包括已停用的条目")) -> None:

@@ -90,6 +90,18 @@ def read_csv(path: Path) -> list[tuple[int, Article]]:
         raise InvalidInput(f"{path.name} 不是 UTF-8 编码的 CSV，请另存为 UTF-8 后重试", field="file") from None
 
 
+def write_csv(articles: list[Article], path: Path) -> Path:
+    """The articles as a CSV file `read_csv` and `load` take back (UTF-8 with a byte-order mark, so that Excel
+    opens it as Chinese): export, edit, load."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([names[0] for names in COLUMNS.values()])
+        for a in articles:
+            writer.writerow([a.title, a.answer, a.category or "", a.keywords, a.source,
+                             a.valid_until.isoformat() if a.valid_until else ""])
+    return path
+
+
 def load(app: App, actor: str, rows: list[tuple[int, Article]], replace: bool = False) -> dict:
     """Add the articles, updating those of the same title; with `replace`, switch off those not in the file. All
     or nothing: every row is checked before anything is written, and the first bad one is named with its line."""
