@@ -404,6 +404,18 @@ def test_a_citizen_is_offered_the_knowledge_base_answers_without_logging_in(api,
     assert short.status_code == 422 and short.json()["field"] == "q"
 
 
+def test_the_case_page_shows_the_petition_clock(api, app):
+    from datetime import date
+
+    from jiesu.services import petitions
+
+    case = create(api)
+    petitions.open_petition(app, "信访科", case["id"], date(2026, 11, 2))
+    login(api, "dispatcher")
+    shown = api.get(f"/cases/{case['id']}").text.split('id="petition">')[1].split("</dd>")[0]
+    assert "待决定受理（2026-11-02 收到）；决定是否受理 2026-11-17" in shown and "已超期" in shown
+
+
 def test_pages_need_login_and_the_right_role(api):
     assert api.get("/desk", follow_redirects=False).status_code == 303
     login(api, "wj")

@@ -49,8 +49,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
 
 
 def test_the_schema_is_created_and_reported(jiesu):
-    assert "0006" in jiesu("db", "upgrade")
-    assert jiesu("db", "current").strip() == "0006"
+    assert "0007" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0007"
 
 
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):
@@ -231,3 +231,14 @@ def test_the_knowledge_base_is_loaded_and_searched_from_the_command_line(jiesu, 
     assert "24 小时内上门" in jiesu("knowledge", "search", "家里暖气不热找谁修")
     assert "已写出 1 条" in jiesu("knowledge", "export", str(tmp_path / "out.csv"))
     assert "更新 1 条" in jiesu("knowledge", "load", str(tmp_path / "out.csv"))  # the export loads back as it is
+
+
+def test_a_petition_is_opened_and_stepped_from_the_command_line(jiesu):
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "反映征地补偿问题", "--kind", "投诉", "--category", "WJ1")
+    opened = jiesu("petition", "open", "1", "--received", "2026-11-02")
+    assert "待决定受理（2026-11-02 收到）；下一步：决定是否受理 2026-11-17" in opened
+    assert "办理中" in jiesu("petition", "act", "1", "受理", "--on", "2026-11-10")
+    assert "不能「不予受理」" in jiesu("petition", "act", "1", "refuse", "--on", "2026-11-11", "--reason", "x", code=2)
+    assert "未知信访操作" in jiesu("petition", "act", "1", "撤销", code=2)
+    assert "出具处理意见" in jiesu("petition", "due", "--days", "400")

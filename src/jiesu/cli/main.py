@@ -15,6 +15,7 @@ from jiesu.cli import (
     issues,
     knowledge,
     model,
+    petition,
     report,
     serve,
     sla,
@@ -33,6 +34,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(model.app, name="model")
 app.add_typer(issues.app, name="issues")
 app.add_typer(knowledge.app, name="knowledge")
+app.add_typer(petition.app, name="petition")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(importing.app, name="import")
 app.add_typer(users.user_app, name="user")

@@ -264,6 +264,16 @@ knowledge_articles = Table(  # 知识库: answers given on the phone without dis
     Column("updated_by", String(100), nullable=False),
 )
 
+petitions = Table(  # 信访: a case also handled as a petition, on its statutory clock (domain/petition.py)
+    "petitions", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("received_on", Date, nullable=False),
+    Column("stage", String(20), nullable=False, index=True),
+    Column("days", JSON, nullable=False),  # action → the day it was taken (YYYY-MM-DD)
+    Column("extended", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 users = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

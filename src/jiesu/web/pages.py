@@ -12,7 +12,7 @@ from jiesu.api.views import case_view
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import cases, intake, users
+from jiesu.services import cases, intake, petitions, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
@@ -322,8 +322,9 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
+    petition = next(iter(petitions.views(app, [case.id])), None)
     return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
-                  satisfactions=list(Satisfaction), error=error, media=media,
+                  satisfactions=list(Satisfaction), error=error, media=media, petition=petition,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
 
 

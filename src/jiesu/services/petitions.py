@@ -1,0 +1,105 @@
+"""信访 cases: a case registered at the hotline that is also a petition (转为信访件) runs on the statutory clock of
+`domain/petition.py` beside its workflow. One transaction per step, each step in the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select, update
+
+from jiesu.bootstrap import App
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
+from jiesu.domain.petition import Petition, PetitionAction, PetitionStage
+from jiesu.services.users import audit
+from jiesu.storage import tables as t
+
+
+@dataclass(frozen=True)
+class PetitionView:
+    request_id: int
+    ticket: str
+    title: str
+    petition: Petition
+    next_step: str | None
+    due_on: date | None
+    overdue: bool
+
+
+def _petition(row) -> Petition:
+    return Petition(row["received_on"], PetitionStage(row["stage"]),
+                    {k: date.fromisoformat(v) for k, v in row["days"].items()}, row["extended"])
+
+
+def _load(connection, request_id: int) -> Petition | None:
+    row = connection.execute(select(t.petitions).where(t.petitions.c.request_id == request_id)).mappings().first()
+    return None if row is None else _petition(row)
+
+
+def _today(app: App) -> date:
+    return app.now().astimezone(SHANGHAI).date()
+
+
+def _values(p: Petition, app: App) -> dict:
+    return {"received_on": p.received_on, "stage": p.stage.value, "extended": p.extended,
+            "days": {k: v.isoformat() for k, v in p.days.items()}, "updated_at": app.now()}
+
+
+def open_petition(app: App, actor: str, request_id: int, received_on: date) -> Petition:
+    """Register the case as a petition received on `received_on` (its statutory clock starts the day after)."""
+    with app.uow() as uow:
+        c = uow.connection
+        if c.execute(select(t.requests.c.id).where(t.requests.c.id == request_id)).first() is None:
+            raise NotFound(f"诉求 {request_id} 不存在", field="request_id")
+        existing = _load(c, request_id)
+        if existing is not None:
+            if existing.stage == PetitionStage.FINAL:
+                raise ConflictError("该事项已复核终结：同一事实和理由不再受理", field="request_id")
+            raise ConflictError(f"诉求 {request_id} 已登记为信访件（{existing.stage.label}）", field="request_id")
+        if received_on > _today(app):
+            raise InvalidInput(f"收到日期 {received_on} 晚于今天", field="received_on")
+        petition = Petition(received_on)
+        c.execute(insert(t.petitions).values(request_id=request_id, **_values(petition, app)))
+        audit(c, app.now(), actor, "petition.open", f"诉求 {request_id}", {"received_on": received_on.isoformat()})
+        uow.commit()
+    return petition
+
+
+def act(app: App, actor: str, request_id: int, action: PetitionAction, on: date, reason: str = "") -> Petition:
+    """One step of the petition (受理, 不予受理 with its reason, 延期, 处理意见, 复查, 复核) taken on day `on`."""
+    if action == PetitionAction.REFUSE and not reason.strip():
+        raise InvalidInput("不予受理须写明理由", field="reason")
+    if on > _today(app):
+        raise InvalidInput(f"日期 {on} 晚于今天", field="on")
+    with app.uow() as uow:
+        c = uow.connection
+        petition = _load(c, request_id)
+        if petition is None:
+            raise NotFound(f"诉求 {request_id} 不是信访件（先登记：jiesu petition open {request_id}）",
+                           field="request_id")
+        petition.act(action, on, app.config(uow).calendar())
+        c.execute(update(t.petitions).where(t.petitions.c.request_id == request_id).values(**_values(petition, app)))
+        audit(c, app.now(), actor, f"petition.{action.value}", f"诉求 {request_id}",
+              {"on": on.isoformat(), "stage": petition.stage.value, "reason": reason.strip()})
+        uow.commit()
+    return petition
+
+
+def views(app: App, request_ids: list[int] | None = None, today: date | None = None) -> list[PetitionView]:
+    """The petitions (all, or of the given cases) with what is due next and whether the office is late."""
+    today = today or _today(app)
+    query = select(t.petitions, t.requests.c.ticket, t.requests.c.title).join(
+        t.requests, t.requests.c.id == t.petitions.c.request_id).order_by(t.petitions.c.request_id)
+    if request_ids is not None:
+        query = query.where(t.petitions.c.request_id.in_(request_ids))
+    with app.uow(read_only=True) as uow:
+        calendar = app.config(uow).calendar()
+        result = []
+        for row in uow.connection.execute(query).mappings().all():
+            petition = _petition(row)
+            pending = petition.deadline(calendar)
+            result.append(PetitionView(row["request_id"], row["ticket"], row["title"], petition,
+                                       pending[0] if pending else None, pending[1] if pending else None,
+                                       petition.overdue(today, calendar)))
+    return result
