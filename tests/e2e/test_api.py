@@ -414,6 +414,21 @@ def test_the_case_page_shows_the_petition_clock(api, app):
     login(api, "dispatcher")
     shown = api.get(f"/cases/{case['id']}").text.split('id="petition">')[1].split("</dd>")[0]
     assert "待决定受理（2026-11-02 收到）；决定是否受理 2026-11-17" in shown and "已超期" in shown
+    assert 'id="petition-form"' not in api.get(f"/cases/{case['id']}").text  # 派单员 do not record petition steps
+    login(api, "supervisor")
+    page = api.get(f"/cases/{case['id']}").text
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    assert '<option value="accept">受理</option>' in page and '<option value="answer">' not in page
+    refused = api.post(f"/cases/{case['id']}/petition", data={"csrf_token": csrf, "step": "refuse", "on": "2026-11-10"})
+    assert refused.status_code == 400 and "不予受理须写明理由" in refused.text
+    accepted = api.post(f"/cases/{case['id']}/petition", data={"csrf_token": csrf, "step": "accept", "on": "2026-11-10"},
+                        follow_redirects=False)
+    assert accepted.status_code == 303
+    assert "办理中（2026-11-02 收到）；出具处理意见 2027-01-11" in api.get(f"/cases/{case['id']}").text
+    other = create(api)
+    opened = api.post(f"/cases/{other['id']}/petition", data={"csrf_token": csrf, "step": "open", "on": "2026-11-20"},
+                      follow_redirects=False)
+    assert opened.status_code == 303 and "决定是否受理 2026-12-07" in api.get(f"/cases/{other['id']}").text
 
 
 def test_pages_need_login_and_the_right_role(api):

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
-from jiesu.domain.petition import Petition, PetitionAction, PetitionStage
+from jiesu.domain.petition import MOVES, Petition, PetitionAction, PetitionStage
 from jiesu.services.users import audit
 from jiesu.storage import tables as t
 
@@ -44,6 +44,12 @@ def _today(app: App) -> date:
 def _values(p: Petition, app: App) -> dict:
     return {"received_on": p.received_on, "stage": p.stage.value, "extended": p.extended,
             "days": {k: v.isoformat() for k, v in p.days.items()}, "updated_at": app.now()}
+
+
+def next_steps(petition: Petition) -> list[PetitionAction]:
+    """The steps that may be recorded in the petition's stage (empty once it is final)."""
+    steps = [a for a, (before, _) in MOVES.items() if before == petition.stage]
+    return [a for a in steps if not (a == PetitionAction.EXTEND and petition.extended)]
 
 
 def open_petition(app: App, actor: str, request_id: int, received_on: date) -> Petition:

@@ -9,8 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.views import case_view
+from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
+from jiesu.domain.petition import PetitionAction
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases, intake, petitions, users
 from jiesu.services.access import require_read
@@ -266,9 +268,6 @@ def period_span(period: str) -> tuple:
     """The bounds of a Beijing calendar month `YYYY-MM` or day `YYYY-MM-DD`."""
     from datetime import datetime
 
-    from jiesu.domain.calendar import SHANGHAI
-    from jiesu.domain.errors import InvalidInput
-
     if len(period) == 10:
         try:
             first = datetime.strptime(period, "%Y-%m-%d").replace(tzinfo=SHANGHAI)
@@ -323,9 +322,39 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     petition = next(iter(petitions.views(app, [case.id])), None)
+    steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
+    if principal.role in PETITION_STAFF:
+        steps = petitions.next_steps(petition.petition) if petition else []
     return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
                   satisfactions=list(Satisfaction), error=error, media=media, petition=petition,
+                  petition_steps=steps, today=f"{app.now().astimezone(SHANGHAI):%Y-%m-%d}",
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
+
+
+PETITION_STAFF = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@router.post("/cases/{request_id}/petition")
+async def case_petition(request: Request, request_id: int) -> Response:
+    """转为信访件, or record the petition's next step (受理, 处理意见, 复查, 复核 …) on the day it was taken."""
+    principal = login_required(request, *PETITION_STAFF)
+    if isinstance(principal, Response):
+        return principal
+    form = await posted_form(request)
+    app = jiesu_app(request)
+    step = str(form.get("step") or "")
+    try:
+        on = _day(str(form.get("on") or ""), "on", "日期")[0].date()
+        if step == "open":
+            petitions.open_petition(app, principal.name, request_id, on)
+            flash(request, f"已转为信访件（{on} 收到）")
+        else:
+            done = petitions.act(app, principal.name, request_id, PetitionAction.parse(step), on,
+                                 str(form.get("reason") or ""))
+            flash(request, f"信访件：{done.stage.label}")
+    except DomainError as error:
+        return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
+    return RedirectResponse(f"/cases/{request_id}", status_code=303)
 
 
 @router.post("/cases/{request_id}/act")
