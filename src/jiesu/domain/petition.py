@@ -68,8 +68,8 @@ class PetitionAction(StrEnum):
 MOVES = {
     PetitionAction.ACCEPT: (PetitionStage.REGISTERED, PetitionStage.ACCEPTED),
     PetitionAction.REFUSE: (PetitionStage.REGISTERED, PetitionStage.NOT_ACCEPTED),
-    PetitionAction.EXTEND: (PetitionStage.ACCEPTED, PetitionStage.ACCEPTED),
     PetitionAction.ANSWER: (PetitionStage.ACCEPTED, PetitionStage.ANSWERED),
+    PetitionAction.EXTEND: (PetitionStage.ACCEPTED, PetitionStage.ACCEPTED),
     PetitionAction.ASK_REVIEW: (PetitionStage.ANSWERED, PetitionStage.REVIEWING),
     PetitionAction.ANSWER_REVIEW: (PetitionStage.REVIEWING, PetitionStage.REVIEWED),
     PetitionAction.ASK_RE_REVIEW: (PetitionStage.REVIEWED, PetitionStage.RE_REVIEWING),
