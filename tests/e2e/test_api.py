@@ -426,9 +426,11 @@ def test_the_case_page_shows_the_petition_clock(api, app):
     assert accepted.status_code == 303
     assert "办理中（2026-11-02 收到）；出具处理意见 2027-01-11" in api.get(f"/cases/{case['id']}").text
     other = create(api)
-    opened = api.post(f"/cases/{other['id']}/petition", data={"csrf_token": csrf, "step": "open", "on": "2026-11-20"},
+    opened = api.post(f"/cases/{other['id']}/petition", data={"csrf_token": csrf, "step": "open", "on": "2026-11-12"},
                       follow_redirects=False)
-    assert opened.status_code == 303 and "决定是否受理 2026-12-07" in api.get(f"/cases/{other['id']}").text
+    assert opened.status_code == 303 and "决定是否受理 2026-11-27" in api.get(f"/cases/{other['id']}").text
+    desk = api.get("/desk").text.split('id="petitions-due"')[1].split("</section>")[0]
+    assert other["ticket"] in desk and case["ticket"] not in desk  # 11-27 is within 7 days; 2027-01-11 is not
 
 
 def test_pages_need_login_and_the_right_role(api):

@@ -77,6 +77,11 @@ MOVES = {
 }
 
 
+# the stages in which the office owes the next step (in the others the petitioner may ask for a review)
+OFFICE_STAGES = (PetitionStage.REGISTERED, PetitionStage.ACCEPTED, PetitionStage.REVIEWING,
+                 PetitionStage.RE_REVIEWING)
+
+
 def period_end(start: date, days: int, calendar: WorkCalendar) -> date:
     """The last day of a period of `days` calendar days after `start`, moved on to a working day."""
     last = start + timedelta(days=days)
@@ -132,6 +137,4 @@ class Petition:
     def overdue(self, today: date, calendar: WorkCalendar) -> bool:
         """True when the office (not the petitioner) has let its own deadline pass."""
         pending = self.deadline(calendar)
-        return pending is not None and self.stage in (PetitionStage.REGISTERED, PetitionStage.ACCEPTED,
-                                                      PetitionStage.REVIEWING, PetitionStage.RE_REVIEWING) \
-            and today > pending[1]
+        return pending is not None and self.stage in OFFICE_STAGES and today > pending[1]

@@ -12,7 +12,7 @@ from jiesu.api.views import case_view
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
-from jiesu.domain.petition import PetitionAction
+from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases, intake, petitions, users
 from jiesu.services.access import require_read
@@ -190,7 +190,11 @@ def desk(request: Request) -> Response:
                 ("延期待审", rows(app, statuses=["extension_pending"], limit=100)),
                 ("答复待审核", rows(app, statuses=["resolved"], limit=100)),
                 ("待回访", rows(app, statuses=["awaiting_follow_up"], limit=100))]
-    return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status)
+    horizon = now.astimezone(SHANGHAI).date() + timedelta(days=7)
+    due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
+                  if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
+    return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
+                  petitions_due=due)
 
 
 @router.get("/cases")
