@@ -55,6 +55,9 @@ def test_a_bad_row_is_named_with_its_line_and_nothing_is_written(app, tmp_path):
         knowledge.read_csv(write(tmp_path, CSV.replace("2026-03-15", "3月15日")))
     assert error.value.field == "valid_until" and "第 4 行" in error.value.message
     with pytest.raises(InvalidInput) as error:
+        knowledge.read_csv(tmp_path / "missing.csv")
+    assert error.value.field == "file" and "找不到文件" in error.value.message
+    with pytest.raises(InvalidInput) as error:
         knowledge.read_csv(write(tmp_path, "名称,内容\n甲,乙\n"))
     assert error.value.field == "columns"
     with pytest.raises(InvalidInput) as error:

@@ -13,6 +13,7 @@ import csv
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,6 +65,8 @@ def checked(app: App, uow, article: Article, where: str = "") -> Article:
 
 def read_csv(path: Path) -> list[tuple[int, Article]]:
     """The articles of a CSV file (UTF-8, headers in Chinese or English, see COLUMNS) with their line numbers."""
+    if not path.is_file():
+        raise InvalidInput(f"找不到文件 {path}", field="file")
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -109,20 +112,17 @@ def load(app: App, actor: str, rows: list[tuple[int, Article]], replace: bool = 
         c = uow.connection
         articles = [checked(app, uow, article, f"第 {line} 行") for line, article in rows]
         titles = [a.title for a in articles]
-        repeated = sorted({x for x in titles if titles.count(x) > 1})
+        repeated = sorted(title for title, times in Counter(titles).items() if times > 1)
         if repeated:
             raise InvalidInput(f"标题重复：{'、'.join(repeated)}", field="title")
         existing = dict(c.execute(select(t.knowledge_articles.c.title, t.knowledge_articles.c.id)).all())
-        added = updated = 0
-        for article in articles:
-            values = _values(article, actor, app)
-            if article.title in existing:
-                c.execute(update(t.knowledge_articles).where(t.knowledge_articles.c.id == existing[article.title])
-                          .values(**values))
-                updated += 1
-            else:
-                c.execute(insert(t.knowledge_articles).values(**values))
-                added += 1
+        new = [_values(a, actor, app) for a in articles if a.title not in existing]
+        if new:
+            c.execute(insert(t.knowledge_articles), new)  # one statement for all the new articles
+        for article in (a for a in articles if a.title in existing):
+            c.execute(update(t.knowledge_articles).where(t.knowledge_articles.c.id == existing[article.title])
+                      .values(**_values(article, actor, app)))
+        added, updated = len(new), len(articles) - len(new)
         retired = 0
         if replace:
             gone = [i for title, i in existing.items() if title not in set(titles)]
