@@ -57,3 +57,23 @@ def test_a_case_is_a_petition_once_and_a_final_re_review_is_not_opened_again(app
     assert petitions.views(app, [case.id])[0].next_step is None
     with pytest.raises(ConflictError, match="同一事实和理由不再受理"):
         petitions.open_petition(app, "信访科", case.id, date(2026, 11, 20))
+
+
+def test_the_same_person_is_not_heard_again_on_the_same_facts_after_a_final_re_review(app, clock):
+    first = cases.register(app, AGENT, Intake(content="村里征地补偿款至今没有发放到位，要求按标准补偿", category="WJ1",
+                                               requester_phone="13900001111"))
+    petitions.open_petition(app, "信访科", first.id, date(2026, 8, 3))
+    for action, on in ((A.ACCEPT, date(2026, 8, 10)), (A.ANSWER, date(2026, 9, 1)), (A.ASK_REVIEW, date(2026, 9, 20)),
+                       (A.ANSWER_REVIEW, date(2026, 10, 9)), (A.ASK_RE_REVIEW, date(2026, 10, 20)),
+                       (A.ANSWER_RE_REVIEW, date(2026, 11, 16))):
+        petitions.act(app, "信访科", first.id, action, on)
+    again = cases.register(app, AGENT, Intake(content="征地补偿款至今没有发放到位，再次要求按标准补偿", category="WJ1",
+                                               requester_phone="13900001111"))
+    with pytest.raises(ConflictError, match=f"工单 {first.ticket}"):
+        petitions.open_petition(app, "信访科", again.id, date(2026, 11, 20))
+    other_matter = cases.register(app, AGENT, Intake(content="小区门口违章搭建的棚子堵住了消防通道", category="WJ1",
+                                                      requester_phone="13900001111"))
+    petitions.open_petition(app, "信访科", other_matter.id, date(2026, 11, 20))  # a new matter is heard
+    other_person = cases.register(app, AGENT, Intake(content="征地补偿款至今没有发放到位，要求按标准补偿", category="WJ1",
+                                                      requester_phone="13900002222"))
+    petitions.open_petition(app, "信访科", other_person.id, date(2026, 11, 20))  # so is another person

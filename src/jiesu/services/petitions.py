@@ -52,6 +52,28 @@ def next_steps(petition: Petition) -> list[PetitionAction]:
     return [a for a in steps if not (a == PetitionAction.EXTEND and petition.extended)]
 
 
+SAME_FACTS = 0.5  # cosine of character n-grams above which two petitions of one person are about the same facts
+
+
+def _same_facts_closed(connection, request_id: int) -> str | None:
+    """The ticket of a petition by the same requester (the keyed hash of the phone), closed by a final 复核, about
+    what looks like the same facts as this case — or None."""
+    r, p = t.requests, t.petitions
+    mine = connection.execute(select(r.c.requester_key, r.c.title, r.c.content).where(r.c.id == request_id)).one()
+    if not mine.requester_key:
+        return None
+    finals = connection.execute(select(r.c.ticket, r.c.title, r.c.content).join(p, p.c.request_id == r.c.id).where(
+        r.c.requester_key == mine.requester_key, p.c.stage == PetitionStage.FINAL.value, r.c.id != request_id)).all()
+    if not finals:
+        return None
+    from jiesu.nlp.similarity import vectors
+
+    matrix = vectors([f"{x.title} {x.content}" for x in (mine, *finals)])
+    scores = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    best = int(scores.argmax())
+    return finals[best].ticket if scores[best] >= SAME_FACTS else None
+
+
 def open_petition(app: App, actor: str, request_id: int, received_on: date) -> Petition:
     """Register the case as a petition received on `received_on` (its statutory clock starts the day after)."""
     with app.uow() as uow:
@@ -65,6 +87,10 @@ def open_petition(app: App, actor: str, request_id: int, received_on: date) -> P
             raise ConflictError(f"诉求 {request_id} 已登记为信访件（{existing.stage.label}）", field="request_id")
         if received_on > _today(app):
             raise InvalidInput(f"收到日期 {received_on} 晚于今天", field="received_on")
+        earlier = _same_facts_closed(c, request_id)
+        if earlier is not None:
+            raise ConflictError(f"诉求人已就相同事项（工单 {earlier}）复核终结：同一事实和理由不再受理",
+                                field="request_id")
         petition = Petition(received_on)
         c.execute(insert(t.petitions).values(request_id=request_id, **_values(petition, app)))
         audit(c, app.now(), actor, "petition.open", f"诉求 {request_id}", {"received_on": received_on.isoformat()})
