@@ -28,6 +28,12 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
                            .where(t.requests.c.status == "merged")).all()
     assert merged and all(master is not None for _, master in merged)
     assert sanlv(app, "2026-10").scores
+    from jiesu.services import knowledge, petitions
+
+    assert len(knowledge.list_articles(app)) == 9  # the demo's 知识库
+    stages = sorted(v.petition.stage.value for v in petitions.views(app))  # 信访件 at every stage of the clock
+    assert stages == ["accepted", "accepted", "answered", "registered", "registered", "reviewed"]
+    assert sum(v.overdue for v in petitions.views(app)) == 1
     # a new case after the bulk load gets the next id (the PostgreSQL sequence was moved past the demo ids)
     new = cases.register(app, AGENT, Intake(content="小区暖气不热", division="YH0101", category="H0401"))
     assert new.id == summary.requests + 1

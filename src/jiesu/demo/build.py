@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +37,37 @@ class DemoSummary:
     config_dir: Path | None
 
 
+# a few 信访件 at every stage of their clock: (days before today, step) in order, the first being the receipt
+PETITIONS = (
+    ((70, "open"), (60, "accept"), (20, "answer")),  # answered: the petitioner may still ask for a review
+    ((50, "open"), (45, "accept")),  # in progress
+    ((20, "open"),),  # not decided in 15 days: late
+    ((5, "open"),),
+    ((90, "open"), (80, "accept"), (30, "extend")),  # extended once
+    ((100, "open"), (95, "accept"), (60, "answer"), (40, "ask_review"), (15, "answer_review")),
+)
+
+
+def seed_petitions(app: App, rng: random.Random) -> None:
+    """Turn a few recent complaints into petitions and walk them along their statutory clock."""
+    from jiesu.domain.calendar import SHANGHAI
+    from jiesu.domain.petition import PetitionAction
+    from jiesu.services import petitions
+
+    today = app.now().astimezone(SHANGHAI).date()
+    with app.uow(read_only=True) as uow:
+        ids = uow.connection.execute(select(t.requests.c.id).where(  # registered before the earliest receipt
+            t.requests.c.kind == "complaint", t.requests.c.received_at <= app.now() - timedelta(days=101))
+            .order_by(t.requests.c.id.desc()).limit(300)).scalars().all()
+    for request_id, steps in zip(rng.sample(list(ids), min(len(ids), len(PETITIONS))), PETITIONS, strict=False):
+        for days_ago, step in steps:
+            on = today - timedelta(days=days_ago)
+            if step == "open":
+                petitions.open_petition(app, "信访科", request_id, on)
+            else:
+                petitions.act(app, "信访科", request_id, PetitionAction(step), on)
+
+
 def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
                config_dir: Path | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
@@ -68,6 +100,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
         bulk_insert(uow.connection, app.cipher, history.requests,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)
         uow.commit()
+    seed_petitions(app, random.Random(seed))
     with app.uow(read_only=True) as uow:
         c = uow.connection
         by_status = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
