@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
 
-from jiesu.domain.calendar import WorkCalendar, parse_periods
+from jiesu.domain.calendar import SHANGHAI, WorkCalendar, parse_periods
 from jiesu.settings import Settings
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.config_cache import ConfigCache, ConfigSnapshot
@@ -84,3 +84,7 @@ class App:
         if moment.tzinfo is None:
             raise ValueError("the clock must give aware datetimes")
         return moment
+
+    def today(self) -> date:
+        """The Beijing calendar day it is now (deadlines in days, validity dates, the day a step is recorded)."""
+        return self.now().astimezone(SHANGHAI).date()

@@ -198,12 +198,10 @@ def public_submit(body: PublicIntakeBody, request: Request,
 def public_answers(request: Request, q: str = Query(..., min_length=2, max_length=2000)) -> dict:
     """智能问答: the 知识库 answers that fit what a citizen is about to submit (the portal shows them while they
     type; many questions need no case at all)."""
-    from jiesu.domain.calendar import SHANGHAI
-
     request.app.state.answers_limiter.check(client_key(request))
     app = jiesu_app(request)
     with app.uow(read_only=True) as uow:
-        hits = app.knowledge.search(uow.connection, q, app.now().astimezone(SHANGHAI).date())
+        hits = app.knowledge.search(uow.connection, q, app.today())
     return {"items": [{"title": h.article.title, "answer": h.article.answer, "source": h.article.source}
                       for h in hits]}
 

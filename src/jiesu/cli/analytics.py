@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 from rich.table import Table
 
-from jiesu.cli.common import console, escape, progress_bar, ready_app, reports_errors
+from jiesu.cli.common import console, escape, parse_day, progress_bar, ready_app, reports_errors
 
 app = typer.Typer(help="分析：列式数据副本与指标。", no_args_is_help=True)
 
@@ -38,13 +36,6 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
            level: str = typer.Option(None, help="by_category：1/2/3；by_area：district/subdistrict/community")) -> None:
     """Print one named metric (after an incremental refresh)."""
     from jiesu.analytics import metrics, store
-    from jiesu.domain.errors import InvalidInput
-
-    def day(value: str | None, field: str) -> date | None:
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{value!r}", field=field) from None
 
     jiesu = ready_app()
     store.refresh(jiesu)
@@ -55,7 +46,7 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
         options["level"] = int(level) if level.isdigit() else level
     connection = store.connect(store.default_path(jiesu))
     try:
-        table = metrics.run(connection, name, metrics.Filters(day(start, "start"), day(end, "end"), district,
+        table = metrics.run(connection, name, metrics.Filters(parse_day(start, "start"), parse_day(end, "end"), district,
                                                               category1, channel), **options)
     finally:
         connection.close()

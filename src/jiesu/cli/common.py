@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import typer
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.domain.request import Actor
 
 console = Console(highlight=False)
@@ -46,6 +47,14 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A `YYYY-MM-DD` option as a date (None when not given), or InvalidInput naming the option."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{value!r}", field=field) from None
 
 
 def actor_from(name: str, role: str, unit: str | None) -> Actor:

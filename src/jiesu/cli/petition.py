@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
 
 import typer
 
-from jiesu.cli.common import console, ready_app, reports_errors
+from jiesu.cli.common import console, parse_day, ready_app, reports_errors
 
 app = typer.Typer(help="信访件：受理、办理、复查、复核的法定期限。", no_args_is_help=True)
-
-
-def _day(value: str | None, field: str) -> date | None:
-    from jiesu.domain.errors import InvalidInput
-
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise InvalidInput(f"日期格式应为 YYYY-MM-DD：{value!r}", field=field) from None
 
 
 def _show(view) -> None:
@@ -34,11 +24,10 @@ def _show(view) -> None:
 def open_(request_id: int = typer.Argument(..., help="诉求 id"),
           received: str = typer.Option(None, "--received", help="收到日期 YYYY-MM-DD（默认今天）")) -> None:
     """Register case REQUEST_ID as a petition received on --received; its clock starts the day after."""
-    from jiesu.domain.calendar import SHANGHAI
     from jiesu.services import petitions
 
     jiesu = ready_app()
-    on = _day(received, "received") or jiesu.now().astimezone(SHANGHAI).date()
+    on = parse_day(received, "received") or jiesu.today()
     petitions.open_petition(jiesu, getpass.getuser(), request_id, on)
     _show(petitions.views(jiesu, [request_id])[0])
 
@@ -52,12 +41,11 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         on: str = typer.Option(None, "--on", help="日期 YYYY-MM-DD（默认今天）"),
         reason: str = typer.Option("", "--reason", help="理由（不予受理时必填）")) -> None:
     """Take one step of the petition on --on."""
-    from jiesu.domain.calendar import SHANGHAI
     from jiesu.domain.petition import PetitionAction
     from jiesu.services import petitions
 
     jiesu = ready_app()
-    day = _day(on, "on") or jiesu.now().astimezone(SHANGHAI).date()
+    day = parse_day(on, "on") or jiesu.today()
     petitions.act(jiesu, getpass.getuser(), request_id, PetitionAction.parse(action), day, reason)
     _show(petitions.views(jiesu, [request_id])[0])
 
@@ -68,11 +56,10 @@ def due(days: int = typer.Option(7, "--days", help="列出这么多天内到期�
     """The petitions whose next statutory deadline is within --days, or already passed, soonest first."""
     from datetime import timedelta
 
-    from jiesu.domain.calendar import SHANGHAI
     from jiesu.services import petitions
 
     jiesu = ready_app()
-    horizon = jiesu.now().astimezone(SHANGHAI).date() + timedelta(days=days)
+    horizon = jiesu.today() + timedelta(days=days)
     pending = sorted((v for v in petitions.views(jiesu) if v.due_on and v.due_on <= horizon),
                      key=lambda v: v.due_on)
     if not pending:

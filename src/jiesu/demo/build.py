@@ -50,11 +50,10 @@ PETITIONS = (
 
 def seed_petitions(app: App, rng: random.Random) -> None:
     """Turn a few recent complaints into petitions and walk them along their statutory clock."""
-    from jiesu.domain.calendar import SHANGHAI
     from jiesu.domain.petition import PetitionAction
     from jiesu.services import petitions
 
-    today = app.now().astimezone(SHANGHAI).date()
+    today = app.today()
     with app.uow(read_only=True) as uow:
         ids = uow.connection.execute(select(t.requests.c.id).where(  # registered before the earliest receipt
             t.requests.c.kind == "complaint", t.requests.c.received_at <= app.now() - timedelta(days=101))

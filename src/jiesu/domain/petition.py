@@ -134,6 +134,11 @@ class Petition:
         self.days[action.value] = on
         self.stage = after
 
+    def next_steps(self) -> list[PetitionAction]:
+        """The steps that may be recorded in this stage (none once it is final; the extension only once)."""
+        return [a for a, (before, _) in MOVES.items()
+                if before == self.stage and not (a == PetitionAction.EXTEND and self.extended)]
+
     def overdue(self, today: date, calendar: WorkCalendar) -> bool:
         """True when the office (not the petitioner) has let its own deadline pass."""
         pending = self.deadline(calendar)

@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor, CitizenRequest
@@ -77,7 +76,7 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         routing = config.router.route(chosen, where) if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
         similar = similar_nearby(app, uow, config, text or "", where, chosen)
-        today = app.now().astimezone(SHANGHAI).date()
+        today = app.today()
         answers = app.knowledge.search(uow.connection, text or "", today, chosen)
     month = today.month
     findings = pii.find(text or "")

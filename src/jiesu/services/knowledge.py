@@ -5,7 +5,8 @@ the audit trail; intake looks up the articles closest to what the caller says an
 
 The search is cosine similarity over character 1–3-gram TF-IDF of each article's title (counted twice), keywords
 and answer, with the articles of the suggested category first among equals. Each server process keeps its own
-index and rebuilds it when the table changed (one cheap query at most once a second)."""
+index and rebuilds it when the table changed (one cheap query at most once a second; in the background when
+another process made the change)."""
 
 from __future__ import annotations
 
@@ -125,7 +126,8 @@ def load(app: App, actor: str, rows: list[tuple[int, Article]], replace: bool = 
         added, updated = len(new), len(articles) - len(new)
         retired = 0
         if replace:
-            gone = [i for title, i in existing.items() if title not in set(titles)]
+            kept = set(titles)
+            gone = [i for title, i in existing.items() if title not in kept]
             if gone:
                 retired = c.execute(update(t.knowledge_articles).where(t.knowledge_articles.c.id.in_(gone),
                                                                        t.knowledge_articles.c.active.is_(True))
@@ -209,9 +211,15 @@ class _Index:
     known: object = None  # the n-grams some article has
 
 
+def _key(connection) -> tuple:
+    """What tells whether the articles changed: how many there are and the latest change."""
+    a = t.knowledge_articles
+    return tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
+
+
 def _build(connection) -> _Index:
     a = t.knowledge_articles
-    key = tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
+    key = _key(connection)
     articles = [_article(row) for row in connection.execute(select(a).where(a.c.active.is_(True))).mappings()]
     if not articles:
         return _Index(key, [])
@@ -247,8 +255,7 @@ class KnowledgeBase:
         if self._index is None:
             self._index, self._checked = _build(connection), time.monotonic()
         elif time.monotonic() - self._checked >= self.recheck_seconds:
-            a = t.knowledge_articles
-            key = tuple(connection.execute(select(func.count(), func.max(a.c.updated_at))).one())
+            key = _key(connection)
             self._checked = time.monotonic()
             if key != self._index.key and not self._rebuilding:
                 self._rebuilding = True

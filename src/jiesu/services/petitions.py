@@ -9,9 +9,8 @@ from datetime import date
 from sqlalchemy import insert, select, update
 
 from jiesu.bootstrap import App
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
-from jiesu.domain.petition import MOVES, Petition, PetitionAction, PetitionStage
+from jiesu.domain.petition import Petition, PetitionAction, PetitionStage
 from jiesu.services.users import audit
 from jiesu.storage import tables as t
 
@@ -37,19 +36,9 @@ def _load(connection, request_id: int) -> Petition | None:
     return None if row is None else _petition(row)
 
 
-def _today(app: App) -> date:
-    return app.now().astimezone(SHANGHAI).date()
-
-
 def _values(p: Petition, app: App) -> dict:
     return {"received_on": p.received_on, "stage": p.stage.value, "extended": p.extended,
             "days": {k: v.isoformat() for k, v in p.days.items()}, "updated_at": app.now()}
-
-
-def next_steps(petition: Petition) -> list[PetitionAction]:
-    """The steps that may be recorded in the petition's stage (empty once it is final)."""
-    steps = [a for a, (before, _) in MOVES.items() if before == petition.stage]
-    return [a for a in steps if not (a == PetitionAction.EXTEND and petition.extended)]
 
 
 SAME_FACTS = 0.5  # cosine of character n-grams above which two petitions of one person are about the same facts
@@ -85,7 +74,7 @@ def open_petition(app: App, actor: str, request_id: int, received_on: date) -> P
             if existing.stage == PetitionStage.FINAL:
                 raise ConflictError("该事项已复核终结：同一事实和理由不再受理", field="request_id")
             raise ConflictError(f"诉求 {request_id} 已登记为信访件（{existing.stage.label}）", field="request_id")
-        if received_on > _today(app):
+        if received_on > app.today():
             raise InvalidInput(f"收到日期 {received_on} 晚于今天", field="received_on")
         earlier = _same_facts_closed(c, request_id)
         if earlier is not None:
@@ -102,7 +91,7 @@ def act(app: App, actor: str, request_id: int, action: PetitionAction, on: date,
     """One step of the petition (受理, 不予受理 with its reason, 延期, 处理意见, 复查, 复核) taken on day `on`."""
     if action == PetitionAction.REFUSE and not reason.strip():
         raise InvalidInput("不予受理须写明理由", field="reason")
-    if on > _today(app):
+    if on > app.today():
         raise InvalidInput(f"日期 {on} 晚于今天", field="on")
     with app.uow() as uow:
         c = uow.connection
@@ -120,7 +109,7 @@ def act(app: App, actor: str, request_id: int, action: PetitionAction, on: date,
 
 def views(app: App, request_ids: list[int] | None = None, today: date | None = None) -> list[PetitionView]:
     """The petitions (all, or of the given cases) with what is due next and whether the office is late."""
-    today = today or _today(app)
+    today = today or app.today()
     query = select(t.petitions, t.requests.c.ticket, t.requests.c.title).join(
         t.requests, t.requests.c.id == t.petitions.c.request_id).order_by(t.petitions.c.request_id)
     if request_ids is not None:

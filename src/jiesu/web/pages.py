@@ -190,7 +190,7 @@ def desk(request: Request) -> Response:
                 ("延期待审", rows(app, statuses=["extension_pending"], limit=100)),
                 ("答复待审核", rows(app, statuses=["resolved"], limit=100)),
                 ("待回访", rows(app, statuses=["awaiting_follow_up"], limit=100))]
-    horizon = now.astimezone(SHANGHAI).date() + timedelta(days=7)
+    horizon = app.today() + timedelta(days=7)
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
     return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
@@ -328,10 +328,10 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     petition = next(iter(petitions.views(app, [case.id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
-        steps = petitions.next_steps(petition.petition) if petition else []
+        steps = petition.petition.next_steps() if petition else []
     return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
                   satisfactions=list(Satisfaction), error=error, media=media, petition=petition,
-                  petition_steps=steps, today=f"{app.now().astimezone(SHANGHAI):%Y-%m-%d}",
+                  petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
 
 
