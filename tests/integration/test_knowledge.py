@@ -128,3 +128,21 @@ def test_another_process_keeps_answering_from_its_old_index_while_it_rebuilds(ap
         time.sleep(0.02)
     assert titles()[:1] == ["燃气费缴纳"]
     other.engine.dispose()
+
+
+def test_a_starting_server_indexes_the_articles_in_the_background(app, tmp_path):
+    import time
+
+    from jiesu.bootstrap import App
+
+    knowledge.load(app, "kb-admin", knowledge.read_csv(write(tmp_path, CSV)))
+    started = App(app.settings, clock=app.clock)  # a server process starting on this database
+    started.knowledge.start()
+    for _ in range(200):
+        with started.uow(read_only=True) as uow:  # answers at once: nothing until the index is there, never a wait
+            hits = started.knowledge.search(uow.connection, "家里暖气一直不热，找谁报修？", date(2026, 1, 10))
+        if hits:
+            break
+        time.sleep(0.02)
+    assert hits[0].article.title == "暖气不热怎么报修"
+    started.engine.dispose()

@@ -30,6 +30,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         from jiesu.nlp import similarity  # noqa: F401  (SciPy and the n-gram code: 2–3 s, also not on the first intake)
 
         jiesu.repeats.start(jiesu)  # the repeat check's index, built in the background
+        jiesu.knowledge.start()  # and the 知识库's
         import gc
 
         gc.freeze()  # what start-up loaded (jieba, SciPy, scikit-learn) is never garbage: a full collection walking

@@ -245,6 +245,16 @@ class KnowledgeBase:
         self._index: _Index | None = None
         self._checked = float("-inf")
         self._rebuilding = False
+        self._starting = False
+
+    def start(self) -> None:
+        """Build the first index in the background (server start-up): until it is there, intake shows no articles
+        instead of waiting for it."""
+        with self._lock:
+            if self._index is not None or self._rebuilding:
+                return
+            self._rebuilding = self._starting = True
+        threading.Thread(target=self._rebuild, name="knowledge-index", daemon=True).start()
 
     def invalidate(self) -> None:
         with self._lock:
@@ -252,6 +262,8 @@ class KnowledgeBase:
 
     def _current(self, connection) -> _Index:
         """The index to search now (called under the lock)."""
+        if self._index is None and self._starting:
+            return _Index(None, [])
         if self._index is None:
             self._index, self._checked = _build(connection), time.monotonic()
         elif time.monotonic() - self._checked >= self.recheck_seconds:
@@ -267,13 +279,13 @@ class KnowledgeBase:
             with self.app.uow(read_only=True) as uow:
                 index = _build(uow.connection)
             with self._lock:
-                if self._index is not None:  # not invalidated meanwhile (that one is newer)
-                    self._index = index
+                if self._index is not None or self._starting:  # not invalidated meanwhile (that one is newer)
+                    self._index, self._checked = index, time.monotonic()
         except Exception:
             log.exception("知识库索引重建失败；沿用旧索引，稍后重试")
         finally:
             with self._lock:
-                self._rebuilding = False
+                self._rebuilding = self._starting = False
 
     def search(self, connection, text: str, today: date, category: str | None = None, k: int = 3) -> list[Hit]:
         """The `k` articles closest to `text` that may be given today, best first."""
