@@ -13,6 +13,8 @@ better.
 
 A model is a directory: `model.joblib` (the scikit-learn pipeline) and `model.json` (labels, SHA-256 of the
 training data and of the model file, metrics, library versions). Loading checks the model file's hash first.
+Prediction goes through `linear_scorer.py` (the fitted parameters applied with NumPy) when the pipeline has the
+shape `_fit` gives it, else through the pipeline itself.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 import platform
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +83,12 @@ def data_digest(texts: list[str], labels: list[str]) -> str:
 class TextClassifier:
     pipeline: object
     meta: dict
+    scorer: object = field(default=None, init=False, repr=False)  # the fast path (`linear_scorer.py`), if any
+
+    def __post_init__(self) -> None:
+        from jiesu.nlp.linear_scorer import LinearScorer
+
+        self.scorer = LinearScorer.of(self.pipeline)
 
     @property
     def labels(self) -> list[str]:
@@ -124,21 +132,34 @@ class TextClassifier:
 
     def top_many(self, texts: list[str], k: int = 3) -> list[list[tuple[str, float]]]:
         clean = [normalise(t) for t in texts]
-        if hasattr(self.pipeline, "predict_proba"):
-            try:
-                probabilities = self.pipeline.predict_proba(clean)
-                classes = list(self.pipeline.classes_)
-                result = []
-                for row in probabilities:
-                    order = row.argsort()[::-1][:k]
-                    result.append([(classes[i], round(float(row[i]), 4)) for i in order])
-                return result
-            except AttributeError:
-                pass
-        return [[(label, 1.0)] for label in self.pipeline.predict(clean)]
+        probabilities = self._probabilities(clean)
+        if probabilities is None:
+            return [[(label, 1.0)] for label in self.pipeline.predict(clean)]
+        classes = list(self.pipeline.classes_)
+        result = []
+        for row in probabilities:
+            order = row.argsort()[::-1][:k]
+            result.append([(classes[i], round(float(row[i]), 4)) for i in order])
+        return result
 
     def predict(self, texts: list[str]) -> list[str]:
-        return list(self.pipeline.predict([normalise(t) for t in texts]))
+        clean = [normalise(t) for t in texts]
+        probabilities = self._probabilities(clean)
+        if probabilities is None:
+            return list(self.pipeline.predict(clean))
+        classes = self.pipeline.classes_
+        return [classes[i] for i in probabilities.argmax(axis=1)]
+
+    def _probabilities(self, clean: list[str]):
+        """Calibrated probabilities through the fast path, else the pipeline's own; None for a model without."""
+        if self.scorer is not None:
+            return self.scorer.probabilities(clean)
+        if hasattr(self.pipeline, "predict_proba"):
+            try:
+                return self.pipeline.predict_proba(clean)
+            except AttributeError:
+                return None
+        return None
 
     def save(self, directory: Path) -> Path:
         import joblib
