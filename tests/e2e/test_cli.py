@@ -53,6 +53,23 @@ def test_the_schema_is_created_and_reported(jiesu):
     assert jiesu("db", "current").strip() == "0007"
 
 
+def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(jiesu, tmp_path):
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "望京西园三区物业不清理垃圾", "--division", "WJ01", "--category", "WY1")
+    made = jiesu("db", "backup", "backups.db")
+    assert "备份完成" in made and "requests 1" in made and "JIESU_SECRET_KEY" in made
+    assert "[destination]" in jiesu("db", "backup", "backups.db", code=2)  # never overwritten unasked
+    assert "版本 0007" in jiesu("db", "verify", "backups.db")
+    (tmp_path / "junk.db").write_text("not a backup")
+    assert "[backup]" in jiesu("db", "verify", "junk.db", code=2)
+    jiesu("case", "create", "--content", "第二件", "--division", "WJ01", "--category", "WY1")
+    assert "已取消" in runner.invoke(app, ["db", "restore", "backups.db"], input="n\n").output
+    assert "第二件" in jiesu("case", "list")
+    restored = jiesu("db", "restore", "backups.db", "--yes")
+    assert "已恢复" in restored and "before-restore" in restored
+    assert "第二件" not in jiesu("case", "list") and list(tmp_path.glob("cli.db.before-restore-*"))
+
+
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):
     jiesu("config", "load", str(CITY))
     jiesu("case", "create", "--content", "测试", "--division", "WJ01", "--category", "WY1")
