@@ -584,6 +584,30 @@ def test_the_administrator_manages_accounts_tokens_and_keys_on_a_page(api):
     assert "没有编号为 999 的有效令牌" in post("/admin/tokens/999/revoke").text
 
 
+def test_the_administrator_reads_filters_pages_and_exports_the_audit_trail(api, app):
+    for who in ("agent", "dispatcher", "wj", "supervisor", "analyst"):
+        login(api, who)
+        assert api.get("/admin/audit").status_code == 403 and api.get("/admin/audit.csv").status_code == 403
+    add_user(app, "<b>x<b>", "agent", "p" * 9, by="<script>alert(1)</script>")
+    for n in range(55):
+        add_user(app, f"user{n}", "analyst", "p" * 9, by="管理员甲")
+    login(api, "admin")
+    page = api.get("/admin/audit")
+    assert page.status_code == 200 and "共 " in page.text and "第 1 / " in page.text and "下一页" in page.text
+    odd = api.get("/admin/audit", params={"target": "<b>"}).text  # user text in the trail is shown as text
+    assert "<script>alert(1)</script>" not in odd and "&lt;script&gt;alert(1)&lt;/script&gt;" in odd
+    assert "<b>x<b>" not in odd and "&lt;b&gt;x&lt;b&gt;" in odd and "添加账号" in odd
+    mine = api.get("/admin/audit", params={"actor": "管理员甲", "action": "user", "page": 2})
+    assert "共 55 条" in mine.text and "第 2 / 2 页" in mine.text and "上一页" in mine.text
+    assert "共 0 条" in api.get("/admin/audit", params={"since": "2026-12-01"}).text
+    bad = api.get("/admin/audit", params={"since": "2026-13-01"})
+    assert bad.status_code == 400 and "起始日期" in bad.text and "YYYY-MM-DD" in bad.text
+    exported = api.get("/admin/audit.csv", params={"actor": "管理员甲"})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert exported.text.count("\n") == 56 and "user54" in exported.text  # every match, not one page
+    assert "导出审计日志" in api.get("/admin/audit", params={"action": "audit.export"}).text
+
+
 def test_a_user_name_with_a_slash_or_space_is_refused(app):
     import pytest
 

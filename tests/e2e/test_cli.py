@@ -38,10 +38,13 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "「待签收」" in jiesu("case", "act", "1", "dispatch", "--unit", "WJ", "--actor", "派单员李")
     assert "「办理中」" in jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
     shown = jiesu("case", "show", "1")
-    assert "138****5678" in shown and "13812345678" not in shown
+    assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup
     assert "受理" in shown and "派单" in shown and "签收" in shown
-    assert "13812345678" in jiesu("case", "show", "1", "--reveal")
+    revealed = jiesu("case", "show", "1", "--reveal", "--by", "坐席王")
+    assert "13812345678" in revealed and "张三" in revealed
+    trail = jiesu("audit", "list", "--action", "personal_data")
+    assert "坐席王" in trail and "查看完整个人信息" in trail and "诉求 1" in trail
     listed = jiesu("case", "list", "--status", "办理中")
     assert "办理中" in listed and "WJ" in listed
     assert "办理中" not in jiesu("case", "list", "--status", "dispatched")

@@ -85,16 +85,20 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
 @app.command()
 @reports_errors
 def show(request_id: int = typer.Argument(..., help="诉求 id"),
-         reveal: bool = typer.Option(False, "--reveal", help="显示诉求人完整电话（默认脱敏）")) -> None:
+         reveal: bool = typer.Option(False, "--reveal", help="显示诉求人完整姓名和电话（默认脱敏；记入审计日志）"),
+         by: str = typer.Option("", "--by", help="查看人（记入审计日志；默认为操作系统用户名）")) -> None:
     """Show a case with its deadlines and its whole timeline."""
-    from jiesu.domain.validation import mask_phone
+    import getpass
+
+    from jiesu.domain.validation import mask_name, mask_phone
     from jiesu.services.cases import show as load
 
-    r = load(ready_app(), request_id)
+    r = load(ready_app(), request_id, reveal_to=(by.strip() or f"cli:{getpass.getuser()}") if reveal else None)
     console.print(f"[bold]{escape(r.title)}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
+    name = r.requester.name if reveal else mask_name(r.requester.name)
     phone = r.requester.phone if reveal else mask_phone(r.requester.phone)
     console.print(f"{r.kind.label} · {r.channel.label} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
-                  f"诉求人 {escape(r.requester.name or '匿名')} {phone}", highlight=False)
+                  f"诉求人 {escape(name or '匿名')} {phone}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(r.content)}", highlight=False)
     console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {beijing_minute(r.received_at)}  "

@@ -6,6 +6,7 @@ import typer
 
 from jiesu.cli import (
     analytics,
+    audit,
     calendar,
     case,
     config,
@@ -38,6 +39,7 @@ app.add_typer(petition.app, name="petition")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(importing.app, name="import")
 app.add_typer(users.user_app, name="user")
+app.add_typer(audit.app, name="audit")
 app.add_typer(users.token_app, name="token")
 app.add_typer(users.open311_app, name="open311")
 app.command("serve")(serve.serve)

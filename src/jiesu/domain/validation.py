@@ -50,6 +50,11 @@ def coordinate(lat: float | None, lon: float | None) -> tuple[float | None, floa
     return lat, lon
 
 
+def mask_name(value: str | None) -> str:
+    """张三 → 张*: the family name only."""
+    return (value[0] + "*" * (len(value) - 1)) if value else ""
+
+
 def mask_phone(value: str | None) -> str:
     if not value:
         return ""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import NotFound
 from jiesu.domain.request import CitizenRequest
-from jiesu.domain.validation import mask_phone
+from jiesu.domain.validation import mask_name, mask_phone
 from jiesu.services.users import Principal, digest
 from jiesu.storage import tables as t
 
@@ -43,8 +43,7 @@ def sees_personal_data(principal: Principal, request: CitizenRequest) -> bool:
 def requester_view(principal: Principal | None, request: CitizenRequest) -> dict:
     if principal is not None and sees_personal_data(principal, request):
         return {"name": request.requester.name, "phone": request.requester.phone or ""}
-    name = request.requester.name
-    return {"name": (name[0] + "*" * (len(name) - 1)) if name else "", "phone": mask_phone(request.requester.phone)}
+    return {"name": mask_name(request.requester.name), "phone": mask_phone(request.requester.phone)}
 
 
 def check_citizen_code(connection, request_id: int, code: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jiesu.bootstrap import App
-from jiesu.services.users import audit
+from jiesu.services.audit import record
 from jiesu.storage.backup import BackupFile, Progress, replace_sqlite, write_backup
 
 
@@ -16,7 +16,7 @@ def backup(app: App, destination: Path, actor: str, *, overwrite: bool = False,
     who took it, where, and what it holds."""
     made = write_backup(app.engine, destination, overwrite=overwrite, progress=progress)
     with app.engine.begin() as connection:
-        audit(connection, app.now(), actor, "db.backup", str(made.path),
+        record(connection, app.now(), actor, "db.backup", str(made.path),
               {"bytes": made.bytes, "revision": made.revision, "counts": made.counts, "entries": made.entries})
     return made
 
@@ -29,6 +29,6 @@ def restore(app: App, source: Path, actor: str) -> tuple[BackupFile, Path]:
     found, kept = replace_sqlite(app.engine, source, known_revisions(), app.now())
     upgrade(app.engine)
     with app.engine.begin() as connection:
-        audit(connection, app.now(), actor, "db.restore", str(found.path),
+        record(connection, app.now(), actor, "db.restore", str(found.path),
               {"revision": found.revision, "counts": found.counts, "kept_before_restore": str(kept)})
     return found, kept

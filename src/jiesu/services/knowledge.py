@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.errors import InvalidInput, NotFound
-from jiesu.services.users import audit
+from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
 MIN_SCORE = 0.15  # below this an article is not about what the caller said
@@ -133,7 +133,7 @@ def load(app: App, actor: str, rows: list[tuple[int, Article]], replace: bool = 
                                                                        t.knowledge_articles.c.active.is_(True))
                                     .values(active=False, updated_at=app.now(), updated_by=actor)).rowcount
         summary = {"added": added, "updated": updated, "retired": retired}
-        audit(c, app.now(), actor, "knowledge.load", f"{len(articles)} 条", summary)
+        record(c, app.now(), actor, "knowledge.load", f"{len(articles)} 条", summary)
         uow.commit()
     app.knowledge.invalidate()
     return summary
@@ -150,7 +150,7 @@ def save(app: App, actor: str, article: Article) -> int:
             raise InvalidInput(f"已有标题为「{article.title}」的条目（编号 {same_title}）", field="title")
         if article.id is None:
             article_id = c.execute(insert(a).values(**_values(article, actor, app))).inserted_primary_key[0]
-            audit(c, app.now(), actor, "knowledge.add", f"知识条目 {article_id}", {"title": article.title})
+            record(c, app.now(), actor, "knowledge.add", f"知识条目 {article_id}", {"title": article.title})
         else:
             before = c.execute(select(a).where(a.c.id == article.id)).mappings().first()
             if before is None:
@@ -161,7 +161,7 @@ def save(app: App, actor: str, article: Article) -> int:
                                                                               "keywords", "source", "valid_until",
                                                                               "active")
                        if str(before[k]) != str(getattr(article, k))}
-            audit(c, app.now(), actor, "knowledge.change", f"知识条目 {article_id}", changed)
+            record(c, app.now(), actor, "knowledge.change", f"知识条目 {article_id}", changed)
         uow.commit()
     app.knowledge.invalidate()
     return article_id

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from jiesu.bootstrap import App
 from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
 from jiesu.domain.petition import Petition, PetitionAction, PetitionStage
-from jiesu.services.users import audit
+from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
 
@@ -82,7 +82,7 @@ def open_petition(app: App, actor: str, request_id: int, received_on: date) -> P
                                 field="request_id")
         petition = Petition(received_on)
         c.execute(insert(t.petitions).values(request_id=request_id, **_values(petition, app)))
-        audit(c, app.now(), actor, "petition.open", f"诉求 {request_id}", {"received_on": received_on.isoformat()})
+        record(c, app.now(), actor, "petition.open", f"诉求 {request_id}", {"received_on": received_on.isoformat()})
         uow.commit()
     return petition
 
@@ -101,7 +101,7 @@ def act(app: App, actor: str, request_id: int, action: PetitionAction, on: date,
                            field="request_id")
         petition.act(action, on, app.config(uow).calendar())
         c.execute(update(t.petitions).where(t.petitions.c.request_id == request_id).values(**_values(petition, app)))
-        audit(c, app.now(), actor, f"petition.{action.value}", f"诉求 {request_id}",
+        record(c, app.now(), actor, f"petition.{action.value}", f"诉求 {request_id}",
               {"on": on.isoformat(), "stage": petition.stage.value, "reason": reason.strip()})
         uow.commit()
     return petition

@@ -17,6 +17,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.request import Actor
+from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
 _hasher = PasswordHasher()
@@ -42,11 +43,6 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def audit(connection, at, actor: str, action: str, target: str, detail: dict | None = None) -> None:
-    connection.execute(insert(t.audit_log).values(at=at, actor=actor, action=action, target=target,
-                                                  detail=detail or {}))
-
-
 def add_user(app: App, name: str, role: str, password: str, unit: str | None = None, by: str = "admin",
              demo: bool = False) -> Principal:
     name = (name or "").strip()
@@ -69,7 +65,7 @@ def add_user(app: App, name: str, role: str, password: str, unit: str | None = N
         user_id = uow.connection.execute(insert(t.users).values(
             name=name, password_hash=_hasher.hash(password), role=parsed.value, unit=unit, active=True, demo=demo,
             created_at=app.now())).inserted_primary_key[0]
-        audit(uow.connection, app.now(), by, "user.add", name, {"role": parsed.value, "unit": unit})
+        record(uow.connection, app.now(), by, "user.add", name, {"role": parsed.value, "unit": unit})
         uow.commit()
     return Principal(name, parsed, unit, user_id)
 
@@ -101,7 +97,7 @@ def create_token(app: App, user_name: str, token_name: str = "api", by: str = "a
             raise NotFound(f"用户 {user_name} 不存在", field="user")
         uow.connection.execute(insert(t.api_tokens).values(user_id=row.id, token_hash=digest(token), name=token_name,
                                                            created_at=app.now(), revoked=False))
-        audit(uow.connection, app.now(), by, "token.create", user_name, {"name": token_name})
+        record(uow.connection, app.now(), by, "token.create", user_name, {"name": token_name})
         uow.commit()
     return token
 
@@ -125,7 +121,7 @@ def create_open311_key(app: App, name: str, by: str = "admin") -> str:
     with app.uow() as uow:
         uow.connection.execute(insert(t.open311_keys).values(name=name, key_hash=digest(key), created_at=app.now(),
                                                              revoked=False))
-        audit(uow.connection, app.now(), by, "open311_key.create", name)
+        record(uow.connection, app.now(), by, "open311_key.create", name)
         uow.commit()
     return key
 
@@ -164,7 +160,7 @@ def _change_user(app: App, name: str, values: dict, by: str, action: str) -> Non
         result = uow.connection.execute(update(t.users).where(t.users.c.name == name).values(**values))
         if result.rowcount != 1:
             raise NotFound(f"用户 {name} 不存在", field="name")
-        audit(uow.connection, app.now(), by, action, name)
+        record(uow.connection, app.now(), by, action, name)
         uow.commit()
 
 
@@ -189,7 +185,7 @@ def _revoke(app: App, table, row_id: int, by: str, action: str, missing: str) ->
                                         .values(revoked=True))
         if result.rowcount != 1:
             raise NotFound(missing, field="id")
-        audit(uow.connection, app.now(), by, action, str(row_id))
+        record(uow.connection, app.now(), by, action, str(row_id))
         uow.commit()
 
 
@@ -209,7 +205,7 @@ def revoke_token(app: App, token: str, by: str) -> None:
                                         .values(revoked=True))
         if result.rowcount != 1:
             raise NotFound("没有这个令牌", field="token")
-        audit(uow.connection, app.now(), by, "token.revoke", "token")
+        record(uow.connection, app.now(), by, "token.revoke", "token")
         uow.commit()
 
 
@@ -225,7 +221,7 @@ def reset_demo_account(app: App, name: str, role: str, unit: str | None) -> str:
                 raise InvalidInput(f"用户 {name} 不是演示账号，不会改它的密码", field="name")
             uow.connection.execute(update(t.users).where(t.users.c.id == row.id).values(
                 password_hash=_hasher.hash(password), role=role, unit=unit, active=True))
-            audit(uow.connection, app.now(), "demo", "user.reset_demo_password", name)
+            record(uow.connection, app.now(), "demo", "user.reset_demo_password", name)
             uow.commit()
             return password
     add_user(app, name, role, password, unit, by="demo", demo=True)
