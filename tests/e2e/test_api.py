@@ -176,15 +176,26 @@ def test_roles_that_may_not_act_get_403(api, who, action, body):
     assert response.status_code == 403 and response.json()["code"] == "forbidden", response.text
 
 
-def test_personal_data_is_masked_for_roles_that_do_not_need_it(api):
-    case = create(api)
+def test_personal_data_is_masked_until_a_role_that_needs_it_asks_and_each_ask_is_recorded(api):
+    from jiesu.services import audit
+
+    case = create(api, content="望京西园三区物业不清理垃圾，回电 13912345678")
     act(api, "dispatcher", case["id"], "dispatch", unit="WJ", co_units=["ZJW"])
-    full = call(api, "agent", "GET", f"/api/v1/requests/{case['id']}").json()["requester"]
-    assert full == {"name": "张三", "phone": "13812345678"}
-    assert call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["requester"]["phone"] == "13812345678"
-    for who in ("analyst",):
-        masked = call(api, who, "GET", f"/api/v1/requests/{case['id']}").json()["requester"]
-        assert masked == {"name": "张*", "phone": "138****5678"}
+    url = f"/api/v1/requests/{case['id']}"
+    for who in ("agent", "wj", "analyst"):  # masked by default, also in the text
+        seen = call(api, who, "GET", url).json()
+        assert seen["requester"] == {"name": "张*", "phone": "138****5678"} and "13912345678" not in seen["content"]
+    assert call(api, "agent", "GET", url).json()["may_reveal"] is True
+    assert call(api, "analyst", "GET", url).json()["may_reveal"] is False
+    full = call(api, "agent", "GET", url, params={"reveal": "true"}).json()
+    assert full["requester"] == {"name": "张三", "phone": "13812345678"} and "13912345678" in full["content"]
+    assert call(api, "wj", "GET", url, params={"reveal": "true"}).json()["requester"]["phone"] == "13812345678"
+    refused = call(api, "analyst", "GET", url, params={"reveal": "true"})
+    assert refused.status_code == 403 and refused.json()["field"] == "reveal"
+    assert call(api, "jx", "GET", url, params={"reveal": "true"}).status_code == 404  # not its case: not found
+    found, total = audit.entries(api.app.state.jiesu, audit.AuditQuery(action="personal_data.reveal"))
+    assert total == 2 and [(e.actor, e.target) for e in found] == [("wj", f"诉求 {case['id']}"),
+                                                                    ("agent", f"诉求 {case['id']}")]
 
 
 def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress(api):
@@ -196,6 +207,7 @@ def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress(api):
     act(api, "wj", case["id"], "acknowledge")
     seen = call(api, "zj", "GET", f"/api/v1/requests/{case['id']}").json()
     assert seen["requester"]["phone"] == "138****5678" and seen["allowed_actions"] == ["note_progress"]
+    assert call(api, "zj", "GET", f"/api/v1/requests/{case['id']}", params={"reveal": "true"}).status_code == 403
     act(api, "zj", case["id"], "note_progress", note="住建委已约谈物业")
     act(api, "zj", case["id"], "resolve", expect=403, reply="x")
 
@@ -322,6 +334,32 @@ def test_user_text_is_shown_as_text_never_as_markup(api):
     html = api.get(f"/cases/{case['id']}").text
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>标题</b>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html and "&lt;b&gt;标题&lt;/b&gt;" in html
+
+
+def test_the_case_page_shows_personal_data_in_full_only_on_request_and_records_it(api):
+    from jiesu.services import audit
+
+    def token(page: str) -> str:
+        return page.split('name="csrf-token" content="')[1].split('"')[0]
+
+    case = create(api)
+    login(api, "analyst")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "138****5678" in page and "查看完整信息" not in page
+    csrf = token(page)
+    refused = api.post(f"/cases/{case['id']}/reveal", data={"csrf_token": csrf})
+    assert refused.status_code == 403 and "无权查看" in refused.text and "13812345678" not in refused.text
+    login(api, "agent")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "138****5678" in page and "13812345678" not in page and "张三" not in page and "查看完整信息" in page
+    csrf = token(page)
+    assert api.post(f"/cases/{case['id']}/reveal", data={"csrf_token": "forged"}).status_code == 403
+    shown = api.post(f"/cases/{case['id']}/reveal", data={"csrf_token": csrf})
+    assert shown.status_code == 200 and "13812345678" in shown.text and "张三" in shown.text
+    assert shown.headers["cache-control"] == "no-store" and "查看完整信息" not in shown.text
+    assert "13812345678" not in api.get(f"/cases/{case['id']}").text  # the next visit is masked again
+    found, total = audit.entries(api.app.state.jiesu, audit.AuditQuery(action="personal_data"))
+    assert total == 1 and found[0].actor == "agent"
 
 
 def test_a_form_without_the_csrf_token_is_refused(api):

@@ -15,7 +15,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import cases, intake
+from jiesu.services import access, cases, intake
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -29,10 +29,10 @@ def names(app: App) -> tuple[dict[str, str], object]:
     return config.unit_names, config.directory
 
 
-def view(app: App, request, principal: Principal, events: bool = True) -> dict:
+def view(app: App, request, principal: Principal, events: bool = True, revealed: bool = False) -> dict:
     unit_names, directory = names(app)
     path = directory.category_path(request.category) if request.category in directory.categories else None
-    return case_view(request, principal, events=events, category_path=path, unit_names=unit_names)
+    return case_view(request, principal, events=events, category_path=path, unit_names=unit_names, revealed=revealed)
 
 
 def suggestions_view(s: intake.Suggestions) -> dict:
@@ -125,8 +125,12 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
 
 
 @router.get("/requests/{request_id}")
-def get_request(request_id: int, request: Request, principal: Principal = Depends(staff)) -> dict:
+def get_request(request_id: int, request: Request, principal: Principal = Depends(staff), reveal: bool = False) -> dict:
+    """The case with personal data masked; `reveal=true` shows it in full to the roles that may see it, and the
+    audit trail records who asked (403 for the others)."""
     app = jiesu_app(request)
+    if reveal:
+        return view(app, access.reveal(app, principal, request_id), principal, revealed=True)
     return view(app, require_read(principal, cases.show(app, request_id)), principal)
 
 

@@ -27,10 +27,13 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
 
 
 def case_view(request: CitizenRequest, principal: Principal, *, events: bool = True, category_path: str | None = None,
-              unit_names: dict[str, str] | None = None) -> dict:
+              unit_names: dict[str, str] | None = None, revealed: bool = False) -> dict:
+    """The case as the principal may see it: personal data masked unless `revealed` (by `access.reveal`, which
+    checks and records it); `may_reveal` says whether this principal could ask."""
     names = unit_names or {}
     lead = request.lead
-    plain = sees_personal_data(principal, request)
+    allowed = sees_personal_data(principal, request)
+    plain = revealed and allowed
 
     def shown(text: str | None) -> str | None:
         return text if plain or not text else pii.mask(text)
@@ -41,7 +44,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "kind": request.kind.value, "kind_label": request.kind.label,
         "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
         "title": shown(request.title), "content": shown(request.content),
-        "requester": requester_view(principal, request),
+        "requester": requester_view(request, plain), "may_reveal": allowed and not plain,
         "location": {"address": request.location.address, "division": request.location.division,
                      "division_name": names.get(request.location.division or ""),
                      "lat": request.location.lat, "lon": request.location.lon},

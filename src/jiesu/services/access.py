@@ -1,6 +1,8 @@
 """Who may see what. A handler sees only the cases of its own unit (lead or co-handler); the other staff roles
 see every case; a citizen sees a case only with its verification code. Everyone else gets "not found", which
-does not reveal that the case exists. Personal data is shown only to the roles that need it."""
+does not reveal that the case exists. Personal data (the requester's name and phone, and what the text holds:
+`nlp/pii.py`) is masked everywhere by default; the roles that need it see it in full on request (`reveal`), and
+each such request is a line of the audit trail."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import hmac
 from sqlalchemy import select
 
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import NotFound
+from jiesu.domain.errors import Forbidden, NotFound
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.validation import mask_name, mask_phone
 from jiesu.services.users import Principal, digest
@@ -40,8 +42,24 @@ def sees_personal_data(principal: Principal, request: CitizenRequest) -> bool:
     return principal.role == Role.HANDLER and principal.unit == request.lead_unit  # the lead unit calls the citizen
 
 
-def requester_view(principal: Principal | None, request: CitizenRequest) -> dict:
-    if principal is not None and sees_personal_data(principal, request):
+def reveal(app, principal: Principal, request_id: int) -> CitizenRequest:
+    """The case, for showing its personal data in full to `principal`: refused (404 as for any case it may not
+    read, 403 when its role may read the case but not the personal data), else recorded in the audit trail in
+    the same transaction as the read."""
+    from jiesu.services.audit import record
+
+    with app.uow() as uow:
+        request = require_read(principal, uow.requests.get(request_id))
+        if not sees_personal_data(principal, request):
+            raise Forbidden(f"{principal.role.label}无权查看诉求人的完整个人信息", field="reveal")
+        record(uow.connection, app.now(), principal.name, "personal_data.reveal", f"诉求 {request_id}",
+               {"ticket": request.ticket, "role": principal.role.value})
+        uow.commit()
+    return request
+
+
+def requester_view(request: CitizenRequest, plain: bool) -> dict:
+    if plain:
         return {"name": request.requester.name, "phone": request.requester.phone or ""}
     return {"name": mask_name(request.requester.name), "phone": mask_phone(request.requester.phone)}
 

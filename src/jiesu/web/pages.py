@@ -14,7 +14,7 @@ from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import cases, intake, petitions, users
+from jiesu.services import access, cases, intake, petitions, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
@@ -309,10 +309,11 @@ def case_page(request: Request, request_id: int) -> Response:
 
 
 def _case_page(request: Request, principal: Principal, request_id: int, status_code: int = 200,
-               error: str | None = None) -> Response:
+               error: str | None = None, revealed: bool = False) -> Response:
     app = jiesu_app(request)
     try:
-        case = require_read(principal, cases.show(app, request_id))
+        case = (access.reveal(app, principal, request_id) if revealed
+                else require_read(principal, cases.show(app, request_id)))
     except NotFound:
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
@@ -320,7 +321,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         media = list(intake.media_urls(uow.connection, [case.id]).values())
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
-    view = case_view(case, principal, category_path=path, unit_names=names)
+    view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
     routing = config.router.route(case.category, case.location.division) if case.category else None
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
@@ -329,10 +330,26 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
-    return render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
+    page = render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
                   satisfactions=list(Satisfaction), error=error, media=media, petition=petition,
                   petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
+    if revealed:
+        page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
+    return page
+
+
+@router.post("/cases/{request_id}/reveal")
+async def case_reveal(request: Request, request_id: int) -> Response:
+    """查看完整信息: the case page with the requester's personal data in full, recorded in the audit trail."""
+    principal = login_required(request)
+    if isinstance(principal, Response):
+        return principal
+    await posted_form(request)
+    try:
+        return _case_page(request, principal, request_id, revealed=True)
+    except DomainError as error:
+        return _case_page(request, principal, request_id, 403 if error.code == "forbidden" else 400, error_text(error))
 
 
 PETITION_STAFF = (Role.SUPERVISOR, Role.ADMIN)
