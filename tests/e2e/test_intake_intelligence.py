@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from jiesu.api.app import create_app
 from jiesu.domain.workflow import Action
-from jiesu.services import cases, models
+from jiesu.services import audit, cases, models
 from jiesu.services.cases import ActionInput, Intake
 from jiesu.services.users import add_user, create_token
 from tests.support import AGENT, DISPATCHER
@@ -61,7 +61,9 @@ def test_a_model_trained_from_the_database_classifies_at_intake_and_people_can_c
     texts_, labels = models.training_data_from_db(app)
     assert sorted(set(labels)) == ["GR1", "WY1", "ZS1"] and len(texts_) == 12  # de-duplicated by text
     TextClassifier.train(texts_, labels, source="database").save(tmp_path / "model")
-    models.activate(app, tmp_path / "model")
+    models.activate(app, tmp_path / "model", "管理员甲")
+    [activated], _ = audit.entries(app, audit.AuditQuery(action="model.activate"))
+    assert activated.actor == "管理员甲" and activated.detail["n"] == 12 and activated.detail["replaces"] is None
     app.settings.auto_classify_confidence = 0.4
     api = client_for(app)
     case = api.post("/api/v1/requests", json={"content": "小区暖气不热，屋里太冷", "division": "WJ01"}).json()
@@ -104,7 +106,7 @@ def test_an_active_model_that_no_longer_loads_leaves_intake_to_the_rules(app, tm
 
     TextClassifier.train(["物业不清理垃圾", "物业乱收费", "暖气不热", "供暖不达标"] * 3,
                          ["WY1", "WY1", "GR1", "GR1"] * 3).save(tmp_path / "model")
-    models.activate(app, tmp_path / "model")
+    models.activate(app, tmp_path / "model", "admin")
     meta = json.loads((tmp_path / "model" / "model.json").read_text(encoding="utf-8"))
     (tmp_path / "model" / "model.json").write_text(json.dumps(meta | {"format": "jiesu-text-classifier/1"}),
                                                    encoding="utf-8")

@@ -103,7 +103,7 @@ def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
     with console.status(f"用 {len(texts)} 件已派单工单训练分类模型……"):
         # no held-out check: the demo's composed texts would score 100 % and the second fit would double the wait
         TextClassifier.train(texts, labels, source="demo database", holdout=0).save(directory)
-    models.activate(jiesu, directory)
+    models.activate(jiesu, directory, "demo")
     console.print(f"分类模型已训练并启用：{directory}（{len(set(labels))} 类）")
 
 

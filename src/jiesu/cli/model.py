@@ -22,6 +22,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
           from_db: bool = typer.Option(False, "--from-db", help="用数据库中已确定分类的工单训练（含人工改类）"),
           limit: int = typer.Option(None, "--limit", help="--from-db 时只用最近的 N 件"),
           activate: bool = typer.Option(False, "--activate", help="训练后在受理时启用"),
+          by: str = typer.Option("admin", "--by", help="启用人（记入审计日志）"),
           dedupe: bool = typer.Option(True, "--dedupe/--keep-duplicates", help="按文本去重")) -> None:
     """Train a classifier from a labelled CSV or from the database's cases; writes a versioned model directory."""
     from jiesu.nlp.classifier import TextClassifier
@@ -52,7 +53,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
     else:
         console.print("数据太少（留出部分每类不足 5 条），未做留出检验；可用 jiesu model eval 另行评估")
     if activate:
-        models.activate(jiesu, out)
+        models.activate(jiesu, out, by)
         console.print("已启用：受理时的分类建议将使用此模型")
 
 
@@ -83,9 +84,10 @@ def evaluate(model_dir: Path = typer.Argument(..., help="模型目录"),
 
 @app.command()
 @reports_errors
-def activate(model_dir: Path = typer.Argument(..., help="模型目录")) -> None:
+def activate(model_dir: Path = typer.Argument(..., help="模型目录"),
+             by: str = typer.Option("admin", "--by", help="启用人（记入审计日志）")) -> None:
     """Use MODEL_DIR for the category suggestions at intake."""
     from jiesu.services import models
 
-    model = models.activate(ready_app(), model_dir)
+    model = models.activate(ready_app(), model_dir, by)
     console.print(f"已启用 {model_dir}（{len(model.labels)} 类，训练数据 {model.meta['n']} 条）")

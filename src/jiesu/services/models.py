@@ -43,11 +43,23 @@ def training_data_from_db(app: App, limit: int | None = None) -> tuple[list[str]
     return texts, labels
 
 
-def activate(app: App, directory: Path) -> TextClassifier:
+def activate(app: App, directory: Path, by: str) -> TextClassifier:
+    """Use the model at intake from now on; the audit trail records which model (its data and figures) replaced
+    which."""
+    from jiesu.services.audit import record
+
     model = TextClassifier.load(directory)  # refuse to activate what does not load
+    path = str(directory.resolve())
     with app.uow() as uow:
+        before = uow.connection.execute(select(t.settings_kv.c.value)
+                                        .where(t.settings_kv.c.key == "model.active")).scalar()
         uow.connection.execute(delete(t.settings_kv).where(t.settings_kv.c.key == "model.active"))
-        uow.connection.execute(insert(t.settings_kv).values(key="model.active", value={"path": str(directory.resolve())}))
+        uow.connection.execute(insert(t.settings_kv).values(key="model.active", value={"path": path}))
+        metrics = model.meta.get("metrics") or {}
+        record(uow.connection, app.now(), by, "model.activate", path,
+               {"replaces": (before or {}).get("path"), "n": model.meta.get("n"), "classes": len(model.labels),
+                "data_sha256": model.meta.get("data_sha256"),
+                **{k: metrics[k] for k in ("macro_f1", "accuracy") if k in metrics}})
         uow.commit()
     app.config_cache.invalidate()
     return model
