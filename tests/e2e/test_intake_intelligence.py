@@ -37,7 +37,9 @@ def test_personal_data_in_the_text_is_flagged_and_masked_for_roles_that_must_not
     text = "我的身份证号11010519491231002X，电话13912345678，小区物业不作为"
     case = api.post("/api/v1/requests", json={"content": text, "division": "WJ01", "category": "WY1"}).json()
     assert case["suggestions"]["personal_data"] == ["id_card", "mobile"]
-    assert case["content"] == text  # the agent sees it
+    assert "13912345678" not in case["content"] and "139****5678" in case["content"]  # masked by default
+    full = api.get(f"/api/v1/requests/{case['id']}", params={"reveal": "true"}).json()
+    assert full["content"] == text  # the agent may see it in full, on request (recorded)
     analyst = client_for(app, "analyst")
     shown = analyst.get(f"/api/v1/requests/{case['id']}").json()["content"]
     assert "11010519491231002X" not in shown and "13912345678" not in shown and "139****5678" in shown
