@@ -52,8 +52,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
 
 
 def test_the_schema_is_created_and_reported(jiesu):
-    assert "0007" in jiesu("db", "upgrade")
-    assert jiesu("db", "current").strip() == "0007"
+    assert "0008" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0008"
 
 
 def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(jiesu, tmp_path):
@@ -62,7 +62,7 @@ def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(ji
     made = jiesu("db", "backup", "backups.db")
     assert "备份完成" in made and "requests 1" in made and "JIESU_SECRET_KEY" in made
     assert "[destination]" in jiesu("db", "backup", "backups.db", code=2)  # never overwritten unasked
-    assert "版本 0007" in jiesu("db", "verify", "backups.db")
+    assert "版本 0008" in jiesu("db", "verify", "backups.db")
     (tmp_path / "junk.db").write_text("not a backup")
     assert "[backup]" in jiesu("db", "verify", "junk.db", code=2)
     jiesu("case", "create", "--content", "第二件", "--division", "WJ01", "--category", "WY1")
@@ -71,6 +71,19 @@ def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(ji
     restored = jiesu("db", "restore", "backups.db", "--yes")
     assert "已恢复" in restored and "before-restore" in restored
     assert "第二件" not in jiesu("case", "list") and list(tmp_path.glob("cli.db.before-restore-*"))
+
+
+def test_personal_data_past_its_keeping_period_is_removed_from_the_command_line(jiesu):
+    from datetime import date, timedelta
+
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "公租房怎么申请", "--kind", "咨询", "--division", "WJ01", "--category", "WY1")
+    today = date.today().isoformat()  # a case received today is not before today: nothing is due yet
+    assert "0 件（未改动）" in jiesu("privacy", "anonymise", "--before", today, "--dry-run")
+    assert "已清除 0 件" in jiesu("privacy", "anonymise", "--before", today)
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    assert "[before]" in jiesu("privacy", "anonymise", "--before", tomorrow, code=2)
+    assert "[before]" in jiesu("privacy", "anonymise", "--before", "2026-13-01", code=2)
 
 
 def test_an_action_not_allowed_now_exits_2_naming_status_and_action(jiesu):

@@ -146,6 +146,7 @@ class CitizenRequest:
     master_id: int | None = None
     merged_ids: list[int] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)  # derived from the text at intake, for display and search
+    anonymised_at: datetime | None = None  # when its personal data was removed (services/retention.py)
     version: int = 0
     assignments: list[Assignment] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events): accounts,
 tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and restores, personal data shown
-in full.
+in full, personal data removed after its keeping period.
 Written by `record` inside the action's own transaction; read by administrators on /admin/audit and with
 `jiesu audit list`, filtered and newest first."""
 
@@ -26,6 +26,7 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "knowledge.load": "导入知识库", "knowledge.add": "新增知识条目", "knowledge.change": "修改知识条目",
     "petition.open": "登记信访件", "db.backup": "备份数据库", "db.restore": "恢复数据库",
     "personal_data.reveal": "查看完整个人信息", "audit.export": "导出审计日志", "model.activate": "启用分类模型",
+    "retention.anonymise": "清除过期个人信息",
 }
 PAGE_SIZE = 50
 

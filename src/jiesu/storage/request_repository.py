@@ -84,7 +84,7 @@ class RequestRepository:
             pending_extension=row["pending_extension"], extended_by=list(row["extended_by"]), reply=row["reply"],
             resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
             master_id=row["master_id"], merged_ids=list(row["merged_ids"]), version=row["version"],
-            keywords=row["keywords"].split(),
+            keywords=row["keywords"].split(), anonymised_at=row["anonymised_at"],
             assignments=assignments, follow_ups=follow_ups, events=events)
         request.new_events_from = len(events)
         return request

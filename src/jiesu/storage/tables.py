@@ -162,6 +162,7 @@ requests = Table(
     Column("merged_ids", JSON, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False, index=True),
+    Column("anonymised_at", UTCDateTime, nullable=True),  # personal data removed after its keeping period (retention)
 )
 
 assignments = Table(

@@ -1,0 +1,91 @@
+"""Personal data removed after its keeping period: finished cases before the date lose the requester's name, phone
+and tracking code, and the personal data written about them is masked; the cases, their steps and callbacks stay;
+open cases, 信访件 and later cases are untouched; every batch is one transaction with its audit line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from jiesu.api.views import case_view
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import InvalidInput
+from jiesu.domain.workflow import Action, Status
+from jiesu.services import audit, cases, petitions, retention
+from jiesu.services.cases import ActionInput, Intake
+from jiesu.services.users import Principal
+from jiesu.storage import tables as t
+from tests.support import AGENT, DISPATCHER
+
+TEXT = "我叫张三，身份证11010519491231002X，请回电13912345678，问公租房申请条件"
+
+
+def inquiry(app, **overrides) -> int:
+    fields = dict(content=TEXT, kind="咨询", requester_name="张三", requester_phone="13812345678",
+                  division="WJ01", category="WY1")
+    return cases.register(app, AGENT, Intake(**{**fields, **overrides})).id
+
+
+def answered(app, clock) -> int:
+    request_id = inquiry(app)
+    clock.advance(minutes=5)
+    cases.perform(app, AGENT, request_id, Action.ANSWER_DIRECTLY,
+                  ActionInput(reply="张三您好，已短信发送到13912345678，请查收"))
+    return request_id
+
+
+def row(app, request_id):
+    with app.engine.connect() as c:
+        return c.execute(select(t.requests).where(t.requests.c.id == request_id)).one()
+
+
+def test_finished_cases_before_the_date_lose_their_personal_data_and_keep_the_rest(app, clock):
+    old = answered(app, clock)
+    still_open = inquiry(app, kind="投诉")
+    cases.perform(app, DISPATCHER, still_open, Action.DISPATCH, ActionInput(unit="WJ"))
+    petition = answered(app, clock)
+    petitions.open_petition(app, "信访科", petition, date(2026, 11, 23))
+    clock.advance(days=2)
+    later = answered(app, clock)
+    before = row(app, old)
+    assert retention.count_due(app, date(2026, 11, 24)) == 1
+
+    done = retention.anonymise(app, date(2026, 11, 24), "管理员甲")
+    assert (done.cases, done.batches) == (1, 1)
+    case = cases.show(app, old)
+    assert case.requester.name == "" and case.requester.phone is None and case.status == Status.ANSWERED
+    assert "张三" not in case.content and "张*" in case.content and "13912345678" not in case.content
+    assert "11010519491231002X" not in case.content and "公租房申请条件" in case.content  # the matter stays
+    assert "13912345678" not in case.reply and "张三" not in case.reply
+    shown = case_view(case, Principal("坐席", Role.AGENT))
+    assert shown["anonymised_at"] and shown["may_reveal"] is False  # nothing left to reveal
+    assert all("13912345678" not in str(e.changes) and "张三" not in e.note for e in case.events)
+    assert [e.action for e in case.events] == [e.action for e in cases.show(app, later).events]  # the steps stay
+    after = row(app, old)
+    assert after.requester_key is None and after.anonymised_at is not None and after.version == before.version + 1
+    with app.engine.connect() as c:
+        assert c.execute(select(t.citizen_access).where(t.citizen_access.c.request_id == old)).first() is None
+    for untouched in (still_open, petition, later):
+        assert cases.show(app, untouched).requester.phone == "13812345678"
+    [line], _ = audit.entries(app, audit.AuditQuery(action="retention"))
+    assert line.actor == "管理员甲" and line.detail == {"cases": 1, "received_before": "2026-11-24"}
+    assert retention.anonymise(app, date(2026, 11, 24), "管理员甲").cases == 0  # nothing is done twice
+
+
+def test_each_batch_is_one_transaction_with_its_audit_line(app, clock, monkeypatch):
+    for _ in range(3):
+        answered(app, clock)
+    clock.advance(days=1)
+    monkeypatch.setattr(retention, "BATCH", 2)
+    seen = []
+    done = retention.anonymise(app, date(2026, 11, 24), "admin", progress=seen.append)
+    assert (done.cases, done.batches, seen) == (3, 2, [2, 1])
+    assert audit.entries(app, audit.AuditQuery(action="retention.anonymise"))[1] == 2
+
+
+def test_a_date_after_today_is_refused(app):
+    with pytest.raises(InvalidInput) as error:
+        retention.anonymise(app, date(2026, 12, 1), "admin")
+    assert error.value.field == "before"
