@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
@@ -61,8 +61,7 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
                             ).scalars().all()
             if not ids:
                 break
-            for request_id in ids:
-                _anonymise_case(app, c, request_id)
+            _anonymise_batch(app, c, ids)
             record(c, app.now(), by, "retention.anonymise", f"诉求 {ids[0]}–{ids[-1]}",
                    {"cases": len(ids), "received_before": before.isoformat()})
             uow.commit()
@@ -72,12 +71,7 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
     return Anonymised(done, batches)
 
 
-def _anonymise_case(app: App, c, request_id: int) -> None:
-    r = t.requests
-    row = c.execute(select(r.c.title, r.c.content, r.c.reply, r.c.requester_name, r.c.version)
-                    .where(r.c.id == request_id)).one()
-    name = app.cipher.decrypt(row.requester_name) if row.requester_name else ""
-
+def _cleaner(name: str) -> Callable[[str | None], str | None]:
     def clean(text: str | None) -> str | None:
         if not text:
             return text
@@ -85,18 +79,40 @@ def _anonymise_case(app: App, c, request_id: int) -> None:
             text = text.replace(name, mask_name(name))
         return pii.mask(text)
 
+    return clean
+
+
+def _anonymise_batch(app: App, c, ids: list[int]) -> None:
+    """Each case of the batch and what was written about it, with one statement per table (executemany), and only
+    the step and callback rows whose text changes rewritten."""
+    r, e, f = t.requests, t.events, t.follow_ups
+    rows = c.execute(select(r.c.id, r.c.title, r.c.content, r.c.reply, r.c.requester_name, r.c.version)
+                     .where(r.c.id.in_(ids))).all()
+    cleaners = {row.id: _cleaner(app.cipher.decrypt(row.requester_name) if row.requester_name else "") for row in rows}
     now = app.now()
-    c.execute(update(r).where(r.c.id == request_id).values(
-        title=clean(row.title), content=clean(row.content), reply=clean(row.reply), requester_name=None,
-        requester_phone=None, requester_key=None, anonymised_at=now, updated_at=now, version=row.version + 1))
-    for event in c.execute(select(t.events.c.seq, t.events.c.note, t.events.c.changes)
-                           .where(t.events.c.request_id == request_id)).all():
+    c.execute(update(r).where(r.c.id == bindparam("case_id")).values(
+        title=bindparam("new_title"), content=bindparam("new_content"), reply=bindparam("new_reply"),
+        requester_name=None, requester_phone=None, requester_key=None, anonymised_at=now, updated_at=now,
+        version=bindparam("new_version")),
+        [{"case_id": row.id, "new_title": cleaners[row.id](row.title), "new_content": cleaners[row.id](row.content),
+          "new_reply": cleaners[row.id](row.reply), "new_version": row.version + 1} for row in rows])
+    steps = []
+    for step in c.execute(select(e.c.request_id, e.c.seq, e.c.note, e.c.changes).where(e.c.request_id.in_(ids))):
+        clean = cleaners[step.request_id]
         changes = {key: [clean(v) if isinstance(v, str) else v for v in values]
-                   for key, values in (event.changes or {}).items()}
-        c.execute(update(t.events).where(t.events.c.request_id == request_id, t.events.c.seq == event.seq)
-                  .values(note=clean(event.note) or "", changes=changes))
-    for callback in c.execute(select(t.follow_ups.c.seq, t.follow_ups.c.note)
-                              .where(t.follow_ups.c.request_id == request_id)).all():
-        c.execute(update(t.follow_ups).where(t.follow_ups.c.request_id == request_id,
-                                             t.follow_ups.c.seq == callback.seq).values(note=clean(callback.note) or ""))
-    c.execute(t.citizen_access.delete().where(t.citizen_access.c.request_id == request_id))
+                   for key, values in (step.changes or {}).items()}
+        note = clean(step.note) or ""
+        if note != step.note or changes != (step.changes or {}):
+            steps.append({"case_id": step.request_id, "step": step.seq, "new_note": note, "new_changes": changes})
+    if steps:
+        c.execute(update(e).where(e.c.request_id == bindparam("case_id"), e.c.seq == bindparam("step"))
+                  .values(note=bindparam("new_note"), changes=bindparam("new_changes")), steps)
+    callbacks = []
+    for callback in c.execute(select(f.c.request_id, f.c.seq, f.c.note).where(f.c.request_id.in_(ids))):
+        note = cleaners[callback.request_id](callback.note) or ""
+        if note != callback.note:
+            callbacks.append({"case_id": callback.request_id, "step": callback.seq, "new_note": note})
+    if callbacks:
+        c.execute(update(f).where(f.c.request_id == bindparam("case_id"), f.c.seq == bindparam("step"))
+                  .values(note=bindparam("new_note")), callbacks)
+    c.execute(t.citizen_access.delete().where(t.citizen_access.c.request_id.in_(ids)))
