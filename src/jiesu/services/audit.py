@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import InvalidInput
+from jiesu.domain.petition import PetitionAction
 from jiesu.storage import tables as t
 
 ACTIONS = {  # the recorded actions, as an administrator reads them
@@ -29,11 +30,10 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "retention.anonymise": "清除过期个人信息",
 }
 PAGE_SIZE = 50
+EXPORT_PAGE = 10_000  # lines read at a time by an export
 
 
 def label(action: str) -> str:
-    from jiesu.domain.petition import PetitionAction
-
     step = action.removeprefix("petition.")
     if action.startswith("petition.") and step in PetitionAction.__members__.values():
         return f"信访件：{PetitionAction(step).label}"
@@ -115,16 +115,22 @@ def entries(app: App, query: AuditQuery) -> tuple[list[AuditEntry], int]:
 
 def export_csv(app: App, query: AuditQuery, by: str) -> str:
     """Every matching line (not only one page) as CSV for a spreadsheet; the export itself is recorded."""
-    found, _ = entries(app, AuditQuery(query.actor, query.action, query.target, query.since, query.until,
-                                       limit=10_000, offset=0))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["时间（北京）", "操作人", "操作", "动作代码", "对象", "详情"])
-    for e in found:
-        writer.writerow([f"{e.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", _cell(e.actor), e.label, e.action,
-                         _cell(e.target), _cell(e.details)])
+    written, page = 0, AuditQuery(query.actor, query.action, query.target, query.since, query.until,
+                                      limit=EXPORT_PAGE)
+    while True:
+        found, total = entries(app, page)
+        for e in found:
+            writer.writerow([f"{e.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", _cell(e.actor), e.label, e.action,
+                             _cell(e.target), _cell(e.details)])
+        written += len(found)
+        if not found or written >= total:
+            break
+        page.offset += page.limit
     with app.uow() as uow:
-        record(uow.connection, app.now(), by, "audit.export", f"{len(found)} 条",
+        record(uow.connection, app.now(), by, "audit.export", f"{written} 条",
                {"actor": query.actor, "action": query.action, "target": query.target,
                 "since": query.since.isoformat() if query.since else None,
                 "until": query.until.isoformat() if query.until else None})

@@ -17,7 +17,7 @@ def backup(app: App, destination: Path, actor: str, *, overwrite: bool = False,
     made = write_backup(app.engine, destination, overwrite=overwrite, progress=progress)
     with app.engine.begin() as connection:
         record(connection, app.now(), actor, "db.backup", str(made.path),
-              {"bytes": made.bytes, "revision": made.revision, "counts": made.counts, "entries": made.entries})
+               {"bytes": made.bytes, "revision": made.revision, "counts": made.counts, "entries": made.entries})
     return made
 
 
@@ -30,5 +30,5 @@ def restore(app: App, source: Path, actor: str) -> tuple[BackupFile, Path]:
     upgrade(app.engine)
     with app.engine.begin() as connection:
         record(connection, app.now(), actor, "db.restore", str(found.path),
-              {"revision": found.revision, "counts": found.counts, "kept_before_restore": str(kept)})
+               {"revision": found.revision, "counts": found.counts, "kept_before_restore": str(kept)})
     return found, kept

@@ -310,17 +310,6 @@ def parse_slot(value: str) -> tuple[int, int]:
     return int(day), int(hour)
 
 
-def show(app: App, request_id: int, reveal_to: str | None = None) -> CitizenRequest:
-    """A case; with `reveal_to`, for showing its requester's personal data in full to that person, which the audit
-    trail records (`personal_data.reveal`) in the same transaction as the read."""
-    from jiesu.services.audit import record
-
-    if reveal_to is None:
-        with app.uow(read_only=True) as uow:
-            return uow.requests.get(request_id)
-    with app.uow() as uow:
-        case = uow.requests.get(request_id)
-        record(uow.connection, app.now(), reveal_to, "personal_data.reveal", f"诉求 {request_id}",
-               {"ticket": case.ticket, "fields": ["name", "phone"]})
-        uow.commit()
-    return case
+def show(app: App, request_id: int) -> CitizenRequest:
+    with app.uow(read_only=True) as uow:
+        return uow.requests.get(request_id)

@@ -102,7 +102,7 @@ def act(app: App, actor: str, request_id: int, action: PetitionAction, on: date,
         petition.act(action, on, app.config(uow).calendar())
         c.execute(update(t.petitions).where(t.petitions.c.request_id == request_id).values(**_values(petition, app)))
         record(c, app.now(), actor, f"petition.{action.value}", f"诉求 {request_id}",
-              {"on": on.isoformat(), "stage": petition.stage.value, "reason": reason.strip()})
+               {"on": on.isoformat(), "stage": petition.stage.value, "reason": reason.strip()})
         uow.commit()
     return petition
 
