@@ -4,8 +4,6 @@ itself recorded). The steps of a case are on the case's own page."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -13,6 +11,7 @@ from jiesu.api.deps import jiesu_app
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import audit
+from jiesu.web.pages import day_span
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
@@ -22,15 +21,10 @@ PAGE = "/admin/audit"
 def _query(actor: str, action: str, target: str, since: str, until: str, page: int, size: int) -> audit.AuditQuery:
     if page < 1:
         raise InvalidInput("页码从 1 开始", field="page")
-    return audit.AuditQuery(actor=actor, action=action, target=target, since=_day(since, "since", "起始日期"),
-                            until=_day(until, "until", "截止日期"), limit=size, offset=(page - 1) * size)
-
-
-def _day(value: str, field: str, label: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise InvalidInput(f"{label} {value!r} 应写作 YYYY-MM-DD，例如 2026-11-30", field=field) from None
+    first = day_span(since, "since", "起始日期")[0].date() if since else None
+    last = day_span(until, "until", "截止日期")[0].date() if until else None
+    return audit.AuditQuery(actor=actor, action=action, target=target, since=first, until=last, limit=size,
+                            offset=(page - 1) * size)
 
 
 @router.get(PAGE)

@@ -214,10 +214,10 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
     try:
         start, end = period_span(day or month) if day or month else (None, None)
         if since:
-            first = _day(since, "since", "起始日期")[0]
+            first = day_span(since, "since", "起始日期")[0]
             start = max(start, first) if start else first
         if until:
-            last = _day(until, "until", "截止日期")[1]
+            last = day_span(until, "until", "截止日期")[1]
             end = min(end, last) if end else last
         slot_at = cases.parse_slot(slot) if slot else None
         wanted = CaseFilter(statuses=[status] if status else [], text=q or None, visible_to_unit=mine,
@@ -241,7 +241,7 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
                   next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None)
 
 
-def _day(value: str, field: str, label: str) -> tuple:
+def day_span(value: str, field: str, label: str) -> tuple:
     """The bounds of one Beijing day `YYYY-MM-DD`, or InvalidInput naming `field`."""
     try:
         if len(value) == 10:
@@ -365,7 +365,7 @@ async def case_petition(request: Request, request_id: int) -> Response:
     app = jiesu_app(request)
     step = str(form.get("step") or "")
     try:
-        on = _day(str(form.get("on") or ""), "on", "日期")[0].date()
+        on = day_span(str(form.get("on") or ""), "on", "日期")[0].date()
         if step == "open":
             petitions.open_petition(app, principal.name, request_id, on)
             flash(request, f"已转为信访件（{on} 收到）")
