@@ -32,13 +32,13 @@ def audit_rows(app, action: str) -> list:
         return c.execute(select(t.audit_log).where(t.audit_log.c.action == action)).all()
 
 
-def sqlite_only(app) -> None:
-    if app.engine.url.get_backend_name() != "sqlite":
-        pytest.skip("SQLite's own backup; PostgreSQL has its test below")
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's own backup API
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                                        indirect=True)
 
 
+@SQLITE_ONLY
 def test_a_backup_is_a_checked_copy_and_the_audit_trail_says_so(app, tmp_path):
-    sqlite_only(app)
     register(app, 3)
     seen = []
     made = backups.backup(app, tmp_path / "b.db", "管理员甲", progress=lambda done, total: seen.append((done, total)))
@@ -52,8 +52,8 @@ def test_a_backup_is_a_checked_copy_and_the_audit_trail_says_so(app, tmp_path):
     assert inspect_backup(tmp_path / "b.db").counts == made.counts
 
 
+@SQLITE_ONLY
 def test_a_backup_taken_during_an_open_write_holds_only_what_was_committed(app, tmp_path):
-    sqlite_only(app)
     register(app, 2)
     writer = sqlite3.connect(app.engine.url.database)
     writer.execute("BEGIN IMMEDIATE")
@@ -64,8 +64,8 @@ def test_a_backup_taken_during_an_open_write_holds_only_what_was_committed(app, 
     assert made.counts["requests"] == 2 and made.counts["events"] == count(app, t.events) > 0
 
 
+@SQLITE_ONLY
 def test_an_existing_destination_a_missing_folder_or_the_live_file_is_refused_and_nothing_is_written(app, tmp_path):
-    sqlite_only(app)
     (tmp_path / "old.db").write_bytes(b"keep me")
     with pytest.raises(InvalidInput) as error:
         backups.backup(app, tmp_path / "old.db", "admin")
@@ -80,8 +80,8 @@ def test_an_existing_destination_a_missing_folder_or_the_live_file_is_refused_an
     assert made.counts["requests"] == 0 and inspect_backup(tmp_path / "old.db").kind == "sqlite"
 
 
+@SQLITE_ONLY
 def test_what_is_not_a_whole_jiesu_backup_is_named_as_such(app, tmp_path):
-    sqlite_only(app)
     register(app, 20)
     backups.backup(app, tmp_path / "b.db", "admin")
     whole = (tmp_path / "b.db").read_bytes()
@@ -96,8 +96,8 @@ def test_what_is_not_a_whole_jiesu_backup_is_named_as_such(app, tmp_path):
         assert error.value.field == "backup"
 
 
+@SQLITE_ONLY
 def test_a_restore_brings_back_the_backup_keeps_what_it_replaced_and_is_audited(app, tmp_path):
-    sqlite_only(app)
     register(app, 2)
     backups.backup(app, tmp_path / "b.db", "admin")
     register(app, 1)  # received after the backup
@@ -110,8 +110,8 @@ def test_a_restore_brings_back_the_backup_keeps_what_it_replaced_and_is_audited(
     assert count(app) == 3
 
 
+@SQLITE_ONLY
 def test_a_backup_of_a_schema_this_code_does_not_know_is_refused_and_the_database_is_untouched(app, tmp_path):
-    sqlite_only(app)
     register(app, 2)
     backups.backup(app, tmp_path / "b.db", "admin")
     with sqlite3.connect(tmp_path / "b.db") as copy:
@@ -123,10 +123,8 @@ def test_a_backup_of_a_schema_this_code_does_not_know_is_refused_and_the_databas
     assert not list(tmp_path.glob("*.before-restore-*"))
 
 
-@pytest.mark.postgres
+@POSTGRES_ONLY
 def test_postgresql_is_backed_up_with_pg_dump_and_restored_by_its_administrator(app, tmp_path):
-    if app.engine.url.get_backend_name() != "postgresql":
-        pytest.skip("the PostgreSQL half")
     register(app, 2)
     made = backups.backup(app, tmp_path / "b.dump", "admin")
     assert made.kind == "pg_dump" and made.entries > 20 and inspect_backup(tmp_path / "b.dump").entries == made.entries
