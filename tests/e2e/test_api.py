@@ -360,6 +360,9 @@ def test_the_case_page_shows_personal_data_in_full_only_on_request_and_records_i
     assert "13812345678" not in api.get(f"/cases/{case['id']}").text  # the next visit is masked again
     found, total = audit.entries(api.app.state.jiesu, audit.AuditQuery(action="personal_data"))
     assert total == 1 and found[0].actor == "agent"
+    login(api, "admin")
+    summary = api.get("/admin/audit").text.split("近 7 天查看完整个人信息")[1].split("</table>")[0]
+    assert "agent" in summary and "异常" not in summary.split("</tr>", 1)[1]  # one look: nothing unusual
 
 
 def test_a_form_without_the_csrf_token_is_refused(api):

@@ -60,3 +60,27 @@ def test_the_export_holds_every_match_cannot_run_as_a_formula_and_is_recorded(ap
     assert rows[1][4] == "'=SUM(A1)"  # quoted: a spreadsheet shows it, never runs it
     [export], _ = audit.entries(app, audit.AuditQuery(action="audit.export"))
     assert export.actor == "审计员" and export.target == "2 条" and export.detail["action"] == "user.add"
+
+
+def test_an_account_looking_at_far_more_personal_data_than_the_others_is_flagged(app, clock, monkeypatch):
+    from jiesu.storage import tables as t
+
+    def reveals(actor: str, n: int, days_ago: int = 0) -> None:
+        with app.engine.begin() as c:
+            for i in range(n):
+                audit.record(c, clock.now.replace(day=clock.now.day - days_ago), actor, "personal_data.reveal",
+                             f"诉求 {i % 40}")
+
+    reveals("坐席甲", 12)
+    reveals("坐席乙", 9)
+    reveals("承办人丙", 14)
+    reveals("坐席丁", 120)  # 40 cases, three times each
+    reveals("坐席戊", 500, days_ago=8)  # outside the week
+    found = audit.reveals_by_account(app)
+    assert [(r.actor, r.reveals, r.cases, r.unusual) for r in found] == [
+        ("坐席丁", 120, 40, True), ("承办人丙", 14, 14, False), ("坐席甲", 12, 12, False), ("坐席乙", 9, 9, False)]
+    monkeypatch.setattr(audit, "UNUSUAL_FLOOR", 500)  # below the floor nobody is flagged
+    assert not any(r.unusual for r in audit.reveals_by_account(app))
+    with app.engine.begin() as c:
+        c.execute(t.audit_log.delete())
+    assert audit.reveals_by_account(app) == []

@@ -113,6 +113,41 @@ def entries(app: App, query: AuditQuery) -> tuple[list[AuditEntry], int]:
     return [AuditEntry(r.id, r.at, r.actor, r.action, label(r.action), r.target, r.detail or {}) for r in rows], total
 
 
+@dataclass
+class RevealCount:
+    actor: str
+    reveals: int
+    cases: int
+    unusual: bool  # far above what the other accounts did in the same days
+
+
+UNUSUAL_FLOOR = 50  # reveals in the window below which nobody is flagged
+UNUSUAL_FACTOR = 3  # … and above which an account is flagged when it is this many times the median account
+
+
+def reveals_by_account(app: App, days: int = 7) -> list[RevealCount]:
+    """Who looked at personal data in full in the last `days` Beijing days, most first; an account is `unusual`
+    when it did so at least UNUSUAL_FLOOR times and UNUSUAL_FACTOR times the median of the other accounts that did
+    (someone copying citizens' numbers looks like this)."""
+    import statistics
+
+    log = t.audit_log.c
+    since = datetime.combine(app.today() - timedelta(days=days - 1), time(), SHANGHAI)
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(
+            select(log.actor, func.count(), func.count(log.target.distinct()))
+            .where(log.action == "personal_data.reveal", log.at >= since)
+            .group_by(log.actor).order_by(func.count().desc(), log.actor)).all()
+    counts = [count for _, count, _ in rows]
+    result = []
+    for i, (actor, count, distinct) in enumerate(rows):
+        others = counts[:i] + counts[i + 1:]
+        typical = statistics.median(others) if others else 0
+        result.append(RevealCount(actor, count, distinct,
+                                  count >= UNUSUAL_FLOOR and count >= UNUSUAL_FACTOR * typical))
+    return result
+
+
 def export_csv(app: App, query: AuditQuery, by: str) -> str:
     """Every matching line (not only one page) as CSV for a spreadsheet; the export itself is recorded."""
     out = io.StringIO()

@@ -39,10 +39,10 @@ def audit_page(request: Request, actor: str = "", action: str = "", target: str 
                                                                 audit.PAGE_SIZE))
     except DomainError as error:
         return render(request, "audit.html", 400, search=search, error=error_text(error), entries=[], total=0,
-                      page=1, pages=1, actions=audit.ACTIONS)
+                      page=1, pages=1, actions=audit.ACTIONS, reveals=[])
     pages = max(1, -(-total // audit.PAGE_SIZE))
     return render(request, "audit.html", search=search, entries=found, total=total, page=page, pages=pages,
-                  actions=audit.ACTIONS)
+                  actions=audit.ACTIONS, reveals=audit.reveals_by_account(jiesu_app(request)))
 
 
 @router.get(PAGE + ".csv")
