@@ -89,3 +89,16 @@ def test_a_date_after_today_is_refused(app):
     with pytest.raises(InvalidInput) as error:
         retention.anonymise(app, date(2026, 12, 1), "admin")
     assert error.value.field == "before"
+
+
+def test_a_merged_case_waits_for_its_master_whose_callback_still_calls_its_requester(app, clock):
+    master = inquiry(app, kind="投诉")
+    clock.advance(minutes=10)
+    repeat = inquiry(app, kind="投诉", requester_name="李四", requester_phone="13900001111")
+    cases.perform(app, DISPATCHER, repeat, Action.MERGE, ActionInput(master=master, reason="同一事项"))
+    clock.advance(days=1)
+    assert retention.anonymise(app, date(2026, 11, 24), "admin").cases == 0  # the master is still open
+    assert cases.show(app, repeat).requester.phone == "13900001111"
+    with app.engine.begin() as c:  # the master finished (its whole workflow is tested elsewhere)
+        c.execute(t.requests.update().where(t.requests.c.id == master).values(status=Status.ARCHIVED.value))
+    assert retention.anonymise(app, date(2026, 11, 24), "admin").cases == 2

@@ -5,7 +5,7 @@ numbers, bank cards, e-mail addresses and licence plates (`nlp/pii.py`), and the
 was written. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
 dates, every step, every callback result.
 
-Only finished cases (直接办结, 已回访结案, 并单, 撤回, 归档) and never a 信访件 (a petition file follows its own keeping
+Only finished cases (直接办结, 已回访结案, 撤回, 归档; 并单 once its master is finished) and never a 信访件 (a petition file follows its own keeping
 rules). Done in batches, each one transaction that also writes its line of the audit trail, so an interrupted run
 leaves whole cases done or untouched and can simply be run again; a case done is marked (`anonymised_at`) and not
 done twice."""
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
@@ -38,10 +38,14 @@ class Anonymised:
 
 
 def _due(before: date):
-    r = t.requests
+    """Finished, received before the day, not done yet, not a 信访件; a merged case only once its master is
+    finished too (the master's callback still calls every merged requester)."""
+    r, master = t.requests, t.requests.alias("master")
     cutoff = datetime.combine(before, time(), SHANGHAI)
+    masters_done = select(master.c.id).where(master.c.status.in_(FINISHED), master.c.status != Status.MERGED.value)
     return (r.c.status.in_(FINISHED), r.c.received_at < cutoff, r.c.anonymised_at.is_(None),
-            r.c.id.not_in(select(t.petitions.c.request_id)))
+            r.c.id.not_in(select(t.petitions.c.request_id)),
+            or_(r.c.status != Status.MERGED.value, r.c.master_id.in_(masters_done)))
 
 
 def count_due(app: App, before: date) -> int:
