@@ -50,6 +50,8 @@ def test_a_backup_is_a_checked_copy_and_the_audit_trail_says_so(app, tmp_path):
     [row] = audit_rows(app, "db.backup")
     assert row.actor == "管理员甲" and row.target == str(tmp_path / "b.db") and row.detail["counts"]["requests"] == 3
     assert inspect_backup(tmp_path / "b.db").counts == made.counts
+    odd = backups.backup(app, tmp_path / "备份 #1 ?.db", "admin")  # a name a URI would split
+    assert odd.path.name == "备份 #1 ?.db" and inspect_backup(odd.path).counts["requests"] == 3
 
 
 @SQLITE_ONLY

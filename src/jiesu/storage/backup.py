@@ -104,7 +104,7 @@ def inspect_backup(path: Path) -> BackupFile:
 
 def inspect_sqlite(path: Path) -> BackupFile:
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(_read_only(path), uri=True)
         try:
             verdict = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             if verdict != ["ok"]:
@@ -155,7 +155,7 @@ def replace_sqlite(engine: Engine, source: Path, known_revisions: set[str], now:
     if live.exists():
         _copy_sqlite(live, kept, None)
         _sync(kept)
-    backup_connection = sqlite3.connect(f"file:{found.path}?mode=ro", uri=True)
+    backup_connection = sqlite3.connect(_read_only(found.path), uri=True)
     live_connection = sqlite3.connect(live, timeout=30)
     try:
         backup_connection.backup(live_connection)  # one step: one transaction on the live file
@@ -167,7 +167,7 @@ def replace_sqlite(engine: Engine, source: Path, known_revisions: set[str], now:
 
 def _copy_sqlite(source: Path, target: Path, progress: Progress | None) -> None:
     target.unlink(missing_ok=True)
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    reader = sqlite3.connect(_read_only(source), uri=True, timeout=30)
     writer = sqlite3.connect(target)
     try:
         reader.backup(writer, pages=STEP_PAGES,
@@ -197,3 +197,8 @@ def _pg_dump(engine: Engine, target: Path) -> None:
 def _sync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
+
+
+def _read_only(path: Path) -> str:
+    """A read-only SQLite URI for the file, percent-encoded (a name with a space, '?' or '#' stays one name)."""
+    return path.resolve().as_uri() + "?mode=ro"
