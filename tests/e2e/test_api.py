@@ -182,9 +182,13 @@ def test_personal_data_is_masked_until_a_role_that_needs_it_asks_and_each_ask_is
     case = create(api, content="望京西园三区物业不清理垃圾，回电 13912345678")
     act(api, "dispatcher", case["id"], "dispatch", unit="WJ", co_units=["ZJW"])
     url = f"/api/v1/requests/{case['id']}"
-    for who in ("agent", "wj", "analyst"):  # masked by default, also in the text
-        seen = call(api, who, "GET", url).json()
-        assert seen["requester"] == {"name": "张*", "phone": "138****5678"} and "13912345678" not in seen["content"]
+    act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", case["id"], "note_progress", note="已回电 13912345678，约好明早上门")
+    act(api, "wj", case["id"], "resolve", reply="已上门处理，回访电话 13912345678")  # also in the event's changes
+    for who in ("agent", "wj", "analyst"):  # masked by default: the requester, the text, the notes, the changes
+        seen = call(api, who, "GET", url)
+        assert seen.json()["requester"] == {"name": "张*", "phone": "138****5678"}
+        assert "13912345678" not in seen.text and "13812345678" not in seen.text and "张三" not in seen.text
     assert call(api, "agent", "GET", url).json()["may_reveal"] is True
     assert call(api, "analyst", "GET", url).json()["may_reveal"] is False
     full = call(api, "agent", "GET", url, params={"reveal": "true"}).json()

@@ -31,7 +31,7 @@ def jiesu(tmp_path, monkeypatch):
 
 def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "units 11" in jiesu("config", "load", str(CITY))
-    created = jiesu("case", "create", "--content", "望京西园三区物业不清理垃圾 [bold red]注入[/]", "--kind", "投诉",
+    created = jiesu("case", "create", "--content", "望京西园三区物业不清理垃圾 [bold red]注入[/] 回电13912345678", "--kind", "投诉",
                     "--phone", "13812345678", "--name", "张三", "--division", "WJ01", "--category", "WY1")
     assert re.search(r"已受理：id 1，工单号 \d{15}", created)
     assert "主办建议：WJ 望京街道：物业服务属基本履职事项，地址在其辖区" in created
@@ -39,10 +39,11 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "「办理中」" in jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
     shown = jiesu("case", "show", "1")
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
+    assert "13912345678" not in shown and "139****5678" in shown  # in the text too
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup
     assert "受理" in shown and "派单" in shown and "签收" in shown
     revealed = jiesu("case", "show", "1", "--reveal", "--by", "坐席王")
-    assert "13812345678" in revealed and "张三" in revealed
+    assert "13812345678" in revealed and "张三" in revealed and "13912345678" in revealed
     trail = jiesu("audit", "list", "--action", "personal_data")
     assert "坐席王" in trail and "查看完整个人信息" in trail and "诉求 1" in trail
     listed = jiesu("case", "list", "--status", "办理中")

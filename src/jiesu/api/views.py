@@ -65,6 +65,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,
                            "action": e.action.value, "action_label": e.action.label,
                            "from_status": e.from_status.value if e.from_status else None,
-                           "to_status": e.to_status.value, "note": shown(e.note), "changes": e.changes}
+                           "to_status": e.to_status.value, "note": shown(e.note),
+                           "changes": {k: [shown(v) if isinstance(v, str) else v for v in values]
+                                       for k, values in e.changes.items()}}
                           for e in request.events]
     return view

@@ -92,6 +92,7 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
 
     from jiesu.domain.enums import Role
     from jiesu.domain.validation import mask_name, mask_phone
+    from jiesu.nlp import pii
     from jiesu.services import access
     from jiesu.services.cases import show as load
     from jiesu.services.users import Principal
@@ -101,22 +102,26 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
         r = access.reveal(jiesu, Principal(by.strip() or f"cli:{getpass.getuser()}", Role.ADMIN), request_id)
     else:
         r = load(jiesu, request_id)
-    console.print(f"[bold]{escape(r.title)}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
+
+    def shown(text: str) -> str:  # personal data in the texts, masked as on the pages unless revealed
+        return text if reveal or not text else pii.mask(text)
+
+    console.print(f"[bold]{escape(shown(r.title))}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
     name = r.requester.name if reveal else mask_name(r.requester.name)
     phone = r.requester.phone if reveal else mask_phone(r.requester.phone)
     console.print(f"{r.kind.label} · {r.channel.label} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
                   f"诉求人 {escape(name or '匿名')} {phone}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
-    console.print(f"内容：{escape(r.content)}", highlight=False)
+    console.print(f"内容：{escape(shown(r.content))}", highlight=False)
     console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {beijing_minute(r.received_at)}  "
                   f"办结时限 {beijing_minute(r.resolve_due)}  回访时限 {beijing_minute(r.follow_up_due)}", highlight=False)
     if r.reply:
-        console.print(f"答复：{escape(r.reply)}", highlight=False)
+        console.print(f"答复：{escape(shown(r.reply))}", highlight=False)
     table = Table("#", "时间", "操作人", "操作", "状态", "说明")
     for e in r.events:
         status = e.to_status.label if e.from_status in (None, e.to_status) else f"{e.from_status.label}→{e.to_status.label}"
         table.add_row(str(e.seq), beijing_minute(e.at), escape(f"{e.actor}（{e.role.label}）"), e.action.label, status,
-                      escape(e.note))
+                      escape(shown(e.note)))
     console.print(table)
 
 
