@@ -17,6 +17,14 @@ from tests.support import SHARED_DATA
 BEIJING = SHARED_DATA / "china_geo" / "beijing_districts_110100_datav.geojson"
 
 
+@pytest.mark.parametrize("highest", [5, 9, 10, 18, 36, 37])  # 0.08 + 0.92 * n / n rounds above 1 for most of these
+def test_the_busiest_area_gets_the_darkest_colour_whatever_its_count(highest):
+    square = {"A": [[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)]], "B": [[(2.0, 0.0), (3.0, 0.0), (3.0, 1.0), (2.0, 0.0)]]}
+    figure = area_map(square, {"A": highest, "B": 1}, {"A": "甲区", "B": "乙区"})
+    fills = {trace.name: trace.fillcolor for trace in figure.data if trace.fill == "toself"}
+    assert fills["甲区"] != fills["乙区"]
+
+
 @pytest.mark.skipif(not BEIJING.exists(), reason="../shared/data/china_geo is not on this machine")
 def test_beijing_districts_load_by_adcode_and_colour_by_count(tmp_path):
     document = json.loads(BEIJING.read_text(encoding="utf-8"))

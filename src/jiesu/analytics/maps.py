@@ -33,7 +33,7 @@ def area_map(shapes: dict[str, list[list[list[float]]]], counts: dict[str, int],
         name = names.get(code, code)
         figure.add_trace(go.Scatter(
             x=xs, y=ys, fill="toself", mode="lines", line=dict(color="#ffffff", width=1),
-            fillcolor=sample_colorscale(COLOURS, 0.08 + 0.92 * count / highest)[0], name=name,
+            fillcolor=sample_colorscale(COLOURS, min(1.0, 0.08 + 0.92 * count / highest))[0], name=name,  # 0.08 + 0.92 * 5 / 5 > 1
             hoveron="fills", text=f"{name}：{count} 件", hoverinfo="text",
             meta=link(code) if link else None, showlegend=False))  # a click on a fill carries its trace, not a point
         centre = _centre(rings)
