@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ElementTree
 
@@ -197,6 +198,13 @@ def test_personal_data_is_masked_until_a_role_that_needs_it_asks_and_each_ask_is
     refused = call(api, "analyst", "GET", url, params={"reveal": "true"})
     assert refused.status_code == 403 and refused.json()["field"] == "reveal"
     assert call(api, "jx", "GET", url, params={"reveal": "true"}).status_code == 404  # not its case: not found
+    listed = call(api, "agent", "GET", "/api/v1/requests")  # lists and intake suggestions mask titles too
+    titled = create(api, title="请回电13912345678", content="望京西园三区物业不清理楼道垃圾，请回电")
+    assert "13912345678" not in call(api, "agent", "GET", "/api/v1/requests").text and listed.status_code == 200
+    again = create(api, content="望京西园三区物业不清理楼道垃圾，请回电")
+    assert "13912345678" not in json.dumps(again["suggestions"], ensure_ascii=False) and titled["id"]
+    login(api, "agent")
+    assert "13912345678" not in api.get("/cases", params={"q": "物业"}).text
     found, total = audit.entries(api.app.state.jiesu, audit.AuditQuery(action="personal_data.reveal"))
     assert total == 2 and [(e.actor, e.target) for e in found] == [("wj", f"诉求 {case['id']}"),
                                                                     ("agent", f"诉求 {case['id']}")]

@@ -15,6 +15,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.workflow import Action, Status
+from jiesu.nlp import pii
 from jiesu.services import access, cases, intake
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
@@ -46,8 +47,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
                       for c in routing.leads],
             "co_handlers": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason} for c in routing.co_handlers],
             "notes": routing.notes},
-        "repeats": s.repeats,
-        "similar": s.similar,
+        "repeats": [{**x, "title": pii.mask(x["title"])} for x in s.repeats],  # other cases: masked as in lists
+        "similar": [{**x, "title": pii.mask(x["title"])} for x in s.similar],
         "place": None if s.place is None else {"division": s.place.division, "name": s.place.name,
                                                "matched": s.place.matched},
         "personal_data": s.personal_data,
@@ -117,7 +118,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
         category_tree=category_tree, area=area, channel=channel, kind=kind, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=received_from, received_to=received_to,
         before_id=_decode(cursor) if cursor else None, limit=limit + 1))
-    items = [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status,
+    items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
               "lead_unit": x.lead_unit, "received_at": iso(x.received_at), "resolve_due": iso(x.resolve_due),
               "version": x.version} for x in rows[:limit]]

@@ -31,8 +31,16 @@ def local_iso(text: str | None) -> str:
     return beijing_minute(datetime.fromisoformat(text)) if text else "—"
 
 
+def masked(text: str | None) -> str:
+    """A case's title or text in a list: its personal data masked, as on the case page until 查看完整信息."""
+    from jiesu.nlp import pii
+
+    return pii.mask(text or "")
+
+
 templates.env.filters["local"] = beijing_minute
 templates.env.filters["local_iso"] = local_iso
+templates.env.filters["masked"] = masked
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
