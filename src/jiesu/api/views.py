@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, allowed_actions
-from jiesu.nlp import pii
-from jiesu.services.access import requester_view, sees_personal_data
+from jiesu.services.access import requester_view, sees_personal_data, text_view
 from jiesu.services.users import Principal
 
 
@@ -36,7 +35,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
     plain = revealed and allowed
 
     def shown(text: str | None) -> str | None:
-        return text if plain or not text else pii.mask(text)
+        return text_view(text, plain)
 
     view = {
         "id": request.id, "ticket": request.ticket, "version": request.version,

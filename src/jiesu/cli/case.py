@@ -91,8 +91,6 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
     import getpass
 
     from jiesu.domain.enums import Role
-    from jiesu.domain.validation import mask_name, mask_phone
-    from jiesu.nlp import pii
     from jiesu.services import access
     from jiesu.services.cases import show as load
     from jiesu.services.users import Principal
@@ -103,14 +101,13 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
     else:
         r = load(jiesu, request_id)
 
-    def shown(text: str) -> str:  # personal data in the texts, masked as on the pages unless revealed
-        return text if reveal or not text else pii.mask(text)
+    def shown(text: str | None) -> str | None:  # personal data in the texts, masked as on the pages unless revealed
+        return access.text_view(text, reveal)
 
     console.print(f"[bold]{escape(shown(r.title))}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
-    name = r.requester.name if reveal else mask_name(r.requester.name)
-    phone = r.requester.phone if reveal else mask_phone(r.requester.phone)
+    requester = access.requester_view(r, reveal)
     console.print(f"{r.kind.label} · {r.channel.label} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
-                  f"诉求人 {escape(name or '匿名')} {phone}", highlight=False)
+                  f"诉求人 {escape(requester['name'] or '匿名')} {requester['phone']}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(shown(r.content))}", highlight=False)
     console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {beijing_minute(r.received_at)}  "

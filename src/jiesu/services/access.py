@@ -14,6 +14,7 @@ from jiesu.domain.enums import Role
 from jiesu.domain.errors import Forbidden, NotFound
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.validation import mask_name, mask_phone
+from jiesu.nlp import pii
 from jiesu.services.users import Principal, digest
 from jiesu.storage import tables as t
 
@@ -56,6 +57,11 @@ def reveal(app, principal: Principal, request_id: int) -> CitizenRequest:
                {"ticket": request.ticket, "role": principal.role.value})
         uow.commit()
     return request
+
+
+def text_view(text: str | None, plain: bool) -> str | None:
+    """A case's title, text, reply or note: in full when `plain`, else with its personal data masked."""
+    return text if plain or not text else pii.mask(text)
 
 
 def requester_view(request: CitizenRequest, plain: bool) -> dict:
