@@ -4,7 +4,7 @@ open cases, 信访件 and later cases are untouched; every batch is one transact
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from jiesu.api.views import case_view
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import audit, cases, petitions, retention
+from jiesu.services import audit, cases, intake, petitions, retention
 from jiesu.services.cases import ActionInput, Intake
 from jiesu.services.users import Principal
 from jiesu.storage import tables as t
@@ -70,8 +70,32 @@ def test_finished_cases_before_the_date_lose_their_personal_data_and_keep_the_re
     for untouched in (still_open, petition, later):
         assert cases.show(app, untouched).requester.phone == "13812345678"
     [line], _ = audit.entries(app, audit.AuditQuery(action="retention"))
-    assert line.actor == "管理员甲" and line.detail == {"cases": 1, "received_before": "2026-11-24"}
+    assert line.actor == "管理员甲"
+    assert line.detail == {"cases": 1, "attachments": 0, "received_before": "2026-11-24"}
     assert retention.anonymise(app, date(2026, 11, 24), "管理员甲").cases == 0  # nothing is done twice
+
+
+def test_photos_and_picture_addresses_of_anonymised_cases_are_deleted(app, clock):
+    agent = Principal(AGENT.name, Role.AGENT)
+    photo = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    old = intake.register(app, agent, Intake(content=TEXT, kind="咨询", requester_phone="13812345678",
+                                             division="WJ01", category="WY1"), photo=photo)[0].id
+    hosted = intake.register(app, agent, Intake(content=TEXT, kind="咨询", division="WJ01", category="WY1"),
+                             media_url="https://example.org/photos/13812345678.jpg")[0].id
+    for request_id in (old, hosted):
+        cases.perform(app, AGENT, request_id, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
+    clock.advance(days=2)
+    kept = intake.register(app, agent, Intake(content=TEXT, kind="咨询", division="WJ01", category="WY1"),
+                           photo=photo)[0].id
+    cases.perform(app, AGENT, kept, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
+
+    done = retention.anonymise(app, clock().date() - timedelta(days=1), "管理员甲")
+    assert (done.cases, done.attachments) == (2, 2)
+    with app.engine.connect() as c:
+        left = c.execute(select(t.attachments.c.request_id)).scalars().all()
+    assert left == [kept]  # the later case keeps its photo
+    [line], _ = audit.entries(app, audit.AuditQuery(action="retention"))
+    assert line.detail["attachments"] == 2
 
 
 def test_each_batch_is_one_transaction_with_its_audit_line(app, clock, monkeypatch):

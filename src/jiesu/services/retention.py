@@ -2,7 +2,8 @@
 tracking code from finished cases received before a date, and masks the personal data in what was written about
 them (title, content, reply; the notes and recorded changes of their steps; callback notes): phone and ID
 numbers, bank cards, e-mail addresses and licence plates (`nlp/pii.py`), and the requester's own name wherever it
-was written. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
+was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
+picture of a street, a flat or a car tells who complained as well as a name does. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
 dates, every step, every callback result.
 
 Only finished cases (直接办结, 已回访结案, 撤回, 归档; 并单 once its master is finished) and never a 信访件 (a petition file follows its own keeping
@@ -35,6 +36,7 @@ BATCH = 500
 class Anonymised:
     cases: int
     batches: int
+    attachments: int = 0  # photos and picture addresses deleted
 
 
 def _due(before: date):
@@ -57,7 +59,7 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
     """Anonymise every finished case received before `before` (a Beijing day), batch by batch."""
     if before > app.today():
         raise InvalidInput(f"截止日期 {before} 在今天之后；只能清除已过保存期限的个人信息", field="before")
-    done = batches = 0
+    done = batches = attachments = 0
     while True:
         with app.uow() as uow:
             c = uow.connection
@@ -65,14 +67,14 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
                             ).scalars().all()
             if not ids:
                 break
-            _anonymise_batch(app, c, ids)
+            deleted = _anonymise_batch(app, c, ids)
             record(c, app.now(), by, "retention.anonymise", f"诉求 {ids[0]}–{ids[-1]}",
-                   {"cases": len(ids), "received_before": before.isoformat()})
+                   {"cases": len(ids), "attachments": deleted, "received_before": before.isoformat()})
             uow.commit()
-        done, batches = done + len(ids), batches + 1
+        done, batches, attachments = done + len(ids), batches + 1, attachments + deleted
         if progress:
             progress(len(ids))
-    return Anonymised(done, batches)
+    return Anonymised(done, batches, attachments)
 
 
 def _cleaner(name: str) -> Callable[[str | None], str | None]:
@@ -86,9 +88,9 @@ def _cleaner(name: str) -> Callable[[str | None], str | None]:
     return clean
 
 
-def _anonymise_batch(app: App, c, ids: list[int]) -> None:
+def _anonymise_batch(app: App, c, ids: list[int]) -> int:
     """Each case of the batch and what was written about it, with one statement per table (executemany), and only
-    the step and callback rows whose text changes rewritten."""
+    the step and callback rows whose text changes rewritten. Returns how many attachments were deleted."""
     r, e, f = t.requests, t.events, t.follow_ups
     rows = c.execute(select(r.c.id, r.c.title, r.c.content, r.c.reply, r.c.requester_name, r.c.version)
                      .where(r.c.id.in_(ids))).all()
@@ -120,3 +122,4 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> None:
         c.execute(update(f).where(f.c.request_id == bindparam("case_id"), f.c.seq == bindparam("step"))
                   .values(note=bindparam("new_note")), callbacks)
     c.execute(t.citizen_access.delete().where(t.citizen_access.c.request_id.in_(ids)))
+    return c.execute(t.attachments.delete().where(t.attachments.c.request_id.in_(ids))).rowcount
