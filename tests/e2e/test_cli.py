@@ -139,7 +139,8 @@ def test_the_demo_builds_a_city_and_prints_last_months_ranking(jiesu, tmp_path):
     scan = jiesu("sla", "scan")
     assert "超期" in scan
     report = jiesu("report", "sanlv", "--month", "2026-11", "--csv", str(tmp_path / "s.csv"))
-    assert "综合得分" in report and (tmp_path / "s.csv").read_text(encoding="utf-8-sig").startswith("排名")
+    assert "综合得分" in report and "三率考核排名 · 街道/乡镇" in report and "三率考核排名 · 部门" in report
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8-sig").startswith("类别,类内排名")
 
 
 def test_the_generator_writes_a_parquet_file(jiesu, tmp_path):

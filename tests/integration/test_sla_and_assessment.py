@@ -93,7 +93,20 @@ def test_the_monthly_ranking_uses_the_configured_formulas(app, clock, tmp_path):
     assert sanlv(app, "2026-10").scores == []
     write_csv(report, tmp_path / "sanlv.csv")
     lines = (tmp_path / "sanlv.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("排名,单位代码,单位") and lines[1].startswith("1,JX,酒仙桥街道")
+    assert lines[0].startswith("类别,类内排名,单位代码,单位") and lines[1].startswith("街道/乡镇,1,JX,酒仙桥街道")
+
+
+def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+
+    heating = Actor("热力集团", Role.HANDLER, "RLJ")
+    handle(app, clock, new_case(app, clock).id, WJ_HANDLER, solved=False, satisfaction="不满意")
+    handle(app, clock, new_case(app, clock).id, heating)
+    report = sanlv(app, "2026-11")
+    assert [(group, [(s.unit, s.rank) for s in scores]) for group, scores in report.groups()] == [
+        ("街道/乡镇", [("WJ", 1)]), ("公共服务企业", [("RLJ", 1)])]
+    assert [s.unit for s in report.scores] == ["WJ", "RLJ"]  # the flat list is grouped in the same order
 
 
 def test_a_bad_month_is_refused(app):

@@ -41,6 +41,26 @@ def test_equal_scores_share_a_rank():
     assert ranks == {"A": 1, "B": 1, "C": 3}
 
 
+def test_units_are_ranked_against_their_own_kind():
+    callbacks = [CallbackRecord("STREET1", True, S), CallbackRecord("STREET2", False, U),
+                 CallbackRecord("POWER", True, S), CallbackRecord("WATER", True, B)]
+    kinds = {"STREET1": "街道/乡镇", "STREET2": "街道/乡镇", "POWER": "公共服务企业", "WATER": "公共服务企业"}
+    scores = assess([], callbacks, AssessmentRules(), group_of=kinds.get)
+    assert {s.unit: (s.group, s.rank) for s in scores} == {
+        "STREET1": ("街道/乡镇", 1), "STREET2": ("街道/乡镇", 2), "POWER": ("公共服务企业", 1),
+        "WATER": ("公共服务企业", 2)}
+
+
+def test_a_unit_with_fewer_cases_than_the_minimum_is_shown_unranked_after_the_others():
+    callbacks = [CallbackRecord("ONE", True, S)] + [CallbackRecord("MANY", True, B)] * 3 \
+        + [CallbackRecord("MANY", False, U)] * 2
+    responses = [ResponseRecord("ONE", True)]
+    scores = assess(responses, callbacks, AssessmentRules(min_cases=3))
+    assert [(s.unit, s.rank, s.cases) for s in scores] == [("MANY", 1, 5), ("ONE", None, 2)]
+    assert scores[1].score == pytest.approx(100.0)  # its rates are still shown
+    assert [s.rank for s in assess(responses, callbacks, AssessmentRules(min_cases=2))] == [1, 2]
+
+
 def test_co_handlers_count_the_configured_share():
     callbacks = [CallbackRecord("LEAD", True, S, ("CO",)), CallbackRecord("LEAD", False, U, ("CO",))]
     none = by_unit(assess([], callbacks, AssessmentRules(co_handler_share=0)))
@@ -51,7 +71,7 @@ def test_co_handlers_count_the_configured_share():
 
 @pytest.mark.parametrize("kwargs", [{"basic_fraction": 1.5}, {"response_weight": -1},
                                     {"response_weight": 0, "resolution_weight": 0, "satisfaction_weight": 0},
-                                    {"co_handler_share": 2}])
+                                    {"co_handler_share": 2}, {"min_cases": -1}])
 def test_bad_assessment_rules_are_refused(kwargs):
     with pytest.raises(InvalidInput):
         AssessmentRules(**kwargs)

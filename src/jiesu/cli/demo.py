@@ -30,7 +30,7 @@ def demo(ctx: typer.Context,
         return
     from sqlalchemy import func, select
 
-    from jiesu.cli.report import sanlv_table
+    from jiesu.cli.report import sanlv_tables, unranked_note
     from jiesu.demo.build import build_demo
     from jiesu.services.assessment import sanlv
     from jiesu.storage import tables as t
@@ -66,8 +66,12 @@ def demo(ctx: typer.Context,
     now = jiesu.now().astimezone(timezone(timedelta(hours=8)))
     last_month = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     report = sanlv(jiesu, last_month)
-    console.print(sanlv_table(report, top=15))
-    console.print(f"（共 {len(report.scores)} 个单位参与考核；完整排名：jiesu report sanlv --month {last_month}）")
+    for table in sanlv_tables(report, top=5):
+        console.print(table)
+    if note := unranked_note(report):
+        console.print(note)
+    console.print(f"（共 {len(report.scores)} 个单位参与考核，各类单位分别排名；完整排名：jiesu report sanlv --month "
+                  f"{last_month}）")
     if serve:
         from jiesu.cli.serve import run
 

@@ -12,24 +12,39 @@ from jiesu.cli.common import console, escape, ready_app, reports_errors
 app = typer.Typer(help="报表：三率考核、月度分析报告。", no_args_is_help=True)
 
 
-def sanlv_table(report, top: int | None = None) -> Table:
+def sanlv_tables(report, top: int | None = None) -> list[Table]:
+    """One ranking per kind of unit (区, 街道/乡镇, 部门, 公共服务企业), each with at most `top` units."""
     from jiesu.services.assessment import fmt, pct
 
-    table = Table("排名", "单位", "应响应", "响应率", "回访", "解决率", "满意率", "综合得分",
-                  title=f"{report.month} 三率考核排名")
-    for s in report.scores[:top]:
-        table.add_row(str(s.rank or "—"), report.unit_names.get(s.unit, s.unit), fmt(s.due), pct(s.response_rate),
-                      fmt(s.callbacks), pct(s.resolution_rate), pct(s.satisfaction_rate),
-                      f"{s.score:.2f}" if s.score is not None else "—")
-    return table
+    tables = []
+    for group, scores in report.groups():
+        table = Table("排名", "单位", "应响应", "响应率", "回访", "解决率", "满意率", "综合得分",
+                      title=f"{report.month} 三率考核排名 · {group}")
+        for s in scores[:top]:
+            table.add_row(str(s.rank or "—"), report.unit_names.get(s.unit, s.unit), fmt(s.due),
+                          pct(s.response_rate), fmt(s.callbacks), pct(s.resolution_rate), pct(s.satisfaction_rate),
+                          f"{s.score:.2f}" if s.score is not None else "—")
+        tables.append(table)
+    return tables
+
+
+def unranked_note(report) -> str | None:
+    """Why some units have no rank (— in the tables), when the rules set a minimum."""
+    if report.min_cases and any(s.rank is None and s.score is not None for s in report.scores):
+        return f"“—”：本月应响应件与回访件合计不足 {fmt_cases(report.min_cases)} 件，不参与排名（sla.yaml 中 min_cases）"
+    return None
+
+
+def fmt_cases(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 @app.command()
 @reports_errors
 def sanlv(month: str = typer.Option(..., help="月份 YYYY-MM"),
           csv: Path = typer.Option(None, "--csv", help="同时写出 CSV 文件"),
-          top: int = typer.Option(None, help="只显示前 N 名")) -> None:
-    """Response, resolution and satisfaction rates per unit for MONTH, ranked."""
+          top: int = typer.Option(None, help="每类单位只显示前 N 名")) -> None:
+    """Response, resolution and satisfaction rates per unit for MONTH, each kind of unit ranked on its own."""
     from jiesu.services.assessment import sanlv as compute
     from jiesu.services.assessment import write_csv
 
@@ -37,7 +52,10 @@ def sanlv(month: str = typer.Option(..., help="月份 YYYY-MM"),
     if not report.scores:
         console.print(f"{month} 没有可考核的工单")
     else:
-        console.print(sanlv_table(report, top))
+        for table in sanlv_tables(report, top):
+            console.print(table)
+        if note := unranked_note(report):
+            console.print(note)
     if csv:
         write_csv(report, csv)
         console.print(f"已写出 {escape(csv)}")

@@ -110,7 +110,7 @@ def sla() -> dict:
               for code in ("H01", "H02", "H03", "H04")],
         ],
         "assessment": {"response_weight": 10, "resolution_weight": 45, "satisfaction_weight": 45,
-                       "basic_fraction": 0.8, "co_handler_share": 0.0},
+                       "basic_fraction": 0.8, "co_handler_share": 0.0, "min_cases": 5},
     }
 
 

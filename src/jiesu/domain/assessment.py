@@ -6,12 +6,16 @@
 综合得分 = weighted sum of the rates available (weights re-normalised over the rates a unit has).
 Cases approved as unreasonable are excluded before they get here. Co-handling units count
 `co_handler_share` of each callback of the cases they co-handle (0 leaves them out).
+
+Units are ranked against their own kind (同类排名: 区 with 区, 街道/乡镇 with 街道/乡镇, departments with departments,
+companies with companies), and only with at least `min_cases` assessed items in the period (应响应件 + 回访件): a
+street office is not compared with a power company, and a unit with one callback does not top the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from jiesu.domain.enums import Satisfaction
 from jiesu.domain.errors import InvalidInput
@@ -24,6 +28,7 @@ class AssessmentRules:
     satisfaction_weight: float = 45
     basic_fraction: float = 0.8
     co_handler_share: float = 0.0
+    min_cases: float = 0  # below this many 应响应件 + 回访件 in the period a unit's rates are shown unranked
 
     def __post_init__(self) -> None:
         for name in ("response_weight", "resolution_weight", "satisfaction_weight"):
@@ -35,6 +40,8 @@ class AssessmentRules:
             raise InvalidInput("基本满意折算比例应在 0 到 1 之间", field="basic_fraction")
         if not 0 <= self.co_handler_share <= 1:
             raise InvalidInput("协办计入比例应在 0 到 1 之间", field="co_handler_share")
+        if self.min_cases < 0:
+            raise InvalidInput("参与排名的最少件数不能为负", field="min_cases")
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,17 @@ class UnitScore:
     resolution_rate: float | None
     satisfaction_rate: float | None
     score: float | None
-    rank: int | None = None
+    rank: int | None = None  # within its group; None: no score, or fewer cases than the rules' min_cases
+    group: str = ""  # the kind of unit it is ranked against
+
+    @property
+    def cases(self) -> float:
+        return self.due + self.callbacks
 
 
 def assess(responses: Iterable[ResponseRecord], callbacks: Iterable[CallbackRecord],
-           rules: AssessmentRules) -> list[UnitScore]:
+           rules: AssessmentRules, group_of: Callable[[str], str] | None = None) -> list[UnitScore]:
+    """Every unit's rates and score, ranked within its group (`group_of(unit)`; one group without it)."""
     tallies: dict[str, list[float]] = {}  # unit -> [due, responded, callbacks, solved, satisfied]
 
     def tally(unit: str) -> list[float]:
@@ -99,20 +112,31 @@ def assess(responses: Iterable[ResponseRecord], callbacks: Iterable[CallbackReco
         weight = sum(w for rate, w in parts if rate is not None)
         score = sum(rate * w for rate, w in parts if rate is not None) / weight * 100 if weight else None
         scores.append(UnitScore(unit, due, responded, calls, solved, satisfied, response, resolution,
-                                satisfaction, score))
-    return rank(scores)
+                                satisfaction, score, group=group_of(unit) if group_of else ""))
+    return rank(scores, rules.min_cases)
 
 
-def rank(scores: list[UnitScore]) -> list[UnitScore]:
-    """Highest score first; equal scores share a rank (1, 2, 2, 4); units with no score come last."""
-    ordered = sorted(scores, key=lambda s: (s.score is None, -(s.score or 0), s.unit))
-    ranked, previous, position = [], None, 0
-    for index, s in enumerate(ordered, start=1):
-        if s.score is None:
-            ranked.append(s)
-            continue
-        key = round(s.score, 9)
-        if key != previous:
-            position, previous = index, key
-        ranked.append(UnitScore(**{**s.__dict__, "rank": position}))
+def rank(scores: list[UnitScore], min_cases: float = 0) -> list[UnitScore]:
+    """Within each group, highest score first; equal scores share a rank (1, 2, 2, 4); units with no score or
+    fewer than `min_cases` cases come after the ranked ones of their group, unranked. Groups keep the order in
+    which they first appear."""
+    groups: dict[str, list[UnitScore]] = {}
+    for s in scores:
+        groups.setdefault(s.group, []).append(s)
+    ranked = []
+    for members in groups.values():
+        def unranked(s: UnitScore) -> bool:
+            return s.score is None or s.cases < min_cases
+
+        ordered = sorted(members, key=lambda s: (unranked(s), -(s.score or 0), s.unit))
+        previous, position, index = None, 0, 0
+        for s in ordered:
+            if unranked(s):
+                ranked.append(replace(s, rank=None))
+                continue
+            index += 1
+            key = round(s.score, 9)
+            if key != previous:
+                position, previous = index, key
+            ranked.append(replace(s, rank=position))
     return ranked

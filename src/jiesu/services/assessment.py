@@ -12,16 +12,32 @@ from sqlalchemy import and_, select
 from jiesu.bootstrap import App
 from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
 from jiesu.domain.calendar import SHANGHAI
-from jiesu.domain.enums import Satisfaction
+from jiesu.domain.enums import Satisfaction, UnitKind
 from jiesu.domain.errors import InvalidInput
 from jiesu.storage import tables as t
+
+GROUP_ORDER = [UnitKind.DISTRICT, UnitKind.SUBDISTRICT, UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.COMMUNITY,
+               UnitKind.CENTRE]  # the order in which the rankings of each kind of unit are shown
 
 
 @dataclass(frozen=True)
 class MonthReport:
     month: str
-    scores: list[UnitScore]
+    scores: list[UnitScore]  # every unit, grouped by kind (GROUP_ORDER), each group ranked within itself
     unit_names: dict[str, str]
+    min_cases: float = 0
+
+    def groups(self) -> list[tuple[str, list[UnitScore]]]:
+        """(kind of unit, its units ranked) in GROUP_ORDER, only the kinds that have units in the report."""
+        found: dict[str, list[UnitScore]] = {}
+        for s in self.scores:
+            found.setdefault(s.group, []).append(s)
+        return sorted(found.items(), key=lambda item: _group_position(item[0]))
+
+
+def _group_position(label: str) -> tuple[int, str]:
+    order = [k.label for k in GROUP_ORDER]
+    return (order.index(label) if label in order else len(order), label)
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -42,7 +58,9 @@ def sanlv(app: App, month: str) -> MonthReport:
     with app.uow(read_only=True) as uow:
         c = uow.connection
         rules = uow.config.assessment_rules()
-        names = {row.code: row.name for row in c.execute(select(t.units.c.code, t.units.c.name))}
+        units = c.execute(select(t.units.c.code, t.units.c.name, t.units.c.kind)).all()
+        names = {row.code: row.name for row in units}
+        kinds = {row.code: UnitKind(row.kind).label for row in units}
         responses = [
             ResponseRecord(row.unit, row.acknowledged_at is not None and row.acknowledged_at <= row.acknowledge_due
                            and row.contacted_at is not None and row.contacted_at <= row.contact_due)
@@ -57,16 +75,18 @@ def sanlv(app: App, month: str) -> MonthReport:
                 select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units)
                 .join(r, and_(r.c.id == f.c.request_id, reasonable))
                 .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))]
-    return MonthReport(month, assess(responses, callbacks, rules), names)
+    scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
+    scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
+    return MonthReport(month, scores, names, rules.min_cases)
 
 
 def write_csv(report: MonthReport, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["排名", "单位代码", "单位", "应响应件", "按时响应件", "响应率", "回访件", "解决件", "解决率",
+        writer.writerow(["类别", "类内排名", "单位代码", "单位", "应响应件", "按时响应件", "响应率", "回访件", "解决件", "解决率",
                          "满意得分", "满意率", "综合得分"])
         for s in report.scores:
-            writer.writerow([s.rank or "", s.unit, report.unit_names.get(s.unit, s.unit), fmt(s.due), fmt(s.responded),
+            writer.writerow([s.group, s.rank or "", s.unit, report.unit_names.get(s.unit, s.unit), fmt(s.due), fmt(s.responded),
                              pct(s.response_rate), fmt(s.callbacks), fmt(s.solved), pct(s.resolution_rate),
                              fmt(s.satisfied), pct(s.satisfaction_rate),
                              f"{s.score:.2f}" if s.score is not None else ""])
