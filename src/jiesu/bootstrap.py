@@ -32,7 +32,7 @@ class App:
 
     @cached_property
     def cipher(self) -> PersonalDataCipher:
-        return PersonalDataCipher(self.settings.secret_key)
+        return PersonalDataCipher(self.settings.secret_key, self.settings.old_secrets)
 
     @cached_property
     def periods(self):

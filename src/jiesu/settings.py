@@ -12,12 +12,17 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///jiesu.db"
     secret_key: str = DEMO_SECRET
+    old_secret_keys: str = ""  # while rotating the secret: the previous ones, comma-separated (they still decrypt)
     demo_mode: bool = False
     work_periods: str = "09:00-12:00,13:30-18:00"
     due_soon_hours: float = 4.0
     analytics_path: str = "jiesu-analytics.duckdb"
     auto_classify_confidence: float = 0.85  # at or above: the model's category is applied at intake
     repeat_catch_up_seconds: float = 0.1  # the intake repeat check reads newly stored requests at most this often
+
+    @property
+    def old_secrets(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.old_secret_keys.split(",") if s.strip())
 
     @property
     def uses_demo_secret(self) -> bool:

@@ -277,3 +277,20 @@ def test_a_petition_is_opened_and_stepped_from_the_command_line(jiesu):
     assert "不能「不予受理」" in jiesu("petition", "act", "1", "refuse", "--on", "2026-11-11", "--reason", "x", code=2)
     assert "未知信访操作" in jiesu("petition", "act", "1", "撤销", code=2)
     assert "出具处理意见" in jiesu("petition", "due", "--days", "400")
+
+
+def test_the_secret_is_rotated_from_the_command_line_and_a_wrong_one_stops_the_server(jiesu, monkeypatch):
+    monkeypatch.setenv("JIESU_SECRET_KEY", "first-secret")
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "楼道堆物", "--kind", "投诉", "--phone", "13812345678", "--name", "张三",
+          "--division", "WJ01", "--category", "WY1")
+    monkeypatch.setenv("JIESU_SECRET_KEY", "second-secret")
+    assert "无法解密 1 件" in jiesu("secret", "check", code=1)
+    assert "打不开本数据库中的个人信息（如诉求 1）" in jiesu("serve", "--port", "1", code=2)  # refused before serving
+    assert "没有设置 JIESU_OLD_SECRET_KEYS" in jiesu("secret", "rotate", code=2)
+    monkeypatch.setenv("JIESU_OLD_SECRET_KEYS", "first-secret")
+    assert "旧密钥 1 件" in jiesu("secret", "check", code=1)
+    assert "重新加密 1 件" in jiesu("secret", "rotate", "--by", "管理员甲")
+    monkeypatch.delenv("JIESU_OLD_SECRET_KEYS")
+    assert "当前密钥 1 件，旧密钥 0 件，无法解密 0 件" in jiesu("secret", "check")
+    assert "张*" in jiesu("case", "show", "1")

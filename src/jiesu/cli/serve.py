@@ -18,6 +18,12 @@ def serve(host: str = typer.Option("127.0.0.1", help="监听地址"),
                           "（如 export JIESU_SECRET_KEY=$(python -c 'import secrets;print(secrets.token_hex(32))')）；"
                           "仅演示时可设 JIESU_DEMO_MODE=1。")
         raise typer.Exit(2)
+    from jiesu.services.secret_rotation import unreadable_recent
+
+    if unreadable := unreadable_recent(jiesu):
+        err_console.print(f"[bold red]错误[/]：JIESU_SECRET_KEY 打不开本数据库中的个人信息（如诉求 {unreadable[0]}）："
+                          "请使用加密这些数据的密钥；更换密钥时把原密钥放入 JIESU_OLD_SECRET_KEYS（见 jiesu secret --help）。")
+        raise typer.Exit(2)
     run(jiesu, host, port, workers)
 
 

@@ -31,7 +31,8 @@ MAX_PHOTO = 5 * 1024 * 1024
 _INSERT_KEY = insert(t.idempotency_keys)
 _RECENT = (select(t.requests.c.id, t.requests.c.ticket, t.requests.c.title, t.requests.c.status, t.requests.c.category,
                   t.requests.c.received_at)
-           .where(t.requests.c.requester_key == bindparam("key"), t.requests.c.received_at >= bindparam("since"))
+           .where(t.requests.c.requester_key.in_(bindparam("keys", expanding=True)),
+                  t.requests.c.received_at >= bindparam("since"))
            .order_by(t.requests.c.id.desc()).limit(5))
 _INSERT_ACCESS = insert(t.citizen_access)
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -144,7 +145,7 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
         normalised = check_phone(phone)
     except InvalidInput:
         return []
-    rows = uow.connection.execute(_RECENT, {"key": app.cipher.lookup_key(normalised),
+    rows = uow.connection.execute(_RECENT, {"keys": app.cipher.lookup_keys(normalised),
                                             "since": app.now() - REPEAT_WINDOW}).all()
     return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "category": x.category,
              "received_at": x.received_at.isoformat()} for x in rows]

@@ -44,15 +44,17 @@ def _values(p: Petition, app: App) -> dict:
 SAME_FACTS = 0.5  # cosine of character n-grams above which two petitions of one person are about the same facts
 
 
-def _same_facts_closed(connection, request_id: int) -> str | None:
-    """The ticket of a petition by the same requester (the keyed hash of the phone), closed by a final 复核, about
-    what looks like the same facts as this case — or None."""
+def _same_facts_closed(connection, cipher, request_id: int) -> str | None:
+    """The ticket of a petition by the same requester (the keyed hash of the phone, under the current secret or,
+    while it is being rotated, an old one), closed by a final 复核, about what looks like the same facts as this
+    case — or None."""
     r, p = t.requests, t.petitions
-    mine = connection.execute(select(r.c.requester_key, r.c.title, r.c.content).where(r.c.id == request_id)).one()
-    if not mine.requester_key:
+    mine = connection.execute(select(r.c.requester_phone, r.c.title, r.c.content).where(r.c.id == request_id)).one()
+    keys = cipher.lookup_keys(cipher.decrypt(mine.requester_phone))
+    if not keys:
         return None
     finals = connection.execute(select(r.c.ticket, r.c.title, r.c.content).join(p, p.c.request_id == r.c.id).where(
-        r.c.requester_key == mine.requester_key, p.c.stage == PetitionStage.FINAL.value, r.c.id != request_id)).all()
+        r.c.requester_key.in_(keys), p.c.stage == PetitionStage.FINAL.value, r.c.id != request_id)).all()
     if not finals:
         return None
     from jiesu.nlp.similarity import vectors
@@ -76,7 +78,7 @@ def open_petition(app: App, actor: str, request_id: int, received_on: date) -> P
             raise ConflictError(f"诉求 {request_id} 已登记为信访件（{existing.stage.label}）", field="request_id")
         if received_on > app.today():
             raise InvalidInput(f"收到日期 {received_on} 晚于今天", field="received_on")
-        earlier = _same_facts_closed(c, request_id)
+        earlier = _same_facts_closed(c, app.cipher, request_id)
         if earlier is not None:
             raise ConflictError(f"诉求人已就相同事项（工单 {earlier}）复核终结：同一事实和理由不再受理",
                                 field="request_id")

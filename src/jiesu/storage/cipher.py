@@ -1,5 +1,8 @@
 """Personal data at rest: Fernet (AES-128-CBC + HMAC-SHA256) with a key derived from the secret,
-and a keyed hash of the phone number so that repeat callers can be found without decrypting."""
+and a keyed hash of the phone number so that repeat callers can be found without decrypting.
+
+A secret can be replaced (密钥轮换): the new one encrypts, the previous ones (`old_secrets`) still decrypt and still
+find a caller's earlier cases until `services/secrets.rotate` has re-encrypted every row with the new one."""
 
 from __future__ import annotations
 
@@ -7,26 +10,59 @@ import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+def _fernet(secret: str) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(("jiesu-pii:" + secret).encode()).digest()))
+
+
+def _hash_key(secret: str) -> bytes:
+    return hashlib.sha256(("jiesu-lookup:" + secret).encode()).digest()
 
 
 class PersonalDataCipher:
-    def __init__(self, secret: str) -> None:
-        digest = hashlib.sha256(("jiesu-pii:" + secret).encode()).digest()
-        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
-        self._hash_key = hashlib.sha256(("jiesu-lookup:" + secret).encode()).digest()
+    def __init__(self, secret: str, old_secrets: tuple[str, ...] = ()) -> None:
+        old = [s for s in dict.fromkeys(old_secrets) if s and s != secret]
+        self._current = _fernet(secret)
+        self._fernet = MultiFernet([self._current, *(_fernet(s) for s in old)])
+        self._hash_keys = [_hash_key(secret), *(_hash_key(s) for s in old)]
 
     def encrypt(self, text: str | None) -> bytes | None:
         if not text:
             return None
-        return self._fernet.encrypt(text.encode())
+        return self._current.encrypt(text.encode())
 
     def decrypt(self, token: bytes | None) -> str:
         if not token:
             return ""
         return self._fernet.decrypt(bytes(token)).decode()
 
+    def opens(self, token: bytes | None) -> bool:
+        """Whether one of the secrets (current or old) decrypts the token."""
+        try:
+            self.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
+    def is_current(self, token: bytes | None) -> bool:
+        """Whether the token is empty or encrypted with the current secret (nothing to rotate)."""
+        if not token:
+            return True
+        try:
+            self._current.decrypt(bytes(token))
+        except InvalidToken:
+            return False
+        return True
+
     def lookup_key(self, phone: str | None) -> str | None:
+        """The keyed hash stored with a case, under the current secret."""
+        return self.lookup_keys(phone)[0] if phone else None
+
+    def lookup_keys(self, phone: str | None) -> list[str]:
+        """The hashes the phone's cases may be stored under: the current secret's first, then the old ones'
+        (while a rotation is under way)."""
         if not phone:
-            return None
-        return hmac.new(self._hash_key, phone.encode(), hashlib.sha256).hexdigest()[:32]
+            return []
+        return [hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:32] for key in self._hash_keys]

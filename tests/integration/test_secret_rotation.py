@@ -1,0 +1,71 @@
+"""Replacing the secret that encrypts personal data: while the old secret is still configured beside the new one,
+old cases open and a caller's earlier cases are found by phone; `rotate` re-encrypts them all, batch by batch
+with an audit line each; afterwards the new secret alone opens everything; a secret that opens nothing is found
+before a server starts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from jiesu.bootstrap import App
+from jiesu.domain.errors import ConflictError
+from jiesu.services import audit, cases, intake, secret_rotation
+from jiesu.services.cases import Intake
+from jiesu.storage import tables as t
+from tests.support import AGENT
+
+PHONE = "13812345678"
+
+
+def with_secret(app: App, secret: str, old: str = "") -> App:
+    return App(app.settings.model_copy(update={"secret_key": secret, "old_secret_keys": old}), clock=app.clock)
+
+
+def register(app: App, name: str = "张三", phone: str = PHONE) -> int:
+    return cases.register(app, AGENT, Intake(content="楼道堆物无人清理", kind="投诉", requester_name=name,
+                                             requester_phone=phone, division="WJ01", category="WY1")).id
+
+
+def stored(app: App, request_id: int):
+    with app.engine.connect() as c:
+        return c.execute(select(t.requests).where(t.requests.c.id == request_id)).one()
+
+
+def test_rotation_moves_every_case_to_the_new_secret(app, monkeypatch):
+    monkeypatch.setattr(secret_rotation, "BATCH", 2)
+    old_ids = [register(app, name=f"市民{i}", phone=f"1391234567{i}") for i in range(3)] + [register(app)]
+    rotating = with_secret(app, "new-secret", old="test-secret")
+    new_id = register(rotating)  # while rotating: new cases under the new secret
+    assert cases.show(rotating, old_ids[0]).requester.name == "市民0"  # old ones still open
+    with rotating.uow(read_only=True) as uow:  # and the caller's earlier case is found by phone (old hash)
+        assert [x["id"] for x in intake.recent_by_requester(rotating, uow, PHONE)] == [new_id, old_ids[3]]
+    before = secret_rotation.survey(rotating)
+    assert (before.cases, before.current, before.old, before.unreadable) == (5, 1, 4, [])
+
+    done = secret_rotation.rotate(rotating, "管理员甲")
+    assert (done.scanned, done.rotated, done.batches) == (5, 4, 2)
+    assert stored(rotating, old_ids[0]).requester_key == rotating.cipher.lookup_key("13912345670")
+    assert secret_rotation.rotate(rotating, "管理员甲").rotated == 0  # nothing done twice
+    lines, _ = audit.entries(app, audit.AuditQuery(action="secret"))
+    assert sorted(line.detail["cases"] for line in lines) == [2, 2] and {line.actor for line in lines} == {"管理员甲"}
+
+    after = with_secret(app, "new-secret")  # the old secret removed
+    assert secret_rotation.survey(after).current == 5
+    assert [cases.show(after, i).requester.name for i in old_ids] == ["市民0", "市民1", "市民2", "张三"]
+    with after.uow(read_only=True) as uow:
+        assert [x["id"] for x in intake.recent_by_requester(after, uow, PHONE)] == [new_id, old_ids[3]]
+    assert secret_rotation.unreadable_recent(after) == []
+    assert secret_rotation.unreadable_recent(app) == [new_id, *reversed(old_ids)]  # the old secret alone: nothing
+
+
+def test_a_case_under_an_unknown_secret_stops_the_rotation_naming_it(app):
+    first = register(app)
+    stranger = register(with_secret(app, "some-other-secret"))
+    rotating = with_secret(app, "new-secret", old="test-secret")
+    assert secret_rotation.survey(rotating).unreadable == [stranger]
+    with pytest.raises(ConflictError) as error:
+        secret_rotation.rotate(rotating, "管理员甲")
+    assert error.value.field == "JIESU_OLD_SECRET_KEYS" and str(stranger) in error.value.message
+    assert cases.show(app, first).requester.phone == PHONE  # the batch rolled back: still under the old secret
+    assert audit.entries(app, audit.AuditQuery(action="secret"))[0] == []
