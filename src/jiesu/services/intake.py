@@ -29,11 +29,17 @@ REPEAT_WINDOW = timedelta(days=30)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_PHOTO = 5 * 1024 * 1024
 _INSERT_KEY = insert(t.idempotency_keys)
-_RECENT = (select(t.requests.c.id, t.requests.c.ticket, t.requests.c.title, t.requests.c.status, t.requests.c.category,
-                  t.requests.c.received_at)
-           .where(t.requests.c.requester_key.in_(bindparam("keys", expanding=True)),
-                  t.requests.c.received_at >= bindparam("since"))
-           .order_by(t.requests.c.id.desc()).limit(5))
+
+
+def _recent(key_matches):
+    r = t.requests
+    return (select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.category, r.c.received_at)
+            .where(key_matches, r.c.received_at >= bindparam("since")).order_by(r.c.id.desc()).limit(5))
+
+
+_RECENT = _recent(t.requests.c.requester_key == bindparam("key"))
+_RECENT_ANY_KEY = _recent(t.requests.c.requester_key.in_(bindparam("keys", expanding=True)))  # while the secret
+# is being rotated: the phone's hash under each configured secret (an IN list costs a re-rendering per call)
 _INSERT_ACCESS = insert(t.citizen_access)
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 MEDIA_URL_TYPE = "text/uri-list"  # an attachment that is only the address of a picture hosted elsewhere
@@ -145,8 +151,9 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
         normalised = check_phone(phone)
     except InvalidInput:
         return []
-    rows = uow.connection.execute(_RECENT, {"keys": app.cipher.lookup_keys(normalised),
-                                            "since": app.now() - REPEAT_WINDOW}).all()
+    keys, since = app.cipher.lookup_keys(normalised), app.now() - REPEAT_WINDOW
+    rows = uow.connection.execute(*((_RECENT, {"key": keys[0], "since": since}) if len(keys) == 1
+                                    else (_RECENT_ANY_KEY, {"keys": keys, "since": since}))).all()
     return [{"id": x.id, "ticket": x.ticket, "title": x.title, "status": x.status, "category": x.category,
              "received_at": x.received_at.isoformat()} for x in rows]
 
