@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     analytics_path: str = "jiesu-analytics.duckdb"
     auto_classify_confidence: float = 0.85  # at or above: the model's category is applied at intake
     repeat_catch_up_seconds: float = 0.1  # the intake repeat check reads newly stored requests at most this often
+    hotline_name: str = "12345"  # how text messages to requesters are signed: 【12345】
+    public_url: str = ""  # the public address of the site, for the portal link in text messages
+    notify_citizens: bool = True  # 受理 and 办结 text messages to requesters who gave a mobile number
+    sms_gateway_url: str = ""  # where `jiesu notify send` posts each message (JSON); unset: messages wait
+    sms_gateway_token: str = ""  # sent as a bearer token to the gateway
 
     @property
     def old_secrets(self) -> tuple[str, ...]:

@@ -671,3 +671,13 @@ def test_a_user_name_with_a_slash_or_space_is_refused(app):
             add_user(app, bad, "agent", "p" * 9)
         assert refused.value.field == "name"
     assert add_user(app, "李四", "agent", "p" * 9).name == "李四"
+
+
+def test_the_case_shows_its_text_messages_without_their_text(api):
+    case = create(api)
+    shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert [(n["kind_label"], n["status_label"]) for n in shown["notices"]] == [("受理短信", "待发送")]
+    assert case["citizen_code"] not in json.dumps(shown, ensure_ascii=False)
+    login(api, "supervisor")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "短信通知" in page and "受理短信" in page and case["citizen_code"] not in page

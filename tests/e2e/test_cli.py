@@ -53,8 +53,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
 
 
 def test_the_schema_is_created_and_reported(jiesu):
-    assert "0008" in jiesu("db", "upgrade")
-    assert jiesu("db", "current").strip() == "0008"
+    assert "0009" in jiesu("db", "upgrade")
+    assert jiesu("db", "current").strip() == "0009"
 
 
 def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(jiesu, tmp_path):
@@ -285,12 +285,45 @@ def test_the_secret_is_rotated_from_the_command_line_and_a_wrong_one_stops_the_s
     jiesu("case", "create", "--content", "楼道堆物", "--kind", "投诉", "--phone", "13812345678", "--name", "张三",
           "--division", "WJ01", "--category", "WY1")
     monkeypatch.setenv("JIESU_SECRET_KEY", "second-secret")
-    assert "无法解密 1 件" in jiesu("secret", "check", code=1)
+    assert "无法解密 2 条" in jiesu("secret", "check", code=1)  # the case and its 受理 text message
     assert "打不开本数据库中的个人信息（如诉求 1）" in jiesu("serve", "--port", "1", code=2)  # refused before serving
     assert "没有设置 JIESU_OLD_SECRET_KEYS" in jiesu("secret", "rotate", code=2)
     monkeypatch.setenv("JIESU_OLD_SECRET_KEYS", "first-secret")
-    assert "旧密钥 1 件" in jiesu("secret", "check", code=1)
-    assert "重新加密 1 件" in jiesu("secret", "rotate", "--by", "管理员甲")
+    assert "旧密钥 2 条" in jiesu("secret", "check", code=1)
+    assert "重新加密 2 条" in jiesu("secret", "rotate", "--by", "管理员甲")
     monkeypatch.delenv("JIESU_OLD_SECRET_KEYS")
-    assert "当前密钥 1 件，旧密钥 0 件，无法解密 0 件" in jiesu("secret", "check")
+    assert "当前密钥 2 条，旧密钥 0 条，无法解密 0 条" in jiesu("secret", "check")
     assert "张*" in jiesu("case", "show", "1")
+
+
+def test_text_messages_wait_without_a_gateway_and_are_sent_through_one(jiesu, monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (the http.server API)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "楼道堆物", "--kind", "投诉", "--phone", "13812345678",
+          "--division", "WJ01", "--category", "WY1")
+    waiting = jiesu("notify", "status")
+    assert "待发送 1 条" in waiting and "未配置短信网关" in waiting
+    assert "JIESU_SMS_GATEWAY_URL" in jiesu("notify", "send", code=2)
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("JIESU_SMS_GATEWAY_URL", f"http://127.0.0.1:{server.server_port}/sms")
+        assert "发送成功 1 条" in jiesu("notify", "send")
+    finally:
+        server.shutdown()
+    assert [m["to"] for m in received] == ["13812345678"] and "您的诉求已受理" in received[0]["text"]
+    assert "已发送 1 条" in jiesu("notify", "status")

@@ -67,6 +67,8 @@ def test_finished_cases_before_the_date_lose_their_personal_data_and_keep_the_re
     assert after.requester_key is None and after.anonymised_at is not None and after.version == before.version + 1
     with app.engine.connect() as c:
         assert c.execute(select(t.citizen_access).where(t.citizen_access.c.request_id == old)).first() is None
+        assert c.execute(select(t.notifications).where(t.notifications.c.request_id == old)).first() is None
+        assert c.execute(select(t.notifications).where(t.notifications.c.request_id == later)).first() is not None
     for untouched in (still_open, petition, later):
         assert cases.show(app, untouched).requester.phone == "13812345678"
     [line], _ = audit.entries(app, audit.AuditQuery(action="retention"))

@@ -40,18 +40,22 @@ def test_rotation_moves_every_case_to_the_new_secret(app, monkeypatch):
     assert cases.show(rotating, old_ids[0]).requester.name == "市民0"  # old ones still open
     with rotating.uow(read_only=True) as uow:  # and the caller's earlier case is found by phone (old hash)
         assert [x["id"] for x in intake.recent_by_requester(rotating, uow, PHONE)] == [new_id, old_ids[3]]
-    before = secret_rotation.survey(rotating)
-    assert (before.cases, before.current, before.old, before.unreadable) == (5, 1, 4, [])
+    before = secret_rotation.survey(rotating)  # five cases, each with its 受理 text message
+    assert (before.rows, before.current, before.old, before.unreadable) == (10, 2, 8, [])
 
     done = secret_rotation.rotate(rotating, "管理员甲")
-    assert (done.scanned, done.rotated, done.batches) == (5, 4, 2)
+    assert (done.scanned, done.rotated, done.batches) == (10, 8, 4)
     assert stored(rotating, old_ids[0]).requester_key == rotating.cipher.lookup_key("13912345670")
     assert secret_rotation.rotate(rotating, "管理员甲").rotated == 0  # nothing done twice
     lines, _ = audit.entries(app, audit.AuditQuery(action="secret"))
-    assert sorted(line.detail["cases"] for line in lines) == [2, 2] and {line.actor for line in lines} == {"管理员甲"}
+    assert sorted(line.target for line in lines) == ["短信 1–2", "短信 3–4", "诉求 1–2", "诉求 3–4"]
+    assert {line.detail["rows"] for line in lines} == {2} and {line.actor for line in lines} == {"管理员甲"}
 
     after = with_secret(app, "new-secret")  # the old secret removed
-    assert secret_rotation.survey(after).current == 5
+    assert secret_rotation.survey(after).current == 10
+    with after.engine.connect() as c:
+        bodies = [after.cipher.decrypt(b) for b in c.execute(select(t.notifications.c.body)).scalars()]
+    assert all("已受理" in body for body in bodies) and len(bodies) == 5
     assert [cases.show(after, i).requester.name for i in old_ids] == ["市民0", "市民1", "市民2", "张三"]
     with after.uow(read_only=True) as uow:
         assert [x["id"] for x in intake.recent_by_requester(after, uow, PHONE)] == [new_id, old_ids[3]]
@@ -63,7 +67,7 @@ def test_a_case_under_an_unknown_secret_stops_the_rotation_naming_it(app):
     first = register(app)
     stranger = register(with_secret(app, "some-other-secret"))
     rotating = with_secret(app, "new-secret", old="test-secret")
-    assert secret_rotation.survey(rotating).unreadable == [stranger]
+    assert secret_rotation.survey(rotating).unreadable == [f"诉求 {stranger}", "短信 2"]
     with pytest.raises(ConflictError) as error:
         secret_rotation.rotate(rotating, "管理员甲")
     assert error.value.field == "JIESU_OLD_SECRET_KEYS" and str(stranger) in error.value.message

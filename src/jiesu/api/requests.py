@@ -16,7 +16,7 @@ from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, cases, intake
+from jiesu.services import access, cases, intake, notifications
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -131,8 +131,15 @@ def get_request(request_id: int, request: Request, principal: Principal = Depend
     audit trail records who asked (403 for the others)."""
     app = jiesu_app(request)
     if reveal:
-        return view(app, access.reveal(app, principal, request_id), principal, revealed=True)
-    return view(app, require_read(principal, cases.show(app, request_id)), principal)
+        result = view(app, access.reveal(app, principal, request_id), principal, revealed=True)
+    else:
+        result = view(app, require_read(principal, cases.show(app, request_id)), principal)
+    with app.uow(read_only=True) as uow:
+        result["notices"] = [{"kind": n.kind.value, "kind_label": n.kind.label, "status": n.status.value,
+                              "status_label": n.status.label, "attempts": n.attempts, "last_error": n.last_error,
+                              "created_at": iso(n.created_at), "sent_at": iso(n.sent_at) if n.sent_at else None}
+                             for n in notifications.for_case(uow.connection, request_id)]
+    return result
 
 
 @router.post("/requests/{request_id}/actions/{action}")

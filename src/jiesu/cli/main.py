@@ -16,6 +16,7 @@ from jiesu.cli import (
     issues,
     knowledge,
     model,
+    notify,
     petition,
     privacy,
     report,
@@ -44,6 +45,7 @@ app.add_typer(users.user_app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(secret.app, name="secret")
+app.add_typer(notify.app, name="notify")
 app.add_typer(users.token_app, name="token")
 app.add_typer(users.open311_app, name="open311")
 app.command("serve")(serve.serve)

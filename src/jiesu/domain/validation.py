@@ -24,6 +24,11 @@ def phone(value: str | None, field: str = "requester.phone") -> str | None:
     return text
 
 
+def is_mobile(value: str | None) -> bool:
+    """A normalised number (as `phone` returns it) that can receive a text message."""
+    return bool(value and _MOBILE.match(value))
+
+
 def required_text(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
     text = (value or "").strip()
     if not text:

@@ -14,6 +14,7 @@ from jiesu.domain.errors import ConflictError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
+from jiesu.services import notifications
 from jiesu.storage.unit_of_work import UnitOfWork
 
 
@@ -106,10 +107,11 @@ def perform(app: App, actor: Actor, request_id: int, action: Action, params: Act
         if expected_version is not None and expected_version != request.version:
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
-        clock = sla_clock(app, uow, request)
+        clock, before = sla_clock(app, uow, request), request.status
         touched = apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock)
         for changed in touched:
             uow.requests.save(changed)
+        notifications.on_changed(app, uow.connection, before, request)
         uow.commit()
     return request, clock.calendar.warnings()
 

@@ -20,6 +20,7 @@ from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
+from jiesu.services import notifications
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import ActionInput, Intake, apply_action, build_request, sla_clock
 from jiesu.services.users import Principal, digest
@@ -180,18 +181,20 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
             uow.requests.add(request)
-            if then is not None:
-                action, params = then
-                clock = sla_clock(app, uow, request)
-                for changed in apply_action(uow, app.config(uow).router, request, principal.actor, app.now(),
-                                            action, params, clock):
-                    uow.requests.save(changed)
-            if idempotency_key:
-                uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
-                                                     "request_id": request.id, "created_at": app.now()})
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
+            notifications.on_registered(app, uow.connection, request, code)
+            if then is not None:
+                action, params = then
+                clock, before = sla_clock(app, uow, request), request.status
+                for changed in apply_action(uow, app.config(uow).router, request, principal.actor, app.now(),
+                                            action, params, clock):
+                    uow.requests.save(changed)
+                notifications.on_changed(app, uow.connection, before, request)
+            if idempotency_key:
+                uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
+                                                     "request_id": request.id, "created_at": app.now()})
             if photo:
                 uow.connection.execute(insert(t.attachments).values(
                     request_id=request.id, content_type=content_type, size=len(photo), data=photo,

@@ -3,7 +3,8 @@ tracking code from finished cases received before a date, and masks the personal
 them (title, content, reply; the notes and recorded changes of their steps; callback notes): phone and ID
 numbers, bank cards, e-mail addresses and licence plates (`nlp/pii.py`), and the requester's own name wherever it
 was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
-picture of a street, a flat or a car tells who complained as well as a name does. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
+picture of a street, a flat or a car tells who complained as well as a name does; so are the text messages
+sent to the requester. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
 dates, every step, every callback result.
 
 Only finished cases (直接办结, 已回访结案, 撤回, 归档; 并单 once its master is finished) and never a 信访件 (a petition file follows its own keeping
@@ -122,4 +123,5 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> int:
         c.execute(update(f).where(f.c.request_id == bindparam("case_id"), f.c.seq == bindparam("step"))
                   .values(note=bindparam("new_note")), callbacks)
     c.execute(t.citizen_access.delete().where(t.citizen_access.c.request_id.in_(ids)))
+    c.execute(t.notifications.delete().where(t.notifications.c.request_id.in_(ids)))  # they hold code and reply
     return c.execute(t.attachments.delete().where(t.attachments.c.request_id.in_(ids))).rowcount

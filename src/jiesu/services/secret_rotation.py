@@ -1,10 +1,11 @@
 """Replacing the secret that encrypts personal data (密钥轮换), without stopping the service.
 
 1. Start every server process with the new secret in `JIESU_SECRET_KEY` and the previous one in
-   `JIESU_OLD_SECRET_KEYS`: new cases are encrypted with the new secret, old ones still open, a caller's earlier
+   `JIESU_OLD_SECRET_KEYS`: new data is encrypted with the new secret, old data still opens, a caller's earlier
    cases are still found by phone (under either secret's hash).
-2. `rotate` re-encrypts every case still under an old secret (name, phone, and the phone's keyed hash), in batches,
-   each one transaction with its line of the audit trail; an interrupted run is simply run again.
+2. `rotate` re-encrypts everything still under an old secret — each case's name and phone (and the phone's keyed
+   hash), each text message's body — in batches, each one transaction with its line of the audit trail; an
+   interrupted run is simply run again.
 3. When `survey` finds nothing left under an old secret, remove `JIESU_OLD_SECRET_KEYS` and restart.
 
 Backups made before the rotation still need the old secret to be read."""
@@ -12,9 +13,9 @@ Backups made before the rotation still need the old secret to be read."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.errors import ConflictError
@@ -25,12 +26,29 @@ BATCH = 1000
 PROBE = 50  # the latest cases with personal data looked at before a server starts
 
 
+@dataclass(frozen=True)
+class Encrypted:
+    """A table holding encrypted columns, and how its rows are named in messages and the audit trail."""
+
+    table: Table
+    columns: tuple[str, ...]
+    noun: str
+
+    def has_data(self):
+        return or_(*(self.table.c[name].is_not(None) for name in self.columns))
+
+
+CASES = Encrypted(t.requests, ("requester_name", "requester_phone"), "诉求")
+NOTICES = Encrypted(t.notifications, ("body",), "短信")
+ENCRYPTED = (CASES, NOTICES)
+
+
 @dataclass
 class Survey:
-    cases: int = 0  # cases holding encrypted personal data
+    rows: int = 0  # rows holding encrypted data, over every table
     current: int = 0  # encrypted with the current secret
     old: int = 0  # with one of JIESU_OLD_SECRET_KEYS: to rotate
-    unreadable: list[int] | None = None  # ids no configured secret opens (the first few)
+    unreadable: list[str] = field(default_factory=list)  # "诉求 12": what no configured secret opens (the first few)
 
 
 @dataclass
@@ -40,22 +58,20 @@ class Rotated:
     batches: int
 
 
-_r = t.requests
-_HAS_DATA = or_(_r.c.requester_name.is_not(None), _r.c.requester_phone.is_not(None))
-
-
 def count_encrypted(app: App) -> int:
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(select(func.count()).select_from(_r).where(_HAS_DATA)).scalar()
+        return sum(uow.connection.execute(select(func.count()).select_from(e.table).where(e.has_data())).scalar()
+                   for e in ENCRYPTED)
 
 
-def _batches(app: App, progress: Callable[[int], None] | None, read_only: bool = False):
+def _batches(app: App, encrypted: Encrypted, progress: Callable[[int], None] | None, read_only: bool = False):
     """(unit of work, rows) batch by batch, in id order, each batch in its own transaction."""
-    last = 0
+    table, last = encrypted.table, 0
     while True:
         with app.uow(read_only=read_only) as uow:
-            rows = uow.connection.execute(select(_r.c.id, _r.c.requester_name, _r.c.requester_phone)
-                                          .where(_r.c.id > last, _HAS_DATA).order_by(_r.c.id).limit(BATCH)).all()
+            rows = uow.connection.execute(select(table.c.id, *(table.c[name] for name in encrypted.columns))
+                                          .where(table.c.id > last, encrypted.has_data())
+                                          .order_by(table.c.id).limit(BATCH)).all()
             if not rows:
                 return
             yield uow, rows
@@ -65,53 +81,62 @@ def _batches(app: App, progress: Callable[[int], None] | None, read_only: bool =
 
 
 def survey(app: App, progress: Callable[[int], None] | None = None) -> Survey:
-    """How many cases are under the current secret, under an old one, or under none that is configured."""
-    cipher, found = app.cipher, Survey(unreadable=[])
-    for _, rows in _batches(app, progress, read_only=True):
-        for row in rows:
-            found.cases += 1
-            if cipher.is_current(row.requester_name) and cipher.is_current(row.requester_phone):
-                found.current += 1
-            elif cipher.opens(row.requester_name) and cipher.opens(row.requester_phone):
-                found.old += 1
-            elif len(found.unreadable) < 10:
-                found.unreadable.append(row.id)
+    """How much is under the current secret, under an old one, or under none that is configured."""
+    cipher, found = app.cipher, Survey()
+    for encrypted in ENCRYPTED:
+        for _, rows in _batches(app, encrypted, progress, read_only=True):
+            for row in rows:
+                tokens = row[1:]
+                found.rows += 1
+                if all(cipher.is_current(token) for token in tokens):
+                    found.current += 1
+                elif all(cipher.opens(token) for token in tokens):
+                    found.old += 1
+                elif len(found.unreadable) < 10:
+                    found.unreadable.append(f"{encrypted.noun} {row.id}")
     return found
 
 
 def rotate(app: App, by: str, progress: Callable[[int], None] | None = None) -> Rotated:
-    """Re-encrypt with the current secret every case still under an old one."""
+    """Re-encrypt with the current secret everything still under an old one."""
     cipher = app.cipher
     scanned = rotated = batches = 0
-    change = update(_r).where(_r.c.id == bindparam("case_id")).values(
-        requester_name=bindparam("new_name"), requester_phone=bindparam("new_phone"),
-        requester_key=bindparam("new_key"))
-    for uow, rows in _batches(app, progress):
-        changes = []
-        for row in rows:
-            if cipher.is_current(row.requester_name) and cipher.is_current(row.requester_phone):
-                continue
-            if not (cipher.opens(row.requester_name) and cipher.opens(row.requester_phone)):
-                raise ConflictError(f"诉求 {row.id} 的个人信息不是用当前或旧密钥加密的：请把加密它的密钥加入 "
-                                    f"JIESU_OLD_SECRET_KEYS 后重新运行（已完成的批次不会重做）", field="JIESU_OLD_SECRET_KEYS")
-            name, phone = cipher.decrypt(row.requester_name), cipher.decrypt(row.requester_phone)
-            changes.append({"case_id": row.id, "new_name": cipher.encrypt(name), "new_phone": cipher.encrypt(phone),
-                            "new_key": cipher.lookup_key(phone)})
-        scanned += len(rows)
-        if changes:
-            uow.connection.execute(change, changes)
-            record(uow.connection, app.now(), by, "secret.rotate",
-                   f"诉求 {changes[0]['case_id']}–{changes[-1]['case_id']}", {"cases": len(changes)})
-            uow.commit()
-            rotated, batches = rotated + len(changes), batches + 1
+    for encrypted in ENCRYPTED:
+        table = encrypted.table
+        values = {name: bindparam(f"new_{name}") for name in encrypted.columns}
+        if encrypted is CASES:
+            values["requester_key"] = bindparam("new_key")  # the phone's hash under the new secret
+        change = update(table).where(table.c.id == bindparam("row_id")).values(**values)
+        for uow, rows in _batches(app, encrypted, progress):
+            changes = []
+            for row in rows:
+                tokens = dict(zip(encrypted.columns, row[1:], strict=True))
+                if all(cipher.is_current(token) for token in tokens.values()):
+                    continue
+                if not all(cipher.opens(token) for token in tokens.values()):
+                    raise ConflictError(f"{encrypted.noun} {row.id} 的个人信息不是用当前或旧密钥加密的：请把加密它的"
+                                        "密钥加入 JIESU_OLD_SECRET_KEYS 后重新运行（已完成的批次不会重做）",
+                                        field="JIESU_OLD_SECRET_KEYS")
+                plain = {name: cipher.decrypt(token) for name, token in tokens.items()}
+                change_row = {"row_id": row.id, **{f"new_{name}": cipher.encrypt(text) for name, text in plain.items()}}
+                if encrypted is CASES:
+                    change_row["new_key"] = cipher.lookup_key(plain["requester_phone"])
+                changes.append(change_row)
+            scanned += len(rows)
+            if changes:
+                uow.connection.execute(change, changes)
+                record(uow.connection, app.now(), by, "secret.rotate",
+                       f"{encrypted.noun} {changes[0]['row_id']}–{changes[-1]['row_id']}", {"rows": len(changes)})
+                uow.commit()
+                rotated, batches = rotated + len(changes), batches + 1
     return Rotated(scanned, rotated, batches)
 
 
 def unreadable_recent(app: App) -> list[int]:
     """Ids among the latest cases with personal data that no configured secret opens: a server started with the
     wrong secret would fail on every one of them (checked before serving)."""
-    cipher = app.cipher
+    cipher, r = app.cipher, t.requests
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(_r.c.id, _r.c.requester_name, _r.c.requester_phone).where(_HAS_DATA)
-                                      .order_by(_r.c.id.desc()).limit(PROBE)).all()
+        rows = uow.connection.execute(select(r.c.id, r.c.requester_name, r.c.requester_phone).where(CASES.has_data())
+                                      .order_by(r.c.id.desc()).limit(PROBE)).all()
     return [row.id for row in rows if not (cipher.opens(row.requester_name) and cipher.opens(row.requester_phone))]

@@ -347,3 +347,18 @@ audit_log = Table(
     Column("target", String(200), nullable=False),
     Column("detail", JSON, nullable=False),
 )
+
+notifications = Table(  # 短信通知 to the requester: an outbox written in the transaction of what it tells
+    "notifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("body", LargeBinary, nullable=False),  # encrypted: it holds the citizen's tracking code
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+)

@@ -14,7 +14,7 @@ from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import access, cases, intake, petitions, users
+from jiesu.services import access, cases, intake, notifications, petitions, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
@@ -319,6 +319,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
         media = list(intake.media_urls(uow.connection, [case.id]).values())
+        notices = notifications.for_case(uow.connection, case.id)
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
@@ -331,7 +332,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
-                  satisfactions=list(Satisfaction), error=error, media=media, petition=petition,
+                  satisfactions=list(Satisfaction), error=error, media=media, petition=petition, notices=notices,
                   petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:

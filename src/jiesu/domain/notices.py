@@ -1,0 +1,62 @@
+"""短信通知: what the requester is told by text message, and when a failed delivery is tried again.
+
+Two notices, as a hotline sends them: 受理 (the case was received: its ticket and the tracking code, told once, so
+that the citizen can follow and rate it on the portal) and 办结 (what was done: the reply, cut to fit a few
+messages, and that a callback may follow). Pure functions: the outbox, the gateway and the worker are in
+`services/notifications.py`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from jiesu.domain.enums import LabelledEnum
+
+
+class NoticeKind(LabelledEnum):
+    REGISTERED = "registered"
+    ANSWERED = "answered"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"registered": "受理短信", "answered": "办结短信"}
+
+
+class NoticeStatus(LabelledEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+                "cancelled": "已取消"}
+
+
+REPLY_CHARS = 120  # of the reply in a 办结 notice (a long text message is several; the whole reply is on the portal)
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+               timedelta(hours=6))  # after the 1st, 2nd, … failed attempt; then the notice is given up (failed)
+
+
+def where_to_track(portal_url: str) -> str:
+    return f"{portal_url.rstrip('/')}/portal" if portal_url else "市民服务热线网站"
+
+
+def registered_text(hotline: str, ticket: str, code: str, portal_url: str) -> str:
+    return (f"【{hotline}】您的诉求已受理，工单号 {ticket}，查询码 {code}。请凭工单号和查询码在"
+            f"{where_to_track(portal_url)}查询办理进度、评价办理结果。")
+
+
+def answered_text(hotline: str, ticket: str, reply: str, portal_url: str) -> str:
+    reply = " ".join((reply or "").split())
+    if len(reply) > REPLY_CHARS:
+        reply = reply[:REPLY_CHARS] + "……"
+    told = f"办理结果：{reply}" if reply else "已办理完毕"
+    return (f"【{hotline}】您反映的问题（工单号 {ticket}）{told}。近期可能回访，请留意来电；"
+            f"也可在{where_to_track(portal_url)}查看并评价。")
+
+
+def next_attempt(attempts: int) -> timedelta | None:
+    """How long to wait after the `attempts`-th failed attempt, or None: give up."""
+    return RETRY_AFTER[attempts - 1] if 1 <= attempts <= len(RETRY_AFTER) else None

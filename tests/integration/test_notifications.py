@@ -1,0 +1,166 @@
+"""短信通知: the 受理 message (ticket and tracking code) and the 办结 message (the reply) are written with what
+they tell, to requesters with a mobile number; the worker sends them through the gateway, tries failures again
+later, then gives up; each message is claimed by one worker; the case shows them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from jiesu.bootstrap import App
+from jiesu.domain.errors import InvalidInput
+from jiesu.domain.notices import RETRY_AFTER, NoticeKind, NoticeStatus
+from jiesu.domain.workflow import Action
+from jiesu.services import access, cases, intake, notifications
+from jiesu.services.cases import ActionInput, Intake
+from jiesu.storage import tables as t
+from tests.support import AGENT, DISPATCHER, WJ_HANDLER
+
+MOBILE = "13812345678"
+
+
+def register(app: App, phone: str | None = MOBILE, **overrides):
+    fields = dict(content="楼道堆物无人清理", kind="投诉", requester_phone=phone, division="WJ01", category="WY1")
+    return intake.register(app, _principal(), Intake(**{**fields, **overrides}))
+
+
+def _principal():
+    from jiesu.domain.enums import Role
+    from jiesu.services.users import Principal
+
+    return Principal(AGENT.name, Role.AGENT)
+
+
+def texts(app: App, request_id: int) -> list[tuple[str, str]]:
+    with app.engine.connect() as c:
+        rows = c.execute(select(t.notifications.c.kind, t.notifications.c.body)
+                         .where(t.notifications.c.request_id == request_id).order_by(t.notifications.c.id)).all()
+    return [(kind, app.cipher.decrypt(body)) for kind, body in rows]
+
+
+class Gateway:
+    """An SMS gateway behind httpx's mock transport: records what it was sent, answers with `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status, self.sent = status, []
+        self.client = httpx.Client(transport=httpx.MockTransport(self.answer))
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.headers.get("authorization"), json.loads(request.content)))
+        return httpx.Response(self.status, text="quota exceeded" if self.status >= 400 else "ok")
+
+    def gateway(self, token: str = "") -> notifications.HttpSmsGateway:
+        return notifications.HttpSmsGateway("http://sms.test/send", token, client=self.client)
+
+
+def test_the_received_message_carries_the_ticket_and_the_code_that_opens_the_case(app):
+    case, _, code = register(app)
+    [(kind, text)] = texts(app, case.id)
+    assert kind == NoticeKind.REGISTERED and case.ticket in text and f"查询码 {code}" in text
+    assert text.startswith("【12345】您的诉求已受理")
+    told = re.search(r"查询码 (\w+)", text).group(1)
+    with app.engine.connect() as c:
+        assert access.check_citizen_code(c, case.id, told)
+    with app.engine.connect() as c:  # the body is encrypted at rest
+        assert code.encode() not in c.execute(select(t.notifications.c.body)).scalar()
+
+
+def test_no_message_without_a_mobile_number_or_when_switched_off(app):
+    assert texts(app, register(app, phone=None)[0].id) == []
+    assert texts(app, register(app, phone="010-12345678")[0].id) == []  # a landline cannot take a text
+    quiet = App(app.settings.model_copy(update={"notify_citizens": False}), clock=app.clock)
+    assert texts(app, register(quiet)[0].id) == []
+
+
+def test_the_answer_is_told_when_the_reply_is_accepted_and_to_merged_requesters_too(app, clock):
+    master = register(app)[0].id
+    merged = register(app, phone="13900001111")[0].id
+    cases.perform(app, DISPATCHER, merged, Action.MERGE, ActionInput(master=master, reason="同一楼道"))
+    cases.perform(app, DISPATCHER, master, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, WJ_HANDLER, master, Action.ACKNOWLEDGE, ActionInput())
+    cases.perform(app, WJ_HANDLER, master, Action.RECORD_CONTACT, ActionInput(note="已电话联系"))
+    cases.perform(app, WJ_HANDLER, master, Action.RESOLVE, ActionInput(reply="已清理楼道堆物，并告知物业每周巡查" * 20))
+    assert [kind for kind, _ in texts(app, master)] == ["registered"]  # not yet: the reply is not accepted
+    cases.perform(app, DISPATCHER, master, Action.ACCEPT_REPLY, ActionInput())
+    for request_id in (master, merged):
+        kind, text = texts(app, request_id)[-1]
+        assert kind == "answered" and "办理结果：已清理楼道堆物" in text and text.count("已清理") < 20  # cut short
+    cases.perform(app, AGENT, master, Action.FOLLOW_UP, ActionInput(solved=True, satisfaction="满意"))
+    assert len(texts(app, master)) == 2  # told once
+
+
+def test_an_inquiry_answered_on_the_phone_is_told_at_once(app):
+    case, _, _ = intake.register(app, _principal(), Intake(content="公租房怎么申请", kind="咨询", requester_phone=MOBILE,
+                                                           division="WJ01", category="WY1"),
+                                 then=(Action.ANSWER_DIRECTLY, ActionInput(reply="携带身份证到街道办理")))
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered", "answered"]
+
+
+def test_the_worker_sends_through_the_gateway_and_records_it(app):
+    case, _, _ = register(app)
+    fake = Gateway()
+    done = notifications.deliver_due(app, fake.gateway("gw-token"))
+    assert (done.sent, done.retrying, done.failed) == (1, 0, 0)
+    [(auth, sent)] = fake.sent
+    assert auth == "Bearer gw-token" and sent["to"] == MOBILE and case.ticket in sent["text"]
+    assert sent["ref"].startswith("jiesu-")
+    [notice] = notifications.for_case(app.engine.connect(), case.id)
+    assert notice.status == NoticeStatus.SENT and notice.sent_at is not None and notice.attempts == 1
+    assert notifications.deliver_due(app, fake.gateway()).sent == 0 and len(fake.sent) == 1  # sent once
+
+
+def test_a_failed_message_is_tried_again_later_then_given_up(app, clock):
+    case, _, _ = register(app)
+    down = Gateway(status=503)
+    assert notifications.deliver_due(app, down.gateway()).retrying == 1
+    with app.engine.connect() as c:
+        [notice] = notifications.for_case(c, case.id)
+    assert notice.status == NoticeStatus.PENDING and notice.attempts == 1 and "HTTP 503 quota exceeded" in notice.last_error
+    assert notifications.deliver_due(app, down.gateway()).retrying == 0  # not due yet
+    for wait in RETRY_AFTER:
+        clock.advance(seconds=wait.total_seconds())
+        notifications.deliver_due(app, down.gateway())
+    with app.engine.connect() as c:
+        [notice] = notifications.for_case(c, case.id)
+    assert notice.status == NoticeStatus.FAILED and notice.attempts == len(RETRY_AFTER) + 1
+    assert len(down.sent) == len(RETRY_AFTER) + 1
+    box = notifications.outbox(app)
+    assert box.counts == {NoticeStatus.FAILED: 1} and box.recent_failures[0][1] == case.ticket
+
+
+def test_an_unreachable_gateway_is_a_failed_attempt_with_its_reason(app):
+    case, _, _ = register(app)
+
+    def refuse(request):
+        raise httpx.ConnectError("connection refused")
+
+    gateway = notifications.HttpSmsGateway("http://sms.test/send", client=httpx.Client(transport=httpx.MockTransport(refuse)))
+    assert notifications.deliver_due(app, gateway).retrying == 1
+    with app.engine.connect() as c:
+        assert "短信网关无法连接：ConnectError" in notifications.for_case(c, case.id)[0].last_error
+
+
+def test_each_message_is_claimed_by_one_worker_and_a_dead_workers_claim_expires(app, clock):
+    register(app)
+    assert len(notifications._claim(app, 10)) == 1
+    assert notifications._claim(app, 10) == []  # another worker finds nothing to take
+    clock.advance(seconds=notifications.STALE.total_seconds() + 1)
+    assert len(notifications._claim(app, 10)) == 1  # the first worker never reported: sent again
+
+
+def test_a_case_without_a_mobile_any_more_is_not_texted(app):
+    case, _, _ = register(app)
+    with app.engine.begin() as c:
+        c.execute(update(t.requests).where(t.requests.c.id == case.id).values(requester_phone=None))
+    fake = Gateway()
+    assert notifications.deliver_due(app, fake.gateway()).cancelled == 1 and fake.sent == []
+
+
+def test_no_gateway_configured_is_a_clear_error(app):
+    with pytest.raises(InvalidInput) as error:
+        notifications.gateway_from_settings(app)
+    assert error.value.field == "JIESU_SMS_GATEWAY_URL"
