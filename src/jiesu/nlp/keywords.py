@@ -3,13 +3,18 @@ table ship inside the package, nothing is downloaded)."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 _ready = threading.Lock()
 _loaded = False
 STOP = {"希望", "问题", "情况", "反映", "相关", "部门", "处理", "请问", "你好", "您好", "已经", "一直", "没有", "现在",
         "号楼", "十几", "一点", "几天", "多次", "每天", "晚上", "请求", "尽快",
-        "小区", "花园", "家园", "公寓", "社区", "街道"}  # parts of place names, not the matter
+        "小区", "花园", "家园", "公寓", "社区", "街道",  # parts of place names, not the matter
+        "我们", "我家", "本人", "他们", "你们", "大家", "不了", "是否", "严重", "方便", "解决", "办理", "回复",
+        "投诉", "领导", "书记", "市长", "县长", "区长", "局长", "主任", "尊敬", "电话", "联系", "联系电话"}  # the letter's frame: who writes,
+# to whom, asking what — found in most requests (measured on the TipDM messages), so they tell nothing of this one
+_DURATION = re.compile(r"^[一二两三四五六七八九十半几数多]+(天|年|月|个月|周|次|遍|小时|分钟)$")  # 三天, 两个月
 
 
 def warm_up() -> None:
@@ -31,7 +36,8 @@ def keywords(text: str, top: int = 5) -> list[str]:
 
     warm_up()
     words = jieba.analyse.extract_tags(text or "", topK=top + len(STOP))
-    return [w for w in words if w not in STOP and not any(c.isdigit() or c == "*" for c in w)][:top]
+    return [w for w in words if w not in STOP and not _DURATION.match(w)
+            and not any(c.isdigit() or c == "*" for c in w)][:top]
 
 
 def masked_keywords(text: str, top: int = 5) -> list[str]:

@@ -1,0 +1,20 @@
+"""Keywords for display and search: the matter of the request, not the frame of the letter, place-name parts,
+durations or personal data."""
+
+from jiesu.nlp.keywords import keywords, masked_keywords
+
+
+def test_the_matter_is_kept_and_the_letters_frame_left_out():
+    found = keywords("尊敬的领导：我们小区电梯坏了三天，老人下不了楼，希望尽快解决")
+    assert found[:2] == ["电梯", "老人"]
+    assert not {"领导", "我们", "小区", "三天", "不了", "解决", "尊敬"} & set(found)
+
+
+def test_durations_and_numbers_are_not_keywords():
+    found = keywords("停水两个月了，物业说还要等半年，3号楼住户每天去打水")
+    assert "停水" in found and not {"两个月", "半年", "3号楼"} & set(found)
+
+
+def test_personal_data_never_becomes_a_keyword():
+    found = masked_keywords("我是张三，电话13912345678，身份证11010519491231002X，门口的路灯坏了")
+    assert "路灯" in found and not any(c.isdigit() for word in found for c in word)
