@@ -85,3 +85,10 @@ def live_server(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def head_revision() -> str:
+    """The newest schema revision (migrations are numbered 0001, 0002, …)."""
+    from jiesu.storage.migrate import known_revisions
+
+    return max(known_revisions())

@@ -136,6 +136,19 @@ def test_a_case_from_intake_to_callback_in_the_browser(server, page):
     page.screenshot(path=str(SHOTS / "5-citizen-track.png"), full_page=True)
 
 
+def test_the_place_named_in_the_text_fills_in_the_division(server, page):
+    login(page, server, "agent")
+    page.wait_for_url(f"{server}/intake")
+    page.fill("#content", "望京西园社区3号楼楼道里堆满杂物，物业不管")
+    page.wait_for_function("document.getElementById('division').value === 'WJ01'")
+    assert "文本提到「望京西园社区」" in page.inner_text("#suggest-place")
+    page.evaluate("document.querySelector('#suggest-place li').dataset.seen = '1'")
+    page.select_option("#division", "")  # the agent knows better: not filled in again by the next suggestions
+    page.fill("#content", "望京西园社区3号楼楼道里堆满杂物，物业不管，已经一个月了")
+    page.wait_for_function("(li => li && !li.dataset.seen)(document.querySelector('#suggest-place li'))")
+    assert page.input_value("#division") == "" and "望京西园社区" in page.inner_text("#suggest-place")
+
+
 def test_an_inquiry_is_answered_on_the_spot_from_the_knowledge_base(server, page):
     base = server
     login(page, base, "agent")

@@ -14,6 +14,7 @@
   var answer = document.getElementById("answer");
   var kind = document.getElementById("kind");
   var timer = null;
+  var placed = null;  // the place last filled in from the text: filled once, so that the agent can change it
   if (key && !key.value) { key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
 
   function el(tag, text) { var e = document.createElement(tag); if (text !== undefined) { e.textContent = text; } return e; }
@@ -26,6 +27,20 @@
       urgent.appendChild(el("p", "⚠ 疑似紧急：" + data.urgency.reason)).className = "alarm";
       if (urgency.value === "normal") { urgency.value = "emergency"; }
     }
+    var where = clear("suggest-place");
+    if (data.place) {
+      var named = el("li", "文本提到「" + data.place.matched + "」：" + data.place.name);
+      var hasOption = Array.prototype.some.call(division.options, function (o) { return o.value === data.place.division; });
+      if (hasOption && !division.value && placed !== data.place.division) {
+        division.value = data.place.division; placed = data.place.division;
+        named.appendChild(el("span", "（已填入所在社区/街道，可修改）")).className = "muted";
+      }
+      where.appendChild(named);
+    } else if (division.value) {
+      where.appendChild(el("li", "已选：" + division.options[division.selectedIndex].text));
+    } else {
+      where.appendChild(el("li", "未能从文本确定，请询问诉求人并选择所在社区/街道"));
+    }
     var cats = clear("suggest-categories");
     data.categories.forEach(function (c) {
       var li = el("li", c.path + "（" + Math.round(c.confidence * 100) + "%）");
@@ -33,8 +48,10 @@
       use.addEventListener("click", function () { category.value = c.code; refresh(); });
       li.appendChild(use); cats.appendChild(li);
     });
+    if (!data.categories.length) { cats.appendChild(el("li", "没有把握的建议，请在左侧选择事项分类")); }
     var units = clear("suggest-units");
     var notes = clear("suggest-notes");
+    if (!data.routing) { units.appendChild(el("li", "选定事项分类后显示")); }
     while (unit.options.length > 1) { unit.remove(1); }
     if (data.routing) {
       data.routing.leads.forEach(function (c, i) {
