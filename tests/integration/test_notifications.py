@@ -36,10 +36,11 @@ def _principal():
 
 
 def texts(app: App, request_id: int) -> list[tuple[str, str]]:
+    """(kind, the text as it would be sent now) of each notice of the case."""
     with app.engine.connect() as c:
-        rows = c.execute(select(t.notifications.c.kind, t.notifications.c.body)
+        rows = c.execute(select(t.notifications.c.id, t.notifications.c.kind)
                          .where(t.notifications.c.request_id == request_id).order_by(t.notifications.c.id)).all()
-    return [(kind, app.cipher.decrypt(body)) for kind, body in rows]
+        return [(kind, notifications.text_of(app, c, notice_id)[1]) for notice_id, kind in rows]
 
 
 class Gateway:
@@ -65,8 +66,9 @@ def test_the_received_message_carries_the_ticket_and_the_code_that_opens_the_cas
     told = re.search(r"查询码 (\w+)", text).group(1)
     with app.engine.connect() as c:
         assert access.check_citizen_code(c, case.id, told)
-    with app.engine.connect() as c:  # the body is encrypted at rest
-        assert code.encode() not in c.execute(select(t.notifications.c.body)).scalar()
+    with app.engine.connect() as c:  # the code is encrypted at rest
+        sealed = c.execute(select(t.notifications.c.code)).scalar()
+    assert code.encode() not in sealed and app.cipher.decrypt(sealed) == code
 
 
 def test_no_message_without_a_mobile_number_or_when_switched_off(app):

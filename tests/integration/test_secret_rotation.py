@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from jiesu.bootstrap import App
 from jiesu.domain.errors import ConflictError
-from jiesu.services import audit, cases, intake, secret_rotation
+from jiesu.services import audit, cases, intake, notifications, secret_rotation
 from jiesu.services.cases import Intake
 from jiesu.storage import tables as t
 from tests.support import AGENT
@@ -54,8 +54,8 @@ def test_rotation_moves_every_case_to_the_new_secret(app, monkeypatch):
     after = with_secret(app, "new-secret")  # the old secret removed
     assert secret_rotation.survey(after).current == 10
     with after.engine.connect() as c:
-        bodies = [after.cipher.decrypt(b) for b in c.execute(select(t.notifications.c.body)).scalars()]
-    assert all("已受理" in body for body in bodies) and len(bodies) == 5
+        told = [notifications.text_of(after, c, i)[1] for i in c.execute(select(t.notifications.c.id)).scalars()]
+    assert len(told) == 5 and all("已受理" in text and "查询码" in text for text in told)
     assert [cases.show(after, i).requester.name for i in old_ids] == ["市民0", "市民1", "市民2", "张三"]
     with after.uow(read_only=True) as uow:
         assert [x["id"] for x in intake.recent_by_requester(after, uow, PHONE)] == [new_id, old_ids[3]]

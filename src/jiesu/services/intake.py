@@ -173,7 +173,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     content_type = check_photo(photo) if photo else None
     if keywords is None:
         keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
-    code = None
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
+    sealed_code = notifications.seal_code(app, intake.requester_phone, code)  # for the 受理 text message
     try:
         with app.uow() as uow:
             request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
@@ -181,10 +182,9 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
             uow.requests.add(request)
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
-            notifications.on_registered(app, uow.connection, request, code)
+            notifications.on_registered(app, uow.connection, request, sealed_code)
             if then is not None:
                 action, params = then
                 clock, before = sla_clock(app, uow, request), request.status

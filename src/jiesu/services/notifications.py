@@ -8,8 +8,10 @@ to the SMS gateway and records the outcome; a failed attempt is tried again late
 then given up and shown as failed. Delivery is at least once: a worker that dies between the gateway's answer
 and the record of it leaves the notice to be sent again after `STALE`.
 
-The body is encrypted like the requester's name and phone (it holds the tracking code); the phone is read from the
-case when the notice is sent, so an anonymised case is never texted."""
+A notice row is small, for the intake's sake: which case, which notice, and for the 受理 notice the tracking code,
+encrypted like the requester's name and phone (sealed before the intake's transaction begins). The text is written
+when the notice is sent, from the case as it is then (ticket, reply) and the settings (`domain/notices.py`); the
+phone is read from the case then too, so an anonymised case is never texted."""
 
 from __future__ import annotations
 
@@ -69,19 +71,31 @@ def gateway_from_settings(app: App) -> HttpSmsGateway:
 
 
 # --- writing notices, inside the caller's transaction ------------------------------------------------------------
-def _enqueue(app: App, connection, request_id: int, phone: str | None, kind: NoticeKind, text: str) -> None:
-    if not (app.settings.notify_citizens and is_mobile(phone)):
-        return
+_INSERT = insert(_n)  # built once: building the statement per call cost more than the insert itself
+
+
+def wanted(app: App, phone: str | None) -> bool:
+    """Whether a requester with this (normalised) number is texted at all."""
+    return app.settings.notify_citizens and is_mobile(phone)
+
+
+def seal_code(app: App, phone: str | None, code: str) -> bytes | None:
+    """The tracking code encrypted for the 受理 notice, before the intake's transaction (None: surely no notice;
+    whether the number, once checked, is a mobile is decided in `on_registered`)."""
+    return app.cipher.encrypt(code) if app.settings.notify_citizens and phone else None
+
+
+def _enqueue(app: App, connection, request_id: int, kind: NoticeKind, sealed_code: bytes | None = None) -> None:
     now = app.now()
-    connection.execute(insert(_n).values(request_id=request_id, kind=kind.value, body=app.cipher.encrypt(text),
-                                         status=NoticeStatus.PENDING.value, attempts=0, created_at=now,
-                                         next_attempt_at=now))
+    connection.execute(_INSERT, {"request_id": request_id, "kind": kind.value, "code": sealed_code,
+                                 "status": NoticeStatus.PENDING.value, "attempts": 0, "created_at": now,
+                                 "next_attempt_at": now})
 
 
-def on_registered(app: App, connection, request: CitizenRequest, code: str) -> None:
-    """The 受理 notice of a case just registered, with the tracking code told to the citizen."""
-    _enqueue(app, connection, request.id, request.requester.phone, NoticeKind.REGISTERED,
-             registered_text(app.settings.hotline_name, request.ticket, code, app.settings.public_url))
+def on_registered(app: App, connection, request: CitizenRequest, sealed_code: bytes | None) -> None:
+    """The 受理 notice of a case just registered, with its tracking code (`seal_code`; None: no notice)."""
+    if sealed_code is not None and wanted(app, request.requester.phone):
+        _enqueue(app, connection, request.id, NoticeKind.REGISTERED, sealed_code)
 
 
 ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the reply accepted (审核通过)
@@ -89,18 +103,32 @@ ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the rep
 
 def on_changed(app: App, connection, before: Status, request: CitizenRequest) -> None:
     """After an action: when the case has just been answered, the 办结 notice to its requester and to the
-    requesters of the cases merged into it (they are told the same answer)."""
+    requesters of the cases merged into it (they are told the master's answer)."""
     if request.status == before or request.status not in ANSWERED:
         return
-    r = t.requests
-    told = [(request.id, request.ticket, request.requester.phone)]
+    if wanted(app, request.requester.phone):
+        _enqueue(app, connection, request.id, NoticeKind.ANSWERED)
     if request.merged_ids:
-        told += [(x.id, x.ticket, app.cipher.decrypt(x.requester_phone)) for x in connection.execute(
-            select(r.c.id, r.c.ticket, r.c.requester_phone).where(
-                r.c.id.in_(request.merged_ids), r.c.status == Status.MERGED.value).order_by(r.c.id))]
-    for case_id, ticket, phone in told:
-        _enqueue(app, connection, case_id, phone, NoticeKind.ANSWERED,
-                 answered_text(app.settings.hotline_name, ticket, request.reply, app.settings.public_url))
+        r = t.requests
+        for merged_id, phone in connection.execute(select(r.c.id, r.c.requester_phone).where(
+                r.c.id.in_(request.merged_ids), r.c.status == Status.MERGED.value).order_by(r.c.id)):
+            if wanted(app, app.cipher.decrypt(phone)):
+                _enqueue(app, connection, merged_id, NoticeKind.ANSWERED)
+
+
+def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
+    """(the mobile number to text or None, the text) of a notice, from its case as it is now. A merged case is
+    told its master's reply."""
+    r, master = t.requests, t.requests.alias("master")
+    row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.requester_phone, r.c.reply,
+                                    master.c.reply.label("master_reply"))
+                             .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
+                             .where(_n.c.id == notice_id)).one()
+    phone = app.cipher.decrypt(row.requester_phone) or None
+    hotline, portal = app.settings.hotline_name, app.settings.public_url
+    if row.kind == NoticeKind.REGISTERED.value:
+        return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)
+    return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal)
 
 
 # --- delivering --------------------------------------------------------------------------------------------------
@@ -135,20 +163,18 @@ def deliver_due(app: App, gateway: SmsGateway, limit: int = 100,
     result = Delivered()
     for notice_id in _claim(app, limit):
         with app.uow(read_only=True) as uow:
-            row = uow.connection.execute(select(_n.c.body, _n.c.attempts, t.requests.c.requester_phone)
-                                         .join(t.requests, t.requests.c.id == _n.c.request_id)
-                                         .where(_n.c.id == notice_id)).one()
-        phone = app.cipher.decrypt(row.requester_phone)
+            attempts = uow.connection.execute(select(_n.c.attempts).where(_n.c.id == notice_id)).scalar()
+            phone, text = text_of(app, uow.connection, notice_id)
         values: dict = {}
         if not is_mobile(phone):
             values, result.cancelled = {"status": NoticeStatus.CANCELLED.value}, result.cancelled + 1
         else:
             try:
-                gateway.send(phone, app.cipher.decrypt(row.body), f"jiesu-{notice_id}")
+                gateway.send(phone, text, f"jiesu-{notice_id}")
                 values, result.sent = {"status": NoticeStatus.SENT.value, "sent_at": app.now(),
-                                       "attempts": row.attempts + 1, "last_error": None}, result.sent + 1
+                                       "attempts": attempts + 1, "last_error": None}, result.sent + 1
             except DeliveryError as error:
-                attempts = row.attempts + 1
+                attempts += 1
                 wait = next_attempt(attempts)
                 values = {"attempts": attempts, "last_error": str(error)[:300],
                           "status": (NoticeStatus.PENDING if wait else NoticeStatus.FAILED).value,
@@ -178,7 +204,7 @@ class Notice:
 
 
 def for_case(connection, request_id: int) -> list[Notice]:
-    """The notices of one case, oldest first (without their text: it holds the tracking code)."""
+    """The notices of one case, oldest first (not their text: the 受理 one holds the tracking code)."""
     rows = connection.execute(select(_n.c.id, _n.c.kind, _n.c.status, _n.c.attempts, _n.c.last_error,
                                      _n.c.created_at, _n.c.sent_at)
                               .where(_n.c.request_id == request_id).order_by(_n.c.id)).all()

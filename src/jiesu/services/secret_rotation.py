@@ -4,7 +4,7 @@
    `JIESU_OLD_SECRET_KEYS`: new data is encrypted with the new secret, old data still opens, a caller's earlier
    cases are still found by phone (under either secret's hash).
 2. `rotate` re-encrypts everything still under an old secret — each case's name and phone (and the phone's keyed
-   hash), each text message's body — in batches, each one transaction with its line of the audit trail; an
+   hash), each 受理 text message's tracking code — in batches, each one transaction with its line of the audit trail; an
    interrupted run is simply run again.
 3. When `survey` finds nothing left under an old secret, remove `JIESU_OLD_SECRET_KEYS` and restart.
 
@@ -39,7 +39,7 @@ class Encrypted:
 
 
 CASES = Encrypted(t.requests, ("requester_name", "requester_phone"), "诉求")
-NOTICES = Encrypted(t.notifications, ("body",), "短信")
+NOTICES = Encrypted(t.notifications, ("code",), "短信")
 ENCRYPTED = (CASES, NOTICES)
 
 

@@ -353,7 +353,8 @@ notifications = Table(  # 短信通知 to the requester: an outbox written in th
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
-    Column("body", LargeBinary, nullable=False),  # encrypted: it holds the citizen's tracking code
+    Column("code", LargeBinary, nullable=True),  # the 受理 notice's tracking code, encrypted (only its hash is kept
+    # elsewhere); the text itself is written when the notice is sent, from the case
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("last_error", String(300), nullable=True),
