@@ -681,3 +681,24 @@ def test_the_case_shows_its_text_messages_without_their_text(api):
     login(api, "supervisor")
     page = api.get(f"/cases/{case['id']}").text
     assert "短信通知" in page and "受理短信" in page and case["citizen_code"] not in page
+
+
+def test_the_supervisors_desk_shows_failed_and_stalled_text_messages(api, app, clock):
+    import httpx
+
+    from jiesu.domain.notices import RETRY_AFTER
+    from jiesu.services import notifications
+
+    case = create(api)
+    login(api, "supervisor")
+    assert "短信通知" not in api.get("/desk").text  # nothing wrong yet
+    clock.advance(minutes=20)
+    assert "有短信等待超过 15 分钟未发出" in api.get("/desk").text  # no gateway, or no worker running
+    refusing = notifications.HttpSmsGateway("http://sms.test/send", client=httpx.Client(
+        transport=httpx.MockTransport(lambda request: httpx.Response(403, text="签名未备案"))))
+    for _ in range(len(RETRY_AFTER) + 1):
+        notifications.deliver_due(app, refusing)
+        clock.advance(hours=7)
+    desk = api.get("/desk").text
+    assert "发送失败 1 条" in desk and case["ticket"] in desk and "HTTP 403 签名未备案" in desk
+    assert "有短信等待" not in desk

@@ -166,3 +166,19 @@ def test_no_gateway_configured_is_a_clear_error(app):
     with pytest.raises(InvalidInput) as error:
         notifications.gateway_from_settings(app)
     assert error.value.field == "JIESU_SMS_GATEWAY_URL"
+
+
+def test_a_file_gateway_writes_the_messages_for_a_trial_run(app, tmp_path):
+    case, _, code = register(app)
+    trial = App(app.settings.model_copy(update={"sms_gateway_url": f"file://{tmp_path / 'sms.jsonl'}"}), clock=app.clock)
+    assert notifications.deliver_due(trial, notifications.gateway_from_settings(trial)).sent == 1
+    [line] = (tmp_path / "sms.jsonl").read_text(encoding="utf-8").splitlines()
+    written = json.loads(line)
+    assert written["to"] == MOBILE and f"查询码 {code}" in written["text"] and case.ticket in written["text"]
+
+
+def test_a_gateway_address_of_another_kind_is_refused(app):
+    odd = App(app.settings.model_copy(update={"sms_gateway_url": "ftp://sms.example"}), clock=app.clock)
+    with pytest.raises(InvalidInput) as error:
+        notifications.gateway_from_settings(odd)
+    assert error.value.field == "JIESU_SMS_GATEWAY_URL" and "file://" in error.value.message

@@ -83,7 +83,36 @@ def demo(ctx: typer.Context,
             table.add_row(role, name, password, unit or "")
         console.print(table)
         console.print("市民入口：/portal（反映诉求、查询进度、评价）")
+        if not jiesu.settings.public_url:  # the portal link in the demo's text messages
+            jiesu.settings.public_url = f"http://{host}:{port}"
+        deliver_demo_messages(jiesu)
         run(jiesu, host, port)
+
+
+def deliver_demo_messages(jiesu, every: float = 5.0) -> None:
+    """Without a gateway configured, the demo's text messages (受理, 办结) go to ./jiesu-sms.jsonl, sent by a
+    thread of the demo's server process (a real site runs `jiesu notify send --loop` beside the server)."""
+    import threading
+    import time
+
+    from jiesu.services import notifications
+
+    if jiesu.settings.sms_gateway_url:
+        console.print("短信：请另行运行 jiesu notify send --loop")
+        return
+    path = Path("jiesu-sms.jsonl").resolve()
+    gateway = notifications.FileSmsGateway(path)
+
+    def loop() -> None:
+        while True:
+            try:
+                notifications.deliver_due(jiesu, gateway)
+            except Exception as error:  # noqa: BLE001 (a demo helper: say it and keep the server up)
+                err_console.print(f"[yellow]演示短信发送出错[/]：{error}")
+            time.sleep(every)
+
+    threading.Thread(target=loop, name="demo-sms", daemon=True).start()
+    console.print(f"短信通知（演示）：不发给任何人，写入 {path}")
 
 
 def build_demo_issues(jiesu) -> None:

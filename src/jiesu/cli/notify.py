@@ -46,5 +46,5 @@ def status() -> None:
         console.print(f"最早的待发送短信生成于 {beijing_minute(box.oldest_waiting)}")
         if not jiesu.settings.sms_gateway_url:
             err_console.print("未配置短信网关（JIESU_SMS_GATEWAY_URL）：短信在等待，不会丢失；配置后运行 jiesu notify send --loop。")
-    for notice_id, ticket, reason in box.recent_failures:
-        console.print(f"发送失败：短信 {notice_id}（工单 {ticket}）：{reason}")
+    for failure in box.recent_failures:
+        console.print(f"发送失败：{failure.kind.label} {failure.notice_id}（工单 {failure.ticket}）：{failure.reason}")

@@ -15,9 +15,11 @@ phone is read from the case then too, so an anonymised case is never texted."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -63,11 +65,33 @@ class HttpSmsGateway:
             raise DeliveryError(f"短信网关拒绝：HTTP {answer.status_code} {answer.text[:200]}")
 
 
-def gateway_from_settings(app: App) -> HttpSmsGateway:
-    if not app.settings.sms_gateway_url:
-        raise InvalidInput("未配置短信网关：请设置 JIESU_SMS_GATEWAY_URL（可选 JIESU_SMS_GATEWAY_TOKEN）",
-                           field="JIESU_SMS_GATEWAY_URL")
-    return HttpSmsGateway(app.settings.sms_gateway_url, app.settings.sms_gateway_token)
+class FileSmsGateway:
+    """Appends each message as a JSON line to a file instead of texting anyone (`file:///path` as the gateway):
+    for a trial run, a staging site or the demo. The file holds numbers and codes in clear: keep it like the
+    database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def send(self, phone: str, text: str, reference: str) -> None:
+        line = json.dumps({"to": phone, "text": text, "ref": reference}, ensure_ascii=False)
+        try:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except OSError as error:
+            raise DeliveryError(f"短信文件无法写入：{error}") from None
+
+
+def gateway_from_settings(app: App) -> SmsGateway:
+    url = app.settings.sms_gateway_url
+    if not url:
+        raise InvalidInput("未配置短信网关：请设置 JIESU_SMS_GATEWAY_URL（可选 JIESU_SMS_GATEWAY_TOKEN；"
+                           "试运行可用 file:///路径 写入文件）", field="JIESU_SMS_GATEWAY_URL")
+    if url.startswith("file://"):
+        return FileSmsGateway(Path(url.removeprefix("file://")))
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"短信网关地址应以 http://、https:// 或 file:// 开头：{url!r}", field="JIESU_SMS_GATEWAY_URL")
+    return HttpSmsGateway(url, app.settings.sms_gateway_token)
 
 
 # --- writing notices, inside the caller's transaction ------------------------------------------------------------
@@ -212,20 +236,39 @@ def for_case(connection, request_id: int) -> list[Notice]:
                    x.sent_at) for x in rows]
 
 
+@dataclass(frozen=True)
+class Failure:
+    notice_id: int
+    request_id: int
+    ticket: str
+    kind: NoticeKind
+    reason: str | None
+
+
 @dataclass
 class Outbox:
     counts: dict[NoticeStatus, int]
     oldest_waiting: datetime | None  # the oldest notice not sent yet (pending or being sent)
-    recent_failures: list[tuple[int, str, str | None]]  # (notice id, ticket, reason) of the last given-up ones
+    recent_failures: list[Failure]  # the last ones given up, newest first
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get(NoticeStatus.FAILED, 0)
+
+    def stalled(self, now: datetime, after: timedelta = timedelta(minutes=15)) -> bool:
+        """Whether a notice has been waiting longer than `after` (no gateway, or no worker running)."""
+        return self.oldest_waiting is not None and now - self.oldest_waiting > after
 
 
-def outbox(app: App) -> Outbox:
+def outbox(app: App, failures: int = 10) -> Outbox:
     with app.uow(read_only=True) as uow:
         c = uow.connection
         counts = {NoticeStatus(s): n for s, n in c.execute(select(_n.c.status, func.count()).group_by(_n.c.status))}
         oldest = c.execute(select(func.min(_n.c.created_at)).where(
             _n.c.status.in_([NoticeStatus.PENDING.value, NoticeStatus.SENDING.value]))).scalar()
-        failures = c.execute(select(_n.c.id, t.requests.c.ticket, _n.c.last_error)
+        given_up = c.execute(select(_n.c.id, _n.c.request_id, t.requests.c.ticket, _n.c.kind, _n.c.last_error)
                              .join(t.requests, t.requests.c.id == _n.c.request_id)
-                             .where(_n.c.status == NoticeStatus.FAILED.value).order_by(_n.c.id.desc()).limit(10)).all()
-    return Outbox(counts, oldest, [tuple(x) for x in failures])
+                             .where(_n.c.status == NoticeStatus.FAILED.value).order_by(_n.c.id.desc())
+                             .limit(failures)).all()
+    return Outbox(counts, oldest, [Failure(x.id, x.request_id, x.ticket, NoticeKind(x.kind), x.last_error)
+                                   for x in given_up])

@@ -194,7 +194,7 @@ def desk(request: Request) -> Response:
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
     return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
-                  petitions_due=due)
+                  petitions_due=due, outbox=notifications.outbox(app), now=now)
 
 
 @router.get("/cases")
