@@ -327,3 +327,14 @@ def test_text_messages_wait_without_a_gateway_and_are_sent_through_one(jiesu, mo
         server.shutdown()
     assert [m["to"] for m in received] == ["13812345678"] and "您的诉求已受理" in received[0]["text"]
     assert "已发送 1 条" in jiesu("notify", "status")
+
+
+def test_the_doctor_says_what_to_do_and_fails_on_a_secret_that_opens_nothing(jiesu, monkeypatch):
+    monkeypatch.setenv("JIESU_SECRET_KEY", "first-secret")
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "楼道堆物", "--kind", "投诉", "--phone", "13812345678",
+          "--division", "WJ01", "--category", "WY1")
+    report = jiesu("doctor")
+    assert "jiesu 体检" in report and "jiesu db backup" in report and "注意" in report
+    monkeypatch.setenv("JIESU_SECRET_KEY", "second-secret")
+    assert "打不开最近工单的个人信息" in jiesu("doctor", code=1)

@@ -12,6 +12,7 @@ from jiesu.cli import (
     config,
     db,
     demo,
+    doctor,
     importing,
     issues,
     knowledge,
@@ -49,6 +50,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(users.token_app, name="token")
 app.add_typer(users.open311_app, name="open311")
 app.command("serve")(serve.serve)
+app.command("doctor")(doctor.doctor)
 
 
 @app.command()

@@ -1,0 +1,111 @@
+"""体检 (`jiesu doctor`): what an administrator should look at in an installation, each finding with what to do.
+
+Read-only: it changes nothing (not even the schema). Errors stop the service from working right (a secret that
+opens nothing, an old schema); warnings are work that will be missed (next year's holidays not loaded in
+December, no backup for a day, text messages stuck, no trained classifier)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from jiesu.bootstrap import App
+from jiesu.domain.calendar import beijing_minute
+from jiesu.storage import tables as t
+
+BACKUP_EVERY = timedelta(days=1)
+NEXT_YEAR_FROM_MONTH = 11  # the State Council publishes next year's holidays in November or December
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error", "warning" or "ok"
+    topic: str
+    message: str
+    todo: str = ""
+
+    @property
+    def label(self) -> str:
+        return {"error": "错误", "warning": "注意", "ok": "正常"}[self.level]
+
+
+def check(app: App) -> list[Finding]:
+    from jiesu.storage.migrate import current_revision, known_revisions
+
+    found: list[Finding] = []
+    current, head = current_revision(app.engine), max(known_revisions())
+    if current != head:
+        found.append(Finding("error", "数据库", f"数据库结构版本 {current or '无'}，程序需要 {head}",
+                             "停止服务后运行 jiesu db upgrade（先 jiesu db backup）"))
+        return found  # the other checks read tables this schema may not have
+    found.append(Finding("ok", "数据库", f"结构版本 {head}"))
+    found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _messages(app)
+    return found
+
+
+def _secret(app: App) -> list[Finding]:
+    from jiesu.services.secret_rotation import unreadable_recent
+
+    if app.settings.uses_demo_secret and not app.settings.demo_mode:
+        return [Finding("error", "密钥", "JIESU_SECRET_KEY 仍是默认值", "设置自己的密钥后再启动服务")]
+    unreadable = unreadable_recent(app)
+    if unreadable:
+        return [Finding("error", "密钥", f"JIESU_SECRET_KEY 打不开最近工单的个人信息（如诉求 {unreadable[0]}）",
+                        "使用加密这些数据的密钥；更换密钥见 jiesu secret --help")]
+    if app.settings.old_secrets:
+        return [Finding("warning", "密钥", "仍配置着旧密钥 JIESU_OLD_SECRET_KEYS",
+                        "jiesu secret check 显示没有旧密钥加密的记录后，去掉它并重启")]
+    return [Finding("ok", "密钥", "个人信息可以解密")]
+
+
+def _calendar(app: App) -> list[Finding]:
+    today = app.today()
+    covered = app.current_config().calendar().covered_years
+    missing = [year for year in (today.year, today.year + 1) if year not in covered
+               and (year == today.year or today.month >= NEXT_YEAR_FROM_MONTH)]
+    if missing:
+        return [Finding("warning", "节假日", f"{'、'.join(map(str, missing))} 年的节假日安排未载入：期限按周一至周五计算",
+                        "国务院办公厅通知发布后运行 jiesu calendar load 通知.txt")]
+    return [Finding("ok", "节假日", f"已覆盖 {today.year}{'、' + str(today.year + 1) if today.year + 1 in covered else ''} 年")]
+
+
+def _model(app: App) -> list[Finding]:
+    from jiesu.services.models import active_model
+
+    config = app.current_config()
+    if active_model(app, config.model_path) is None:
+        return [Finding("warning", "分类模型", "没有可用的分类模型：受理时只按规则建议分类",
+                        "jiesu model train --from-db --out model/ --activate")]
+    return [Finding("ok", "分类模型", f"使用 {config.model_path}")]
+
+
+def _backups(app: App) -> list[Finding]:
+    with app.uow(read_only=True) as uow:
+        last = uow.connection.execute(select(func.max(t.audit_log.c.at)).where(
+            t.audit_log.c.action == "db.backup")).scalar()
+    if last is None:
+        return [Finding("warning", "备份", "没有备份记录", "jiesu db backup FILE，并用 cron 每天运行")]
+    if app.now() - last > BACKUP_EVERY:
+        return [Finding("warning", "备份", f"最近一次备份在 {beijing_minute(last)}，已超过一天",
+                        "检查每天运行 jiesu db backup 的定时任务")]
+    return [Finding("ok", "备份", f"最近一次备份在 {beijing_minute(last)}")]
+
+
+def _messages(app: App) -> list[Finding]:
+    from jiesu.services.notifications import outbox
+
+    if not app.settings.notify_citizens:
+        return [Finding("ok", "短信", "已关闭（JIESU_NOTIFY_CITIZENS=false）")]
+    box = outbox(app, failures=0)
+    found = []
+    if not app.settings.sms_gateway_url:
+        found.append(Finding("warning", "短信", "未配置短信网关：受理、办结短信在等待",
+                             "设置 JIESU_SMS_GATEWAY_URL 并运行 jiesu notify send --loop"))
+    elif box.stalled(app.now()):
+        found.append(Finding("warning", "短信", f"有短信等待超过 15 分钟（最早 {beijing_minute(box.oldest_waiting)}）",
+                             "检查 jiesu notify send --loop 是否在运行、网关是否可用"))
+    if box.failed:
+        found.append(Finding("warning", "短信", f"{box.failed} 条短信多次发送失败", "jiesu notify status 查看原因；督办台列出工单"))
+    return found or [Finding("ok", "短信", "正常发送")]

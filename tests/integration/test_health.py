@@ -1,0 +1,50 @@
+"""jiesu doctor's checks: each finding says what is wrong and what to do; nothing is changed."""
+
+from __future__ import annotations
+
+from jiesu.bootstrap import App
+from jiesu.services import backups, calendar, health, intake
+from jiesu.services.cases import Intake
+from jiesu.services.users import Principal
+from jiesu.settings import Settings
+from jiesu.storage.migrate import upgrade
+
+
+def by_topic(findings):
+    return {f.topic: f for f in findings}
+
+
+def test_a_new_installation_is_told_what_is_missing_and_what_to_do(app, tmp_path):
+    found = by_topic(health.check(app))
+    assert found["数据库"].level == "ok" and found["密钥"].level == "ok"
+    assert found["节假日"].level == "warning" and "2027" in found["节假日"].message  # it is November 2026
+    assert "jiesu calendar load" in found["节假日"].todo
+    assert found["分类模型"].level == "warning" and found["备份"].level == "warning"
+    assert found["短信"].level == "warning" and "JIESU_SMS_GATEWAY_URL" in found["短信"].todo
+
+    (tmp_path / "2027.csv").write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
+    calendar.load_schedule(app, tmp_path / "2027.csv", "管理员甲")
+    backups.backup(app, tmp_path / "b.db", "管理员甲")
+    found = by_topic(health.check(app))
+    assert found["节假日"].level == "ok" and "2027" in found["节假日"].message
+    assert found["备份"].level == "ok"
+
+
+def test_a_secret_that_opens_nothing_is_an_error(app):
+    from jiesu.domain.enums import Role
+
+    intake.register(app, Principal("坐席", Role.AGENT), Intake(content="楼道堆物", kind="投诉",
+                                                              requester_phone="13812345678", division="WJ01"))
+    wrong = App(app.settings.model_copy(update={"secret_key": "another-secret"}), clock=app.clock)
+    found = by_topic(health.check(wrong))
+    assert found["密钥"].level == "error" and "jiesu secret" in found["密钥"].todo
+
+
+def test_an_old_schema_is_an_error_and_is_left_as_it_is(tmp_path):
+    from jiesu.storage.migrate import current_revision
+
+    old = App(Settings(database_url=f"sqlite:///{tmp_path / 'old.db'}", secret_key="test-secret"))
+    upgrade(old.engine, "0008")
+    [finding] = health.check(old)
+    assert finding.level == "error" and "jiesu db upgrade" in finding.todo
+    assert current_revision(old.engine) == "0008"
