@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     hotline_name: str = "12345"  # how text messages to requesters are signed: 【12345】
     public_url: str = ""  # the public address of the site, for the portal link in text messages
     notify_citizens: bool = True  # 受理 and 办结 text messages to requesters who gave a mobile number
+    notify_units: bool = True  # a text to the lead unit's duty phone (units.csv duty_phone) on urgent dispatch
     sms_gateway_url: str = ""  # where `jiesu notify send` posts each message (JSON); unset: messages wait
     sms_gateway_token: str = ""  # sent as a bearer token to the gateway
 

@@ -131,7 +131,7 @@ def test_a_failed_message_is_tried_again_later_then_given_up(app, clock):
     assert notice.status == NoticeStatus.FAILED and notice.attempts == len(RETRY_AFTER) + 1
     assert len(down.sent) == len(RETRY_AFTER) + 1
     box = notifications.outbox(app)
-    assert box.counts == {NoticeStatus.FAILED: 1} and box.recent_failures[0][1] == case.ticket
+    assert box.counts == {NoticeStatus.FAILED: 1} and box.recent_failures[0].ticket == case.ticket
 
 
 def test_an_unreachable_gateway_is_a_failed_attempt_with_its_reason(app):
@@ -182,3 +182,25 @@ def test_a_gateway_address_of_another_kind_is_refused(app):
     with pytest.raises(InvalidInput) as error:
         notifications.gateway_from_settings(odd)
     assert error.value.field == "JIESU_SMS_GATEWAY_URL" and "file://" in error.value.message
+
+
+def test_an_emergency_dispatched_is_texted_to_the_units_duty_phone(app):
+    urgent = register(app, urgency="emergency", content="望京西园3号楼燃气泄漏，13912345678 张三报")[0]
+    assert [kind for kind, _ in texts(app, urgent.id)] == ["registered"]
+    cases.perform(app, DISPATCHER, urgent.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    [(kind, text)] = texts(app, urgent.id)[1:]
+    assert kind == "urgent_dispatch" and f"紧急工单 {urgent.ticket} 已派至望京街道" in text
+    assert "13912345678" not in text and "（望京西园社区）" in text and "请立即签收处置" in text
+    fake = Gateway()
+    assert notifications.deliver_due(app, fake.gateway()).sent == 2
+    assert sorted(m["to"] for _, m in fake.sent) == [MOBILE, "13900000001"]  # the requester; the unit's duty phone
+    cases.perform(app, DISPATCHER, urgent.id, Action.REDISPATCH, ActionInput(unit="RLJ", reason="供热管线"))
+    assert "已派至热力集团" in texts(app, urgent.id)[-1][1]  # the new lead unit is told too
+
+
+def test_an_ordinary_case_or_a_unit_without_a_duty_phone_gets_no_dispatch_text(app):
+    ordinary = register(app)[0]
+    cases.perform(app, DISPATCHER, ordinary.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    no_phone = register(app, urgency="emergency", division="JX01")[0]
+    cases.perform(app, DISPATCHER, no_phone.id, Action.DISPATCH, ActionInput(unit="JX"))
+    assert [kind for kind, _ in texts(app, ordinary.id) + texts(app, no_phone.id)] == ["registered", "registered"]

@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from jiesu.domain.errors import ConfigError
-from jiesu.services.config_loader import read_config
+from jiesu.services.config_loader import read_config, read_units
 from tests.support import CITY
 
 
@@ -37,6 +37,18 @@ def test_a_cycle_in_the_unit_tree_is_refused_with_file_and_line(city):
                                     encoding="utf-8")
     error = refused(city)
     assert error.file == "units.csv" and error.line == 2 and "环" in error.reason
+
+
+def test_duty_phones_are_optional_and_must_be_mobiles(city):
+    units = {u.code: u for u in read_config(CITY)["units"]}
+    assert units["WJ"].duty_phone == "13900000001" and units["JX"].duty_phone is None
+    edit(city / "units.csv", "WJ,望京街道,subdistrict,CY,13900000001", "WJ,望京街道,subdistrict,CY,010-64701234")
+    error = refused(city)
+    assert error.file == "units.csv" and error.line == 4 and "duty_phone 应为手机号" in error.reason
+    edit(city / "units.csv", "010-64701234", "12345")
+    assert "duty_phone：电话号码格式不正确" in refused(city).reason
+    (city / "units.csv").write_text("code,name,kind,parent\nA,甲部门,department,\n", encoding="utf-8")
+    assert [u.duty_phone for u in read_units(city)] == [None]  # a file without the column still loads
 
 
 def test_a_community_under_a_district_is_refused(city):

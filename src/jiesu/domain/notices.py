@@ -1,8 +1,9 @@
 """短信通知: what the requester is told by text message, and when a failed delivery is tried again.
 
-Two notices, as a hotline sends them: 受理 (the case was received: its ticket and the tracking code, told once, so
-that the citizen can follow and rate it on the portal) and 办结 (what was done: the reply, cut to fit a few
-messages, and that a callback may follow). Pure functions: the outbox, the gateway and the worker are in
+Two notices to the requester, as a hotline sends them: 受理 (the case was received: its ticket and the tracking code,
+told once, so that the citizen can follow and rate it on the portal) and 办结 (what was done: the reply, cut to fit a
+few messages, and that a callback may follow); and one to a unit: 紧急派单 (an emergency was dispatched to it, to its
+duty phone, so that it is acted on at once and not only when someone next looks at the inbox). Pure functions: the outbox, the gateway and the worker are in
 `services/notifications.py`."""
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from jiesu.domain.enums import LabelledEnum
 class NoticeKind(LabelledEnum):
     REGISTERED = "registered"
     ANSWERED = "answered"
+    URGENT_DISPATCH = "urgent_dispatch"  # to the lead unit's duty phone
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
-        return {"registered": "受理短信", "answered": "办结短信"}
+        return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信"}
 
 
 class NoticeStatus(LabelledEnum):
@@ -55,6 +57,12 @@ def answered_text(hotline: str, ticket: str, reply: str, portal_url: str) -> str
     told = f"办理结果：{reply}" if reply else "已办理完毕"
     return (f"【{hotline}】您反映的问题（工单号 {ticket}）{told}。近期可能回访，请留意来电；"
             f"也可在{where_to_track(portal_url)}查看并评价。")
+
+
+def urgent_dispatch_text(hotline: str, ticket: str, unit: str, title: str, place: str) -> str:
+    """To the unit's duty phone: an emergency has been dispatched to it (the title masked by the caller)."""
+    where = f"（{place}）" if place else ""
+    return f"【{hotline}】紧急工单 {ticket} 已派至{unit}：{title}{where}。请立即签收处置。"
 
 
 def next_attempt(attempts: int) -> timedelta | None:

@@ -25,6 +25,7 @@ class Unit:
     name: str
     kind: UnitKind
     parent: str | None = None
+    duty_phone: str | None = None  # 值班手机: texted when an emergency is dispatched to the unit
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def perform(app: App, actor: Actor, request_id: int, action: Action, params: Act
         touched = apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock)
         for changed in touched:
             uow.requests.save(changed)
-        notifications.on_changed(app, uow.connection, before, request)
+        notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
         uow.commit()
     return request, clock.calendar.warnings()
 

@@ -1,6 +1,7 @@
 """Loading the business configuration from a directory of readable files.
 
-    units.csv       code,name,kind,parent            the unit tree (kind: district/subdistrict/community/department/company/centre)
+    units.csv       code,name,kind,parent[,duty_phone]  the unit tree (kind: district/subdistrict/community/department/
+                                                     company/centre); duty_phone: a mobile texted on urgent dispatch
     categories.csv  code,name,parent                 the matter catalogue, up to three levels
     duties.csv      category,level,duty_type,unit    the dispatch catalogue (派单目录 / 履职事项清单)
     admission.csv   category,community               the community admission list (准入); empty community = all
@@ -22,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from jiesu.bootstrap import App
+from jiesu.domain import validation
 from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import DutyType, RequestKind, UnitKind, Urgency
@@ -33,7 +35,7 @@ _PARENT_KIND = {UnitKind.COMMUNITY: {UnitKind.SUBDISTRICT}, UnitKind.SUBDISTRICT
 _LEVEL_KIND = {"department": UnitKind.DEPARTMENT, "company": UnitKind.COMPANY}
 
 
-def _rows(directory: Path, name: str, columns: list[str], required: bool = True):
+def _rows(directory: Path, name: str, columns: list[str], required: bool = True, optional: tuple[str, ...] = ()):
     path = directory / name
     if not path.exists():
         if required:
@@ -47,12 +49,23 @@ def _rows(directory: Path, name: str, columns: list[str], required: bool = True)
         for row in reader:
             if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
-            yield reader.line_num, {k: (row.get(k) or "").strip() for k in columns}
+            yield reader.line_num, {k: (row.get(k) or "").strip() for k in (*columns, *optional)}
+
+
+def _duty_phone(value: str, line: int) -> str | None:
+    """A unit's duty mobile (值班手机), optional: texted when an emergency is dispatched to the unit."""
+    try:
+        number = validation.phone(value, "duty_phone")
+    except DomainError as error:
+        raise ConfigError("units.csv", line, f"duty_phone：{error.message}") from None
+    if number is not None and not validation.is_mobile(number):
+        raise ConfigError("units.csv", line, f"duty_phone 应为手机号（用于接收紧急派单短信）：{value!r}")
+    return number
 
 
 def read_units(directory: Path) -> list[Unit]:
     units: dict[str, tuple[int, Unit]] = {}
-    for line, row in _rows(directory, "units.csv", ["code", "name", "kind", "parent"]):
+    for line, row in _rows(directory, "units.csv", ["code", "name", "kind", "parent"], optional=("duty_phone",)):
         if not row["code"] or not row["name"]:
             raise ConfigError("units.csv", line, "code 和 name 不能为空")
         if row["code"] in units:
@@ -61,7 +74,8 @@ def read_units(directory: Path) -> list[Unit]:
             kind = UnitKind.parse(row["kind"], "kind")
         except DomainError as error:
             raise ConfigError("units.csv", line, error.message) from None
-        units[row["code"]] = (line, Unit(row["code"], row["name"], kind, row["parent"] or None))
+        units[row["code"]] = (line, Unit(row["code"], row["name"], kind, row["parent"] or None,
+                                         _duty_phone(row["duty_phone"], line)))
     for code, (line, unit) in units.items():
         if unit.parent is not None and unit.parent not in units:
             raise ConfigError("units.csv", line, f"上级单位代码 {unit.parent} 不存在")

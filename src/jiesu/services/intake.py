@@ -191,7 +191,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                 for changed in apply_action(uow, app.config(uow).router, request, principal.actor, app.now(),
                                             action, params, clock):
                     uow.requests.save(changed)
-                notifications.on_changed(app, uow.connection, before, request)
+                notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})

@@ -26,11 +26,21 @@ import httpx
 from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
+from jiesu.domain.enums import Urgency
 from jiesu.domain.errors import InvalidInput
-from jiesu.domain.notices import NoticeKind, NoticeStatus, answered_text, next_attempt, registered_text
+from jiesu.domain.notices import (
+    NoticeKind,
+    NoticeStatus,
+    answered_text,
+    next_attempt,
+    registered_text,
+    urgent_dispatch_text,
+)
 from jiesu.domain.request import CitizenRequest
+from jiesu.domain.routing import Directory
 from jiesu.domain.validation import is_mobile
-from jiesu.domain.workflow import Status
+from jiesu.domain.workflow import Action, Status
+from jiesu.nlp import pii
 from jiesu.storage import tables as t
 
 STALE = timedelta(minutes=10)  # a notice claimed this long ago by a worker that never reported has to be sent again
@@ -109,9 +119,10 @@ def seal_code(app: App, phone: str | None, code: str) -> bytes | None:
     return app.cipher.encrypt(code) if app.settings.notify_citizens and phone else None
 
 
-def _enqueue(app: App, connection, request_id: int, kind: NoticeKind, sealed_code: bytes | None = None) -> None:
+def _enqueue(app: App, connection, request_id: int, kind: NoticeKind, sealed_code: bytes | None = None,
+             unit: str | None = None) -> None:
     now = app.now()
-    connection.execute(_INSERT, {"request_id": request_id, "kind": kind.value, "code": sealed_code,
+    connection.execute(_INSERT, {"request_id": request_id, "kind": kind.value, "unit": unit, "code": sealed_code,
                                  "status": NoticeStatus.PENDING.value, "attempts": 0, "created_at": now,
                                  "next_attempt_at": now})
 
@@ -125,9 +136,16 @@ def on_registered(app: App, connection, request: CitizenRequest, sealed_code: by
 ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the reply accepted (审核通过)
 
 
-def on_changed(app: App, connection, before: Status, request: CitizenRequest) -> None:
-    """After an action: when the case has just been answered, the 办结 notice to its requester and to the
-    requesters of the cases merged into it (they are told the master's answer)."""
+def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
+               directory: Directory) -> None:
+    """After an action: an emergency dispatched (or redispatched) is texted to the lead unit's duty phone; a case
+    just answered is texted to its requester and to the requesters of the cases merged into it (they are told the
+    master's answer)."""
+    if action in (Action.DISPATCH, Action.REDISPATCH) and request.urgency == Urgency.EMERGENCY \
+            and app.settings.notify_units and request.lead_unit:
+        unit = directory.units.get(request.lead_unit)
+        if unit is not None and unit.duty_phone:
+            _enqueue(app, connection, request.id, NoticeKind.URGENT_DISPATCH, unit=unit.code)
     if request.status == before or request.status not in ANSWERED:
         return
     if wanted(app, request.requester.phone):
@@ -143,13 +161,18 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest) ->
 def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     """(the mobile number to text or None, the text) of a notice, from its case as it is now. A merged case is
     told its master's reply."""
-    r, master = t.requests, t.requests.alias("master")
-    row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.requester_phone, r.c.reply,
-                                    master.c.reply.label("master_reply"))
+    r, master, u = t.requests, t.requests.alias("master"), t.units
+    row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
+                                    r.c.reply, master.c.reply.label("master_reply"), u.c.name.label("unit_name"),
+                                    u.c.duty_phone)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
+                             .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
-    phone = app.cipher.decrypt(row.requester_phone) or None
     hotline, portal = app.settings.hotline_name, app.settings.public_url
+    if row.kind == NoticeKind.URGENT_DISPATCH.value:
+        place = app.current_config().unit_names.get(row.division or "", "")
+        return row.duty_phone, urgent_dispatch_text(hotline, row.ticket, row.unit_name, pii.mask(row.title), place)
+    phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)
     return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal)

@@ -26,7 +26,7 @@ class ConfigRepository:
     # --- reading ---------------------------------------------------------------------------
     def directory(self) -> Directory:
         c = self.connection
-        units = [Unit(r.code, r.name, UnitKind(r.kind), r.parent) for r in c.execute(select(t.units))]
+        units = [Unit(r.code, r.name, UnitKind(r.kind), r.parent, r.duty_phone) for r in c.execute(select(t.units))]
         categories = [Category(r.code, r.name, r.parent) for r in c.execute(select(t.categories))]
         return Directory(units, categories)
 
@@ -77,8 +77,8 @@ class ConfigRepository:
         c = self.connection
         for table in (t.duty_items, t.admissions, t.sla_policies, t.units, t.categories):
             c.execute(delete(table))
-        c.execute(insert(t.units), [{"code": u.code, "name": u.name, "kind": u.kind.value, "parent": u.parent}
-                                    for u in units])
+        c.execute(insert(t.units), [{"code": u.code, "name": u.name, "kind": u.kind.value, "parent": u.parent,
+                                     "duty_phone": u.duty_phone} for u in units])
         c.execute(insert(t.categories), [{"code": x.code, "name": x.name, "parent": x.parent} for x in categories])
         if duties:
             c.execute(insert(t.duty_items), [{"category": d.category, "level": d.level,

@@ -55,6 +55,7 @@ units = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("parent", String(64), nullable=True),
+    Column("duty_phone", String(20), nullable=True),  # 值班手机: texted on urgent dispatch
 )
 
 categories = Table(
@@ -353,6 +354,7 @@ notifications = Table(  # 短信通知 to the requester: an outbox written in th
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
+    Column("unit", String(64), nullable=True),  # a notice to a unit's duty phone (紧急派单); None: to the requester
     Column("code", LargeBinary, nullable=True),  # the 受理 notice's tracking code, encrypted (only its hash is kept
     # elsewhere); the text itself is written when the notice is sent, from the case
     Column("status", String(12), nullable=False),
