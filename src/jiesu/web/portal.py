@@ -18,7 +18,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/portal")
 def portal(request: Request) -> Response:
-    return render(request, "portal.html", form={}, kinds=list(RequestKind))
+    return render(request, "portal.html", form={}, kinds=list(RequestKind),
+                  texts=jiesu_app(request).settings.notify_citizens)
 
 
 @router.post("/portal")
@@ -38,7 +39,8 @@ async def portal_submit(request: Request) -> Response:
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"]), photo=data or None)
     except DomainError as error:
-        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error))
+        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error),
+                      texts=app.settings.notify_citizens)
     return render(request, "portal_done.html", ticket=case.ticket, code=code)
 
 
