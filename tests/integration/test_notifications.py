@@ -185,12 +185,13 @@ def test_a_gateway_address_of_another_kind_is_refused(app):
 
 
 def test_an_emergency_dispatched_is_texted_to_the_units_duty_phone(app):
-    urgent = register(app, urgency="emergency", content="望京西园3号楼燃气泄漏，13912345678 张三报")[0]
+    urgent = register(app, urgency="emergency", content="望京西园3号楼燃气泄漏，13912345678 张三报",
+                      title="张三报：望京西园3号楼燃气泄漏 13912345678", requester_name="张三")[0]
     assert [kind for kind, _ in texts(app, urgent.id)] == ["registered"]
     cases.perform(app, DISPATCHER, urgent.id, Action.DISPATCH, ActionInput(unit="WJ"))
     [(kind, text)] = texts(app, urgent.id)[1:]
     assert kind == "urgent_dispatch" and f"紧急工单 {urgent.ticket} 已派至望京街道" in text
-    assert "13912345678" not in text and "（望京西园社区）" in text and "请立即签收处置" in text
+    assert "张*报：望京西园3号楼燃气泄漏 139****5678（望京西园社区）。请立即签收处置" in text and "张三" not in text
     fake = Gateway()
     assert notifications.deliver_due(app, fake.gateway()).sent == 2
     assert sorted(m["to"] for _, m in fake.sent) == [MOBILE, "13900000001"]  # the requester; the unit's duty phone

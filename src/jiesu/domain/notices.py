@@ -36,6 +36,7 @@ class NoticeStatus(LabelledEnum):
                 "cancelled": "已取消"}
 
 
+TITLE_CHARS = 40  # of the case's title in a 紧急派单 notice
 REPLY_CHARS = 120  # of the reply in a 办结 notice (a long text message is several; the whole reply is on the portal)
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=6))  # after the 1st, 2nd, … failed attempt; then the notice is given up (failed)
@@ -62,6 +63,7 @@ def answered_text(hotline: str, ticket: str, reply: str, portal_url: str) -> str
 def urgent_dispatch_text(hotline: str, ticket: str, unit: str, title: str, place: str) -> str:
     """To the unit's duty phone: an emergency has been dispatched to it (the title masked by the caller)."""
     where = f"（{place}）" if place else ""
+    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
     return f"【{hotline}】紧急工单 {ticket} 已派至{unit}：{title}{where}。请立即签收处置。"
 
 

@@ -38,7 +38,7 @@ from jiesu.domain.notices import (
 )
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.routing import Directory
-from jiesu.domain.validation import is_mobile
+from jiesu.domain.validation import is_mobile, mask_name
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
 from jiesu.storage import tables as t
@@ -163,15 +163,18 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     told its master's reply."""
     r, master, u = t.requests, t.requests.alias("master"), t.units
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
-                                    r.c.reply, master.c.reply.label("master_reply"), u.c.name.label("unit_name"),
+                                    r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"), u.c.name.label("unit_name"),
                                     u.c.duty_phone)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
     hotline, portal = app.settings.hotline_name, app.settings.public_url
-    if row.kind == NoticeKind.URGENT_DISPATCH.value:
+    if row.kind == NoticeKind.URGENT_DISPATCH.value:  # to a unit: the requester's personal data masked
         place = app.current_config().unit_names.get(row.division or "", "")
-        return row.duty_phone, urgent_dispatch_text(hotline, row.ticket, row.unit_name, pii.mask(row.title), place)
+        name, title = app.cipher.decrypt(row.requester_name), row.title or ""
+        if len(name) >= 2:
+            title = title.replace(name, mask_name(name))
+        return row.duty_phone, urgent_dispatch_text(hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
     phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)
