@@ -68,6 +68,30 @@ def test_metrics_give_exact_numbers_and_refresh_is_incremental(app, clock, tmp_p
     connection.close()
 
 
+def test_handling_time_by_unit_and_first_contact_resolution(app, clock, tmp_path):
+    complaint = cases.register(app, AGENT, Intake(content="楼道堆物", category="WY1", division="WJ01"))
+    cases.perform(app, DISPATCHER, complaint.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    clock.advance(hours=5)
+    cases.perform(app, WJ_HANDLER, complaint.id, Action.ACKNOWLEDGE, ActionInput())
+    cases.perform(app, WJ_HANDLER, complaint.id, Action.RESOLVE, ActionInput(reply="已办"))
+    cases.perform(app, DISPATCHER, complaint.id, Action.SEND_BACK, ActionInput(reason="答复不完整"))
+    clock.advance(hours=5)
+    cases.perform(app, WJ_HANDLER, complaint.id, Action.RESOLVE, ActionInput(reply="已清理并告知物业"))
+    for answered in (True, False):
+        inquiry = cases.register(app, AGENT, Intake(content="公租房怎么申请", kind="咨询", category="WY1",
+                                                    division="WJ01"))
+        if answered:
+            cases.perform(app, AGENT, inquiry.id, Action.ANSWER_DIRECTLY, ActionInput(reply="到街道申请"))
+    path = tmp_path / "a.duckdb"
+    store.refresh(app, path)
+    connection = store.connect(path)
+    everything = metrics.Filters()
+    assert metrics.run(connection, "handling_by_unit", everything).rows == [["WJ", 1, 10.0, 10.0, 100.0, 1]]
+    assert metrics.run(connection, "first_contact", everything).rows == [
+        ["inquiry", 2, 1, 50.0], ["complaint", 1, 0, 0.0], ["合计", 3, 1, 33.3]]
+    connection.close()
+
+
 def test_a_store_of_an_older_layout_is_rebuilt(app, clock, tmp_path):
     import duckdb
 

@@ -189,6 +189,45 @@ def returns_by_unit(connection, f: Filters):
     return ["单位", "派单", "退单", "改派", "退改率%"], rows
 
 
+@metric("handling_by_unit", "承办单位办理时长")
+def handling_by_unit(connection, f: Filters):
+    """Per lead unit, the cases it resolved: hours from its dispatch to the resolution (median and the 90th
+    percentile, calendar hours), the share resolved by the deadline, and how often the centre sent a reply back
+    (退回重办). The units with most resolved cases first."""
+    where, params = f.where()
+    rows = connection.execute(f"""
+        WITH lead AS (SELECT a.request_id, min(a.dispatched_at) AS dispatched_at
+                      FROM assignments a JOIN cases c ON c.id = a.request_id
+                      WHERE a.role = 'lead' AND a.unit = c.lead_unit GROUP BY 1),
+             sent_back AS (SELECT request_id, count(*) AS n FROM events WHERE action = 'send_back' GROUP BY 1)
+        SELECT c.lead_unit, count(*),
+               round(median(date_diff('minute', l.dispatched_at, c.resolved_at)) / 60.0, 1),
+               round(quantile_cont(date_diff('minute', l.dispatched_at, c.resolved_at), 0.9) / 60.0, 1),
+               round(count(*) FILTER (WHERE c.resolved_at <= c.resolve_due) * 100.0 / count(*), 1),
+               coalesce(sum(sb.n), 0)
+        FROM cases c JOIN lead l ON l.request_id = c.id LEFT JOIN sent_back sb ON sb.request_id = c.id
+        WHERE {where} AND c.resolved_at IS NOT NULL
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 30""", params).fetchall()
+    return ["单位", "办结件", "办理时长中位数（小时）", "90% 在（小时）内", "按时办结率%", "退回重办次数"], rows
+
+
+@metric("first_contact", "热线一次办结（直接办结）")
+def first_contact(connection, f: Filters):
+    """Per kind of request: how many the agent answered on the spot (直接办结, mostly inquiries from the 知识库)
+    instead of dispatching them, and the share; the last row is every kind together."""
+    where, params = f.where()
+    rows = connection.execute(f"""
+        SELECT c.kind, count(*),
+               count(*) FILTER (WHERE c.id IN (SELECT request_id FROM events WHERE action = 'answer_directly'))
+        FROM cases c WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1""", params).fetchall()
+    total, answered = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    rows = [list(r) for r in rows]
+    if rows:
+        rows.append(["合计", total, answered])
+    return ["类型", "诉求量", "直接办结", "一次办结率%"], [[*r, round(r[2] * 100 / r[1], 1) if r[1] else None]
+                                                      for r in rows]
+
+
 @metric("hour_weekday", "来电时段分布（星期 × 小时）")
 def hour_weekday(connection, f: Filters):
     where, params = f.where()

@@ -72,6 +72,8 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "keywords": metrics.run(connection, "keywords", f, top=20),
             "deadlines": metrics.run(connection, "deadlines", f),
             "returns_by_unit": metrics.run(connection, "returns_by_unit", f),
+            "handling_by_unit": metrics.run(connection, "handling_by_unit", f),
+            "first_contact": metrics.run(connection, "first_contact", f),
             "hour_weekday": metrics.run(connection, "hour_weekday", f),
             "satisfaction": metrics.run(connection, "satisfaction", replace(half_year, now=None)),
             "repeats": metrics.run(connection, "repeats", half_year),
@@ -90,7 +92,8 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     units, categories = config.unit_names, config.category_names
     named = {"by_channel": {c.value: c.label for c in Channel}, "by_kind": {k.value: k.label for k in RequestKind},
              "by_category1": categories, "by_category2": categories, "seasonal": categories,
-             "by_district": units, "by_subdistrict": units, "returns_by_unit": units, "rising": units}
+             "by_district": units, "by_subdistrict": units, "returns_by_unit": units, "rising": units,
+             "handling_by_unit": units, "first_contact": {k.value: k.label for k in RequestKind}}
     for name, table in tables.items():  # codes to names for people; the codes stay in `keys` for links and maps
         for row in table.rows:
             if row and isinstance(row[0], str):

@@ -27,7 +27,8 @@ def refresh(full: bool = typer.Option(False, "--full", help="全量重建（默�
 @app.command()
 @reports_errors
 def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel、by_kind、by_category、by_area、keywords、"
-                                                "deadlines、satisfaction、returns_by_unit、hour_weekday、repeats、"
+                                                "deadlines、satisfaction、returns_by_unit、handling_by_unit、"
+                                                "first_contact、hour_weekday、repeats、"
                                                 "rising（上升预警，截至 --end 或今天的近 7 天）、seasonal（季节提示）"),
            start: str = typer.Option(None, help="起始日期 YYYY-MM-DD"),
            end: str = typer.Option(None, help="截止日期（不含）YYYY-MM-DD"),
