@@ -205,3 +205,10 @@ def test_an_ordinary_case_or_a_unit_without_a_duty_phone_gets_no_dispatch_text(a
     no_phone = register(app, urgency="emergency", division="JX01")[0]
     cases.perform(app, DISPATCHER, no_phone.id, Action.DISPATCH, ActionInput(unit="JX"))
     assert [kind for kind, _ in texts(app, ordinary.id) + texts(app, no_phone.id)] == ["registered", "registered"]
+
+
+def test_an_emergency_registered_and_dispatched_at_once_alerts_the_unit_too(app):
+    case, _, _ = intake.register(app, _principal(), Intake(content="3号楼燃气泄漏", kind="求助", urgency="emergency",
+                                                           requester_phone=MOBILE, division="WJ01", category="WY1"),
+                                 then=(Action.DISPATCH, ActionInput(unit="WJ")))
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered", "urgent_dispatch"]
