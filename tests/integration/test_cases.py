@@ -205,3 +205,25 @@ def test_merge_keeps_every_requester_for_the_callback(app, clock):
 def test_an_unknown_case_is_not_found(app):
     with pytest.raises(NotFound):
         cases.show(app, 999)
+
+
+def test_work_queues_put_emergencies_and_the_nearest_deadlines_first_and_count_what_they_leave_out(app, clock):
+    from jiesu.web.pages import work
+
+    def dispatched(kind: str, urgency: str = "normal") -> int:
+        case = cases.register(app, AGENT, intake(kind=kind, urgency=urgency))
+        cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+        clock.advance(minutes=10)
+        return case.id
+
+    overdue = dispatched("投诉")
+    clock.advance(days=10)
+    complaint, inquiry, emergency = dispatched("投诉"), dispatched("咨询"), dispatched("求助", "emergency")
+    queue = cases.CaseFilter(statuses=["dispatched"], visible_to_unit="WJ", by_deadline=True, limit=10)
+    # the emergency first though the overdue case's deadline is earlier; then by deadline: the inquiry (3 working
+    # days) before the complaint received before it (7)
+    assert [row.id for row in cases.list_cases(app, queue)] == [emergency, overdue, inquiry, complaint]
+    newest_first = [row.id for row in cases.list_cases(app, cases.CaseFilter(statuses=["dispatched"]))]
+    assert newest_first == [emergency, inquiry, complaint, overdue]  # the case list itself is unchanged
+    heading, items, total = work(app, "待签收", limit=2, statuses=["dispatched"], visible_to_unit="WJ")
+    assert ([row.id for row in items], total) == ([emergency, overdue], 4)

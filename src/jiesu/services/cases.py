@@ -212,20 +212,28 @@ class CaseFilter:
     text: str | None = None
     overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
     due_before: datetime | None = None  # resolution deadline before this moment
+    due_from: datetime | None = None  # resolution deadline at or after this moment
     before_id: int | None = None
     limit: int = 50
+    by_deadline: bool = False  # a work queue: emergencies first, then the nearest deadline, then the oldest
 
 
 def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
-    """Newest first; `before_id` pages backwards."""
-    from sqlalchemy import select
+    """Newest first (`before_id` pages backwards), or most pressing first (`by_deadline`)."""
+    from sqlalchemy import case, select
 
+    from jiesu.domain.workflow import Status
     from jiesu.storage import tables as t
 
     r = t.requests
+    if f.by_deadline:  # the deadline that matters now: the callback's once the reply is accepted
+        due = case((r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due), else_=r.c.resolve_due)
+        order = [case((r.c.urgency == Urgency.EMERGENCY.value, 0), else_=1), due.asc().nulls_last(), r.c.id.asc()]
+    else:
+        order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
                    r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version
-                   ).order_by(r.c.id.desc()).limit(max(1, min(f.limit, 1000)))
+                   ).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
@@ -282,6 +290,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.resolve_due < f.overdue_at, r.c.status.in_(with_unit))
     if f.due_before is not None:
         query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
+    if f.due_from is not None:
+        query = query.where(r.c.resolve_due >= f.due_from)
     if f.category_tree or f.area:
         directory = app.config(uow).directory
         if f.category_tree:

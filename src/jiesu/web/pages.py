@@ -150,15 +150,22 @@ def rows(app, **kwargs) -> list:
     return cases.list_cases(app, CaseFilter(**kwargs))
 
 
+def work(app, heading: str, limit: int = 100, **kwargs) -> tuple[str, list, int]:
+    """A work queue's section: its most pressing cases first (emergencies, then the nearest deadline, then the
+    oldest), at most `limit` of them, and how many there are in all (so that none is silently left out)."""
+    items = cases.list_cases(app, CaseFilter(by_deadline=True, limit=limit, **kwargs))
+    total = cases.count_cases(app, CaseFilter(**kwargs)) if len(items) == limit else len(items)
+    return heading, items, total
+
+
 @router.get("/queue")
 def queue(request: Request) -> Response:
     principal = login_required(request, Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
-    sections = [("待派单", rows(app, statuses=["registered"], limit=100)),
-                ("退单待审", rows(app, statuses=["return_pending"], limit=100)),
-                ("办结待审核", rows(app, statuses=["resolved"], limit=100))]
+    sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
+                work(app, "办结待审核", statuses=["resolved"])]
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status)
 
 
@@ -169,9 +176,9 @@ def inbox(request: Request) -> Response:
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
-    sections = [("待签收", rows(app, statuses=["dispatched"], visible_to_unit=mine, limit=100)),
-                ("办理中", rows(app, statuses=["in_progress", "extension_pending"], visible_to_unit=mine, limit=100)),
-                ("已办结待审核", rows(app, statuses=["resolved"], visible_to_unit=mine, limit=50))]
+    sections = [work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine),
+                work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
+                work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status)
 
@@ -183,13 +190,12 @@ def desk(request: Request) -> Response:
         return principal
     app = jiesu_app(request)
     now = app.now()
-    sections = [("已超期", rows(app, overdue_at=now, limit=100)),
-                ("24 小时内到期", [r for r in rows(app, due_before=now + timedelta(hours=24), limit=200)
-                                if r.resolve_due and r.resolve_due >= now][:100]),
-                ("退单待审", rows(app, statuses=["return_pending"], limit=100)),
-                ("延期待审", rows(app, statuses=["extension_pending"], limit=100)),
-                ("答复待审核", rows(app, statuses=["resolved"], limit=100)),
-                ("待回访", rows(app, statuses=["awaiting_follow_up"], limit=100))]
+    sections = [work(app, "已超期", overdue_at=now),
+                work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
+                work(app, "退单待审", statuses=["return_pending"]),
+                work(app, "延期待审", statuses=["extension_pending"]),
+                work(app, "答复待审核", statuses=["resolved"]),
+                work(app, "待回访", statuses=["awaiting_follow_up"])]
     horizon = app.today() + timedelta(days=7)
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
