@@ -702,3 +702,13 @@ def test_the_supervisors_desk_shows_failed_and_stalled_text_messages(api, app, c
     desk = api.get("/desk").text
     assert "发送失败 1 条" in desk and case["ticket"] in desk and "HTTP 403 签名未备案" in desk
     assert "有短信等待" not in desk
+
+
+def test_the_inbox_marks_a_case_past_its_deadline(api, clock):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    login(api, "wj")
+    assert "已超期" not in api.get("/inbox").text
+    clock.advance(days=12)
+    inbox = api.get("/inbox").text
+    assert case["ticket"] in inbox and "已超期" in inbox

@@ -166,7 +166,8 @@ def queue(request: Request) -> Response:
     app = jiesu_app(request)
     sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "办结待审核", statuses=["resolved"])]
-    return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status)
+    return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
+                  now=app.now())
 
 
 @router.get("/inbox")
@@ -180,7 +181,7 @@ def inbox(request: Request) -> Response:
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
-                  sections=sections, names=unit_names(app), Status=Status)
+                  sections=sections, names=unit_names(app), Status=Status, now=app.now())
 
 
 @router.get("/desk")
