@@ -712,3 +712,29 @@ def test_the_inbox_marks_a_case_past_its_deadline(api, clock):
     clock.advance(days=12)
     inbox = api.get("/inbox").text
     assert case["ticket"] in inbox and "已超期" in inbox
+
+
+def test_the_dispatcher_dispatches_several_cases_to_their_suggested_units_at_once(api):
+    ready = create(api)
+    unclassified = create(api, category=None)
+    changed = create(api, division="WJ02")
+    login(api, "dispatcher")
+    page = api.get("/queue").text
+    assert "按建议派单" in page and f'value="{ready["id"]}:{ready["version"]}"' in page
+    assert f'value="{unclassified["id"]}:' not in page  # no suggestion: dispatched one by one
+    act(api, "agent", changed["id"], "reclassify", category="WY2", reason="分类有误")  # changed since it was seen
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    answer = api.post("/queue/dispatch", data={"csrf_token": csrf, "pick": [
+        f"{ready['id']}:{ready['version']}", f"{changed['id']}:{changed['version']}",
+        f"{unclassified['id']}:{unclassified['version']}", "x:1"]}, follow_redirects=True)
+    assert f"已按建议派单 1 件：{ready['ticket']} → 望京街道" in answer.text
+    assert f"未派单 2 件，请逐件处理：{changed['ticket']}（" in answer.text and "已被他人修改" in answer.text
+    assert f"{unclassified['ticket']}（未分类：请先改类或逐件派单）" in answer.text
+    assert call(api, "supervisor", "GET", f"/api/v1/requests/{ready['id']}").json()["lead_unit"] == "WJ"
+    assert call(api, "supervisor", "GET", f"/api/v1/requests/{changed['id']}").json()["status"] == "registered"
+    login(api, "supervisor")
+    assert "按建议派单" not in api.get("/queue").text  # supervisors do not dispatch
+    version = call(api, "supervisor", "GET", f"/api/v1/requests/{changed['id']}").json()["version"]
+    refused = api.post("/queue/dispatch", data={"csrf_token": csrf, "pick": [f"{changed['id']}:{version}"]})
+    assert refused.status_code == 403
+    assert call(api, "supervisor", "GET", f"/api/v1/requests/{changed['id']}").json()["status"] == "registered"

@@ -10,7 +10,7 @@ from typing import Any
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
-from jiesu.domain.errors import ConflictError, InvalidInput
+from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
@@ -80,6 +80,36 @@ def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
     from jiesu.services.users import Principal
 
     return register_intake(app, Principal(actor.name, actor.role, actor.unit), intake)[0]
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    dispatched: list[tuple[str, str]]  # (ticket, unit code)
+    refused: list[tuple[str, str]]  # (ticket or id, why)
+
+
+def dispatch_as_suggested(app: App, actor: Actor, choices: dict[int, int]) -> BatchOutcome:
+    """批量派单: each chosen case (id → the version the dispatcher saw) to the lead unit the duty lists suggest, each
+    in its own transaction. A case changed since it was seen, without a category, or with no suggested unit is
+    left for one-by-one dispatch, with the reason."""
+    dispatched, refused = [], []
+    for request_id, version in choices.items():
+        label = str(request_id)
+        try:
+            with app.uow(read_only=True) as uow:
+                request = uow.requests.get(request_id)
+                label = request.ticket
+                if not request.category:
+                    raise InvalidInput("未分类：请先改类或逐件派单", field="category")
+                best = app.config(uow).router.route(request.category, request.location.division).best
+            if best is None:
+                raise InvalidInput("派单目录没有建议的主办单位：请逐件派单", field="unit")
+            case, _ = perform(app, actor, request_id, Action.DISPATCH, ActionInput(unit=best.unit.code),
+                              expected_version=version)  # changed since it was seen: refused
+            dispatched.append((case.ticket, best.unit.code))
+        except DomainError as error:
+            refused.append((label, error.message))
+    return BatchOutcome(dispatched, refused)
 
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:
@@ -193,6 +223,7 @@ class CaseRow:
     resolve_due: datetime | None
     follow_up_due: datetime | None
     version: int
+    division: str | None = None
 
 
 @dataclass
@@ -232,7 +263,7 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     else:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
-                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version
+                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division
                    ).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)

@@ -166,8 +166,46 @@ def queue(request: Request) -> Response:
     app = jiesu_app(request)
     sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "办结待审核", statuses=["resolved"])]
+    suggested = None  # 批量派单: the lead unit the duty lists suggest for each case waiting, for those who dispatch
+    config = app.current_config()
+    if principal.role in DISPATCHING:
+        router = config.router
+        suggested = {}
+        for row in sections[0][1]:
+            best = router.route(row.category, row.division).best if row.category else None
+            if best is not None:
+                suggested[row.id] = best
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now())
+                  now=app.now(), suggested=suggested, category_names=config.category_names)
+
+
+DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)
+
+
+@router.post("/queue/dispatch")
+async def dispatch_batch(request: Request) -> Response:
+    """批量派单: the ticked cases, each to its suggested lead unit, each in its own transaction."""
+    principal = login_required(request, *DISPATCHING)
+    if isinstance(principal, Response):
+        return principal
+    form = await posted_form(request)
+    choices: dict[int, int] = {}
+    for value in form.getlist("pick"):
+        case_id, _, version = str(value).partition(":")
+        if case_id.isdigit() and version.isdigit():
+            choices[int(case_id)] = int(version)
+    if not choices:
+        flash(request, "没有勾选工单：请勾选要按建议派单的工单")
+        return RedirectResponse("/queue", status_code=303)
+    outcome = cases.dispatch_as_suggested(jiesu_app(request), principal.actor, choices)
+    names = unit_names(jiesu_app(request))
+    if outcome.dispatched:
+        flash(request, f"已按建议派单 {len(outcome.dispatched)} 件：" + "；".join(
+            f"{ticket} → {names.get(unit, unit)}" for ticket, unit in outcome.dispatched))
+    if outcome.refused:
+        flash(request, f"未派单 {len(outcome.refused)} 件，请逐件处理：" + "；".join(
+            f"{ticket}（{why}）" for ticket, why in outcome.refused), kind="error")
+    return RedirectResponse("/queue", status_code=303)
 
 
 @router.get("/inbox")
