@@ -122,8 +122,8 @@ def write(report: MonthlyReport, out: Path) -> list[Path]:
 def _excel(report: MonthlyReport, path: Path) -> Path:
     from openpyxl import Workbook
 
-    from jiesu.issues.export import _safe
     from jiesu.services.assessment import pct
+    from jiesu.spreadsheet import safe_cell
 
     workbook = Workbook()
     summary = workbook.active
@@ -140,12 +140,12 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
         sheet = workbook.create_sheet(table.title[:28].replace("/", "、").replace("（", "(").replace("）", ")"))
         sheet.append(table.columns)
         for row in table.rows:
-            sheet.append([_safe(v) for v in row])
+            sheet.append([safe_cell(v) for v in row])
     hot = workbook.create_sheet("热点问题")
     hot.append(["排名", "问题", "热度", "件数", "人数", "地点/人群", "关键词"])
     for rank, issue in enumerate(report.issues, start=1):
-        hot.append([rank, _safe(issue.description), issue.heat, len(issue.messages), issue.requesters,
-                    _safe(f"{issue.place} {issue.population}".strip()), " ".join(issue.keywords)])
+        hot.append([rank, safe_cell(issue.description), issue.heat, len(issue.messages), issue.requesters,
+                    safe_cell(f"{issue.place} {issue.population}".strip()), " ".join(issue.keywords)])
     workbook.save(path)
     return path
 

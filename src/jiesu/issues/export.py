@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from jiesu.issues.hot import Issue
+from jiesu.spreadsheet import safe_cell
 
 ISSUE_COLUMNS = ["热度排名", "问题ID", "热度指数", "时间范围", "地点/人群", "问题描述", "留言数", "诉求人数", "点赞数", "关键词"]
 MESSAGE_COLUMNS = ["问题ID", "留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数"]
@@ -47,14 +48,8 @@ def write(issues: list[Issue], out: Path) -> list[Path]:
         sheet.append(row)
     details = workbook.create_sheet("留言明细")
     for row in [MESSAGE_COLUMNS, *message_rows(issues)]:
-        details.append([_safe(v) for v in row])
+        details.append([safe_cell(v) for v in row])
     workbook.save(out / "hot_issues.xlsx")
     written.append(out / "hot_issues.xlsx")
     return written
 
-
-def _safe(value):
-    """A cell that starts like a formula is written as text, never executed by the spreadsheet."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

@@ -17,6 +17,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.petition import PetitionAction
+from jiesu.spreadsheet import safe_cell
 from jiesu.storage import tables as t
 
 ACTIONS = {  # the recorded actions, as an administrator reads them
@@ -158,8 +159,8 @@ def export_csv(app: App, query: AuditQuery, by: str) -> str:
     while True:
         found, total = entries(app, page)
         for e in found:
-            writer.writerow([f"{e.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", _cell(e.actor), e.label, e.action,
-                             _cell(e.target), _cell(e.details)])
+            writer.writerow([f"{e.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", safe_cell(e.actor), e.label, e.action,
+                             safe_cell(e.target), safe_cell(e.details)])
         written += len(found)
         if not found or written >= total:
             break
@@ -172,7 +173,3 @@ def export_csv(app: App, query: AuditQuery, by: str) -> str:
         uow.commit()
     return out.getvalue()
 
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection): a leading = + - @ is quoted with '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
