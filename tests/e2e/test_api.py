@@ -738,3 +738,31 @@ def test_the_dispatcher_dispatches_several_cases_to_their_suggested_units_at_onc
     refused = api.post("/queue/dispatch", data={"csrf_token": csrf, "pick": [f"{changed['id']}:{version}"]})
     assert refused.status_code == 403
     assert call(api, "supervisor", "GET", f"/api/v1/requests/{changed['id']}").json()["status"] == "registered"
+
+
+def test_a_search_is_exported_whole_to_excel_without_personal_data_and_recorded(api, app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from jiesu.services import audit
+
+    for n in range(3):
+        create(api, content=f"=HYPERLINK(\"x\") 楼道堆物 第{n}件，回电13912345678", requester_name="张三")
+    create(api, division="JX01", category="WY1")
+    login(api, "analyst")
+    listing = api.get("/cases", params={"area": "WJ"}).text
+    assert "导出 Excel（全部 3 件" in listing
+    answer = api.get("/cases.xlsx", params={"area": "WJ"})
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    assert answer.headers["cache-control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "工单号" and len(rows) == 4  # the three in 望京, not the one in 酒仙桥
+    text = " ".join(str(v) for row in rows for v in row if v)
+    assert "13912345678" not in text and "张三" not in text and "139****5678" in text
+    assert all(str(row[10]).startswith("'=") for row in rows[1:])  # never a formula
+    [line], _ = audit.entries(app, audit.AuditQuery(action="cases.export"))
+    assert line.actor == "analyst" and line.target == "3 件" and line.detail == {"area": "望京街道"}
+    login(api, "agent")
+    assert api.get("/cases.xlsx").status_code == 403  # agents work case by case
