@@ -766,3 +766,31 @@ def test_a_search_is_exported_whole_to_excel_without_personal_data_and_recorded(
     assert line.actor == "analyst" and line.target == "3 件" and line.detail == {"area": "望京街道"}
     login(api, "agent")
     assert api.get("/cases.xlsx").status_code == 403  # agents work case by case
+
+
+def test_the_requester_urges_from_the_portal_once_a_day_and_the_desk_sees_it(api, clock):
+    case = create(api)
+    ticket, code = case["ticket"], case["citizen_code"]
+
+    def portal_csrf():
+        return api.get("/portal/track").text.split('name="csrf-token" content="')[1].split('"')[0]
+
+    tracked = api.post("/portal/track", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code}).text
+    assert "/portal/urge" not in tracked  # registered, not yet with a unit
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    tracked = api.post("/portal/track", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code}).text
+    assert "/portal/urge" in tracked
+    wrong = api.post("/portal/urge", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": "WRONG123"})
+    assert wrong.status_code == 400 and "工单号或查询码不正确" in wrong.text
+    urged = api.post("/portal/urge", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code,
+                                           "note": "三天了还没人联系我"})
+    assert urged.status_code == 200 and "已催办" in urged.text
+    again = api.post("/portal/urge", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code})
+    assert again.status_code == 400 and "24 小时内只能催办一次" in again.text and ticket in again.text
+    shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert [e["action"] for e in shown["events"]][-1] == "urge" and shown["events"][-1]["note"] == "三天了还没人联系我"
+    login(api, "supervisor")
+    desk = api.get("/desk").text
+    assert "市民催办（24 小时内，仍在办理）" in desk and ticket in desk.split("市民催办")[1]
+    clock.advance(hours=25)
+    assert ticket not in api.get("/desk").text.split("市民催办")[1].split("</section>")[0]

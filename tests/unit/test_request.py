@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from jiesu.domain.calendar import Duration
-from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
 from jiesu.domain.request import CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.sla import SlaPolicy
@@ -143,6 +143,27 @@ def test_supervision_sets_its_own_deadline(clock):
     r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
     r.supervise(SUPERVISOR, at(1), clock, "超时未签收")
     assert r.supervise_due == local(2026, 11, 26, 18, 0) and r.supervision_count == 1
+
+
+def test_a_requester_urges_once_a_day_and_only_while_a_unit_has_the_case(clock):
+    from jiesu.domain.errors import ConflictError
+    from jiesu.domain.request import Actor
+
+    citizen = Actor("诉求人", Role.CITIZEN)
+    r = new_request()
+    with pytest.raises(IllegalTransition):
+        r.urge(citizen, at(0.05))  # not dispatched yet: nobody to urge
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.urge(citizen, at(1), "怎么还没人来")
+    assert (r.status, r.events[-1].action, r.events[-1].note) == (Status.DISPATCHED, Action.URGE, "怎么还没人来")
+    with pytest.raises(ConflictError) as error:
+        r.urge(citizen, at(20))
+    assert error.value.field == "urge" and "24 小时内只能催办一次" in error.value.message
+    r.urge(AGENT, at(21), "市民来电催办")  # a call the agent records is always taken
+    r.urge(citizen, at(25.5))  # a day later
+    assert [e.action for e in r.events].count(Action.URGE) == 3
+    with pytest.raises(Forbidden):
+        r.urge(WJ_HANDLER, at(26))  # the unit does not urge itself
 
 
 @pytest.mark.parametrize(("field", "overrides"), [

@@ -18,7 +18,8 @@ from tests.support import builtin_calendar, local
 POLICY = SlaPolicy("默认", Duration(2, "wh"), Duration(1, "wd"), Duration(7, "wd"), Duration(2, "wd"), Duration(3, "wd"))
 CLOCK = SlaClock(POLICY, builtin_calendar())
 ACTORS = [Actor("坐席", Role.AGENT), Actor("派单员", Role.DISPATCHER), Actor("督办", Role.SUPERVISOR),
-          Actor("望京", Role.HANDLER, "WJ"), Actor("酒仙桥", Role.HANDLER, "JX"), Actor("环保", Role.HANDLER, "HBJ")]
+          Actor("望京", Role.HANDLER, "WJ"), Actor("酒仙桥", Role.HANDLER, "JX"), Actor("环保", Role.HANDLER, "HBJ"),
+          Actor("诉求人", Role.CITIZEN)]
 UNITS = ["WJ", "JX", "HBJ"]
 DEADLINE_RULES = {
     "resolve_due": {Action.DISPATCH, Action.REDISPATCH, Action.REOPEN, Action.APPROVE_EXTENSION},
@@ -69,6 +70,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.APPROVE_UNREASONABLE: lambda: case.approve_unreasonable(actor, at),
             Action.ARCHIVE: lambda: case.archive(actor, at),
             Action.RECLASSIFY: lambda: case.reclassify(actor, at, "WY2" if case.category == "WY1" else "WY1", reason),
+            Action.URGE: lambda: case.urge(actor, at, reason),
         }
         try:
             calls[action]()

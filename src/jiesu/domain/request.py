@@ -8,14 +8,14 @@ after of every field it changed. Time is passed in as `at`; deadlines come from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from jiesu.domain import validation
-from jiesu.domain.calendar import Duration, WorkCalendar
+from jiesu.domain.calendar import Duration, WorkCalendar, beijing_minute
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
-from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
+from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, InvalidInput
 from jiesu.domain.sla import SlaPolicy
 from jiesu.domain.workflow import Action, Status, check_role, next_status
 
@@ -28,6 +28,7 @@ class Actor:
 
 
 SYSTEM = Actor("system", Role.SYSTEM)
+URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
 
 
 @dataclass(frozen=True)
@@ -426,6 +427,17 @@ class CitizenRequest:
         self._set(changes, "supervise_due", clock.after(at, "supervise"))
         self._set(changes, "supervision_count", self.supervision_count + 1)
         self._append(actor, at, Action.SUPERVISE, target, changes, reason)
+
+    def urge(self, actor: Actor, at: datetime, note: str = "") -> None:
+        """催办: the requester asks again while the case is with a unit (on the phone, recorded by an agent, or on the
+        portal). A requester may urge once in URGE_EVERY; what they say is kept."""
+        target = self._begin(actor, at, Action.URGE)
+        if actor.role == Role.CITIZEN:
+            last = max((e.at for e in self.events if e.action == Action.URGE and e.role == Role.CITIZEN), default=None)
+            if last is not None and at - last < URGE_EVERY:
+                raise ConflictError(f"已于 {beijing_minute(last)} 催办过，{int(URGE_EVERY.total_seconds() // 3600)} 小时内"
+                                    "只能催办一次；承办单位会尽快处理", field="urge")
+        self._append(actor, at, Action.URGE, target, {}, validation.optional_text(note, "note"))
 
     def merge_into(self, actor: Actor, at: datetime, master: CitizenRequest, reason: str = "") -> None:
         target = self._begin(actor, at, Action.MERGE)

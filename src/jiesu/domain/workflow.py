@@ -59,6 +59,7 @@ class Action(LabelledEnum):
     APPROVE_UNREASONABLE = "approve_unreasonable"
     ARCHIVE = "archive"
     RECLASSIFY = "reclassify"
+    URGE = "urge"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -68,7 +69,7 @@ class Action(LabelledEnum):
                 "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
-                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类"}
+                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类", "urge": "催办"}
 
 
 S, A = Status, Action
@@ -84,6 +85,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.REGISTERED, A.RECLASSIFY): S.REGISTERED,
 
     (S.DISPATCHED, A.ACKNOWLEDGE): S.IN_PROGRESS,
+    (S.DISPATCHED, A.URGE): S.DISPATCHED,  # the requester asks again how it is going
     (S.DISPATCHED, A.RETURN): S.RETURN_PENDING,
     (S.DISPATCHED, A.REDISPATCH): S.DISPATCHED,
     (S.DISPATCHED, A.SUPERVISE): S.DISPATCHED,
@@ -94,11 +96,13 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.DISPATCHED, A.RECLASSIFY): S.DISPATCHED,
 
     (S.RETURN_PENDING, A.REDISPATCH): S.DISPATCHED,
+    (S.RETURN_PENDING, A.URGE): S.RETURN_PENDING,  # the requester asks again how it is going
     (S.RETURN_PENDING, A.REJECT_RETURN): S.DISPATCHED,
     (S.RETURN_PENDING, A.WITHDRAW): S.WITHDRAWN,
     (S.RETURN_PENDING, A.RECLASSIFY): S.RETURN_PENDING,
 
     (S.IN_PROGRESS, A.RECORD_CONTACT): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.URGE): S.IN_PROGRESS,  # the requester asks again how it is going
     (S.IN_PROGRESS, A.NOTE_PROGRESS): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.REQUEST_EXTENSION): S.EXTENSION_PENDING,
     (S.IN_PROGRESS, A.RESOLVE): S.RESOLVED,
@@ -110,6 +114,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.RECLASSIFY): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.URGE): S.EXTENSION_PENDING,  # the requester asks again how it is going
     (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.RECORD_CONTACT): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.NOTE_PROGRESS): S.EXTENSION_PENDING,
@@ -117,6 +122,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.WITHDRAW): S.WITHDRAWN,
 
     (S.RESOLVED, A.ACCEPT_REPLY): S.AWAITING_FOLLOW_UP,
+    (S.RESOLVED, A.URGE): S.RESOLVED,  # the requester asks again how it is going
     (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
     (S.RESOLVED, A.FLAG_UNREASONABLE): S.RESOLVED,
     (S.RESOLVED, A.APPROVE_UNREASONABLE): S.RESOLVED,
@@ -171,6 +177,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.APPROVE_UNREASONABLE: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     A.ARCHIVE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
     A.RECLASSIFY: _DECIDE | {Role.AGENT},
+    A.URGE: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
 }
 
 

@@ -196,6 +196,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.FLAG_UNREASONABLE: lambda: request.flag_unreasonable(actor, at, p.reason),
         Action.APPROVE_UNREASONABLE: lambda: request.approve_unreasonable(actor, at, p.note),
         Action.ARCHIVE: lambda: request.archive(actor, at),
+        Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
     }
     if action not in simple:
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")
@@ -244,6 +245,7 @@ class CaseFilter:
     overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
     due_before: datetime | None = None  # resolution deadline before this moment
     due_from: datetime | None = None  # resolution deadline at or after this moment
+    urged_since: datetime | None = None  # urged (催办) at or after this moment
     before_id: int | None = None
     limit: int = 50
     by_deadline: bool = False  # a work queue: emergencies first, then the nearest deadline, then the oldest
@@ -323,6 +325,10 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
     if f.due_from is not None:
         query = query.where(r.c.resolve_due >= f.due_from)
+    if f.urged_since is not None:
+        e = t.events
+        query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == Action.URGE.value,
+                                           e.c.at >= f.urged_since))
     if f.category_tree or f.area:
         directory = app.config(uow).directory
         if f.category_tree:

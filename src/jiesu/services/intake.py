@@ -250,6 +250,24 @@ def citizen_case(app: App, ticket: str, code: str) -> CitizenRequest:
         return request
 
 
+URGEABLE = frozenset({Status.DISPATCHED, Status.RETURN_PENDING, Status.IN_PROGRESS, Status.EXTENSION_PENDING,
+                      Status.RESOLVED})  # with a unit: there is someone to urge
+
+
+def citizen_urge(app: App, ticket: str, code: str, note: str = "") -> CitizenRequest:
+    """催办 from the portal, with the ticket and its code; once a day (`domain/request.URGE_EVERY`)."""
+    from jiesu.domain.enums import Role
+    from jiesu.domain.workflow import Action
+    from jiesu.services.cases import ActionInput, perform
+
+    request = citizen_case(app, ticket, code)
+    if request.status not in URGEABLE:
+        raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
+    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.id, Action.URGE, ActionInput(note=note),
+                         request.version)
+    return updated
+
+
 def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction: str, note: str = "") -> CitizenRequest:
     from jiesu.domain.enums import Role
     from jiesu.domain.workflow import Action

@@ -14,6 +14,7 @@ from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
+from jiesu.domain.request import URGE_EVERY
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import access, cases, intake, notifications, petitions, users
 from jiesu.services.access import require_read
@@ -235,7 +236,9 @@ def desk(request: Request) -> Response:
                 work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "延期待审", statuses=["extension_pending"]),
                 work(app, "答复待审核", statuses=["resolved"]),
-                work(app, "待回访", statuses=["awaiting_follow_up"])]
+                work(app, "待回访", statuses=["awaiting_follow_up"]),
+                work(app, "市民催办（24 小时内，仍在办理）", urged_since=now - URGE_EVERY,
+                     statuses=[s.value for s in intake.URGEABLE])]
     horizon = app.today() + timedelta(days=7)
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
@@ -386,7 +389,7 @@ FORM_FIELDS = {
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "archive": [],
     "reclassify": ["category", "reason"],
-    "answer_directly": ["reply"],
+    "answer_directly": ["reply"], "urge": ["note"],
 }
 
 

@@ -1,4 +1,5 @@
-"""The citizen portal: submit a request (optional photo), track it with the ticket and code, rate the reply."""
+"""The citizen portal: submit a request (optional photo), track it with the ticket and code, urge the unit (催办)
+while it handles the case, rate the reply."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from jiesu.domain.enums import RequestKind, Role, Satisfaction
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import intake
 from jiesu.services.cases import Intake
+from jiesu.services.intake import URGEABLE
 from jiesu.services.users import Principal
 from jiesu.web.rendering import error_text, posted_form, render
 
@@ -59,7 +61,30 @@ async def track(request: Request) -> Response:
     except DomainError as error:
         return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
                       error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction))
+    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction),
+                  urgeable=URGEABLE)
+
+
+@router.post("/portal/urge")
+async def urge(request: Request) -> Response:
+    """催办: the requester asks the unit to hurry, once a day."""
+    form = await posted_form(request)
+    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
+    app = jiesu_app(request)
+    try:
+        request.app.state.track_limiter.check(request.client.host if request.client else "")
+        case = intake.citizen_urge(app, ticket, code, str(form.get("note", "")))
+    except DomainError as error:
+        case = None
+        if error.code != "not_found":  # the ticket and code were right: show the case with the reason
+            try:
+                case = intake.citizen_case(app, ticket, code)
+            except DomainError:
+                case = None
+        return render(request, "track.html", 400, ticket=ticket, code=code, case=case, error=error_text(error),
+                      satisfactions=list(Satisfaction), urgeable=URGEABLE)
+    return render(request, "track.html", ticket=ticket, code=code, case=case, urged=True,
+                  satisfactions=list(Satisfaction), urgeable=URGEABLE)
 
 
 @router.post("/portal/rate")
