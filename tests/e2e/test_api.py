@@ -789,6 +789,11 @@ def test_the_requester_urges_from_the_portal_once_a_day_and_the_desk_sees_it(api
     assert again.status_code == 400 and "24 小时内只能催办一次" in again.text and ticket in again.text
     shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
     assert [e["action"] for e in shown["events"]][-1] == "urge" and shown["events"][-1]["note"] == "三天了还没人联系我"
+    login(api, "wj")
+    inbox = api.get("/inbox").text
+    assert inbox.index("市民催办（24 小时内）") < inbox.index("待签收") and ticket in inbox.split("市民催办")[1]
+    login(api, "jx")
+    assert "市民催办" not in api.get("/inbox").text  # another unit's inbox
     login(api, "supervisor")
     desk = api.get("/desk").text
     assert "市民催办（24 小时内，仍在办理）" in desk and ticket in desk.split("市民催办")[1]

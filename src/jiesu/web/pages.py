@@ -217,7 +217,10 @@ def inbox(request: Request) -> Response:
         return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
-    sections = [work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine),
+    urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+                 statuses=[s.value for s in intake.URGEABLE])
+    sections = [*([urged] if urged[1] else []),  # shown first, and only when there are some
+                work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine),
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
