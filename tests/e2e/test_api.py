@@ -799,3 +799,15 @@ def test_the_requester_urges_from_the_portal_once_a_day_and_the_desk_sees_it(api
     assert "市民催办（24 小时内，仍在办理）" in desk and ticket in desk.split("市民催办")[1]
     clock.advance(hours=25)
     assert ticket not in api.get("/desk").text.split("市民催办")[1].split("</section>")[0]
+
+
+def test_a_citizen_app_urges_through_the_public_api(api):
+    case = create(api)
+    url = f"/api/v1/public/requests/{case['ticket']}/urge"
+    assert api.post(url, json={"code": case["citizen_code"]}).status_code == 409  # not with a unit yet
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    assert api.post(url, json={"code": "WRONG123"}).status_code == 404
+    urged = api.post(url, json={"code": case["citizen_code"], "note": "请尽快"})
+    assert urged.status_code == 200 and urged.json()["timeline"][-1]["action_label"] == "催办"
+    again = api.post(url, json={"code": case["citizen_code"]})
+    assert again.status_code == 409 and again.json()["field"] == "urge"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import check_csrf, jiesu_app, staff
-from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody
+from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody, UrgeBody
 from jiesu.api.views import case_view, iso
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
@@ -229,6 +229,13 @@ def citizen_view(case) -> dict:
 def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
     request.app.state.track_limiter.check(client_key(request))
     return citizen_view(intake.citizen_case(jiesu_app(request), ticket, code))
+
+
+@public.post("/requests/{ticket}/urge")
+def public_urge(ticket: str, body: UrgeBody, request: Request) -> dict:
+    """催办 while a unit handles the case, once a day (409 with the reason before then)."""
+    request.app.state.track_limiter.check(client_key(request))
+    return citizen_view(intake.citizen_urge(jiesu_app(request), ticket, body.code, body.note))
 
 
 @public.post("/requests/{ticket}/rating")

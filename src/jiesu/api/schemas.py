@@ -33,6 +33,11 @@ class PublicIntakeBody(BaseModel):
     kind: str = "complaint"
 
 
+class UrgeBody(BaseModel):
+    code: str
+    note: str = ""
+
+
 class RatingBody(BaseModel):
     code: str
     solved: bool
