@@ -148,10 +148,6 @@ async def intake_submit(request: Request) -> Response:
 
 
 # --- queues ------------------------------------------------------------------------------------------------
-def rows(app, **kwargs) -> list:
-    return cases.list_cases(app, CaseFilter(**kwargs))
-
-
 def work(app, heading: str, limit: int = 100, **kwargs) -> tuple[str, list, int]:
     """A work queue's section: its most pressing cases first (emergencies, then the nearest deadline, then the
     oldest), at most `limit` of them, and how many there are in all (so that none is silently left out)."""
