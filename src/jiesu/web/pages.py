@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import jiesu_app, optional_principal
@@ -245,10 +245,16 @@ def desk(request: Request) -> Response:
                   petitions_due=due, outbox=notifications.outbox(app), now=now)
 
 
+def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
+                month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
+                until: str = "") -> dict[str, str]:
+    """The case list's search, from the query string (the list and its export read the same one)."""
+    return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
+            "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since, "until": until}
+
+
 @router.get("/cases")
-def case_list(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
-              channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
-              slot: str = "", since: str = "", until: str = "", before: int | None = None) -> Response:
+def case_list(request: Request, search: dict = Depends(case_search), before: int | None = None) -> Response:
     """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
     of any level includes everything below it; `month` is a Beijing calendar month; `since` and `until` the first
     and last Beijing day (the early warnings' 7 days); `slot` a weekday and hour, `D-HH`)."""
@@ -256,8 +262,6 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
-    search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-              "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since, "until": until}
     try:
         wanted = _search(principal, search)
         total = cases.count_cases(app, wanted)
@@ -275,9 +279,7 @@ def case_list(request: Request, status: str = "", q: str = "", category: str = "
 
 
 @router.get("/cases.xlsx")
-def case_export(request: Request, status: str = "", q: str = "", category: str = "", area: str = "",
-                channel: str = "", kind: str = "", month: str = "", day: str = "", keyword: str = "",
-                slot: str = "", since: str = "", until: str = "") -> Response:
+def case_export(request: Request, search: dict = Depends(case_search)) -> Response:
     """导出: every case the same search finds (not only the page shown), as an Excel workbook — no names or
     phones, the texts masked, the export recorded in the audit trail. Not for agents (they work case by case);
     a handler exports only its unit's cases, as its list shows them."""
@@ -287,11 +289,9 @@ def case_export(request: Request, status: str = "", q: str = "", category: str =
     if isinstance(principal, Response):
         return principal
     app = jiesu_app(request)
-    search = {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-              "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since, "until": until}
     try:
         wanted = _search(principal, search)
-        labels = {"status": _label(Status, status), "q": q, **_search_labels(app, search, wanted)}
+        labels = {"status": _label(Status, search["status"]), "q": search["q"], **_search_labels(app, search, wanted)}
         data, _ = export_xlsx(app, wanted, principal.name, {k: labels[k] for k in labels if search[k]})
     except DomainError as error:
         return render(request, "message.html", 400, title="无法导出", message=error_text(error))
