@@ -30,3 +30,12 @@ def test_any_seed_and_clock_gives_a_consistent_history(city, seed, end):
         assert [e.seq for e in request.events] == list(range(1, len(request.events) + 1))
     if end.year == 2027:
         assert any("2027" in w for w in history.warnings)
+
+
+def test_the_demo_as_built_on_30_november_at_17_45_beijing_time(city):
+    """`jiesu demo` failed at that moment: a case flagged unreasonable, reopened after an unhappy callback, was
+    flagged a second time (the workflow refuses that). The full demo: 20,000 cases over a year, the default seed."""
+    router, sla = city
+    end = local(2026, 11, 30, 17, 45)
+    history = HistorySimulator(router, sla, builtin_calendar(), seed=2026).run(20_000, end - timedelta(days=365), end)
+    assert len(history.requests) >= 20_000

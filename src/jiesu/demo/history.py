@@ -270,7 +270,7 @@ class _Life:
                 return
         if not self.step(lambda t: r.accept_reply(self.dispatcher, t, self.clock), self.hours(8)):
             return
-        if rng.random() < 0.01:
+        if rng.random() < 0.01 and r.unreasonable == "none":  # a reopened case may have been flagged already
             if self.step(lambda t: r.flag_unreasonable(self.dispatcher, t, "诉求人要求超出政策范围"), self.hours(2)):
                 self.step(lambda t: r.approve_unreasonable(self.supervisor, t, "认定为不合理诉求"), self.hours(6))
         satisfied_p = min(0.95, 0.3 + 0.65 * quality - self.matter.difficulty * 0.4) if solved else 0.1
