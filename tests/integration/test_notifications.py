@@ -212,3 +212,33 @@ def test_an_emergency_registered_and_dispatched_at_once_alerts_the_unit_too(app)
                                                            requester_phone=MOBILE, division="WJ01", category="WY1"),
                                  then=(Action.DISPATCH, ActionInput(unit="WJ")))
     assert [kind for kind, _ in texts(app, case.id)] == ["registered", "urgent_dispatch"]
+
+
+def test_the_worker_keeps_delivering_and_survives_an_error_when_told_to(app, monkeypatch):
+    class Stop(Exception):
+        pass
+
+    register(app)
+    rounds, errors, fake = [], [], Gateway()
+    real = notifications.deliver_due
+    calls = iter([RuntimeError("database gone for a moment"), None, None])
+
+    def flaky(*args, **kwargs):
+        failure = next(calls)
+        if failure:
+            raise failure
+        return real(*args, **kwargs)
+
+    def sleep(seconds):
+        if len(rounds) == 2:
+            raise Stop
+
+    monkeypatch.setattr(notifications, "deliver_due", flaky)
+    monkeypatch.setattr(notifications.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        notifications.keep_delivering(app, fake.gateway(), 5, rounds.append, on_error=errors.append)
+    assert [str(e) for e in errors] == ["database gone for a moment"]
+    assert [done.sent for done in rounds] == [1, 0] and len(fake.sent) == 1
+    calls = iter([RuntimeError("again")])
+    with pytest.raises(RuntimeError):  # without on_error an error stops the worker
+        notifications.keep_delivering(app, fake.gateway(), 5, rounds.append)

@@ -93,7 +93,6 @@ def deliver_demo_messages(jiesu, every: float = 5.0) -> None:
     """Without a gateway configured, the demo's text messages (受理, 办结) go to ./jiesu-sms.jsonl, sent by a
     thread of the demo's server process (a real site runs `jiesu notify send --loop` beside the server)."""
     import threading
-    import time
 
     from jiesu.services import notifications
 
@@ -103,15 +102,11 @@ def deliver_demo_messages(jiesu, every: float = 5.0) -> None:
     path = Path("jiesu-sms.jsonl").resolve()
     gateway = notifications.FileSmsGateway(path)
 
-    def loop() -> None:
-        while True:
-            try:
-                notifications.deliver_due(jiesu, gateway)
-            except Exception as error:  # noqa: BLE001 (a demo helper: say it and keep the server up)
-                err_console.print(f"[yellow]演示短信发送出错[/]：{error}")
-            time.sleep(every)
+    def say(error: Exception) -> None:  # a demo helper: say it and keep the server up
+        err_console.print(f"[yellow]演示短信发送出错[/]：{error}")
 
-    threading.Thread(target=loop, name="demo-sms", daemon=True).start()
+    threading.Thread(target=notifications.keep_delivering, args=(jiesu, gateway, every, lambda done: None),
+                     kwargs={"on_error": say}, name="demo-sms", daemon=True).start()
     console.print(f"短信通知（演示）：不发给任何人，写入 {path}")
 
 

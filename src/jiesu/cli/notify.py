@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
 
 from jiesu.cli.common import console, err_console, ready_app, reports_errors
@@ -21,14 +19,16 @@ def send(loop: bool = typer.Option(False, "--loop", help="持续运行：每隔 
 
     jiesu = ready_app()
     gateway = notifications.gateway_from_settings(jiesu)
-    while True:
-        done = notifications.deliver_due(jiesu, gateway, limit)
+
+    def report(done) -> None:  # the worker says something only when something happened
         if done.sent or done.retrying or done.failed or done.cancelled or not loop:
             console.print(f"发送成功 {done.sent} 条，失败待重试 {done.retrying} 条，放弃 {done.failed} 条，"
                           f"取消 {done.cancelled} 条（诉求人已无手机号）")
-        if not loop:
-            return
-        time.sleep(every)
+
+    if loop:
+        notifications.keep_delivering(jiesu, gateway, every, report, limit)
+    else:
+        report(notifications.deliver_due(jiesu, gateway, limit))
 
 
 @app.command()

@@ -30,13 +30,11 @@ def sanlv_tables(report, top: int | None = None) -> list[Table]:
 
 def unranked_note(report) -> str | None:
     """Why some units have no rank (— in the tables), when the rules set a minimum."""
+    from jiesu.services.assessment import fmt
+
     if report.min_cases and any(s.rank is None and s.score is not None for s in report.scores):
-        return f"“—”：本月应响应件与回访件合计不足 {fmt_cases(report.min_cases)} 件，不参与排名（sla.yaml 中 min_cases）"
+        return f"“—”：本月应响应件与回访件合计不足 {fmt(report.min_cases)} 件，不参与排名（sla.yaml 中 min_cases）"
     return None
-
-
-def fmt_cases(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 @app.command()

@@ -16,6 +16,7 @@ phone is read from the case then too, so an anonymised case is never texted."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -239,6 +240,20 @@ def deliver_due(app: App, gateway: SmsGateway, limit: int = 100,
         if progress:
             progress(1)
     return result
+
+
+def keep_delivering(app: App, gateway: SmsGateway, every: float, report: Callable[[Delivered], None],
+                    limit: int = 100, on_error: Callable[[Exception], None] | None = None) -> None:
+    """The worker beside the server: deliver what is due, report it, wait `every` seconds, for ever. An error
+    stops it unless `on_error` takes it (then the next round tries again)."""
+    while True:
+        try:
+            report(deliver_due(app, gateway, limit))
+        except Exception as error:
+            if on_error is None:
+                raise
+            on_error(error)
+        time.sleep(every)
 
 
 # --- reading -----------------------------------------------------------------------------------------------------

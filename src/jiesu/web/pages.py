@@ -156,6 +156,9 @@ def work(app, heading: str, limit: int = 100, **kwargs) -> tuple[str, list, int]
     return heading, items, total
 
 
+DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as the workflow has it
+
+
 @router.get("/queue")
 def queue(request: Request) -> Response:
     principal = login_required(request, Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
@@ -175,9 +178,6 @@ def queue(request: Request) -> Response:
                 suggested[row.id] = best
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
                   now=app.now(), suggested=suggested, category_names=config.category_names)
-
-
-DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)
 
 
 @router.post("/queue/dispatch")
