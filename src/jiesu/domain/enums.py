@@ -17,6 +17,14 @@ class LabelledEnum(StrEnum):
         return {}
 
     @classmethod
+    def label_of(cls, value: str | None) -> str:
+        """The label of a stored code, the code itself when it is not one of ours, "" for none (lists, exports)."""
+        try:
+            return cls(value).label if value else ""
+        except ValueError:
+            return value
+
+    @classmethod
     def parse(cls, value: str, field: str):
         from jiesu.domain.errors import InvalidInput
 

@@ -48,8 +48,8 @@ def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]
         for r in rows:
             content, division, channel, keywords = more[r.id]
             sheet.append([safe_cell(v) for v in (
-                r.ticket, beijing_minute(r.received_at), _label(Channel, channel), _label(RequestKind, r.kind),
-                _label(Urgency, r.urgency), Status(r.status).label,
+                r.ticket, beijing_minute(r.received_at), Channel.label_of(channel), RequestKind.label_of(r.kind),
+                Urgency.label_of(r.urgency), Status(r.status).label,
                 directory.category_path(r.category) if r.category in directory.categories else (r.category or ""),
                 units.get(division or "", division or ""), units.get(r.lead_unit or "", r.lead_unit or ""),
                 pii.mask(r.title or ""), pii.mask(content or ""),
@@ -73,9 +73,3 @@ def _more(app: App, ids: list[int]) -> dict[int, tuple[str, str | None, str, str
         return {x.id: (x.content, x.division, x.channel, x.keywords) for x in uow.connection.execute(
             select(r.c.id, r.c.content, r.c.division, r.c.channel, r.c.keywords).where(r.c.id.in_(ids)))}
 
-
-def _label(enum, value: str | None) -> str:
-    try:
-        return enum(value).label if value else ""
-    except ValueError:
-        return value

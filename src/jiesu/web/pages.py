@@ -291,7 +291,7 @@ def case_export(request: Request, search: dict = Depends(case_search)) -> Respon
     app = jiesu_app(request)
     try:
         wanted = _search(principal, search)
-        labels = {"status": _label(Status, search["status"]), "q": search["q"], **_search_labels(app, search, wanted)}
+        labels = {"status": Status.label_of(search["status"]), "q": search["q"], **_search_labels(app, search, wanted)}
         data, _ = export_xlsx(app, wanted, principal.name, {k: labels[k] for k in labels if search[k]})
     except DomainError as error:
         return render(request, "message.html", 400, title="无法导出", message=error_text(error))
@@ -326,8 +326,8 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
     directory = app.current_config().directory
     category = search["category"]
     return {"category": directory.category_path(category) if category in directory.categories else category,
-            "area": names.get(search["area"], search["area"]), "channel": _label(Channel, search["channel"]),
-            "kind": _label(RequestKind, search["kind"]), "month": search["month"], "day": search["day"],
+            "area": names.get(search["area"], search["area"]), "channel": Channel.label_of(search["channel"]),
+            "kind": RequestKind.label_of(search["kind"]), "month": search["month"], "day": search["day"],
             "keyword": search["keyword"], "slot": _slot_label(wanted.slot),
             "since": f"{search['since']} 起" if search["since"] else "",
             "until": f"至 {search['until']}" if search["until"] else ""}
@@ -352,12 +352,6 @@ def _slot_label(slot: tuple[int, int] | None) -> str:
 
     return f"周{WEEKDAYS[slot[0] - 1]} {slot[1]} 时" if slot else ""
 
-
-def _label(enum, value: str) -> str:
-    try:
-        return enum(value).label if value else ""
-    except ValueError:
-        return value
 
 
 def period_span(period: str) -> tuple:
