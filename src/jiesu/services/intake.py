@@ -15,7 +15,7 @@ from jiesu.domain.enums import Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import Actor, CitizenRequest
 from jiesu.domain.routing import Routing
-from jiesu.domain.workflow import Action, Status
+from jiesu.domain.workflow import TRANSITIONS, Action, Status
 from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
@@ -250,15 +250,14 @@ def citizen_case(app: App, ticket: str, code: str) -> CitizenRequest:
         return request
 
 
-URGEABLE = frozenset({Status.DISPATCHED, Status.RETURN_PENDING, Status.IN_PROGRESS, Status.EXTENSION_PENDING,
-                      Status.RESOLVED})  # with a unit: there is someone to urge
+URGEABLE = frozenset(status for status, action in TRANSITIONS if action == Action.URGE)  # with a unit: someone
+# to urge (read off the workflow table, the one place that says so)
 
 
 def citizen_urge(app: App, ticket: str, code: str, note: str = "") -> CitizenRequest:
     """催办 from the portal, with the ticket and its code; once a day (`domain/request.URGE_EVERY`)."""
     from jiesu.domain.enums import Role
-    from jiesu.domain.workflow import Action
-    from jiesu.services.cases import ActionInput, perform
+    from jiesu.services.cases import perform
 
     request = citizen_case(app, ticket, code)
     if request.status not in URGEABLE:
