@@ -811,3 +811,28 @@ def test_a_citizen_app_urges_through_the_public_api(api):
     assert urged.status_code == 200 and urged.json()["timeline"][-1]["action_label"] == "催办"
     again = api.post(url, json={"code": case["citizen_code"]})
     assert again.status_code == 409 and again.json()["field"] == "urge"
+
+
+def test_an_agent_raises_a_dispatched_case_to_emergency_on_its_page_and_the_unit_sees_it_first(api):
+    older = create(api, content="望京西园三区楼道灯坏了")
+    act(api, "dispatcher", older["id"], "dispatch", unit="WJ")
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    login(api, "agent")
+    page = api.get(f"/cases/{case['id']}").text
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    form = page.split("<summary>调整紧急程度</summary>")[1].split("</form>")[0]
+    assert 'value="emergency"' in form and 'value="normal"' not in form and "只能提高紧急程度" in form
+    posted = api.post(f"/cases/{case['id']}/act", data={
+        "csrf_token": csrf, "action": "change_urgency", "version": str(case["version"] + 1), "urgency": "emergency",
+        "reason": "二次来电：楼道堆物冒烟"}, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert shown["urgency"] == "emergency" and shown["events"][-1]["action"] == "change_urgency"
+    assert shown["events"][-1]["note"] == "二次来电：楼道堆物冒烟"
+    refused = act(api, "dispatcher", case["id"], "change_urgency", expect=400, urgency="normal", reason="误报")
+    assert refused["field"] == "urgency" and "延期" in refused["message"]
+    act(api, "wj", case["id"], "change_urgency", expect=403, urgency="urgent", reason="现场更严重")
+    login(api, "wj")
+    inbox = api.get("/inbox").text
+    assert inbox.index(case["ticket"]) < inbox.index(older["ticket"])  # the emergency first

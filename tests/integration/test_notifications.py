@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -197,6 +198,27 @@ def test_an_emergency_dispatched_is_texted_to_the_units_duty_phone(app):
     assert sorted(m["to"] for _, m in fake.sent) == [MOBILE, "13900000001"]  # the requester; the unit's duty phone
     cases.perform(app, DISPATCHER, urgent.id, Action.REDISPATCH, ActionInput(unit="RLJ", reason="供热管线"))
     assert "已派至热力集团" in texts(app, urgent.id)[-1][1]  # the new lead unit is told too
+
+
+def test_a_case_raised_to_emergency_while_a_unit_has_it_alerts_the_unit_and_its_deadlines_tighten(app):
+    case = register(app)[0]
+    dispatched, _ = cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, AGENT, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="urgent", reason="堆物堵住消防通道"))
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered"]  # 加急: no alert
+    raised, _ = cases.perform(app, AGENT, case.id, Action.CHANGE_URGENCY,
+                              ActionInput(urgency="紧急", reason="二次来电：堆物起火冒烟"))
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered", "urgent_dispatch"]
+    assert "已派至望京街道" in texts(app, case.id)[-1][1]
+    again = cases.show(app, case.id)  # as stored
+    assert again.urgency.value == "emergency" and again.resolve_due == raised.events[-1].at + timedelta(hours=2)
+    assert again.resolve_due < dispatched.resolve_due and again.sla_policy == "紧急"
+    with pytest.raises(InvalidInput) as refused:  # down, once dispatched: refused, nothing written
+        cases.perform(app, DISPATCHER, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="normal", reason="误报"))
+    assert refused.value.field == "urgency"
+    assert cases.show(app, case.id).version == again.version and len(texts(app, case.id)) == 2
+    with pytest.raises(InvalidInput) as unknown:
+        cases.perform(app, DISPATCHER, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="very", reason="x"))
+    assert unknown.value.field == "urgency"
 
 
 def test_an_ordinary_case_or_a_unit_without_a_duty_phone_gets_no_dispatch_text(app):

@@ -202,3 +202,55 @@ def test_an_action_dated_before_the_previous_one_is_refused(clock):
 def test_a_unit_cannot_be_lead_and_co_handler_at_once(clock):
     with pytest.raises(InvalidInput):
         new_request().dispatch(DISPATCHER, at(0.1), clock, "WJ", ["WJ"])
+
+
+EMERGENCY = SlaPolicy("紧急", Duration(0.5, "h"), Duration(1, "h"), Duration(2, "h"), Duration(1, "wd"),
+                      Duration(4, "h"), urgency=Urgency.EMERGENCY)
+
+
+def test_raising_the_urgency_of_a_dispatched_case_tightens_its_running_deadlines_and_never_loosens_them(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", [], "")
+    normal_due, acknowledge_due = r.resolve_due, r.lead.acknowledge_due
+    urgent = SlaClock(EMERGENCY, builtin_calendar())
+    r.change_urgency(AGENT, at(0.5), urgent, Urgency.EMERGENCY, "二次来电：燃气味更浓了")
+    assert r.urgency == Urgency.EMERGENCY and r.status == Status.DISPATCHED
+    assert r.resolve_due == at(2.5) < normal_due and r.sla_policy == "紧急"
+    assert r.lead.acknowledge_due == min(acknowledge_due, at(1.0)) and r.lead.contact_due == at(1.5)
+    event = r.events[-1]
+    assert event.action == Action.CHANGE_URGENCY and event.note == "二次来电：燃气味更浓了"
+    assert event.changes["urgency"] == ["normal", "emergency"] and "resolve_due" in event.changes
+    # once a unit has it, only up: a lower urgency would give the unit more time
+    with pytest.raises(InvalidInput) as refused:
+        r.change_urgency(DISPATCHER, at(0.6), clock, Urgency.NORMAL, "误判")
+    assert refused.value.field == "urgency" and "延期" in refused.value.message
+    with pytest.raises(InvalidInput):
+        r.change_urgency(DISPATCHER, at(0.6), urgent, Urgency.EMERGENCY, "再升")  # already 紧急
+
+
+def test_a_deadline_already_nearer_than_the_new_urgency_allows_stays(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", [], "")
+    r.acknowledge(WJ_HANDLER, at(0.2))
+    lenient = SlaPolicy("加急", Duration(2, "wh"), Duration(1, "wd"), Duration(30, "wd"), Duration(2, "wd"),
+                        Duration(3, "wd"), urgency=Urgency.URGENT)
+    due = r.resolve_due
+    r.change_urgency(DISPATCHER, at(1), SlaClock(lenient, builtin_calendar()), Urgency.URGENT, "影响面扩大")
+    assert r.urgency == Urgency.URGENT and r.resolve_due == due
+    assert "resolve_due" not in r.events[-1].changes and "acknowledge_due" not in r.events[-1].changes
+
+
+def test_before_dispatch_the_urgency_is_corrected_either_way_and_only_by_the_centre(clock):
+    r = new_request(urgency=Urgency.EMERGENCY)
+    r.change_urgency(DISPATCHER, at(0.1), clock, Urgency.NORMAL, "火锅店开业，并非火情")
+    assert r.urgency == Urgency.NORMAL and r.resolve_due is None and r.status == Status.REGISTERED
+    with pytest.raises(InvalidInput) as missing:
+        r.change_urgency(DISPATCHER, at(0.2), clock, Urgency.URGENT, " ")
+    assert missing.value.field == "reason"
+    r.dispatch(DISPATCHER, at(0.3), clock, "WJ", [], "")
+    with pytest.raises(Forbidden):
+        r.change_urgency(WJ_HANDLER, at(0.4), clock, Urgency.URGENT, "现场更严重")
+    r.acknowledge(WJ_HANDLER, at(0.5))
+    r.resolve(WJ_HANDLER, at(0.6), "已处理")
+    with pytest.raises(IllegalTransition):  # the unit has answered: nothing left to hurry
+        r.change_urgency(DISPATCHER, at(0.7), clock, Urgency.URGENT, "再看")

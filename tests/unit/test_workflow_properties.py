@@ -17,12 +17,15 @@ from tests.support import builtin_calendar, local
 
 POLICY = SlaPolicy("默认", Duration(2, "wh"), Duration(1, "wd"), Duration(7, "wd"), Duration(2, "wd"), Duration(3, "wd"))
 CLOCK = SlaClock(POLICY, builtin_calendar())
+EMERGENCY = SlaClock(SlaPolicy("紧急", Duration(0.5, "h"), Duration(1, "h"), Duration(2, "h"), Duration(1, "wd"),
+                               Duration(4, "h"), urgency=Urgency.EMERGENCY), builtin_calendar())
 ACTORS = [Actor("坐席", Role.AGENT), Actor("派单员", Role.DISPATCHER), Actor("督办", Role.SUPERVISOR),
           Actor("望京", Role.HANDLER, "WJ"), Actor("酒仙桥", Role.HANDLER, "JX"), Actor("环保", Role.HANDLER, "HBJ"),
           Actor("诉求人", Role.CITIZEN)]
 UNITS = ["WJ", "JX", "HBJ"]
 DEADLINE_RULES = {
-    "resolve_due": {Action.DISPATCH, Action.REDISPATCH, Action.REOPEN, Action.APPROVE_EXTENSION},
+    "resolve_due": {Action.DISPATCH, Action.REDISPATCH, Action.REOPEN, Action.APPROVE_EXTENSION,
+                    Action.CHANGE_URGENCY},
     "follow_up_due": {Action.ACCEPT_REPLY, Action.REOPEN},
     "supervise_due": {Action.SUPERVISE},
 }
@@ -42,8 +45,8 @@ class CaseMachine(RuleBasedStateMachine):
     @rule(action=st.sampled_from([a for a in Action if a not in (Action.REGISTER, Action.MERGE)]),
           actor=st.sampled_from(ACTORS), unit=st.sampled_from(UNITS), hours=st.floats(0, 72),
           solved=st.booleans(), satisfaction=st.sampled_from(list(Satisfaction)),
-          reason=st.sampled_from(["", "理由"]))
-    def act(self, action, actor, unit, hours, solved, satisfaction, reason):
+          reason=st.sampled_from(["", "理由"]), urgency=st.sampled_from(list(Urgency)))
+    def act(self, action, actor, unit, hours, solved, satisfaction, reason, urgency):
         at = self.now + timedelta(hours=hours)
         case = self.case
         before = copy.deepcopy(case)
@@ -71,6 +74,8 @@ class CaseMachine(RuleBasedStateMachine):
             Action.ARCHIVE: lambda: case.archive(actor, at),
             Action.RECLASSIFY: lambda: case.reclassify(actor, at, "WY2" if case.category == "WY1" else "WY1", reason),
             Action.URGE: lambda: case.urge(actor, at, reason),
+            Action.CHANGE_URGENCY: lambda: case.change_urgency(
+                actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
         }
         try:
             calls[action]()
@@ -86,6 +91,11 @@ class CaseMachine(RuleBasedStateMachine):
         for name in DEADLINE_RULES:
             if getattr(case, name) != getattr(before, name):
                 self.deadline_changes.append((action, name))
+        if action == Action.CHANGE_URGENCY and before.lead is not None:  # with a unit: only up, never more time
+            assert case.urgency.rank > before.urgency.rank
+            assert case.resolve_due <= before.resolve_due
+            assert case.lead.acknowledge_due <= before.lead.acknowledge_due
+            assert case.lead.contact_due <= before.lead.contact_due
         self.now = at
 
     @invariant()

@@ -129,7 +129,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
                                                "reject_return、request_extension、approve_extension、refuse_extension、"
                                                "note_progress、resolve、accept_reply、send_back、follow_up、reopen、"
                                                "supervise、merge、withdraw、flag_unreasonable、approve_unreasonable、"
-                                               "archive、answer_directly、reclassify（或中文名）"),
+                                               "archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),
@@ -143,6 +143,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         requester_ref: int = typer.Option(None, help="回访并单诉求人时，其原诉求 id"),
         master: int = typer.Option(None, help="并单的主件 id"),
         category: str = typer.Option(None, help="改类的新分类代码"),
+        urgency: str = typer.Option(None, help="调整紧急程度的新紧急程度：emergency/urgent/normal/complex（或中文名）"),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
     """Perform one workflow action on a case."""
     from jiesu.domain.workflow import Action
@@ -153,7 +154,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
     who = actor_from(actor, role, handler_unit)
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
-                         category=category)
+                         category=category, urgency=urgency)
     request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version)
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")
     for warning in warnings:

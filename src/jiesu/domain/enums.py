@@ -79,6 +79,11 @@ class Urgency(LabelledEnum):
     def _labels(cls) -> dict[str, str]:
         return {"emergency": "紧急", "urgent": "加急", "normal": "一般", "complex": "疑难复杂"}
 
+    @property
+    def rank(self) -> int:
+        """How soon it must be handled: 紧急 first, 疑难复杂 (longer limits) last."""
+        return {"emergency": 3, "urgent": 2, "normal": 1, "complex": 0}[self.value]
+
 
 class Satisfaction(LabelledEnum):
     SATISFIED = "satisfied"

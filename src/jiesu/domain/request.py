@@ -439,6 +439,37 @@ class CitizenRequest:
                                     "只能催办一次；承办单位会尽快处理", field="urge")
         self._append(actor, at, Action.URGE, target, {}, validation.optional_text(note, "note"))
 
+    def change_urgency(self, actor: Actor, at: datetime, clock: SlaClock, urgency: Urgency, reason: str) -> None:
+        """调整紧急程度: the situation got worse (an agent takes a second call: the smell of gas is stronger now), or
+        the centre corrects what intake set. Before dispatch it may go either way; once a unit has the case only up,
+        and every running deadline becomes the nearer of its own and what the new urgency allows from now (`clock`
+        is the new urgency's): the unit never gets more time this way — that is what an extension is for."""
+        target = self._begin(actor, at, Action.CHANGE_URGENCY)
+        reason = validation.required_text(reason, "reason")
+        if urgency == self.urgency:
+            raise InvalidInput(f"本件已是「{urgency.label}」", field="urgency")
+        lead = self.lead
+        if lead is not None and urgency.rank < self.urgency.rank:
+            raise InvalidInput(f"已派单的诉求只能提高紧急程度（现为「{self.urgency.label}」）；承办单位需要更多时间请申请延期",
+                               field="urgency")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "urgency", urgency)
+        if lead is not None:
+            self._set(changes, "sla_policy", clock.policy.name)
+            if self.resolve_due is not None:
+                self._set(changes, "resolve_due", min(self.resolve_due, clock.after(at, "resolve")))
+            before = (lead.acknowledge_due, lead.contact_due)
+            for a in self.assignments:
+                if a.active and a.acknowledged_at is None:
+                    a.acknowledge_due = min(a.acknowledge_due, clock.after(at, "acknowledge"))
+                if a.active and a.contacted_at is None:
+                    a.contact_due = min(a.contact_due, clock.after(at, "contact"))
+            for name, old, new in (("acknowledge_due", before[0], lead.acknowledge_due),
+                                   ("contact_due", before[1], lead.contact_due)):
+                if old != new:
+                    changes[name] = [old, new]
+        self._append(actor, at, Action.CHANGE_URGENCY, target, changes, reason)
+
     def merge_into(self, actor: Actor, at: datetime, master: CitizenRequest, reason: str = "") -> None:
         target = self._begin(actor, at, Action.MERGE)
         if master.id is None or self.id is None or master.id == self.id:

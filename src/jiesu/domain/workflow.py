@@ -60,6 +60,7 @@ class Action(LabelledEnum):
     ARCHIVE = "archive"
     RECLASSIFY = "reclassify"
     URGE = "urge"
+    CHANGE_URGENCY = "change_urgency"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -69,7 +70,8 @@ class Action(LabelledEnum):
                 "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
-                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类", "urge": "催办"}
+                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类", "urge": "催办",
+                "change_urgency": "调整紧急程度"}
 
 
 S, A = Status, Action
@@ -143,6 +145,13 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.URGE): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.URGE): S.EXTENSION_PENDING,
     (S.RESOLVED, A.URGE): S.RESOLVED,
+
+    # 调整紧急程度: before dispatch either way; once a unit has the case only up, its deadlines tightening
+    (S.REGISTERED, A.CHANGE_URGENCY): S.REGISTERED,
+    (S.DISPATCHED, A.CHANGE_URGENCY): S.DISPATCHED,
+    (S.RETURN_PENDING, A.CHANGE_URGENCY): S.RETURN_PENDING,
+    (S.IN_PROGRESS, A.CHANGE_URGENCY): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.CHANGE_URGENCY): S.EXTENSION_PENDING,
 }
 
 # Statuses in which the case is with a handling unit and its clocks run.
@@ -180,6 +189,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.ARCHIVE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
     A.RECLASSIFY: _DECIDE | {Role.AGENT},
     A.URGE: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
+    A.CHANGE_URGENCY: _DECIDE | {Role.AGENT},  # the agent hears it is worse now; the dispatcher corrects intake
 }
 
 

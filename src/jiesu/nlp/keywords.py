@@ -15,6 +15,21 @@ STOP = {"希望", "问题", "情况", "反映", "相关", "部门", "处理", "�
         "投诉", "领导", "书记", "市长", "县长", "区长", "局长", "主任", "尊敬", "电话", "联系", "联系电话"}  # the letter's frame: who writes,
 # to whom, asking what — found in most requests (measured on the TipDM messages), so they tell nothing of this one
 _DURATION = re.compile(r"^[一二两三四五六七八九十半几数多]+(天|年|月|个月|周|次|遍|小时|分钟)$")  # 三天, 两个月
+# What follows the proper part of a place's name (幸福|小区, 阳光|花园, 王家|村): a word found only before one of these
+# is the name of where, not of what — the place is kept in the case's structured location
+_PLACE_SUFFIX = re.compile(r"小区|花园|家园|公寓|新村|社区|街道|大厦|村|苑|镇|乡")
+
+
+def _only_in_place_names(word: str, text: str) -> bool:
+    """Whether every occurrence of `word` in `text` is followed by a place-name suffix (and there is one)."""
+    at = text.find(word)
+    if at < 0:
+        return False
+    while at >= 0:
+        if not _PLACE_SUFFIX.match(text, at + len(word)):
+            return False
+        at = text.find(word, at + 1)
+    return True
 
 
 def warm_up() -> None:
@@ -35,9 +50,10 @@ def keywords(text: str, top: int = 5) -> list[str]:
     import jieba.analyse
 
     warm_up()
-    words = jieba.analyse.extract_tags(text or "", topK=top + len(STOP))
+    text = text or ""
+    words = jieba.analyse.extract_tags(text, topK=top + len(STOP))
     return [w for w in words if w not in STOP and not _DURATION.match(w)
-            and not any(c.isdigit() or c == "*" for c in w)][:top]
+            and not any(c.isdigit() or c == "*" for c in w) and not _only_in_place_names(w, text)][:top]
 
 
 def masked_keywords(text: str, top: int = 5) -> list[str]:

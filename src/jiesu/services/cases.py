@@ -52,6 +52,7 @@ class ActionInput:
     requester_ref: int | None = None
     master: int | None = None
     category: str | None = None
+    urgency: str | None = None  # 调整紧急程度: the new one
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -117,10 +118,11 @@ def suggest_routing(app: App, category: str, division: str | None) -> Routing:
         return app.config(uow).router.route(category, division)
 
 
-def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest) -> SlaClock:
+def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest, urgency: Urgency | None = None) -> SlaClock:
+    """The limits that apply to the case (to it at `urgency`, when given) and the calendar to count them on."""
     config = app.config(uow)
     ancestry = config.directory.category_ancestry(request.category) if request.category else []
-    policy = config.sla.select(request.kind, request.urgency, ancestry)
+    policy = config.sla.select(request.kind, urgency or request.urgency, ancestry)
     return SlaClock(policy, config.calendar())
 
 
@@ -137,7 +139,9 @@ def perform(app: App, actor: Actor, request_id: int, action: Action, params: Act
         if expected_version is not None and expected_version != request.version:
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
-        clock, before = sla_clock(app, uow, request), request.status
+        urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
+                   if action == Action.CHANGE_URGENCY else None)
+        clock, before = sla_clock(app, uow, request, urgency), request.status
         touched = apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock)
         for changed in touched:
             uow.requests.save(changed)
@@ -197,6 +201,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.APPROVE_UNREASONABLE: lambda: request.approve_unreasonable(actor, at, p.note),
         Action.ARCHIVE: lambda: request.archive(actor, at),
         Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
+        Action.CHANGE_URGENCY: lambda: request.change_urgency(
+            actor, at, clock, Urgency.parse(_required(p.urgency, "urgency"), "urgency"), p.reason),
     }
     if action not in simple:
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")

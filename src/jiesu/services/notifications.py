@@ -139,10 +139,10 @@ ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the rep
 
 def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
                directory: Directory) -> None:
-    """After an action: an emergency dispatched (or redispatched) is texted to the lead unit's duty phone; a case
-    just answered is texted to its requester and to the requesters of the cases merged into it (they are told the
-    master's answer)."""
-    if action in (Action.DISPATCH, Action.REDISPATCH) and request.urgency == Urgency.EMERGENCY \
+    """After an action: an emergency dispatched, redispatched or raised to 紧急 while a unit has it is texted to the
+    lead unit's duty phone; a case just answered is texted to its requester and to the requesters of the cases
+    merged into it (they are told the master's answer)."""
+    if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and app.settings.notify_units and request.lead_unit:
         unit = directory.units.get(request.lead_unit)
         if unit is not None and unit.duty_phone:

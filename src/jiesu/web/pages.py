@@ -382,7 +382,7 @@ FORM_FIELDS = {
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "archive": [],
     "reclassify": ["category", "reason"],
-    "answer_directly": ["reply"], "urge": ["note"],
+    "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
 }
 
 
@@ -418,8 +418,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
-                  satisfactions=list(Satisfaction), error=error, media=media, petition=petition, notices=notices,
-                  petition_steps=steps, today=app.today().isoformat(),
+                  satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media, petition=petition,
+                  notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
@@ -483,7 +483,7 @@ async def case_act(request: Request, request_id: int) -> Response:
             satisfaction=str(form.get("satisfaction") or "") or None,
             requester_ref=int(form["requester_ref"]) if form.get("requester_ref") else None,
             master=int(form["master"]) if form.get("master") else None,
-            category=str(form.get("category") or "") or None)
+            category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c))
