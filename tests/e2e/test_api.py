@@ -830,6 +830,7 @@ def test_an_agent_raises_a_dispatched_case_to_emergency_on_its_page_and_the_unit
     shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
     assert shown["urgency"] == "emergency" and shown["events"][-1]["action"] == "change_urgency"
     assert shown["events"][-1]["note"] == "二次来电：楼道堆物冒烟"
+    assert "调整紧急程度</strong>（一般 → 紧急）" in api.get(f"/cases/{case['id']}").text
     refused = act(api, "dispatcher", case["id"], "change_urgency", expect=400, urgency="normal", reason="误报")
     assert refused["field"] == "urgency" and "延期" in refused["message"]
     act(api, "wj", case["id"], "change_urgency", expect=403, urgency="urgent", reason="现场更严重")
