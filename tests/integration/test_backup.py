@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
-from jiesu.domain.errors import InvalidInput
+from jiesu.domain.errors import ConflictError, InvalidInput
 from jiesu.services import backups, cases
 from jiesu.services.cases import Intake
 from jiesu.storage import tables as t
@@ -110,6 +110,25 @@ def test_a_restore_brings_back_the_backup_keeps_what_it_replaced_and_is_audited(
     assert row.actor == "管理员乙" and row.detail["kept_before_restore"] == str(kept)
     register(app, 1)  # the restored database is in use again at once
     assert count(app) == 3
+
+
+@SQLITE_ONLY
+def test_a_restore_is_refused_while_a_server_runs_on_the_database_and_changes_nothing(app, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from jiesu.api.app import create_app
+
+    register(app, 2)
+    backups.backup(app, tmp_path / "b.db", "admin")
+    register(app, 1)
+    with TestClient(create_app(app)) as served:  # the server's start-up marks the database as in use
+        assert served.get("/healthz").status_code == 200
+        with pytest.raises(ConflictError) as error:
+            backups.restore(app, tmp_path / "b.db", "admin")
+        assert error.value.field == "database" and "请先停止服务" in error.value.message
+        assert count(app) == 3 and not list(tmp_path.glob("*.before-restore-*")) and not audit_rows(app, "db.restore")
+    found, _ = backups.restore(app, tmp_path / "b.db", "admin")  # the server stopped: its mark is gone
+    assert found.counts["requests"] == 2 and count(app) == 2
 
 
 @SQLITE_ONLY

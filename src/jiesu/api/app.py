@@ -25,6 +25,9 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         from jiesu.nlp.keywords import warm_up
+        from jiesu.storage.database import hold_in_use
+
+        in_use = hold_in_use(jiesu.engine)  # `jiesu db restore` refuses while this process serves the database
 
         warm_up()  # jieba's dictionary loads in a second or two: not on the first intake
         from jiesu.nlp import similarity  # noqa: F401  (SciPy and the n-gram code: 2–3 s, also not on the first intake)
@@ -35,7 +38,11 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
 
         gc.freeze()  # what start-up loaded (jieba, SciPy, scikit-learn) is never garbage: a full collection walking
         # it took about 0.1 s on an idle machine and stalled every request in flight (the p99 of intake under load)
-        yield
+        try:
+            yield
+        finally:
+            if in_use is not None:
+                in_use.close()
 
     api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
                   description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")

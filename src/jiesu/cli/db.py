@@ -74,7 +74,7 @@ def verify(backup_file: Path = typer.Argument(..., help="备份文件")) -> None
 def restore(backup_file: Path = typer.Argument(..., help="要恢复的备份文件（SQLite）"),
             yes: bool = typer.Option(False, "--yes", help="不再询问，直接恢复"),
             by: str = typer.Option("admin", "--by", help="记入审计日志的操作人")) -> None:
-    """Replace the SQLite database with a checked backup (stop the server first); the current one is kept."""
+    """Replace the SQLite database with a checked backup (refused while a server runs); the current one is kept."""
     from jiesu.services.backups import restore as run_restore
     from jiesu.storage.backup import inspect_backup
 

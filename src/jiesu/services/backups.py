@@ -8,6 +8,7 @@ from pathlib import Path
 from jiesu.bootstrap import App
 from jiesu.services.audit import record
 from jiesu.storage.backup import BackupFile, Progress, replace_sqlite, write_backup
+from jiesu.storage.database import exclusive_use
 
 
 def backup(app: App, destination: Path, actor: str, *, overwrite: bool = False,
@@ -23,12 +24,13 @@ def backup(app: App, destination: Path, actor: str, *, overwrite: bool = False,
 
 def restore(app: App, source: Path, actor: str) -> tuple[BackupFile, Path]:
     """Replace the SQLite database with a checked backup, keeping the replaced one beside it; bring the schema up
-    to this code's version; the restored audit trail records the restore."""
+    to this code's version; the restored audit trail records the restore. Refused while a server runs on it."""
     from jiesu.storage.migrate import known_revisions, upgrade
 
-    found, kept = replace_sqlite(app.engine, source, known_revisions(), app.now())
-    upgrade(app.engine)
-    with app.engine.begin() as connection:
-        record(connection, app.now(), actor, "db.restore", str(found.path),
-               {"revision": found.revision, "counts": found.counts, "kept_before_restore": str(kept)})
+    with exclusive_use(app.engine, "恢复"):  # refused while a server runs on the database
+        found, kept = replace_sqlite(app.engine, source, known_revisions(), app.now())
+        upgrade(app.engine)
+        with app.engine.begin() as connection:
+            record(connection, app.now(), actor, "db.restore", str(found.path),
+                   {"revision": found.revision, "counts": found.counts, "kept_before_restore": str(kept)})
     return found, kept

@@ -49,10 +49,47 @@ class WriteGate:
 
 
 def write_gate(engine: Engine) -> WriteGate:
+    database = _sqlite_file(engine)
+    return WriteGate(database.with_name(database.name + ".write-lock") if database else None)
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
     database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        return WriteGate(None)
-    return WriteGate(Path(database).with_name(Path(database).name + ".write-lock"))
+    return Path(database) if database and database != ":memory:" else None
+
+
+def hold_in_use(engine: Engine):
+    """Mark the SQLite database as served by this process, for as long as the process lives: a shared advisory lock
+    on `<database>.in-use`, taken by every server process (workers included) and dropped by the system when the
+    process ends, so a killed server leaves no stale mark. Returns the open file that holds it (None: not SQLite)."""
+    database = _sqlite_file(engine)
+    if database is None:
+        return None
+    handle = database.with_name(database.name + ".in-use").open("a")
+    fcntl.flock(handle, fcntl.LOCK_SH)  # waits while a restore holds it exclusively
+    return handle
+
+
+@contextmanager
+def exclusive_use(engine: Engine, doing: str):
+    """Hold the SQLite database against any server for the length of `doing` (a restore): refused at once, naming
+    what to do, while a server process holds `hold_in_use`; a server started meanwhile waits until it is over."""
+    from jiesu.domain.errors import ConflictError
+
+    database = _sqlite_file(engine)
+    if database is None:
+        yield
+        return
+    with database.with_name(database.name + ".in-use").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError(f"数据库 {database} 正由运行中的 jiesu serve 使用：请先停止服务（所有进程）再{doing}",
+                                field="database") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def make_engine(url: str) -> Engine:
