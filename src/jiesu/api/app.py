@@ -14,6 +14,7 @@ from jiesu.api import errors, open311, requests
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
+from jiesu.web.rendering import PageInstead
 
 MAX_BODY = 6 * 1024 * 1024
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -52,6 +53,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.state.answers_limiter = RateLimiter(jiesu, "answers", track_per_minute, 60)
     api.add_exception_handler(DomainError, errors.domain_error_handler)
     api.add_exception_handler(RequestValidationError, errors.validation_error_handler)
+    api.add_exception_handler(PageInstead, lambda _request, instead: instead.response)
     api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",
                        same_site="lax", https_only=False, max_age=12 * 3600)
     api.add_middleware(BodySizeLimit, limit=MAX_BODY)

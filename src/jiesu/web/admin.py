@@ -32,16 +32,12 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
 
 @router.get(PAGE)
 def admin_page(request: Request) -> Response:
-    principal = login_required(request, Role.ADMIN)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.ADMIN)
     return _page(request)
 
 
 async def _admin_form(request: Request):
     principal = login_required(request, Role.ADMIN)
-    if isinstance(principal, Response):
-        return principal, None
     return principal, await posted_form(request)
 
 
@@ -57,8 +53,6 @@ def _refused(request: Request, error: DomainError) -> Response:
 @router.post(PAGE)
 async def add_account(request: Request) -> Response:
     principal, form = await _admin_form(request)
-    if form is None:
-        return principal
     try:
         added = users.add_user(jiesu_app(request), str(form.get("name", "")), str(form.get("role", "")),
                                str(form.get("password", "")), str(form.get("unit", "")) or None, by=principal.name)
@@ -71,8 +65,6 @@ async def add_account(request: Request) -> Response:
 async def change_account(request: Request, name: str, action: str) -> Response:
     """停用 / 启用 an account, or give it a temporary password (shown once, here)."""
     principal, form = await _admin_form(request)
-    if form is None:
-        return principal
     app = jiesu_app(request)
     try:
         if action in ("disable", "enable"):
@@ -92,8 +84,6 @@ async def change_account(request: Request, name: str, action: str) -> Response:
 @router.post("/admin/tokens")
 async def add_token(request: Request) -> Response:
     principal, form = await _admin_form(request)
-    if form is None:
-        return principal
     user, purpose = str(form.get("user", "")), str(form.get("purpose", "")).strip() or "api"
     try:
         token = users.create_token(jiesu_app(request), user, purpose, by=principal.name)
@@ -105,8 +95,6 @@ async def add_token(request: Request) -> Response:
 @router.post("/admin/open311-keys")
 async def add_key(request: Request) -> Response:
     principal, form = await _admin_form(request)
-    if form is None:
-        return principal
     name = str(form.get("name", ""))
     try:
         key = users.create_open311_key(jiesu_app(request), name, by=principal.name)
@@ -122,8 +110,6 @@ REVOKE = {"tokens": (users.revoke_token_id, "令牌"), "open311-keys": (users.re
 async def revoke(request: Request, kind: str, item_id: int) -> Response:
     """吊销 an API token or an Open311 key: it stops working at once."""
     principal, form = await _admin_form(request)
-    if form is None:
-        return principal
     if kind not in REVOKE:
         return render(request, "message.html", 404, title="没有这个操作", message="请从用户管理页面操作。")
     action, what = REVOKE[kind]

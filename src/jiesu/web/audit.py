@@ -30,9 +30,7 @@ def _query(actor: str, action: str, target: str, since: str, until: str, page: i
 @router.get(PAGE)
 def audit_page(request: Request, actor: str = "", action: str = "", target: str = "", since: str = "",
                until: str = "", page: int = 1) -> Response:
-    principal = login_required(request, Role.ADMIN)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.ADMIN)
     search = {"actor": actor, "action": action, "target": target, "since": since, "until": until}
     try:
         found, total = audit.entries(jiesu_app(request), _query(actor, action, target, since, until, page,
@@ -49,8 +47,6 @@ def audit_page(request: Request, actor: str = "", action: str = "", target: str 
 def audit_export(request: Request, actor: str = "", action: str = "", target: str = "", since: str = "",
                  until: str = "") -> Response:
     principal = login_required(request, Role.ADMIN)
-    if isinstance(principal, Response):
-        return principal
     try:
         query = _query(actor, action, target, since, until, 1, audit.PAGE_SIZE)
     except DomainError as error:

@@ -24,9 +24,7 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
               channel: str = "") -> Response:
     """数据看板: the month's volume, channels, categories, areas (with a map where boundaries are configured),
     hot words, time of day, deadlines and 三率, with filters; every chart element opens its list of cases."""
-    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.SUPERVISOR, Role.ANALYST)
     from jiesu.analytics.report import build, charts_for
 
     app = jiesu_app(request)
@@ -64,9 +62,7 @@ def plotly_js() -> Response:
 @router.get("/issues/hot")
 def hot_issues(request: Request, days: int = 30, top: int = 10) -> Response:
     """热点问题: the requests of the last `days` days clustered into issues, the hottest first."""
-    principal = login_required(request, Role.SUPERVISOR, Role.ANALYST, Role.DISPATCHER)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.SUPERVISOR, Role.ANALYST, Role.DISPATCHER)
     from jiesu.issues.hot import top_issues
     from jiesu.issues.sources import messages_from_db
 
@@ -98,8 +94,6 @@ ACTORS = (Role.SUPERVISOR, Role.DISPATCHER)
 def issue_list(request: Request) -> Response:
     """一类事: the stored issues, hottest first, with the candidates for the month's topic."""
     principal = login_required(request, *VIEWERS)
-    if isinstance(principal, Response):
-        return principal
     from jiesu.issues.registry import ranked, topic_candidates
     from jiesu.services import jobs
 
@@ -113,9 +107,7 @@ def issue_list(request: Request) -> Response:
 @router.post("/issues/build")
 async def issue_build(request: Request) -> Response:
     """Start grouping the new cases into issues in the background; the issues page shows how far it got."""
-    principal = login_required(request, *ACTORS)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, *ACTORS)
     from jiesu.issues.registry import build
     from jiesu.services import jobs
 
@@ -130,9 +122,7 @@ async def issue_build(request: Request) -> Response:
 @router.get("/issues/build/status")
 def issue_build_status(request: Request) -> Response:
     """How far the last grouping got (the issues page polls it while one runs)."""
-    principal = login_required(request, *VIEWERS)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, *VIEWERS)
     from jiesu.services import jobs
 
     app = jiesu_app(request)
@@ -144,8 +134,6 @@ def issue_build_status(request: Request) -> Response:
 def issue_page(request: Request, issue_id: int) -> Response:
     """One issue: its numbers, a timeline, where its requests come from, its members, merge and dispatch."""
     principal = login_required(request, *VIEWERS)
-    if isinstance(principal, Response):
-        return principal
     import plotly.graph_objects as go
 
     from jiesu.issues.registry import get
@@ -180,8 +168,6 @@ def issue_page(request: Request, issue_id: int) -> Response:
 @router.post("/issues/{issue_id}/dispatch")
 async def issue_dispatch(request: Request, issue_id: int) -> Response:
     principal = login_required(request, *ACTORS)
-    if isinstance(principal, Response):
-        return principal
     from jiesu.issues.registry import dispatch
 
     form = await posted_form(request)
@@ -198,8 +184,6 @@ async def issue_dispatch(request: Request, issue_id: int) -> Response:
 @router.post("/issues/{issue_id}/merge")
 async def issue_merge(request: Request, issue_id: int) -> Response:
     principal = login_required(request, *ACTORS)
-    if isinstance(principal, Response):
-        return principal
     from jiesu.issues.registry import merge
 
     form = await posted_form(request)

@@ -39,8 +39,6 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
 @router.get("/knowledge")
 def knowledge_page(request: Request, q: str = "", edit: int | None = None) -> Response:
     principal = login_required(request, *READERS)
-    if isinstance(principal, Response):
-        return principal
     editing = None
     if edit is not None and principal.role in EDITORS:
         try:
@@ -53,8 +51,6 @@ def knowledge_page(request: Request, q: str = "", edit: int | None = None) -> Re
 @router.post("/knowledge")
 async def knowledge_save(request: Request) -> Response:
     principal = login_required(request, *EDITORS)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     fields = {k: str(form.get(k) or "") for k in ("id", "title", "answer", "category", "keywords", "source",
                                                    "valid_until")}

@@ -62,9 +62,7 @@ async def logout(request: Request) -> Response:
 
 @router.get("/account/password")
 def password_page(request: Request) -> Response:
-    principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request)
     return render(request, "password.html", minimum=users.MIN_PASSWORD)
 
 
@@ -72,8 +70,6 @@ def password_page(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     """A staff member sets a new password, giving the current one (so a session left open is not enough)."""
     principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     app = jiesu_app(request)
     request.app.state.track_limiter.check("password:" + principal.name)
@@ -107,17 +103,13 @@ def intake_context(app) -> dict:
 
 @router.get("/intake")
 def intake_page(request: Request) -> Response:
-    principal = login_required(request, Role.AGENT, Role.DISPATCHER)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.AGENT, Role.DISPATCHER)
     return render(request, "intake.html", form={}, **intake_context(jiesu_app(request)))
 
 
 @router.post("/intake")
 async def intake_submit(request: Request) -> Response:
     principal = login_required(request, Role.AGENT, Role.DISPATCHER)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
@@ -162,8 +154,6 @@ DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as 
 @router.get("/queue")
 def queue(request: Request) -> Response:
     principal = login_required(request, Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
-    if isinstance(principal, Response):
-        return principal
     app = jiesu_app(request)
     sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "办结待审核", statuses=["resolved"])]
@@ -184,8 +174,6 @@ def queue(request: Request) -> Response:
 async def dispatch_batch(request: Request) -> Response:
     """批量派单: the ticked cases, each to its suggested lead unit, each in its own transaction."""
     principal = login_required(request, *DISPATCHING)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     choices: dict[int, int] = {}
     for value in form.getlist("pick"):
@@ -209,8 +197,6 @@ async def dispatch_batch(request: Request) -> Response:
 @router.get("/inbox")
 def inbox(request: Request) -> Response:
     principal = login_required(request, Role.HANDLER)
-    if isinstance(principal, Response):
-        return principal
     app = jiesu_app(request)
     mine = principal.unit if principal.role == Role.HANDLER else None
     urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
@@ -225,9 +211,7 @@ def inbox(request: Request) -> Response:
 
 @router.get("/desk")
 def desk(request: Request) -> Response:
-    principal = login_required(request, Role.SUPERVISOR)
-    if isinstance(principal, Response):
-        return principal
+    login_required(request, Role.SUPERVISOR)
     app = jiesu_app(request)
     now = app.now()
     sections = [work(app, "已超期", overdue_at=now),
@@ -259,8 +243,6 @@ def case_list(request: Request, search: dict = Depends(case_search), before: int
     of any level includes everything below it; `month` is a Beijing calendar month; `since` and `until` the first
     and last Beijing day (the early warnings' 7 days); `slot` a weekday and hour, `D-HH`)."""
     principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
     app = jiesu_app(request)
     try:
         wanted = _search(principal, search)
@@ -286,8 +268,6 @@ def case_export(request: Request, search: dict = Depends(case_search)) -> Respon
     from jiesu.services.case_export import export_xlsx
 
     principal = login_required(request, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ANALYST)
-    if isinstance(principal, Response):
-        return principal
     app = jiesu_app(request)
     try:
         wanted = _search(principal, search)
@@ -389,8 +369,6 @@ FORM_FIELDS = {
 @router.get("/cases/{request_id}")
 def case_page(request: Request, request_id: int) -> Response:
     principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
     return _case_page(request, principal, request_id)
 
 
@@ -430,8 +408,6 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
 async def case_reveal(request: Request, request_id: int) -> Response:
     """查看完整信息: the case page with the requester's personal data in full, recorded in the audit trail."""
     principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
     await posted_form(request)
     try:
         return _case_page(request, principal, request_id, revealed=True)
@@ -446,8 +422,6 @@ PETITION_STAFF = (Role.SUPERVISOR, Role.ADMIN)
 async def case_petition(request: Request, request_id: int) -> Response:
     """转为信访件, or record the petition's next step (受理, 处理意见, 复查, 复核 …) on the day it was taken."""
     principal = login_required(request, *PETITION_STAFF)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     app = jiesu_app(request)
     step = str(form.get("step") or "")
@@ -468,8 +442,6 @@ async def case_petition(request: Request, request_id: int) -> Response:
 @router.post("/cases/{request_id}/act")
 async def case_act(request: Request, request_id: int) -> Response:
     principal = login_required(request)
-    if isinstance(principal, Response):
-        return principal
     form = await posted_form(request)
     app = jiesu_app(request)
     try:

@@ -65,13 +65,24 @@ def error_text(error: DomainError) -> str:
     return f"{error.message}。{NEXT_STEP.get(error.code, '')}"
 
 
-def login_required(request: Request, *roles: Role) -> Principal | Response:
+class PageInstead(Exception):  # noqa: N818 (not an error: the page to answer with instead)
+    """Raised by a page's guard with the response to send instead of the page (to the log-in page, or 无权访问);
+    the app answers with it (`api/app.py`)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def login_required(request: Request, *roles: Role) -> Principal:
+    """The signed-in staff member, one of `roles` (or an administrator); otherwise PageInstead: to the log-in page,
+    or a 403 page naming who may see it."""
     principal = optional_principal(request)
     if principal is None or principal.role == Role.CITIZEN:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        raise PageInstead(RedirectResponse(f"/login?next={request.url.path}", status_code=303))
     if roles and principal.role not in roles and principal.role != Role.ADMIN:
-        return render(request, "message.html", 403, title="无权访问",
-                      message=f"此页面仅限：{'、'.join(r.label for r in roles)}。请用相应账号登录。")
+        raise PageInstead(render(request, "message.html", 403, title="无权访问",
+                                 message=f"此页面仅限：{'、'.join(r.label for r in roles)}。请用相应账号登录。"))
     return principal
 
 
