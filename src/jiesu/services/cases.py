@@ -89,27 +89,29 @@ class BatchOutcome:
     refused: list[tuple[str, str]]  # (ticket or id, why)
 
 
+def _to_suggested_unit(request: CitizenRequest, router: Router) -> ActionInput:
+    if not request.category:
+        raise InvalidInput("未分类：请先改类或逐件派单", field="category")
+    best = router.route(request.category, request.location.division).best
+    if best is None:
+        raise InvalidInput("派单目录没有建议的主办单位：请逐件派单", field="unit")
+    return ActionInput(unit=best.unit.code)
+
+
 def dispatch_as_suggested(app: App, actor: Actor, choices: dict[int, int]) -> BatchOutcome:
     """批量派单: each chosen case (id → the version the dispatcher saw) to the lead unit the duty lists suggest, each
     in its own transaction. A case changed since it was seen, without a category, or with no suggested unit is
     left for one-by-one dispatch, with the reason."""
     dispatched, refused = [], []
     for request_id, version in choices.items():
-        label = str(request_id)
+        seen: list[str] = []  # the case's ticket, once loaded, to name it if refused
         try:
-            with app.uow(read_only=True) as uow:
-                request = uow.requests.get(request_id)
-                label = request.ticket
-                if not request.category:
-                    raise InvalidInput("未分类：请先改类或逐件派单", field="category")
-                best = app.config(uow).router.route(request.category, request.location.division).best
-            if best is None:
-                raise InvalidInput("派单目录没有建议的主办单位：请逐件派单", field="unit")
-            case, _ = perform(app, actor, request_id, Action.DISPATCH, ActionInput(unit=best.unit.code),
-                              expected_version=version)  # changed since it was seen: refused
-            dispatched.append((case.ticket, best.unit.code))
+            case, _ = perform(app, actor, request_id, Action.DISPATCH, _to_suggested_unit,
+                              expected_version=version,  # changed since it was seen: refused
+                              guard=lambda loaded, seen=seen: seen.append(loaded.ticket))
+            dispatched.append((case.ticket, case.lead_unit))
         except DomainError as error:
-            refused.append((label, error.message))
+            refused.append((seen[0] if seen else str(request_id), error.message))
     return BatchOutcome(dispatched, refused)
 
 
@@ -126,12 +128,15 @@ def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest, urgency: Urgen
     return SlaClock(policy, config.calendar())
 
 
-def perform(app: App, actor: Actor, request_id: int, action: Action, params: ActionInput,
+def perform(app: App, actor: Actor, request_id: int, action: Action,
+            params: ActionInput | Callable[[CitizenRequest, Router], ActionInput],
             expected_version: int | None = None,
             guard: Callable[[CitizenRequest], object] | None = None) -> tuple[CitizenRequest, list[str]]:
     """Perform one action on one case in one transaction. Returns the case and any calendar warnings.
-    `expected_version`: the version the user saw; if the case changed since, ConflictError.
-    `guard`: called with the loaded case before anything else (access control raises NotFound there)."""
+    `params`: the action's parameters, or a function of the case (as loaded in this transaction) and the router
+    that gives them (批量派单: the suggested unit). `expected_version`: the version the user saw; if the case
+    changed since, ConflictError. `guard`: called with the loaded case before anything else (access control raises
+    NotFound there)."""
     with app.uow() as uow:
         request = uow.requests.get(request_id)
         if guard is not None:
@@ -139,6 +144,8 @@ def perform(app: App, actor: Actor, request_id: int, action: Action, params: Act
         if expected_version is not None and expected_version != request.version:
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
+        if callable(params):
+            params = params(request, app.config(uow).router)
         urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
                    if action == Action.CHANGE_URGENCY else None)
         clock, before = sla_clock(app, uow, request, urgency), request.status
