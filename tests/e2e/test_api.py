@@ -781,7 +781,7 @@ def test_the_requester_urges_from_the_portal_once_a_day_and_the_desk_sees_it(api
     tracked = api.post("/portal/track", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code}).text
     assert "/portal/urge" in tracked
     wrong = api.post("/portal/urge", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": "WRONG123"})
-    assert wrong.status_code == 400 and "工单号或查询码不正确" in wrong.text
+    assert wrong.status_code == 404 and "工单号或查询码不正确" in wrong.text
     urged = api.post("/portal/urge", data={"csrf_token": portal_csrf(), "ticket": ticket, "code": code,
                                            "note": "三天了还没人联系我"})
     assert urged.status_code == 200 and "已催办" in urged.text
@@ -837,3 +837,20 @@ def test_an_agent_raises_a_dispatched_case_to_emergency_on_its_page_and_the_unit
     login(api, "wj")
     inbox = api.get("/inbox").text
     assert inbox.index(case["ticket"]) < inbox.index(older["ticket"])  # the emergency first
+
+
+def test_past_the_rate_limit_the_portal_tries_no_code_not_even_through_urge_or_rate(api, app):
+    case = create(api, content="望京西园三区楼道堆物，多次反映无人处理")
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")  # with a unit: it may be urged
+    portal = TestClient(create_app(app, track_per_minute=2))
+
+    def csrf():
+        return portal.get("/portal/track").text.split('name="csrf-token" content="')[1].split('"')[0]
+
+    for _ in range(2):
+        wrong = portal.post("/portal/track", data={"csrf_token": csrf(), "ticket": case["ticket"], "code": "WRONG123"})
+        assert wrong.status_code == 404
+    for path in ("/portal/urge", "/portal/rate"):
+        refused = portal.post(path, data={"csrf_token": csrf(), "ticket": case["ticket"], "code": case["citizen_code"],
+                                          "solved": "yes", "satisfaction": "satisfied"})
+        assert "多次反映无人处理" not in refused.text and refused.status_code == 429  # the right code: not told

@@ -65,38 +65,38 @@ async def track(request: Request) -> Response:
                   urgeable=URGEABLE)
 
 
-@router.post("/portal/urge")
-async def urge(request: Request) -> Response:
-    """催办: the requester asks the unit to hurry, once a day."""
+async def _on_own_case(request: Request, step, **done) -> Response:
+    """A requester's step on their own case from the track page (催办, 评价): `step(app, ticket, code, form)` after the
+    form's CSRF token and the rate limit; a refusal shows the case again with the reason — unless the ticket and
+    code did not open it, or the rate limit refused before they were tried (showing the case then would let codes
+    be guessed past the limit)."""
     form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     app = jiesu_app(request)
     try:
         request.app.state.track_limiter.check(request.client.host if request.client else "")
-        case = intake.citizen_urge(app, ticket, code, str(form.get("note", "")))
+        case = step(app, ticket, code, form)
     except DomainError as error:
         case = None
-        if error.code != "not_found":  # the ticket and code were right: show the case with the reason
-            try:
-                case = intake.citizen_case(app, ticket, code)
-            except DomainError:
-                case = None
-        return render(request, "track.html", 400, ticket=ticket, code=code, case=case, error=error_text(error),
-                      satisfactions=list(Satisfaction), urgeable=URGEABLE)
-    return render(request, "track.html", ticket=ticket, code=code, case=case, urged=True,
-                  satisfactions=list(Satisfaction), urgeable=URGEABLE)
+        if error.code not in ("not_found", "rate_limited"):  # the ticket and code were right
+            case = intake.citizen_case(app, ticket, code)
+        status = {"not_found": 404, "rate_limited": 429}.get(error.code, 400)
+        return render(request, "track.html", status, ticket=ticket, code=code if case else "", case=case,
+                      error=error_text(error), satisfactions=list(Satisfaction), urgeable=URGEABLE)
+    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction),
+                  urgeable=URGEABLE, **done)
+
+
+@router.post("/portal/urge")
+async def urge(request: Request) -> Response:
+    """催办: the requester asks the unit to hurry, once a day."""
+    return await _on_own_case(request, lambda app, ticket, code, form: intake.citizen_urge(
+        app, ticket, code, str(form.get("note", ""))), urged=True)
 
 
 @router.post("/portal/rate")
 async def rate(request: Request) -> Response:
-    form = await posted_form(request)
-    ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
-    app = jiesu_app(request)
-    try:
-        request.app.state.track_limiter.check(request.client.host if request.client else "")
-        case = intake.citizen_rating(app, ticket, code, form.get("solved") == "yes",
-                                     str(form.get("satisfaction", "")), str(form.get("note", "")))
-    except DomainError as error:
-        return render(request, "track.html", 400, ticket=ticket, case=None, error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, rated=True,
-                  satisfactions=list(Satisfaction))
+    """评价: the requester says whether it was solved and how satisfied they are."""
+    return await _on_own_case(request, lambda app, ticket, code, form: intake.citizen_rating(
+        app, ticket, code, form.get("solved") == "yes", str(form.get("satisfaction", "")),
+        str(form.get("note", ""))), rated=True)
