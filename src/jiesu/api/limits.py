@@ -68,3 +68,8 @@ class RateLimiter:
         current, previous = hit(self.app, f"{self.name}:{key}"[:200], int(moment))
         if current + previous * (1 - (moment - int(moment))) > self.count:
             raise TooManyRequests(f"操作过于频繁，请 {int(self.seconds)} 秒后再试", field="rate")
+
+
+def client_key(request) -> str:
+    """Whom a rate limit counts: the client's address (behind a proxy, as uvicorn's --forwarded-allow-ips gives it)."""
+    return request.client.host if request.client else "unknown"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import check_csrf, jiesu_app, staff
+from jiesu.api.limits import client_key
 from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody, UrgeBody
 from jiesu.api.views import case_view, iso
 from jiesu.bootstrap import App
@@ -189,10 +190,6 @@ def me(principal: Principal = Depends(staff)) -> dict:
 
 # --- the citizen's own endpoints (no login: ticket + verification code) --------------------------------------
 public = APIRouter(prefix="/api/v1/public", tags=["citizen"])
-
-
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @public.post("/requests", status_code=201)

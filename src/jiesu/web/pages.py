@@ -8,7 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app, optional_principal
+from jiesu.api.deps import jiesu_app
+from jiesu.api.limits import client_key, optional_principal
 from jiesu.api.views import case_view
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
@@ -42,7 +43,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 async def login(request: Request) -> Response:
     form = await posted_form(request)
     app = jiesu_app(request)
-    request.app.state.track_limiter.check("login:" + (request.client.host if request.client else ""))
+    request.app.state.track_limiter.check("login:" + client_key(request))
     principal = users.authenticate(app, str(form.get("name", "")), str(form.get("password", "")))
     if principal is None:
         return render(request, "login.html", 400, next=form.get("next", "/"),
