@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app
-from jiesu.api.limits import client_key, optional_principal
+from jiesu.api.deps import jiesu_app, optional_principal
+from jiesu.api.limits import client_key
 from jiesu.api.views import case_view
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
