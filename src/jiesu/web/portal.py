@@ -33,7 +33,7 @@ async def portal_submit(request: Request) -> Response:
     try:
         if not fields["requester_phone"]:
             raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
-        request.app.state.submit_limiter.checkclient_key(request)
+        request.app.state.submit_limiter.check(client_key(request))
         photo = form.get("photo")
         data = await photo.read() if photo is not None and hasattr(photo, "read") else b""
         case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
@@ -56,7 +56,7 @@ async def track(request: Request) -> Response:
     form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     try:
-        request.app.state.track_limiter.checkclient_key(request)
+        request.app.state.track_limiter.check(client_key(request))
         case = intake.citizen_case(jiesu_app(request), ticket, code)
     except DomainError as error:
         return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
@@ -74,7 +74,7 @@ async def _on_own_case(request: Request, step, **done) -> Response:
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     app = jiesu_app(request)
     try:
-        request.app.state.track_limiter.checkclient_key(request)
+        request.app.state.track_limiter.check(client_key(request))
         case = step(app, ticket, code, form)
     except DomainError as error:
         case = None
