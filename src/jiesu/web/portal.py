@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
+from jiesu.api.limits import client_key
 from jiesu.domain.enums import RequestKind, Role, Satisfaction
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import intake
