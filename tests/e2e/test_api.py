@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from jiesu.api.app import create_app
 from jiesu.bootstrap import App
+from jiesu.domain.calendar import SHANGHAI
 from jiesu.services.users import add_user, create_open311_key, create_token
 from jiesu.settings import Settings
 
@@ -854,3 +855,51 @@ def test_past_the_rate_limit_the_portal_tries_no_code_not_even_through_urge_or_r
         refused = portal.post(path, data={"csrf_token": csrf(), "ticket": case["ticket"], "code": case["citizen_code"],
                                           "solved": "yes", "satisfaction": "satisfied"})
         assert "多次反映无人处理" not in refused.text and refused.status_code == 429  # the right code: not told
+
+
+def test_a_handler_sees_their_own_units_standing_and_a_supervisor_any_units(api, clock):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    clock.advance(days=3)  # signed for and contacted late
+    for who, action, body in [("wj", "acknowledge", {}), ("wj", "record_contact", {"note": "已联系"}),
+                              ("wj", "resolve", {"reply": "已清理"}), ("dispatcher", "accept_reply", {}),
+                              ("agent", "follow_up", {"solved": False, "satisfaction": "不满意"})]:
+        act(api, who, case["id"], action, **body)
+    month = clock.now.astimezone(SHANGHAI).strftime("%Y-%m")
+    login(api, "wj")
+    page = api.get("/standing").text
+    assert "望京街道 · 三率考核" in page and "本月截至目前" in page
+    late = page.split('id="late"')[1].split("</section>")[0]
+    assert case["ticket"] in late and "签收、联系诉求人超时" in late
+    assert "未解决，不满意" in page.split('id="callbacks"')[1]
+    assert "酒仙桥街道" not in api.get("/standing", params={"unit": "JX"}).text  # their own unit, whatever is asked
+    login(api, "jx")
+    assert case["ticket"] not in api.get("/standing").text
+    login(api, "supervisor")
+    assert "请选择单位" in api.get("/standing").text
+    chosen = api.get("/standing", params={"unit": "WJ", "month": month}).text
+    assert "望京街道 · 三率考核" in chosen and case["ticket"] in chosen
+    wrong = api.get("/standing", params={"unit": "WJ", "month": "2026-13"})
+    assert wrong.status_code == 400 and "YYYY-MM" in wrong.text
+    assert api.get("/standing", params={"unit": "NOPE"}).status_code == 400
+    login(api, "agent")
+    assert api.get("/standing").status_code == 403
+
+
+def test_the_callback_desk_lists_replies_waiting_for_a_call_nearest_deadline_first(api, clock):
+    first, second = create(api, content="望京西园三区楼道灯坏了"), create(api)
+    for case in (second, first):  # the second case's reply is accepted first: its callback is due first
+        for who, action, body in [("dispatcher", "dispatch", {"unit": "WJ"}), ("wj", "acknowledge", {}),
+                                  ("wj", "resolve", {"reply": "已处理"}), ("dispatcher", "accept_reply", {})]:
+            act(api, who, case["id"], action, **body)
+        clock.advance(days=1)
+    login(api, "agent")
+    page = api.get("/callbacks").text
+    listed = page.split("<h2>待回访")[1]
+    assert "回访台" in page and listed.index(second["ticket"]) < listed.index(first["ticket"])
+    act(api, "agent", second["id"], "follow_up", solved=True, satisfaction="满意")
+    assert second["ticket"] not in api.get("/callbacks").text
+    clock.advance(days=10)
+    assert "已超期" in api.get("/callbacks").text
+    login(api, "wj")
+    assert api.get("/callbacks").status_code == 403

@@ -96,6 +96,30 @@ def test_the_monthly_ranking_uses_the_configured_formulas(app, clock, tmp_path):
     assert lines[0].startswith("类别,类内排名,单位代码,单位") and lines[1].startswith("街道/乡镇,1,JX,酒仙桥街道")
 
 
+def test_a_units_standing_names_the_cases_that_lowered_it(app, clock):
+    from jiesu.domain.enums import Role
+    from jiesu.domain.errors import InvalidInput
+    from jiesu.domain.request import Actor
+    from jiesu.services.assessment import unit_standing
+
+    jx = Actor("酒仙桥", Role.HANDLER, "JX")
+    good, late, unhappy = (new_case(app, clock, content=f"物业不作为 {n}") for n in range(3))
+    handle(app, clock, good.id, WJ_HANDLER)
+    handle(app, clock, late.id, WJ_HANDLER, on_time=False, satisfaction="基本满意")
+    handle(app, clock, unhappy.id, WJ_HANDLER, solved=False, satisfaction="不满意")
+    handle(app, clock, new_case(app, clock, division="JX01").id, jx, solved=False, satisfaction="不满意")
+
+    wj = unit_standing(app, "2026-11", "WJ")
+    assert wj.unit_name == "望京街道" and wj.score == next(s for s in sanlv(app, "2026-11").scores if s.unit == "WJ")
+    assert (wj.score.rank, wj.ranked_among) == (1, 2)  # among the 街道: WJ and JX
+    assert [(x.request_id, x.what) for x in wj.late] == [(late.id, "签收、联系诉求人超时")]
+    assert [(x.request_id, x.what) for x in wj.callbacks] == [(late.id, "已解决，基本满意"), (unhappy.id, "未解决，不满意")]
+    assert unit_standing(app, "2026-10", "WJ").score is None  # nothing counted that month
+    with pytest.raises(InvalidInput) as unknown:
+        unit_standing(app, "2026-11", "NOPE")
+    assert unknown.value.field == "unit"
+
+
 def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):
     from jiesu.domain.enums import Role
     from jiesu.domain.request import Actor

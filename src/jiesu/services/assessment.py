@@ -51,33 +51,103 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _responses(connection, start: datetime, end: datetime, unit: str | None = None):
+    """The lead dispatches whose contact deadline falls in [start, end): the 应响应件 of the 响应率, each with its
+    case (those returned, merged or withdrawn, and cases found unreasonable, do not count)."""
+    r, a = t.requests, t.assignments
+    query = (select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due,
+                    r.c.id, r.c.ticket, r.c.title)
+             .join(r, and_(r.c.id == a.c.request_id, r.c.unreasonable != "approved"))
+             .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
+                    (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"])))
+             .order_by(a.c.contact_due))
+    return connection.execute(query.where(a.c.unit == unit) if unit else query).all()
+
+
+def _on_time(row) -> bool:
+    return (row.acknowledged_at is not None and row.acknowledged_at <= row.acknowledge_due
+            and row.contacted_at is not None and row.contacted_at <= row.contact_due)
+
+
+def _callbacks(connection, start: datetime, end: datetime):
+    """The callbacks (回访) made in [start, end) of cases not found unreasonable, each with its case."""
+    r, f = t.requests, t.follow_ups
+    return connection.execute(
+        select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units, f.c.at, r.c.id, r.c.ticket, r.c.title)
+        .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
+        .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)).order_by(f.c.at)).all()
+
+
 def sanlv(app: App, month: str) -> MonthReport:
     start, end = month_bounds(month)
-    r, a, f = t.requests, t.assignments, t.follow_ups
-    reasonable = r.c.unreasonable != "approved"
     with app.uow(read_only=True) as uow:
         c = uow.connection
         rules = uow.config.assessment_rules()
         units = c.execute(select(t.units.c.code, t.units.c.name, t.units.c.kind)).all()
         names = {row.code: row.name for row in units}
         kinds = {row.code: UnitKind(row.kind).label for row in units}
-        responses = [
-            ResponseRecord(row.unit, row.acknowledged_at is not None and row.acknowledged_at <= row.acknowledge_due
-                           and row.contacted_at is not None and row.contacted_at <= row.contact_due)
-            for row in c.execute(
-                select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due)
-                .join(r, and_(r.c.id == a.c.request_id, reasonable))
-                .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
-                       (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"]))))]
-        callbacks = [
-            CallbackRecord(row.unit, row.solved, Satisfaction(row.satisfaction), tuple(row.co_units))
-            for row in c.execute(
-                select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units)
-                .join(r, and_(r.c.id == f.c.request_id, reasonable))
-                .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))]
+        responses = [ResponseRecord(row.unit, _on_time(row)) for row in _responses(c, start, end)]
+        callbacks = [CallbackRecord(row.unit, row.solved, Satisfaction(row.satisfaction), tuple(row.co_units))
+                     for row in _callbacks(c, start, end)]
     scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
     scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
     return MonthReport(month, scores, names, rules.min_cases)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A case that cost a unit points in the month: a late response, or a callback not solved or not satisfied."""
+
+    request_id: int
+    ticket: str
+    title: str
+    what: str  # what went wrong, in words
+    at: datetime  # the deadline missed, or when the callback was made
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    month: str
+    unit: str
+    unit_name: str
+    score: UnitScore | None  # None: nothing of this unit counted in the month
+    ranked_among: int  # how many units of its kind are ranked
+    min_cases: float
+    late: list[Shortfall]
+    callbacks: list[Shortfall]
+
+
+def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
+    """One unit's 三率 for the month, where it ranks among its kind, and the cases that lowered it: each 应响应件 not
+    signed for and contacted in time, and each callback not solved or not satisfied (as the lead unit; as a
+    co-handler too where the rules give co-handlers a share)."""
+    report = sanlv(app, month)
+    if unit not in report.unit_names:
+        raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
+    start, end = month_bounds(month)
+    with app.uow(read_only=True) as uow:
+        c = uow.connection
+        co_share = uow.config.assessment_rules().co_handler_share
+        late = []
+        for row in _responses(c, start, end, unit):
+            if _on_time(row):
+                continue
+            missed = [label for label, done, due in (("签收", row.acknowledged_at, row.acknowledge_due),
+                                                      ("联系诉求人", row.contacted_at, row.contact_due))
+                      if done is None or done > due]
+            late.append(Shortfall(row.id, row.ticket, row.title, "、".join(missed) + "超时", row.contact_due))
+        callbacks = []
+        for row in _callbacks(c, start, end):
+            if row.unit != unit and not (co_share > 0 and unit in (row.co_units or [])):
+                continue
+            satisfaction = Satisfaction(row.satisfaction)
+            if row.solved and satisfaction == Satisfaction.SATISFIED:
+                continue
+            what = f"{'已解决' if row.solved else '未解决'}，{satisfaction.label}" + ("（协办）" if row.unit != unit else "")
+            callbacks.append(Shortfall(row.id, row.ticket, row.title, what, row.at))
+    score = next((s for s in report.scores if s.unit == unit), None)
+    ranked = sum(1 for s in report.scores if score is not None and s.group == score.group and s.rank is not None)
+    return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks)
 
 
 def write_csv(report: MonthReport, path: Path) -> None:

@@ -230,6 +230,16 @@ def desk(request: Request) -> Response:
                   petitions_due=due, outbox=notifications.outbox(app), now=now)
 
 
+@router.get("/callbacks")
+def callbacks(request: Request) -> Response:
+    """回访台: the replies accepted and waiting for a callback to the requester, the nearest callback deadline first
+    (overdue marked); an agent or supervisor opens one, sees the phone in full (recorded), calls and records it."""
+    login_required(request, Role.AGENT, Role.SUPERVISOR)
+    app = jiesu_app(request)
+    return render(request, "queue.html", title="回访台", sections=[work(app, "待回访", statuses=["awaiting_follow_up"])],
+                  names=unit_names(app), Status=Status, now=app.now())
+
+
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
                 month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
                 until: str = "") -> dict[str, str]:

@@ -1,0 +1,51 @@
+"""本单位考核: a unit's 三率 for a month (this month so far by default), where it ranks among its kind, and the
+cases that lowered it — a late response, a callback not solved or not satisfied — so that a district office can
+act on them before the month is closed. A handler sees only their own unit; supervisors, analysts and
+administrators choose any unit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from jiesu.api.deps import jiesu_app
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import DomainError
+from jiesu.services.assessment import fmt, pct, unit_standing
+from jiesu.web.rendering import error_text, login_required, render
+
+router = APIRouter(include_in_schema=False)
+VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST)  # and administrators
+
+
+def _months_around(month: str) -> tuple[str, str]:
+    first = date.fromisoformat(month + "-01")
+    before = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return f"{before:%Y-%m}", f"{after:%Y-%m}"
+
+
+@router.get("/standing")
+def standing(request: Request, month: str = "", unit: str = "") -> Response:
+    principal = login_required(request, *VIEWERS)
+    app = jiesu_app(request)
+    this_month = f"{app.now().astimezone(SHANGHAI):%Y-%m}"
+    month = month or this_month
+    if principal.role == Role.HANDLER:
+        unit = principal.unit or ""  # their own unit, whatever the address asks for
+    names = app.current_config().unit_names
+    units = sorted(names.items()) if principal.role != Role.HANDLER else []
+    if not unit:
+        return render(request, "standing.html", standing=None, month=month, unit="", units=units)
+    try:
+        found = unit_standing(app, month, unit)
+        before, after = _months_around(month)
+    except (DomainError, ValueError) as error:
+        message = error_text(error) if isinstance(error, DomainError) else "月份应写作 YYYY-MM，例如 2026-11。请修改后重试。"
+        return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
+                      error=message)
+    return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
+                  before=before, after=after if after <= this_month else None, partial=month == this_month)
