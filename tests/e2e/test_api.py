@@ -903,3 +903,18 @@ def test_the_callback_desk_lists_replies_waiting_for_a_call_nearest_deadline_fir
     assert "已超期" in api.get("/callbacks").text
     login(api, "wj")
     assert api.get("/callbacks").status_code == 403
+
+
+def test_the_case_page_opens_the_next_step_forward_and_never_one_that_ends_or_hands_back_the_case(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+
+    def opened(who):
+        login(api, who)
+        page = api.get(f"/cases/{case['id']}").text
+        return re.findall(r'<details class="action" open>\s*<summary>([^<]+)</summary>', page)
+
+    assert opened("wj") == ["签收"]  # not 退单
+    assert opened("agent") == []  # 撤回 is there, but not open
+    act(api, "wj", case["id"], "acknowledge")
+    assert opened("wj") == ["联系诉求人"]

@@ -377,6 +377,12 @@ FORM_FIELDS = {
 }
 
 
+# The step a case page opens for its reader: the first of these they may take (the case's next step forward); a
+# step that ends, hands back or questions the case (撤回, 退单, 并单, 改派 …) is never open until asked for
+OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", "resolve", "accept_reply",
+                "approve_extension", "follow_up", "archive")
+
+
 @router.get("/cases/{request_id}")
 def case_page(request: Request, request_id: int) -> Response:
     principal = login_required(request)
@@ -400,15 +406,16 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
     routing = config.router.route(case.category, case.location.division) if case.category else None
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
+    opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"]), None)
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     petition = next(iter(petitions.views(app, [case.id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
-    page = render(request, "case.html", status_code, case=view, actions=actions, routing=routing, names=names,
-                  satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media, petition=petition,
-                  notices=notices, petition_steps=steps, today=app.today().isoformat(),
+    page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
+                  names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
+                  petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
