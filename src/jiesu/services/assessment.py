@@ -52,16 +52,16 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 
 def _responses(connection, start: datetime, end: datetime, unit: str | None = None):
-    """The lead dispatches whose contact deadline falls in [start, end): the 应响应件 of the 响应率, each with its
-    case (those returned, merged or withdrawn, and cases found unreasonable, do not count)."""
+    """The lead dispatches whose contact deadline falls in [start, end): the 应响应件 of the 响应率 (those returned,
+    merged or withdrawn, and cases found unreasonable, do not count); of one `unit`, each with its case."""
     r, a = t.requests, t.assignments
-    query = (select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due,
-                    r.c.id, r.c.ticket, r.c.title)
+    query = (select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due)
              .join(r, and_(r.c.id == a.c.request_id, r.c.unreasonable != "approved"))
              .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
-                    (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"])))
-             .order_by(a.c.contact_due))
-    return connection.execute(query.where(a.c.unit == unit) if unit else query).all()
+                    (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"]))))
+    if unit:
+        query = query.add_columns(r.c.id, r.c.ticket, r.c.title).where(a.c.unit == unit).order_by(a.c.contact_due)
+    return connection.execute(query).all()
 
 
 def _on_time(row) -> bool:
@@ -69,13 +69,16 @@ def _on_time(row) -> bool:
             and row.contacted_at is not None and row.contacted_at <= row.contact_due)
 
 
-def _callbacks(connection, start: datetime, end: datetime):
-    """The callbacks (回访) made in [start, end) of cases not found unreasonable, each with its case."""
+def _callbacks(connection, start: datetime, end: datetime, with_case: bool = False):
+    """The callbacks (回访) made in [start, end) of cases not found unreasonable (`with_case`: each with its case,
+    in time order)."""
     r, f = t.requests, t.follow_ups
-    return connection.execute(
-        select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units, f.c.at, r.c.id, r.c.ticket, r.c.title)
-        .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
-        .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)).order_by(f.c.at)).all()
+    query = (select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units)
+             .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
+             .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))
+    if with_case:
+        query = query.add_columns(f.c.at, r.c.id, r.c.ticket, r.c.title).order_by(f.c.at)
+    return connection.execute(query).all()
 
 
 def sanlv(app: App, month: str) -> MonthReport:
@@ -137,7 +140,7 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
                       if done is None or done > due]
             late.append(Shortfall(row.id, row.ticket, row.title, "、".join(missed) + "超时", row.contact_due))
         callbacks = []
-        for row in _callbacks(c, start, end):
+        for row in _callbacks(c, start, end, with_case=True):
             if row.unit != unit and not (co_share > 0 and unit in (row.co_units or [])):
                 continue
             satisfaction = Satisfaction(row.satisfaction)
