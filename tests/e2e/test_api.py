@@ -918,3 +918,19 @@ def test_the_case_page_opens_the_next_step_forward_and_never_one_that_ends_or_ha
     assert opened("agent") == []  # 撤回 is there, but not open
     act(api, "wj", case["id"], "acknowledge")
     assert opened("wj") == ["联系诉求人"]
+
+
+def test_the_desk_puts_an_emergency_nobody_signed_for_first(api, clock):
+    urgent = create(api, content="望京西园3号楼燃气泄漏", urgency="emergency")
+    ordinary = create(api)
+    for case in (urgent, ordinary):
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    login(api, "supervisor")
+    assert "紧急件超时未签收" not in api.get("/desk").text  # within its half hour
+    clock.advance(minutes=40)
+    desk = api.get("/desk").text
+    section = desk.split("紧急件超时未签收")[1].split("</section>")[0]
+    assert desk.index("紧急件超时未签收") < desk.index("已超期") and urgent["ticket"] in section
+    assert ordinary["ticket"] not in section
+    act(api, "wj", urgent["id"], "acknowledge")
+    assert "紧急件超时未签收" not in api.get("/desk").text

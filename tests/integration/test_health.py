@@ -14,20 +14,31 @@ def by_topic(findings):
     return {f.topic: f for f in findings}
 
 
-def test_a_new_installation_is_told_what_is_missing_and_what_to_do(app, tmp_path):
+def test_a_new_installation_is_told_what_is_missing_and_what_to_do(app, clock, tmp_path):
+    from jiesu.services.sla_scan import scan
+
     found = by_topic(health.check(app))
     assert found["数据库"].level == "ok" and found["密钥"].level == "ok"
     assert found["节假日"].level == "warning" and "2027" in found["节假日"].message  # it is November 2026
     assert "jiesu calendar load" in found["节假日"].todo
     assert found["分类模型"].level == "warning" and found["备份"].level == "warning"
     assert found["短信"].level == "warning" and "JIESU_SMS_GATEWAY_URL" in found["短信"].todo
+    assert found["时限扫描"].level == "warning" and "jiesu sla scan" in found["时限扫描"].todo
 
     (tmp_path / "2027.csv").write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
     calendar.load_schedule(app, tmp_path / "2027.csv", "管理员甲")
     backups.backup(app, tmp_path / "b.db", "管理员甲")
+    scan(app, record=False)  # a dry run is not the scheduled scan
+    assert by_topic(health.check(app))["时限扫描"].level == "warning"
+    scan(app)
     found = by_topic(health.check(app))
     assert found["节假日"].level == "ok" and "2027" in found["节假日"].message
-    assert found["备份"].level == "ok"
+    assert found["备份"].level == "ok" and found["时限扫描"].level == "ok"
+    clock.advance(minutes=16)
+    scan(app)  # its second run updates the same mark
+    clock.advance(minutes=16)
+    late = by_topic(health.check(app))["时限扫描"]
+    assert late.level == "warning" and "已超过 15 分钟" in late.message
 
 
 def test_a_secret_that_opens_nothing_is_an_error(app):

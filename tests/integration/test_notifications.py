@@ -264,3 +264,26 @@ def test_the_worker_keeps_delivering_and_survives_an_error_when_told_to(app, mon
     calls = iter([RuntimeError("again")])
     with pytest.raises(RuntimeError):  # without on_error an error stops the worker
         notifications.keep_delivering(app, fake.gateway(), 5, rounds.append)
+
+
+def test_an_emergency_not_signed_for_in_time_texts_the_unit_again_once(app, clock):
+    from jiesu.services.sla_scan import scan
+
+    urgent = register(app, urgency="emergency", content="3号楼燃气泄漏")[0]
+    ordinary = register(app, content="楼道灯坏了")[0]
+    for case in (urgent, ordinary):
+        cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    clock.advance(minutes=20)
+    scan(app)  # within the limit (half an hour): nothing
+    assert [kind for kind, _ in texts(app, urgent.id)] == ["registered", "urgent_dispatch"]
+    clock.advance(minutes=20)
+    scan(app, record=False)  # a dry run records and sends nothing
+    assert len(texts(app, urgent.id)) == 2
+    scan(app)
+    kind, text = texts(app, urgent.id)[-1]
+    assert kind == "urgent_reminder" and f"紧急工单 {urgent.ticket} 已超过签收时限，望京街道仍未签收" in text
+    scan(app)  # once per breach
+    assert [kind for kind, _ in texts(app, urgent.id)].count("urgent_reminder") == 1
+    clock.advance(days=2)
+    scan(app)  # the ordinary case is late too, but it is no emergency
+    assert [kind for kind, _ in texts(app, ordinary.id)] == ["registered"]

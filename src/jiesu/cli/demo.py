@@ -86,6 +86,7 @@ def demo(ctx: typer.Context,
         if not jiesu.settings.public_url:  # the portal link in the demo's text messages
             jiesu.settings.public_url = f"http://{host}:{port}"
         deliver_demo_messages(jiesu)
+        scan_demo_deadlines(jiesu)
         run(jiesu, host, port)
 
 
@@ -108,6 +109,25 @@ def deliver_demo_messages(jiesu, every: float = 5.0) -> None:
     threading.Thread(target=notifications.keep_delivering, args=(jiesu, gateway, every, lambda done: None),
                      kwargs={"on_error": say}, name="demo-sms", daemon=True).start()
     console.print(f"短信通知（演示）：不发给任何人，写入 {path}")
+
+
+def scan_demo_deadlines(jiesu, every: float = 300.0) -> None:
+    """`jiesu sla scan` every five minutes in a thread of the demo's server process, as a real site's cron runs it
+    (breaches recorded; an emergency nobody signed for texts its unit again)."""
+    import threading
+    import time
+
+    from jiesu.services.sla_scan import scan
+
+    def keep_scanning() -> None:
+        while True:
+            try:
+                scan(jiesu)
+            except Exception as error:  # a demo helper: say it and keep the server up
+                err_console.print(f"[yellow]演示时限扫描出错[/]：{error}")
+            time.sleep(every)
+
+    threading.Thread(target=keep_scanning, name="demo-sla-scan", daemon=True).start()
 
 
 def build_demo_issues(jiesu) -> None:

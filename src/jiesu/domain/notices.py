@@ -2,8 +2,9 @@
 
 Two notices to the requester, as a hotline sends them: 受理 (the case was received: its ticket and the tracking code,
 told once, so that the citizen can follow and rate it on the portal) and 办结 (what was done: the reply, cut to fit a
-few messages, and that a callback may follow); and one to a unit: 紧急派单 (an emergency was dispatched to it, to its
-duty phone, so that it is acted on at once and not only when someone next looks at the inbox). Pure functions: the outbox, the gateway and the worker are in
+few messages, and that a callback may follow); and two to a unit's duty phone: 紧急派单 (an emergency was dispatched
+to it, so that it is acted on at once and not only when someone next looks at the inbox) and 紧急未签收提醒 (it is past
+its sign-for limit and nobody has signed for it). Pure functions: the outbox, the gateway and the worker are in
 `services/notifications.py`."""
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ class NoticeKind(LabelledEnum):
     REGISTERED = "registered"
     ANSWERED = "answered"
     URGENT_DISPATCH = "urgent_dispatch"  # to the lead unit's duty phone
+    URGENT_REMINDER = "urgent_reminder"  # to it again: the emergency is past its sign-for limit, not signed for
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
-        return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信"}
+        return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
+                "urgent_reminder": "紧急未签收提醒"}
+
+
+TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER)  # to a unit's duty phone, not the requester
 
 
 class NoticeStatus(LabelledEnum):
@@ -65,6 +71,13 @@ def urgent_dispatch_text(hotline: str, ticket: str, unit: str, title: str, place
     where = f"（{place}）" if place else ""
     title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
     return f"【{hotline}】紧急工单 {ticket} 已派至{unit}：{title}{where}。请立即签收处置。"
+
+
+def urgent_reminder_text(hotline: str, ticket: str, unit: str, title: str, place: str) -> str:
+    """To the unit's duty phone again: the emergency dispatched to it is past its sign-for limit, not signed for."""
+    where = f"（{place}）" if place else ""
+    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
+    return f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{title}{where}。请立即签收处置，中心已督办。"
 
 
 def next_attempt(attempts: int) -> timedelta | None:

@@ -259,6 +259,8 @@ class CaseFilter:
     due_before: datetime | None = None  # resolution deadline before this moment
     due_from: datetime | None = None  # resolution deadline at or after this moment
     urged_since: datetime | None = None  # urged (催办) at or after this moment
+    unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
+    urgency: str | None = None
     before_id: int | None = None
     limit: int = 50
     by_deadline: bool = False  # a work queue: emergencies first, then the nearest deadline, then the oldest
@@ -338,6 +340,13 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.resolve_due < f.due_before, r.c.status.in_(with_unit))
     if f.due_from is not None:
         query = query.where(r.c.resolve_due >= f.due_from)
+    if f.unsigned_at is not None:
+        a = t.assignments
+        query = query.where(r.c.status == Status.DISPATCHED.value, exists().where(
+            a.c.request_id == r.c.id, a.c.role == "lead", a.c.ended_at.is_(None), a.c.acknowledged_at.is_(None),
+            a.c.acknowledge_due < f.unsigned_at))
+    if f.urgency:
+        query = query.where(r.c.urgency == Urgency.parse(f.urgency, "urgency").value)
     if f.urged_since is not None:
         e = t.events
         query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == Action.URGE.value,

@@ -2,7 +2,7 @@
 
 Read-only: it changes nothing (not even the schema). Errors stop the service from working right (a secret that
 opens nothing, an old schema); warnings are work that will be missed (next year's holidays not loaded in
-December, no backup for a day, text messages stuck, no trained classifier)."""
+December, no backup for a day, the deadline scan not scheduled, text messages stuck, no trained classifier)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from jiesu.domain.calendar import beijing_minute
 from jiesu.storage import tables as t
 
 BACKUP_EVERY = timedelta(days=1)
+SCAN_EVERY = timedelta(minutes=15)  # `jiesu sla scan` is expected every 5 minutes: three missed runs are a warning
 NEXT_YEAR_FROM_MONTH = 11  # the State Council publishes next year's holidays in November or December
 
 
@@ -41,7 +42,7 @@ def check(app: App) -> list[Finding]:
                              "停止服务后运行 jiesu db upgrade（先 jiesu db backup）"))
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
-    found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _messages(app)
+    found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app)
     return found
 
 
@@ -91,6 +92,20 @@ def _backups(app: App) -> list[Finding]:
         return [Finding("warning", "备份", f"最近一次备份在 {beijing_minute(last)}，已超过一天",
                         "检查每天运行 jiesu db backup 的定时任务")]
     return [Finding("ok", "备份", f"最近一次备份在 {beijing_minute(last)}")]
+
+
+def _scan(app: App) -> list[Finding]:
+    from jiesu.services.sla_scan import last_run
+
+    with app.uow(read_only=True) as uow:
+        last = last_run(uow.connection)
+    todo = "用 cron 每 5 分钟运行 jiesu sla scan"
+    if last is None:
+        return [Finding("warning", "时限扫描", "jiesu sla scan 从未运行：超期不会记录，紧急件超时未签收不会再发短信提醒", todo)]
+    if app.now() - last > SCAN_EVERY:
+        return [Finding("warning", "时限扫描", f"jiesu sla scan 最近一次运行在 {beijing_minute(last)}，已超过 15 分钟",
+                        "检查" + todo + "的定时任务")]
+    return [Finding("ok", "时限扫描", f"最近一次运行在 {beijing_minute(last)}")]
 
 
 def _messages(app: App) -> list[Finding]:

@@ -30,12 +30,14 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
+    TO_UNITS,
     NoticeKind,
     NoticeStatus,
     answered_text,
     next_attempt,
     registered_text,
     urgent_dispatch_text,
+    urgent_reminder_text,
 )
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.routing import Directory
@@ -143,10 +145,8 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest, ac
     lead unit's duty phone; a case just answered is texted to its requester and to the requesters of the cases
     merged into it (they are told the master's answer)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
-            and app.settings.notify_units and request.lead_unit:
-        unit = directory.units.get(request.lead_unit)
-        if unit is not None and unit.duty_phone:
-            _enqueue(app, connection, request.id, NoticeKind.URGENT_DISPATCH, unit=unit.code)
+            and request.lead_unit:
+        _to_duty_phone(app, connection, request.id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
     if request.status == before or request.status not in ANSWERED:
         return
     if wanted(app, request.requester.phone):
@@ -157,6 +157,19 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest, ac
                 r.c.id.in_(request.merged_ids), r.c.status == Status.MERGED.value).order_by(r.c.id)):
             if wanted(app, app.cipher.decrypt(phone)):
                 _enqueue(app, connection, merged_id, NoticeKind.ANSWERED)
+
+
+def _to_duty_phone(app: App, connection, request_id: int, unit_code: str, directory: Directory,
+                   kind: NoticeKind) -> None:
+    unit = directory.units.get(unit_code)
+    if app.settings.notify_units and unit is not None and unit.duty_phone:
+        _enqueue(app, connection, request_id, kind, unit=unit.code)
+
+
+def on_unacknowledged_emergency(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
+    """An emergency found past its sign-for limit, not signed for (`jiesu sla scan`, once per breach): the lead
+    unit's duty phone is texted again."""
+    _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.URGENT_REMINDER)
 
 
 def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
@@ -170,12 +183,13 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
     hotline, portal = app.settings.hotline_name, app.settings.public_url
-    if row.kind == NoticeKind.URGENT_DISPATCH.value:  # to a unit: the requester's personal data masked
+    if NoticeKind(row.kind) in TO_UNITS:  # to a unit: the requester's personal data masked
         place = app.current_config().unit_names.get(row.division or "", "")
         name, title = app.cipher.decrypt(row.requester_name), row.title or ""
         if len(name) >= 2:
             title = title.replace(name, mask_name(name))
-        return row.duty_phone, urgent_dispatch_text(hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
+        compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
+        return row.duty_phone, compose(hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
     phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)

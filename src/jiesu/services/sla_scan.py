@@ -1,14 +1,17 @@
-"""`jiesu sla scan`: cases due soon and overdue, each breach recorded once."""
+"""`jiesu sla scan`: cases due soon and overdue, each breach recorded once; an emergency not signed for in time
+texts its unit's duty phone again (紧急未签收提醒)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, select, update
 
 from jiesu.bootstrap import App
+from jiesu.domain.enums import Urgency
 from jiesu.domain.workflow import Status
+from jiesu.services import notifications
 from jiesu.storage import tables as t
 
 _WITH_UNIT = [Status.DISPATCHED.value, Status.RETURN_PENDING.value, Status.IN_PROGRESS.value,
@@ -33,22 +36,36 @@ LIMIT_LABELS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结
 def _candidates(connection, horizon: datetime):
     r, a = t.requests, t.assignments
     lead = and_(a.c.request_id == r.c.id, a.c.role == "lead", a.c.ended_at.is_(None))
-    base = [r.c.id, r.c.ticket, r.c.title, r.c.lead_unit]
+    base = [r.c.id, r.c.ticket, r.c.title, r.c.lead_unit, r.c.urgency]
     queries = [
-        ("acknowledge", select(*base, a.c.acknowledge_due).join(a, lead)
+        ("acknowledge", select(*base, a.c.acknowledge_due.label("due")).join(a, lead)
          .where(r.c.status == Status.DISPATCHED.value, a.c.acknowledged_at.is_(None), a.c.acknowledge_due <= horizon)),
-        ("contact", select(*base, a.c.contact_due).join(a, lead)
+        ("contact", select(*base, a.c.contact_due.label("due")).join(a, lead)
          .where(r.c.status.in_(_WITH_UNIT), a.c.contacted_at.is_(None), a.c.contact_due <= horizon)),
-        ("resolve", select(*base, r.c.resolve_due)
+        ("resolve", select(*base, r.c.resolve_due.label("due"))
          .where(r.c.status.in_(_WITH_UNIT), r.c.resolve_due <= horizon)),
-        ("follow_up", select(*base, r.c.follow_up_due)
+        ("follow_up", select(*base, r.c.follow_up_due.label("due"))
          .where(r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due <= horizon)),
-        ("supervise", select(*base, r.c.supervise_due)
+        ("supervise", select(*base, r.c.supervise_due.label("due"))
          .where(r.c.status.in_(_WITH_UNIT), r.c.supervise_due <= horizon)),
     ]
     for limit, query in queries:
         for row in connection.execute(query):
             yield limit, row
+
+
+LAST_RUN = "sla_scan.last_run"  # settings_kv: when the scan last ran and recorded (`jiesu doctor` reads it)
+
+
+def _mark_run(connection, now: datetime) -> None:
+    value = {"at": now.isoformat()}
+    if not connection.execute(update(t.settings_kv).where(t.settings_kv.c.key == LAST_RUN).values(value=value)).rowcount:
+        connection.execute(insert(t.settings_kv).values(key=LAST_RUN, value=value))
+
+
+def last_run(connection) -> datetime | None:
+    value = connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == LAST_RUN)).scalar()
+    return datetime.fromisoformat(value["at"]) if value else None
 
 
 def scan(app: App, record: bool = True) -> list[DueItem]:
@@ -58,24 +75,31 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
     with app.uow() as uow:
         connection = uow.connection
         candidates = list(_candidates(connection, horizon))
-        overdue_ids = list({row.id for _, row in candidates if row[4] < now})
+        overdue_ids = list({row.id for _, row in candidates if row.due < now})
         known = set()  # the breaches already recorded for these cases only, not the whole history
         for start in range(0, len(overdue_ids), 500):
             known |= {(r.request_id, r.limit_name, r.due) for r in connection.execute(
                 select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due)
                 .where(t.sla_breaches.c.request_id.in_(overdue_ids[start:start + 500])))}
-        new_rows = []
+        new_rows, unsigned_emergencies = [], []
         for limit, row in candidates:
-            due = row[4]
+            due = row.due
             overdue = due < now
             fresh = overdue and (row.id, limit, due) not in known
             if fresh:
                 new_rows.append({"request_id": row.id, "limit_name": limit, "due": due, "unit": row.lead_unit,
                                  "detected_at": now})
                 known.add((row.id, limit, due))
+                if limit == "acknowledge" and row.urgency == Urgency.EMERGENCY.value and row.lead_unit:
+                    unsigned_emergencies.append(row)
             items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
+        if record:
+            _mark_run(connection, now)
         if record and new_rows:
             connection.execute(insert(t.sla_breaches), new_rows)
+            directory = app.config(uow).directory
+            for row in unsigned_emergencies:  # nobody signed for it: the unit's duty phone is texted again
+                notifications.on_unacknowledged_emergency(app, connection, row.id, row.lead_unit, directory)
         uow.commit()
     items.sort(key=lambda i: (not i.overdue, i.due))
     return items

@@ -215,7 +215,9 @@ def desk(request: Request) -> Response:
     login_required(request, Role.SUPERVISOR)
     app = jiesu_app(request)
     now = app.now()
-    sections = [work(app, "已超期", overdue_at=now),
+    unsigned = work(app, "紧急件超时未签收", urgency="emergency", unsigned_at=now)
+    sections = [*([unsigned] if unsigned[1] else []),  # first, and only when there are some
+                work(app, "已超期", overdue_at=now),
                 work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
                 work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "延期待审", statuses=["extension_pending"]),
