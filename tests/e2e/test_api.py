@@ -884,6 +884,14 @@ def test_a_handler_sees_their_own_units_standing_and_a_supervisor_any_units(api,
     assert api.get("/standing", params={"unit": "NOPE"}).status_code == 400
     login(api, "agent")
     assert api.get("/standing").status_code == 403
+    mine = call(api, "wj", "GET", "/api/v1/units/WJ/standing").json()  # the same through the API
+    assert mine["unit_name"] == "望京街道" and mine["figures"]["response_rate"] == 0.0
+    assert [x["ticket"] for x in mine["late_responses"]] == [case["ticket"]]
+    assert mine["callbacks_lowering"][0]["what"] == "未解决，不满意"
+    assert call(api, "wj", "GET", "/api/v1/units/JX/standing").status_code == 404  # not their unit
+    assert call(api, "agent", "GET", "/api/v1/units/WJ/standing").status_code == 403
+    assert call(api, "supervisor", "GET", "/api/v1/units/JX/standing").json()["figures"] is None
+    assert call(api, "supervisor", "GET", "/api/v1/units/WJ/standing", params={"month": "11-2026"}).status_code == 400
 
 
 def test_the_callback_desk_lists_replies_waiting_for_a_call_nearest_deadline_first(api, clock):

@@ -141,6 +141,9 @@ def test_the_demo_builds_a_city_and_prints_last_months_ranking(jiesu, tmp_path):
     report = jiesu("report", "sanlv", "--month", "2026-11", "--csv", str(tmp_path / "s.csv"))
     assert "综合得分" in report and "三率考核排名 · 街道/乡镇" in report and "三率考核排名 · 部门" in report
     assert (tmp_path / "s.csv").read_text(encoding="utf-8-sig").startswith("类别,类内排名")
+    unit = jiesu("report", "unit", "BH02", "--month", "2026-11")
+    assert "响应率" in unit and "响应不及时（" in unit and "回访未解决或不满意（" in unit
+    assert "[unit]" in jiesu("report", "unit", "NOPE", code=2)
 
 
 def test_the_generator_writes_a_parquet_file(jiesu, tmp_path):

@@ -8,16 +8,16 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from jiesu.api.deps import check_csrf, jiesu_app, staff
+from jiesu.api.deps import check_csrf, jiesu_app, require_role, staff
 from jiesu.api.limits import client_key
 from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody, UrgeBody
-from jiesu.api.views import case_view, iso
+from jiesu.api.views import case_view, iso, standing_view
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import InvalidInput
+from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, cases, intake, notifications
+from jiesu.services import access, assessment, cases, intake, notifications
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -175,6 +175,18 @@ def units(request: Request, principal: Principal = Depends(staff)) -> list[dict]
     _, directory = names(jiesu_app(request))
     return [{"code": u.code, "name": u.name, "kind": u.kind.value, "parent": u.parent}
             for u in directory.units.values()]
+
+
+@router.get("/units/{code}/standing")
+def unit_standing(code: str, request: Request, month: str | None = None,
+                  principal: Principal = Depends(staff)) -> dict:
+    """本单位考核: the unit's 三率 for `month` (this month so far by default), its rank among its kind and the cases
+    that lowered it. A handler asks for their own unit only (another: 404)."""
+    require_role(principal, *assessment.STANDING_VIEWERS)
+    if principal.role == Role.HANDLER and principal.unit != code:
+        raise NotFound("没有这个单位，或你无权查看", field="unit")
+    app = jiesu_app(request)
+    return standing_view(assessment.unit_standing(app, month or f"{app.today():%Y-%m}", code))
 
 
 @router.get("/categories")

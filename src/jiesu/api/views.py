@@ -69,3 +69,21 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
                                        for k, values in e.changes.items()}}
                           for e in request.events]
     return view
+
+
+def standing_view(found) -> dict:
+    """A unit's standing (`services/assessment.UnitStanding`) as JSON: rates as fractions, titles masked."""
+    score = found.score
+
+    def shortfalls(items) -> list[dict]:
+        return [{"id": x.request_id, "ticket": x.ticket, "title": text_view(x.title, False), "what": x.what,
+                 "at": iso(x.at)} for x in items]
+
+    figures = None if score is None else {
+        "due": score.due, "responded": score.responded, "callbacks": score.callbacks, "solved": score.solved,
+        "satisfied": score.satisfied, "response_rate": score.response_rate,
+        "resolution_rate": score.resolution_rate, "satisfaction_rate": score.satisfaction_rate,
+        "score": score.score, "group": score.group, "rank": score.rank}
+    return {"month": found.month, "unit": found.unit, "unit_name": found.unit_name, "figures": figures,
+            "ranked_among": found.ranked_among, "min_cases": found.min_cases,
+            "late_responses": shortfalls(found.late), "callbacks_lowering": shortfalls(found.callbacks)}

@@ -1,4 +1,4 @@
-"""jiesu report: the 三率 assessment table."""
+"""jiesu report: the 三率 assessment table, one unit's standing, the monthly report."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import typer
 from rich.table import Table
 
 from jiesu.cli.common import console, escape, ready_app, reports_errors
+from jiesu.domain.calendar import beijing_minute
+from jiesu.nlp.pii import mask
 
 app = typer.Typer(help="报表：三率考核、月度分析报告。", no_args_is_help=True)
 
@@ -35,6 +37,31 @@ def unranked_note(report) -> str | None:
     if report.min_cases and any(s.rank is None and s.score is not None for s in report.scores):
         return f"“—”：本月应响应件与回访件合计不足 {fmt(report.min_cases)} 件，不参与排名（sla.yaml 中 min_cases）"
     return None
+
+
+@app.command()
+@reports_errors
+def unit(code: str = typer.Argument(..., help="单位代码"),
+         month: str = typer.Option(None, help="月份 YYYY-MM（默认本月，截至目前）")) -> None:
+    """One unit's 三率 for MONTH, its rank among its kind and the cases that lowered it (本单位考核)."""
+    from jiesu.services.assessment import fmt, pct, unit_standing
+
+    jiesu = ready_app()
+    found = unit_standing(jiesu, month or f"{jiesu.today():%Y-%m}", code)
+    s = found.score
+    if s is None:
+        console.print(f"{escape(found.unit_name)} {found.month}：没有计入考核的工单")
+        return
+    rank = f"第 {s.rank} 名 / {found.ranked_among}" if s.rank else "未排名"
+    score = f"{s.score:.2f}" if s.score is not None else "—"
+    console.print(f"{escape(found.unit_name)} {found.month}：响应率 {pct(s.response_rate)}（{fmt(s.responded)}/"
+                  f"{fmt(s.due)}），解决率 {pct(s.resolution_rate)}，满意率 {pct(s.satisfaction_rate)}（回访 "
+                  f"{fmt(s.callbacks)}），综合得分 {score}，{s.group}{rank}")
+    for heading, items in (("响应不及时", found.late), ("回访未解决或不满意", found.callbacks)):
+        table = Table("工单号", "标题", "情况", "时间", title=f"{heading}（{len(items)} 件）")
+        for x in items:
+            table.add_row(x.ticket, escape(mask(x.title)), x.what, beijing_minute(x.at))
+        console.print(table)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select
 from jiesu.bootstrap import App
 from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
 from jiesu.domain.calendar import SHANGHAI
-from jiesu.domain.enums import Satisfaction, UnitKind
+from jiesu.domain.enums import Role, Satisfaction, UnitKind
 from jiesu.domain.errors import InvalidInput
 from jiesu.storage import tables as t
 
@@ -118,6 +118,9 @@ class UnitStanding:
     min_cases: float
     late: list[Shortfall]
     callbacks: list[Shortfall]
+
+
+STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # a handler: their own unit only
 
 
 def unit_standing(app: App, month: str, unit: str) -> UnitStanding:

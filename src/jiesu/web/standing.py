@@ -11,16 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
-from jiesu.services.assessment import fmt, pct, unit_standing
+from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
-VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST)  # and administrators
-
-
 def _months_around(month: str) -> tuple[str, str]:
     first = date.fromisoformat(month + "-01")
     before = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
@@ -30,9 +26,9 @@ def _months_around(month: str) -> tuple[str, str]:
 
 @router.get("/standing")
 def standing(request: Request, month: str = "", unit: str = "") -> Response:
-    principal = login_required(request, *VIEWERS)
+    principal = login_required(request, *STANDING_VIEWERS)
     app = jiesu_app(request)
-    this_month = f"{app.now().astimezone(SHANGHAI):%Y-%m}"
+    this_month = f"{app.today():%Y-%m}"
     month = month or this_month
     if principal.role == Role.HANDLER:
         unit = principal.unit or ""  # their own unit, whatever the address asks for
