@@ -17,6 +17,8 @@ from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
+
+
 def _months_around(month: str) -> tuple[str, str]:
     first = date.fromisoformat(month + "-01")
     before = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
@@ -37,11 +39,10 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
     if not unit:
         return render(request, "standing.html", standing=None, month=month, unit="", units=units)
     try:
-        found = unit_standing(app, month, unit)
-        before, after = _months_around(month)
-    except (DomainError, ValueError) as error:
-        message = error_text(error) if isinstance(error, DomainError) else "月份应写作 YYYY-MM，例如 2026-11。请修改后重试。"
+        found = unit_standing(app, month, unit)  # a month not written YYYY-MM, an unknown unit: refused here
+    except DomainError as error:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
-                      error=message)
+                      error=error_text(error))
+    before, after = _months_around(month)
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month)
