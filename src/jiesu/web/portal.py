@@ -79,8 +79,11 @@ async def _on_own_case(request: Request, step, **done) -> Response:
         case = step(app, ticket, code, form)
     except DomainError as error:
         case = None
-        if error.code not in ("not_found", "rate_limited"):  # the ticket and code were right
-            case = intake.citizen_case(app, ticket, code)
+        if error.code not in ("not_found", "rate_limited"):  # the ticket and code were right: show the case
+            try:
+                case = intake.citizen_case(app, ticket, code)
+            except DomainError:
+                case = None
         status = {"not_found": 404, "rate_limited": 429}.get(error.code, 400)
         return render(request, "track.html", status, ticket=ticket, code=code if case else "", case=case,
                       error=error_text(error), satisfactions=list(Satisfaction), urgeable=URGEABLE)
