@@ -923,7 +923,8 @@ def test_the_case_page_opens_the_next_step_forward_and_never_one_that_ends_or_ha
         return re.findall(r'<details class="action" open>\s*<summary>([^<]+)</summary>', page)
 
     assert opened("wj") == ["签收"]  # not 退单
-    assert opened("agent") == []  # 撤回 is there, but not open
+    assert opened("agent") == ["催办"]  # the requester on the phone again; 撤回 is there, but not open
+    assert opened("supervisor") == []
     act(api, "wj", case["id"], "acknowledge")
     assert opened("wj") == ["联系诉求人"]
 
@@ -942,3 +943,12 @@ def test_the_desk_puts_an_emergency_nobody_signed_for_first(api, clock):
     assert ordinary["ticket"] not in section
     act(api, "wj", urgent["id"], "acknowledge")
     assert "紧急件超时未签收" not in api.get("/desk").text
+
+
+def test_the_intake_suggestions_list_the_callers_recent_cases_with_their_status(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    found = call(api, "agent", "POST", "/api/v1/suggest", json={"content": "楼道垃圾还是没人清理",
+                                                                 "requester_phone": INTAKE["requester_phone"]}).json()
+    [repeat] = found["repeats"]
+    assert (repeat["ticket"], repeat["status_label"]) == (case["ticket"], "待签收")

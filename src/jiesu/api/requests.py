@@ -48,7 +48,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
                       for c in routing.leads],
             "co_handlers": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason} for c in routing.co_handlers],
             "notes": routing.notes},
-        "repeats": [{**x, "title": pii.mask(x["title"])} for x in s.repeats],  # other cases: masked as in lists
+        "repeats": [{**x, "title": pii.mask(x["title"]), "status_label": Status(x["status"]).label}
+                    for x in s.repeats],  # other cases: masked as in lists
         "similar": [{**x, "title": pii.mask(x["title"])} for x in s.similar],
         "place": None if s.place is None else {"division": s.place.division, "name": s.place.name,
                                                "matched": s.place.matched},

@@ -379,10 +379,11 @@ FORM_FIELDS = {
 }
 
 
-# The step a case page opens for its reader: the first of these they may take (the case's next step forward); a
-# step that ends, hands back or questions the case (撤回, 退单, 并单, 改派 …) is never open until asked for
+# The step a case page opens for its reader: the first of these they may take (the case's next step forward; for an
+# agent on a case a unit has, recording the requester's call again, 催办); a step that ends, hands back or questions
+# the case (撤回, 退单, 并单, 改派 …) is never open until asked for
 OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", "resolve", "accept_reply",
-                "approve_extension", "follow_up", "archive")
+                "approve_extension", "follow_up", "archive", "urge")
 
 
 @router.get("/cases/{request_id}")

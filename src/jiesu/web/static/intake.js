@@ -79,7 +79,8 @@
     var repeats = clear("suggest-repeats");
     if (!data.repeats.length) { repeats.appendChild(el("li", "无")); }
     data.repeats.forEach(function (r) {
-      var li = el("li"); var a = el("a", r.ticket + " " + r.title); a.href = "/cases/" + r.id; li.appendChild(a); repeats.appendChild(li);
+      var li = el("li"); var a = el("a", r.ticket + " " + r.title); a.href = "/cases/" + r.id; li.appendChild(a);
+      li.appendChild(el("span", "（" + r.status_label + "）")); repeats.appendChild(li);
     });
   }
 
