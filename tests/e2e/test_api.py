@@ -905,6 +905,7 @@ def test_the_callback_desk_lists_replies_waiting_for_a_call_nearest_deadline_fir
     page = api.get("/callbacks").text
     listed = page.split("<h2>待回访")[1]
     assert "回访台" in page and listed.index(second["ticket"]) < listed.index(first["ticket"])
+    assert "并单诉求人待回访" in page
     act(api, "agent", second["id"], "follow_up", solved=True, satisfaction="满意")
     assert second["ticket"] not in api.get("/callbacks").text
     clock.advance(days=10)

@@ -12,7 +12,7 @@ from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, Inv
 from jiesu.domain.request import Actor
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases
-from jiesu.services.cases import ActionInput, Intake
+from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.storage import tables as t
 from tests.support import AGENT, DISPATCHER, SUPERVISOR, WJ_HANDLER, local
 
@@ -194,8 +194,12 @@ def test_merge_keeps_every_requester_for_the_callback(app, clock):
     act(app, clock, WJ_HANDLER, master.id, Action.ACKNOWLEDGE)
     act(app, clock, WJ_HANDLER, master.id, Action.RESOLVE, reply="已处理")
     act(app, clock, DISPATCHER, master.id, Action.ACCEPT_REPLY)
+    waiting = CaseFilter(merged_callbacks_due=True)
+    assert cases.list_cases(app, waiting) == []  # the case's own requester first (待回访)
     act(app, clock, AGENT, master.id, Action.FOLLOW_UP, solved=True, satisfaction="满意")
+    assert [row.id for row in cases.list_cases(app, waiting)] == [master.id]  # 李四 still waits for the call
     act(app, clock, AGENT, master.id, Action.FOLLOW_UP, solved=True, satisfaction="满意", requester_ref=repeat.id)
+    assert cases.list_cases(app, waiting) == []
     stored_master, stored_repeat = cases.show(app, master.id), cases.show(app, repeat.id)
     assert stored_repeat.status == Status.MERGED and stored_repeat.master_id == master.id
     assert stored_master.merged_ids == [repeat.id]

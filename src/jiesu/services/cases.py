@@ -260,6 +260,7 @@ class CaseFilter:
     due_from: datetime | None = None  # resolution deadline at or after this moment
     urged_since: datetime | None = None  # urged (催办) at or after this moment
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
+    merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
     before_id: int | None = None
     limit: int = 50
@@ -347,6 +348,11 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
             a.c.acknowledge_due < f.unsigned_at))
     if f.urgency:
         query = query.where(r.c.urgency == Urgency.parse(f.urgency, "urgency").value)
+    if f.merged_callbacks_due:
+        merged, fu = r.alias("merged"), t.follow_ups
+        query = query.where(r.c.status == Status.CLOSED.value, exists().where(
+            merged.c.master_id == r.c.id, merged.c.status == Status.MERGED.value,
+            ~exists().where(fu.c.request_id == r.c.id, fu.c.requester_ref == merged.c.id, fu.c.round == r.c.round)))
     if f.urged_since is not None:
         e = t.events
         query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == Action.URGE.value,

@@ -235,11 +235,14 @@ def desk(request: Request) -> Response:
 @router.get("/callbacks")
 def callbacks(request: Request) -> Response:
     """回访台: the replies accepted and waiting for a callback to the requester, the nearest callback deadline first
-    (overdue marked); an agent or supervisor opens one, sees the phone in full (recorded), calls and records it."""
+    (overdue marked), and the cases called back whose merged requesters (并单) still wait for theirs; an agent or
+    supervisor opens one, sees the phone in full (recorded), calls and records it."""
     login_required(request, Role.AGENT, Role.SUPERVISOR)
     app = jiesu_app(request)
-    return render(request, "queue.html", title="回访台", sections=[work(app, "待回访", statuses=["awaiting_follow_up"])],
-                  names=unit_names(app), Status=Status, now=app.now())
+    sections = [work(app, "待回访", statuses=["awaiting_follow_up"]),
+                work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
+    return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
+                  now=app.now())
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
