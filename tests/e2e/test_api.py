@@ -953,3 +953,20 @@ def test_the_intake_suggestions_list_the_callers_recent_cases_with_their_status(
                                                                  "requester_phone": INTAKE["requester_phone"]}).json()
     [repeat] = found["repeats"]
     assert (repeat["ticket"], repeat["status_label"]) == (case["ticket"], "待签收")
+
+
+def test_the_case_page_says_when_the_unit_signed_for_and_contacted_and_whether_in_time(api, clock):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    login(api, "supervisor")
+    facts = api.get(f"/cases/{case['id']}").text.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>签收</dt><dd>时限" in facts and "已签收" not in facts
+    act(api, "wj", case["id"], "acknowledge")
+    clock.advance(days=3)
+    act(api, "wj", case["id"], "record_contact", note="已电话联系")
+    shown = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert shown["acknowledged_late"] is False and shown["contacted_late"] is True
+    facts = api.get(f"/cases/{case['id']}").text.split('<dl class="facts">')[1].split("</dl>")[0]
+    signed, contacted = facts.split("<dt>联系诉求人</dt>")
+    assert "已签收" in signed and "超时" not in signed
+    assert "已联系" in contacted and "超时" in contacted
