@@ -88,6 +88,9 @@ def period_end(start: date, days: int, calendar: WorkCalendar) -> date:
     return last if calendar.is_workday(last) else calendar.next_workday(last)
 
 
+_NOT_GIVEN = object()  # `overdue` works out the deadline itself
+
+
 @dataclass
 class Petition:
     received_on: date
@@ -139,7 +142,9 @@ class Petition:
         return [a for a, (before, _) in MOVES.items()
                 if before == self.stage and not (a == PetitionAction.EXTEND and self.extended)]
 
-    def overdue(self, today: date, calendar: WorkCalendar) -> bool:
-        """True when the office (not the petitioner) has let its own deadline pass."""
-        pending = self.deadline(calendar)
+    def overdue(self, today: date, calendar: WorkCalendar, pending: object = _NOT_GIVEN) -> bool:
+        """True when the office (not the petitioner) has let its own deadline pass. `pending`: `deadline(calendar)`
+        when the caller has it already."""
+        if pending is _NOT_GIVEN:
+            pending = self.deadline(calendar)
         return pending is not None and self.stage in OFFICE_STAGES and today > pending[1]

@@ -124,5 +124,5 @@ def views(app: App, request_ids: list[int] | None = None, today: date | None = N
             pending = petition.deadline(calendar)
             result.append(PetitionView(row["request_id"], row["ticket"], row["title"], petition,
                                        pending[0] if pending else None, pending[1] if pending else None,
-                                       petition.overdue(today, calendar)))
+                                       petition.overdue(today, calendar, pending)))
     return result
