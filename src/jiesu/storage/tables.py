@@ -177,7 +177,7 @@ assignments = Table(
     Column("dispatched_by", String(100), nullable=False),
     Column("reason", Text, nullable=False),
     Column("acknowledge_due", UTCDateTime, nullable=False),
-    Column("contact_due", UTCDateTime, nullable=False),
+    Column("contact_due", UTCDateTime, nullable=False, index=True),  # the 三率 of a month: 应响应件 by this
     Column("acknowledged_at", UTCDateTime, nullable=True),
     Column("contacted_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=True),
