@@ -970,3 +970,17 @@ def test_the_case_page_says_when_the_unit_signed_for_and_contacted_and_whether_i
     signed, contacted = facts.split("<dt>联系诉求人</dt>")
     assert "已签收" in signed and "超时" not in signed
     assert "已联系" in contacted and "超时" in contacted
+
+
+def test_the_case_list_filters_by_urgency_on_the_page_and_in_the_api(api):
+    urgent = create(api, content="望京西园3号楼燃气泄漏", urgency="emergency")
+    ordinary = create(api)
+    listed = call(api, "supervisor", "GET", "/api/v1/requests", params={"urgency": "emergency"}).json()["items"]
+    assert [x["ticket"] for x in listed] == [urgent["ticket"]]
+    wrong = call(api, "supervisor", "GET", "/api/v1/requests", params={"urgency": "very"})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "urgency"
+    login(api, "supervisor")
+    page = api.get("/cases", params={"urgency": "emergency"}).text
+    assert urgent["ticket"] in page and ordinary["ticket"] not in page
+    assert '<option value="emergency" selected>紧急</option>' in page
+    assert api.get("/cases", params={"urgency": "very"}).status_code == 400

@@ -246,11 +246,12 @@ def callbacks(request: Request) -> Response:
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
-                month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
+                urgency: str = "", month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
                 until: str = "") -> dict[str, str]:
     """The case list's search, from the query string (the list and its export read the same one)."""
     return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
-            "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since, "until": until}
+            "urgency": urgency, "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since,
+            "until": until}
 
 
 @router.get("/cases")
@@ -271,7 +272,8 @@ def case_list(request: Request, search: dict = Depends(case_search), before: int
     labels = _search_labels(app, search, wanted)
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
-                  Status=Status, search=search, statuses=list(Status), chips=chips, total=total,
+                  Status=Status, search=search, statuses=list(Status), urgencies=list(Urgency), chips=chips,
+                  total=total,
                   next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None,
                   export=_query(search) if principal.role != Role.AGENT else None)
 
@@ -312,7 +314,8 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
                       visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
                       category_tree=search["category"] or None, area=search["area"] or None,
                       channel=search["channel"] or None, kind=search["kind"] or None,
-                      keyword=search["keyword"] or None, received_from=start, received_to=end,
+                      urgency=search["urgency"] or None, keyword=search["keyword"] or None,
+                      received_from=start, received_to=end,
                       slot=cases.parse_slot(slot) if slot else None, limit=50)
 
 
