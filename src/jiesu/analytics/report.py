@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
+from jiesu.domain.calendar import add_months
 from jiesu.domain.enums import Channel, RequestKind, UnitKind
 from jiesu.domain.errors import InvalidInput
 
@@ -36,7 +37,7 @@ def month_range(month: str) -> tuple[date, date]:
 
     month_bounds(month)  # validates
     first = date.fromisoformat(month + "-01")
-    return first, date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, add_months(first, 1)
 
 
 def build(app: App, month: str, path: Path | None = None, district: str | None = None, category1: str | None = None,

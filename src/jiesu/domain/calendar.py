@@ -24,6 +24,13 @@ def beijing_minute(moment: datetime | None) -> str:
 DEFAULT_PERIODS: tuple[tuple[time, time], ...] = ((time(9, 0), time(12, 0)), (time(13, 30), time(18, 0)))
 
 
+def add_months(first, months: int):
+    """The first of the month `months` after (before, when negative) `first`, itself the first of a month; a date
+    or a datetime, kept as it is (time zone included)."""
+    index = first.year * 12 + first.month - 1 + months
+    return first.replace(year=index // 12, month=index % 12 + 1)
+
+
 @dataclass(frozen=True)
 class DayRule:
     day: date

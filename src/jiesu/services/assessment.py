@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 
 from jiesu.bootstrap import App
 from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
-from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Role, Satisfaction, UnitKind
 from jiesu.domain.errors import InvalidInput
 from jiesu.storage import tables as t
@@ -45,9 +45,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         first = date.fromisoformat(month + "-01")
     except ValueError:
         raise InvalidInput(f"月份格式应为 YYYY-MM：{month!r}", field="month") from None
-    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
     start = datetime.combine(first, time(), SHANGHAI).astimezone(UTC)
-    end = datetime.combine(following, time(), SHANGHAI).astimezone(UTC)
+    end = datetime.combine(add_months(first, 1), time(), SHANGHAI).astimezone(UTC)
     return start, end
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view
-from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
@@ -367,8 +367,7 @@ def period_span(period: str) -> tuple:
         first = datetime.strptime(period, "%Y-%m").replace(tzinfo=SHANGHAI)
     except ValueError:
         raise InvalidInput(f"月份 {period!r} 应写作 YYYY-MM，例如 2026-11", field="month") from None
-    following = first.replace(year=first.year + (first.month == 12), month=first.month % 12 + 1)
-    return first, following
+    return first, add_months(first, 1)
 
 
 # --- the case page -----------------------------------------------------------------------------------------

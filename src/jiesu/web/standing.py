@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
+from jiesu.domain.calendar import add_months
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
@@ -21,9 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 def _months_around(month: str) -> tuple[str, str]:
     first = date.fromisoformat(month + "-01")
-    before = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return f"{before:%Y-%m}", f"{after:%Y-%m}"
+    return f"{add_months(first, -1):%Y-%m}", f"{add_months(first, 1):%Y-%m}"
 
 
 @router.get("/standing")
