@@ -146,15 +146,23 @@ def perform(app: App, actor: Actor, request_id: int, action: Action,
                                 f"{expected_version}），请刷新后重试", field="version")
         if callable(params):
             params = params(request, app.config(uow).router)
-        urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
-                   if action == Action.CHANGE_URGENCY else None)
-        clock, before = sla_clock(app, uow, request, urgency), request.status
-        touched = apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock)
-        for changed in touched:
-            uow.requests.save(changed)
-        notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
+        clock = act_within(app, uow, request, actor, action, params)
         uow.commit()
     return request, clock.calendar.warnings()
+
+
+def act_within(app: App, uow: UnitOfWork, request: CitizenRequest, actor: Actor, action: Action,
+               params: ActionInput) -> SlaClock:
+    """One action on a loaded case inside the caller's unit of work: the action on the clock it counts on (for
+    调整紧急程度, the new urgency's), the cases it touched saved, the text messages it causes queued. Returns the
+    clock (its calendar's warnings are the caller's to show)."""
+    urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
+               if action == Action.CHANGE_URGENCY else None)
+    clock, before = sla_clock(app, uow, request, urgency), request.status
+    for changed in apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock):
+        uow.requests.save(changed)
+    notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
+    return clock
 
 
 def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,

@@ -22,7 +22,7 @@ from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
 from jiesu.services import notifications
 from jiesu.services.access import check_citizen_code
-from jiesu.services.cases import ActionInput, Intake, apply_action, build_request, sla_clock
+from jiesu.services.cases import ActionInput, Intake, act_within, build_request
 from jiesu.services.users import Principal, digest
 from jiesu.storage import tables as t
 
@@ -186,12 +186,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                                                     "open311_token": secrets.token_hex(12)})
             notifications.on_registered(app, uow.connection, request, sealed_code)
             if then is not None:
-                action, params = then
-                clock, before = sla_clock(app, uow, request), request.status
-                for changed in apply_action(uow, app.config(uow).router, request, principal.actor, app.now(),
-                                            action, params, clock):
-                    uow.requests.save(changed)
-                notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
+                act_within(app, uow, request, principal.actor, *then)
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})
