@@ -97,8 +97,7 @@ def _backups(app: App) -> list[Finding]:
 def _scan(app: App) -> list[Finding]:
     from jiesu.services.sla_scan import last_run
 
-    with app.uow(read_only=True) as uow:
-        last = last_run(uow.connection)
+    last = last_run(app)
     todo = "用 cron 每 5 分钟运行 jiesu sla scan"
     if last is None:
         return [Finding("warning", "时限扫描", "jiesu sla scan 从未运行：超期不会记录，紧急件超时未签收不会再发短信提醒", todo)]

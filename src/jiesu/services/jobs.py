@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
@@ -48,10 +48,7 @@ def start(app: App, name: str, work: Callable[[Progress], str]) -> bool:
         stamp = app.now().isoformat()
         fresh = {"state": "running", "stage": "排队", "done": 0, "total": 0, "message": "", "started_at": stamp,
                  "updated_at": stamp, "run": uuid.uuid4().hex}
-        if current is None:
-            c.execute(insert(t.settings_kv).values(key=key, value=fresh))
-        else:
-            c.execute(update(t.settings_kv).where(t.settings_kv.c.key == key).values(value=fresh))
+        uow.config.put_setting(key, fresh)
         uow.commit()
     last = [0.0]
     writing = threading.Lock()  # progress, heartbeat and the end write one at a time: none undoes another

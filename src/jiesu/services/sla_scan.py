@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, select
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Urgency
@@ -57,14 +57,9 @@ def _candidates(connection, horizon: datetime):
 LAST_RUN = "sla_scan.last_run"  # settings_kv: when the scan last ran and recorded (`jiesu doctor` reads it)
 
 
-def _mark_run(connection, now: datetime) -> None:
-    value = {"at": now.isoformat()}
-    if not connection.execute(update(t.settings_kv).where(t.settings_kv.c.key == LAST_RUN).values(value=value)).rowcount:
-        connection.execute(insert(t.settings_kv).values(key=LAST_RUN, value=value))
-
-
-def last_run(connection) -> datetime | None:
-    value = connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == LAST_RUN)).scalar()
+def last_run(app: App) -> datetime | None:
+    with app.uow(read_only=True) as uow:
+        value = uow.config.setting(LAST_RUN)
     return datetime.fromisoformat(value["at"]) if value else None
 
 
@@ -94,7 +89,7 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
                     unsigned_emergencies.append(row)
             items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
         if record:
-            _mark_run(connection, now)
+            uow.config.put_setting(LAST_RUN, {"at": now.isoformat()})
         if record and new_rows:
             connection.execute(insert(t.sla_breaches), new_rows)
             directory = app.config(uow).directory

@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import DayRule, Duration, WorkCalendar
@@ -50,6 +50,12 @@ class ConfigRepository:
     def setting(self, key: str):
         row = self.connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == key)).first()
         return row[0] if row else None
+
+    def put_setting(self, key: str, value) -> None:
+        """Set `key` to `value` (JSON), whether or not it was set before."""
+        c = self.connection
+        if not c.execute(update(t.settings_kv).where(t.settings_kv.c.key == key).values(value=value)).rowcount:
+            c.execute(insert(t.settings_kv).values(key=key, value=value))
 
     def assessment_rules(self) -> AssessmentRules:
         row = self.connection.execute(select(t.settings_kv.c.value).where(t.settings_kv.c.key == "assessment")).first()
