@@ -66,18 +66,21 @@ def answered_text(hotline: str, ticket: str, reply: str, portal_url: str) -> str
             f"也可在{where_to_track(portal_url)}查看并评价。")
 
 
+def _what_where(title: str, place: str) -> str:
+    """A case to a unit's duty phone: its (masked) title cut to TITLE_CHARS, and the place."""
+    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
+    return f"{title}（{place}）" if place else title
+
+
 def urgent_dispatch_text(hotline: str, ticket: str, unit: str, title: str, place: str) -> str:
     """To the unit's duty phone: an emergency has been dispatched to it (the title masked by the caller)."""
-    where = f"（{place}）" if place else ""
-    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
-    return f"【{hotline}】紧急工单 {ticket} 已派至{unit}：{title}{where}。请立即签收处置。"
+    return f"【{hotline}】紧急工单 {ticket} 已派至{unit}：{_what_where(title, place)}。请立即签收处置。"
 
 
 def urgent_reminder_text(hotline: str, ticket: str, unit: str, title: str, place: str) -> str:
     """To the unit's duty phone again: the emergency dispatched to it is past its sign-for limit, not signed for."""
-    where = f"（{place}）" if place else ""
-    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "……"
-    return f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{title}{where}。请立即签收处置，中心已督办。"
+    return (f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{_what_where(title, place)}。"
+            "请立即签收处置，中心已督办。")
 
 
 def next_attempt(attempts: int) -> timedelta | None:
