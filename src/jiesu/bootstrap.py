@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from jiesu.domain.calendar import SHANGHAI, WorkCalendar, parse_periods
+from jiesu.domain.routing import Router
 from jiesu.settings import Settings
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.config_cache import ConfigCache, ConfigSnapshot
@@ -57,6 +58,13 @@ class App:
         return KnowledgeBase(self)
 
     @cached_property
+    def lessons(self):
+        """The 改派经验 this process routes with (counted again every few minutes)."""
+        from jiesu.services.dispatch_lessons import LessonCache
+
+        return LessonCache()
+
+    @cached_property
     def write_gate(self) -> WriteGate:
         return write_gate(self.engine)
 
@@ -75,6 +83,11 @@ class App:
             return snapshot
         with self.uow(read_only=True) as uow:
             return self.config(uow)
+
+    def router(self, uow: UnitOfWork) -> Router:
+        """The duty lists' router, advised by the 改派经验 of recent cases: every suggestion of a unit goes through it."""
+        config = self.config(uow)
+        return config.router.with_lessons(self.lessons.current(uow.connection, config.router, self.now()))
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return self.config(uow).calendar()

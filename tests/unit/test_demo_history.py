@@ -39,3 +39,16 @@ def test_the_demo_as_built_on_30_november_at_17_45_beijing_time(city):
     end = local(2026, 11, 30, 17, 45)
     history = HistorySimulator(router, sla, builtin_calendar(), seed=2026).run(20_000, end - timedelta(days=365), end)
     assert len(history.requests) >= 20_000
+
+
+def test_the_demo_city_has_a_local_practice_its_duty_lists_do_not_know(city):
+    """In 清泉区 the 街道 return elevator breakdowns, which the market supervisor settles: the 改派经验 the demo shows."""
+    router, sla = city
+    end = local(2026, 11, 29, 14, 53)
+    history = HistorySimulator(router, sla, builtin_calendar(), seed=3).run(4000, end - timedelta(days=120), end)
+    dispatched = [r for r in history.requests if r.category == "A0102" and r.assignments]
+    here = [r for r in dispatched if r.location.division.startswith("QQ")]
+    moved_here = [r for r in here if r.assignments[0].end_reason == "returned" and r.lead_unit == "SJJ"]
+    elsewhere = [r for r in dispatched if not r.location.division.startswith("QQ")]
+    assert len(here) >= 10 and len(moved_here) >= 0.6 * len(here)
+    assert sum(r.lead_unit == "SJJ" for r in elsewhere) <= 0.2 * len(elsewhere)

@@ -60,7 +60,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(requests.router)
     api.include_router(requests.public)
     api.include_router(open311.router)
-    from jiesu.web import admin, audit, insight, knowledge, pages, portal, standing
+    from jiesu.web import admin, audit, dispatch_lessons, insight, knowledge, pages, portal, standing
 
     api.include_router(pages.router)
     api.include_router(portal.router)
@@ -68,6 +68,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(admin.router)
     api.include_router(audit.router)
     api.include_router(standing.router)
+    api.include_router(dispatch_lessons.router)
     api.include_router(knowledge.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 

@@ -60,6 +60,29 @@ def route(category: str = typer.Argument(..., help="事项分类代码"),
     _print_routing(ready_app(), category, division)
 
 
+@app.command()
+@reports_errors
+def lessons() -> None:
+    """改派经验: matters that recent re-dispatches show the duty lists send to another lead than the one that settles
+    them, for checking the duty lists."""
+    from jiesu.domain.dispatch_lessons import RULES, WINDOW_DAYS
+    from jiesu.services.dispatch_lessons import lesson_lines
+
+    lines = lesson_lines(ready_app())
+    if not lines:
+        console.print(f"目前没有达到提示条件的改派经验。{RULES}", highlight=False)
+        return
+    table = Table("事项", "区", "目录所列主办", "改派后办结", "改派办结/派出", "直接派办结", "占比", "最近一次", "处理",
+                  title=f"改派经验（近 {WINDOW_DAYS} 天）")
+    for x in lines:
+        table.add_row(escape(x.matter), escape(x.district), escape(x.listed), escape(x.moved_to),
+                      f"{x.lesson.moved}/{x.lesson.dispatched}", str(x.lesson.followed), f"{x.lesson.share:.0%}",
+                      beijing_minute(x.lesson.last_at) if x.lesson.last_at else "—",
+                      escape(x.standing + (f"：{x.refusal}" if x.refusal else "")))
+    console.print(table)
+    console.print(RULES, highlight=False)
+
+
 @app.command("list")
 @reports_errors
 def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待签收"),

@@ -18,7 +18,7 @@ from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
 from jiesu.demo.matters import MATTERS, Matter
 from jiesu.domain.calendar import SHANGHAI, Duration, WorkCalendar
-from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Router
@@ -33,6 +33,10 @@ HOURS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 3, 6, 8, 8, 7, 5, 6, 7, 7, 6, 5, 4, 
 OPENERS = ("", "您好，", "你好，", "我想反映个问题，", "我是附近的居民，", "")
 CLOSERS = ("", "希望尽快处理。", "请相关部门重视。", "已经反映过多次了，一直没解决。", "谢谢！", "")
 WHEN = ("昨天晚上", "今天早上", "前天夜里", "这几天", "最近一周", "今天凌晨", "上周末")
+
+# A local arrangement the duty lists do not know: in 清泉区 the market supervisor handles every elevator breakdown,
+# so the 街道 return them and the centre re-dispatches each one (the 改派经验 the router learns, /lessons).
+LOCAL_PRACTICE = {("A0102", "QQ"): ("SJJ", "电梯属特种设备，本区由市场监管局统一处置，不属街道职责")}
 
 # the 知识库 answer an agent gives for a matter (the first of its articles)
 STANDARD_ANSWERS = {a.category: a.answer for a in reversed(ARTICLES) if a.category}
@@ -215,7 +219,17 @@ class _Life:
         r, rng = self.request, self.rng
         quality = self.sim.unit_quality(unit)
         handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
-        if rng.random() < 0.035 and routing.co_handlers:
+        district = self.sim.router.directory.territorial_at(r.location.division, UnitKind.DISTRICT)
+        practice = LOCAL_PRACTICE.get((self.matter.code, district.code if district else ""))
+        if practice and practice[0] != unit and rng.random() < 0.85:
+            other, why = practice
+            if not self.step(lambda t: r.return_(handler, t, why), self.hours(1.5)) or not self.step(
+                    lambda t: r.redispatch(self.dispatcher, t, self.clock, other, [], "退单审核通过，改派至实际处置单位"),
+                    self.hours(2)):
+                return
+            unit, quality = other, self.sim.unit_quality(other)
+            handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
+        elif rng.random() < 0.035 and routing.co_handlers:
             if not self.step(lambda t: r.return_(handler, t, "经核实不属于本单位职责范围"), self.hours(1.5)):
                 return
             other = next((c.unit.code for c in routing.leads[1:] + routing.co_handlers

@@ -8,11 +8,16 @@ each with a readable reason; `Router.check_dispatch` refuses a dispatch that bre
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jiesu.domain.enums import DutyType, UnitKind
 from jiesu.domain.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from jiesu.domain.dispatch_lessons import LessonBook
 
 LEVELS = ("district", "subdistrict", "community", "department", "company")
 LEVEL_LABELS = {"district": "区级", "subdistrict": "街道/乡镇级", "community": "社区/村级",
@@ -149,6 +154,13 @@ class Router:
                 self.admission_all.add(category)
             else:
                 self.admission_by_community.setdefault(community, set()).add(category)
+        self.lessons: LessonBook | None = None
+
+    def with_lessons(self, lessons: LessonBook | None) -> Router:
+        """This router, advised by what recent re-dispatches teach (改派经验, `domain/dispatch_lessons.py`)."""
+        advised = copy.copy(self)
+        advised.lessons = lessons
+        return advised
 
     def duty_items(self, category: str) -> list[DutyItem]:
         """The catalogue lines of the category, or of its nearest ancestor that has some."""
@@ -197,6 +209,8 @@ class Router:
         routing.co_handlers.sort(key=lambda c: -c.score)
         if not routing.leads:
             routing.notes.append(f"未找到「{matter.name}」的主办单位，请人工派单")
+        if self.lessons is not None:
+            return self.lessons.advise(self, routing, category, location_code)
         return routing
 
     def _owner(self, item: DutyItem, location_code: str | None, matter: Category,

@@ -252,7 +252,7 @@ def dispatch(app: App, actor: Actor, issue_id: int, unit: str, note: str = "") -
         task = build_request(config.directory, actor, now, intake)
         task.keywords = masked_keywords(issue.description)
         uow.requests.add(task)
-        apply_action(uow, config.router, task, actor, now, Action.DISPATCH,
+        apply_action(uow, app.router(uow), task, actor, now, Action.DISPATCH,
                      ActionInput(unit=unit, reason=f"一类事治理：问题 {issue_id}"), sla_clock(app, uow, task))
         uow.requests.save(task)
         done = uow.connection.execute(update(t.issues).where(t.issues.c.id == issue_id, t.issues.c.task_id.is_(None))

@@ -117,7 +117,7 @@ def dispatch_as_suggested(app: App, actor: Actor, choices: dict[int, int]) -> Ba
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:
     with app.uow(read_only=True) as uow:
-        return app.config(uow).router.route(category, division)
+        return app.router(uow).route(category, division)
 
 
 def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest, urgency: Urgency | None = None) -> SlaClock:
@@ -145,7 +145,7 @@ def perform(app: App, actor: Actor, request_id: int, action: Action,
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
         if callable(params):
-            params = params(request, app.config(uow).router)
+            params = params(request, app.router(uow))
         clock = act_within(app, uow, request, actor, action, params)
         uow.commit()
     return request, clock.calendar.warnings()
@@ -159,7 +159,7 @@ def act_within(app: App, uow: UnitOfWork, request: CitizenRequest, actor: Actor,
     urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
                if action == Action.CHANGE_URGENCY else None)
     clock, before = sla_clock(app, uow, request, urgency), request.status
-    for changed in apply_action(uow, app.config(uow).router, request, actor, app.now(), action, params, clock):
+    for changed in apply_action(uow, app.router(uow), request, actor, app.now(), action, params, clock):
         uow.requests.save(changed)
     notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
     return clock

@@ -154,7 +154,7 @@ def issue_page(request: Request, issue_id: int) -> Response:
         config = app.config(uow)
         if issue.category in config.directory.categories:
             top_area = areas.most_common(1)[0][0] if areas else None
-            best = config.router.route(issue.category, top_area).best
+            best = app.router(uow).route(issue.category, top_area).best
             suggested = (best.unit.code, best.reason) if best else None
         units = sorted((u.code, u.name) for u in config.directory.units.values() if u.kind.value != "centre")
         category_path = config.directory.category_path(issue.category) if issue.category in \

@@ -161,7 +161,8 @@ def queue(request: Request) -> Response:
     suggested = None  # 批量派单: the lead unit the duty lists suggest for each case waiting, for those who dispatch
     config = app.current_config()
     if principal.role in DISPATCHING:
-        router = config.router
+        with app.uow(read_only=True) as uow:
+            router = app.router(uow)
         suggested = {}
         for row in sections[0][1]:
             best = router.route(row.category, row.division).best if row.category else None
@@ -409,10 +410,10 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         config = app.config(uow)
         media = list(intake.media_urls(uow.connection, [case.id]).values())
         notices = notifications.for_case(uow.connection, case.id)
+        routing = app.router(uow).route(case.category, case.location.division) if case.category else None
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
-    routing = config.router.route(case.category, case.location.division) if case.category else None
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"]), None)
     parents = {c.parent for c in config.directory.categories.values() if c.parent}

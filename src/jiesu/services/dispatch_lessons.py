@@ -1,0 +1,144 @@
+"""改派经验 from the stored cases: the re-dispatches of the last `WINDOW_DAYS` counted per matter, district and
+duty-list target (`domain/dispatch_lessons.py`), kept by each process and counted again every few minutes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from jiesu.domain.dispatch_lessons import WINDOW_DAYS, Lesson, LessonBook, target_of
+from jiesu.domain.enums import UnitKind
+from jiesu.domain.routing import Router
+from jiesu.domain.workflow import Status
+from jiesu.storage import tables as t
+
+if TYPE_CHECKING:
+    from jiesu.bootstrap import App
+
+SETTLED = [Status.RESOLVED.value, Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value, Status.ARCHIVED.value]
+MOVED_AWAY = ["returned", "redispatched"]  # how a lead assignment ends when the case goes to another unit
+
+
+def count_lessons(connection, router: Router, now: datetime, window_days: int = WINDOW_DAYS) -> LessonBook:
+    """Three grouped queries over the lead assignments made since `window_days` before `now`: how many went to each
+    unit; how many of those ended returned or re-dispatched on a case another unit then settled; and how many went
+    straight to a unit that settled them where the duty lists (`router`, without lessons) name another lead. The
+    last keeps a lesson alive once dispatchers follow it: without them it would fade as the moves it taught stop."""
+    a, r = t.assignments, t.requests
+    directory = router.directory
+    since = now - timedelta(days=window_days)
+    joined = a.join(r, r.c.id == a.c.request_id)
+    leads = (a.c.role == "lead", a.c.dispatched_at >= since, r.c.category.is_not(None))
+    cases = func.count(func.distinct(a.c.request_id))
+    sent = connection.execute(select(r.c.category, r.c.division, a.c.unit, cases).select_from(joined).where(*leads)
+                              .group_by(r.c.category, r.c.division, a.c.unit)).all()
+    moves = connection.execute(
+        select(r.c.category, r.c.division, a.c.unit, r.c.lead_unit, cases, func.max(a.c.ended_at)).select_from(joined)
+        .where(*leads, a.c.end_reason.in_(MOVED_AWAY), r.c.status.in_(SETTLED), r.c.lead_unit != a.c.unit)
+        .group_by(r.c.category, r.c.division, a.c.unit, r.c.lead_unit)).all()
+    direct = connection.execute(
+        select(r.c.category, r.c.division, a.c.unit, cases).select_from(joined)
+        .where(*leads, a.c.kind == "dispatch", or_(a.c.end_reason.is_(None), a.c.end_reason.not_in(MOVED_AWAY)),
+               r.c.status.in_(SETTLED), r.c.lead_unit == a.c.unit)
+        .group_by(r.c.category, r.c.division, a.c.unit)).all()
+    districts: dict[str | None, str | None] = {}
+    listed: dict[tuple[str, str | None], str | None] = {}
+
+    def district_of(division: str | None) -> str | None:
+        if division not in districts:
+            found = directory.territorial_at(division, UnitKind.DISTRICT)
+            districts[division] = found.code if found else None
+        return districts[division]
+
+    def listed_target(category: str, division: str | None) -> str | None:
+        """The target of the lead the duty lists name for the matter at the place."""
+        if (category, division) not in listed:
+            best = router.route(category, division).best if category in directory.categories else None
+            listed[(category, division)] = target_of(best.unit) if best else None
+        return listed[(category, division)]
+
+    def target(code: str) -> str | None:
+        unit = directory.units.get(code)
+        return target_of(unit) if unit else None
+
+    dispatched: dict[tuple[str, str, str], int] = defaultdict(int)
+    for category, division, unit, n in sent:
+        if (district := district_of(division)) and (source := target(unit)):
+            dispatched[(category, district, source)] += n
+    moved: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    latest: dict[tuple[str, str, str, str], datetime] = {}
+    for category, division, unit, lead, n, last_at in moves:
+        district, source, to = district_of(division), target(unit), target(lead)
+        if district and source and to and to != source:
+            key = (category, district, source, to)
+            moved[key] += n
+            if last_at is not None and (key not in latest or last_at > latest[key]):
+                latest[key] = last_at
+    followed: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for category, division, unit, n in direct:
+        district, source, to = district_of(division), listed_target(category, division), target(unit)
+        if district and source and to and to != source:
+            followed[(category, district, source, to)] += n
+    return LessonBook((Lesson(*key, moved.get(key, 0), dispatched[key[:3]], latest.get(key), followed.get(key, 0))
+                       for key in moved.keys() | followed.keys()), window_days)
+
+
+class LessonCache:
+    """One process's 改派经验, counted on first use and again when `refresh_seconds` have passed (a few minutes:
+    a lesson is the sum of weeks of cases, one more case changes little)."""
+
+    def __init__(self, refresh_seconds: float = 300.0) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._book: LessonBook | None = None
+        self._counted = float("-inf")
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._book, self._counted = None, float("-inf")
+
+    def current(self, connection, router: Router, now: datetime) -> LessonBook:
+        """`router`: the duty lists' own (the lessons are what departs from them)."""
+        with self._lock:
+            if self._book is None or time.monotonic() - self._counted >= self.refresh_seconds:
+                self._book, self._counted = count_lessons(connection, router, now), time.monotonic()
+            return self._book
+
+
+@dataclass(frozen=True)
+class LessonLine:
+    """One lesson as the 改派经验 page and `jiesu case lessons` show it."""
+
+    lesson: Lesson
+    matter: str  # the category's path
+    district: str
+    listed: str  # the lead the duty lists give (a level or a unit)
+    moved_to: str
+    standing: str  # 首选建议 / 提示 / 派单目录不允许
+    refusal: str | None  # why the duty lists refuse the unit, if they do
+
+
+def lesson_lines(app: App) -> list[LessonLine]:
+    """Every lesson worth a note (`Lesson.noted`), most cases first: what an administrator should check the duty
+    lists against."""
+    with app.uow(read_only=True) as uow:
+        router, directory = app.router(uow), app.config(uow).directory
+    book = router.lessons
+    lines = []
+    for lesson in book.lessons if book else []:
+        if not lesson.noted or lesson.category not in directory.categories:
+            continue
+        refusal = book.verdict(router, lesson)
+        standing = "派单目录不允许" if refusal else "首选建议" if lesson.strong else "提示"
+        district = directory.units.get(lesson.district)
+        lines.append(LessonLine(lesson, directory.category_path(lesson.category),
+                                district.name if district else lesson.district,
+                                book.target_label(router, lesson.from_target),
+                                book.target_label(router, lesson.to_target), standing, refusal))
+    return lines
