@@ -62,7 +62,7 @@ class App:
         """The 改派经验 this process routes with (counted again every few minutes)."""
         from jiesu.services.dispatch_lessons import LessonCache
 
-        return LessonCache()
+        return LessonCache(self)
 
     @cached_property
     def write_gate(self) -> WriteGate:
@@ -87,7 +87,7 @@ class App:
     def router(self, uow: UnitOfWork) -> Router:
         """The duty lists' router, advised by the 改派经验 of recent cases: every suggestion of a unit goes through it."""
         config = self.config(uow)
-        return config.router.with_lessons(self.lessons.current(uow.connection, config.router, self.now()))
+        return config.router.with_lessons(self.lessons.current(uow.connection, config.router))
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return self.config(uow).calendar()

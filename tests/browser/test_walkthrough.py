@@ -21,14 +21,14 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.g
                                 reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
-@pytest.fixture
-def server(tmp_path):
+def make_city(tmp_path):
+    """The fixture city in a new SQLite file, with one account per role the walkthroughs use."""
     from jiesu.bootstrap import App
     from jiesu.services.config_loader import load_config
     from jiesu.services.users import add_user
     from jiesu.settings import Settings
     from jiesu.storage.migrate import upgrade
-    from tests.support import CITY, live_server
+    from tests.support import CITY
 
     app = App(Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="browser-test",
                        analytics_path=str(tmp_path / "analytics.duckdb")))
@@ -37,6 +37,14 @@ def server(tmp_path):
     for name, role, unit in [("agent", "agent", None), ("dispatcher", "dispatcher", None), ("wj", "handler", "WJ"),
                              ("supervisor", "supervisor", None)]:
         add_user(app, name, role, "password-" + name, unit)
+    return app
+
+
+@pytest.fixture
+def server(tmp_path):
+    from tests.support import live_server
+
+    app = make_city(tmp_path)
     from jiesu.services.knowledge import Article, save
 
     save(app, "test", Article("暖气不热怎么报修", "请先给暖气片排气；仍不热的，拨打供热公司报修电话，24 小时内上门。",
@@ -134,6 +142,45 @@ def test_a_case_from_intake_to_callback_in_the_browser(server, page):
     page.click("button[type=submit]")
     assert "已回访" in page.inner_text("body") and "已督促物业清理" in page.inner_text("body")
     page.screenshot(path=str(SHOTS / "5-citizen-track.png"), full_page=True)
+
+
+def test_intake_suggests_the_unit_that_settles_what_the_duty_lists_send_elsewhere(tmp_path, page):
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, WJ_HANDLER, live_server
+
+    app, cgw = make_city(tmp_path), Actor("城管委承办人", Role.HANDLER, "CGW")
+    for n in range(3):  # three 物业服务 cases the 街道 returned and the 城管委 settled
+        rid = cases.register(app, AGENT, Intake(content=f"望京西园{n}区门口占道经营", division="WJ01", category="WY1")).id
+        for actor, action, params in [(DISPATCHER, Action.DISPATCH, {"unit": "WJ"}),
+                                      (WJ_HANDLER, Action.RETURN, {"reason": "属城管执法"}),
+                                      (DISPATCHER, Action.REDISPATCH, {"unit": "CGW", "reason": "退单审核通过"}),
+                                      (cgw, Action.ACKNOWLEDGE, {}), (cgw, Action.RESOLVE, {"reply": "已清理"})]:
+            cases.perform(app, actor, rid, action, ActionInput(**params))
+    app.lessons.invalidate()
+    with live_server(app) as base:
+        login(page, base, "agent")
+        page.wait_for_url(f"{base}/intake")
+        page.select_option("#division", "WJ01")
+        page.fill("#content", "望京西园三区物业服务很差，门口占道经营没人管")
+        page.wait_for_selector("#suggest-categories li")
+        page.locator("#suggest-categories li button").first.click()
+        page.wait_for_function("document.getElementById('unit').value === 'CGW'")
+        units = page.inner_text("#suggest-units")
+        assert units.index("区城管委：改派经验") < units.index("望京街道：物业服务属基本履职事项")
+        assert "请管理员修订派单目录" in page.inner_text("#suggest-notes")
+        page.screenshot(path=str(SHOTS / "13-lesson-at-intake.png"), full_page=True)
+        logout(page)
+
+        login(page, base, "dispatcher")
+        page.goto(f"{base}/queue")
+        page.click("#lessons-link")
+        row = page.inner_text("#lessons tbody tr")
+        assert "物业服务" in row and "区城管委" in row and "3 / 3" in row and "首选建议" in row
+        page.screenshot(path=str(SHOTS / "14-lessons.png"), full_page=True)
 
 
 def test_the_place_named_in_the_text_fills_in_the_division(server, page):

@@ -52,6 +52,22 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "[status]" in jiesu("case", "list", "--status", "nonsense", code=2)
 
 
+def test_re_dispatches_settled_elsewhere_are_listed_and_advise_the_route(jiesu):
+    jiesu("config", "load", str(CITY))
+    assert "目前没有达到提示条件的改派经验" in jiesu("case", "lessons")
+    for n in range(1, 4):
+        jiesu("case", "create", "--content", f"望京西园{n}区门口占道经营", "--division", "WJ01", "--category", "WY1")
+        jiesu("case", "act", str(n), "dispatch", "--unit", "WJ")
+        jiesu("case", "act", str(n), "return", "--role", "handler", "--unit", "WJ", "--reason", "属城管执法")
+        jiesu("case", "act", str(n), "redispatch", "--unit", "CGW", "--reason", "退单审核通过")
+        jiesu("case", "act", str(n), "acknowledge", "--role", "handler", "--unit", "CGW")
+        jiesu("case", "act", str(n), "resolve", "--role", "handler", "--unit", "CGW", "--reply", "已清理")
+    listed = jiesu("case", "lessons")
+    assert re.search(r"物业服务 │ 朝阳区 +│ 街道/乡镇 +│ 区城管委 +│ 3/3 +│ 0 +│ 100% +│ .+│ 首选建议", listed), listed
+    route = jiesu("case", "route", "WY1", "WJ01")
+    assert route.index("主办建议：CGW 区城管委：改派经验") < route.index("主办建议：WJ 望京街道")
+
+
 def test_the_schema_is_created_and_reported(jiesu):
     assert head_revision() in jiesu("db", "upgrade")
     assert jiesu("db", "current").strip() == head_revision()

@@ -35,6 +35,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
 
         jiesu.repeats.start(jiesu)  # the repeat check's index, built in the background
         jiesu.knowledge.start()  # and the 知识库's
+        jiesu.lessons.start()  # and the 改派经验
         import gc
 
         gc.freeze()  # what start-up loaded (jieba, SciPy, scikit-learn) is never garbage: a full collection walking
