@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, select
 
 from jiesu.domain.dispatch_lessons import WINDOW_DAYS, Lesson, LessonBook, target_of
 from jiesu.domain.enums import UnitKind
@@ -29,27 +29,22 @@ MOVED_AWAY = ["returned", "redispatched"]  # how a lead assignment ends when the
 
 
 def count_lessons(connection, router: Router, now: datetime, window_days: int = WINDOW_DAYS) -> LessonBook:
-    """Three grouped queries over the lead assignments made since `window_days` before `now`: how many went to each
-    unit; how many of those ended returned or re-dispatched on a case another unit then settled; and how many went
-    straight to a unit that settled them where the duty lists (`router`, without lessons) name another lead. The
-    last keeps a lesson alive once dispatchers follow it: without them it would fade as the moves it taught stop."""
+    """One grouped pass over the lead assignments made since `window_days` before `now`, giving: how many went to
+    each unit; how many of those ended returned or re-dispatched on a case another unit then settled; and how many
+    went straight to a unit that settled them where the duty lists (`router`, without lessons) name another lead. The
+    last keeps a lesson alive once dispatchers follow it: without them it would fade as the moves it taught stop.
+    Counted as dispatches: a case sent twice to units of one target (two 街道 of the district) counts twice there."""
     a, r = t.assignments, t.requests
     directory = router.directory
     since = now - timedelta(days=window_days)
-    joined = a.join(r, r.c.id == a.c.request_id)
-    leads = (a.c.role == "lead", a.c.dispatched_at >= since, r.c.category.is_not(None))
-    cases = func.count(func.distinct(a.c.request_id))
-    sent = connection.execute(select(r.c.category, r.c.division, a.c.unit, cases).select_from(joined).where(*leads)
-                              .group_by(r.c.category, r.c.division, a.c.unit)).all()
-    moves = connection.execute(
-        select(r.c.category, r.c.division, a.c.unit, r.c.lead_unit, cases, func.max(a.c.ended_at)).select_from(joined)
-        .where(*leads, a.c.end_reason.in_(MOVED_AWAY), r.c.status.in_(SETTLED), r.c.lead_unit != a.c.unit)
-        .group_by(r.c.category, r.c.division, a.c.unit, r.c.lead_unit)).all()
-    direct = connection.execute(
-        select(r.c.category, r.c.division, a.c.unit, cases).select_from(joined)
-        .where(*leads, a.c.kind == "dispatch", or_(a.c.end_reason.is_(None), a.c.end_reason.not_in(MOVED_AWAY)),
-               r.c.status.in_(SETTLED), r.c.lead_unit == a.c.unit)
-        .group_by(r.c.category, r.c.division, a.c.unit)).all()
+    first = case((a.c.kind == "dispatch", 1), else_=0)
+    moved_away = case((a.c.end_reason.in_(MOVED_AWAY), 1), else_=0)
+    settled = case((r.c.status.in_(SETTLED), 1), else_=0)
+    grouping = (r.c.category, r.c.division, a.c.unit, r.c.lead_unit, first, moved_away, settled)
+    rows = connection.execute(
+        select(*grouping, func.count(), func.max(a.c.ended_at)).select_from(a.join(r, r.c.id == a.c.request_id))
+        .where(a.c.role == "lead", a.c.dispatched_at >= since, r.c.category.is_not(None))
+        .group_by(*grouping)).all()
     districts: dict[str | None, str | None] = {}
     listed: dict[tuple[str, str | None], str | None] = {}
 
@@ -71,23 +66,26 @@ def count_lessons(connection, router: Router, now: datetime, window_days: int = 
         return target_of(unit) if unit else None
 
     dispatched: dict[tuple[str, str, str], int] = defaultdict(int)
-    for category, division, unit, n in sent:
-        if (district := district_of(division)) and (source := target(unit)):
-            dispatched[(category, district, source)] += n
     moved: dict[tuple[str, str, str, str], int] = defaultdict(int)
     latest: dict[tuple[str, str, str, str], datetime] = {}
-    for category, division, unit, lead, n, last_at in moves:
-        district, source, to = district_of(division), target(unit), target(lead)
-        if district and source and to and to != source:
+    followed: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for category, division, unit, lead, was_first, was_moved, was_settled, n, last_at in rows:
+        district, source = district_of(division), target(unit)
+        if not district or not source:
+            continue
+        dispatched[(category, district, source)] += n
+        to = target(lead) if was_settled and lead else None
+        if to is None:
+            continue
+        if was_moved and lead != unit and to != source:  # returned or re-dispatched, then settled elsewhere
             key = (category, district, source, to)
             moved[key] += n
             if last_at is not None and (key not in latest or last_at > latest[key]):
                 latest[key] = last_at
-    followed: dict[tuple[str, str, str, str], int] = defaultdict(int)
-    for category, division, unit, n in direct:
-        district, source, to = district_of(division), listed_target(category, division), target(unit)
-        if district and source and to and to != source:
-            followed[(category, district, source, to)] += n
+        elif was_first and not was_moved and lead == unit:  # sent straight there and settled there
+            listed_lead = listed_target(category, division)
+            if listed_lead and listed_lead != to:
+                followed[(category, district, listed_lead, to)] += n
     return LessonBook((Lesson(*key, moved.get(key, 0), dispatched[key[:3]], latest.get(key), followed.get(key, 0))
                        for key in moved.keys() | followed.keys()), window_days)
 
