@@ -59,10 +59,21 @@ class App:
 
     @cached_property
     def lessons(self):
-        """The 改派经验 this process routes with (counted again every few minutes)."""
-        from jiesu.services.dispatch_lessons import LessonCache
+        """The 改派经验 this process routes with, counted again in the background every five minutes (a server
+        starts counting at start-up and routes by the duty lists alone until the first count is done)."""
+        from jiesu.domain.dispatch_lessons import LessonBook
+        from jiesu.services.dispatch_lessons import count_now
+        from jiesu.services.refreshing import Refreshing
 
-        return LessonCache(self)
+        return Refreshing("dispatch-lessons", lambda _: count_now(self), placeholder=lambda: LessonBook(()))
+
+    @cached_property
+    def scores(self):
+        """The 三率 of each month this process was asked for, counted again in the background every five minutes."""
+        from jiesu.services.assessment import count_month
+        from jiesu.services.refreshing import Refreshing
+
+        return Refreshing("sanlv", lambda month: count_month(self, month))
 
     @cached_property
     def write_gate(self) -> WriteGate:
@@ -87,7 +98,7 @@ class App:
     def router(self, uow: UnitOfWork) -> Router:
         """The duty lists' router, advised by the 改派经验 of recent cases: every suggestion of a unit goes through it."""
         config = self.config(uow)
-        return config.router.with_lessons(self.lessons.current(uow.connection, config.router))
+        return config.router.with_lessons(self.lessons.get())
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return self.config(uow).calendar()

@@ -432,6 +432,7 @@ def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since
         clock.advance(hours=5)
     login(api, "supervisor")
     page = api.get("/dashboard").text
+    assert f"三率统计于 {clock.now.astimezone(SHANGHAI):%Y-%m-%d %H:%M}，每 5 分钟更新" in page
     rising = page.split('id="rising"')[1].split("</section>")[0]
     assert "望京街道" in rising and "物业管理" in rising and "暂无" not in rising
     since, until = re.search(r'since=(\d{4}-\d{2}-\d{2})&amp;until=(\d{4}-\d{2}-\d{2})', rising).groups()
@@ -869,6 +870,8 @@ def test_a_handler_sees_their_own_units_standing_and_a_supervisor_any_units(api,
     login(api, "wj")
     page = api.get("/standing").text
     assert "望京街道 · 三率考核" in page and "本月截至目前" in page
+    counted = clock.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    assert f"三率与排名统计于 {counted}，每 5 分钟更新" in page
     late = page.split('id="late"')[1].split("</section>")[0]
     assert case["ticket"] in late and "签收、联系诉求人超时" in late
     assert "未解决，不满意" in page.split('id="callbacks"')[1]
@@ -886,6 +889,7 @@ def test_a_handler_sees_their_own_units_standing_and_a_supervisor_any_units(api,
     assert api.get("/standing").status_code == 403
     mine = call(api, "wj", "GET", "/api/v1/units/WJ/standing").json()  # the same through the API
     assert mine["unit_name"] == "望京街道" and mine["figures"]["response_rate"] == 0.0
+    assert mine["counted_at"] == clock.now.isoformat()
     assert [x["ticket"] for x in mine["late_responses"]] == [case["ticket"]]
     assert mine["callbacks_lowering"][0]["what"] == "未解决，不满意"
     assert call(api, "wj", "GET", "/api/v1/units/JX/standing").status_code == 404  # not their unit

@@ -108,39 +108,3 @@ def test_the_lessons_page_lists_them_for_dispatchers_and_refuses_handlers(app, c
     row = shown.text.split('<table class="list" id="lessons">')[1]
     assert "物业服务" in row and "朝阳区" in row and "区城管委" in row and "3 / 3" in row and "首选建议" in row
     assert page("wj", "handler", "WJ").status_code == 403
-
-
-def test_a_stale_count_keeps_advising_while_the_new_one_is_made_in_the_background(app, clock):
-    import threading
-
-    from jiesu.services.dispatch_lessons import LessonCache
-
-    cache = LessonCache(app, refresh_seconds=0)  # every use is due a recount
-    with app.uow(read_only=True) as uow:
-        router = app.config(uow).router
-        first = cache.current(uow.connection, router)  # the first count: in the caller's thread
-    assert len(first) == 0
-    for _ in range(3):
-        moved_to_cgw_and_settled(app, clock)
-    with app.uow(read_only=True) as uow:
-        assert cache.current(uow.connection, router) is first  # the old count answers at once …
-    for thread in threading.enumerate():
-        if thread.name == "dispatch-lessons":
-            thread.join(timeout=30)  # … while the new one is made
-    with app.uow(read_only=True) as uow:
-        [lesson] = cache.current(uow.connection, router).lessons
-    assert (lesson.to_target, lesson.moved, lesson.strong) == ("CGW", 3, True)
-
-
-def test_a_server_routes_by_the_duty_lists_alone_until_its_first_count_is_done(app, clock):
-    from jiesu.services.dispatch_lessons import LessonCache
-
-    for _ in range(3):
-        moved_to_cgw_and_settled(app, clock)
-    cache = LessonCache(app)
-    cache._starting = cache._counting = True  # as `start` leaves it while its thread counts
-    with app.uow(read_only=True) as uow:
-        assert len(cache.current(uow.connection, app.config(uow).router)) == 0
-    cache._recount()  # the thread's work, here in the test's thread
-    with app.uow(read_only=True) as uow:
-        assert len(cache.current(uow.connection, app.config(uow).router)) == 1

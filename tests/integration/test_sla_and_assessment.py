@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from jiesu.domain.errors import ConfigError
 from jiesu.domain.workflow import Action
-from jiesu.services import cases
+from jiesu.services import assessment, cases
 from jiesu.services.assessment import sanlv, write_csv
 from jiesu.services.cases import ActionInput, Intake
 from jiesu.services.config_loader import load_config
@@ -94,6 +94,18 @@ def test_the_monthly_ranking_uses_the_configured_formulas(app, clock, tmp_path):
     write_csv(report, tmp_path / "sanlv.csv")
     lines = (tmp_path / "sanlv.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("类别,类内排名,单位代码,单位") and lines[1].startswith("街道/乡镇,1,JX,酒仙桥街道")
+
+
+def test_a_months_sanlv_is_kept_by_the_process_and_says_when_it_was_counted(app, clock):
+    handle(app, clock, new_case(app, clock).id, WJ_HANDLER)
+    counted = sanlv(app, "2026-11")
+    assert counted.counted_at == clock() and [s.callbacks for s in counted.scores] == [1]
+    handle(app, clock, new_case(app, clock).id, WJ_HANDLER, solved=False, satisfaction="不满意")
+    assert sanlv(app, "2026-11") is counted  # within five minutes: as counted, saying when
+    assert assessment.unit_standing(app, "2026-11", "WJ").counted_at == counted.counted_at
+    app.scores.invalidate()  # (a server counts again in the background every five minutes)
+    again = sanlv(app, "2026-11")
+    assert [s.callbacks for s in again.scores] == [2] and again.counted_at == clock()
 
 
 def test_a_units_standing_names_the_cases_that_lowered_it(app, clock):

@@ -89,5 +89,5 @@ def standing_view(found) -> dict:
         "resolution_rate": score.resolution_rate, "satisfaction_rate": score.satisfaction_rate,
         "score": score.score, "group": score.group, "rank": score.rank}
     return {"month": found.month, "unit": found.unit, "unit_name": found.unit_name, "figures": figures,
-            "ranked_among": found.ranked_among, "min_cases": found.min_cases,
+            "ranked_among": found.ranked_among, "min_cases": found.min_cases, "counted_at": iso(found.counted_at),
             "late_responses": shortfalls(found.late), "callbacks_lowering": shortfalls(found.callbacks)}

@@ -26,6 +26,7 @@ class MonthReport:
     scores: list[UnitScore]  # every unit, grouped by kind (GROUP_ORDER), each group ranked within itself
     unit_names: dict[str, str]
     min_cases: float = 0
+    counted_at: datetime | None = None  # when the figures were counted (they are kept for a few minutes)
 
     def groups(self) -> list[tuple[str, list[UnitScore]]]:
         """(kind of unit, its units ranked) in GROUP_ORDER, only the kinds that have units in the report."""
@@ -81,6 +82,14 @@ def _callbacks(connection, start: datetime, end: datetime, with_case: bool = Fal
 
 
 def sanlv(app: App, month: str) -> MonthReport:
+    """The month's 三率 as this process last counted them (at most five minutes ago, `MonthReport.counted_at`; the
+    first request for a month counts them at once)."""
+    month_bounds(month)  # a month not written YYYY-MM is refused before it becomes a key
+    return app.scores.get(month)
+
+
+def count_month(app: App, month: str) -> MonthReport:
+    """The month's 三率 counted now from the assignments and callbacks."""
     start, end = month_bounds(month)
     with app.uow(read_only=True) as uow:
         c = uow.connection
@@ -93,7 +102,7 @@ def sanlv(app: App, month: str) -> MonthReport:
                      for row in _callbacks(c, start, end)]
     scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
     scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
-    return MonthReport(month, scores, names, rules.min_cases)
+    return MonthReport(month, scores, names, rules.min_cases, counted_at=app.now())
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ class UnitStanding:
     min_cases: float
     late: list[Shortfall]
     callbacks: list[Shortfall]
+    counted_at: datetime | None = None  # when the score and rank were counted (the lists are read now)
 
 
 STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # a handler: their own unit only
@@ -152,7 +162,8 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
             callbacks.append(Shortfall(row.id, row.ticket, row.title, what, row.at))
     score = next((s for s in report.scores if s.unit == unit), None)
     ranked = sum(1 for s in report.scores if score is not None and s.group == score.group and s.rank is not None)
-    return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks)
+    return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks,
+                        report.counted_at)
 
 
 def write_csv(report: MonthReport, path: Path) -> None:

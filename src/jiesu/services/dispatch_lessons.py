@@ -1,11 +1,9 @@
 """改派经验 from the stored cases: the re-dispatches of the last `WINDOW_DAYS` counted per matter, district and
-duty-list target (`domain/dispatch_lessons.py`), kept by each process and counted again every few minutes."""
+duty-list target (`domain/dispatch_lessons.py`); each process keeps them and counts them again every few minutes
+(`App.lessons`)."""
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +19,6 @@ from jiesu.storage import tables as t
 
 if TYPE_CHECKING:
     from jiesu.bootstrap import App
-
-log = logging.getLogger(__name__)
 
 SETTLED = [Status.RESOLVED.value, Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value, Status.ARCHIVED.value]
 MOVED_AWAY = ["returned", "redispatched"]  # how a lead assignment ends when the case goes to another unit
@@ -90,61 +86,10 @@ def count_lessons(connection, router: Router, now: datetime, window_days: int = 
                        for key in moved.keys() | followed.keys()), window_days)
 
 
-class LessonCache:
-    """One process's 改派经验. Counted on first use (a server starts counting in the background and routes by the duty
-    lists alone until it is done); after `refresh_seconds` (a few minutes: a lesson is weeks of cases, one more
-    changes little) counted again in the background while the old count keeps advising, so that no request waits
-    for a count — at a year of Beijing the window holds millions of assignments."""
-
-    def __init__(self, app: App, refresh_seconds: float = 300.0) -> None:
-        self.app = app
-        self.refresh_seconds = refresh_seconds
-        self._lock = threading.Lock()
-        self._book: LessonBook | None = None
-        self._counted = float("-inf")
-        self._counting = self._starting = False
-
-    def start(self) -> None:
-        """Count in the background (server start-up)."""
-        with self._lock:
-            if self._book is not None or self._counting:
-                return
-            self._counting = self._starting = True
-        threading.Thread(target=self._recount, name="dispatch-lessons", daemon=True).start()
-
-    def invalidate(self) -> None:
-        """Count again on next use, in the caller's thread."""
-        with self._lock:
-            self._book, self._counted = None, float("-inf")
-
-    def current(self, connection, router: Router) -> LessonBook:
-        """`router`: the duty lists' own (the lessons are what departs from them)."""
-        with self._lock:
-            book = self._book
-            if book is None and self._starting:
-                return LessonBook(())
-            if book is not None and not self._counting and time.monotonic() - self._counted >= self.refresh_seconds:
-                self._counting = True
-                threading.Thread(target=self._recount, name="dispatch-lessons", daemon=True).start()
-        if book is None:
-            book = count_lessons(connection, router, self.app.now())
-            with self._lock:
-                self._book, self._counted = book, time.monotonic()
-        return book
-
-    def _recount(self) -> None:
-        try:
-            with self.app.uow(read_only=True) as uow:
-                book = count_lessons(uow.connection, self.app.config(uow).router, self.app.now())
-            with self._lock:
-                self._book, self._counted = book, time.monotonic()
-        except Exception:
-            log.exception("改派经验统计失败；沿用上次的结果，稍后重试")
-            with self._lock:
-                self._counted = time.monotonic()  # not at once again
-        finally:
-            with self._lock:
-                self._counting = self._starting = False
+def count_now(app: App) -> LessonBook:
+    """The lessons as of now, in a transaction of their own (`App.lessons` keeps them and counts them again)."""
+    with app.uow(read_only=True) as uow:
+        return count_lessons(uow.connection, app.config(uow).router, app.now())
 
 
 @dataclass(frozen=True)
