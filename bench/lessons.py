@@ -52,7 +52,7 @@ def main() -> None:
             counted.append(time.perf_counter() - started)
         pairs = c.execute(select(r.c.category, r.c.division).where(r.c.category.is_not(None), r.c.division.is_not(None))
                           .order_by(r.c.id.desc()).limit(args.routes)).all()
-    advised = router.with_lessons(book)
+    advised = router.with_lessons(lambda: book)
     print(f"{cases:,} cases; {window:,} lead dispatches in the last {WINDOW_DAYS} days; "
           f"{len(book):,} lessons ({sum(x.strong for x in book.lessons)} strong, "
           f"{sum(x.noted and not x.strong for x in book.lessons)} notes)")

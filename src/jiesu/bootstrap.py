@@ -98,7 +98,7 @@ class App:
     def router(self, uow: UnitOfWork) -> Router:
         """The duty lists' router, advised by the 改派经验 of recent cases: every suggestion of a unit goes through it."""
         config = self.config(uow)
-        return config.router.with_lessons(self.lessons.get())
+        return config.router.with_lessons(self.lessons.get)
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         return self.config(uow).calendar()

@@ -108,3 +108,17 @@ def test_the_lessons_page_lists_them_for_dispatchers_and_refuses_handlers(app, c
     row = shown.text.split('<table class="list" id="lessons">')[1]
     assert "物业服务" in row and "朝阳区" in row and "区城管委" in row and "3 / 3" in row and "首选建议" in row
     assert page("wj", "handler", "WJ").status_code == 403
+
+
+def test_the_lessons_are_counted_only_when_a_unit_is_suggested(app, clock):
+    from jiesu.domain.dispatch_lessons import LessonBook
+    from jiesu.services.refreshing import Refreshing
+
+    counts = []
+    app.lessons = Refreshing("test-lessons", lambda _: counts.append(1) or LessonBook(()))
+    rid = cases.register(app, AGENT, Intake(content="望京西园三区门口占道经营", division="WJ01")).id  # no category
+    assert counts == []  # nothing to route: not counted (at a year of Beijing a count takes tens of seconds)
+    act(app, clock, DISPATCHER, rid, Action.RECLASSIFY, category="WY1", reason="改类")
+    assert counts == []
+    act(app, clock, DISPATCHER, rid, Action.DISPATCH, unit="WJ")  # the suggestion is recorded with the dispatch
+    assert counts == [1]

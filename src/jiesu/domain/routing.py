@@ -9,7 +9,7 @@ each with a readable reason; `Router.check_dispatch` refuses a dispatch that bre
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -154,10 +154,11 @@ class Router:
                 self.admission_all.add(category)
             else:
                 self.admission_by_community.setdefault(community, set()).add(category)
-        self.lessons: LessonBook | None = None
+        self.lessons: Callable[[], LessonBook] | None = None
 
-    def with_lessons(self, lessons: LessonBook | None) -> Router:
-        """This router, advised by what recent re-dispatches teach (改派经验, `domain/dispatch_lessons.py`)."""
+    def with_lessons(self, lessons: Callable[[], LessonBook] | None) -> Router:
+        """This router, advised by what recent re-dispatches teach (改派经验, `domain/dispatch_lessons.py`).
+        `lessons` gives them when a route is asked for (a count can take a while; most actions route nothing)."""
         advised = copy.copy(self)
         advised.lessons = lessons
         return advised
@@ -210,7 +211,7 @@ class Router:
         if not routing.leads:
             routing.notes.append(f"未找到「{matter.name}」的主办单位，请人工派单")
         if self.lessons is not None:
-            return self.lessons.advise(self, routing, category, location_code)
+            return self.lessons().advise(self, routing, category, location_code)
         return routing
 
     def _owner(self, item: DutyItem, location_code: str | None, matter: Category,

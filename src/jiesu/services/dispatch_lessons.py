@@ -109,10 +109,10 @@ def lesson_lines(app: App) -> list[LessonLine]:
     """Every lesson worth a note (`Lesson.noted`), most cases first: what an administrator should check the duty
     lists against."""
     with app.uow(read_only=True) as uow:
-        router, directory = app.router(uow), app.config(uow).directory
-    book = router.lessons
+        router = app.config(uow).router
+    book, directory = app.lessons.get(), router.directory
     lines = []
-    for lesson in book.lessons if book else []:
+    for lesson in book.lessons:
         if not lesson.noted or lesson.category not in directory.categories:
             continue
         refusal = book.verdict(router, lesson)

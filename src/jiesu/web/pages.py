@@ -158,7 +158,7 @@ def queue(request: Request) -> Response:
     app = jiesu_app(request)
     sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "办结待审核", statuses=["resolved"])]
-    suggested = None  # 批量派单: the lead unit the duty lists suggest for each case waiting, for those who dispatch
+    suggested = None  # 批量派单: the lead unit suggested for each case waiting (duty lists, 改派经验), for dispatchers
     config = app.current_config()
     if principal.role in DISPATCHING:
         with app.uow(read_only=True) as uow:
