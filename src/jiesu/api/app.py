@@ -61,10 +61,21 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(requests.router)
     api.include_router(requests.public)
     api.include_router(open311.router)
-    from jiesu.web import admin, audit, dispatch_lessons, insight, knowledge, pages, portal, standing
+    from jiesu.web import (
+        admin,
+        audit,
+        dispatch_lessons,
+        insight,
+        knowledge,
+        pages,
+        portal,
+        portal_mine,
+        standing,
+    )
 
     api.include_router(pages.router)
     api.include_router(portal.router)
+    api.include_router(portal_mine.router)
     api.include_router(insight.router)
     api.include_router(admin.router)
     api.include_router(audit.router)

@@ -14,10 +14,11 @@ from jiesu.domain.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    TooManyRequests,
 )
 
 STATUS = {InvalidInput: 400, ConfigError: 400, NotFound: 404, Forbidden: 403, IllegalTransition: 409,
-          ConflictError: 409}
+          ConflictError: 409, TooManyRequests: 429}
 
 
 class Unauthenticated(DomainError):
@@ -25,14 +26,12 @@ class Unauthenticated(DomainError):
 
 
 def status_of(error: DomainError) -> int:
-    from jiesu.api.limits import TooLarge, TooManyRequests
+    from jiesu.api.limits import TooLarge
 
     if isinstance(error, Unauthenticated):
         return 401
     if isinstance(error, TooLarge):
         return 413
-    if isinstance(error, TooManyRequests):
-        return 429
     for kind, status in STATUS.items():
         if isinstance(error, kind):
             return status

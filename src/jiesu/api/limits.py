@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, TooManyRequests
 
 
 class TooLarge(DomainError):
     code = "too_large"
-
-
-class TooManyRequests(DomainError):
-    code = "rate_limited"
 
 
 class BodySizeLimit:

@@ -39,6 +39,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class TooManyRequests(DomainError):
+    """Too many calls or attempts in a while; try again later (HTTP 429)."""
+
+    code = "rate_limited"
+
+
 class ConflictError(DomainError):
     """Someone else changed the case first; reload and try again (HTTP 409)."""
 

@@ -4,7 +4,8 @@ Two notices to the requester, as a hotline sends them: 受理 (the case was rece
 told once, so that the citizen can follow and rate it on the portal) and 办结 (what was done: the reply, cut to fit a
 few messages, and that a callback may follow); and two to a unit's duty phone: 紧急派单 (an emergency was dispatched
 to it, so that it is acted on at once and not only when someone next looks at the inbox) and 紧急未签收提醒 (it is past
-its sign-for limit and nobody has signed for it). Pure functions: the outbox, the gateway and the worker are in
+its sign-for limit and nobody has signed for it); and, when asked for on the portal, a one-time code to list all of a
+requester's cases (我的诉求). Pure functions: the outbox, the gateway and the worker are in
 `services/notifications.py`."""
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ class NoticeKind(LabelledEnum):
     ANSWERED = "answered"
     URGENT_DISPATCH = "urgent_dispatch"  # to the lead unit's duty phone
     URGENT_REMINDER = "urgent_reminder"  # to it again: the emergency is past its sign-for limit, not signed for
+    LOGIN_CODE = "login_code"  # to the requester: a one-time code for 我的诉求 on the portal (kept with their latest case)
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
-                "urgent_reminder": "紧急未签收提醒"}
+                "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER)  # to a unit's duty phone, not the requester
@@ -42,6 +44,7 @@ class NoticeStatus(LabelledEnum):
                 "cancelled": "已取消"}
 
 
+LOGIN_CODE_MINUTES = 10  # how long a code texted for 我的诉求 stays valid
 TITLE_CHARS = 40  # of the case's title in a 紧急派单 notice
 REPLY_CHARS = 120  # of the reply in a 办结 notice (a long text message is several; the whole reply is on the portal)
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
@@ -81,6 +84,11 @@ def urgent_reminder_text(hotline: str, ticket: str, unit: str, title: str, place
     """To the unit's duty phone again: the emergency dispatched to it is past its sign-for limit, not signed for."""
     return (f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{_what_where(title, place)}。"
             "请立即签收处置，中心已督办。")
+
+
+def login_code_text(hotline: str, code: str, minutes: int) -> str:
+    return (f"【{hotline}】您的验证码为 {code}，{minutes} 分钟内有效，用于查看您在本热线反映的全部诉求。"
+            "如非本人操作，请忽略本短信。")
 
 
 def next_attempt(attempts: int) -> timedelta | None:

@@ -4,6 +4,7 @@ submission with a verification code to track and rate the case later."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -233,14 +234,16 @@ def check_photo(data: bytes) -> str:
     raise InvalidInput("照片只接受 JPEG 或 PNG 图片", field="photo")
 
 
-def citizen_case(app: App, ticket: str, code: str) -> CitizenRequest:
-    """The case behind a ticket, only with its verification code; otherwise 'not found' either way."""
+def citizen_case(app: App, ticket: str, code: str, keys: Sequence[str] = ()) -> CitizenRequest:
+    """The case behind a ticket, only with its verification code, or for the requester whose phone's lookup `keys`
+    a texted code proved (我的诉求, `services/citizen_login.py`); otherwise 'not found' either way."""
     with app.uow(read_only=True) as uow:
         try:
             request = uow.requests.get_by_ticket((ticket or "").strip())
         except NotFound:
             raise NotFound("工单号或查询码不正确", field="ticket") from None
-        if not check_citizen_code(uow.connection, request.id, code):
+        own = bool(keys) and bool(set(keys) & set(app.cipher.lookup_keys(request.requester.phone)))
+        if not own and not check_citizen_code(uow.connection, request.id, code):
             raise NotFound("工单号或查询码不正确", field="ticket")
         return request
 
@@ -249,12 +252,13 @@ URGEABLE = frozenset(status for status, action in TRANSITIONS if action == Actio
 # to urge (read off the workflow table, the one place that says so)
 
 
-def citizen_urge(app: App, ticket: str, code: str, note: str = "") -> CitizenRequest:
-    """催办 from the portal, with the ticket and its code; once a day (`domain/request.URGE_EVERY`)."""
+def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequence[str] = ()) -> CitizenRequest:
+    """催办 from the portal, with the ticket and its code (or as the requester, `keys`: see `citizen_case`); once a
+    day (`domain/request.URGE_EVERY`)."""
     from jiesu.domain.enums import Role
     from jiesu.services.cases import perform
 
-    request = citizen_case(app, ticket, code)
+    request = citizen_case(app, ticket, code, keys)
     if request.status not in URGEABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
     updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.id, Action.URGE, ActionInput(note=note),
@@ -262,12 +266,13 @@ def citizen_urge(app: App, ticket: str, code: str, note: str = "") -> CitizenReq
     return updated
 
 
-def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction: str, note: str = "") -> CitizenRequest:
+def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction: str, note: str = "",
+                   keys: Sequence[str] = ()) -> CitizenRequest:
     from jiesu.domain.enums import Role
     from jiesu.domain.workflow import Action
     from jiesu.services.cases import ActionInput, perform
 
-    request = citizen_case(app, ticket, code)
+    request = citizen_case(app, ticket, code, keys)
     if request.status != Status.AWAITING_FOLLOW_UP:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，办结并审核后才能评价", field="status")
     Satisfaction.parse(satisfaction, "satisfaction")

@@ -30,10 +30,12 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
+    LOGIN_CODE_MINUTES,
     TO_UNITS,
     NoticeKind,
     NoticeStatus,
     answered_text,
+    login_code_text,
     next_attempt,
     registered_text,
     urgent_dispatch_text,
@@ -136,6 +138,12 @@ def on_registered(app: App, connection, request: CitizenRequest, sealed_code: by
         _enqueue(app, connection, request.id, NoticeKind.REGISTERED, sealed_code)
 
 
+def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> None:
+    """A one-time code for 我的诉求, texted to the requester of `request_id` (their latest case: the notice is kept
+    with it, and shows on it)."""
+    _enqueue(app, connection, request_id, NoticeKind.LOGIN_CODE, sealed_code)
+
+
 ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the reply accepted (审核通过)
 
 
@@ -193,6 +201,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)
+    if row.kind == NoticeKind.LOGIN_CODE.value:
+        return phone, login_code_text(hotline, app.cipher.decrypt(row.code), LOGIN_CODE_MINUTES)
     return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal)
 
 

@@ -324,6 +324,17 @@ attachments = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+citizen_logins = Table(  # 我的诉求: a one-time code texted to a requester's mobile, to list all their cases
+    "citizen_logins", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("requester_key", String(64), nullable=False, index=True),  # the keyed hash of the phone (requests')
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),  # wrong codes tried against it
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
 rate_counts = Table(  # calls per client and window, shared by every server process (see api/limits.py)
     "rate_counts", metadata,
     Column("key", String(200), primary_key=True),

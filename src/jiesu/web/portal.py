@@ -1,5 +1,5 @@
 """The citizen portal: submit a request (optional photo), track it with the ticket and code, urge the unit (催办)
-while it handles the case, rate the reply."""
+while it handles the case, rate the reply. (我的诉求, every case of a mobile number: `web/portal_mine.py`.)"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from jiesu.services import intake
 from jiesu.services.cases import Intake
 from jiesu.services.intake import URGEABLE
 from jiesu.services.users import Principal
+from jiesu.web.portal_mine import citizen_keys
 from jiesu.web.rendering import error_text, posted_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -67,40 +68,41 @@ async def track(request: Request) -> Response:
 
 
 async def _on_own_case(request: Request, step, **done) -> Response:
-    """A requester's step on their own case from the track page (催办, 评价): `step(app, ticket, code, form)` after the
-    form's CSRF token and the rate limit; a refusal shows the case again with the reason — unless the ticket and
-    code did not open it, or the rate limit refused before they were tried (showing the case then would let codes
-    be guessed past the limit)."""
+    """A requester's step on their own case from the track page (催办, 评价): `step(app, ticket, code, form, keys)`
+    after the form's CSRF token and the rate limit, the case opened by its code or, for a requester signed in to
+    我的诉求, by their phone (`keys`); a refusal shows the case again with the reason — unless the ticket and code
+    did not open it, or the rate limit refused before they were tried (showing the case then would let codes be
+    guessed past the limit)."""
     form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
-    app = jiesu_app(request)
+    app, keys = jiesu_app(request), citizen_keys(request)
     try:
         request.app.state.track_limiter.check(client_key(request))
-        case = step(app, ticket, code, form)
+        case = step(app, ticket, code, form, keys)
     except DomainError as error:
         case = None
         if error.code not in ("not_found", "rate_limited"):  # the ticket and code were right: show the case
             try:
-                case = intake.citizen_case(app, ticket, code)
+                case = intake.citizen_case(app, ticket, code, keys)
             except DomainError:
                 case = None
         status = {"not_found": 404, "rate_limited": 429}.get(error.code, 400)
         return render(request, "track.html", status, ticket=ticket, code=code if case else "", case=case,
-                      error=error_text(error), satisfactions=list(Satisfaction), urgeable=URGEABLE)
+                      error=error_text(error), satisfactions=list(Satisfaction), urgeable=URGEABLE, mine=bool(keys))
     return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction),
-                  urgeable=URGEABLE, **done)
+                  urgeable=URGEABLE, mine=bool(keys), **done)
 
 
 @router.post("/portal/urge")
 async def urge(request: Request) -> Response:
     """催办: the requester asks the unit to hurry, once a day."""
-    return await _on_own_case(request, lambda app, ticket, code, form: intake.citizen_urge(
-        app, ticket, code, str(form.get("note", ""))), urged=True)
+    return await _on_own_case(request, lambda app, ticket, code, form, keys: intake.citizen_urge(
+        app, ticket, code, str(form.get("note", "")), keys), urged=True)
 
 
 @router.post("/portal/rate")
 async def rate(request: Request) -> Response:
     """评价: the requester says whether it was solved and how satisfied they are."""
-    return await _on_own_case(request, lambda app, ticket, code, form: intake.citizen_rating(
+    return await _on_own_case(request, lambda app, ticket, code, form, keys: intake.citizen_rating(
         app, ticket, code, form.get("solved") == "yes", str(form.get("satisfaction", "")),
-        str(form.get("note", ""))), rated=True)
+        str(form.get("note", "")), keys), rated=True)
