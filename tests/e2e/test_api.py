@@ -988,3 +988,22 @@ def test_the_case_list_filters_by_urgency_on_the_page_and_in_the_api(api):
     assert urgent["ticket"] in page and ordinary["ticket"] not in page
     assert '<option value="emergency" selected>紧急</option>' in page
     assert api.get("/cases", params={"urgency": "very"}).status_code == 400
+
+
+def test_a_returning_unit_names_the_unit_and_the_dispatcher_sees_it_first(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    unknown = act(api, "wj", case["id"], "return", expect=400, reason="不属本街道", proposed_unit="NOPE")
+    assert unknown["field"] == "proposed_unit"
+    centre = call(api, "wj", "POST", f"/api/v1/requests/{case['id']}/actions/return",
+                  json={"reason": "不属本街道", "proposed_unit": "CENTRE"})
+    assert centre.status_code == 400 and "热线中心" in centre.json()["message"]
+    returned = act(api, "wj", case["id"], "return", reason="占道经营属城管执法", proposed_unit="CGW")
+    assert returned["status"] == "return_pending" and returned["proposed_unit"] == "CGW"
+    login(api, "dispatcher")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "区城管委（退单单位建议）" in page.split('id="proposed-unit"')[1].split("</dd>")[0]
+    redispatch = page.split('value="redispatch"')[1].split("</select>")[0]
+    assert redispatch.split("<option")[1].startswith(' value="CGW">区城管委（退单单位建议）')  # first, so chosen
+    redone = act(api, "dispatcher", case["id"], "redispatch", unit="CGW", reason="按退单单位建议改派")
+    assert redone["lead_unit"] == "CGW" and redone["proposed_unit"] is None

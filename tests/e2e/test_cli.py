@@ -58,7 +58,8 @@ def test_re_dispatches_settled_elsewhere_are_listed_and_advise_the_route(jiesu):
     for n in range(1, 4):
         jiesu("case", "create", "--content", f"望京西园{n}区门口占道经营", "--division", "WJ01", "--category", "WY1")
         jiesu("case", "act", str(n), "dispatch", "--unit", "WJ")
-        jiesu("case", "act", str(n), "return", "--role", "handler", "--unit", "WJ", "--reason", "属城管执法")
+        jiesu("case", "act", str(n), "return", "--role", "handler", "--unit", "WJ", "--reason", "属城管执法",
+              "--propose", "CGW")
         jiesu("case", "act", str(n), "redispatch", "--unit", "CGW", "--reason", "退单审核通过")
         jiesu("case", "act", str(n), "acknowledge", "--role", "handler", "--unit", "CGW")
         jiesu("case", "act", str(n), "resolve", "--role", "handler", "--unit", "CGW", "--reply", "已清理")

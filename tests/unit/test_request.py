@@ -91,6 +91,20 @@ def test_a_return_is_reviewed_then_redispatched_with_fresh_deadlines(clock):
     assert r.lead.acknowledge_due > r.assignments[0].acknowledge_due
 
 
+def test_a_returning_unit_may_name_the_unit_the_case_belongs_to_until_the_return_is_decided(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    with pytest.raises(InvalidInput) as caught:
+        r.return_(WJ_HANDLER, at(1), "不属于本辖区", proposed_unit="WJ")
+    assert caught.value.field == "proposed_unit" and r.status == Status.DISPATCHED
+    r.return_(WJ_HANDLER, at(1), "地址在酒仙桥辖区", proposed_unit="JX")
+    assert r.proposed_unit == "JX" and r.events[-1].changes["proposed_unit"] == [None, "JX"]
+    r.redispatch(DISPATCHER, at(2), clock, "JX", [], "按退单单位建议改派")
+    assert r.proposed_unit is None  # decided
+    r.return_(JX_HANDLER, at(3), "也不属于本辖区")
+    assert r.proposed_unit is None  # this return named nobody
+
+
 def test_a_rejected_return_goes_back_to_the_same_unit(clock):
     r = new_request()
     r.dispatch(DISPATCHER, at(0.1), clock, "WJ")

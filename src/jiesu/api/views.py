@@ -59,6 +59,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "contacted_late": bool(lead and lead.contacted_at and lead.contacted_at > lead.contact_due),
         "resolve_due": iso(request.resolve_due), "follow_up_due": iso(request.follow_up_due),
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
+        "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
         "unreasonable": request.unreasonable, "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "keywords": request.keywords,

@@ -167,6 +167,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         master: int = typer.Option(None, help="并单的主件 id"),
         category: str = typer.Option(None, help="改类的新分类代码"),
         urgency: str = typer.Option(None, help="调整紧急程度的新紧急程度：emergency/urgent/normal/complex（或中文名）"),
+        propose: str = typer.Option(None, "--propose", help="退单时建议的承办单位代码"),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
     """Perform one workflow action on a case."""
     from jiesu.domain.workflow import Action
@@ -177,7 +178,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
     who = actor_from(actor, role, handler_unit)
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
-                         category=category, urgency=urgency)
+                         category=category, urgency=urgency, proposed_unit=propose)
     request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version)
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")
     for warning in warnings:

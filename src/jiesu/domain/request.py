@@ -200,6 +200,14 @@ class CitizenRequest:
     def co_units(self) -> list[str]:
         return [a.unit for a in self.assignments if a.active and a.role == "co"]
 
+    @property
+    def proposed_unit(self) -> str | None:
+        """The unit the lead named when it returned the case (退单时建议的承办单位), while the return awaits review."""
+        if self.status != Status.RETURN_PENDING:
+            return None
+        returned = next((e for e in reversed(self.events) if e.action == Action.RETURN), None)
+        return returned.changes.get("proposed_unit", [None, None])[1] if returned else None
+
     def pending_callbacks(self) -> list[int | None]:
         """The requesters not yet called back in this round: None for the case's own, else merged request ids."""
         called = {f.requester_ref for f in self.follow_ups if f.round == self.round}
@@ -306,11 +314,17 @@ class CitizenRequest:
             changes["contacted_at"] = [None, at]
         self._append(actor, at, Action.RECORD_CONTACT, target, changes, note)
 
-    def return_(self, actor: Actor, at: datetime, reason: str) -> None:
+    def return_(self, actor: Actor, at: datetime, reason: str, proposed_unit: str | None = None) -> None:
+        """退单: the lead disputes that the case is theirs, with the reason and, when it knows, the unit it belongs to
+        (the caller checks that such a unit exists)."""
         target = self._begin(actor, at, Action.RETURN)
         self._require_lead_unit(actor)
+        if proposed_unit is not None and proposed_unit == self.lead_unit:
+            raise InvalidInput("建议的承办单位就是本单位：请填写应承办的其他单位，或留空", field="proposed_unit")
         changes: dict[str, list[Any]] = {}
         self._set(changes, "pending_return", validation.required_text(reason, "reason"))
+        if proposed_unit is not None:
+            changes["proposed_unit"] = [None, proposed_unit]
         self._append(actor, at, Action.RETURN, target, changes, reason)
 
     def reject_return(self, actor: Actor, at: datetime, reason: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import Duration
-from jiesu.domain.enums import Channel, RequestKind, Satisfaction, Urgency
+from jiesu.domain.enums import Channel, RequestKind, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Directory, Router, Routing
@@ -53,6 +53,7 @@ class ActionInput:
     master: int | None = None
     category: str | None = None
     urgency: str | None = None  # 调整紧急程度: the new one
+    proposed_unit: str | None = None  # 退单: the unit the returning lead says the case belongs to
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -195,7 +196,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.ANSWER_DIRECTLY: lambda: request.answer_directly(actor, at, p.reply or p.note),
         Action.ACKNOWLEDGE: lambda: request.acknowledge(actor, at),
         Action.RECORD_CONTACT: lambda: request.record_contact(actor, at, p.note or p.reason),
-        Action.RETURN: lambda: request.return_(actor, at, p.reason),
+        Action.RETURN: lambda: request.return_(actor, at, p.reason, _proposed(router, p.proposed_unit)),
         Action.REJECT_RETURN: lambda: request.reject_return(actor, at, p.reason),
         Action.REQUEST_EXTENSION: lambda: request.request_extension(
             actor, at, Duration.parse(_required(p.duration, "duration"), "duration"), p.reason),
@@ -223,6 +224,18 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")
     simple[action]()
     return [request]
+
+
+def _proposed(router: Router, code: str | None) -> str | None:
+    """A unit named by a returning lead: one of the directory's handling units, or none."""
+    if not code:
+        return None
+    unit = router.directory.units.get(code)
+    if unit is None:
+        raise InvalidInput(f"未知单位代码 {code!r}", field="proposed_unit")
+    if unit.kind == UnitKind.CENTRE:
+        raise InvalidInput(f"{unit.name} 是热线中心，不能作为承办单位", field="proposed_unit")
+    return unit.code
 
 
 def _required(value, field: str):

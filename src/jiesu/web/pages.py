@@ -374,7 +374,7 @@ def period_span(period: str) -> tuple:
 # --- the case page -----------------------------------------------------------------------------------------
 FORM_FIELDS = {
     "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
-    "acknowledge": [], "record_contact": ["note"], "return": ["reason"], "reject_return": ["reason"],
+    "acknowledge": [], "record_contact": ["note"], "return": ["reason", "proposed_unit"], "reject_return": ["reason"],
     "request_extension": ["duration", "reason"], "approve_extension": ["duration", "note"],
     "refuse_extension": ["reason"], "note_progress": ["note"], "resolve": ["reply"], "accept_reply": [],
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
@@ -482,7 +482,8 @@ async def case_act(request: Request, request_id: int) -> Response:
             satisfaction=str(form.get("satisfaction") or "") or None,
             requester_ref=int(form["requester_ref"]) if form.get("requester_ref") else None,
             master=int(form["master"]) if form.get("master") else None,
-            category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None)
+            category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
+            proposed_unit=str(form.get("proposed_unit") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c))
