@@ -71,6 +71,7 @@ def test_returns_settled_elsewhere_teach_the_router_and_the_next_dispatch_record
     assert (line.matter, line.district, line.listed, line.moved_to, line.standing) == \
         ("城乡建设 / 物业管理 / 物业服务", "朝阳区", "街道/乡镇", "区城管委", "首选建议")
     assert (line.lesson.moved, line.lesson.dispatched, line.lesson.followed) == (3, 5, 0)
+    assert line.catalogue_line == "WY1,department,basic,CGW,CY"  # what to add to duties.csv for 朝阳区
 
     rid = case(app)
     dispatched = act(app, clock, DISPATCHER, rid, Action.DISPATCH, unit="CGW")
@@ -122,3 +123,27 @@ def test_the_lessons_are_counted_only_when_a_unit_is_suggested(app, clock):
     assert counts == []
     act(app, clock, DISPATCHER, rid, Action.DISPATCH, unit="WJ")  # the suggestion is recorded with the dispatch
     assert counts == [1]
+
+
+def test_a_lesson_written_into_the_districts_own_list_is_followed_by_the_list_itself(app, clock, tmp_path):
+    import shutil
+
+    from jiesu.services.config_loader import load_config
+    from tests.support import CITY
+
+    for _ in range(3):
+        moved_to_cgw_and_settled(app, clock)
+    assert suggested(app) == "CGW"
+    city = tmp_path / "city"
+    shutil.copytree(CITY, city)
+    duties = (city / "duties.csv").read_text(encoding="utf-8").replace("category,level,duty_type,unit\n",
+                                                                        "category,level,duty_type,unit,district\n")
+    (city / "duties.csv").write_text(duties + "WY1,department,basic,CGW,CY\nWY1,subdistrict,cooperate,,CY\n",
+                                     encoding="utf-8")
+    load_config(app, city, "管理员")  # as an administrator does after reading /lessons
+    app.lessons.invalidate()
+    routed = cases.suggest_routing(app, "WY1", "WJ01")
+    assert routed.best.unit.code == "CGW" and routed.best.reason.endswith("（朝阳区派单目录）")
+    assert not any("改派经验" in note for note in routed.notes)  # the list says it now
+    [line] = lines(app)
+    assert line.standing == "已写入派单目录" and line.catalogue_line is None  # listed for its 90 days, as done

@@ -156,3 +156,31 @@ def test_a_boundaries_file_that_is_not_geojson_is_refused(city):
     assert "JSON" in refused(city).reason
     (city / "boundaries.geojson").write_text('{"type": "Feature"}', encoding="utf-8")
     assert "FeatureCollection" in refused(city).reason
+
+
+def test_a_district_may_have_its_own_list_for_a_matter_which_must_name_a_lead(city):
+    edit(city / "duties.csv", "category,level,duty_type,unit\n", "category,level,duty_type,unit,district\n")
+    with (city / "duties.csv").open("a", encoding="utf-8") as f:
+        f.write("WY1,department,basic,CGW,CY\nWY1,subdistrict,cooperate,,CY\n")
+    local = [d for d in read_config(city)["duties"] if d.district]
+    assert [(d.category, d.level, d.unit, d.district) for d in local] == \
+        [("WY1", "department", "CGW", "CY"), ("WY1", "subdistrict", None, "CY")]
+    edit(city / "duties.csv", "WY1,department,basic,CGW,CY", "WY1,department,cooperate,CGW,CY")
+    error = refused(city)
+    assert error.file == "duties.csv" and "CY 专用的「WY1」" in error.reason and "基本履职" in error.reason
+
+
+def test_a_district_column_naming_anything_but_a_district_is_refused_with_the_line(city):
+    edit(city / "duties.csv", "category,level,duty_type,unit\n", "category,level,duty_type,unit,district\n")
+    with (city / "duties.csv").open("a", encoding="utf-8") as f:
+        f.write("WY1,department,basic,CGW,WJ\n")
+    error = refused(city)
+    assert error.file == "duties.csv" and error.line == 14 and "district 应为区的单位代码" in error.reason
+
+
+def test_values_past_the_headers_last_column_are_refused_not_dropped(city):
+    with (city / "duties.csv").open("a", encoding="utf-8") as f:
+        f.write("WY1,department,basic,CGW,CY\n")  # a district written without its column in the header
+    error = refused(city)
+    assert error.file == "duties.csv" and error.line == 14 and "请在表头补上列名" in error.reason
+    assert "district" in error.reason

@@ -73,3 +73,24 @@ def test_an_unknown_category_is_refused_naming_the_field(router):
 def test_the_centre_cannot_handle_a_case(router):
     with pytest.raises(InvalidInput):
         router.check_dispatch("WY1", "CENTRE")
+
+
+def test_a_districts_own_list_for_a_matter_replaces_the_citys_there():
+    from jiesu.domain.enums import DutyType
+    from jiesu.domain.routing import DutyItem, Router
+    from tests.support import fixture_config
+
+    config = fixture_config()
+    local = [DutyItem("WY1", "department", DutyType.BASIC, "CGW", "CY"),
+             DutyItem("WY1", "subdistrict", DutyType.COOPERATE, None, "CY")]
+    elsewhere = [DutyItem("WY1", "department", DutyType.BASIC, "HBJ", "HD")]  # another district's list
+    router = Router(fixture_router().directory, config["duties"] + local + elsewhere, config["admissions"])
+    routing = router.route("WY1", "WJ01")
+    assert [c.unit.code for c in routing.leads] == ["CGW"]
+    assert routing.best.reason == "区城管委：物业服务属本部门基本履职事项（朝阳区派单目录）"
+    assert [c.unit.code for c in routing.co_handlers] == ["WJ"]
+    with pytest.raises(InvalidInput):
+        router.check_dispatch("WY1", "WJ")  # in 朝阳区 the 街道 no longer leads it
+    router.check_dispatch("WY1", "WJ", role="co")
+    assert router.route("WY1", None).best is None  # without an address, the city's list: the 街道 of … nowhere
+    assert router.route("WY2", "WJ01").best.unit.code == "WJ"  # other matters keep the city's list

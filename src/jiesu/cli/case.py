@@ -78,7 +78,8 @@ def lessons() -> None:
         table.add_row(escape(x.matter), escape(x.district), escape(x.listed), escape(x.moved_to),
                       f"{x.lesson.moved}/{x.lesson.dispatched}", str(x.lesson.followed), f"{x.lesson.share:.0%}",
                       beijing_minute(x.lesson.last_at) if x.lesson.last_at else "—",
-                      escape(x.standing + (f"：{x.refusal}" if x.refusal else "")))
+                      escape(x.standing + (f"：{x.refusal}" if x.refusal else "")
+                             + (f"（duties.csv：{x.catalogue_line}）" if x.catalogue_line else "")))
     console.print(table)
     console.print(RULES, highlight=False)
 

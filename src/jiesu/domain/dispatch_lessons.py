@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jiesu.domain.enums import UnitKind
+from jiesu.domain.enums import DutyType, UnitKind
 from jiesu.domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -142,6 +142,21 @@ class LessonBook:
         if unit is None:
             return f"{lesson.to_target} 已不在单位名录中"
         return self._refusal(router, lesson.category, unit)
+
+    def adopted(self, router: Router, lesson: Lesson) -> bool:
+        """Whether the district's duty lists already make the lesson's unit the lead of the matter (an administrator
+        wrote it in)."""
+        return any(i.duty_type == DutyType.BASIC and (i.unit or i.level) == lesson.to_target
+                   for i in router.duty_items(lesson.category, lesson.district))
+
+    def catalogue_line(self, router: Router, lesson: Lesson) -> str | None:
+        """The duties.csv line (category,level,duty_type,unit,district) that writes the lesson into the district's
+        own list for the matter; the district's other owners of it are to be listed beside it."""
+        if lesson.to_target in _LEVEL_KINDS:
+            return f"{lesson.category},{lesson.to_target},basic,,{lesson.district}"
+        unit = router.directory.units.get(lesson.to_target)
+        level = {UnitKind.DEPARTMENT: "department", UnitKind.COMPANY: "company"}.get(unit.kind) if unit else None
+        return f"{lesson.category},{level},basic,{unit.code},{lesson.district}" if level and unit else None
 
     def target_label(self, router: Router, target: str) -> str:
         if target in TARGET_LABELS:

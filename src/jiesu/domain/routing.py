@@ -44,12 +44,15 @@ class Category:
 class DutyItem:
     """One line of the dispatch catalogue: at `level`, matter `category` is owned with `duty_type`.
     For a department or company level, `unit` names the owner; for territorial levels the owner is the
-    unit of that level whose jurisdiction contains the address."""
+    unit of that level whose jurisdiction contains the address. With `district`, the line belongs to that
+    district's own list for the matter, which replaces the city's list there (a local arrangement: in one
+    district the market supervisor handles elevator breakdowns)."""
 
     category: str
     level: str
     duty_type: DutyType
     unit: str | None = None
+    district: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,15 @@ class Router:
         advised.lessons = lessons
         return advised
 
-    def duty_items(self, category: str) -> list[DutyItem]:
-        """The catalogue lines of the category, or of its nearest ancestor that has some."""
+    def duty_items(self, category: str, district: str | None = None) -> list[DutyItem]:
+        """The catalogue lines of the category, or of its nearest ancestor that has some that apply: the
+        `district`'s own list where it has one, else the city's."""
         for code in self.directory.category_ancestry(category):
-            if code in self.duties:
-                return self.duties[code]
+            lines = self.duties.get(code, [])
+            chosen = [i for i in lines if district is not None and i.district == district] or \
+                [i for i in lines if i.district is None]
+            if chosen:
+                return chosen
         return []
 
     def admitted(self, category: str, community: str) -> bool:
@@ -178,7 +185,8 @@ class Router:
         directory = self.directory
         matter = directory.category(category)
         routing = Routing()
-        items = self.duty_items(category)
+        district = directory.territorial_at(location_code, UnitKind.DISTRICT)
+        items = self.duty_items(category, district.code if district else None)
         if not items:
             routing.notes.append(f"「{matter.name}」不在派单目录中，请人工派单")
             return routing
@@ -200,6 +208,8 @@ class Router:
                     reason += f"（{place}）"
             else:
                 reason = f"{unit.name}：{matter.name}属本{where}{duty}事项"
+            if item.district is not None and district is not None:
+                reason += f"（{district.name}派单目录）"
             role = "lead" if item.duty_type == DutyType.BASIC else "co"
             score = (1.0 if role == "lead" else 0.5) - _LEVEL_RANK[item.level] * 0.05
             candidate = Candidate(unit, role, item.duty_type, reason, round(score, 3))
@@ -241,7 +251,9 @@ class Router:
             raise InvalidInput(f"{unit.name}（社区/村）的准入清单不含「{matter.name}」，不能派至该社区", field=field)
         if unit.kind.is_grassroots:
             wanted = {DutyType.BASIC} if role == "lead" else {DutyType.BASIC, DutyType.COOPERATE}
-            levels = {i.level for i in self.duty_items(category) if i.duty_type in wanted}
+            district = self.directory.territorial_at(unit.code, UnitKind.DISTRICT)
+            levels = {i.level for i in self.duty_items(category, district.code if district else None)
+                      if i.duty_type in wanted}
             level = "community" if unit.kind == UnitKind.COMMUNITY else "subdistrict"
             if level not in levels:
                 what = "基本履职（主办）" if role == "lead" else "履职"

@@ -3,7 +3,8 @@
     units.csv       code,name,kind,parent[,duty_phone]  the unit tree (kind: district/subdistrict/community/department/
                                                      company/centre); duty_phone: a mobile texted on urgent dispatch
     categories.csv  code,name,parent                 the matter catalogue, up to three levels
-    duties.csv      category,level,duty_type,unit    the dispatch catalogue (派单目录 / 履职事项清单)
+    duties.csv      category,level,duty_type,unit[,district]  the dispatch catalogue (派单目录 / 履职事项清单);
+                                                     district: a line of that district's own list for the matter
     admission.csv   category,community               the community admission list (准入); empty community = all
     sla.yaml        policies: [...], assessment: {...}
     gazetteer.csv   name,division                    optional: 小区 and landmark names, to place a request by its text
@@ -49,6 +50,9 @@ def _rows(directory: Path, name: str, columns: list[str], required: bool = True,
         for row in reader:
             if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
+            if any((v or "").strip() for v in row.get(None) or []):  # values past the header's last column
+                raise ConfigError(name, reader.line_num, f"这一行的值比表头的列多（表头：{','.join(reader.fieldnames or [])}）："
+                                                         f"可用的列为 {','.join((*columns, *optional))}，请在表头补上列名")
             yield reader.line_num, {k: (row.get(k) or "").strip() for k in (*columns, *optional)}
 
 
@@ -117,7 +121,7 @@ def read_categories(directory: Path) -> tuple[list[Category], dict[str, int]]:
 
 def read_duties(directory: Path, units: dict[str, Unit], categories: dict[str, Category]) -> list[DutyItem]:
     items = []
-    for line, row in _rows(directory, "duties.csv", ["category", "level", "duty_type", "unit"]):
+    for line, row in _rows(directory, "duties.csv", ["category", "level", "duty_type", "unit"], optional=("district",)):
         if row["category"] not in categories:
             raise ConfigError("duties.csv", line, f"未知分类代码 {row['category']!r}")
         if row["level"] not in LEVELS:
@@ -136,7 +140,10 @@ def read_duties(directory: Path, units: dict[str, Unit], categories: dict[str, C
                 raise ConfigError("duties.csv", line, f"单位 {unit} 是{units[unit].kind.label}，与层级 {row['level']} 不符")
         elif unit is not None:
             raise ConfigError("duties.csv", line, "属地层级（district/subdistrict/community）按地址确定单位，unit 应留空")
-        items.append(DutyItem(row["category"], row["level"], duty_type, unit))
+        district = row["district"] or None
+        if district is not None and (district not in units or units[district].kind != UnitKind.DISTRICT):
+            raise ConfigError("duties.csv", line, f"district 应为区的单位代码（该区专用的派单目录行），不是 {district!r}")
+        items.append(DutyItem(row["category"], row["level"], duty_type, unit, district))
     return items
 
 
@@ -223,6 +230,15 @@ def check_owners(categories: list[Category], lines: dict[str, int], duties: list
     """Every leaf matter must have a lead owner (基本履职), on itself or inherited from an ancestor."""
     parents = {c.code: c.parent for c in categories}
     has_children = {c.parent for c in categories if c.parent}
+    local: dict[tuple[str, str], bool] = {}  # a district's own list for a matter: has it a lead owner?
+    for d in duties:
+        if d.district is not None:
+            local[(d.category, d.district)] = local.get((d.category, d.district), False) or d.duty_type == DutyType.BASIC
+    for (code, district), has_lead in local.items():
+        if not has_lead:
+            raise ConfigError("duties.csv", None, f"{district} 专用的「{code}」派单目录行中没有基本履职（basic）的主办单位："
+                                                  "该区的专用行会取代全市的行，请写全")
+    duties = [d for d in duties if d.district is None]
     owned = {d.category for d in duties if d.duty_type == DutyType.BASIC}
     listed = {d.category for d in duties}
     for category in categories:

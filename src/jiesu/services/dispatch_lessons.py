@@ -101,8 +101,9 @@ class LessonLine:
     district: str
     listed: str  # the lead the duty lists give (a level or a unit)
     moved_to: str
-    standing: str  # 首选建议 / 提示 / 派单目录不允许
+    standing: str  # 已写入派单目录 / 首选建议 / 提示 / 派单目录不允许
     refusal: str | None  # why the duty lists refuse the unit, if they do
+    catalogue_line: str | None  # for a strong lesson the lists allow: the duties.csv line that writes it in
 
 
 def lesson_lines(app: App) -> list[LessonLine]:
@@ -115,11 +116,13 @@ def lesson_lines(app: App) -> list[LessonLine]:
     for lesson in book.lessons:
         if not lesson.noted or lesson.category not in directory.categories:
             continue
-        refusal = book.verdict(router, lesson)
-        standing = "派单目录不允许" if refusal else "首选建议" if lesson.strong else "提示"
+        refusal, adopted = book.verdict(router, lesson), book.adopted(router, lesson)
+        standing = ("已写入派单目录" if adopted else "派单目录不允许" if refusal else
+                    "首选建议" if lesson.strong else "提示")
         district = directory.units.get(lesson.district)
+        line = book.catalogue_line(router, lesson) if standing == "首选建议" else None
         lines.append(LessonLine(lesson, directory.category_path(lesson.category),
                                 district.name if district else lesson.district,
                                 book.target_label(router, lesson.from_target),
-                                book.target_label(router, lesson.to_target), standing, refusal))
+                                book.target_label(router, lesson.to_target), standing, refusal, line))
     return lines

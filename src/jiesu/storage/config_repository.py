@@ -32,7 +32,7 @@ class ConfigRepository:
 
     def router(self, directory: Directory | None = None) -> Router:
         c = self.connection
-        duties = [DutyItem(r.category, r.level, DutyType(r.duty_type), r.unit)
+        duties = [DutyItem(r.category, r.level, DutyType(r.duty_type), r.unit, r.district)
                   for r in c.execute(select(t.duty_items).order_by(t.duty_items.c.id))]
         admissions = [(r.category, r.community) for r in c.execute(select(t.admissions))]
         return Router(directory or self.directory(), duties, admissions)
@@ -87,8 +87,8 @@ class ConfigRepository:
                                      "duty_phone": u.duty_phone} for u in units])
         c.execute(insert(t.categories), [{"code": x.code, "name": x.name, "parent": x.parent} for x in categories])
         if duties:
-            c.execute(insert(t.duty_items), [{"category": d.category, "level": d.level,
-                                              "duty_type": d.duty_type.value, "unit": d.unit} for d in duties])
+            c.execute(insert(t.duty_items), [{"category": d.category, "level": d.level, "duty_type": d.duty_type.value,
+                                              "unit": d.unit, "district": d.district} for d in duties])
         if admissions:
             c.execute(insert(t.admissions), [{"category": a, "community": b} for a, b in admissions])
         if policies:

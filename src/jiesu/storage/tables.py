@@ -72,6 +72,7 @@ duty_items = Table(
     Column("level", String(20), nullable=False),
     Column("duty_type", String(20), nullable=False),
     Column("unit", String(64), nullable=True),
+    Column("district", String(64), nullable=True),  # a line of one district's own list for the matter (else all)
 )
 
 admissions = Table(
