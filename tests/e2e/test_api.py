@@ -1007,3 +1007,29 @@ def test_a_returning_unit_names_the_unit_and_the_dispatcher_sees_it_first(api):
     assert redispatch.split("<option")[1].startswith(' value="CGW">区城管委（退单单位建议）')  # first, so chosen
     redone = act(api, "dispatcher", case["id"], "redispatch", unit="CGW", reason="按退单单位建议改派")
     assert redone["lead_unit"] == "CGW" and redone["proposed_unit"] is None
+
+
+def test_a_handler_signs_for_several_cases_at_once_and_only_their_units(api):
+    mine, stale = create(api), create(api, content="望京西园三区电梯坏了")
+    theirs = create(api, division="JX01", content="大山子社区路灯不亮")
+    for case, unit in ((mine, "WJ"), (stale, "WJ"), (theirs, "JX")):
+        act(api, "dispatcher", case["id"], "dispatch", unit=unit)
+    login(api, "wj")
+    page = api.get("/inbox").text
+    form = page.split('id="batch-sign"')[1].split("</form>")[0]
+    versions = dict(re.findall(r'name="pick" value="(\d+):(\d+)"', form))
+    assert set(versions) == {str(mine["id"]), str(stale["id"])}  # their own 待签收 only
+    act(api, "dispatcher", stale["id"], "change_urgency", urgency="urgent", reason="二次来电")  # changed since seen
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    answer = api.post("/inbox/acknowledge", follow_redirects=True, data={"csrf_token": csrf, "pick": [
+        f"{mine['id']}:{versions[str(mine['id'])]}", f"{stale['id']}:{versions[str(stale['id'])]}",
+        f"{theirs['id']}:1"]})
+    assert f"已签收 1 件：{mine['ticket']}。请在联系时限内联系诉求人" in answer.text
+    assert "未签收 2 件" in answer.text and f"{stale['ticket']}（" in answer.text and "已被他人修改" in answer.text
+    assert theirs["ticket"] not in answer.text  # another unit's case: refused without naming it
+    statuses = [call(api, "supervisor", "GET", f"/api/v1/requests/{c['id']}").json()["status"]
+                for c in (mine, stale, theirs)]
+    assert statuses == ["in_progress", "dispatched", "dispatched"]
+    csrf = login(api, "dispatcher")
+    refused = api.post("/inbox/acknowledge", data={"csrf_token": csrf, "pick": [f"{theirs['id']}:2"]})
+    assert refused.status_code == 403 and "此页面仅限：承办人" in refused.text  # the unit signs, not the centre

@@ -86,7 +86,7 @@ def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    dispatched: list[tuple[str, str]]  # (ticket, unit code)
+    done: list[tuple[str, str]]  # (ticket, lead unit code)
     refused: list[tuple[str, str]]  # (ticket or id, why)
 
 
@@ -99,21 +99,32 @@ def _to_suggested_unit(request: CitizenRequest, router: Router) -> ActionInput:
     return ActionInput(unit=best.unit.code)
 
 
-def dispatch_as_suggested(app: App, actor: Actor, choices: dict[int, int]) -> BatchOutcome:
-    """批量派单: each chosen case (id → the version the dispatcher saw) to the lead unit the duty lists suggest, each
-    in its own transaction. A case changed since it was seen, without a category, or with no suggested unit is
-    left for one-by-one dispatch, with the reason."""
-    dispatched, refused = [], []
+def perform_each(app: App, actor: Actor, choices: dict[int, int], action: Action,
+                 params: ActionInput | Callable[[CitizenRequest, Router], ActionInput],
+                 guard: Callable[[CitizenRequest], object] | None = None) -> BatchOutcome:
+    """One action on each chosen case (id → the version the user saw), each in its own transaction: a case changed
+    since it was seen, or that refuses the action, is left out with the reason and the others go ahead."""
+    done, refused = [], []
     for request_id, version in choices.items():
         seen: list[str] = []  # the case's ticket, once loaded, to name it if refused
+
+        def check(loaded: CitizenRequest, seen: list[str] = seen) -> None:
+            if guard is not None:
+                guard(loaded)  # before the ticket is known: a case the user may not see stays unnamed
+            seen.append(loaded.ticket)
+
         try:
-            case, _ = perform(app, actor, request_id, Action.DISPATCH, _to_suggested_unit,
-                              expected_version=version,  # changed since it was seen: refused
-                              guard=lambda loaded, seen=seen: seen.append(loaded.ticket))
-            dispatched.append((case.ticket, case.lead_unit))
+            case, _ = perform(app, actor, request_id, action, params, expected_version=version, guard=check)
+            done.append((case.ticket, case.lead_unit or ""))
         except DomainError as error:
             refused.append((seen[0] if seen else str(request_id), error.message))
-    return BatchOutcome(dispatched, refused)
+    return BatchOutcome(done, refused)
+
+
+def dispatch_as_suggested(app: App, actor: Actor, choices: dict[int, int]) -> BatchOutcome:
+    """批量派单: each chosen case to the lead unit suggested for it (duty lists, 改派经验). A case without a category
+    or a suggested unit is left for one-by-one dispatch, with the reason."""
+    return perform_each(app, actor, choices, Action.DISPATCH, _to_suggested_unit)
 
 
 def suggest_routing(app: App, category: str, division: str | None) -> Routing:

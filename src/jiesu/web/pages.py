@@ -176,24 +176,48 @@ def queue(request: Request) -> Response:
 async def dispatch_batch(request: Request) -> Response:
     """批量派单: the ticked cases, each to its suggested lead unit, each in its own transaction."""
     principal = login_required(request, *DISPATCHING)
-    form = await posted_form(request)
-    choices: dict[int, int] = {}
-    for value in form.getlist("pick"):
-        case_id, _, version = str(value).partition(":")
-        if case_id.isdigit() and version.isdigit():
-            choices[int(case_id)] = int(version)
+    choices = _picked(await posted_form(request))
     if not choices:
         flash(request, "没有勾选工单：请勾选要按建议派单的工单")
         return RedirectResponse("/queue", status_code=303)
     outcome = cases.dispatch_as_suggested(jiesu_app(request), principal.actor, choices)
     names = unit_names(jiesu_app(request))
-    if outcome.dispatched:
-        flash(request, f"已按建议派单 {len(outcome.dispatched)} 件：" + "；".join(
-            f"{ticket} → {names.get(unit, unit)}" for ticket, unit in outcome.dispatched))
+    if outcome.done:
+        flash(request, f"已按建议派单 {len(outcome.done)} 件：" + "；".join(
+            f"{ticket} → {names.get(unit, unit)}" for ticket, unit in outcome.done))
     if outcome.refused:
         flash(request, f"未派单 {len(outcome.refused)} 件，请逐件处理：" + "；".join(
             f"{ticket}（{why}）" for ticket, why in outcome.refused), kind="error")
     return RedirectResponse("/queue", status_code=303)
+
+
+def _picked(form) -> dict[int, int]:
+    """The ticked cases of a list (id → the version the user saw), from its `pick` boxes ("id:version")."""
+    choices: dict[int, int] = {}
+    for value in form.getlist("pick"):
+        case_id, _, version = str(value).partition(":")
+        if case_id.isdigit() and version.isdigit():
+            choices[int(case_id)] = int(version)
+    return choices
+
+
+@router.post("/inbox/acknowledge")
+async def acknowledge_batch(request: Request) -> Response:
+    """批量签收: the ticked cases of the 承办箱, each signed for in its own transaction."""
+    principal = login_required(request, Role.HANDLER)
+    choices = _picked(await posted_form(request))
+    if not choices:
+        flash(request, "没有勾选工单：请勾选要签收的工单")
+        return RedirectResponse("/inbox", status_code=303)
+    outcome = cases.perform_each(jiesu_app(request), principal.actor, choices, Action.ACKNOWLEDGE, ActionInput(),
+                                 guard=lambda case: require_read(principal, case))
+    if outcome.done:
+        flash(request, f"已签收 {len(outcome.done)} 件：" + "、".join(ticket for ticket, _ in outcome.done)
+              + "。请在联系时限内联系诉求人")
+    if outcome.refused:
+        flash(request, f"未签收 {len(outcome.refused)} 件：" + "；".join(
+            f"{ticket}（{why}）" for ticket, why in outcome.refused), kind="error")
+    return RedirectResponse("/inbox", status_code=303)
 
 
 @router.get("/inbox")
@@ -208,7 +232,8 @@ def inbox(request: Request) -> Response:
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
-                  sections=sections, names=unit_names(app), Status=Status, now=app.now())
+                  sections=sections, names=unit_names(app), Status=Status, now=app.now(),
+                  sign_batch=principal.role == Role.HANDLER)
 
 
 @router.get("/desk")
