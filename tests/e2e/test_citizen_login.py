@@ -173,3 +173,31 @@ def test_only_a_mobile_number_gets_a_code(portal, phone):
 def test_a_form_without_its_csrf_token_is_refused(portal):
     refused = portal.post("/portal/mine/code", data={"phone": MINE})
     assert refused.status_code == 403 and logins(portal.app_) == 0
+
+
+def test_an_app_gets_a_token_for_the_number_and_lists_urges_and_rates_with_it(portal, clock):
+    app = portal.app_
+    registered = case(app, MINE, "望京西园三区楼道垃圾没人清理", whole=True)
+    theirs = case(app, OTHER, "花家地小区门口占道经营")
+    cases.perform(app, DISPATCHER, registered.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    asked = portal.post("/api/v1/public/mine/code", json={"phone": MINE})
+    assert asked.status_code == 202 and asked.json()["sent_to"] == "138****5678"
+    assert portal.post("/api/v1/public/mine/code", json={"phone": "12345"}).json()["field"] == "phone"
+    wrong = portal.post("/api/v1/public/mine/token", json={"phone": MINE, "code": "000000" if texted_code(app) !=
+                                                           "000000" else "111111"})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "code"
+    issued = portal.post("/api/v1/public/mine/token", json={"phone": MINE, "code": texted_code(app)}).json()
+    token = {"X-Citizen-Token": issued["token"]}
+    assert issued["phone"] == "138****5678" and MINE not in issued["token"]
+    listed = portal.get("/api/v1/public/mine", headers=token).json()["items"]
+    assert [x["ticket"] for x in listed] == [registered.ticket] and listed[0]["unit"] == "望京街道"
+    assert portal.get(f"/api/v1/public/mine/{registered.ticket}", headers=token).json()["status"] == "dispatched"
+    assert portal.get(f"/api/v1/public/mine/{theirs}", headers=token).status_code == 404
+    urged = portal.post(f"/api/v1/public/requests/{registered.ticket}/urge", json={"note": "还没人来"}, headers=token)
+    assert urged.status_code == 200 and urged.json()["timeline"][-1]["action_label"] == "催办"
+    assert portal.post(f"/api/v1/public/requests/{theirs}/urge", json={}, headers=token).status_code == 404
+    assert portal.post(f"/api/v1/public/requests/{registered.ticket}/urge", json={}).status_code == 404  # no code
+    forged = portal.get("/api/v1/public/mine", headers={"X-Citizen-Token": issued["token"][:-4] + "AAAA"})
+    assert forged.status_code == 401 and forged.json()["field"] == "X-Citizen-Token"
+    clock.advance(minutes=31)
+    assert portal.get("/api/v1/public/mine", headers=token).status_code == 401  # expired

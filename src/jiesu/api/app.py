@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from jiesu.api import errors, open311, requests
+from jiesu.api import citizen, errors, open311, requests
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
@@ -60,6 +60,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.add_middleware(BodySizeLimit, limit=MAX_BODY)
     api.include_router(requests.router)
     api.include_router(requests.public)
+    api.include_router(citizen.mine)
     api.include_router(open311.router)
     from jiesu.web import (
         admin,

@@ -243,16 +243,35 @@ def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
 
 
 @public.post("/requests/{ticket}/urge")
-def public_urge(ticket: str, body: UrgeBody, request: Request) -> dict:
-    """催办 while a unit handles the case, once a day (409 with the reason before then)."""
+def public_urge(ticket: str, body: UrgeBody, request: Request,
+                citizen_token: str | None = Header(None, alias="X-Citizen-Token")) -> dict:
+    """催办 while a unit handles the case, once a day (409 with the reason before then); with the tracking code, or
+    as the requester (a 我的诉求 token in X-Citizen-Token)."""
     request.app.state.track_limiter.check(client_key(request))
-    return citizen_view(intake.citizen_urge(jiesu_app(request), ticket, body.code, body.note))
+    app = jiesu_app(request)
+    return citizen_view(intake.citizen_urge(app, ticket, body.code, body.note, token_keys(app, citizen_token)))
 
 
 @public.post("/requests/{ticket}/rating")
-def public_rate(ticket: str, body: RatingBody, request: Request) -> dict:
+def public_rate(ticket: str, body: RatingBody, request: Request,
+                citizen_token: str | None = Header(None, alias="X-Citizen-Token")) -> dict:
     request.app.state.track_limiter.check(client_key(request))
-    case = intake.citizen_rating(jiesu_app(request), ticket, body.code, body.solved, body.satisfaction, body.note)
+    app = jiesu_app(request)
+    case = intake.citizen_rating(app, ticket, body.code, body.solved, body.satisfaction, body.note,
+                                 token_keys(app, citizen_token))
     return citizen_view(case)
+
+
+def token_keys(app: App, token: str | None) -> list[str]:
+    """The requester's phone keys from a 我的诉求 token; a token sent that no longer opens anything is 401."""
+    from jiesu.api.errors import Unauthenticated
+    from jiesu.services.citizen_login import keys_of_token
+
+    if not token:
+        return []
+    keys = keys_of_token(app, token)
+    if not keys:
+        raise Unauthenticated("我的诉求登录已过期或无效，请重新获取验证码", field="X-Citizen-Token")
+    return keys
 
 

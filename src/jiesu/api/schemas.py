@@ -34,12 +34,21 @@ class PublicIntakeBody(BaseModel):
 
 
 class UrgeBody(BaseModel):
-    code: str
+    code: str = ""  # the tracking code; not needed with a 我的诉求 token (X-Citizen-Token)
     note: str = ""
 
 
 class RatingBody(BaseModel):
-    code: str
+    code: str = ""  # as for UrgeBody
     solved: bool
     satisfaction: str
     note: str = ""
+
+
+class MineCodeBody(BaseModel):
+    phone: str
+
+
+class MineTokenBody(BaseModel):
+    phone: str
+    code: str

@@ -10,6 +10,7 @@ is recorded in its own transaction. The session it opens lasts `SESSION`."""
 from __future__ import annotations
 
 import hmac
+import json
 import random
 import secrets
 from dataclasses import dataclass
@@ -108,6 +109,20 @@ def verify(app: App, phone: str, code: str) -> CitizenSession:
         audit.record(c, now, f"诉求人 {masked}", "citizen.login", masked)
         uow.commit()
     return CitizenSession(keys, now + SESSION, masked)
+
+
+def token_for(app: App, session: CitizenSession) -> str:
+    """The session as a token for an app (the API's 我的诉求): its keys and its end, sealed with the secret."""
+    return app.cipher.seal_token(json.dumps({"keys": session.keys, "until": session.until.isoformat()}))
+
+
+def keys_of_token(app: App, token: str | None) -> list[str]:
+    """The phone lookup keys a token from `token_for` carries while it lasts; none for an expired or false one."""
+    opened = app.cipher.open_token((token or "").strip()) if token else None
+    if opened is None:
+        return []
+    held = json.loads(opened)
+    return list(held["keys"]) if datetime.fromisoformat(held["until"]) > app.now() else []
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import hmac
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
-def _fernet(secret: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(("jiesu-pii:" + secret).encode()).digest()))
+def _fernet(secret: str, purpose: str = "pii") -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256((f"jiesu-{purpose}:" + secret).encode()).digest()))
 
 
 def _hash_key(secret: str) -> bytes:
@@ -27,6 +27,19 @@ class PersonalDataCipher:
         self._current = _fernet(secret)
         self._fernet = MultiFernet([self._current, *(_fernet(s) for s in old)])
         self._hash_keys = [_hash_key(secret), *(_hash_key(s) for s in old)]
+        self._tokens = MultiFernet([_fernet(s, "citizen-token") for s in (secret, *old)])  # a key of its own: a
+        # token is not personal data, and personal data is never a token
+
+    def seal_token(self, text: str) -> str:
+        """An opaque token carrying `text` (encrypted and signed), for a citizen's app to send back."""
+        return self._tokens.encrypt(text.encode()).decode()
+
+    def open_token(self, token: str) -> str | None:
+        """What a token from `seal_token` carries, or None for anything else."""
+        try:
+            return self._tokens.decrypt(token.encode()).decode()
+        except (InvalidToken, UnicodeError, ValueError):
+            return None
 
     def encrypt(self, text: str | None) -> bytes | None:
         if not text:
