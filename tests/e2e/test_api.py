@@ -1033,3 +1033,16 @@ def test_a_handler_signs_for_several_cases_at_once_and_only_their_units(api):
     csrf = login(api, "dispatcher")
     refused = api.post("/inbox/acknowledge", data={"csrf_token": csrf, "pick": [f"{theirs['id']}:2"]})
     assert refused.status_code == 403 and "此页面仅限：承办人" in refused.text  # the unit signs, not the centre
+
+
+def test_the_duty_lists_are_shown_to_those_who_dispatch_by_them(api):
+    login(api, "dispatcher")
+    page = api.get("/catalogue").text
+    table = page.split('id="catalogue"')[1]
+    assert "物业服务" in table and "地址所在的街道/乡镇" in table and "区住建委" in table and "所有社区/村" in table
+    assert "上级收回" in table and "望京西园社区" in table  # 生活噪音: only that community admits it
+    found = api.get("/catalogue", params={"q": "暖气"}).text.split('id="catalogue"')[1]
+    assert "暖气不热" in found and "热力集团" in found and "物业服务" not in found
+    assert "没有名称含“不存在的事项”的事项" in api.get("/catalogue", params={"q": "不存在的事项"}).text
+    login(api, "wj")
+    assert api.get("/catalogue").status_code == 403

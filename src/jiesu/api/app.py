@@ -65,6 +65,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     from jiesu.web import (
         admin,
         audit,
+        catalogue,
         dispatch_lessons,
         insight,
         knowledge,
@@ -82,6 +83,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(audit.router)
     api.include_router(standing.router)
     api.include_router(dispatch_lessons.router)
+    api.include_router(catalogue.router)
     api.include_router(knowledge.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 

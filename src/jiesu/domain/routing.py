@@ -166,6 +166,17 @@ class Router:
         advised.lessons = lessons
         return advised
 
+    def catalogue(self) -> list[DutyItem]:
+        """Every line of the dispatch catalogue, the city's and the districts' own."""
+        return [item for lines in self.duties.values() for item in lines]
+
+    def admitted_communities(self, category: str) -> set[str] | None:
+        """The communities a matter may be sent to (its own admission lines and its ancestors'); None: every one."""
+        ancestry = set(self.directory.category_ancestry(category))
+        if ancestry & self.admission_all:
+            return None
+        return {code for code, admitted in self.admission_by_community.items() if ancestry & admitted}
+
     def duty_items(self, category: str, district: str | None = None) -> list[DutyItem]:
         """The catalogue lines of the category, or of its nearest ancestor that has some that apply: the
         `district`'s own list where it has one, else the city's."""
