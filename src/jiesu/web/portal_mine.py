@@ -22,14 +22,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def citizen_keys(request: Request) -> list[str]:
-    """The phone lookup keys of the requester signed in on this browser (我的诉求), or none."""
+    """The phone lookup keys of the requester signed in on this browser (我的诉求: the app's token, kept in the
+    session), or none once it has expired."""
     held = request.session.get("citizen")
-    if not held:
-        return []
-    if datetime.fromisoformat(held["until"]) <= jiesu_app(request).now():
+    keys = citizen_login.keys_of_token(jiesu_app(request), held["token"]) if held else []
+    if held and not keys:
         request.session.pop("citizen", None)
-        return []
-    return list(held["keys"])
+    return keys
 
 
 def _page(request: Request, status_code: int = 200, **context) -> Response:
@@ -72,8 +71,8 @@ async def verify(request: Request) -> Response:
     except DomainError as error:
         status = {"rate_limited": 429}.get(error.code, 400)
         return _page(request, status, phone=phone, sent_to=mask_phone(phone), error=error_text(error))
-    request.session["citizen"] = {"keys": opened.keys, "until": opened.until.isoformat(),
-                                  "phone": opened.phone_masked}
+    request.session["citizen"] = {"token": citizen_login.token_for(app, opened), "until": opened.until.isoformat(),
+                                  "phone": opened.phone_masked}  # the last two for the page to show
     return RedirectResponse("/portal/mine", status_code=303)
 
 
