@@ -201,3 +201,11 @@ def test_an_app_gets_a_token_for_the_number_and_lists_urges_and_rates_with_it(po
     assert forged.status_code == 401 and forged.json()["field"] == "X-Citizen-Token"
     clock.advance(minutes=31)
     assert portal.get("/api/v1/public/mine", headers=token).status_code == 401  # expired
+
+
+def test_codes_are_not_kept_once_they_limit_nothing(portal, clock):
+    ask_code(portal, NEVER)
+    assert logins(portal.app_) == 1
+    clock.advance(days=3)
+    ask_code(portal, MINE)
+    assert logins(portal.app_) == 1  # the old one gone with the new request
