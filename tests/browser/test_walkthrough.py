@@ -336,3 +336,27 @@ def test_the_issues_page_shows_the_grouping_in_progress_and_its_result(tmp_path,
         page.wait_for_selector("text=上次归并", timeout=10_000)  # the page reloads itself when the job is done
         assert "1 个新问题" in page.inner_text("main") and page.locator("a[href='/issues/1']").count() >= 1
         page.screenshot(path=str(SHOTS / "10-issues-built.png"), full_page=True)
+
+
+def test_a_handler_ticks_all_cases_waiting_and_signs_for_them_at_once(tmp_path, page):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, live_server
+
+    app = make_city(tmp_path)
+    tickets = []
+    for text in ("望京西园三区楼道垃圾没人清理", "望京西园三区电梯坏了"):
+        case = cases.register(app, AGENT, Intake(content=text, division="WJ01", category="WY1"))
+        cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+        tickets.append(case.ticket)
+    with live_server(app) as base:
+        login(page, base, "wj")
+        page.wait_for_url(f"{base}/inbox")
+        page.check("#batch-sign input[data-select-all]")
+        assert page.locator("#batch-sign input[name=pick]:checked").count() == 2
+        page.click("#batch-sign button[type=submit]")
+        page.wait_for_load_state()
+        assert f"已签收 2 件：{tickets[0]}、{tickets[1]}" in page.inner_text(".flash")
+        assert page.locator("#batch-sign").count() == 0  # nothing left to sign for
+        page.screenshot(path=str(SHOTS / "15-batch-sign.png"), full_page=True)
