@@ -73,3 +73,10 @@ def test_a_failed_recount_keeps_the_old_value_and_is_tried_again_later(caplog):
     kept.get()  # due again: recounted in the background
     settle("t4")
     assert kept.get() == "None#2"
+
+
+def test_a_value_nobody_asked_for_in_a_long_while_is_counted_again_before_it_is_shown():
+    count = Counter()
+    kept = Refreshing("t5", count, refresh_seconds=0, max_age_seconds=0)
+    assert kept.get() == "None#1"
+    assert kept.get() == "None#2"  # at once, in the caller's thread: not the old one while a new one is made

@@ -82,8 +82,8 @@ def _callbacks(connection, start: datetime, end: datetime, with_case: bool = Fal
 
 
 def sanlv(app: App, month: str) -> MonthReport:
-    """The month's 三率 as this process last counted them (at most five minutes ago, `MonthReport.counted_at`; the
-    first request for a month counts them at once)."""
+    """The month's 三率 as this process last counted them (`MonthReport.counted_at`): counted again in the background
+    when five minutes old, at once when first asked for or more than an hour old."""
     month_bounds(month)  # a month not written YYYY-MM is refused before it becomes a key
     return app.scores.get(month)
 

@@ -17,14 +17,16 @@ T = TypeVar("T")
 
 class Refreshing(Generic[T]):
     """Values by key, each computed on first use in the caller's thread and, once older than `refresh_seconds`,
-    computed again in a background thread while the old value keeps answering. `start(key)` makes the first count in
-    the background too (server start-up); until it is done, `get` answers `placeholder` (when given) instead of
-    waiting. A failed recount is logged and tried again after `refresh_seconds`; the old value stays."""
+    computed again in a background thread while the old value keeps answering — unless it is older than
+    `max_age_seconds` (nobody asked for a long while): then the caller waits for a new one rather than be shown
+    figures of hours ago. `start(key)` makes the first count in the background too (server start-up); until it is
+    done, `get` answers `placeholder` (when given) instead of waiting. A failed recount is logged and tried again
+    after `refresh_seconds`; the old value stays."""
 
     def __init__(self, name: str, compute: Callable[[Hashable], T], refresh_seconds: float = 300.0,
-                 placeholder: Callable[[], T] | None = None) -> None:
+                 placeholder: Callable[[], T] | None = None, max_age_seconds: float = 3600.0) -> None:
         self.name, self.compute = name, compute
-        self.refresh_seconds = refresh_seconds
+        self.refresh_seconds, self.max_age_seconds = refresh_seconds, max_age_seconds
         self.placeholder = placeholder
         self._lock = threading.Lock()
         self._values: dict[Hashable, tuple[T, float]] = {}  # key → (value, monotonic time counted)
@@ -48,6 +50,8 @@ class Refreshing(Generic[T]):
     def get(self, key: Hashable = None) -> T:
         with self._lock:
             found = self._values.get(key)
+            if found is not None and time.monotonic() - found[1] >= self.max_age_seconds:
+                found = None  # too old to show while a new count is made
             if found is None and key in self._starting and self.placeholder is not None:
                 return self.placeholder()
             if found is not None and key not in self._busy and \
