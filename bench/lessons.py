@@ -8,6 +8,7 @@ pointed at its `jiesu.db`):
    without, in the same run: what the advice adds to every intake, case page and dispatch.
 
     python bench/lessons.py --db /path/to/jiesu.db [--runs 3] [--routes 10000]
+    python bench/lessons.py --url postgresql://…   (the same on PostgreSQL)
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from datetime import timedelta
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="a demo city's SQLite file")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", help="a demo city's SQLite file")
+    where.add_argument("--url", help="or its database URL (postgresql://…)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--routes", type=int, default=10_000)
     args = parser.parse_args()
@@ -33,7 +36,7 @@ def main() -> None:
     from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
-    app = App(Settings(database_url=f"sqlite:///{args.db}", demo_mode=True))
+    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True))
     a, r = t.assignments, t.requests
     with app.uow(read_only=True) as uow:
         c = uow.connection

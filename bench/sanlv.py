@@ -5,6 +5,7 @@ now serves them (the month's 三率 counted once and kept, `App.scores`) and, as
 it did before (counted on every view: the kept figures dropped before each view).
 
     python bench/sanlv.py --db /path/to/jiesu.db [--month 2026-11] [--unit QQ01] [--views 5]
+    python bench/sanlv.py --url postgresql://… --analytics /path/to/analytics.duckdb   (the same on PostgreSQL)
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", required=True, help="a demo city's SQLite file")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", help="a demo city's SQLite file")
+    where.add_argument("--url", help="or its database URL (postgresql://…)")
     parser.add_argument("--month", default=None, help="YYYY-MM (default: the month of the latest case)")
     parser.add_argument("--unit", default="QQ01")
     parser.add_argument("--views", type=int, default=5)
+    parser.add_argument("--analytics", default="analytics.duckdb", help="with --url: the analytics store's file")
     args = parser.parse_args()
 
     from sqlalchemy import func, select
@@ -32,8 +36,8 @@ def main() -> None:
     from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
-    analytics = Path(args.db).with_name("analytics.duckdb")
-    app = App(Settings(database_url=f"sqlite:///{args.db}", demo_mode=True, analytics_path=str(analytics)))
+    analytics = Path(args.db).with_name("analytics.duckdb") if args.db else Path(args.analytics)
+    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True, analytics_path=str(analytics)))
     with app.uow(read_only=True) as uow:
         latest = uow.connection.execute(select(func.max(t.requests.c.received_at))).scalar()
         cases = uow.connection.execute(select(func.count()).select_from(t.requests)).scalar()
