@@ -819,12 +819,12 @@ def test_an_agent_raises_a_dispatched_case_to_emergency_on_its_page_and_the_unit
     older = create(api, content="望京西园三区楼道灯坏了")
     act(api, "dispatcher", older["id"], "dispatch", unit="WJ")
     case = create(api)
-    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    dispatched = act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
     login(api, "agent")
     page = api.get(f"/cases/{case['id']}").text
     csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
     form = page.split("<summary>调整紧急程度</summary>")[1].split("</form>")[0]
-    assert 'value="emergency"' in form and 'value="normal"' not in form and "只能提高紧急程度" in form
+    assert 'value="emergency"' in form and 'value="normal"' not in form and "派单员、督办核定后才能降低" in form
     posted = api.post(f"/cases/{case['id']}/act", data={
         "csrf_token": csrf, "action": "change_urgency", "version": str(case["version"] + 1), "urgency": "emergency",
         "reason": "二次来电：楼道堆物冒烟"}, follow_redirects=False)
@@ -833,12 +833,14 @@ def test_an_agent_raises_a_dispatched_case_to_emergency_on_its_page_and_the_unit
     assert shown["urgency"] == "emergency" and shown["events"][-1]["action"] == "change_urgency"
     assert shown["events"][-1]["note"] == "二次来电：楼道堆物冒烟"
     assert "调整紧急程度</strong>（一般 → 紧急）" in api.get(f"/cases/{case['id']}").text
-    refused = act(api, "dispatcher", case["id"], "change_urgency", expect=400, urgency="normal", reason="误报")
+    refused = act(api, "agent", case["id"], "change_urgency", expect=403, urgency="normal", reason="误报")
     assert refused["field"] == "urgency" and "延期" in refused["message"]
     act(api, "wj", case["id"], "change_urgency", expect=403, urgency="urgent", reason="现场更严重")
     login(api, "wj")
     inbox = api.get("/inbox").text
     assert inbox.index(case["ticket"]) < inbox.index(older["ticket"])  # the emergency first
+    lowered = act(api, "supervisor", case["id"], "change_urgency", urgency="normal", reason="核实：并非冒烟，是水汽")
+    assert lowered["urgency"] == "normal" and lowered["resolve_due"] == dispatched["resolve_due"]  # as dispatched first
 
 
 def test_past_the_rate_limit_the_portal_tries_no_code_not_even_through_urge_or_rate(api, app):

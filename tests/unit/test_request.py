@@ -234,12 +234,29 @@ def test_raising_the_urgency_of_a_dispatched_case_tightens_its_running_deadlines
     event = r.events[-1]
     assert event.action == Action.CHANGE_URGENCY and event.note == "二次来电：燃气味更浓了"
     assert event.changes["urgency"] == ["normal", "emergency"] and "resolve_due" in event.changes
-    # once a unit has it, only up: a lower urgency would give the unit more time
-    with pytest.raises(InvalidInput) as refused:
-        r.change_urgency(DISPATCHER, at(0.6), clock, Urgency.NORMAL, "误判")
-    assert refused.value.field == "urgency" and "延期" in refused.value.message
+    # once a unit has it, an agent only raises it: a lower urgency would give the unit more time
+    with pytest.raises(Forbidden) as refused:
+        r.change_urgency(AGENT, at(0.6), clock, Urgency.NORMAL, "误判")
+    assert refused.value.field == "urgency" and "派单员或督办核定" in refused.value.message
     with pytest.raises(InvalidInput):
         r.change_urgency(DISPATCHER, at(0.6), urgent, Urgency.EMERGENCY, "再升")  # already 紧急
+
+
+def test_the_centre_lowers_a_dispatched_false_emergency_and_the_unit_gets_the_limits_it_should_have_had(clock):
+    urgent = SlaClock(EMERGENCY, builtin_calendar())
+    r = new_request(urgency=Urgency.EMERGENCY)
+    r.dispatch(DISPATCHER, at(0.1), urgent, "WJ", [], "")
+    assert r.lead.acknowledge_due == at(0.6) and r.resolve_due == at(2.1)
+    r.acknowledge(WJ_HANDLER, at(1.5))  # late for an emergency, in time for the normal limit of 2 working hours
+    r.change_urgency(SUPERVISOR, at(2), clock, Urgency.NORMAL, "核实为火锅店开业，并非火情")
+    normal = new_request()
+    normal.dispatch(DISPATCHER, at(0.1), clock, "WJ", [], "")  # the same case dispatched right
+    assert r.urgency == Urgency.NORMAL and r.sla_policy == "默认"
+    assert (r.lead.acknowledge_due, r.lead.contact_due, r.resolve_due) == \
+        (normal.lead.acknowledge_due, normal.lead.contact_due, normal.resolve_due)
+    assert r.lead.acknowledged_at <= r.lead.acknowledge_due  # not counted late any more
+    changed = r.events[-1].changes
+    assert changed["urgency"] == ["emergency", "normal"] and {"resolve_due", "acknowledge_due"} <= set(changed)
 
 
 def test_a_deadline_already_nearer_than_the_new_urgency_allows_stays(clock):

@@ -91,11 +91,15 @@ class CaseMachine(RuleBasedStateMachine):
         for name in DEADLINE_RULES:
             if getattr(case, name) != getattr(before, name):
                 self.deadline_changes.append((action, name))
-        if action == Action.CHANGE_URGENCY and before.lead is not None:  # with a unit: only up, never more time
-            assert case.urgency.rank > before.urgency.rank
-            assert case.resolve_due <= before.resolve_due
+        if action == Action.CHANGE_URGENCY and before.lead is not None and case.urgency.rank > before.urgency.rank:
+            assert case.resolve_due <= before.resolve_due  # raised with a unit: never more time
             assert case.lead.acknowledge_due <= before.lead.acknowledge_due
             assert case.lead.contact_due <= before.lead.contact_due
+        elif action == Action.CHANGE_URGENCY and before.lead is not None:  # lowered: by the centre's decision only,
+            assert actor.role in (Role.DISPATCHER, Role.SUPERVISOR)  # and never less time than before
+            assert case.resolve_due >= before.resolve_due
+            assert case.lead.acknowledge_due >= before.lead.acknowledge_due
+            assert case.lead.contact_due >= before.lead.contact_due
         self.now = at
 
     @invariant()

@@ -455,25 +455,37 @@ class CitizenRequest:
 
     def change_urgency(self, actor: Actor, at: datetime, clock: SlaClock, urgency: Urgency, reason: str) -> None:
         """调整紧急程度: the situation got worse (an agent takes a second call: the smell of gas is stronger now), or
-        the centre corrects what intake set. Before dispatch it may go either way; once a unit has the case only up,
-        and every running deadline becomes the nearer of its own and what the new urgency allows from now (`clock`
-        is the new urgency's): the unit never gets more time this way — that is what an extension is for."""
+        the centre corrects what intake set. Before dispatch it may go either way. Once a unit has the case, raising
+        it makes every running deadline the nearer of its own and what the new urgency allows from now (`clock` is
+        the new urgency's): the unit never gets more time this way — that is what an extension is for. Lowering it
+        then is the centre's finding that the case never was that urgent (a 火锅店 taken for a fire): only a
+        dispatcher, supervisor or administrator may, and every deadline becomes the later of its own and what the
+        new urgency allows from the dispatch — as if it had been dispatched right, so that the unit is not marked
+        late (三率) for limits that never applied."""
         target = self._begin(actor, at, Action.CHANGE_URGENCY)
         reason = validation.required_text(reason, "reason")
         if urgency == self.urgency:
             raise InvalidInput(f"本件已是「{urgency.label}」", field="urgency")
         lead = self.lead
-        if lead is not None and urgency.rank < self.urgency.rank:
-            raise InvalidInput(f"已派单的诉求只能提高紧急程度（现为「{self.urgency.label}」）；承办单位需要更多时间请申请延期",
-                               field="urgency")
+        lowering = urgency.rank < self.urgency.rank
+        if lead is not None and lowering and actor.role not in (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN):
+            raise Forbidden(f"已派单的诉求由派单员或督办核定后才能降低紧急程度（现为「{self.urgency.label}」）；"
+                            "承办单位需要更多时间请申请延期", field="urgency")
         changes: dict[str, list[Any]] = {}
         self._set(changes, "urgency", urgency)
         if lead is not None:
             self._set(changes, "sla_policy", clock.policy.name)
-            if self.resolve_due is not None:
+            if lowering:  # each limit as the new urgency gives it from the dispatch, never less than it was
+                if self.resolve_due is not None:
+                    self._set(changes, "resolve_due", max(self.resolve_due, clock.after(lead.dispatched_at, "resolve")))
+            elif self.resolve_due is not None:
                 self._set(changes, "resolve_due", min(self.resolve_due, clock.after(at, "resolve")))
             before = (lead.acknowledge_due, lead.contact_due)
             for a in self.assignments:
+                if a.active and lowering:
+                    a.acknowledge_due = max(a.acknowledge_due, clock.after(a.dispatched_at, "acknowledge"))
+                    a.contact_due = max(a.contact_due, clock.after(a.dispatched_at, "contact"))
+                    continue
                 if a.active and a.acknowledged_at is None:
                     a.acknowledge_due = min(a.acknowledge_due, clock.after(at, "acknowledge"))
                 if a.active and a.contacted_at is None:

@@ -146,7 +146,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.URGE): S.EXTENSION_PENDING,
     (S.RESOLVED, A.URGE): S.RESOLVED,
 
-    # 调整紧急程度: before dispatch either way; once a unit has the case only up, its deadlines tightening
+    # 调整紧急程度: before dispatch either way; once a unit has the case up (deadlines tighten) or, by the centre, down
     (S.REGISTERED, A.CHANGE_URGENCY): S.REGISTERED,
     (S.DISPATCHED, A.CHANGE_URGENCY): S.DISPATCHED,
     (S.RETURN_PENDING, A.CHANGE_URGENCY): S.RETURN_PENDING,
