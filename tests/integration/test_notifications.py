@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from jiesu.bootstrap import App
-from jiesu.domain.errors import InvalidInput
+from jiesu.domain.errors import Forbidden, InvalidInput
 from jiesu.domain.notices import RETRY_AFTER, NoticeKind, NoticeStatus
 from jiesu.domain.workflow import Action
 from jiesu.services import access, cases, intake, notifications
@@ -212,10 +212,13 @@ def test_a_case_raised_to_emergency_while_a_unit_has_it_alerts_the_unit_and_its_
     again = cases.show(app, case.id)  # as stored
     assert again.urgency.value == "emergency" and again.resolve_due == raised.events[-1].at + timedelta(hours=2)
     assert again.resolve_due < dispatched.resolve_due and again.sla_policy == "紧急"
-    with pytest.raises(InvalidInput) as refused:  # down, once dispatched: refused, nothing written
-        cases.perform(app, DISPATCHER, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="normal", reason="误报"))
+    with pytest.raises(Forbidden) as refused:  # down, once dispatched, by an agent: refused, nothing written
+        cases.perform(app, AGENT, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="normal", reason="误报"))
     assert refused.value.field == "urgency"
     assert cases.show(app, case.id).version == again.version and len(texts(app, case.id)) == 2
+    lowered, _ = cases.perform(app, DISPATCHER, case.id, Action.CHANGE_URGENCY,  # the centre's finding: no text
+                               ActionInput(urgency="normal", reason="核实：并非起火"))
+    assert lowered.resolve_due == dispatched.resolve_due and len(texts(app, case.id)) == 2
     with pytest.raises(InvalidInput) as unknown:
         cases.perform(app, DISPATCHER, case.id, Action.CHANGE_URGENCY, ActionInput(urgency="very", reason="x"))
     assert unknown.value.field == "urgency"
