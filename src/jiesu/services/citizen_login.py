@@ -51,9 +51,9 @@ def mobile(phone: str | None) -> str:
     return number
 
 
-def request_code(app: App, phone: str) -> bool:
-    """Make a one-time code for the number and text it when some case has the number as its requester's. Returns
-    whether it was texted — for tests and logs only: the portal says the same either way."""
+def request_code(app: App, phone: str) -> None:
+    """Make a one-time code for the number and text it when some case has the number as its requester's (the
+    caller says the same either way)."""
     number = mobile(phone)
     if not app.settings.notify_citizens:
         raise InvalidInput("本热线未开通短信通知，无法发送验证码；请凭工单号和查询码查询", field="phone")
@@ -80,7 +80,6 @@ def request_code(app: App, phone: str) -> bool:
         if latest is not None:
             notifications.on_login_code(app, c, latest, sealed)
         uow.commit()
-    return latest is not None
 
 
 def verify(app: App, phone: str, code: str) -> CitizenSession:

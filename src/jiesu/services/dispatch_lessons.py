@@ -109,8 +109,7 @@ class LessonLine:
 def lesson_lines(app: App) -> list[LessonLine]:
     """Every lesson worth a note (`Lesson.noted`), most cases first: what an administrator should check the duty
     lists against."""
-    with app.uow(read_only=True) as uow:
-        router = app.config(uow).router
+    router = app.current_config().router  # the lists' own: the lessons are read beside it
     book, directory = app.lessons.get(), router.directory
     lines = []
     for lesson in book.lessons:
