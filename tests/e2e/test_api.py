@@ -1048,3 +1048,46 @@ def test_the_duty_lists_are_shown_to_those_who_dispatch_by_them(api):
     assert "没有名称含“不存在的事项”的事项" in api.get("/catalogue", params={"q": "不存在的事项"}).text
     login(api, "wj")
     assert api.get("/catalogue").status_code == 403
+
+
+def test_a_supervisor_finds_the_unreasonable_claims_on_the_desk_and_refuses_one_with_the_reason(api):
+    claimed, other = create(api), create(api, content="望京西园三区楼道灯不亮")
+    for case in (claimed, other):
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", claimed["id"], "acknowledge")
+
+    def actions(who, case):
+        return call(api, who, "GET", f"/api/v1/requests/{case['id']}").json()["allowed_actions"]
+
+    assert "flag_unreasonable" in actions("wj", claimed) and "refuse_unreasonable" not in actions("supervisor", claimed)
+    act(api, "wj", claimed["id"], "flag_unreasonable", reason="诉求人要求物业赔偿，超出政策范围")
+    assert "flag_unreasonable" not in actions("wj", claimed)  # one claim at a time
+    assert {"approve_unreasonable", "refuse_unreasonable"} <= set(actions("supervisor", claimed))
+    assert "refuse_unreasonable" not in actions("dispatcher", claimed)
+    pending = call(api, "supervisor", "GET", "/api/v1/requests", params={"unreasonable": "pending"}).json()["items"]
+    assert [x["id"] for x in pending] == [claimed["id"]]
+    bad = call(api, "supervisor", "GET", "/api/v1/requests", params={"unreasonable": "maybe"})
+    assert bad.status_code == 400 and bad.json()["field"] == "unreasonable"
+
+    login(api, "supervisor")
+    desk = api.get("/desk").text
+    section = desk.split("不合理诉求待认定")[1].split("</section>")[0]
+    assert claimed["ticket"] in section and other["ticket"] not in section
+    page = api.get(f"/cases/{claimed['id']}").text
+    assert "<summary>驳回不合理诉求申请</summary>" in page and "<summary>申请不合理诉求</summary>" not in page
+    csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+    version = call(api, "supervisor", "GET", f"/api/v1/requests/{claimed['id']}").json()["version"]
+    empty = api.post(f"/cases/{claimed['id']}/act", data={"csrf_token": csrf, "action": "refuse_unreasonable",
+                                                             "version": str(version), "reason": ""})
+    assert empty.status_code == 400 and "理由：不能为空。请按提示修改后重新提交。" in empty.text
+    assert call(api, "wj", "GET", f"/api/v1/requests/{claimed['id']}").json()["unreasonable"] == "pending"
+    refused = api.post(f"/cases/{claimed['id']}/act", data={
+        "csrf_token": csrf, "action": "refuse_unreasonable", "version": str(version),
+        "reason": "楼道保洁属于物业服务范围，请继续办理"}, follow_redirects=False)
+    assert refused.status_code == 303, refused.text
+    shown = call(api, "wj", "GET", f"/api/v1/requests/{claimed['id']}").json()
+    assert shown["unreasonable"] == "none" and shown["status"] == "in_progress"
+    assert (shown["events"][-1]["action"], shown["events"][-1]["note"]) == (
+        "refuse_unreasonable", "楼道保洁属于物业服务范围，请继续办理")
+    assert claimed["ticket"] not in api.get("/desk").text.split("不合理诉求待认定")[1].split("</section>")[0]
+    assert "flag_unreasonable" in actions("wj", claimed)  # on new grounds, again

@@ -152,6 +152,24 @@ def test_unreasonable_needs_a_flag_and_an_approval(clock):
     assert r.unreasonable == "approved"
 
 
+def test_a_refused_unreasonable_claim_may_be_made_again_on_new_grounds(clock):
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    with pytest.raises(IllegalTransition):
+        r.refuse_unreasonable(SUPERVISOR, at(1), "理由不足")  # nothing to refuse
+    r.flag_unreasonable(WJ_HANDLER, at(1), "诉求人要求赔偿，超出政策范围")
+    with pytest.raises(Forbidden):
+        r.refuse_unreasonable(DISPATCHER, at(2), "理由不足")
+    with pytest.raises(InvalidInput) as no_reason:
+        r.refuse_unreasonable(SUPERVISOR, at(2), "  ")
+    assert no_reason.value.field == "reason" and r.unreasonable == "pending"
+    r.refuse_unreasonable(SUPERVISOR, at(2), "物业维修属于承办范围，不属于不合理诉求")
+    assert r.unreasonable == "none" and r.status == Status.DISPATCHED
+    assert (r.events[-1].action, r.events[-1].note) == (Action.REFUSE_UNREASONABLE, "物业维修属于承办范围，不属于不合理诉求")
+    r.flag_unreasonable(WJ_HANDLER, at(3), "诉求人已书面放弃")
+    assert r.unreasonable == "pending"
+
+
 def test_supervision_sets_its_own_deadline(clock):
     r = new_request()
     r.dispatch(DISPATCHER, at(0.1), clock, "WJ")

@@ -71,6 +71,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.WITHDRAW: lambda: case.withdraw(actor, at, reason),
             Action.FLAG_UNREASONABLE: lambda: case.flag_unreasonable(actor, at, reason),
             Action.APPROVE_UNREASONABLE: lambda: case.approve_unreasonable(actor, at),
+            Action.REFUSE_UNREASONABLE: lambda: case.refuse_unreasonable(actor, at, reason),
             Action.ARCHIVE: lambda: case.archive(actor, at),
             Action.RECLASSIFY: lambda: case.reclassify(actor, at, "WY2" if case.category == "WY1" else "WY1", reason),
             Action.URGE: lambda: case.urge(actor, at, reason),

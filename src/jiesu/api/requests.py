@@ -107,6 +107,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                   slot: str | None = Query(None, description="受理时段（北京时间）星期-小时，例如 1-09 为周一 9 时"),
                   received_from: datetime | None = Query(None, description="受理时间起（含，带时区）"),
                   received_to: datetime | None = Query(None, description="受理时间止（不含，带时区）"),
+                  unreasonable: str | None = Query(None, description="不合理诉求：none/pending（待认定）/approved"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
@@ -120,7 +121,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
         lead_unit=unit, category=category, text=q, overdue_at=app.now() if overdue else None,
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=received_from, received_to=received_to,
-        before_id=_decode(cursor) if cursor else None, limit=limit + 1))
+        unreasonable=unreasonable, before_id=_decode(cursor) if cursor else None, limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
               "lead_unit": x.lead_unit, "received_at": iso(x.received_at), "resolve_due": iso(x.resolve_due),

@@ -21,8 +21,15 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
             continue
         if action == Action.FOLLOW_UP and not request.pending_callbacks():
             continue
+        if action in _UNREASONABLE_STEPS and _UNREASONABLE_STEPS[action] != request.unreasonable:
+            continue
         result.append(action.value)
     return result
+
+
+# the 不合理诉求 steps, each only where it can be taken: a claim while none is made, a decision while one waits
+_UNREASONABLE_STEPS = {Action.FLAG_UNREASONABLE: "none", Action.APPROVE_UNREASONABLE: "pending",
+                       Action.REFUSE_UNREASONABLE: "pending"}
 
 
 def case_view(request: CitizenRequest, principal: Principal, *, events: bool = True, category_path: str | None = None,

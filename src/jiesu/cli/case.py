@@ -89,6 +89,7 @@ def lessons() -> None:
 def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待签收"),
           unit: str = typer.Option(None, help="主办单位代码"),
           category: str = typer.Option(None, help="事项分类代码"),
+          unreasonable: str = typer.Option(None, help="不合理诉求：pending 为待认定的申请，approved 为已认定"),
           limit: int = typer.Option(30, help="条数"),
           before: int = typer.Option(None, help="只列 id 小于此值的（翻页）")) -> None:
     """List cases, newest first, with filters."""
@@ -96,7 +97,7 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
     from jiesu.services.cases import CaseFilter, list_cases
 
     rows = list_cases(ready_app(), CaseFilter(statuses=[status] if status else [], lead_unit=unit, category=category,
-                                              limit=limit, before_id=before))
+                                              unreasonable=unreasonable, limit=limit, before_id=before))
     table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
     for row in rows:
         table.add_row(str(row.id), row.ticket, Status(row.status).label, row.category or "—", row.lead_unit or "—",
@@ -153,7 +154,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
                                                "reject_return、request_extension、approve_extension、refuse_extension、"
                                                "note_progress、resolve、accept_reply、send_back、follow_up、reopen、"
                                                "supervise、merge、withdraw、flag_unreasonable、approve_unreasonable、"
-                                               "archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
+                                               "refuse_unreasonable、archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),

@@ -286,7 +286,11 @@ class _Life:
             return
         if rng.random() < 0.01 and r.unreasonable == "none":  # a reopened case may have been flagged already
             if self.step(lambda t: r.flag_unreasonable(self.dispatcher, t, "诉求人要求超出政策范围"), self.hours(2)):
-                self.step(lambda t: r.approve_unreasonable(self.supervisor, t, "认定为不合理诉求"), self.hours(6))
+                if rng.random() < 0.3:  # the supervisor, a day or so later, does not agree (the last days' wait)
+                    self.step(lambda t: r.refuse_unreasonable(self.supervisor, t, "经核实属于职责范围，不予认定，请继续做好解释"),
+                              self.hours(24))
+                else:
+                    self.step(lambda t: r.approve_unreasonable(self.supervisor, t, "认定为不合理诉求"), self.hours(24))
         satisfied_p = min(0.95, 0.3 + 0.65 * quality - self.matter.difficulty * 0.4) if solved else 0.1
         draw = rng.random()
         satisfaction = (Satisfaction.SATISFIED if draw < satisfied_p else Satisfaction.BASIC

@@ -543,6 +543,17 @@ class CitizenRequest:
         self._set(changes, "unreasonable", "approved")
         self._append(actor, at, Action.APPROVE_UNREASONABLE, target, changes, note)
 
+    def refuse_unreasonable(self, actor: Actor, at: datetime, reason: str) -> None:
+        """驳回: the claim does not hold; the case counts in the 三率 as any other, and the unit may claim again on new
+        grounds."""
+        target = self._begin(actor, at, Action.REFUSE_UNREASONABLE)
+        if self.unreasonable != "pending":
+            raise IllegalTransition("本件没有待审批的不合理诉求申请", field="unreasonable")
+        reason = validation.required_text(reason, "reason")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "unreasonable", "none")
+        self._append(actor, at, Action.REFUSE_UNREASONABLE, target, changes, reason)
+
     def reclassify(self, actor: Actor, at: datetime, category: str, reason: str) -> None:
         """改类: the centre corrects the matter category (validated against the catalogue by the service); the
         correction is what the next training learns from."""

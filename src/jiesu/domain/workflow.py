@@ -57,6 +57,7 @@ class Action(LabelledEnum):
     WITHDRAW = "withdraw"
     FLAG_UNREASONABLE = "flag_unreasonable"
     APPROVE_UNREASONABLE = "approve_unreasonable"
+    REFUSE_UNREASONABLE = "refuse_unreasonable"
     ARCHIVE = "archive"
     RECLASSIFY = "reclassify"
     URGE = "urge"
@@ -70,7 +71,7 @@ class Action(LabelledEnum):
                 "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
-                "approve_unreasonable": "认定不合理诉求", "archive": "归档", "reclassify": "改类", "urge": "催办",
+                "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档", "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度"}
 
 
@@ -84,6 +85,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.REGISTERED, A.WITHDRAW): S.WITHDRAWN,
     (S.REGISTERED, A.FLAG_UNREASONABLE): S.REGISTERED,
     (S.REGISTERED, A.APPROVE_UNREASONABLE): S.REGISTERED,
+    (S.REGISTERED, A.REFUSE_UNREASONABLE): S.REGISTERED,
     (S.REGISTERED, A.RECLASSIFY): S.REGISTERED,
 
     (S.DISPATCHED, A.ACKNOWLEDGE): S.IN_PROGRESS,
@@ -94,6 +96,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.DISPATCHED, A.WITHDRAW): S.WITHDRAWN,
     (S.DISPATCHED, A.FLAG_UNREASONABLE): S.DISPATCHED,
     (S.DISPATCHED, A.APPROVE_UNREASONABLE): S.DISPATCHED,
+    (S.DISPATCHED, A.REFUSE_UNREASONABLE): S.DISPATCHED,
     (S.DISPATCHED, A.RECLASSIFY): S.DISPATCHED,
 
     (S.RETURN_PENDING, A.REDISPATCH): S.DISPATCHED,
@@ -110,6 +113,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.WITHDRAW): S.WITHDRAWN,
     (S.IN_PROGRESS, A.FLAG_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.APPROVE_UNREASONABLE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.REFUSE_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.RECLASSIFY): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
@@ -123,10 +127,12 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
     (S.RESOLVED, A.FLAG_UNREASONABLE): S.RESOLVED,
     (S.RESOLVED, A.APPROVE_UNREASONABLE): S.RESOLVED,
+    (S.RESOLVED, A.REFUSE_UNREASONABLE): S.RESOLVED,
 
     (S.AWAITING_FOLLOW_UP, A.FOLLOW_UP): S.CLOSED,
     (S.AWAITING_FOLLOW_UP, A.FLAG_UNREASONABLE): S.AWAITING_FOLLOW_UP,
     (S.AWAITING_FOLLOW_UP, A.APPROVE_UNREASONABLE): S.AWAITING_FOLLOW_UP,
+    (S.AWAITING_FOLLOW_UP, A.REFUSE_UNREASONABLE): S.AWAITING_FOLLOW_UP,
 
     (S.CLOSED, A.FOLLOW_UP): S.CLOSED,  # the callbacks of merged requesters after the first
     (S.CLOSED, A.REOPEN): S.DISPATCHED,
@@ -134,6 +140,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
     (S.CLOSED, A.FLAG_UNREASONABLE): S.CLOSED,
     (S.CLOSED, A.APPROVE_UNREASONABLE): S.CLOSED,
+    (S.CLOSED, A.REFUSE_UNREASONABLE): S.CLOSED,
 
     (S.ANSWERED, A.ARCHIVE): S.ARCHIVED,
     (S.MERGED, A.ARCHIVE): S.ARCHIVED,
@@ -186,6 +193,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.WITHDRAW: frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN, Role.CITIZEN}),
     A.FLAG_UNREASONABLE: _UNIT | _DECIDE,
     A.APPROVE_UNREASONABLE: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    A.REFUSE_UNREASONABLE: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     A.ARCHIVE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
     A.RECLASSIFY: _DECIDE | {Role.AGENT},
     A.URGE: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal

@@ -226,6 +226,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.WITHDRAW: lambda: request.withdraw(actor, at, p.reason),
         Action.FLAG_UNREASONABLE: lambda: request.flag_unreasonable(actor, at, p.reason),
         Action.APPROVE_UNREASONABLE: lambda: request.approve_unreasonable(actor, at, p.note),
+        Action.REFUSE_UNREASONABLE: lambda: request.refuse_unreasonable(actor, at, p.reason),
         Action.ARCHIVE: lambda: request.archive(actor, at),
         Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
         Action.CHANGE_URGENCY: lambda: request.change_urgency(
@@ -272,6 +273,9 @@ class CaseRow:
     division: str | None = None
 
 
+UNREASONABLE_STATES = ("none", "pending", "approved")
+
+
 @dataclass
 class CaseFilter:
     statuses: list[str] = field(default_factory=list)
@@ -294,6 +298,7 @@ class CaseFilter:
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
+    unreasonable: str | None = None  # the 不合理诉求 claim: none, pending (waiting for a decision) or approved
     before_id: int | None = None
     limit: int = 50
     by_deadline: bool = False  # a work queue: emergencies first, then the nearest deadline, then the oldest
@@ -380,6 +385,11 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
             a.c.acknowledge_due < f.unsigned_at))
     if f.urgency:
         query = query.where(r.c.urgency == Urgency.parse(f.urgency, "urgency").value)
+    if f.unreasonable:
+        if f.unreasonable not in UNREASONABLE_STATES:
+            raise InvalidInput(f"不合理诉求状态应为 {'、'.join(UNREASONABLE_STATES)} 之一：{f.unreasonable!r}",
+                               field="unreasonable")
+        query = query.where(r.c.unreasonable == f.unreasonable)
     if f.merged_callbacks_due:
         merged, fu = r.alias("merged"), t.follow_ups
         query = query.where(r.c.status == Status.CLOSED.value, exists().where(

@@ -159,7 +159,7 @@ requests = Table(
     Column("reply", Text, nullable=True),
     Column("resolved_at", UTCDateTime, nullable=True),
     Column("round", Integer, nullable=False, default=1),
-    Column("unreasonable", String(10), nullable=False, default="none"),
+    Column("unreasonable", String(10), nullable=False, default="none", index=True),  # 督办台: the claims pending
     Column("master_id", Integer, ForeignKey("requests.id"), nullable=True),
     Column("merged_ids", JSON, nullable=False),
     Column("version", Integer, nullable=False),

@@ -247,6 +247,7 @@ def desk(request: Request) -> Response:
                 work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
                 work(app, "退单待审", statuses=["return_pending"]),
                 work(app, "延期待审", statuses=["extension_pending"]),
+                work(app, "不合理诉求待认定", unreasonable="pending"),
                 work(app, "答复待审核", statuses=["resolved"]),
                 work(app, "待回访", statuses=["awaiting_follow_up"]),
                 work(app, "市民催办（24 小时内，仍在办理）", urged_since=now - URGE_EVERY,
@@ -404,7 +405,7 @@ FORM_FIELDS = {
     "refuse_extension": ["reason"], "note_progress": ["note"], "resolve": ["reply"], "accept_reply": [],
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
-    "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "archive": [],
+    "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
 }

@@ -61,8 +61,21 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
 
+# the form fields by the names the pages give them, for errors whose message does not say which field it is
+FIELD_LABELS = {
+    "content": "诉求内容", "title": "标题", "requester_name": "诉求人姓名", "requester_phone": "联系电话",
+    "phone": "手机号", "address": "地址", "answer": "答复", "reply": "答复内容", "reason": "理由", "note": "说明",
+    "unit": "承办单位", "co_units": "协办单位", "proposed_unit": "建议承办单位", "duration": "延期时长",
+    "category": "分类", "urgency": "紧急程度", "master": "主件编号", "satisfaction": "满意度",
+    "requester_ref": "并单诉求人", "keywords": "关键词", "valid_until": "有效期至",
+}
+
+
 def error_text(error: DomainError) -> str:
-    return f"{error.message}。{NEXT_STEP.get(error.code, '')}"
+    """The message, headed by the field's name where it does not say it ("理由：不能为空"), and what to do next."""
+    label = FIELD_LABELS.get(error.field or "")
+    message = f"{label}：{error.message}" if label and label not in error.message else error.message
+    return f"{message}。{NEXT_STEP.get(error.code, '')}"
 
 
 class PageInstead(Exception):  # noqa: N818 (not an error: the page to answer with instead)
