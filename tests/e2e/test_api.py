@@ -1091,3 +1091,24 @@ def test_a_supervisor_finds_the_unreasonable_claims_on_the_desk_and_refuses_one_
         "refuse_unreasonable", "楼道保洁属于物业服务范围，请继续办理")
     assert claimed["ticket"] not in api.get("/desk").text.split("不合理诉求待认定")[1].split("</section>")[0]
     assert "flag_unreasonable" in actions("wj", claimed)  # on new grounds, again
+
+
+def test_the_case_search_finds_a_case_by_its_ticket_and_a_callers_cases_by_the_number(api):
+    mine = create(api, content="望京西园三区楼道灯不亮")
+    theirs = create(api, content="望京西园三区楼道灯不亮", requester_phone="13900001111")
+    act(api, "dispatcher", mine["id"], "dispatch", unit="WJ")
+    login(api, "agent")
+
+    def found(q):
+        page = api.get("/cases", params={"q": q}).text.split("查询结果")[1]
+        return {case["ticket"] for case in (mine, theirs) if case["ticket"] in page}
+
+    assert found(mine["ticket"]) == {mine["ticket"]}
+    assert found("138 1234 5678") == {mine["ticket"]}  # as the agent types it off the caller display
+    assert found("13900001111") == {theirs["ticket"]}
+    assert found("楼道灯") == {mine["ticket"], theirs["ticket"]}
+    assert found("13700000000") == set()
+    api_found = call(api, "dispatcher", "GET", "/api/v1/requests", params={"q": "13900001111"}).json()["items"]
+    assert [x["id"] for x in api_found] == [theirs["id"]]
+    login(api, "jx")  # another unit's handler: its own cases only, whatever it searches for
+    assert found(mine["ticket"]) == set() and found("13812345678") == set()

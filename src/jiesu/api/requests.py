@@ -98,7 +98,7 @@ def _decode(cursor: str) -> int:
 @router.get("/requests")
 def list_requests(request: Request, principal: Principal = Depends(staff),
                   status: str | None = None, unit: str | None = None, category: str | None = None,
-                  q: str | None = Query(None, description="标题、内容或关键词包含"),
+                  q: str | None = Query(None, description="标题、内容或关键词包含；或工单号；或诉求人电话"),
                   category_tree: str | None = Query(None, description="某级分类及其下级分类"),
                   area: str | None = Query(None, description="区、街道/乡镇或社区/村代码（含下级）"),
                   channel: str | None = None, kind: str | None = None,

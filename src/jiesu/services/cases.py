@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -290,7 +291,7 @@ class CaseFilter:
     received_to: datetime | None = None
     keyword: str | None = None  # one of the case's keywords
     slot: tuple[int, int] | None = None  # (ISO weekday 1–7, hour 0–23) of receipt, Beijing time
-    text: str | None = None
+    text: str | None = None  # in title, content or keywords; or a 工单号, or the caller's phone number
     overdue_at: datetime | None = None  # resolution deadline passed at this moment, still with the unit
     due_before: datetime | None = None  # resolution deadline before this moment
     due_from: datetime | None = None  # resolution deadline at or after this moment
@@ -336,6 +337,32 @@ def count_cases(app: App, f: CaseFilter) -> int:
         return uow.connection.execute(_filtered(app, uow, select(func.count()).select_from(t.requests), f)).scalar()
 
 
+_TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least seven digits of the id
+
+
+def _text_matches(uow: UnitOfWork, text: str):
+    """What the search box finds: title, content or keywords containing the text; also the case whose 工单号 it is,
+    and the cases of the caller whose number it is (through the phone's keyed hash: numbers are stored
+    encrypted)."""
+    from sqlalchemy import or_
+
+    from jiesu.domain import validation
+    from jiesu.storage import tables as t
+
+    r = t.requests
+    found = [r.c.title.contains(text, autoescape=True), r.c.content.contains(text, autoescape=True),
+             r.c.keywords.contains(text, autoescape=True)]
+    if _TICKET.fullmatch(text):
+        found.append(r.c.ticket == text)
+    try:
+        number = validation.phone(text)
+    except InvalidInput:
+        number = None
+    if number:
+        found.append(r.c.requester_key.in_(uow.cipher.lookup_keys(number)))
+    return or_(*found)
+
+
 def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
     from sqlalchemy import and_, exists, or_
 
@@ -367,9 +394,7 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         padded = (" " + r.c.keywords + " ")
         query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
     if f.text:
-        query = query.where(or_(r.c.title.contains(f.text, autoescape=True),
-                                r.c.content.contains(f.text, autoescape=True),
-                                r.c.keywords.contains(f.text, autoescape=True)))
+        query = query.where(_text_matches(uow, f.text.strip()))
     with_unit = [Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value,
                  Status.RETURN_PENDING.value]
     if f.overdue_at is not None:
