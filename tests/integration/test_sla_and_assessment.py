@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -130,6 +131,53 @@ def test_a_units_standing_names_the_cases_that_lowered_it(app, clock):
     with pytest.raises(InvalidInput) as unknown:
         unit_standing(app, "2026-11", "NOPE")
     assert unknown.value.field == "unit"
+
+
+def test_on_time_means_by_each_deadline_to_the_second(app, clock):
+    """The month is counted in the database: an assignment signed for and contacted exactly at its deadlines is on
+    time, one second after either is late, never contacted is late."""
+    from sqlalchemy import update
+
+    from jiesu.services.assessment import unit_standing
+
+    ids = [new_case(app, clock, content=f"物业不作为 {n}").id for n in range(4)]
+    for rid in ids:
+        handle(app, clock, rid, WJ_HANDLER)
+    a = t.assignments
+    second = timedelta(seconds=1)
+    with app.engine.begin() as c:
+        rows = {row.request_id: row for row in c.execute(select(a).where(a.c.request_id.in_(ids)))}
+        for rid, acknowledged, contacted in (
+                (ids[0], rows[ids[0]].acknowledge_due, rows[ids[0]].contact_due),
+                (ids[1], rows[ids[1]].acknowledge_due + second, rows[ids[1]].contact_due - second),
+                (ids[2], rows[ids[2]].acknowledge_due, rows[ids[2]].contact_due + second),
+                (ids[3], rows[ids[3]].acknowledge_due - second, None)):
+            c.execute(update(a).where(a.c.request_id == rid).values(acknowledged_at=acknowledged, contacted_at=contacted))
+    wj = next(s for s in sanlv(app, "2026-11").scores if s.unit == "WJ")
+    assert (wj.due, wj.responded) == (4, 1)
+    standing = unit_standing(app, "2026-11", "WJ")
+    assert [(x.request_id, x.what) for x in standing.late] == [
+        (ids[1], "签收超时"), (ids[2], "联系诉求人超时"), (ids[3], "联系诉求人超时")]
+
+
+def test_a_co_handler_counts_its_share_of_the_callbacks_and_sees_them(app, clock):
+    """The fixture city's rules give co-handlers half of each callback (sla.yaml: co_handler_share 0.5)."""
+    from jiesu.services.assessment import unit_standing
+
+    shared, alone = new_case(app, clock, content="物业不作为 甲"), new_case(app, clock, content="物业不作为 乙")
+    for rid, co_units, solved, satisfaction in ((shared.id, ["ZJW"], False, "不满意"), (alone.id, [], True, "满意")):
+        act(app, clock, DISPATCHER, rid, Action.DISPATCH, unit="WJ", co_units=co_units)
+        act(app, clock, WJ_HANDLER, rid, Action.ACKNOWLEDGE)
+        act(app, clock, WJ_HANDLER, rid, Action.RECORD_CONTACT, note="已联系")
+        act(app, clock, WJ_HANDLER, rid, Action.RESOLVE, reply="已处理")
+        act(app, clock, DISPATCHER, rid, Action.ACCEPT_REPLY)
+        act(app, clock, AGENT, rid, Action.FOLLOW_UP, solved=solved, satisfaction=satisfaction)
+    scores = {s.unit: s for s in sanlv(app, "2026-11").scores}
+    assert (scores["WJ"].callbacks, scores["WJ"].solved, scores["WJ"].satisfied) == (2, 1, 1)
+    assert (scores["ZJW"].callbacks, scores["ZJW"].solved, scores["ZJW"].satisfied) == (0.5, 0, 0)
+    assert [(x.request_id, x.what) for x in unit_standing(app, "2026-11", "ZJW").callbacks] == [
+        (shared.id, "未解决，不满意（协办）")]
+    assert [x.request_id for x in unit_standing(app, "2026-11", "WJ").callbacks] == [shared.id]
 
 
 def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):

@@ -48,6 +48,7 @@ class AssessmentRules:
 class ResponseRecord:
     unit: str
     on_time: bool
+    count: int = 1  # how many such assignments (the database hands them over already grouped)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class CallbackRecord:
     solved: bool
     satisfaction: Satisfaction
     co_handlers: tuple[str, ...] = ()
+    count: int = 1  # how many such callbacks
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,8 @@ def assess(responses: Iterable[ResponseRecord], callbacks: Iterable[CallbackReco
 
     for r in responses:
         t = tally(r.unit)
-        t[0] += 1
-        t[1] += 1 if r.on_time else 0
+        t[0] += r.count
+        t[1] += r.count if r.on_time else 0
     for c in callbacks:
         points = {Satisfaction.SATISFIED: 1.0, Satisfaction.BASIC: rules.basic_fraction,
                   Satisfaction.UNSATISFIED: 0.0}[c.satisfaction]
@@ -98,9 +100,10 @@ def assess(responses: Iterable[ResponseRecord], callbacks: Iterable[CallbackReco
             shares += [(u, rules.co_handler_share) for u in c.co_handlers if u != c.unit]
         for unit, share in shares:
             t = tally(unit)
-            t[2] += share
-            t[3] += share if c.solved else 0
-            t[4] += share * points
+            weight = share * c.count
+            t[2] += weight
+            t[3] += weight if c.solved else 0
+            t[4] += weight * points
 
     scores = []
     for unit, (due, responded, calls, solved, satisfied) in tallies.items():

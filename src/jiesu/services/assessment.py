@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, case, cast, func, select
 
 from jiesu.bootstrap import App
 from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
@@ -51,34 +52,69 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _responses(connection, start: datetime, end: datetime, unit: str | None = None):
+def _due_responses(start: datetime, end: datetime, *columns):
     """The lead dispatches whose contact deadline falls in [start, end): the 应响应件 of the 响应率 (those returned,
-    merged or withdrawn, and cases found unreasonable, do not count); of one `unit`, each with its case."""
+    merged or withdrawn, and cases found unreasonable, do not count)."""
     r, a = t.requests, t.assignments
-    query = (select(a.c.unit, a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at, a.c.contact_due)
-             .join(r, and_(r.c.id == a.c.request_id, r.c.unreasonable != "approved"))
-             .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
-                    (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"]))))
-    if unit:
-        query = query.add_columns(r.c.id, r.c.ticket, r.c.title).where(a.c.unit == unit).order_by(a.c.contact_due)
-    return connection.execute(query).all()
+    return (select(*columns).select_from(a)
+            .join(r, and_(r.c.id == a.c.request_id, r.c.unreasonable != "approved"))
+            .where(a.c.role == "lead", a.c.contact_due >= start, a.c.contact_due < end,
+                   (a.c.end_reason.is_(None)) | (a.c.end_reason.not_in(["returned", "merged", "withdrawn"]))))
 
 
-def _on_time(row) -> bool:
-    return (row.acknowledged_at is not None and row.acknowledged_at <= row.acknowledge_due
-            and row.contacted_at is not None and row.contacted_at <= row.contact_due)
+def _on_time():
+    """1 for an 应响应件 signed for and its requester contacted, each by its deadline; else 0."""
+    a = t.assignments
+    return case((and_(a.c.acknowledged_at.is_not(None), a.c.acknowledged_at <= a.c.acknowledge_due,
+                      a.c.contacted_at.is_not(None), a.c.contacted_at <= a.c.contact_due), 1),
+                else_=0).label("on_time")
 
 
-def _callbacks(connection, start: datetime, end: datetime, with_case: bool = False):
-    """The callbacks (回访) made in [start, end) of cases not found unreasonable (`with_case`: each with its case,
-    in time order)."""
+def _response_tallies(connection, start: datetime, end: datetime) -> list[ResponseRecord]:
+    """The 应响应件 of [start, end) counted in the database: per unit, how many on time and how many not."""
+    a = t.assignments
+    on_time = _on_time()
+    query = _due_responses(start, end, a.c.unit, on_time, func.count().label("n")).group_by(a.c.unit, on_time)
+    return [ResponseRecord(row.unit, bool(row.on_time), row.n) for row in connection.execute(query)]
+
+
+def _unit_responses(connection, start: datetime, end: datetime, unit: str):
+    """One unit's 应响应件 of [start, end), each with its case, in deadline order."""
+    r, a = t.requests, t.assignments
+    query = _due_responses(start, end, _on_time(), a.c.acknowledged_at, a.c.acknowledge_due, a.c.contacted_at,
+                           a.c.contact_due, r.c.id, r.c.ticket, r.c.title)
+    return connection.execute(query.where(a.c.unit == unit).order_by(a.c.contact_due)).all()
+
+
+def _made_callbacks(start: datetime, end: datetime, *columns):
+    """The callbacks (回访) made in [start, end) of cases not found unreasonable."""
     r, f = t.requests, t.follow_ups
-    query = (select(f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units)
-             .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
-             .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))
-    if with_case:
-        query = query.add_columns(f.c.at, r.c.id, r.c.ticket, r.c.title).order_by(f.c.at)
-    return connection.execute(query).all()
+    return (select(*columns).select_from(f)
+            .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
+            .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))
+
+
+def _callback_tallies(connection, start: datetime, end: datetime) -> list[CallbackRecord]:
+    """The callbacks of [start, end) counted in the database: per unit, answer and co-handlers, how many."""
+    f = t.follow_ups
+    co_units = cast(f.c.co_units, Text).label("co_units")  # JSON has no equality on PostgreSQL; its text has
+    query = _made_callbacks(start, end, f.c.unit, f.c.solved, f.c.satisfaction, co_units, func.count().label("n"))
+    query = query.group_by(f.c.unit, f.c.solved, f.c.satisfaction, co_units)
+    return [CallbackRecord(row.unit, bool(row.solved), Satisfaction(row.satisfaction),
+                           tuple(json.loads(row.co_units)), row.n) for row in connection.execute(query)]
+
+
+def _unit_shortfall_callbacks(connection, start: datetime, end: datetime, unit: str, with_co_handled: bool):
+    """The callbacks of [start, end) not both solved and satisfied, of `unit`'s cases (`with_co_handled`: also those
+    with co-handlers, for the caller to pick the ones `unit` co-handled), each with its case, in time order."""
+    r, f = t.requests, t.follow_ups
+    query = _made_callbacks(start, end, f.c.unit, f.c.solved, f.c.satisfaction, f.c.co_units, f.c.at,
+                            r.c.id, r.c.ticket, r.c.title)
+    mine = f.c.unit == unit
+    if with_co_handled:
+        mine = mine | (cast(f.c.co_units, Text) != "[]")
+    shortfall = ~and_(f.c.solved, f.c.satisfaction == Satisfaction.SATISFIED.value)
+    return connection.execute(query.where(mine, shortfall).order_by(f.c.at)).all()
 
 
 def sanlv(app: App, month: str) -> MonthReport:
@@ -97,9 +133,8 @@ def count_month(app: App, month: str) -> MonthReport:
         units = c.execute(select(t.units.c.code, t.units.c.name, t.units.c.kind)).all()
         names = {row.code: row.name for row in units}
         kinds = {row.code: UnitKind(row.kind).label for row in units}
-        responses = [ResponseRecord(row.unit, _on_time(row)) for row in _responses(c, start, end)]
-        callbacks = [CallbackRecord(row.unit, row.solved, Satisfaction(row.satisfaction), tuple(row.co_units))
-                     for row in _callbacks(c, start, end)]
+        responses = _response_tallies(c, start, end)
+        callbacks = _callback_tallies(c, start, end)
     scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
     scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
     return MonthReport(month, scores, names, rules.min_cases, counted_at=app.now())
@@ -144,20 +179,18 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
         c = uow.connection
         co_share = uow.config.assessment_rules().co_handler_share
         late = []
-        for row in _responses(c, start, end, unit):
-            if _on_time(row):
+        for row in _unit_responses(c, start, end, unit):
+            if row.on_time:
                 continue
             missed = [label for label, done, due in (("签收", row.acknowledged_at, row.acknowledge_due),
                                                       ("联系诉求人", row.contacted_at, row.contact_due))
                       if done is None or done > due]
             late.append(Shortfall(row.id, row.ticket, row.title, "、".join(missed) + "超时", row.contact_due))
         callbacks = []
-        for row in _callbacks(c, start, end, with_case=True):
-            if row.unit != unit and not (co_share > 0 and unit in (row.co_units or [])):
+        for row in _unit_shortfall_callbacks(c, start, end, unit, with_co_handled=co_share > 0):
+            if row.unit != unit and unit not in row.co_units:
                 continue
             satisfaction = Satisfaction(row.satisfaction)
-            if row.solved and satisfaction == Satisfaction.SATISFIED:
-                continue
             what = f"{'已解决' if row.solved else '未解决'}，{satisfaction.label}" + ("（协办）" if row.unit != unit else "")
             callbacks.append(Shortfall(row.id, row.ticket, row.title, what, row.at))
     score = next((s for s in report.scores if s.unit == unit), None)
