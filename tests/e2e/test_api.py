@@ -1075,6 +1075,7 @@ def test_a_supervisor_finds_the_unreasonable_claims_on_the_desk_and_refuses_one_
     assert claimed["ticket"] in section and other["ticket"] not in section
     page = api.get(f"/cases/{claimed['id']}").text
     assert "<summary>驳回不合理诉求申请</summary>" in page and "<summary>申请不合理诉求</summary>" not in page
+    assert '<dd id="unreasonable-claim">待认定；申请理由：诉求人要求物业赔偿，超出政策范围</dd>' in page
     csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
     version = call(api, "supervisor", "GET", f"/api/v1/requests/{claimed['id']}").json()["version"]
     empty = api.post(f"/cases/{claimed['id']}/act", data={"csrf_token": csrf, "action": "refuse_unreasonable",
@@ -1086,7 +1087,7 @@ def test_a_supervisor_finds_the_unreasonable_claims_on_the_desk_and_refuses_one_
         "reason": "楼道保洁属于物业服务范围，请继续办理"}, follow_redirects=False)
     assert refused.status_code == 303, refused.text
     shown = call(api, "wj", "GET", f"/api/v1/requests/{claimed['id']}").json()
-    assert shown["unreasonable"] == "none" and shown["status"] == "in_progress"
+    assert shown["unreasonable"] == "none" and shown["status"] == "in_progress" and shown["unreasonable_claim"] is None
     assert (shown["events"][-1]["action"], shown["events"][-1]["note"]) == (
         "refuse_unreasonable", "楼道保洁属于物业服务范围，请继续办理")
     assert claimed["ticket"] not in api.get("/desk").text.split("不合理诉求待认定")[1].split("</section>")[0]

@@ -32,6 +32,13 @@ _UNREASONABLE_STEPS = {Action.FLAG_UNREASONABLE: "none", Action.APPROVE_UNREASON
                        Action.REFUSE_UNREASONABLE: "pending"}
 
 
+def _pending_claim(request: CitizenRequest) -> str | None:
+    """The grounds of the 不合理诉求 claim waiting for a decision, for whoever decides it."""
+    if request.unreasonable != "pending":
+        return None
+    return next((e.note for e in reversed(request.events) if e.action == Action.FLAG_UNREASONABLE), None)
+
+
 def case_view(request: CitizenRequest, principal: Principal, *, events: bool = True, category_path: str | None = None,
               unit_names: dict[str, str] | None = None, revealed: bool = False) -> dict:
     """The case as the principal may see it: personal data masked unless `revealed` (by `access.reveal`, which
@@ -68,7 +75,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
-        "unreasonable": request.unreasonable, "master_id": request.master_id, "merged_ids": request.merged_ids,
+        "unreasonable": request.unreasonable, "unreasonable_claim": shown(_pending_claim(request)),
+        "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "keywords": request.keywords,
         "allowed_actions": actions_for(principal, request),
     }

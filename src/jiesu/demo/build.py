@@ -67,6 +67,26 @@ def seed_petitions(app: App, rng: random.Random) -> None:
                 petitions.act(app, "信访科", request_id, PetitionAction(step), on)
 
 
+# 不合理诉求 claims a unit made in the last days, waiting on the 督办台 for the supervisor's decision
+CLAIMS = ("诉求人要求街道承担小区物业欠费，超出政策范围", "同一诉求已三次答复并当面解释，诉求人仍坚持无依据的赔偿要求")
+
+
+def seed_claims(app: App, rng: random.Random) -> None:
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+    from jiesu.domain.workflow import Action
+    from jiesu.services.cases import ActionInput, perform
+
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        found = uow.connection.execute(select(r.c.id, r.c.lead_unit).where(
+            r.c.status == "in_progress", r.c.kind == "complaint", r.c.unreasonable == "none", r.c.lead_unit.is_not(None))
+            .order_by(r.c.id.desc()).limit(50)).all()
+    for (request_id, unit), reason in zip(rng.sample(found, min(len(found), len(CLAIMS))), CLAIMS, strict=False):
+        perform(app, Actor(f"{unit}-承办1", Role.HANDLER, unit), request_id, Action.FLAG_UNREASONABLE,
+                ActionInput(reason=reason))
+
+
 def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
                config_dir: Path | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
@@ -100,6 +120,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)
         uow.commit()
     seed_petitions(app, random.Random(seed))
+    seed_claims(app, random.Random(seed))
     with app.uow(read_only=True) as uow:
         c = uow.connection
         by_status = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
