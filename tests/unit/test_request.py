@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from jiesu.domain import validation
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
@@ -221,6 +222,21 @@ def test_content_of_exactly_ten_thousand_characters_is_accepted():
 @pytest.mark.parametrize("phone", ["13812345678", "+86 138 1234 5678", "010-12345678", "0755-1234567"])
 def test_real_phone_formats_are_accepted(phone):
     assert new_request(requester=Requester("张三", phone)).requester.phone
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("01012345678", "010-12345678"), ("010 1234 5678", "010-12345678"), ("(010)12345678", "010-12345678"),
+    ("+86 138 1234 5678", "13812345678"), ("07551234567", "0755-1234567"), ("0755-12345678-801", "0755-12345678-801"),
+    ("02087654321", "020-87654321")])
+def test_a_number_is_kept_in_one_form_however_it_was_typed(typed, stored):
+    assert validation.phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["0101234", "010-123456789", "1381234567", "12345"])
+def test_a_number_that_is_no_phone_number_is_refused_naming_the_field(typed):
+    with pytest.raises(InvalidInput) as caught:
+        validation.phone(typed, "requester_phone")
+    assert caught.value.field == "requester_phone"
 
 
 def test_an_action_dated_before_the_previous_one_is_refused(clock):

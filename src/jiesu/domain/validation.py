@@ -10,18 +10,36 @@ MAX_CONTENT = 10_000
 MAX_TITLE = 200
 MAX_TEXT = 2_000
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_LANDLINE = re.compile(r"^(0\d{2,3})-?(\d{7,8})(-\d{1,6})?$")
 
 
 def phone(value: str | None, field: str = "requester.phone") -> str | None:
+    """The number in one form however it was written: a mobile as its 11 digits, a landline as area code, dash,
+    number (and extension): 01012345678, 010 1234 5678 and (010)12345678 are all 010-12345678, so that a caller's
+    cases are found by their number whichever way an agent typed it."""
     if value is None or not str(value).strip():
         return None
     text = re.sub(r"[\s()（）]", "", str(value))
     if text.startswith("+86"):
         text = text[3:]
-    if not (_MOBILE.match(text) or _LANDLINE.match(text)):
+    if _MOBILE.match(text):
+        return text
+    landline = _landline(text)
+    if landline is None:
         raise InvalidInput(f"电话号码格式不正确：{value!r}（手机号 11 位以 1 开头，座机如 010-12345678）", field=field)
-    return text
+    return landline
+
+
+def _landline(text: str) -> str | None:
+    found = _LANDLINE.match(text)
+    if not found:
+        return None
+    digits = found.group(1) + found.group(2)
+    area = 3 if digits[1] in "12" else 4  # 010 and 020–029 are the three-digit area codes; the others have four
+    number = digits[area:]
+    if not 7 <= len(number) <= 8:
+        return None
+    return f"{digits[:area]}-{number}{found.group(3) or ''}"
 
 
 def is_mobile(value: str | None) -> bool:
