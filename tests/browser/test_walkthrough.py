@@ -264,7 +264,7 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith("http://127.0.0.1") else None)
     with live_server(app) as base:
         login(page, base, "supervisor")
-        page.goto(f"{base}/dashboard?month={datetime.now():%Y-%m}")
+        page.goto(f"{base}/dashboard?month={datetime.now(SHANGHAI):%Y-%m}")
         page.wait_for_selector(".js-plotly-plot .main-svg")
         assert page.locator(".js-plotly-plot").count() >= 7
         assert page.evaluate("typeof Plotly") == "object"
@@ -278,7 +278,7 @@ def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path,
         assert page.locator(f"a[href='/cases/{case.id}']").count() == 1
         assert "朝阳区" in page.inner_text(".chips")
         page.screenshot(path=str(SHOTS / "8-drill-down.png"), full_page=True)
-        page.goto(f"{base}/dashboard?month={datetime.now():%Y-%m}")  # the weekday × hour cell of the case
+        page.goto(f"{base}/dashboard?month={datetime.now(SHANGHAI):%Y-%m}")  # the weekday × hour cell of the case
         received = case.received_at.astimezone(SHANGHAI)
         grid = page.locator("[data-chart=hour_weekday] .js-plotly-plot .nsewdrag").first
         grid.scroll_into_view_if_needed()
