@@ -77,7 +77,7 @@ def main() -> None:
         app.scores.invalidate()
         for kept in (False, True, False, True):
             times = views(what, kept)
-            print(f"{label:16s} {'kept (now)' if kept else 'counted each view (before)':28s} "
+            print(f"{label:16s} {'kept by the process' if kept else 'counted on every view':22s} "
                   f"median {statistics.median(times):.3f} s  ({', '.join(f'{x:.3f}' for x in times)})")
 
 
@@ -111,7 +111,7 @@ def count_month_row_by_row(app, month: str):
                                     and x.contacted_at is not None and x.contacted_at <= x.contact_due) for x in rows]
         rows = c.execute(select(f.c.unit, f.c.solved, f.c.satisfaction, cast(f.c.co_units, Text).label("co_units"))
                          .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
-                         .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))
+                         .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None), f.c.satisfaction.is_not(None)))
         callbacks = [CallbackRecord(x.unit, x.solved, Satisfaction(x.satisfaction), tuple(json.loads(x.co_units)))
                      for x in rows]
     return MonthReport(month, assess(responses, callbacks, rules), {}, rules.min_cases)

@@ -1113,3 +1113,28 @@ def test_the_case_search_finds_a_case_by_its_ticket_and_a_callers_cases_by_the_n
     assert [x["id"] for x in api_found] == [theirs["id"]]
     login(api, "jx")  # another unit's handler: its own cases only, whatever it searches for
     assert found(mine["ticket"]) == set() and found("13812345678") == set()
+
+
+def test_the_callback_desk_shows_the_unanswered_calls_and_a_requester_is_given_up_only_after_three(api, clock):
+    case = create(api)
+    for who, action, body in (("dispatcher", "dispatch", {"unit": "WJ"}), ("wj", "acknowledge", {}),
+                              ("wj", "resolve", {"reply": "已清理"}), ("dispatcher", "accept_reply", {})):
+        act(api, who, case["id"], action, **body)
+    shown = call(api, "agent", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert {"follow_up", "callback_unanswered", "callback_unreachable"} <= set(shown["allowed_actions"])
+    act(api, "agent", case["id"], "callback_unanswered", note="无人接听")
+    clock.advance(hours=1)
+    act(api, "agent", case["id"], "callback_unanswered", note="关机")
+    login(api, "agent")
+    desk = api.get("/callbacks").text.split("<h2>待回访")[1].split("</section>")[0]
+    assert case["ticket"] in desk and "本轮未接通 2 次" in desk
+    early = act(api, "agent", case["id"], "callback_unreachable", expect=409)
+    assert "本轮已拨打 2 次未接通" in early["message"]
+    clock.advance(hours=1.5)
+    act(api, "agent", case["id"], "callback_unanswered", note="无人接听")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "回访未接通</strong>（本轮第 3 次）" in page and "<summary>回访无法联系</summary>" in page
+    act(api, "wj", case["id"], "callback_unreachable", expect=403)
+    closed = act(api, "agent", case["id"], "callback_unreachable", note="三个时段均未接通")
+    assert closed["status"] == "closed" and "follow_up" not in closed["allowed_actions"]
+    assert case["ticket"] not in api.get("/callbacks").text

@@ -42,7 +42,7 @@ def test_metrics_give_exact_numbers_and_refresh_is_incremental(app, clock, tmp_p
     assert metrics.run(connection, "by_category", november, level=1).rows == [["CX", 2, 66.7], ["HJ", 1, 33.3]]
     assert metrics.run(connection, "by_area", november, level="subdistrict").rows == [["WJ", 2, 66.7], ["JX", 1, 33.3]]
     assert metrics.run(connection, "volume", november, period="month").rows == [["2026-11-01", 3, None, None]]
-    assert metrics.run(connection, "satisfaction", november).rows == [["2026-11", 1, 100.0, 80.0]]
+    assert metrics.run(connection, "satisfaction", november).rows == [["2026-11", 1, 100.0, 80.0, 0]]
     now_utc = clock.now.astimezone(UTC).replace(tzinfo=None)
     deadlines = dict(metrics.run(connection, "deadlines", metrics.Filters(now=now_utc)).rows)
     assert deadlines == {"按时签收率%": 100.0, "按时办结率%": 100.0, "当前超期件": 1}
@@ -214,4 +214,19 @@ def test_early_warnings_find_a_rising_matter_and_what_rose_at_this_time_last_yea
     assert seasonal.rows == [["ZS", 12, 2, 6.0]]
     a_month_ago = metrics.Filters(now=now_utc, end=date(2026, 10, 24))  # the window ends where the period ends
     assert metrics.run(connection, "rising", a_month_ago).rows == []
+    connection.close()
+
+
+def test_a_callback_nobody_answered_is_counted_apart_from_the_rates(app, clock, tmp_path):
+    _, second, _ = seed(app, clock)
+    cases.perform(app, WJ_HANDLER, second.id, Action.RESOLVE, ActionInput(reply="已办"))
+    cases.perform(app, DISPATCHER, second.id, Action.ACCEPT_REPLY, ActionInput())
+    for _ in range(3):
+        cases.perform(app, AGENT, second.id, Action.CALLBACK_UNANSWERED, ActionInput(note="无人接听"))
+        clock.advance(hours=1.5)
+    cases.perform(app, AGENT, second.id, Action.CALLBACK_UNREACHABLE, ActionInput(note="三个时段均未接通"))
+    store.refresh(app, tmp_path / "a.duckdb")
+    connection = store.connect(tmp_path / "a.duckdb")
+    assert metrics.run(connection, "satisfaction", metrics.Filters()).rows == [
+        ["2026-11", 1, 100.0, 80.0, 0], ["2026-12", 0, None, None, 1]]
     connection.close()

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from jiesu.domain.errors import ConfigError
+from jiesu.domain.errors import ConfigError, IllegalTransition
 from jiesu.domain.workflow import Action
 from jiesu.services import assessment, cases
 from jiesu.services.assessment import sanlv, write_csv
@@ -178,6 +178,31 @@ def test_a_co_handler_counts_its_share_of_the_callbacks_and_sees_them(app, clock
     assert [(x.request_id, x.what) for x in unit_standing(app, "2026-11", "ZJW").callbacks] == [
         (shared.id, "未解决，不满意（协办）")]
     assert [x.request_id for x in unit_standing(app, "2026-11", "WJ").callbacks] == [shared.id]
+
+
+def test_a_callback_nobody_answered_counts_in_no_rate_and_lowers_nobody(app, clock):
+    from jiesu.services.assessment import unit_standing
+
+    reached, unreached = new_case(app, clock, content="物业不作为 甲"), new_case(app, clock, content="物业不作为 乙")
+    handle(app, clock, reached.id, WJ_HANDLER, solved=True, satisfaction="满意")
+    act(app, clock, DISPATCHER, unreached.id, Action.DISPATCH, unit="WJ")
+    act(app, clock, WJ_HANDLER, unreached.id, Action.ACKNOWLEDGE)
+    act(app, clock, WJ_HANDLER, unreached.id, Action.RECORD_CONTACT, note="已联系")
+    act(app, clock, WJ_HANDLER, unreached.id, Action.RESOLVE, reply="已处理")
+    act(app, clock, DISPATCHER, unreached.id, Action.ACCEPT_REPLY)
+    with pytest.raises(IllegalTransition):
+        act(app, clock, AGENT, unreached.id, Action.CALLBACK_UNREACHABLE)
+    for _ in range(3):
+        act(app, clock, AGENT, unreached.id, Action.CALLBACK_UNANSWERED, note="无人接听")
+        clock.advance(hours=1)
+    act(app, clock, AGENT, unreached.id, Action.CALLBACK_UNREACHABLE, note="三个时段均未接通")
+    stored = cases.show(app, unreached.id)  # read back from the database
+    assert stored.status.value == "closed" and (stored.follow_ups[-1].solved, stored.follow_ups[-1].satisfaction) == (
+        None, None)
+    assert len(stored.unanswered_calls()) == 3
+    wj = next(s for s in sanlv(app, "2026-11").scores if s.unit == "WJ")
+    assert (wj.due, wj.callbacks, wj.solved, wj.resolution_rate, wj.satisfaction_rate) == (2, 1, 1, 1.0, 1.0)
+    assert unit_standing(app, "2026-11", "WJ").callbacks == []
 
 
 def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):

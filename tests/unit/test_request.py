@@ -319,3 +319,63 @@ def test_before_dispatch_the_urgency_is_corrected_either_way_and_only_by_the_cen
     r.resolve(WJ_HANDLER, at(0.6), "已处理")
     with pytest.raises(IllegalTransition):  # the unit has answered: nothing left to hurry
         r.change_urgency(DISPATCHER, at(0.7), clock, Urgency.URGENT, "再看")
+
+
+def awaiting_callback(clock, **overrides) -> CitizenRequest:
+    r = new_request(**overrides)
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.acknowledge(WJ_HANDLER, at(0.2))
+    r.resolve(WJ_HANDLER, at(0.3), "已处理")
+    r.accept_reply(DISPATCHER, at(0.4), clock)
+    return r
+
+
+def test_a_requester_nobody_reaches_is_given_up_only_after_three_calls_hours_apart(clock):
+    r = awaiting_callback(clock)
+    with pytest.raises(Forbidden):
+        r.callback_unanswered(WJ_HANDLER, at(1))  # the 回访台's work, not the unit's
+    assert r.callback_unanswered(AGENT, at(1), "无人接听") == 1
+    assert r.status == Status.AWAITING_FOLLOW_UP and r.pending_callbacks() == [None]
+    assert r.callback_unanswered(AGENT, at(1.5), "关机") == 2
+    with pytest.raises(IllegalTransition) as too_soon:
+        r.callback_unreachable(AGENT, at(1.6))
+    assert "本轮已拨打 2 次未接通" in too_soon.value.message and r.status == Status.AWAITING_FOLLOW_UP
+    r.callback_unanswered(AGENT, at(2))
+    with pytest.raises(IllegalTransition):  # three calls within an hour are not three tries at different times
+        r.callback_unreachable(AGENT, at(2.1))
+    r.callback_unanswered(AGENT, at(3.5), "无人接听")
+    record = r.callback_unreachable(AGENT, at(3.6), "三个时段均未接通")
+    assert r.status == Status.CLOSED and (record.solved, record.satisfaction) == (None, None)
+    assert r.pending_callbacks() == [] and [e.action for e in r.events][-2:] == [
+        Action.CALLBACK_UNANSWERED, Action.CALLBACK_UNREACHABLE]
+    assert r.events[-1].changes["follow_up"][1] == {"reached": False, "unanswered_calls": 4, "requester_ref": None}
+    with pytest.raises(IllegalTransition):
+        r.callback_unanswered(AGENT, at(4))  # nobody left to call this round
+    r.reopen(DISPATCHER, at(5), clock, "诉求人来电：问题仍未解决")
+    r.acknowledge(WJ_HANDLER, at(6))
+    r.resolve(WJ_HANDLER, at(7), "已再次处理")
+    r.accept_reply(DISPATCHER, at(8), clock)
+    assert r.unanswered_calls() == []  # a new round, new tries
+    with pytest.raises(IllegalTransition):
+        r.callback_unreachable(AGENT, at(9))
+
+
+def test_a_merged_requester_nobody_reaches_is_given_up_after_the_cases_own(clock):
+    master, repeat = new_request(), new_request(requester=Requester("李四", "13900001111"))
+    master.id, repeat.id = 1, 2
+    repeat.merge_into(DISPATCHER, at(0.05), master, "同一事项")
+    master.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    master.acknowledge(WJ_HANDLER, at(0.2))
+    master.resolve(WJ_HANDLER, at(0.3), "已处理")
+    master.accept_reply(DISPATCHER, at(0.4), clock)
+    with pytest.raises(InvalidInput) as first_own:
+        master.callback_unanswered(AGENT, at(1), requester_ref=2)
+    assert first_own.value.field == "requester_ref"
+    master.follow_up(AGENT, at(1), True, Satisfaction.SATISFIED)
+    for hours in (2, 3, 5):
+        master.callback_unanswered(AGENT, at(hours), "无人接听", requester_ref=2)
+    assert master.unanswered_calls() == [] and len(master.unanswered_calls(2)) == 3
+    master.callback_unreachable(AGENT, at(5.5), requester_ref=2)
+    assert master.status == Status.CLOSED and master.pending_callbacks() == []
+    assert [(f.requester_ref, f.satisfaction) for f in master.follow_ups] == [
+        (None, Satisfaction.SATISFIED), (2, None)]

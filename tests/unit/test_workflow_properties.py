@@ -66,6 +66,8 @@ class CaseMachine(RuleBasedStateMachine):
             Action.ACCEPT_REPLY: lambda: case.accept_reply(actor, at, CLOCK),
             Action.SEND_BACK: lambda: case.send_back(actor, at, reason),
             Action.FOLLOW_UP: lambda: case.follow_up(actor, at, solved, satisfaction),
+            Action.CALLBACK_UNANSWERED: lambda: case.callback_unanswered(actor, at, reason),
+            Action.CALLBACK_UNREACHABLE: lambda: case.callback_unreachable(actor, at, reason),
             Action.REOPEN: lambda: case.reopen(actor, at, CLOCK, reason),
             Action.SUPERVISE: lambda: case.supervise(actor, at, CLOCK, reason),
             Action.WITHDRAW: lambda: case.withdraw(actor, at, reason),

@@ -154,7 +154,8 @@ def deadlines(connection, f: Filters):
 
 @metric("satisfaction", "回访满意度趋势")
 def satisfaction(connection, f: Filters):
-    """By the month of the callback (the period filters the callback's own time)."""
+    """By the month of the callback (the period filters the callback's own time); the rates over the callbacks
+    that reached the requester, those concluded as unreachable (回访无法联系) counted apart."""
     clauses, params = ["1 = 1"], []
     if f.start is not None:
         clauses.append("fu.at_local >= ?")
@@ -165,16 +166,18 @@ def satisfaction(connection, f: Filters):
     case_filters = Filters(district=f.district, category1=f.category1, channel=f.channel)
     case_where, case_params = case_filters.where()
     rows = connection.execute(f"""
-        SELECT strftime(m, '%Y-%m'), n, solved, satisfied FROM (
-            SELECT fu.month_local AS m, count(*) AS n,
-                   round(avg(CASE WHEN fu.solved THEN 100.0 ELSE 0 END), 1) AS solved,
-                   round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0 ELSE 0 END), 1)
-                       AS satisfied
+        SELECT strftime(m, '%Y-%m'), n, solved, satisfied, unreached FROM (
+            SELECT fu.month_local AS m, count(fu.satisfaction) AS n,
+                   round(avg(CASE WHEN fu.satisfaction IS NULL THEN NULL WHEN fu.solved THEN 100.0 ELSE 0 END), 1)
+                       AS solved,
+                   round(avg(CASE fu.satisfaction WHEN 'satisfied' THEN 100.0 WHEN 'basic' THEN 80.0
+                                                  WHEN 'unsatisfied' THEN 0 END), 1) AS satisfied,
+                   count(*) - count(fu.satisfaction) AS unreached
             FROM follow_ups fu
             WHERE {" AND ".join(clauses)} AND NOT fu.excluded
               {"" if case_where == "1 = 1" else f"AND fu.request_id IN (SELECT id FROM cases c WHERE {case_where})"}
             GROUP BY 1) ORDER BY m""", params + case_params).fetchall()
-    return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）"], rows
+    return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）", "无法联系（不计入）"], rows
 
 
 @metric("returns_by_unit", "退单与改派（派单准确度）")

@@ -19,13 +19,15 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
             continue
         if principal.role.value == "handler" and action != Action.NOTE_PROGRESS and principal.unit != request.lead_unit:
             continue
-        if action == Action.FOLLOW_UP and not request.pending_callbacks():
+        if action in _CALLBACK_STEPS and not request.pending_callbacks():
             continue
         if action in _UNREASONABLE_STEPS and _UNREASONABLE_STEPS[action] != request.unreasonable:
             continue
         result.append(action.value)
     return result
 
+
+_CALLBACK_STEPS = (Action.FOLLOW_UP, Action.CALLBACK_UNANSWERED, Action.CALLBACK_UNREACHABLE)  # while one is due
 
 # the 不合理诉求 steps, each only where it can be taken: a claim while none is made, a decision while one waits
 _UNREASONABLE_STEPS = {Action.FLAG_UNREASONABLE: "none", Action.APPROVE_UNREASONABLE: "pending",

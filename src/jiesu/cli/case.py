@@ -152,9 +152,10 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
 def act(request_id: int = typer.Argument(..., help="诉求 id"),
         action: str = typer.Argument(..., help="操作：dispatch、acknowledge、record_contact、return、redispatch、"
                                                "reject_return、request_extension、approve_extension、refuse_extension、"
-                                               "note_progress、resolve、accept_reply、send_back、follow_up、reopen、"
-                                               "supervise、merge、withdraw、flag_unreasonable、approve_unreasonable、"
-                                               "refuse_unreasonable、archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
+                                               "note_progress、resolve、accept_reply、send_back、follow_up、"
+                                               "callback_unanswered、callback_unreachable、reopen、supervise、merge、"
+                                               "withdraw、flag_unreasonable、approve_unreasonable、refuse_unreasonable、"
+                                               "archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),

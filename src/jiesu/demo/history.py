@@ -296,6 +296,14 @@ class _Life:
         satisfaction = (Satisfaction.SATISFIED if draw < satisfied_p else Satisfaction.BASIC
                         if draw < satisfied_p + 0.5 * (1 - satisfied_p) else Satisfaction.UNSATISFIED)
         caller = Actor(f"回访员{rng.randint(1, 10):02d}", Role.AGENT)
+        draw = rng.random()  # some requesters do not answer the first calls; a few never do
+        for _ in range(0 if draw >= 0.15 else 3 if draw < 0.02 else 1 if draw < 0.11 else 2):
+            if not self.step(lambda t: r.callback_unanswered(caller, t, rng.choice(("无人接听", "关机", "占线"))),
+                             timedelta(hours=2) + self.hours(2)):  # another time of day
+                return
+        if draw < 0.02:
+            self.step(lambda t: r.callback_unreachable(caller, t, "多个时段拨打均未接通"), self.hours(1))
+            return
         if not self.step(lambda t: r.follow_up(caller, t, solved, satisfaction), self.hours(20)):
             return
         for ref in r.merged_ids:

@@ -29,6 +29,10 @@ class Actor:
 
 SYSTEM = Actor("system", Role.SYSTEM)
 URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
+# 回访无法联系: a requester is given up on only after this many unanswered calls in the round, the first and the
+# last at least CALLBACK_SPREAD apart (not three rings in a row)
+CALLBACK_TRIES = 3
+CALLBACK_SPREAD = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,13 @@ class Assignment:
 
 @dataclass
 class FollowUp:
+    """A callback's outcome. Not reached (回访无法联系): solved and satisfaction are None, and it is no rating: the
+    三率 and the satisfaction figures leave it out."""
+
     at: datetime
     actor: str
-    solved: bool
-    satisfaction: Satisfaction
+    solved: bool | None
+    satisfaction: Satisfaction | None
     unit: str | None
     requester_ref: int | None  # None: the case's own requester; else the id of a merged request
     round: int
@@ -400,14 +407,7 @@ class CitizenRequest:
     def follow_up(self, actor: Actor, at: datetime, solved: bool, satisfaction: Satisfaction, note: str = "",
                   requester_ref: int | None = None) -> FollowUp:
         target = self._begin(actor, at, Action.FOLLOW_UP)
-        if requester_ref is not None and requester_ref not in self.merged_ids:
-            raise InvalidInput(f"诉求 {requester_ref} 未并入本件，不能代其回访", field="requester_ref")
-        if any(f.requester_ref == requester_ref and f.round == self.round for f in self.follow_ups):
-            raise IllegalTransition("本轮已回访过该诉求人", field="requester_ref")
-        if self.status == Status.CLOSED and requester_ref is None:
-            raise IllegalTransition("本轮已回访过本件诉求人", field="requester_ref")
-        if self.status == Status.AWAITING_FOLLOW_UP and requester_ref is not None:
-            raise InvalidInput("请先回访本件诉求人，再回访并单的诉求人", field="requester_ref")
+        self._check_callee(requester_ref)
         record = FollowUp(at=at, actor=actor.name, solved=solved, satisfaction=satisfaction, unit=self.lead_unit,
                           requester_ref=requester_ref, round=self.round,
                           note=validation.optional_text(note, "note"), co_units=tuple(self.co_units))
@@ -416,6 +416,59 @@ class CitizenRequest:
             "follow_up": [None, {"solved": solved, "satisfaction": satisfaction.value,
                                  "requester_ref": requester_ref}]}, record.note)
         return record
+
+    def callback_unanswered(self, actor: Actor, at: datetime, note: str = "", requester_ref: int | None = None) -> int:
+        """回访未接通: a call to the requester (or a merged requester) that nobody answered; the callback stays due.
+        Returns which unanswered call of the round this was."""
+        target = self._begin(actor, at, Action.CALLBACK_UNANSWERED)
+        self._check_callee(requester_ref)
+        attempt = len(self.unanswered_calls(requester_ref)) + 1
+        self._append(actor, at, Action.CALLBACK_UNANSWERED, target, {"callback_attempt": [None, {
+            "requester_ref": requester_ref, "round": self.round, "attempt": attempt}]},
+            validation.optional_text(note, "note"))
+        return attempt
+
+    def unanswered_calls(self, requester_ref: int | None = None) -> list[datetime]:
+        """When this round's unanswered calls to the requester were made, in order."""
+        calls = []
+        for e in self.events:
+            if e.action == Action.CALLBACK_UNANSWERED:
+                attempt = e.changes.get("callback_attempt", [None, {}])[1] or {}
+                if attempt.get("requester_ref") == requester_ref and attempt.get("round") == self.round:
+                    calls.append(e.at)
+        return calls
+
+    def callback_unreachable(self, actor: Actor, at: datetime, note: str = "",
+                             requester_ref: int | None = None) -> FollowUp:
+        """回访无法联系: after CALLBACK_TRIES unanswered calls spread over CALLBACK_SPREAD, the requester's callback is
+        concluded without an answer: the case closes as after a callback, and the 三率 leave it out."""
+        target = self._begin(actor, at, Action.CALLBACK_UNREACHABLE)
+        self._check_callee(requester_ref)
+        calls = self.unanswered_calls(requester_ref)
+        if len(calls) < CALLBACK_TRIES or calls[-1] - calls[0] < CALLBACK_SPREAD:
+            raise IllegalTransition(
+                f"本轮已拨打 {len(calls)} 次未接通：需在不同时段拨打至少 {CALLBACK_TRIES} 次（首末相隔 "
+                f"{CALLBACK_SPREAD.seconds // 3600} 小时以上）仍未接通，才能记为无法联系", field="action")
+        record = FollowUp(at=at, actor=actor.name, solved=None, satisfaction=None, unit=self.lead_unit,
+                          requester_ref=requester_ref, round=self.round,
+                          note=validation.optional_text(note, "note"), co_units=tuple(self.co_units))
+        self.follow_ups.append(record)
+        self._append(actor, at, Action.CALLBACK_UNREACHABLE, target, {
+            "follow_up": [None, {"reached": False, "unanswered_calls": len(calls), "requester_ref": requester_ref}]},
+            record.note)
+        return record
+
+    def _check_callee(self, requester_ref: int | None) -> None:
+        """The requester a callback (or a call attempt) is for must still be due one in this round: the case's own
+        first, then each merged requester."""
+        if requester_ref is not None and requester_ref not in self.merged_ids:
+            raise InvalidInput(f"诉求 {requester_ref} 未并入本件，不能代其回访", field="requester_ref")
+        if any(f.requester_ref == requester_ref and f.round == self.round for f in self.follow_ups):
+            raise IllegalTransition("本轮已回访过该诉求人", field="requester_ref")
+        if self.status == Status.CLOSED and requester_ref is None:
+            raise IllegalTransition("本轮已回访过本件诉求人", field="requester_ref")
+        if self.status == Status.AWAITING_FOLLOW_UP and requester_ref is not None:
+            raise InvalidInput("请先回访本件诉求人，再回访并单的诉求人", field="requester_ref")
 
     def reopen(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
         target = self._begin(actor, at, Action.REOPEN)

@@ -62,6 +62,8 @@ class Action(LabelledEnum):
     RECLASSIFY = "reclassify"
     URGE = "urge"
     CHANGE_URGENCY = "change_urgency"
+    CALLBACK_UNANSWERED = "callback_unanswered"
+    CALLBACK_UNREACHABLE = "callback_unreachable"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -72,7 +74,8 @@ class Action(LabelledEnum):
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
                 "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档", "reclassify": "改类", "urge": "催办",
-                "change_urgency": "调整紧急程度"}
+                "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
+                "callback_unreachable": "回访无法联系"}
 
 
 S, A = Status, Action
@@ -130,11 +133,15 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REFUSE_UNREASONABLE): S.RESOLVED,
 
     (S.AWAITING_FOLLOW_UP, A.FOLLOW_UP): S.CLOSED,
+    (S.AWAITING_FOLLOW_UP, A.CALLBACK_UNANSWERED): S.AWAITING_FOLLOW_UP,
+    (S.AWAITING_FOLLOW_UP, A.CALLBACK_UNREACHABLE): S.CLOSED,
     (S.AWAITING_FOLLOW_UP, A.FLAG_UNREASONABLE): S.AWAITING_FOLLOW_UP,
     (S.AWAITING_FOLLOW_UP, A.APPROVE_UNREASONABLE): S.AWAITING_FOLLOW_UP,
     (S.AWAITING_FOLLOW_UP, A.REFUSE_UNREASONABLE): S.AWAITING_FOLLOW_UP,
 
     (S.CLOSED, A.FOLLOW_UP): S.CLOSED,  # the callbacks of merged requesters after the first
+    (S.CLOSED, A.CALLBACK_UNANSWERED): S.CLOSED,
+    (S.CLOSED, A.CALLBACK_UNREACHABLE): S.CLOSED,
     (S.CLOSED, A.REOPEN): S.DISPATCHED,
     (S.CLOSED, A.SUPERVISE): S.CLOSED,
     (S.CLOSED, A.ARCHIVE): S.ARCHIVED,
@@ -187,6 +194,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.ACCEPT_REPLY: _DECIDE,
     A.SEND_BACK: _DECIDE,
     A.FOLLOW_UP: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.CITIZEN}),
+    A.CALLBACK_UNANSWERED: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),  # the 回访台's calls
+    A.CALLBACK_UNREACHABLE: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     A.REOPEN: _DECIDE,
     A.SUPERVISE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
     A.MERGE: _DECIDE | {Role.AGENT},

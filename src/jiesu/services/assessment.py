@@ -87,11 +87,12 @@ def _unit_responses(connection, start: datetime, end: datetime, unit: str):
 
 
 def _made_callbacks(start: datetime, end: datetime, *columns):
-    """The callbacks (回访) made in [start, end) of cases not found unreasonable."""
+    """The callbacks (回访) made in [start, end) that reached the requester (无法联系 is no answer), of cases not found
+    unreasonable."""
     r, f = t.requests, t.follow_ups
     return (select(*columns).select_from(f)
             .join(r, and_(r.c.id == f.c.request_id, r.c.unreasonable != "approved"))
-            .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None)))
+            .where(f.c.at >= start, f.c.at < end, f.c.unit.is_not(None), f.c.satisfaction.is_not(None)))
 
 
 def _callback_tallies(connection, start: datetime, end: datetime) -> list[CallbackRecord]:

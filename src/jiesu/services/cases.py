@@ -222,6 +222,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.FOLLOW_UP: lambda: request.follow_up(
             actor, at, _required(p.solved, "solved"),
             Satisfaction.parse(_required(p.satisfaction, "satisfaction"), "satisfaction"), p.note, p.requester_ref),
+        Action.CALLBACK_UNANSWERED: lambda: request.callback_unanswered(actor, at, p.note, p.requester_ref),
+        Action.CALLBACK_UNREACHABLE: lambda: request.callback_unreachable(actor, at, p.note, p.requester_ref),
         Action.REOPEN: lambda: request.reopen(actor, at, clock, p.reason),
         Action.SUPERVISE: lambda: request.supervise(actor, at, clock, p.reason),
         Action.WITHDRAW: lambda: request.withdraw(actor, at, p.reason),
@@ -325,6 +327,28 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
         return [CaseRow(*row) for row in uow.connection.execute(_filtered(app, uow, query, f))]
+
+
+def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, datetime]]:
+    """For the 回访台: per case, this round's unanswered calls (回访未接通): how many, and when the latest was."""
+    from sqlalchemy import select
+
+    from jiesu.storage import tables as t
+
+    if not request_ids:
+        return {}
+    e, r = t.events, t.requests
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(
+            select(e.c.request_id, e.c.at, e.c.changes, r.c.round).join(r, r.c.id == e.c.request_id)
+            .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))).all()
+    found: dict[int, tuple[int, datetime]] = {}
+    for row in rows:
+        attempt = (row.changes.get("callback_attempt") or [None, {}])[1] or {}
+        if attempt.get("round") == row.round:
+            count, latest = found.get(row.request_id, (0, row.at))
+            found[row.request_id] = (count + 1, max(latest, row.at))
+    return found
 
 
 def count_cases(app: App, f: CaseFilter) -> int:

@@ -61,7 +61,8 @@ class RequestRepository:
         assignments = [Assignment(**{k: a[k] for k in _ASSIGNMENT_FIELDS}) for a in c.execute(
             select(t.assignments).where(t.assignments.c.request_id == rid).order_by(t.assignments.c.seq)).mappings()]
         follow_ups = [FollowUp(at=f["at"], actor=f["actor"], solved=f["solved"],
-                               satisfaction=Satisfaction(f["satisfaction"]), unit=f["unit"],
+                               satisfaction=Satisfaction(f["satisfaction"]) if f["satisfaction"] else None,
+                               unit=f["unit"],
                                requester_ref=f["requester_ref"], round=f["round"], note=f["note"],
                                co_units=tuple(f["co_units"]))
                       for f in c.execute(select(t.follow_ups).where(t.follow_ups.c.request_id == rid)
@@ -160,7 +161,7 @@ def assignment_row(request_id: int, a: Assignment) -> dict:
 
 def follow_up_row(request_id: int, seq: int, f: FollowUp) -> dict:
     return {"request_id": request_id, "seq": seq, "at": f.at, "actor": f.actor, "solved": f.solved,
-            "satisfaction": f.satisfaction.value, "unit": f.unit, "co_units": list(f.co_units),
+            "satisfaction": f.satisfaction.value if f.satisfaction else None, "unit": f.unit, "co_units": list(f.co_units),
             "requester_ref": f.requester_ref, "round": f.round, "note": f.note}
 
 

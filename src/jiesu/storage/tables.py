@@ -191,8 +191,8 @@ follow_ups = Table(
     Column("seq", Integer, primary_key=True),
     Column("at", UTCDateTime, nullable=False, index=True),
     Column("actor", String(100), nullable=False),
-    Column("solved", Boolean, nullable=False),
-    Column("satisfaction", String(20), nullable=False),
+    Column("solved", Boolean, nullable=True),  # solved and satisfaction None: not reached (回访无法联系)
+    Column("satisfaction", String(20), nullable=True),
     Column("unit", String(64), nullable=True),
     Column("co_units", JSON, nullable=False),
     Column("requester_ref", Integer, nullable=True),

@@ -263,13 +263,15 @@ def desk(request: Request) -> Response:
 def callbacks(request: Request) -> Response:
     """回访台: the replies accepted and waiting for a callback to the requester, the nearest callback deadline first
     (overdue marked), and the cases called back whose merged requesters (并单) still wait for theirs; an agent or
-    supervisor opens one, sees the phone in full (recorded), calls and records it."""
+    supervisor opens one, sees the phone in full (recorded), calls and records it — or records that nobody answered
+    (each case here says how often that happened this round, and when last)."""
     login_required(request, Role.AGENT, Role.SUPERVISOR)
     app = jiesu_app(request)
     sections = [work(app, "待回访", statuses=["awaiting_follow_up"]),
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
+    unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now())
+                  now=app.now(), unanswered=unanswered)
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
@@ -404,6 +406,7 @@ FORM_FIELDS = {
     "request_extension": ["duration", "reason"], "approve_extension": ["duration", "note"],
     "refuse_extension": ["reason"], "note_progress": ["note"], "resolve": ["reply"], "accept_reply": [],
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
+    "callback_unanswered": ["note", "requester_ref"], "callback_unreachable": ["note", "requester_ref"],
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"],
