@@ -589,23 +589,23 @@ class CitizenRequest:
         self._append(actor, at, Action.FLAG_UNREASONABLE, target, changes, reason)
 
     def approve_unreasonable(self, actor: Actor, at: datetime, note: str = "") -> None:
-        target = self._begin(actor, at, Action.APPROVE_UNREASONABLE)
-        if self.unreasonable != "pending":
-            raise IllegalTransition("本件没有待审批的不合理诉求申请", field="unreasonable")
-        changes: dict[str, list[Any]] = {}
-        self._set(changes, "unreasonable", "approved")
-        self._append(actor, at, Action.APPROVE_UNREASONABLE, target, changes, note)
+        self._decide_unreasonable(actor, at, Action.APPROVE_UNREASONABLE, "approved", note)
 
     def refuse_unreasonable(self, actor: Actor, at: datetime, reason: str) -> None:
         """驳回: the claim does not hold; the case counts in the 三率 as any other, and the unit may claim again on new
-        grounds."""
-        target = self._begin(actor, at, Action.REFUSE_UNREASONABLE)
+        grounds (given here, required)."""
+        self._decide_unreasonable(actor, at, Action.REFUSE_UNREASONABLE, "none", reason, reason_field="reason")
+
+    def _decide_unreasonable(self, actor: Actor, at: datetime, action: Action, outcome: str, note: str,
+                             reason_field: str | None = None) -> None:
+        target = self._begin(actor, at, action)
         if self.unreasonable != "pending":
             raise IllegalTransition("本件没有待审批的不合理诉求申请", field="unreasonable")
-        reason = validation.required_text(reason, "reason")
+        if reason_field:
+            note = validation.required_text(note, reason_field)
         changes: dict[str, list[Any]] = {}
-        self._set(changes, "unreasonable", "none")
-        self._append(actor, at, Action.REFUSE_UNREASONABLE, target, changes, reason)
+        self._set(changes, "unreasonable", outcome)
+        self._append(actor, at, action, target, changes, note)
 
     def reclassify(self, actor: Actor, at: datetime, category: str, reason: str) -> None:
         """改类: the centre corrects the matter category (validated against the catalogue by the service); the
