@@ -230,3 +230,24 @@ def test_a_callback_nobody_answered_is_counted_apart_from_the_rates(app, clock, 
     assert metrics.run(connection, "satisfaction", metrics.Filters()).rows == [
         ["2026-11", 1, 100.0, 80.0, 0], ["2026-12", 0, None, None, 1]]
     connection.close()
+
+
+def test_the_agents_workload_counts_what_each_agent_recorded_in_the_period(app, clock, tmp_path):
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+
+    seed(app, clock)  # the agent registers three cases in November; a supervisor makes the one callback
+    other = Actor("坐席小李", Role.AGENT)
+    late = cases.register(app, other, Intake(content="WY1 测试", channel="phone", category="WY1", division="WJ01"))
+    cases.perform(app, other, late.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    store.refresh(app, tmp_path / "a.duckdb")
+    connection = store.connect(tmp_path / "a.duckdb")
+    november = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1))
+    table = metrics.run(connection, "agent_workload", november)
+    assert table.columns == ["坐席", "受理", "直接办结", "派单", "催办登记", "回访", "回访未接通", "回访无法联系", "合计"]
+    assert table.rows == [[AGENT.name, 3, 0, 0, 0, 0, 0, 0, 3]]
+    assert metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 12, 1))).rows == [
+        ["坐席小李", 1, 0, 1, 0, 0, 0, 0, 2]]
+    web = metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 11, 1), channel="web")).rows
+    assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 1]]
+    connection.close()

@@ -80,6 +80,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "repeats": metrics.run(connection, "repeats", half_year),
             "rising": metrics.run(connection, "rising", f),  # 未诉先办: the last 7 days of the period
             "seasonal": metrics.run(connection, "seasonal", f),
+            "agent_workload": metrics.run(connection, "agent_workload", f),
         }
         warnings_end = metrics.as_of(f)
         warnings_since, warnings_until = f"{warnings_end - timedelta(days=7):%Y-%m-%d}", \

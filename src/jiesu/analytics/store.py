@@ -34,11 +34,11 @@ CREATE TABLE IF NOT EXISTS follow_ups (
     excluded BOOLEAN, at_local TIMESTAMP, month_local DATE);
 CREATE TABLE IF NOT EXISTS events (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, action VARCHAR, role VARCHAR, from_status VARCHAR,
-    to_status VARCHAR);
+    to_status VARCHAR, actor VARCHAR);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "4"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "5"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -194,14 +194,14 @@ def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, pa.Ta
                                     a.c.end_reason).where(a.c.request_id.in_(ids))),
         "follow_ups": follow_ups,
         "events": table(select(e.c.request_id, e.c.seq, _naive(e.c.at), e.c.action, e.c.role, e.c.from_status,
-                               e.c.to_status).where(e.c.request_id.in_(ids))),
+                               e.c.to_status, e.c.actor).where(e.c.request_id.in_(ids))),
     }
 
 
 _ARROW_TYPES = {"request_id": pa.int64(), "seq": pa.int32(), "solved": pa.bool_(), **{
     name: pa.timestamp("us") for name in ("at", "dispatched_at", "acknowledge_due", "contact_due", "acknowledged_at",
                                           "contacted_at", "ended_at")}}
-for _name in ("unit", "role", "kind", "end_reason", "satisfaction", "action", "from_status", "to_status"):
+for _name in ("unit", "role", "kind", "end_reason", "satisfaction", "action", "from_status", "to_status", "actor"):
     _ARROW_TYPES[_name] = pa.string()
 
 

@@ -197,7 +197,7 @@ class _Life:
         r, rng = self.request, self.rng
         if r.kind == RequestKind.INQUIRY and rng.random() < 0.55:
             answer = STANDARD_ANSWERS.get(self.matter.code, "已按知识库答复诉求人。")
-            self.step(lambda t: r.answer_directly(Actor("坐席", Role.AGENT), t, answer),
+            self.step(lambda t: r.answer_directly(Actor(r.events[0].actor, Role.AGENT), t, answer),  # who took the call
                       timedelta(minutes=rng.uniform(1, 6)))
             self.step(lambda t: r.archive(Actor("system", Role.SYSTEM), t), timedelta(days=3))
             return
@@ -211,7 +211,8 @@ class _Life:
                          timedelta(minutes=rng.uniform(3, 40))):
             return
         if rng.random() < 0.01:
-            self.step(lambda t: r.withdraw(Actor("坐席", Role.AGENT), t, "诉求人来电撤回：问题已自行解决"), self.hours(5))
+            self.step(lambda t: r.withdraw(Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT), t, "诉求人来电撤回：问题已自行解决"),
+                      self.hours(5))
             return
         self.handle(lead.unit.code, routing)
 
