@@ -1138,3 +1138,24 @@ def test_the_callback_desk_shows_the_unanswered_calls_and_a_requester_is_given_u
     closed = act(api, "agent", case["id"], "callback_unreachable", note="三个时段均未接通")
     assert closed["status"] == "closed" and "follow_up" not in closed["allowed_actions"]
     assert case["ticket"] not in api.get("/callbacks").text
+
+
+def test_a_call_coming_in_opens_the_intake_screen_with_the_callers_earlier_cases(api):
+    first, second = create(api), create(api, content="望京西园三区楼道灯不亮")
+    create(api, requester_phone="13900001111")
+    login(api, "agent")
+    page = api.get("/intake", params={"phone": "138 1234 5678"}).text  # as a softphone hands the caller ID over
+    card = page.split('id="caller-history"')[1].split("</div>")[0]
+    assert "来电 13812345678" in card and "该号码共 2 件诉求，近一年 2 件" in card and "高频来电" not in card
+    assert card.index(second["ticket"]) < card.index(first["ticket"])  # newest first
+    assert 'name="requester_phone" id="phone" value="13812345678"' in page
+    unknown = api.get("/intake", params={"phone": "13700000000"}).text
+    assert "该号码没有诉求记录" in unknown.split('id="caller-history"')[1]
+    bad = api.get("/intake", params={"phone": "12345"})
+    assert bad.status_code == 200 and "来电号码「12345」无法识别" in bad.text and 'id="caller-history"' not in bad.text
+    assert 'id="caller-history"' not in api.get("/intake").text
+    for n in range(3):
+        create(api, content=f"望京西园三区第 {n} 次反映噪音")
+    assert "高频来电" in api.get("/intake", params={"phone": "13812345678"}).text.split('id="caller-history"')[1]
+    login(api, "wj")
+    assert api.get("/intake", params={"phone": "13812345678"}).status_code == 403  # not a unit's screen

@@ -160,6 +160,43 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
              "received_at": x.received_at.isoformat()} for x in rows]
 
 
+FREQUENT_CALLS = 5  # cases from one number in a year that make it a frequent caller (高频来电) on the screen
+
+
+@dataclass
+class CallerHistory:
+    """来电弹屏: what the intake screen shows of a calling number before the agent types anything."""
+
+    phone: str  # as normalised
+    total: int  # every case ever received from the number
+    last_year: int
+    latest: list  # the newest cases: id, ticket, title, status, received_at
+
+    @property
+    def frequent(self) -> bool:
+        return self.last_year >= FREQUENT_CALLS
+
+
+def caller_history(app: App, phone: str, limit: int = 10) -> CallerHistory:
+    """The cases received from `phone` (found by its keyed hash, under every configured secret), newest first;
+    InvalidInput naming `phone` when it is no phone number."""
+    from sqlalchemy import func
+
+    from jiesu.domain.validation import phone as check_phone
+
+    normalised = check_phone(phone, "phone")
+    keys = app.cipher.lookup_keys(normalised)
+    r = t.requests
+    mine = r.c.requester_key.in_(keys)
+    with app.uow(read_only=True) as uow:
+        c = uow.connection
+        total, last_year = c.execute(select(
+            func.count(), func.count().filter(r.c.received_at >= app.now() - timedelta(days=365))).where(mine)).one()
+        latest = c.execute(select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.received_at).where(mine)
+                           .order_by(r.c.id.desc()).limit(limit)).all()
+    return CallerHistory(normalised, total, last_year, latest)
+
+
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
              photo: bytes | None = None, suggestion: dict | None = None,
              keywords: list[str] | None = None, media_url: str | None = None,

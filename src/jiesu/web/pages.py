@@ -103,9 +103,20 @@ def intake_context(app) -> dict:
 
 
 @router.get("/intake")
-def intake_page(request: Request) -> Response:
+def intake_page(request: Request, phone: str = "") -> Response:
+    """The intake screen; `?phone=` (the caller's number, as a softphone or CTI opens it when a call comes in:
+    来电弹屏) fills the number in and shows the cases received from it before the agent types anything."""
     login_required(request, Role.AGENT, Role.DISPATCHER)
-    return render(request, "intake.html", form={}, **intake_context(jiesu_app(request)))
+    app = jiesu_app(request)
+    caller, caller_error = None, None
+    if phone.strip():
+        try:
+            caller = intake.caller_history(app, phone)
+        except DomainError as error:
+            caller_error = f"来电号码「{phone[:30]}」无法识别：{error.message}。请核对后在联系电话栏手工填写。"
+    form = {"requester_phone": caller.phone if caller else phone.strip()[:30], "channel": "phone"} if phone else {}
+    return render(request, "intake.html", form=form, caller=caller, caller_error=caller_error, Status=Status,
+                  **intake_context(app))
 
 
 @router.post("/intake")
