@@ -33,14 +33,14 @@ def titles(app):
 def test_articles_are_loaded_and_found_by_what_the_caller_says(app, tmp_path, clock):
     summary = knowledge.load(app, "kb-admin", knowledge.read_csv(write(tmp_path, CSV)))
     assert summary == {"added": 3, "updated": 0, "retired": 0}
+    hits = app.knowledge.search("家里暖气一直不热，找谁报修？", date(2026, 1, 10))
+    assert hits[0].article.title == "暖气不热怎么报修" and hits[0].article.source == "市供热办"
+    assert app.knowledge.search("小区门口的共享单车乱停", date(2026, 1, 10)) == []
+    later = app.knowledge.search("今年冬季供暖什么时候开始", date(2026, 11, 30))
+    assert "冬季供暖开始时间" not in [h.article.title for h in later]  # expired on 2026-03-15
+    earlier = app.knowledge.search("今年冬季供暖什么时候开始", date(2026, 1, 10))
+    assert earlier[0].article.title == "冬季供暖开始时间"
     with app.uow(read_only=True) as uow:
-        hits = app.knowledge.search(uow.connection, "家里暖气一直不热，找谁报修？", date(2026, 1, 10))
-        assert hits[0].article.title == "暖气不热怎么报修" and hits[0].article.source == "市供热办"
-        assert app.knowledge.search(uow.connection, "小区门口的共享单车乱停", date(2026, 1, 10)) == []
-        later = app.knowledge.search(uow.connection, "今年冬季供暖什么时候开始", date(2026, 11, 30))
-        assert "冬季供暖开始时间" not in [h.article.title for h in later]  # expired on 2026-03-15
-        earlier = app.knowledge.search(uow.connection, "今年冬季供暖什么时候开始", date(2026, 1, 10))
-        assert earlier[0].article.title == "冬季供暖开始时间"
         logged = uow.connection.execute(select(t.audit_log.c.action, t.audit_log.c.actor)).all()
     assert ("knowledge.load", "kb-admin") in logged
 
@@ -77,8 +77,7 @@ def test_a_new_load_updates_by_title_and_replace_retires_the_rest(app, tmp_path)
     usable = knowledge.list_articles(app)
     assert [a.title for a in usable] == ["暖气不热怎么报修"] and "12 小时" in usable[0].answer
     assert len(knowledge.list_articles(app, include_inactive=True)) == 3
-    with app.uow(read_only=True) as uow:  # a retired article is no longer suggested
-        assert app.knowledge.search(uow.connection, "物业费收费标准是多少", date(2026, 1, 10)) == []
+    assert app.knowledge.search("物业费收费标准是多少", date(2026, 1, 10)) == []  # a retired article is not suggested
 
 
 def test_an_article_written_on_the_page_is_checked_and_audited(app):
@@ -116,8 +115,7 @@ def test_another_process_keeps_answering_from_its_old_index_while_it_rebuilds(ap
     question = "燃气费在哪里缴纳"
 
     def titles():
-        with other.uow(read_only=True) as uow:
-            return [h.article.title for h in other.knowledge.search(uow.connection, question, date(2026, 1, 10))]
+        return [h.article.title for h in other.knowledge.search(question, date(2026, 1, 10))]
 
     assert "燃气费缴纳" not in titles()
     knowledge.save(app, "supervisor", knowledge.Article("燃气费缴纳", "可在燃气公司营业厅或 App 缴纳燃气费。"))
@@ -139,8 +137,8 @@ def test_a_starting_server_indexes_the_articles_in_the_background(app, tmp_path)
     started = App(app.settings, clock=app.clock)  # a server process starting on this database
     started.knowledge.start()
     for _ in range(200):
-        with started.uow(read_only=True) as uow:  # answers at once: nothing until the index is there, never a wait
-            hits = started.knowledge.search(uow.connection, "家里暖气一直不热，找谁报修？", date(2026, 1, 10))
+        # answers at once: nothing until the index is there, never a wait
+        hits = started.knowledge.search("家里暖气一直不热，找谁报修？", date(2026, 1, 10))
         if hits:
             break
         time.sleep(0.02)

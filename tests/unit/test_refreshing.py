@@ -80,3 +80,29 @@ def test_a_value_nobody_asked_for_in_a_long_while_is_counted_again_before_it_is_
     kept = Refreshing("t5", count, refresh_seconds=0, max_age_seconds=0)
     assert kept.get() == "None#1"
     assert kept.get() == "None#2"  # at once, in the caller's thread: not the old one while a new one is made
+
+
+def test_a_value_is_counted_again_in_the_background_as_soon_as_its_source_changed():
+    count, source = Counter(), {"version": 1}
+    kept = Refreshing("t6", count, refresh_seconds=float("inf"), check_seconds=0,
+                      changed=lambda key, value: source["version"] != int(value.split("#")[1]))
+    assert kept.get() == "None#1"
+    assert kept.get() == "None#1" and count.calls == [None]  # unchanged: not counted again
+    source["version"] = 2
+    count.release.clear()
+    assert kept.get() == "None#1"  # the old value answers while the new one is made
+    count.release.set()
+    settle("t6")
+    assert kept.get() == "None#2"
+
+
+def test_a_count_begun_before_an_invalidation_is_not_kept():
+    count = Counter()
+    kept = Refreshing("t7", count, refresh_seconds=0)
+    assert kept.get() == "None#1"
+    count.release.clear()
+    kept.get()  # a background recount starts, held back
+    kept.invalidate()  # meanwhile the data changed here
+    count.release.set()
+    settle("t7")
+    assert kept.get() == "None#3"  # counted again, not the recount begun before the change

@@ -224,8 +224,7 @@ def public_answers(request: Request, q: str = Query(..., min_length=2, max_lengt
     type; many questions need no case at all)."""
     request.app.state.answers_limiter.check(client_key(request))
     app = jiesu_app(request)
-    with app.uow(read_only=True) as uow:
-        hits = app.knowledge.search(uow.connection, q, app.today())
+    hits = app.knowledge.search(q, app.today())
     return {"items": [{"title": h.article.title, "answer": h.article.answer, "source": h.article.source}
                       for h in hits]}
 

@@ -55,8 +55,7 @@ def search(text: str = typer.Argument(..., help="诉求内容"),
            category: str = typer.Option(None, "--category", help="事项分类代码（同类条目优先）")) -> None:
     """The articles an agent would be shown for TEXT, best first."""
     jiesu = ready_app()
-    with jiesu.uow(read_only=True) as uow:
-        hits = jiesu.knowledge.search(uow.connection, text, jiesu.today(), category)
+    hits = jiesu.knowledge.search(text, jiesu.today(), category)
     if not hits:
         console.print("知识库中没有相符的答复")
     for hit in hits:

@@ -86,7 +86,7 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         repeats = recent_by_requester(app, uow, phone) if phone else []
         similar = similar_nearby(app, uow, config, text or "", where, chosen)
         today = app.today()
-        answers = app.knowledge.search(uow.connection, text or "", today, chosen)
+        answers = app.knowledge.search(text or "", today, chosen)
     month = today.month
     findings = pii.find(text or "")
     return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,

@@ -11,9 +11,6 @@ another process made the change)."""
 from __future__ import annotations
 
 import csv
-import logging
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -25,11 +22,11 @@ from sqlalchemy import func, insert, select, update
 from jiesu.bootstrap import App
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.services.audit import record
+from jiesu.services.refreshing import Refreshing
 from jiesu.storage import tables as t
 
 MIN_SCORE = 0.15  # below this an article is not about what the caller said
 CATEGORY_BONUS = 0.05  # an article of the suggested category ranks first among near-equals
-log = logging.getLogger(__name__)
 COLUMNS = {"title": ("标题", "title"), "answer": ("答复", "answer"), "category": ("分类", "category"),
            "keywords": ("关键词", "keywords"), "source": ("来源", "source"), "valid_until": ("有效期至", "valid_until")}
 
@@ -233,68 +230,45 @@ def _build(connection) -> _Index:
 
 
 class KnowledgeBase:
-    """One process's search index over the usable articles (active, not expired). A change made through this
-    process (`invalidate`) is searched at once; a change made by another process is noticed within
-    `recheck_seconds` and indexed in the background while the old index keeps answering (about 4 s for 2,800
+    """One process's search index over the usable articles (active, not expired), kept by `Refreshing`: a change
+    made through this process (`invalidate`) is searched at once; a change made by another process is noticed
+    within `recheck_seconds` and indexed in the background while the old index keeps answering (about 4 s for 2,800
     long articles: an agent on the phone does not wait for it)."""
 
     def __init__(self, app: App, recheck_seconds: float = 1.0) -> None:
         self.app = app
-        self.recheck_seconds = recheck_seconds
-        self._lock = threading.Lock()
-        self._index: _Index | None = None
-        self._checked = float("-inf")
-        self._rebuilding = False
-        self._starting = False
+        self._index: Refreshing[_Index] = Refreshing(
+            "knowledge-index", lambda _: self._read(_build), refresh_seconds=float("inf"),
+            max_age_seconds=float("inf"), placeholder=lambda: _Index(None, []),
+            changed=lambda _, index: self._read(_key) != index.key, check_seconds=recheck_seconds)
+
+    @property
+    def recheck_seconds(self) -> float:
+        return self._index.check_seconds
+
+    @recheck_seconds.setter
+    def recheck_seconds(self, seconds: float) -> None:
+        self._index.check_seconds = seconds
+
+    def _read(self, what):
+        with self.app.uow(read_only=True) as uow:
+            return what(uow.connection)
 
     def start(self) -> None:
         """Build the first index in the background (server start-up): until it is there, intake shows no articles
         instead of waiting for it."""
-        with self._lock:
-            if self._index is not None or self._rebuilding:
-                return
-            self._rebuilding = self._starting = True
-        threading.Thread(target=self._rebuild, name="knowledge-index", daemon=True).start()
+        self._index.start()
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._index, self._checked = None, float("-inf")
+        self._index.invalidate()
 
-    def _current(self, connection) -> _Index:
-        """The index to search now (called under the lock)."""
-        if self._index is None and self._starting:
-            return _Index(None, [])
-        if self._index is None:
-            self._index, self._checked = _build(connection), time.monotonic()
-        elif time.monotonic() - self._checked >= self.recheck_seconds:
-            key = _key(connection)
-            self._checked = time.monotonic()
-            if key != self._index.key and not self._rebuilding:
-                self._rebuilding = True
-                threading.Thread(target=self._rebuild, name="knowledge-index", daemon=True).start()
-        return self._index
-
-    def _rebuild(self) -> None:
-        try:
-            with self.app.uow(read_only=True) as uow:
-                index = _build(uow.connection)
-            with self._lock:
-                if self._index is not None or self._starting:  # not invalidated meanwhile (that one is newer)
-                    self._index, self._checked = index, time.monotonic()
-        except Exception:
-            log.exception("知识库索引重建失败；沿用旧索引，稍后重试")
-        finally:
-            with self._lock:
-                self._rebuilding = self._starting = False
-
-    def search(self, connection, text: str, today: date, category: str | None = None, k: int = 3) -> list[Hit]:
+    def search(self, text: str, today: date, category: str | None = None, k: int = 3) -> list[Hit]:
         """The `k` articles closest to `text` that may be given today, best first."""
         if not text.strip():
             return []
         from jiesu.nlp.classifier import normalise
 
-        with self._lock:
-            index = self._current(connection)
+        index = self._index.get()
         if not index.articles:
             return []
         query = index.vectoriser.transform([normalise(text)])

@@ -25,8 +25,7 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
     config = app.current_config()
     hits = None
     if q.strip():
-        with app.uow(read_only=True) as uow:
-            hits = app.knowledge.search(uow.connection, q, app.today(), k=10)
+        hits = app.knowledge.search(q, app.today(), k=10)
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     categories = sorted((c.code, config.directory.category_path(c.code))
                         for c in config.directory.categories.values() if c.code not in parents)
