@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -422,6 +423,12 @@ def test_the_knowledge_page_is_kept_by_supervisors_and_read_by_agents(api):
     found = api.get("/knowledge", params={"q": "物业费标准是多少"}).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in found and "<script>alert(1)" not in found
     assert "物业费&lt;b&gt;标准&lt;/b&gt;" in found and "匹配" in found
+    login(api, "supervisor")  # an answer about to expire is pointed out to those who keep the 知识库
+    soon = {"csrf_token": page_csrf("/knowledge"), "title": "今冬供暖时间", "answer": "11 月 15 日开始供暖。",
+            "active": "on", "valid_until": (date(2026, 11, 23) + timedelta(days=10)).isoformat()}
+    assert api.post("/knowledge", data=soon, follow_redirects=False).status_code == 303
+    row = next(r for r in api.get("/knowledge").text.split("<tr") if "今冬供暖时间" in r and "<td" in r)
+    assert "10 天后到期</strong>，请核实后延长或更新" in row
     login(api, "wj")
     assert api.get("/knowledge").status_code == 403  # a handling unit has no use for the hotline's answers
 
