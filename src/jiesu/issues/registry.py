@@ -127,6 +127,7 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
         _write(app, joined, created, directory, now)
     except IntegrityError:
         raise ConflictError("另一次归并同时写入了这些工单：请稍后再归并一次", field="issues") from None
+    report("保存", 1, 1)
     return BuildResult(len(fresh), sum(len(v) for v in joined.values()), len(created),
                        sum(len(i.messages) for i in created), time.perf_counter() - began)
 
