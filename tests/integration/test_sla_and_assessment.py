@@ -205,6 +205,26 @@ def test_a_callback_nobody_answered_counts_in_no_rate_and_lowers_nobody(app, clo
     assert unit_standing(app, "2026-11", "WJ").callbacks == []
 
 
+def test_the_configured_callback_rules_decide_when_a_requester_is_unreachable(app, clock, tmp_path):
+    city = tmp_path / "city"
+    shutil.copytree(CITY, city)
+    sla = (city / "sla.yaml").read_text(encoding="utf-8")
+    (city / "sla.yaml").write_text(sla.replace("  co_handler_share: 0.5\n", "  co_handler_share: 0.5\n"
+                                               "  callback_tries: 1\n  callback_spread_hours: 0\n"), encoding="utf-8")
+    load_config(app, city, "admin2")
+    case = new_case(app, clock)
+    for actor, action, params in ((DISPATCHER, Action.DISPATCH, {"unit": "WJ"}), (WJ_HANDLER, Action.ACKNOWLEDGE, {}),
+                                  (WJ_HANDLER, Action.RESOLVE, {"reply": "已处理"}), (DISPATCHER, Action.ACCEPT_REPLY, {}),
+                                  (AGENT, Action.CALLBACK_UNANSWERED, {"note": "空号"})):
+        act(app, clock, actor, case.id, action, **params)
+    assert act(app, clock, AGENT, case.id, Action.CALLBACK_UNREACHABLE).status.value == "closed"
+    (city / "sla.yaml").write_text(sla.replace("  co_handler_share: 0.5\n", "  co_handler_share: 0.5\n"
+                                               "  callback_tries: 0\n"), encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(app, city, "admin2")
+    assert "回访无法联系前的未接通次数应为正整数" in str(refused.value)
+
+
 def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):
     from jiesu.domain.enums import Role
     from jiesu.domain.request import Actor

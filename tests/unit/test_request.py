@@ -379,3 +379,27 @@ def test_a_merged_requester_nobody_reaches_is_given_up_after_the_cases_own(clock
     assert master.status == Status.CLOSED and master.pending_callbacks() == []
     assert [(f.requester_ref, f.satisfaction) for f in master.follow_ups] == [
         (None, Satisfaction.SATISFIED), (2, None)]
+
+
+def test_the_centre_sets_how_many_unanswered_calls_make_a_requester_unreachable(clock):
+    from jiesu.domain.assessment import AssessmentRules
+
+    strict = AssessmentRules(callback_tries=2, callback_spread_hours=24)
+    r = awaiting_callback(clock)
+    r.callback_unanswered(AGENT, at(1))
+    r.callback_unanswered(AGENT, at(5))
+    with pytest.raises(IllegalTransition) as caught:
+        r.callback_unreachable(AGENT, at(6), rules=strict)
+    assert "至少 2 次（首末相隔 24 小时以上）" in caught.value.message
+    r.callback_unanswered(AGENT, at(26))
+    r.callback_unreachable(AGENT, at(27), rules=strict)
+    assert r.status == Status.CLOSED
+
+
+@pytest.mark.parametrize("kwargs", [{"callback_tries": 0}, {"callback_tries": 1.5}, {"callback_spread_hours": -1}])
+def test_bad_callback_rules_are_refused_naming_the_field(kwargs):
+    from jiesu.domain.assessment import AssessmentRules
+
+    with pytest.raises(InvalidInput) as caught:
+        AssessmentRules(**kwargs)
+    assert caught.value.field == next(iter(kwargs))

@@ -29,6 +29,10 @@ class AssessmentRules:
     basic_fraction: float = 0.8
     co_handler_share: float = 0.0
     min_cases: float = 0  # below this many 应响应件 + 回访件 in the period a unit's rates are shown unranked
+    # 回访无法联系: a requester is given up on (and the callback left out of the rates) only after this many unanswered
+    # calls in the round, the first and the last at least this many hours apart (not three rings in a row)
+    callback_tries: int = 3
+    callback_spread_hours: float = 2
 
     def __post_init__(self) -> None:
         for name in ("response_weight", "resolution_weight", "satisfaction_weight"):
@@ -42,6 +46,10 @@ class AssessmentRules:
             raise InvalidInput("协办计入比例应在 0 到 1 之间", field="co_handler_share")
         if self.min_cases < 0:
             raise InvalidInput("参与排名的最少件数不能为负", field="min_cases")
+        if not isinstance(self.callback_tries, int) or self.callback_tries < 1:
+            raise InvalidInput("回访无法联系前的未接通次数应为正整数", field="callback_tries")
+        if self.callback_spread_hours < 0:
+            raise InvalidInput("未接通拨打的首末间隔小时数不能为负", field="callback_spread_hours")
 
 
 @dataclass(frozen=True)

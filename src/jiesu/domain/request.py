@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from jiesu.domain import validation
+from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import Duration, WorkCalendar, beijing_minute
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, InvalidInput
@@ -29,10 +30,7 @@ class Actor:
 
 SYSTEM = Actor("system", Role.SYSTEM)
 URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
-# 回访无法联系: a requester is given up on only after this many unanswered calls in the round, the first and the
-# last at least CALLBACK_SPREAD apart (not three rings in a row)
-CALLBACK_TRIES = 3
-CALLBACK_SPREAD = timedelta(hours=2)
+DEFAULT_RULES = AssessmentRules()  # where the caller gives none (the configured ones come from sla.yaml)
 
 
 @dataclass(frozen=True)
@@ -438,17 +436,19 @@ class CitizenRequest:
                     calls.append(e.at)
         return calls
 
-    def callback_unreachable(self, actor: Actor, at: datetime, note: str = "",
-                             requester_ref: int | None = None) -> FollowUp:
-        """回访无法联系: after CALLBACK_TRIES unanswered calls spread over CALLBACK_SPREAD, the requester's callback is
-        concluded without an answer: the case closes as after a callback, and the 三率 leave it out."""
+    def callback_unreachable(self, actor: Actor, at: datetime, note: str = "", requester_ref: int | None = None,
+                             rules: AssessmentRules = DEFAULT_RULES) -> FollowUp:
+        """回访无法联系: after `rules.callback_tries` unanswered calls, the first and the last at least
+        `rules.callback_spread_hours` apart, the requester's callback is concluded without an answer: the case closes
+        as after a callback, and the 三率 leave it out."""
         target = self._begin(actor, at, Action.CALLBACK_UNREACHABLE)
         self._check_callee(requester_ref)
         calls = self.unanswered_calls(requester_ref)
-        if len(calls) < CALLBACK_TRIES or calls[-1] - calls[0] < CALLBACK_SPREAD:
+        spread = timedelta(hours=rules.callback_spread_hours)
+        if len(calls) < rules.callback_tries or calls[-1] - calls[0] < spread:
             raise IllegalTransition(
-                f"本轮已拨打 {len(calls)} 次未接通：需在不同时段拨打至少 {CALLBACK_TRIES} 次（首末相隔 "
-                f"{CALLBACK_SPREAD.seconds // 3600} 小时以上）仍未接通，才能记为无法联系", field="action")
+                f"本轮已拨打 {len(calls)} 次未接通：需在不同时段拨打至少 {rules.callback_tries} 次（首末相隔 "
+                f"{rules.callback_spread_hours:g} 小时以上）仍未接通，才能记为无法联系", field="action")
         record = FollowUp(at=at, actor=actor.name, solved=None, satisfaction=None, unit=self.lead_unit,
                           requester_ref=requester_ref, round=self.round,
                           note=validation.optional_text(note, "note"), co_units=tuple(self.co_units))
