@@ -31,6 +31,21 @@ class Filters:
                 params.append(value)
         return " AND ".join(clauses), params
 
+    def of_steps(self, moment: str, request_id: str) -> tuple[str, list]:
+        """For rows of something done to cases (a callback, an event): the period on its own Beijing time
+        (`moment`), the other filters through its case (`request_id`)."""
+        clauses, params = ["1 = 1"], []
+        for clause, value in ((f"{moment} >= ?", self.start), (f"{moment} < ?", self.end)):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        case_where, case_params = Filters(district=self.district, category1=self.category1,
+                                          channel=self.channel).where()
+        if case_where != "1 = 1":
+            clauses.append(f"{request_id} IN (SELECT id FROM cases c WHERE {case_where})")
+            params += case_params
+        return " AND ".join(clauses), params
+
 
 @dataclass
 class MetricTable:
@@ -156,15 +171,7 @@ def deadlines(connection, f: Filters):
 def satisfaction(connection, f: Filters):
     """By the month of the callback (the period filters the callback's own time); the rates over the callbacks
     that reached the requester, those concluded as unreachable (回访无法联系) counted apart."""
-    clauses, params = ["1 = 1"], []
-    if f.start is not None:
-        clauses.append("fu.at_local >= ?")
-        params.append(f.start)
-    if f.end is not None:
-        clauses.append("fu.at_local < ?")
-        params.append(f.end)
-    case_filters = Filters(district=f.district, category1=f.category1, channel=f.channel)
-    case_where, case_params = case_filters.where()
+    where, params = f.of_steps("fu.at_local", "fu.request_id")
     rows = connection.execute(f"""
         SELECT strftime(m, '%Y-%m'), n, solved, satisfied, unreached FROM (
             SELECT fu.month_local AS m, count(fu.satisfaction) AS n,
@@ -174,9 +181,8 @@ def satisfaction(connection, f: Filters):
                                                   WHEN 'unsatisfied' THEN 0 END), 1) AS satisfied,
                    count(*) - count(fu.satisfaction) AS unreached
             FROM follow_ups fu
-            WHERE {" AND ".join(clauses)} AND NOT fu.excluded
-              {"" if case_where == "1 = 1" else f"AND fu.request_id IN (SELECT id FROM cases c WHERE {case_where})"}
-            GROUP BY 1) ORDER BY m""", params + case_params).fetchall()
+            WHERE {where} AND NOT fu.excluded
+            GROUP BY 1) ORDER BY m""", params).fetchall()
     return ["月份", "回访数", "解决率%", "满意率%（基本满意按 80%）", "无法联系（不计入）"], rows
 
 
@@ -240,22 +246,12 @@ def agent_workload(connection, f: Filters):
     """Per agent (坐席), what they recorded in the period (Beijing time of the step, not of the case's receipt):
     cases registered, answered on the spot, dispatched, urges taken, callbacks made, calls nobody answered, requesters
     given up on; the busiest first. The other filters narrow by the case."""
-    clauses, params = ["e.role = 'agent'"], []
-    if f.start is not None:
-        clauses.append("e.at + INTERVAL 8 HOUR >= ?")
-        params.append(f.start)
-    if f.end is not None:
-        clauses.append("e.at + INTERVAL 8 HOUR < ?")
-        params.append(f.end)
-    case_where, case_params = Filters(district=f.district, category1=f.category1, channel=f.channel).where()
-    if case_where != "1 = 1":
-        clauses.append(f"e.request_id IN (SELECT id FROM cases c WHERE {case_where})")
-        params += case_params
+    where, params = f.of_steps("e.at + INTERVAL 8 HOUR", "e.request_id")
     listed = ", ".join(f"'{action}'" for action, _ in AGENT_WORK)  # our own constants, not user input
-    clauses.append(f"e.action IN ({listed})")
     counts = ", ".join(f"count(*) FILTER (WHERE e.action = '{action}')" for action, _ in AGENT_WORK)
     rows = connection.execute(f"""
-        SELECT e.actor, {counts}, count(*) FROM events e WHERE {" AND ".join(clauses)}
+        SELECT e.actor, {counts}, count(*) FROM events e
+        WHERE e.role = 'agent' AND e.action IN ({listed}) AND {where}
         GROUP BY 1 ORDER BY {len(AGENT_WORK) + 2} DESC, 1""", params).fetchall()
     return ["坐席", *[label for _, label in AGENT_WORK], "合计"], rows
 
