@@ -21,6 +21,11 @@ from jiesu.domain.sla import SlaPolicy
 from jiesu.domain.workflow import Action, Status, check_role, next_status
 
 
+def unanswered_call(changes: dict) -> dict:
+    """What a 回访未接通 event recorded: the requester called (`requester_ref`), the `round`, which `attempt`."""
+    return (changes.get("callback_attempt") or [None, {}])[1] or {}
+
+
 @dataclass(frozen=True)
 class Actor:
     name: str
@@ -431,7 +436,7 @@ class CitizenRequest:
         calls = []
         for e in self.events:
             if e.action == Action.CALLBACK_UNANSWERED:
-                attempt = e.changes.get("callback_attempt", [None, {}])[1] or {}
+                attempt = unanswered_call(e.changes)
                 if attempt.get("requester_ref") == requester_ref and attempt.get("round") == self.round:
                     calls.append(e.at)
         return calls

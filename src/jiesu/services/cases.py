@@ -12,7 +12,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
-from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
+from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
 from jiesu.services import notifications
@@ -169,13 +169,17 @@ def act_within(app: App, uow: UnitOfWork, request: CitizenRequest, actor: Actor,
     """One action on a loaded case inside the caller's unit of work: the action on the clock it counts on (for
     调整紧急程度, the new urgency's), the cases it touched saved, the text messages it causes queued. Returns the
     clock (its calendar's warnings are the caller's to show)."""
-    urgency = (Urgency.parse(_required(params.urgency, "urgency"), "urgency")
-               if action == Action.CHANGE_URGENCY else None)
+    urgency = _new_urgency(params) if action == Action.CHANGE_URGENCY else None
     clock, before = sla_clock(app, uow, request, urgency), request.status
     for changed in apply_action(uow, app.router(uow), request, actor, app.now(), action, params, clock):
         uow.requests.save(changed)
     notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
     return clock
+
+
+def _new_urgency(p: ActionInput) -> Urgency:
+    """调整紧急程度's target: the clock it counts on and the case's new urgency."""
+    return Urgency.parse(_required(p.urgency, "urgency"), "urgency")
 
 
 def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,
@@ -234,7 +238,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.ARCHIVE: lambda: request.archive(actor, at),
         Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
         Action.CHANGE_URGENCY: lambda: request.change_urgency(
-            actor, at, clock, Urgency.parse(_required(p.urgency, "urgency"), "urgency"), p.reason),
+            actor, at, clock, _new_urgency(p), p.reason),
     }
     if action not in simple:
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")
@@ -345,8 +349,7 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
             .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))).all()
     found: dict[int, tuple[int, datetime]] = {}
     for row in rows:
-        attempt = (row.changes.get("callback_attempt") or [None, {}])[1] or {}
-        if attempt.get("round") == row.round:
+        if unanswered_call(row.changes).get("round") == row.round:
             count, latest = found.get(row.request_id, (0, row.at))
             found[row.request_id] = (count + 1, max(latest, row.at))
     return found
