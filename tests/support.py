@@ -92,3 +92,16 @@ def head_revision() -> str:
     from jiesu.storage.migrate import known_revisions
 
     return max(known_revisions())
+
+
+def png(rgb: tuple[int, int, int] = (200, 60, 40), width: int = 8, height: int = 6) -> bytes:
+    """A real PNG picture of one colour (browsers draw it), a different picture for each colour."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

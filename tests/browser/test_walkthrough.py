@@ -360,3 +360,53 @@ def test_a_handler_ticks_all_cases_waiting_and_signs_for_them_at_once(tmp_path, 
         assert f"已签收 2 件：{tickets[0]}、{tickets[1]}" in page.inner_text(".flash")
         assert page.locator("#batch-sign").count() == 0  # nothing left to sign for
         page.screenshot(path=str(SHOTS / "15-batch-sign.png"), full_page=True)
+
+
+def loaded_images(page, selector: str) -> list[int]:
+    """The natural widths of the pictures under `selector`, once each has loaded (0: it did not load)."""
+    page.wait_for_function(f"[...document.querySelectorAll('{selector} img')].every(i => i.complete)")
+    return page.eval_on_selector_all(f"{selector} img", "imgs => imgs.map(i => i.naturalWidth)")
+
+
+def test_photos_go_from_the_citizen_to_the_unit_and_the_units_back_to_the_citizen(server, page):
+    from tests.support import png
+
+    base = server
+    page.goto(f"{base}/portal")
+    page.fill("textarea[name=content]", "望京西园三区楼道堆满杂物，物业不清理")
+    page.fill("input[name=requester_phone]", "13900001111")
+    page.set_input_files("input[name=photos]", [
+        {"name": "before-1.png", "mimeType": "image/png", "buffer": png((190, 70, 50), 160, 120)},
+        {"name": "before-2.png", "mimeType": "image/png", "buffer": png((210, 160, 40), 160, 120)}])
+    page.click("button[type=submit]")
+    ticket, code = page.inner_text("#ticket"), page.inner_text("#code")
+
+    login(page, base, "dispatcher")
+    page.goto(f"{base}/cases?q={ticket}")
+    page.click(f"text={ticket}")
+    assert loaded_images(page, "#request-photos") == [160, 160]
+    act(page, "reclassify", category="WY1", reason="物业管理")
+    act(page, "dispatch", unit="WJ")
+    case_url = page.url
+    logout(page)
+
+    login(page, base, "wj")
+    page.goto(case_url)
+    act(page, "acknowledge")
+    details = page.locator("details:has(input[name=action][value=resolve])")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    page.set_input_files("form:has(input[name=action][value=resolve]) input[name=photos]", [
+        {"name": "after.png", "mimeType": "image/png", "buffer": png((60, 150, 80), 160, 120)}])
+    act(page, "resolve", reply="已督促物业清理楼道杂物")
+    assert "办结待审核" in page.inner_text("body")
+    assert loaded_images(page, "ol.timeline") == [160]  # the reply's, in its step
+    page.screenshot(path=str(SHOTS / "11-case-photos.png"), full_page=True)
+    logout(page)
+
+    page.goto(f"{base}/portal/track?ticket={ticket}")
+    page.fill("input[name=code]", code)
+    page.click("button[type=submit]")
+    assert "您提交的照片" in page.inner_text("body") and "办理结果照片" in page.inner_text("body")
+    assert loaded_images(page, "section") == [160, 160, 160]
+    page.screenshot(path=str(SHOTS / "12-track-photos.png"), full_page=True)

@@ -265,8 +265,13 @@ def test_the_rate_limit_is_shared_by_every_server_process_and_slides(app, clock)
 
 
 def test_an_oversized_body_is_refused_with_413(api):
-    response = call(api, "agent", "POST", "/api/v1/requests", content=b"x" * (7 * 1024 * 1024),
+    from jiesu.api.app import MAX_PHOTO_BODY
+
+    response = call(api, "agent", "POST", "/api/v1/suggest", content=b"x" * (7 * 1024 * 1024),
                     headers={"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["message"] == "请求体超过 6 MB"
+    response = call(api, "agent", "POST", "/api/v1/requests", content=b"x" * (MAX_PHOTO_BODY + 1),
+                    headers={"Content-Type": "application/json"})  # where photos are sent: more, not unlimited
     assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 
@@ -506,9 +511,9 @@ def test_a_photo_must_be_an_image(api):
     page = api.get("/portal")
     csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
     data = {"content": "井盖缺失", "requester_phone": "13900001111", "csrf_token": csrf, "kind": "report"}
-    bad = api.post("/portal", data=data, files={"photo": ("x.jpg", b"MZ\x90\x00 not an image", "image/jpeg")})
+    bad = api.post("/portal", data=data, files={"photos": ("x.jpg", b"MZ\x90\x00 not an image", "image/jpeg")})
     assert bad.status_code == 400 and "JPEG 或 PNG" in bad.text
-    good = api.post("/portal", data=data, files={"photo": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
+    good = api.post("/portal", data=data, files={"photos": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
     assert good.status_code == 200 and "查询码" in good.text
 
 

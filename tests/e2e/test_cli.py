@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from jiesu.cli.main import app
-from tests.support import CITY, FIXTURES, SHARED_DATA, head_revision
+from tests.support import CITY, FIXTURES, SHARED_DATA, head_revision, png
 
 runner = CliRunner()
 
@@ -37,7 +38,13 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "主办建议：WJ 望京街道：物业服务属基本履职事项，地址在其辖区" in created
     assert "「待签收」" in jiesu("case", "act", "1", "dispatch", "--unit", "WJ", "--actor", "派单员李")
     assert "「办理中」" in jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
+    Path("scene.png").write_bytes(png())
+    assert "办理进展" in jiesu("case", "act", "1", "note_progress", "--role", "handler", "--unit", "WJ",
+                             "--note", "已到现场", "--photo", "scene.png")
+    assert "照片只接受 JPEG 或 PNG" in jiesu("case", "act", "1", "note_progress", "--role", "handler", "--unit", "WJ",
+                                        "--note", "再次到现场", "--photo", "cli.db", code=2)
     shown = jiesu("case", "show", "1")
+    assert "办理进展（照片 1 张）" in shown and "再次到现场" not in shown
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "13912345678" not in shown and "139****5678" in shown  # in the text too
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup

@@ -81,14 +81,14 @@ def test_photos_and_picture_addresses_of_anonymised_cases_are_deleted(app, clock
     agent = Principal(AGENT.name, Role.AGENT)
     photo = b"\x89PNG\r\n\x1a\n" + b"0" * 100
     old = intake.register(app, agent, Intake(content=TEXT, kind="咨询", requester_phone="13812345678",
-                                             division="WJ01", category="WY1"), photo=photo)[0].id
+                                             division="WJ01", category="WY1"), photos=[photo])[0].id
     hosted = intake.register(app, agent, Intake(content=TEXT, kind="咨询", division="WJ01", category="WY1"),
                              media_url="https://example.org/photos/13812345678.jpg")[0].id
     for request_id in (old, hosted):
         cases.perform(app, AGENT, request_id, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
     clock.advance(days=2)
     kept = intake.register(app, agent, Intake(content=TEXT, kind="咨询", division="WJ01", category="WY1"),
-                           photo=photo)[0].id
+                           photos=[photo])[0].id
     cases.perform(app, AGENT, kept, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
 
     done = retention.anonymise(app, clock().date() - timedelta(days=1), "管理员甲")

@@ -3,10 +3,17 @@ and PostgreSQL: a table added to `storage/tables.py` without its migration, or t
 
 from __future__ import annotations
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select, text
 
+from jiesu.services import cases
+from jiesu.services.cases import Intake
+from jiesu.storage import migrate
 from jiesu.storage import tables as t
+from tests.support import AGENT, head_revision
 
 
 def test_the_migrations_build_the_declared_schema(app):
@@ -14,3 +21,28 @@ def test_the_migrations_build_the_declared_schema(app):
         differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}),
                                        t.metadata)
     assert differences == []
+
+
+def downgrade(app, revision: str) -> None:
+    config = migrate.alembic_config(app.engine.url.render_as_string(hide_password=False))
+    with app.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def test_0015_puts_the_photos_stored_until_then_with_the_request_and_keeps_the_units_photos(app):
+    case = cases.register(app, AGENT, Intake(content="井盖缺失", division="WJ01", category="WY1")).id
+    downgrade(app, "0014")
+    with app.engine.begin() as c:  # a photo as 0014 stored it
+        c.execute(text("INSERT INTO attachments (request_id, content_type, size, data, created_at) "
+                       "VALUES (:r, 'image/png', 3, :d, :at)"), {"r": case, "d": b"abc", "at": app.now()})
+    migrate.upgrade(app.engine)
+    with app.engine.begin() as c:
+        assert c.execute(select(t.attachments.c.event_seq)).scalars().all() == [1]  # it came with the request
+        c.execute(t.attachments.insert().values(request_id=case, event_seq=3, content_type="image/png", size=3,
+                                                data=b"def", created_at=app.now()))  # a unit's, with a later step
+    with pytest.raises(RuntimeError, match="1 张承办单位上传的现场照片"):
+        downgrade(app, "0014")
+    assert migrate.current_revision(app.engine) == head_revision()
+    with app.engine.connect() as c:
+        assert c.execute(select(t.attachments.c.event_seq).order_by(t.attachments.c.id)).scalars().all() == [1, 3]

@@ -6,14 +6,16 @@ before a server starts."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from jiesu.bootstrap import App
+from jiesu.domain.enums import Role
 from jiesu.domain.errors import ConflictError
-from jiesu.services import audit, cases, intake, notifications, secret_rotation
+from jiesu.services import audit, cases, intake, notifications, photos, secret_rotation
 from jiesu.services.cases import Intake
+from jiesu.services.users import Principal
 from jiesu.storage import tables as t
-from tests.support import AGENT
+from tests.support import AGENT, png
 
 PHONE = "13812345678"
 
@@ -73,3 +75,28 @@ def test_a_case_under_an_unknown_secret_stops_the_rotation_naming_it(app):
     assert error.value.field == "JIESU_OLD_SECRET_KEYS" and str(stranger) in error.value.message
     assert cases.show(app, first).requester.phone == PHONE  # the batch rolled back: still under the old secret
     assert audit.entries(app, audit.AuditQuery(action="secret"))[0] == []
+
+
+def test_photos_move_to_the_new_secret_and_one_stored_in_the_clear_is_encrypted(app):
+    agent = Principal(AGENT.name, Role.AGENT)
+    sealed = intake.register(app, agent, Intake(content="井盖缺失", division="WJ01", category="WY1"),
+                             photos=[png((1, 2, 3))], media_url="https://example.org/p.jpg")[0].id
+    legacy = intake.register(app, agent, Intake(content="井盖缺失", division="WJ01", category="WY1"))[0].id
+    with app.engine.begin() as c:  # as photos were stored before schema 0015: in the clear
+        c.execute(insert(t.attachments).values(request_id=legacy, event_seq=1, content_type="image/png",
+                                               size=len(png((4, 5, 6))), data=png((4, 5, 6)), created_at=app.now()))
+    rotating = with_secret(app, "new-secret", old="test-secret")
+    before = secret_rotation.survey(rotating)  # two cases with no personal data: the photos only
+    assert (before.rows, before.current, before.old, before.unreadable) == (2, 0, 2, [])
+
+    assert secret_rotation.rotate(rotating, "管理员甲").rotated == 2
+    after = with_secret(app, "new-secret")
+    assert secret_rotation.survey(after).current == 2
+    with after.engine.connect() as c:
+        rows = c.execute(select(t.attachments).order_by(t.attachments.c.id)).all()
+        opened = [photos.read(c, after.cipher, legacy, rows[2].id)[0], photos.read(c, after.cipher, sealed, rows[0].id)[0]]
+    assert opened == [png((4, 5, 6)), png((1, 2, 3))]
+    assert not any(bytes(r.data).startswith(b"\x89PNG") for r in rows if r.content_type == "image/png")
+    assert bytes(rows[1].data) == b"https://example.org/p.jpg"  # the address is not personal data: left as given
+    lines, _ = audit.entries(app, audit.AuditQuery(action="secret"))
+    assert [line.target for line in lines] == [f"照片 {rows[0].id}–{rows[2].id}"]

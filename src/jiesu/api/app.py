@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,9 +15,14 @@ from jiesu.api import citizen, errors, open311, requests
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
+from jiesu.services.photos import MAX_BYTES, MAX_PER_STEP
 from jiesu.web.rendering import PageInstead
 
 MAX_BODY = 6 * 1024 * 1024
+# where 现场照片 are sent (portal, intake, a case's action, in pages or the API): room for the most photos a step
+# takes, base64-encoded in JSON (4/3 of their size), beside the rest of the body
+PHOTO_PATHS = re.compile(r"/(portal|intake|cases/\d+/act|api/v1/requests(/\d+/actions/\w+)?)")
+MAX_PHOTO_BODY = MAX_PER_STEP * MAX_BYTES * 4 // 3 + MAX_BODY
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -57,7 +63,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.add_exception_handler(PageInstead, lambda _request, instead: instead.response)
     api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",
                        same_site="lax", https_only=False, max_age=12 * 3600)
-    api.add_middleware(BodySizeLimit, limit=MAX_BODY)
+    api.add_middleware(BodySizeLimit, limit=MAX_BODY, larger=(PHOTO_PATHS, MAX_PHOTO_BODY))
     api.include_router(requests.router)
     api.include_router(requests.public)
     api.include_router(citizen.mine)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiesu.domain.errors import DomainError, TooManyRequests
@@ -12,18 +14,22 @@ class TooLarge(DomainError):
 
 
 class BodySizeLimit:
-    """Refuse bodies over `limit` bytes with 413, whether announced by Content-Length or streamed."""
+    """Refuse bodies over `limit` bytes with 413, whether announced by Content-Length or streamed; `larger`: the
+    paths (a pattern matching the whole path) that take a larger body, and how large."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, larger: tuple[re.Pattern, int] | None = None) -> None:
+        self.app, self.limit, self.larger = app, limit, larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit
+        if self.larger is not None and self.larger[0].fullmatch(scope.get("path", "")):
+            limit = self.larger[1]
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            return await self._refuse(send)
+        if length is not None and length.isdigit() and int(length) > limit:
+            return await self._refuse(send, limit)
         received = 0
 
         async def counted() -> Message:
@@ -31,16 +37,16 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise TooLarge(f"请求体超过 {self.limit // 1024 // 1024} MB", field="body")
+                if received > limit:
+                    raise TooLarge(f"请求体超过 {limit // 1024 // 1024} MB", field="body")
             return message
 
         await self.app(scope, counted, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         import json
 
-        payload = json.dumps({"code": "too_large", "message": f"请求体超过 {self.limit // 1024 // 1024} MB",
+        payload = json.dumps({"code": "too_large", "message": f"请求体超过 {limit // 1024 // 1024} MB",
                               "field": "body"}, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json; charset=utf-8")]})

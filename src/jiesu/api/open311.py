@@ -20,7 +20,7 @@ from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.domain.workflow import Status
 from jiesu.nlp import pii
-from jiesu.services import intake
+from jiesu.services import intake, photos
 from jiesu.services.cases import Intake
 from jiesu.services.users import open311_client
 from jiesu.storage import tables as t
@@ -224,7 +224,7 @@ async def get_requests(request: Request, suffix: str = "") -> Response:
     with app.uow(read_only=True) as uow:
         directory = app.config(uow).directory
         rows = uow.connection.execute(query).all()
-        media = intake.media_urls(uow.connection, [row.id for row in rows])  # kept as given, never fetched
+        media = photos.media_urls(uow.connection, [row.id for row in rows])  # kept as given, never fetched
     names = {code: unit.name for code, unit in directory.units.items()}
     service_names = {code: c.name for code, c in directory.categories.items()}
     if name != "requests" and not rows:

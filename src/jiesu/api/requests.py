@@ -6,18 +6,26 @@ import base64
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from jiesu.api.deps import check_csrf, jiesu_app, require_role, staff
 from jiesu.api.limits import client_key
-from jiesu.api.schemas import ActionBody, PublicIntakeBody, RatingBody, SuggestBody, UrgeBody
-from jiesu.api.views import case_view, iso, standing_view
+from jiesu.api.schemas import (
+    ActionBody,
+    CreateBody,
+    PublicIntakeBody,
+    RatingBody,
+    SuggestBody,
+    UrgeBody,
+    decoded_photos,
+)
+from jiesu.api.views import case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, assessment, cases, intake, notifications
+from jiesu.services import access, assessment, cases, intake, notifications, photos
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -34,7 +42,14 @@ def names(app: App) -> tuple[dict[str, str], object]:
 def view(app: App, request, principal: Principal, events: bool = True, revealed: bool = False) -> dict:
     unit_names, directory = names(app)
     path = directory.category_path(request.category) if request.category in directory.categories else None
-    return case_view(request, principal, events=events, category_path=path, unit_names=unit_names, revealed=revealed)
+    result = case_view(request, principal, events=events, category_path=path, unit_names=unit_names,
+                       revealed=revealed)
+    if events:
+        with app.uow(read_only=True) as uow:
+            result["photos"] = [{"id": p.id, "seq": p.seq, "content_type": p.content_type, "size": p.size,
+                                 "at": iso(p.at), "url": f"/api/v1/requests/{request.id}/photos/{p.id}"}
+                                for p in photos.listed(uow.connection, request.id)]
+    return result
 
 
 def suggestions_view(s: intake.Suggestions) -> dict:
@@ -68,16 +83,17 @@ async def suggest(body: SuggestBody, request: Request, principal: Principal = De
 
 
 @router.post("/requests", status_code=201, response_class=JSONResponse)
-async def create(body: Intake, request: Request, principal: Principal = Depends(staff),
+async def create(body: CreateBody, request: Request, principal: Principal = Depends(staff),
                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> JSONResponse:
     """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
     responsible unit with its reason, the same requester's recent cases). Send an `Idempotency-Key` header so
-    that a retried submission creates one case."""
+    that a retried submission creates one case. `photos`: the requester's 现场照片, base64."""
     check_csrf(request)
     app = jiesu_app(request)
+    pictures = decoded_photos(body.photos)
     prepared, suggestions, note = intake.prepare(app, body)
     case, created, code = intake.register(app, principal, prepared, idempotency_key, suggestion=note,
-                                          keywords=suggestions.keywords)
+                                          keywords=suggestions.keywords, photos=pictures)
     result = view(app, case, principal)
     result["citizen_code"] = code  # to tell the citizen (only on the first response)
     result["suggestions"] = suggestions_view(suggestions) | {"applied": note["applied"]}
@@ -160,10 +176,21 @@ async def act(request_id: int, action: str, body: ActionBody, request: Request,
         except ValueError:
             raise InvalidInput("If-Match 应为版本号", field="If-Match") from None
     updated, warnings = cases.perform(app, principal.actor, request_id, the_action, body, version,
-                                      guard=lambda case: require_read(principal, case))
+                                      guard=lambda case: require_read(principal, case),
+                                      photos=decoded_photos(body.photos))
     result = view(app, updated, principal)
     result["warnings"] = warnings
     return result
+
+
+@router.get("/requests/{request_id}/photos/{photo_id}")
+def get_photo(request_id: int, photo_id: int, request: Request, principal: Principal = Depends(staff)) -> Response:
+    """One 现场照片 of a case the caller may read, as image/jpeg or image/png."""
+    app = jiesu_app(request)
+    require_read(principal, cases.show(app, request_id))
+    with app.uow(read_only=True) as uow:
+        data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
+    return photo_response(data, content_type)
 
 
 @router.get("/routing")
@@ -239,7 +266,10 @@ def citizen_view(case) -> dict:
 @public.get("/requests/{ticket}")
 def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
     request.app.state.track_limiter.check(client_key(request))
-    return citizen_view(intake.citizen_case(jiesu_app(request), ticket, code))
+    app = jiesu_app(request)
+    case = intake.citizen_case(app, ticket, code)
+    return citizen_view(case) | {"photos": [{"step": step.value, "url": link}
+                                            for step, link in photos.for_requester(app, case)]}
 
 
 @public.post("/requests/{ticket}/urge")

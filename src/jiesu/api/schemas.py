@@ -1,19 +1,42 @@
-"""Request bodies of the API (a case is registered with the service's own `Intake` dataclass)."""
+"""Request bodies of the API (a case is registered with the service's own `Intake` dataclass and its photos)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import binascii
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from jiesu.services.cases import ActionInput
+from jiesu.domain.errors import InvalidInput
+from jiesu.services.cases import ActionInput, Intake
+
+
+@dataclass
+class CreateBody(Intake):
+    """A case to register, with the requester's 现场照片 (JPEG/PNG, each base64-encoded)."""
+
+    photos: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ActionBody(ActionInput):
-    """The parameters of an action, and the version the user saw: a stale write is refused with 409."""
+    """The parameters of an action, the version the user saw (a stale write is refused with 409), and the 现场照片
+    sent with it (办理进展, 办结答复; JPEG/PNG, each base64-encoded)."""
 
     version: int | None = None
+    photos: list[str] = field(default_factory=list)
+
+
+def decoded_photos(photos: list[str]) -> list[bytes]:
+    """The photos of a body, decoded; InvalidInput naming which one is not base64."""
+    decoded = []
+    for number, text in enumerate(photos, start=1):
+        try:
+            decoded.append(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError):
+            raise InvalidInput(f"第 {number} 张照片不是 base64 编码", field="photos") from None
+    return decoded
 
 
 class SuggestBody(BaseModel):

@@ -1,6 +1,8 @@
-"""How a case is shown through the API, by who is asking."""
+"""How a case is shown through the API and on the pages, by who is asking."""
 
 from __future__ import annotations
+
+from fastapi.responses import Response
 
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, allowed_actions
@@ -10,6 +12,13 @@ from jiesu.services.users import Principal
 
 def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def photo_response(data: bytes, content_type: str) -> Response:
+    """A photo (personal data) as its own type only, never sniffed into something else, kept out of shared caches."""
+    return Response(data, media_type=content_type, headers={
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'", "Content-Disposition": "inline"})
 
 
 def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
@@ -142,8 +144,9 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
     table = Table("#", "时间", "操作人", "操作", "状态", "说明")
     for e in r.events:
         status = e.to_status.label if e.from_status in (None, e.to_status) else f"{e.from_status.label}→{e.to_status.label}"
-        table.add_row(str(e.seq), beijing_minute(e.at), escape(f"{e.actor}（{e.role.label}）"), e.action.label, status,
-                      escape(shown(e.note)))
+        pictures = f"（照片 {e.changes['photos'][1]} 张）" if e.changes.get("photos") else ""
+        table.add_row(str(e.seq), beijing_minute(e.at), escape(f"{e.actor}（{e.role.label}）"),
+                      e.action.label + pictures, status, escape(shown(e.note)))
     console.print(table)
 
 
@@ -171,6 +174,8 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         category: str = typer.Option(None, help="改类的新分类代码"),
         urgency: str = typer.Option(None, help="调整紧急程度的新紧急程度：emergency/urgent/normal/complex（或中文名）"),
         propose: str = typer.Option(None, "--propose", help="退单时建议的承办单位代码"),
+        photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、办结答复），可多次",
+                                         exists=True, dir_okay=False, readable=True),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
     """Perform one workflow action on a case."""
     from jiesu.domain.workflow import Action
@@ -182,7 +187,8 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
                          category=category, urgency=urgency, proposed_unit=propose)
-    request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version)
+    request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version,
+                                photos=[path.read_bytes() for path in photo])
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")
     for warning in warnings:
         err_console.print(f"[yellow]警告[/]：{warning}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, Sla
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
 from jiesu.services import notifications
+from jiesu.services import photos as photo_store
 from jiesu.storage.unit_of_work import UnitOfWork
 
 
@@ -144,12 +145,14 @@ def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest, urgency: Urgen
 def perform(app: App, actor: Actor, request_id: int, action: Action,
             params: ActionInput | Callable[[CitizenRequest, Router], ActionInput],
             expected_version: int | None = None,
-            guard: Callable[[CitizenRequest], object] | None = None) -> tuple[CitizenRequest, list[str]]:
+            guard: Callable[[CitizenRequest], object] | None = None,
+            photos: Sequence[bytes] = ()) -> tuple[CitizenRequest, list[str]]:
     """Perform one action on one case in one transaction. Returns the case and any calendar warnings.
     `params`: the action's parameters, or a function of the case (as loaded in this transaction) and the router
     that gives them (批量派单: the suggested unit). `expected_version`: the version the user saw; if the case
     changed since, ConflictError. `guard`: called with the loaded case before anything else (access control raises
-    NotFound there)."""
+    NotFound there). `photos`: 现场照片 sent with the step (办理进展, 办结答复), stored with it, encrypted."""
+    pictures = photo_store.checked(photos)
     with app.uow() as uow:
         request = uow.requests.get(request_id)
         if guard is not None:
@@ -159,20 +162,28 @@ def perform(app: App, actor: Actor, request_id: int, action: Action,
                                 f"{expected_version}），请刷新后重试", field="version")
         if callable(params):
             params = params(request, app.router(uow))
-        clock = act_within(app, uow, request, actor, action, params)
+        clock = act_within(app, uow, request, actor, action, params, pictures)
         uow.commit()
     return request, clock.calendar.warnings()
 
 
 def act_within(app: App, uow: UnitOfWork, request: CitizenRequest, actor: Actor, action: Action,
-               params: ActionInput) -> SlaClock:
+               params: ActionInput, photos: Sequence[tuple[bytes, str]] = ()) -> SlaClock:
     """One action on a loaded case inside the caller's unit of work: the action on the clock it counts on (for
-    调整紧急程度, the new urgency's), the cases it touched saved, the text messages it causes queued. Returns the
-    clock (its calendar's warnings are the caller's to show)."""
+    调整紧急程度, the new urgency's), the cases it touched saved, the photos sent with it (checked by
+    `photos.checked`) stored, the text messages it causes queued. Returns the clock (its calendar's warnings are the
+    caller's to show)."""
+    if photos:
+        photo_store.check_step(action)
     urgency = _new_urgency(params) if action == Action.CHANGE_URGENCY else None
     clock, before = sla_clock(app, uow, request, urgency), request.status
+    steps_before = len(request.events)
     for changed in apply_action(uow, app.router(uow), request, actor, app.now(), action, params, clock):
+        if photos and changed is request:
+            photo_store.mark(request.events[steps_before], photos)
         uow.requests.save(changed)
+    if photos:
+        photo_store.attach(uow.connection, app.cipher, request.id, request.events[steps_before], photos, app.now())
     notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
     return clock
 

@@ -22,6 +22,7 @@ from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
 from jiesu.services import notifications
+from jiesu.services import photos as photo_store
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import ActionInput, Intake, act_within, build_request
 from jiesu.services.users import Principal, digest
@@ -29,7 +30,6 @@ from jiesu.storage import tables as t
 
 REPEAT_WINDOW = timedelta(days=30)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-MAX_PHOTO = 5 * 1024 * 1024
 _INSERT_KEY = insert(t.idempotency_keys)
 
 
@@ -43,8 +43,6 @@ _RECENT = _recent(t.requests.c.requester_key == bindparam("key"))
 _RECENT_ANY_KEY = _recent(t.requests.c.requester_key.in_(bindparam("keys", expanding=True)))  # while the secret
 # is being rotated: the phone's hash under each configured secret (an IN list costs a re-rendering per call)
 _INSERT_ACCESS = insert(t.citizen_access)
-PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
-MEDIA_URL_TYPE = "text/uri-list"  # an attachment that is only the address of a picture hosted elsewhere
 
 
 @dataclass
@@ -198,17 +196,18 @@ def caller_history(app: App, phone: str, limit: int = 10) -> CallerHistory:
 
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
-             photo: bytes | None = None, suggestion: dict | None = None,
+             photos: Sequence[bytes] = (), suggestion: dict | None = None,
              keywords: list[str] | None = None, media_url: str | None = None,
              then: tuple[Action, ActionInput] | None = None) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
     making a second. `keywords` are those already shown to the agent; without them they are taken from the text.
     `then`: the agent's next action on the phone (派单, 直接办结), in the same transaction: if it is refused,
-    nothing is registered, so the corrected form can be sent again without making a second case."""
+    nothing is registered, so the corrected form can be sent again without making a second case. `photos`: the
+    requester's 现场照片 (JPEG/PNG, at most photos.MAX_PER_STEP), stored encrypted with the 受理 step."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
-    content_type = check_photo(photo) if photo else None
+    pictures = photo_store.checked(photos)
     if keywords is None:
         keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
@@ -219,6 +218,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             request.keywords = list(keywords)
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
+            if pictures:
+                photo_store.mark(request.events[0], pictures)
             uow.requests.add(request)
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
@@ -228,14 +229,9 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})
-            if photo:
-                uow.connection.execute(insert(t.attachments).values(
-                    request_id=request.id, content_type=content_type, size=len(photo), data=photo,
-                    created_at=app.now()))
+            photo_store.attach(uow.connection, app.cipher, request.id, request.events[0], pictures, app.now())
             if media_url:  # a picture hosted by the client (Open311 media_url): its address only, never fetched
-                uow.connection.execute(insert(t.attachments).values(
-                    request_id=request.id, content_type=MEDIA_URL_TYPE, size=len(media_url),
-                    data=media_url.encode(), created_at=app.now()))
+                photo_store.attach_media_url(uow.connection, request.id, request.events[0], media_url, app.now())
             uow.commit()
     except IntegrityError:
         if idempotency_key:  # a retry: the key is taken by the first submission (the unique key decides races too)
@@ -246,29 +242,11 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     return request, True, code
 
 
-def media_urls(connection, request_ids: list[int]) -> dict[int, str]:
-    """The picture addresses given with the cases (Open311 media_url), by case id."""
-    if not request_ids:
-        return {}
-    a = t.attachments
-    return {rid: data.decode() for rid, data in connection.execute(select(a.c.request_id, a.c.data).where(
-        a.c.request_id.in_(request_ids), a.c.content_type == MEDIA_URL_TYPE))}
-
-
 def _by_key(app: App, principal: Principal, key: str) -> CitizenRequest | None:
     with app.uow(read_only=True) as uow:
         row = uow.connection.execute(select(t.idempotency_keys.c.request_id).where(
             t.idempotency_keys.c.principal == principal.name, t.idempotency_keys.c.key == key)).first()
         return uow.requests.get(row.request_id) if row else None
-
-
-def check_photo(data: bytes) -> str:
-    if len(data) > MAX_PHOTO:
-        raise InvalidInput(f"照片不能超过 {MAX_PHOTO // 1024 // 1024} MB", field="photo")
-    for magic, content_type in PHOTO_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    raise InvalidInput("照片只接受 JPEG 或 PNG 图片", field="photo")
 
 
 def citizen_case(app: App, ticket: str, code: str, keys: Sequence[str] = ()) -> CitizenRequest:

@@ -4,7 +4,8 @@
    `JIESU_OLD_SECRET_KEYS`: new data is encrypted with the new secret, old data still opens, a caller's earlier
    cases are still found by phone (under either secret's hash).
 2. `rotate` re-encrypts everything still under an old secret — each case's name and phone (and the phone's keyed
-   hash), each 受理 text message's tracking code — in batches, each one transaction with its line of the audit trail; an
+   hash), each 受理 text message's tracking code, each 现场照片 (and encrypts a photo stored before photos were) — in
+   batches, each one transaction with its line of the audit trail; an
    interrupted run is simply run again.
 3. When `survey` finds nothing left under an old secret, remove `JIESU_OLD_SECRET_KEYS` and restart.
 
@@ -19,8 +20,10 @@ from sqlalchemy import Table, bindparam, func, or_, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.errors import ConflictError
+from jiesu.services import photos
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
+from jiesu.storage.cipher import PersonalDataCipher
 
 BATCH = 1000
 PROBE = 50  # the latest cases with personal data looked at before a server starts
@@ -28,19 +31,35 @@ PROBE = 50  # the latest cases with personal data looked at before a server star
 
 @dataclass(frozen=True)
 class Encrypted:
-    """A table holding encrypted columns, and how its rows are named in messages and the audit trail."""
+    """A table holding encrypted columns, and how its rows are named in messages and the audit trail. `binary`:
+    the columns hold bytes (photos). `batch`: rows read at a time, when not BATCH."""
 
     table: Table
     columns: tuple[str, ...]
     noun: str
+    binary: bool = False
+    batch: int | None = None
+    only: object = None  # the rows that hold encrypted data, when not all do
 
     def has_data(self):
-        return or_(*(self.table.c[name].is_not(None) for name in self.columns))
+        present = or_(*(self.table.c[name].is_not(None) for name in self.columns))
+        return present if self.only is None else present & self.only
+
+    def opens(self, cipher: PersonalDataCipher, token) -> bool:
+        return (self.binary and photos.in_clear(token)) or cipher.opens(token)
+
+    def decrypt(self, cipher: PersonalDataCipher, token):
+        return photos.plain(cipher, token) if self.binary else cipher.decrypt(token)
+
+    def encrypt(self, cipher: PersonalDataCipher, value):
+        return cipher.encrypt_bytes(value) if self.binary else cipher.encrypt(value)
 
 
 CASES = Encrypted(t.requests, ("requester_name", "requester_phone"), "诉求")
 NOTICES = Encrypted(t.notifications, ("code",), "短信")
-ENCRYPTED = (CASES, NOTICES)
+PHOTOS = Encrypted(t.attachments, ("data",), "照片", binary=True, batch=20,  # up to 20 × 5 MB in memory
+                   only=t.attachments.c.content_type != photos.MEDIA_URL_TYPE)
+ENCRYPTED = (CASES, NOTICES, PHOTOS)
 
 
 @dataclass
@@ -71,7 +90,7 @@ def _batches(app: App, encrypted: Encrypted, progress: Callable[[int], None] | N
         with app.uow(read_only=read_only) as uow:
             rows = uow.connection.execute(select(table.c.id, *(table.c[name] for name in encrypted.columns))
                                           .where(table.c.id > last, encrypted.has_data())
-                                          .order_by(table.c.id).limit(BATCH)).all()
+                                          .order_by(table.c.id).limit(encrypted.batch or BATCH)).all()
             if not rows:
                 return
             yield uow, rows
@@ -90,7 +109,7 @@ def survey(app: App, progress: Callable[[int], None] | None = None) -> Survey:
                 found.rows += 1
                 if all(cipher.is_current(token) for token in tokens):
                     found.current += 1
-                elif all(cipher.opens(token) for token in tokens):
+                elif all(encrypted.opens(cipher, token) for token in tokens):
                     found.old += 1
                 elif len(found.unreadable) < 10:
                     found.unreadable.append(f"{encrypted.noun} {row.id}")
@@ -113,12 +132,13 @@ def rotate(app: App, by: str, progress: Callable[[int], None] | None = None) -> 
                 tokens = dict(zip(encrypted.columns, row[1:], strict=True))
                 if all(cipher.is_current(token) for token in tokens.values()):
                     continue
-                if not all(cipher.opens(token) for token in tokens.values()):
+                if not all(encrypted.opens(cipher, token) for token in tokens.values()):
                     raise ConflictError(f"{encrypted.noun} {row.id} 的个人信息不是用当前或旧密钥加密的：请把加密它的"
                                         "密钥加入 JIESU_OLD_SECRET_KEYS 后重新运行（已完成的批次不会重做）",
                                         field="JIESU_OLD_SECRET_KEYS")
-                plain = {name: cipher.decrypt(token) for name, token in tokens.items()}
-                change_row = {"row_id": row.id, **{f"new_{name}": cipher.encrypt(text) for name, text in plain.items()}}
+                plain = {name: encrypted.decrypt(cipher, token) for name, token in tokens.items()}
+                change_row = {"row_id": row.id, **{f"new_{name}": encrypted.encrypt(cipher, value)
+                                                   for name, value in plain.items()}}
                 if encrypted is CASES:
                     change_row["new_key"] = cipher.lookup_key(plain["requester_phone"])
                 changes.append(change_row)

@@ -34,10 +34,11 @@ class PersonalDataCipher:
         """An opaque token carrying `text` (encrypted and signed), for a citizen's app to send back."""
         return self._tokens.encrypt(text.encode()).decode()
 
-    def open_token(self, token: str) -> str | None:
-        """What a token from `seal_token` carries, or None for anything else."""
+    def open_token(self, token: str, ttl: int | None = None) -> str | None:
+        """What a token from `seal_token` carries, or None for anything else (or, with `ttl`, for a token sealed
+        more than `ttl` seconds ago)."""
         try:
-            return self._tokens.decrypt(token.encode()).decode()
+            return self._tokens.decrypt(token.encode(), ttl=ttl).decode()
         except (InvalidToken, UnicodeError, ValueError):
             return None
 
@@ -51,10 +52,19 @@ class PersonalDataCipher:
             return ""
         return self._fernet.decrypt(bytes(token)).decode()
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """Binary personal data (a photo) encrypted with the current secret."""
+        return self._current.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        return self._fernet.decrypt(bytes(token))
+
     def opens(self, token: bytes | None) -> bool:
         """Whether one of the secrets (current or old) decrypts the token."""
+        if not token:
+            return True
         try:
-            self.decrypt(token)
+            self._fernet.decrypt(bytes(token))
         except InvalidToken:
             return False
         return True

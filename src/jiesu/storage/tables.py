@@ -315,10 +315,11 @@ citizen_access = Table(
     Column("open311_token", String(64), nullable=True, unique=True),
 )
 
-attachments = Table(
+attachments = Table(  # 现场照片 (encrypted, services/photos.py) and Open311 picture addresses (never fetched)
     "attachments", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
+    Column("event_seq", Integer, nullable=False),  # the step it came with (1: with the request)
     Column("content_type", String(50), nullable=False),
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),

@@ -10,18 +10,27 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.limits import client_key
-from jiesu.api.views import case_view
+from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import access, cases, intake, notifications, petitions, users
+from jiesu.services import access, cases, intake, notifications, petitions, photos, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.users import Principal
-from jiesu.web.rendering import HOME, error_text, flash, login_required, posted_form, render, unit_names
+from jiesu.web.rendering import (
+    HOME,
+    error_text,
+    flash,
+    login_required,
+    posted_form,
+    render,
+    unit_names,
+    uploaded,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -127,6 +136,7 @@ async def intake_submit(request: Request) -> Response:
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer")}
+    sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
@@ -138,9 +148,11 @@ async def intake_submit(request: Request) -> Response:
                 else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
                 if form.get("submit") == "dispatch" and fields["unit"] else None)
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
-                                        suggestion=note, keywords=shown.keywords, then=then)
+                                        suggestion=note, keywords=shown.keywords, then=then,
+                                        photos=sent)
     except DomainError as error:  # nothing was registered: the agent corrects the form and sends it again
-        return render(request, "intake.html", 400, form=fields, error=error_text(error), error_field=error.field,
+        return render(request, "intake.html", 400, form=fields, error=error_text(error, photos=bool(sent)),
+                      error_field=error.field,
                       **intake_context(app))
     if code:
         flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
@@ -415,7 +427,8 @@ FORM_FIELDS = {
     "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
     "acknowledge": [], "record_contact": ["note"], "return": ["reason", "proposed_unit"], "reject_return": ["reason"],
     "request_extension": ["duration", "reason"], "approve_extension": ["duration", "note"],
-    "refuse_extension": ["reason"], "note_progress": ["note"], "resolve": ["reply"], "accept_reply": [],
+    "refuse_extension": ["reason"], "note_progress": ["note", "photos"], "resolve": ["reply", "photos"],
+    "accept_reply": [],
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
     "callback_unanswered": ["note", "requester_ref"], "callback_unreachable": ["note", "requester_ref"],
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
@@ -448,7 +461,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        media = list(intake.media_urls(uow.connection, [case.id]).values())
+        media = list(photos.media_urls(uow.connection, [case.id]).values())
+        pictures = photos.by_step(photos.listed(uow.connection, case.id))
         notices = notifications.for_case(uow.connection, case.id)
         routing = app.router(uow).route(case.category, case.location.division) if case.category else None
     names = {code: u.name for code, u in config.directory.units.items()}
@@ -464,11 +478,26 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
                   names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
+                  photos=pictures,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page
+
+
+@router.get("/cases/{request_id}/photos/{photo_id}")
+def case_photo(request: Request, request_id: int, photo_id: int) -> Response:
+    """One 现场照片 of the case, for those who may read the case."""
+    principal = login_required(request)
+    app = jiesu_app(request)
+    try:
+        require_read(principal, cases.show(app, request_id))
+        with app.uow(read_only=True) as uow:
+            data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
+    except NotFound:
+        return render(request, "message.html", 404, title="照片不存在", message="没有这张照片，或你无权查看。请回到工单页面。")
+    return photo_response(data, content_type)
 
 
 @router.post("/cases/{request_id}/reveal")
@@ -511,6 +540,7 @@ async def case_act(request: Request, request_id: int) -> Response:
     principal = login_required(request)
     form = await posted_form(request)
     app = jiesu_app(request)
+    sent = await uploaded(form, "photos")
     try:
         action = Action.parse(str(form.get("action", "")), "action")
         solved = form.get("solved")
@@ -526,11 +556,12 @@ async def case_act(request: Request, request_id: int) -> Response:
             proposed_unit=str(form.get("proposed_unit") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
-                                          guard=lambda c: require_read(principal, c))
+                                          guard=lambda c: require_read(principal, c), photos=sent)
     except ValueError:
         return _case_page(request, principal, request_id, 400, "编号应为数字。请修改后重试。")
     except DomainError as error:
-        return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
+        return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400,
+                          error_text(error, photos=bool(sent)))
     flash(request, f"{action.label}：工单现为「{updated.status.label}」")
     for warning in warnings:
         flash(request, warning, "warn")

@@ -1,4 +1,4 @@
-"""The citizen portal: submit a request (optional photo), track it with the ticket and code, urge the unit (催办)
+"""The citizen portal: submit a request (with photos, if any), track it with the ticket and code, urge the unit (催办)
 while it handles the case, rate the reply. (我的诉求, every case of a mobile number: `web/portal_mine.py`.)"""
 
 from __future__ import annotations
@@ -8,14 +8,15 @@ from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
 from jiesu.api.limits import client_key
-from jiesu.domain.enums import RequestKind, Role, Satisfaction
+from jiesu.api.views import photo_response
+from jiesu.domain.enums import RequestKind, Role
 from jiesu.domain.errors import DomainError, InvalidInput
-from jiesu.services import intake
+from jiesu.services import intake, photos
 from jiesu.services.cases import Intake
-from jiesu.services.intake import URGEABLE
 from jiesu.services.users import Principal
 from jiesu.web.portal_mine import citizen_keys
-from jiesu.web.rendering import error_text, posted_form, render
+from jiesu.web.rendering import error_text, posted_form, render, uploaded
+from jiesu.web.track import render_track
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,25 +33,26 @@ async def portal_submit(request: Request) -> Response:
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
                                                          "address", "kind")}
+    sent = await uploaded(form, "photos") + await uploaded(form, "photo")  # "photo": the field's name until 0015
     try:
         if not fields["requester_phone"]:
             raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
         request.app.state.submit_limiter.check(client_key(request))
-        photo = form.get("photo")
-        data = await photo.read() if photo is not None and hasattr(photo, "read") else b""
         case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
-            requester_phone=fields["requester_phone"] or None, address=fields["address"]), photo=data or None)
+            requester_phone=fields["requester_phone"] or None, address=fields["address"]),
+            photos=sent)
     except DomainError as error:
-        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind), error=error_text(error),
+        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind),
+                      error=error_text(error, photos=bool(sent)),
                       texts=app.settings.notify_citizens)
     return render(request, "portal_done.html", ticket=case.ticket, code=code)
 
 
 @router.get("/portal/track")
 def track_page(request: Request, ticket: str = "") -> Response:
-    return render(request, "track.html", ticket=ticket, case=None)
+    return render_track(request, ticket=ticket)
 
 
 @router.post("/portal/track")
@@ -61,10 +63,9 @@ async def track(request: Request) -> Response:
         request.app.state.track_limiter.check(client_key(request))
         case = intake.citizen_case(jiesu_app(request), ticket, code)
     except DomainError as error:
-        return render(request, "track.html", 404 if error.code == "not_found" else 429, ticket=ticket, case=None,
-                      error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction),
-                  urgeable=URGEABLE)
+        return render_track(request, 404 if error.code == "not_found" else 429, ticket=ticket,
+                            error=error_text(error))
+    return render_track(request, ticket=ticket, code=code, case=case)
 
 
 async def _on_own_case(request: Request, step, **done) -> Response:
@@ -87,10 +88,22 @@ async def _on_own_case(request: Request, step, **done) -> Response:
             except DomainError:
                 case = None
         status = {"not_found": 404, "rate_limited": 429}.get(error.code, 400)
-        return render(request, "track.html", status, ticket=ticket, code=code if case else "", case=case,
-                      error=error_text(error), satisfactions=list(Satisfaction), urgeable=URGEABLE, mine=bool(keys))
-    return render(request, "track.html", ticket=ticket, code=code, case=case, satisfactions=list(Satisfaction),
-                  urgeable=URGEABLE, mine=bool(keys), **done)
+        return render_track(request, status, ticket=ticket, code=code, case=case, error=error_text(error),
+                            mine=bool(keys))
+    return render_track(request, ticket=ticket, code=code, case=case, mine=bool(keys), **done)
+
+
+@router.get("/portal/photos/{token}")
+def requester_photo(request: Request, token: str) -> Response:
+    """A photo shown to the requester on the track page, by the sealed link given there (it expires)."""
+    app = jiesu_app(request)
+    try:
+        request_id, photo_id = photos.from_requester_link(app.cipher, token)
+        with app.uow(read_only=True) as uow:
+            data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
+    except DomainError as error:
+        return render(request, "message.html", 404, title="照片不存在", message=error_text(error))
+    return photo_response(data, content_type)
 
 
 @router.post("/portal/urge")

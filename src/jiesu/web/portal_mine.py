@@ -15,8 +15,9 @@ from jiesu.domain.notices import LOGIN_CODE_MINUTES
 from jiesu.domain.validation import mask_phone
 from jiesu.domain.workflow import Status
 from jiesu.services import citizen_login
-from jiesu.services.intake import URGEABLE, citizen_case
+from jiesu.services.intake import citizen_case
 from jiesu.web.rendering import error_text, posted_form, render
+from jiesu.web.track import render_track
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,11 +89,8 @@ def own_case(request: Request, ticket: str) -> Response:
     keys = citizen_keys(request)
     if not keys:
         return RedirectResponse("/portal/mine", status_code=303)
-    from jiesu.domain.enums import Satisfaction
-
     try:
         case = citizen_case(jiesu_app(request), ticket, "", keys)
     except DomainError as error:
-        return render(request, "track.html", 404, ticket=ticket, case=None, error=error_text(error))
-    return render(request, "track.html", ticket=ticket, code="", case=case, satisfactions=list(Satisfaction),
-                  urgeable=URGEABLE, mine=True)
+        return render_track(request, 404, ticket=ticket, error=error_text(error))
+    return render_track(request, ticket=ticket, case=case, mine=True)

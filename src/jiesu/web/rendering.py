@@ -12,9 +12,11 @@ from jiesu.api.deps import check_csrf, csrf_token, optional_principal
 from jiesu.domain.calendar import beijing_minute
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
+from jiesu.services.photos import MAX_PER_STEP
 from jiesu.services.users import Principal
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["max_photos"] = MAX_PER_STEP  # what every photo input says it takes
 HOME = {Role.AGENT: "/intake", Role.DISPATCHER: "/queue", Role.HANDLER: "/inbox", Role.SUPERVISOR: "/desk",
         Role.ANALYST: "/cases", Role.ADMIN: "/desk"}
 NEXT_STEP = {
@@ -57,6 +59,12 @@ async def posted_form(request: Request):
     return form
 
 
+async def uploaded(form, name: str) -> list[bytes]:
+    """The files sent in the form's file input `name` (several allowed), as bytes; an input left empty gives none."""
+    files = [f for f in form.getlist(name) if hasattr(f, "read")]
+    return [data for data in [await f.read() for f in files] if data]
+
+
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
@@ -67,15 +75,16 @@ FIELD_LABELS = {
     "phone": "手机号", "address": "地址", "answer": "答复", "reply": "答复内容", "reason": "理由", "note": "说明",
     "unit": "承办单位", "co_units": "协办单位", "proposed_unit": "建议承办单位", "duration": "延期时长",
     "category": "分类", "urgency": "紧急程度", "master": "主件编号", "satisfaction": "满意度",
-    "requester_ref": "并单诉求人", "keywords": "关键词", "valid_until": "有效期至",
+    "requester_ref": "并单诉求人", "keywords": "关键词", "valid_until": "有效期至", "photos": "照片",
 }
 
 
-def error_text(error: DomainError) -> str:
-    """The message, headed by the field's name where it does not say it ("理由：不能为空"), and what to do next."""
+def error_text(error: DomainError, photos: bool = False) -> str:
+    """The message, headed by the field's name where it does not say it ("理由：不能为空"), and what to do next;
+    `photos`: the form had photos, which a browser does not keep when the form comes back."""
     label = FIELD_LABELS.get(error.field or "")
     message = f"{label}：{error.message}" if label and label not in error.message else error.message
-    return f"{message}。{NEXT_STEP.get(error.code, '')}"
+    return f"{message}。{NEXT_STEP.get(error.code, '')}" + ("照片需要重新选择。" if photos else "")
 
 
 class PageInstead(Exception):  # noqa: N818 (not an error: the page to answer with instead)
