@@ -32,11 +32,13 @@ def downgrade(app, revision: str) -> None:
 
 def test_0015_puts_the_photos_stored_until_then_with_the_request_and_keeps_the_units_photos(app):
     case = cases.register(app, AGENT, Intake(content="井盖缺失", division="WJ01", category="WY1")).id
+    recorded = cases.show(app, case).events[0].changes
     downgrade(app, "0014")
     with app.engine.begin() as c:  # a photo as 0014 stored it
         c.execute(text("INSERT INTO attachments (request_id, content_type, size, data, created_at) "
                        "VALUES (:r, 'image/png', 3, :d, :at)"), {"r": case, "d": b"abc", "at": app.now()})
     migrate.upgrade(app.engine)
+    assert recorded and cases.show(app, case).events[0].changes == recorded | {"photos": [None, 1]}  # its step says so
     with app.engine.begin() as c:
         assert c.execute(select(t.attachments.c.event_seq)).scalars().all() == [1]  # it came with the request
         c.execute(t.attachments.insert().values(request_id=case, event_seq=3, content_type="image/png", size=3,

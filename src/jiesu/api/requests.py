@@ -45,10 +45,9 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
     result = case_view(request, principal, events=events, category_path=path, unit_names=unit_names,
                        revealed=revealed)
     if events:
-        with app.uow(read_only=True) as uow:
-            result["photos"] = [{"id": p.id, "seq": p.seq, "content_type": p.content_type, "size": p.size,
-                                 "at": iso(p.at), "url": f"/api/v1/requests/{request.id}/photos/{p.id}"}
-                                for p in photos.listed(uow.connection, request.id)]
+        result["photos"] = [{"id": p.id, "seq": p.seq, "content_type": p.content_type, "size": p.size,
+                             "at": iso(p.at), "url": f"/api/v1/requests/{request.id}/photos/{p.id}"}
+                            for p in photos.listed(app, request)]
     return result
 
 

@@ -82,12 +82,17 @@ def attach_media_url(connection, request_id: int, step: Event, url: str, at: dat
                                                     created_at=at))
 
 
-def listed(connection, request_id: int) -> list[Photo]:
-    """The case's photos (not the picture addresses), oldest first."""
+def listed(app: App, case: CitizenRequest) -> list[Photo]:
+    """The case's photos (not the picture addresses), oldest first. A case none of whose steps brought photos (each
+    step's record says how many: `mark`) is not looked up."""
+    if not any(e.changes.get("photos") for e in case.events):
+        return []
     a = t.attachments
-    rows = connection.execute(select(a.c.id, a.c.request_id, a.c.event_seq, a.c.content_type, a.c.size,
-                                     a.c.created_at).where(a.c.request_id == request_id,
-                                                           a.c.content_type != MEDIA_URL_TYPE).order_by(a.c.id))
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(a.c.id, a.c.request_id, a.c.event_seq, a.c.content_type, a.c.size,
+                                             a.c.created_at).where(a.c.request_id == case.id,
+                                                                   a.c.content_type != MEDIA_URL_TYPE)
+                                      .order_by(a.c.id)).all()
     return [Photo(r.id, r.request_id, r.event_seq, r.content_type, r.size, r.created_at) for r in rows]
 
 
@@ -102,8 +107,7 @@ def for_requester(app: App, case: CitizenRequest) -> list[tuple[Action, str]]:
     """The photos the requester sees (their own, and the unit's sent with the reply): for each, the step it came
     with and its link (`requester_link`)."""
     actions = {e.seq: e.action for e in case.events}
-    with app.uow(read_only=True) as uow:
-        shown = [p for p in listed(uow.connection, case.id) if actions.get(p.seq) in SHOWN_TO_REQUESTER]
+    shown = [p for p in listed(app, case) if actions.get(p.seq) in SHOWN_TO_REQUESTER]
     return [(actions[p.seq], requester_link(app.cipher, p)) for p in shown]
 
 

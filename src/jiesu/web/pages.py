@@ -462,9 +462,9 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
         media = list(photos.media_urls(uow.connection, [case.id]).values())
-        pictures = photos.by_step(photos.listed(uow.connection, case.id))
         notices = notifications.for_case(uow.connection, case.id)
         routing = app.router(uow).route(case.category, case.location.division) if case.category else None
+    pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
