@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import add_months
 from jiesu.domain.enums import Channel, RequestKind, UnitKind
 from jiesu.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from jiesu.services.assessment import MonthReport
 
 WEEKDAYS = "一二三四五六日"
 
@@ -21,7 +25,7 @@ WEEKDAYS = "一二三四五六日"
 class MonthlyReport:
     month: str
     tables: dict[str, metrics.MetricTable]  # by a stable name: "volume", "by_channel", …
-    sanlv: object
+    sanlv: MonthReport
     issues: list
     total: int
     previous_total: int

@@ -57,7 +57,7 @@ def connect(path: Path):
 
     connection = duckdb.connect(str(path))
     version = None
-    if connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchone()[0]:
+    if connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'").fetchall()[0][0]:
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         version = row[0] if row else "1"
     if version != SCHEMA_VERSION:

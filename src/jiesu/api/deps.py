@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from fastapi import Request
 
@@ -19,7 +20,7 @@ def jiesu_app(request: Request) -> App:
 
 
 def optional_principal(request: Request) -> Principal | None:
-    cached = getattr(request.state, "principal", False)
+    cached: Any = getattr(request.state, "principal", False)
     if cached is not False:
         return cached
     app = jiesu_app(request)

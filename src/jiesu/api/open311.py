@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Request
@@ -110,7 +111,7 @@ def handled(func):
 async def discovery(request: Request, suffix: str = "") -> Response:
     fmt = _format("discovery" + suffix)[1]
     base = str(request.base_url).rstrip("/") + "/open311/v2/"
-    data = {"changeset": "2026-11-29T00:00:00+08:00", "contact": "12345 市民服务热线",
+    data: dict[str, Any] = {"changeset": "2026-11-29T00:00:00+08:00", "contact": "12345 市民服务热线",
             "key_service": "jiesu open311 key create --name NAME",
             "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
                            "changeset": "2026-11-29T00:00:00+08:00", "type": "production",
@@ -240,32 +241,37 @@ async def post_request(request: Request, suffix: str = "") -> Response:
     name, fmt = _format("requests" + suffix)
     if name != "requests":
         raise Open311Error(404, 404, "not found")
-    form = await request.form()
-    client = open311_client(app, form.get("api_key"))
+    posted = await request.form()
+
+    def field(name: str) -> str:  # a form field as text ("" for a file sent in its place)
+        value = posted.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    client = open311_client(app, field("api_key") or None)
     if client is None:
         raise Open311Error(403, 403, "api_key is missing or not valid")
     request.app.state.submit_limiter.check(f"open311:{client.name}")
-    code = form.get("service_code")
+    code = field("service_code")
     if not code:
         raise Open311Error(400, 400, "service_code is required")
     if not any(s["service_code"] == code for s in _services(app)):
         raise Open311Error(404, 404, f"service_code {code} not found")
-    lat, lon, address = form.get("lat"), form.get("long"), form.get("address_string") or ""
-    if not ((lat and lon) or address or form.get("address_id")):
+    lat, lon, address = field("lat"), field("long"), field("address_string")
+    if not ((lat and lon) or address or field("address_id")):
         raise Open311Error(400, 400, "a location is required: lat and long, address_string or address_id")
     try:
         lat_value = float(lat) if lat else None
         lon_value = float(lon) if lon else None
     except ValueError:
         raise Open311Error(400, 400, "lat and long must be numbers") from None
-    name_parts = " ".join(p for p in (form.get("last_name"), form.get("first_name")) if p)
-    media_url = str(form.get("media_url") or "").strip() or None
+    name_parts = " ".join(p for p in (field("last_name"), field("first_name")) if p)
+    media_url = field("media_url") or None
     if media_url is not None and not MEDIA_URL.fullmatch(media_url):
         raise Open311Error(400, 400, "media_url must be an http or https URL of at most 500 characters")
     case, _, _ = intake.register(app, client, Intake(
-        content=str(form.get("description") or ""), kind="report", channel="open311", requester_name=name_parts,
-        requester_phone=form.get("phone") or None, address=str(address), lat=lat_value, lon=lon_value,
-        category=str(code)), media_url=media_url)
+        content=field("description"), kind="report", channel="open311", requester_name=name_parts,
+        requester_phone=field("phone") or None, address=address, lat=lat_value, lon=lon_value,
+        category=code), media_url=media_url)
     with app.uow(read_only=True) as uow:
         token = uow.connection.execute(select(t.citizen_access.c.open311_token)
                                        .where(t.citizen_access.c.request_id == case.id)).scalar()

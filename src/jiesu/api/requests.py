@@ -23,6 +23,7 @@ from jiesu.api.views import case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput, NotFound
+from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
 from jiesu.services import access, assessment, cases, intake, notifications, photos
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["cases"])
 CITIZEN = Principal("citizen", Role.CITIZEN)
 
 
-def names(app: App) -> tuple[dict[str, str], object]:
+def names(app: App) -> tuple[dict[str, str], Directory]:
     config = app.current_config()
     return config.unit_names, config.directory
 

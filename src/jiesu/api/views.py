@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.responses import Response
 
 from jiesu.domain.request import CitizenRequest
@@ -62,7 +64,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
     def shown(text: str | None) -> str | None:
         return text_view(text, plain)
 
-    view = {
+    view: dict[str, Any] = {
         "id": request.id, "ticket": request.ticket, "version": request.version,
         "status": request.status.value, "status_label": request.status.label,
         "kind": request.kind.value, "kind_label": request.kind.label,

@@ -40,7 +40,7 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
 
     jiesu = ready_app()
     store.refresh(jiesu)
-    options = {}
+    options: dict[str, int | str] = {}
     if period:
         options["period"] = period
     if level:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import typer
+from rich.progress import TaskID
 from rich.table import Table
 
 from jiesu.cli.common import console, err_console, escape, make_app, progress_bar, reports_errors
@@ -48,7 +49,7 @@ def demo(ctx: typer.Context,
             _reset(jiesu)
         started = datetime.now()
         with progress_bar() as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, advance: int, total: int) -> None:
                 if stage not in tasks:

@@ -30,8 +30,8 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
     from jiesu.services import models
     from jiesu.settings import Settings
 
-    jiesu = ready_app() if (from_db or activate) else None
-    if from_db:
+    jiesu = ready_app() if (from_db or activate) else None  # before training: a database that fails, fails first
+    if jiesu is not None and from_db:
         texts, labels = models.training_data_from_db(jiesu, limit)
         source = "database"
     else:
@@ -52,7 +52,7 @@ def train(data: Path = typer.Argument(None, help="带标签的 CSV（或用 --fr
                       f"其中正确 {m['auto_accuracy'] or 0:.1%}")
     else:
         console.print("数据太少（留出部分每类不足 5 条），未做留出检验；可用 jiesu model eval 另行评估")
-    if activate:
+    if jiesu is not None and activate:
         models.activate(jiesu, out, by)
         console.print("已启用：受理时的分类建议将使用此模型")
 

@@ -61,7 +61,7 @@ def due(days: int = typer.Option(7, "--days", help="列出这么多天内到期�
     jiesu = ready_app()
     horizon = jiesu.today() + timedelta(days=days)
     pending = sorted((v for v in petitions.views(jiesu) if v.due_on and v.due_on <= horizon),
-                     key=lambda v: v.due_on)
+                     key=lambda v: v.due_on or horizon)
     if not pending:
         console.print(f"{days} 天内没有到期的信访件")
     for view in pending:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from jiesu.cli.common import console, parse_day, progress_bar, ready_app, reports_errors
+from jiesu.domain.errors import InvalidInput
 
 app = typer.Typer(help="个人信息：超过保存期限的已办结工单，清除诉求人信息。", no_args_is_help=True)
 
@@ -20,6 +21,8 @@ def anonymise(before: str = typer.Option(..., "--before", help="清除此日期�
 
     jiesu = ready_app()
     cutoff = parse_day(before, "before")
+    if cutoff is None:
+        raise InvalidInput("请给出日期（YYYY-MM-DD）", field="before")
     due = retention.count_due(jiesu, cutoff)
     if dry_run:
         console.print(f"{cutoff} 之前受理、已办结且尚未清除的工单：{due} 件（未改动）")

@@ -123,7 +123,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
     seed_claims(app, random.Random(seed))
     with app.uow(read_only=True) as uow:
         c = uow.connection
-        by_status = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
+        by_status: dict[str, int] = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
         events = c.execute(select(func.count()).select_from(t.events)).scalar() or 0
     return DemoSummary(requests=len(history.requests), events=events, units=len(directory_.units),
                        categories=len(directory_.categories), start=start, end=end, by_status=by_status,

@@ -68,7 +68,9 @@ def units() -> list[dict]:
 
 
 def categories() -> list[dict]:
-    rows, level1, level2 = [], {}, {}
+    rows: list[dict] = []
+    level1: dict[str, str] = {}
+    level2: dict[str, tuple[str, str]] = {}
     for matter in MATTERS:
         top, middle, leaf = matter.path
         if top not in level1:

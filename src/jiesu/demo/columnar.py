@@ -62,7 +62,8 @@ class ColumnarGenerator:
         self.difficulty = np.array([m.difficulty for m in MATTERS])
         weights = np.array([[m.weight * m.season.get(month, 1.0) for m in MATTERS] for month in range(1, 13)])
         self.matter_cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-        lead_codes, lead_index = [], {}
+        lead_codes: list[str] = []
+        lead_index: dict[str, int] = {}
         table = np.zeros((len(MATTERS), len(self.places)), dtype=np.int32)
         for i, matter in enumerate(MATTERS):
             for j, place in enumerate(self.places):

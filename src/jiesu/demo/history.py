@@ -233,13 +233,14 @@ class _Life:
         elif rng.random() < 0.035 and routing.co_handlers:
             if not self.step(lambda t: r.return_(handler, t, "经核实不属于本单位职责范围"), self.hours(1.5)):
                 return
-            other = next((c.unit.code for c in routing.leads[1:] + routing.co_handlers
-                          if c.unit.code != unit and self.sim.allowed(self.matter.code, c.unit.code)), None)
-            if other is not None and rng.random() < 0.7:
-                if not self.step(lambda t: r.redispatch(self.dispatcher, t, self.clock, other, [],
+            fallback = next((c.unit.code for c in routing.leads[1:] + routing.co_handlers
+                             if c.unit.code != unit and self.sim.allowed(self.matter.code, c.unit.code)), None)
+            if fallback is not None and rng.random() < 0.7:
+                target = fallback
+                if not self.step(lambda t: r.redispatch(self.dispatcher, t, self.clock, target, [],
                                                         "退单审核通过，改派至职责单位"), self.hours(2)):
                     return
-                unit = other
+                unit = fallback
                 quality = self.sim.unit_quality(unit)
                 handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
             elif not self.step(lambda t: r.reject_return(self.dispatcher, t, "属于派单目录所列基本履职事项，驳回退单"),
@@ -308,8 +309,10 @@ class _Life:
         if not self.step(lambda t: r.follow_up(caller, t, solved, satisfaction), self.hours(20)):
             return
         for ref in r.merged_ids:
-            self.step(lambda t, ref=ref: r.follow_up(caller, t, solved, satisfaction, requester_ref=ref),
-                      timedelta(minutes=10))
+            def merged(t: datetime, ref: int = ref) -> None:  # each merged requester is called too
+                r.follow_up(caller, t, solved, satisfaction, requester_ref=ref)
+
+            self.step(merged, timedelta(minutes=10))
         if (satisfaction == Satisfaction.UNSATISFIED or not solved) and rng.random() < 0.3 and r.round < 2:
             if self.step(lambda t: r.reopen(self.dispatcher, t, self.clock, "回访不满意，重办"), self.hours(4)):
                 self.handle(r.lead_unit or unit, routing)

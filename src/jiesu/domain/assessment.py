@@ -146,7 +146,7 @@ def rank(scores: list[UnitScore], min_cases: float = 0) -> list[UnitScore]:
                 ranked.append(replace(s, rank=None))
                 continue
             index += 1
-            key = round(s.score, 9)
+            key = round(s.score or 0.0, 9)  # ranked: a score is there
             if key != previous:
                 position, previous = index, key
             ranked.append(replace(s, rank=position))

@@ -22,7 +22,7 @@ class LabelledEnum(StrEnum):
         try:
             return cls(value).label if value else ""
         except ValueError:
-            return value
+            return value or ""
 
     @classmethod
     def parse(cls, value: str, field: str):

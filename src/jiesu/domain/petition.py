@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.errors import IllegalTransition, InvalidInput
@@ -127,8 +128,9 @@ class Petition:
             raise InvalidInput(f"日期 {on} 早于上一步（{last}）", field="on")
         if action == PetitionAction.EXTEND and self.extended:
             raise InvalidInput("办理期限只能延长一次（30 日）", field="action")
-        if action in (PetitionAction.EXTEND, PetitionAction.ASK_REVIEW, PetitionAction.ASK_RE_REVIEW):
-            what, until = self.deadline(calendar)
+        pending = self.deadline(calendar)
+        if action in (PetitionAction.EXTEND, PetitionAction.ASK_REVIEW, PetitionAction.ASK_RE_REVIEW) and pending:
+            what, until = pending
             if on > until:
                 reason = "延长须在办理期限届满前批准" if action == PetitionAction.EXTEND else f"已超过{what} {until}"
                 raise InvalidInput(f"{action.label}：{reason}", field="on")
@@ -142,9 +144,8 @@ class Petition:
         return [a for a, (before, _) in MOVES.items()
                 if before == self.stage and not (a == PetitionAction.EXTEND and self.extended)]
 
-    def overdue(self, today: date, calendar: WorkCalendar, pending: object = _NOT_GIVEN) -> bool:
+    def overdue(self, today: date, calendar: WorkCalendar, pending: Any = _NOT_GIVEN) -> bool:
         """True when the office (not the petitioner) has let its own deadline pass. `pending`: `deadline(calendar)`
         when the caller has it already."""
-        if pending is _NOT_GIVEN:
-            pending = self.deadline(calendar)
-        return pending is not None and self.stage in OFFICE_STAGES and today > pending[1]
+        due: tuple[str, date] | None = self.deadline(calendar) if pending is _NOT_GIVEN else pending
+        return due is not None and self.stage in OFFICE_STAGES and today > due[1]

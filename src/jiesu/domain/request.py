@@ -191,6 +191,13 @@ class CitizenRequest:
 
     # --- helpers ----------------------------------------------------------------------------
     @property
+    def stored_id(self) -> int:
+        """The id of a case that has been stored (one being registered has none yet)."""
+        if self.id is None:
+            raise ValueError("诉求尚未保存，没有编号")
+        return self.id
+
+    @property
     def last_event_at(self) -> datetime:
         return self.events[-1].at if self.events else self.received_at
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from jiesu.domain.errors import InvalidInput
 
@@ -42,7 +43,7 @@ def _landline(text: str) -> str | None:
     return f"{digits[:area]}-{number}{found.group(3) or ''}"
 
 
-def is_mobile(value: str | None) -> bool:
+def is_mobile(value: str | None) -> TypeGuard[str]:
     """A normalised number (as `phone` returns it) that can receive a text message."""
     return bool(value and _MOBILE.match(value))
 

@@ -25,6 +25,7 @@ from jiesu.domain.request import Actor
 from jiesu.issues.hot import Issue, Message, heat_index, label
 from jiesu.issues.sources import CASE_COLUMNS, case_messages
 from jiesu.storage import tables as t
+from jiesu.storage.database import inserted_id
 
 THRESHOLD = 0.3
 LOOKBACK = timedelta(days=180)  # issues with a member this recent can still grow
@@ -87,7 +88,7 @@ def build(app: App, since: datetime | None = None, until: datetime | None = None
         joined: dict[int, list[tuple[int, float]]] = {}
         rest = fresh
         if fresh:
-            recent_from = min(m.time for m in fresh).replace(tzinfo=SHANGHAI) - LOOKBACK
+            recent_from = min(m.time for m in fresh if m.time).replace(tzinfo=SHANGHAI) - LOOKBACK
             open_ids = [row.id for row in c.execute(select(t.issues.c.id).where(t.issues.c.last_at >= recent_from))]
             owners = dict(c.execute(select(t.issue_members.c.request_id, t.issue_members.c.issue_id)
                                     .where(t.issue_members.c.issue_id.in_(open_ids))).all()) if open_ids else {}
@@ -141,11 +142,10 @@ def _write(app: App, joined: dict[int, list[tuple[int, float]]], created: list[I
                                                  "joined_at": now} for rid, score in additions])
         touched = set(joined)
         for issue in created:
-            issue_id = c.execute(insert(t.issues).values(
+            issue_id = inserted_id(c.execute(insert(t.issues).values(
                 group_key=issue.messages[0].group, description=issue.description[:200],
                 keywords=" ".join(issue.keywords)[:200], place=issue.place[:200], population=issue.population[:50],
-                size=0, requesters=0, heat=0.0, first_at=now, last_at=now, created_at=now, updated_at=now)
-            ).inserted_primary_key[0]
+                size=0, requesters=0, heat=0.0, first_at=now, last_at=now, created_at=now, updated_at=now)))
             c.execute(insert(t.issue_members), [{"request_id": int(m.id), "issue_id": issue_id, "score": 1.0,
                                                  "joined_at": now} for m in issue.messages])
             touched.add(issue_id)
@@ -162,7 +162,7 @@ def _restate(connection, directory, issue_ids: set[int], now: datetime) -> None:
         if not members:
             continue
         issue = Issue(id=str(issue_id), messages=members)
-        times = [m.time for m in members]
+        times = [m.time for m in members if m.time]  # cases: every one has its time
         connection.execute(update(t.issues).where(t.issues.c.id == issue_id).values(
             size=len(members), requesters=issue.requesters, heat=heat_index(issue, now.astimezone(SHANGHAI)
                                                                             .replace(tzinfo=None)),
@@ -226,7 +226,7 @@ def get(app: App, issue_id: int) -> tuple[IssueRow, list]:
             select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.division, r.c.category, r.c.lead_unit,
                    r.c.received_at, r.c.requester_key, m.c.score)
             .join(m, m.c.request_id == r.c.id).where(m.c.issue_id == issue_id).order_by(r.c.received_at)).all()
-    return found[0], members
+    return found[0], list(members)
 
 
 def dispatch(app: App, actor: Actor, issue_id: int, unit: str, note: str = "") -> int:
@@ -261,7 +261,7 @@ def dispatch(app: App, actor: Actor, issue_id: int, unit: str, note: str = "") -
         if done.rowcount != 1:
             raise IllegalTransition(f"问题 {issue_id} 已由他人派发", field="issue")
         uow.commit()
-    return task.id
+    return task.stored_id
 
 
 def topic_candidates(app: App, months: int = 3, top: int = 5) -> list[tuple[IssueRow, int]]:

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from jiesu.domain.errors import InvalidInput
 
@@ -81,9 +82,9 @@ def data_digest(texts: list[str], labels: list[str]) -> str:
 
 @dataclass
 class TextClassifier:
-    pipeline: object
+    pipeline: Any
     meta: dict
-    scorer: object = field(default=None, init=False, repr=False)  # the fast path (`linear_scorer.py`), if any
+    scorer: Any = field(default=None, init=False, repr=False)  # the fast path (`linear_scorer.py`), if any
 
     def __post_init__(self) -> None:
         from jiesu.nlp.linear_scorer import LinearScorer

@@ -108,7 +108,7 @@ def entries(app: App, query: AuditQuery) -> tuple[list[AuditEntry], int]:
     """One page of the matching lines, newest first, and how many match in all."""
     conditions = _where(query)
     with app.uow(read_only=True) as uow:
-        total = uow.connection.execute(select(func.count()).select_from(t.audit_log).where(*conditions)).scalar()
+        total = uow.connection.execute(select(func.count()).select_from(t.audit_log).where(*conditions)).scalar_one()
         rows = uow.connection.execute(select(t.audit_log).where(*conditions)
                                       .order_by(t.audit_log.c.at.desc(), t.audit_log.c.id.desc())
                                       .limit(query.limit).offset(query.offset)).all()

@@ -113,11 +113,11 @@ def perform_each(app: App, actor: Actor, choices: dict[int, int], action: Action
         def check(loaded: CitizenRequest, seen: list[str] = seen) -> None:
             if guard is not None:
                 guard(loaded)  # before the ticket is known: a case the user may not see stays unnamed
-            seen.append(loaded.ticket)
+            seen.append(loaded.ticket or str(loaded.id))
 
         try:
             case, _ = perform(app, actor, request_id, action, params, expected_version=version, guard=check)
-            done.append((case.ticket, case.lead_unit or ""))
+            done.append((case.ticket or str(case.id), case.lead_unit or ""))
         except DomainError as error:
             refused.append((seen[0] if seen else str(request_id), error.message))
     return BatchOutcome(done, refused)
@@ -183,7 +183,8 @@ def act_within(app: App, uow: UnitOfWork, request: CitizenRequest, actor: Actor,
             photo_store.mark(request.events[steps_before], photos)
         uow.requests.save(changed)
     if photos:
-        photo_store.attach(uow.connection, app.cipher, request.id, request.events[steps_before], photos, app.now())
+        photo_store.attach(uow.connection, app.cipher, request.stored_id, request.events[steps_before], photos,
+                           app.now())
     notifications.on_changed(app, uow.connection, before, request, action, app.config(uow).directory)
     return clock
 
@@ -373,7 +374,8 @@ def count_cases(app: App, f: CaseFilter) -> int:
     from jiesu.storage import tables as t
 
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(_filtered(app, uow, select(func.count()).select_from(t.requests), f)).scalar()
+        return uow.connection.execute(_filtered(app, uow, select(func.count()).select_from(t.requests), f)
+                                      ).scalar_one()
 
 
 _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least seven digits of the id

@@ -77,7 +77,7 @@ def request_code(app: App, phone: str) -> None:
         # (a small table: the codes asked for in two days)
         latest = c.execute(select(_r.c.id).where(_r.c.requester_key.in_(keys)).order_by(_r.c.id.desc()).limit(1)
                            ).scalar()
-        if latest is not None:
+        if latest is not None and sealed is not None:
             notifications.on_login_code(app, c, latest, sealed)
         uow.commit()
 

@@ -94,7 +94,7 @@ def _cell(spec: str, row: dict[str, str]) -> str:
 
 
 def row_intake(mapping: Mapping, row: dict[str, str]) -> Intake:
-    values: dict[str, object] = {}
+    values: dict[str, str] = {}
     for name in FIELDS:
         raw = _cell(mapping.columns[name], row) if name in mapping.columns else ""
         if name in mapping.values:

@@ -183,6 +183,8 @@ def caller_history(app: App, phone: str, limit: int = 10) -> CallerHistory:
     from jiesu.domain.validation import phone as check_phone
 
     normalised = check_phone(phone, "phone")
+    if normalised is None:
+        raise InvalidInput("没有来电号码", field="phone")
     keys = app.cipher.lookup_keys(normalised)
     r = t.requests
     mine = r.c.requester_key.in_(keys)
@@ -192,7 +194,7 @@ def caller_history(app: App, phone: str, limit: int = 10) -> CallerHistory:
             func.count(), func.count().filter(r.c.received_at >= app.now() - timedelta(days=365))).where(mine)).one()
         latest = c.execute(select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.received_at).where(mine)
                            .order_by(r.c.id.desc()).limit(limit)).all()
-    return CallerHistory(normalised, total, last_year, latest)
+    return CallerHistory(normalised, total, last_year, list(latest))
 
 
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
@@ -229,9 +231,9 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})
-            photo_store.attach(uow.connection, app.cipher, request.id, request.events[0], pictures, app.now())
+            photo_store.attach(uow.connection, app.cipher, request.stored_id, request.events[0], pictures, app.now())
             if media_url:  # a picture hosted by the client (Open311 media_url): its address only, never fetched
-                photo_store.attach_media_url(uow.connection, request.id, request.events[0], media_url, app.now())
+                photo_store.attach_media_url(uow.connection, request.stored_id, request.events[0], media_url, app.now())
             uow.commit()
     except IntegrityError:
         if idempotency_key:  # a retry: the key is taken by the first submission (the unique key decides races too)
@@ -258,7 +260,7 @@ def citizen_case(app: App, ticket: str, code: str, keys: Sequence[str] = ()) -> 
         except NotFound:
             raise NotFound("工单号或查询码不正确", field="ticket") from None
         own = bool(keys) and bool(set(keys) & set(app.cipher.lookup_keys(request.requester.phone)))
-        if not own and not check_citizen_code(uow.connection, request.id, code):
+        if not own and not check_citizen_code(uow.connection, request.stored_id, code):
             raise NotFound("工单号或查询码不正确", field="ticket")
         return request
 
@@ -276,7 +278,7 @@ def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequenc
     request = citizen_case(app, ticket, code, keys)
     if request.status not in URGEABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
-    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.id, Action.URGE, ActionInput(note=note),
+    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.URGE, ActionInput(note=note),
                          request.version)
     return updated
 
@@ -292,6 +294,6 @@ def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，办结并审核后才能评价", field="status")
     Satisfaction.parse(satisfaction, "satisfaction")
     actor = Actor("诉求人", Role.CITIZEN)
-    updated, _ = perform(app, actor, request.id, Action.FOLLOW_UP,
+    updated, _ = perform(app, actor, request.stored_id, Action.FOLLOW_UP,
                          ActionInput(solved=solved, satisfaction=satisfaction, note=note), request.version)
     return updated

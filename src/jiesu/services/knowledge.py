@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, insert, select, update
@@ -24,6 +25,7 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.services.audit import record
 from jiesu.services.refreshing import Refreshing
 from jiesu.storage import tables as t
+from jiesu.storage.database import inserted_id
 
 MIN_SCORE = 0.15  # below this an article is not about what the caller said
 CATEGORY_BONUS = 0.05  # an article of the suggested category ranks first among near-equals
@@ -146,7 +148,7 @@ def save(app: App, actor: str, article: Article) -> int:
         if same_title is not None and same_title != article.id:
             raise InvalidInput(f"已有标题为「{article.title}」的条目（编号 {same_title}）", field="title")
         if article.id is None:
-            article_id = c.execute(insert(a).values(**_values(article, actor, app))).inserted_primary_key[0]
+            article_id = inserted_id(c.execute(insert(a).values(**_values(article, actor, app))))
             record(c, app.now(), actor, "knowledge.add", f"知识条目 {article_id}", {"title": article.title})
         else:
             before = c.execute(select(a).where(a.c.id == article.id)).mappings().first()
@@ -203,9 +205,13 @@ class Hit:
 class _Index:
     key: tuple | None  # (number of articles, latest change) when it was built
     articles: list[Article]
-    vectoriser: object = None
-    matrix: object = None  # n-gram × article, CSR: a query reads only its own n-grams' rows
-    known: object = None  # the n-grams some article has
+    vectoriser: Any = None
+    matrix: Any = None  # n-gram × article, CSR: a query reads only its own n-grams' rows
+    known: Any = None  # the n-grams some article has
+
+
+def _valid(until: date | None, today: date) -> bool:
+    return until is None or until >= today
 
 
 def _key(connection) -> tuple:
@@ -280,6 +286,6 @@ class KnowledgeBase:
         ranked = sorted(((float(scores[i]) + (CATEGORY_BONUS if category and articles[i].category == category
                                               else 0.0), articles[i])
                          for i in np.flatnonzero(scores >= MIN_SCORE)
-                         if articles[i].valid_until is None or articles[i].valid_until >= today),
+                         if _valid(articles[i].valid_until, today)),
                         key=lambda pair: -pair[0])
         return [Hit(x, round(score, 3)) for score, x in ranked[:k]]

@@ -135,7 +135,7 @@ def _enqueue(app: App, connection, request_id: int, kind: NoticeKind, sealed_cod
 def on_registered(app: App, connection, request: CitizenRequest, sealed_code: bytes | None) -> None:
     """The 受理 notice of a case just registered, with its tracking code (`seal_code`; None: no notice)."""
     if sealed_code is not None and wanted(app, request.requester.phone):
-        _enqueue(app, connection, request.id, NoticeKind.REGISTERED, sealed_code)
+        _enqueue(app, connection, request.stored_id, NoticeKind.REGISTERED, sealed_code)
 
 
 def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> None:
@@ -154,11 +154,11 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest, ac
     merged into it (they are told the master's answer)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and request.lead_unit:
-        _to_duty_phone(app, connection, request.id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
+        _to_duty_phone(app, connection, request.stored_id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
     if request.status == before or request.status not in ANSWERED:
         return
     if wanted(app, request.requester.phone):
-        _enqueue(app, connection, request.id, NoticeKind.ANSWERED)
+        _enqueue(app, connection, request.stored_id, NoticeKind.ANSWERED)
     if request.merged_ids:
         r = t.requests
         for merged_id, phone in connection.execute(select(r.c.id, r.c.requester_phone).where(
@@ -238,7 +238,7 @@ def deliver_due(app: App, gateway: SmsGateway, limit: int = 100,
     result = Delivered()
     for notice_id in _claim(app, limit):
         with app.uow(read_only=True) as uow:
-            attempts = uow.connection.execute(select(_n.c.attempts).where(_n.c.id == notice_id)).scalar()
+            attempts = uow.connection.execute(select(_n.c.attempts).where(_n.c.id == notice_id)).scalar_one()
             phone, text = text_of(app, uow.connection, notice_id)
         values: dict = {}
         if not is_mobile(phone):

@@ -17,11 +17,10 @@ def hit(app: App, key: str, slot: int) -> tuple[int, int]:
     before. Now and then, slots older than the previous one are deleted (for this key's limiter)."""
     with app.uow() as uow:
         c = uow.connection
-        if c.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        upsert = insert(_r).values(key=key, slot=slot, hits=1)
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(_r).values(key=key, slot=slot, hits=1)
         c.execute(upsert.on_conflict_do_update(index_elements=[_r.c.key, _r.c.slot], set_={"hits": _r.c.hits + 1}))
         counts = dict(c.execute(select(_r.c.slot, _r.c.hits).where(_r.c.key == key, _r.c.slot.in_([slot, slot - 1]))
                                 ).all())  # (no RETURNING: SQLite has it only since 3.35)

@@ -86,6 +86,8 @@ class Refreshing(Generic[T]):
         return value
 
     def _has_changed(self, key: Hashable, value: T) -> bool:
+        if self.changed is None:
+            return False
         try:
             return self.changed(key, value)
         except Exception:

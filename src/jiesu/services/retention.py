@@ -53,7 +53,7 @@ def _due(before: date):
 
 def count_due(app: App, before: date) -> int:
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(select(func.count()).select_from(t.requests).where(*_due(before))).scalar()
+        return uow.connection.execute(select(func.count()).select_from(t.requests).where(*_due(before))).scalar_one()
 
 
 def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] | None = None) -> Anonymised:
@@ -64,8 +64,8 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
     while True:
         with app.uow() as uow:
             c = uow.connection
-            ids = c.execute(select(t.requests.c.id).where(*_due(before)).order_by(t.requests.c.id).limit(BATCH)
-                            ).scalars().all()
+            ids = list(c.execute(select(t.requests.c.id).where(*_due(before)).order_by(t.requests.c.id).limit(BATCH)
+                                 ).scalars())
             if not ids:
                 break
             deleted = _anonymise_batch(app, c, ids)

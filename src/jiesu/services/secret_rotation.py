@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Table, bindparam, func, or_, select, update
 
@@ -79,7 +80,7 @@ class Rotated:
 
 def count_encrypted(app: App) -> int:
     with app.uow(read_only=True) as uow:
-        return sum(uow.connection.execute(select(func.count()).select_from(e.table).where(e.has_data())).scalar()
+        return sum(uow.connection.execute(select(func.count()).select_from(e.table).where(e.has_data())).scalar_one()
                    for e in ENCRYPTED)
 
 
@@ -122,7 +123,7 @@ def rotate(app: App, by: str, progress: Callable[[int], None] | None = None) -> 
     scanned = rotated = batches = 0
     for encrypted in ENCRYPTED:
         table = encrypted.table
-        values = {name: bindparam(f"new_{name}") for name in encrypted.columns}
+        values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in encrypted.columns}
         if encrypted is CASES:
             values["requester_key"] = bindparam("new_key")  # the phone's hash under the new secret
         change = update(table).where(table.c.id == bindparam("row_id")).values(**values)

@@ -19,6 +19,7 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.request import Actor
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
+from jiesu.storage.database import inserted_id
 
 _hasher = PasswordHasher()
 STAFF_ROLES = (Role.AGENT, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
@@ -62,9 +63,9 @@ def add_user(app: App, name: str, role: str, password: str, unit: str | None = N
             app.config(uow).directory.unit(unit, field="unit")
         if uow.connection.execute(select(t.users.c.id).where(t.users.c.name == name)).first():
             raise InvalidInput(f"用户 {name} 已存在", field="name")
-        user_id = uow.connection.execute(insert(t.users).values(
+        user_id = inserted_id(uow.connection.execute(insert(t.users).values(
             name=name, password_hash=_hasher.hash(password), role=parsed.value, unit=unit, active=True, demo=demo,
-            created_at=app.now())).inserted_primary_key[0]
+            created_at=app.now())))
         record(uow.connection, app.now(), by, "user.add", name, {"role": parsed.value, "unit": unit})
         uow.commit()
     return Principal(name, parsed, unit, user_id)
@@ -140,8 +141,8 @@ def list_users(app: App) -> list:
     u, k = t.users, t.api_tokens
     live = (select(func.count()).where(k.c.user_id == u.c.id, k.c.revoked.is_(False)).scalar_subquery())
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(select(u.c.name, u.c.role, u.c.unit, u.c.active, u.c.demo, u.c.created_at,
-                                             live.label("tokens")).order_by(u.c.name)).all()
+        return list(uow.connection.execute(select(u.c.name, u.c.role, u.c.unit, u.c.active, u.c.demo, u.c.created_at,
+                                                  live.label("tokens")).order_by(u.c.name)))
 
 
 def set_active(app: App, name: str, active: bool, by: str) -> None:
@@ -172,7 +173,7 @@ def list_tokens(app: App, user_name: str | None = None) -> list:
     if user_name:
         query = query.where(u.c.name == user_name)
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(query).all()
+        return list(uow.connection.execute(query))
 
 
 def revoke_token_id(app: App, token_id: int, by: str) -> None:
@@ -192,7 +193,7 @@ def _revoke(app: App, table, row_id: int, by: str, action: str, missing: str) ->
 def list_open311_keys(app: App) -> list:
     k = t.open311_keys
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(select(k.c.id, k.c.name, k.c.created_at, k.c.revoked).order_by(k.c.id)).all()
+        return list(uow.connection.execute(select(k.c.id, k.c.name, k.c.created_at, k.c.revoked).order_by(k.c.id)))
 
 
 def revoke_open311_key(app: App, key_id: int, by: str) -> None:

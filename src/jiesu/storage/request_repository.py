@@ -25,6 +25,7 @@ from jiesu.domain.request import (
 from jiesu.domain.workflow import Action, Status
 from jiesu.storage import tables as t
 from jiesu.storage.cipher import PersonalDataCipher
+from jiesu.storage.database import inserted_id
 
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Statements built once; values are passed as parameters, so SQLAlchemy reuses the compiled form.
@@ -111,7 +112,7 @@ class RequestRepository:
     def add(self, request: CitizenRequest) -> CitizenRequest:
         """Insert a new request with its events; gives it an id and a ticket number."""
         row = self._row(request) | {"version": 1}
-        request.id = self.connection.execute(_INSERT, row).inserted_primary_key[0]
+        request.id = inserted_id(self.connection.execute(_INSERT, row))
         request.ticket = ticket_for(request.received_at, request.id)
         request.version = 1
         self.connection.execute(_SET_TICKET, {"_id": request.id, "ticket": request.ticket})
@@ -133,7 +134,7 @@ class RequestRepository:
         self._write_children(request, follow_ups_from=len(stored_follow_ups))
 
     def _write_children(self, request: CitizenRequest, follow_ups_from: int = 0) -> None:
-        rid = request.id
+        rid = request.stored_id
         if request.assignments:
             self.connection.execute(_INSERT_ASSIGNMENTS, [assignment_row(rid, a) for a in request.assignments])
         new_follow_ups = request.follow_ups[follow_ups_from:]

@@ -277,7 +277,8 @@ def desk(request: Request) -> Response:
                      statuses=[s.value for s in intake.URGEABLE])]
     horizon = app.today() + timedelta(days=7)
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
-                  if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES), key=lambda v: v.due_on)
+                  if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES),
+                 key=lambda v: v.due_on or horizon)
     return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
                   petitions_due=due, outbox=notifications.outbox(app), now=now)
 
@@ -461,8 +462,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        media = list(photos.media_urls(uow.connection, [case.id]).values())
-        notices = notifications.for_case(uow.connection, case.id)
+        media = list(photos.media_urls(uow.connection, [case.stored_id]).values())
+        notices = notifications.for_case(uow.connection, case.stored_id)
         routing = app.router(uow).route(case.category, case.location.division) if case.category else None
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
@@ -472,7 +473,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"]), None)
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
-    petition = next(iter(petitions.views(app, [case.id])), None)
+    petition = next(iter(petitions.views(app, [case.stored_id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []

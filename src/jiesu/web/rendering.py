@@ -55,7 +55,8 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
 async def posted_form(request: Request):
     """The submitted form, once its CSRF token has been checked (every page form carries one)."""
     form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
+    token = form.get("csrf_token")
+    check_csrf(request, token if isinstance(token, str) else None)
     return form
 
 
