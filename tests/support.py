@@ -94,14 +94,16 @@ def head_revision() -> str:
     return max(known_revisions())
 
 
-def png(rgb: tuple[int, int, int] = (200, 60, 40), width: int = 8, height: int = 6) -> bytes:
-    """A real PNG picture of one colour (browsers draw it), a different picture for each colour."""
+def png(rgb: tuple[int, int, int] | None = (200, 60, 40), width: int = 8, height: int = 6) -> bytes:
+    """A real PNG picture of one colour (browsers draw it), a different picture for each colour; `rgb` None: random
+    noise, which hardly compresses (a picture as large in bytes as a camera's)."""
+    import os
     import struct
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    rows = b"".join(b"\x00" + (os.urandom(3 * width) if rgb is None else bytes(rgb) * width) for _ in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -410,3 +410,28 @@ def test_photos_go_from_the_citizen_to_the_unit_and_the_units_back_to_the_citize
     assert "您提交的照片" in page.inner_text("body") and "办理结果照片" in page.inner_text("body")
     assert loaded_images(page, "section") == [160, 160, 160]
     page.screenshot(path=str(SHOTS / "12-track-photos.png"), full_page=True)
+
+
+def test_a_camera_sized_photo_is_scaled_down_in_the_browser_before_it_is_sent(server, page):
+    from tests.support import png
+
+    camera = png(None, 2400, 1800)  # about 13 MB: more than a photo may be
+    base = server
+    page.goto(f"{base}/portal")
+    page.fill("textarea[name=content]", "滨江路人行道地砖大面积松动")
+    page.fill("input[name=requester_phone]", "13900001111")
+    page.set_input_files("input[name=photos]", [{"name": "IMG_0001.png", "mimeType": "image/png", "buffer": camera}])
+    page.wait_for_function("document.querySelector('.photo-status').textContent.startsWith('已选')")
+    assert page.eval_on_selector("input[name=photos]", "i => [i.files[0].type, i.files[0].size < 5 * 1024 * 1024]") \
+        == ["image/jpeg", True]
+    page.click("button[type=submit]")
+    ticket = page.inner_text("#ticket")
+    login(page, base, "dispatcher")
+    page.goto(f"{base}/cases?q={ticket}")
+    page.click(f"text={ticket}")
+    assert loaded_images(page, "#request-photos") == [1600]  # the longest side, scaled from 2,400
+
+    page.goto(f"{base}/portal")
+    page.set_input_files("input[name=photos]", [{"name": f"{i}.png", "mimeType": "image/png", "buffer": png()}
+                                                for i in range(6)])
+    assert "最多 5 张" in page.eval_on_selector("input[name=photos]", "i => i.validationMessage")
