@@ -22,6 +22,11 @@ RED, GREEN, BLUE = png((200, 40, 40)), png((40, 160, 60)), png((40, 60, 200))
 
 @pytest.fixture
 def api(app):
+    return staff_and_portal(app)
+
+
+def staff_and_portal(app) -> TestClient:
+    """A client of the site with an account and an API token for every role, the portal's limits raised."""
     from jiesu.services.users import add_user, create_token
 
     client = TestClient(create_app(app, submit_per_minute=50, track_per_minute=100))

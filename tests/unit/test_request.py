@@ -199,6 +199,35 @@ def test_a_requester_urges_once_a_day_and_only_while_a_unit_has_the_case(clock):
         r.urge(WJ_HANDLER, at(26))  # the unit does not urge itself
 
 
+def test_a_requester_adds_to_the_case_until_the_unit_has_answered_and_only_so_often_on_the_portal(clock):
+    from jiesu.domain.errors import ConflictError
+    from jiesu.domain.request import SUPPLEMENTS, Actor
+
+    citizen = Actor("诉求人", Role.CITIZEN)
+    r = new_request()
+    r.supplement(citizen, at(0.05), "忘了说：井盖在3号楼东侧")  # before dispatch too: the dispatcher reads it
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.supplement(AGENT, at(0.5), "诉求人来电补充：晚上有人差点摔倒")
+    assert (r.status, r.events[-1].action, r.events[-1].note) == (Status.DISPATCHED, Action.SUPPLEMENT,
+                                                                   "诉求人来电补充：晚上有人差点摔倒")
+    with pytest.raises(InvalidInput) as empty:
+        r.supplement(citizen, at(0.6), "  ")
+    assert empty.value.field == "note"
+    with pytest.raises(Forbidden):
+        r.supplement(WJ_HANDLER, at(0.7), "单位自己补充")  # the unit notes its progress instead
+    for hour in range(1, SUPPLEMENTS):
+        r.supplement(citizen, at(hour), f"第 {hour + 1} 次补充")
+    with pytest.raises(ConflictError) as enough:
+        r.supplement(citizen, at(10), "再补充")
+    assert enough.value.field == "supplement" and "请拨打热线" in enough.value.message
+    r.supplement(AGENT, at(11), "来电补充")  # what a caller tells an agent is always taken
+    r.acknowledge(WJ_HANDLER, at(12))
+    r.resolve(WJ_HANDLER, at(13), "已更换井盖")
+    with pytest.raises(IllegalTransition):
+        r.supplement(AGENT, at(14), "答复之后")  # answered: a new matter is a new case, a complaint the callback's
+    assert [e.action for e in r.events].count(Action.SUPPLEMENT) == SUPPLEMENTS + 2
+
+
 @pytest.mark.parametrize(("field", "overrides"), [
     ("content", {"content": "   "}),
     ("content", {"content": "字" * 10_001}),

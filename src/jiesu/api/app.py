@@ -21,7 +21,8 @@ from jiesu.web.rendering import PageInstead
 MAX_BODY = 6 * 1024 * 1024
 # where 现场照片 are sent (portal, intake, a case's action, in pages or the API): room for the most photos a step
 # takes, base64-encoded in JSON (4/3 of their size), beside the rest of the body
-PHOTO_PATHS = re.compile(r"/(portal|intake|cases/\d+/act|api/v1/requests(/\d+/actions/\w+)?)")
+PHOTO_PATHS = re.compile(r"/(portal(/supplement)?|intake|cases/\d+/act|api/v1/requests(/\d+/actions/\w+)?"
+                         r"|api/v1/public/requests/\w+/supplement)")
 MAX_PHOTO_BODY = MAX_PER_STEP * MAX_BYTES * 4 // 3 + MAX_BODY
 WEB = Path(__file__).resolve().parent.parent / "web"
 

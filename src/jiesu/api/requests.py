@@ -16,6 +16,7 @@ from jiesu.api.schemas import (
     PublicIntakeBody,
     RatingBody,
     SuggestBody,
+    SupplementBody,
     UrgeBody,
     decoded_photos,
 )
@@ -259,7 +260,8 @@ def public_answers(request: Request, q: str = Query(..., min_length=2, max_lengt
 def citizen_view(case) -> dict:
     return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
             "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,
-            "can_rate": case.status == Status.AWAITING_FOLLOW_UP,
+            "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
+            "can_supplement": case.status in intake.SUPPLEMENTABLE,
             "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}
 
 
@@ -280,6 +282,16 @@ def public_urge(ticket: str, body: UrgeBody, request: Request,
     request.app.state.track_limiter.check(client_key(request))
     app = jiesu_app(request)
     return citizen_view(intake.citizen_urge(app, ticket, body.code, body.note, token_keys(app, citizen_token)))
+
+
+@public.post("/requests/{ticket}/supplement")
+def public_supplement(ticket: str, body: SupplementBody, request: Request,
+                      citizen_token: str | None = Header(None, alias="X-Citizen-Token")) -> dict:
+    """补充诉求 with the code (or a 我的诉求 token) until the unit has answered: `note`, and `photos` if any."""
+    request.app.state.track_limiter.check(client_key(request))
+    app = jiesu_app(request)
+    return citizen_view(intake.citizen_supplement(app, ticket, body.code, body.note, decoded_photos(body.photos),
+                                                  token_keys(app, citizen_token)))
 
 
 @public.post("/requests/{ticket}/rating")

@@ -61,6 +61,12 @@ class UrgeBody(BaseModel):
     note: str = ""
 
 
+class SupplementBody(BaseModel):
+    code: str = ""  # as for UrgeBody
+    note: str = ""
+    photos: list[str] = []  # 现场照片, each base64-encoded
+
+
 class RatingBody(BaseModel):
     code: str = ""  # as for UrgeBody
     solved: bool

@@ -35,6 +35,7 @@ class Actor:
 
 SYSTEM = Actor("system", Role.SYSTEM)
 URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
+SUPPLEMENTS = 5  # a requester may add to their case (补充诉求) this many times on the portal
 DEFAULT_RULES = AssessmentRules()  # where the caller gives none (the configured ones come from sla.yaml)
 
 
@@ -517,6 +518,16 @@ class CitizenRequest:
                 raise ConflictError(f"已于 {beijing_minute(last)} 催办过，{int(URGE_EVERY.total_seconds() // 3600)} 小时内"
                                     "只能催办一次；承办单位会尽快处理", field="urge")
         self._append(actor, at, Action.URGE, target, {}, validation.optional_text(note, "note"))
+
+    def supplement(self, actor: Actor, at: datetime, note: str) -> None:
+        """补充诉求: the requester adds what they know now — a detail, the photo they did not have — until the unit
+        has answered: on the portal, or on the phone through an agent. Kept in the timeline for the unit; not a 催办
+        (it asks for nothing to be hurried). On the portal a requester may add SUPPLEMENTS times."""
+        target = self._begin(actor, at, Action.SUPPLEMENT)
+        if actor.role == Role.CITIZEN and sum(
+                1 for e in self.events if e.action == Action.SUPPLEMENT and e.role == Role.CITIZEN) >= SUPPLEMENTS:
+            raise ConflictError(f"已补充 {SUPPLEMENTS} 次，不能再补充；如有新情况，请拨打热线", field="supplement")
+        self._append(actor, at, Action.SUPPLEMENT, target, {}, validation.required_text(note, "note"))
 
     def change_urgency(self, actor: Actor, at: datetime, clock: SlaClock, urgency: Urgency, reason: str) -> None:
         """调整紧急程度: the situation got worse (an agent takes a second call: the smell of gas is stronger now), or

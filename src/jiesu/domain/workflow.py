@@ -64,6 +64,7 @@ class Action(LabelledEnum):
     CHANGE_URGENCY = "change_urgency"
     CALLBACK_UNANSWERED = "callback_unanswered"
     CALLBACK_UNREACHABLE = "callback_unreachable"
+    SUPPLEMENT = "supplement"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -75,7 +76,7 @@ class Action(LabelledEnum):
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
                 "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档", "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
-                "callback_unreachable": "回访无法联系"}
+                "callback_unreachable": "回访无法联系", "supplement": "补充诉求"}
 
 
 S, A = Status, Action
@@ -160,6 +161,14 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.URGE): S.EXTENSION_PENDING,
     (S.RESOLVED, A.URGE): S.RESOLVED,
 
+    # 补充诉求: the requester adds what they know now (a detail, a photo) until the unit has answered (last, so never
+    # the default step)
+    (S.REGISTERED, A.SUPPLEMENT): S.REGISTERED,
+    (S.DISPATCHED, A.SUPPLEMENT): S.DISPATCHED,
+    (S.RETURN_PENDING, A.SUPPLEMENT): S.RETURN_PENDING,
+    (S.IN_PROGRESS, A.SUPPLEMENT): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.SUPPLEMENT): S.EXTENSION_PENDING,
+
     # 调整紧急程度: before dispatch either way; once a unit has the case up (deadlines tighten) or, by the centre, down
     (S.REGISTERED, A.CHANGE_URGENCY): S.REGISTERED,
     (S.DISPATCHED, A.CHANGE_URGENCY): S.DISPATCHED,
@@ -207,6 +216,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.RECLASSIFY: _DECIDE | {Role.AGENT},
     A.URGE: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
     A.CHANGE_URGENCY: _DECIDE | {Role.AGENT},  # the agent hears it is worse now; the dispatcher corrects intake
+    A.SUPPLEMENT: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
 }
 
 

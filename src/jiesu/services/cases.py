@@ -249,6 +249,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.REFUSE_UNREASONABLE: lambda: request.refuse_unreasonable(actor, at, p.reason),
         Action.ARCHIVE: lambda: request.archive(actor, at),
         Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
+        Action.SUPPLEMENT: lambda: request.supplement(actor, at, p.note),
         Action.CHANGE_URGENCY: lambda: request.change_urgency(
             actor, at, clock, _new_urgency(p), p.reason),
     }
@@ -315,6 +316,7 @@ class CaseFilter:
     due_before: datetime | None = None  # resolution deadline before this moment
     due_from: datetime | None = None  # resolution deadline at or after this moment
     urged_since: datetime | None = None  # urged (催办) at or after this moment
+    supplemented_since: datetime | None = None  # added to by the requester (补充诉求) at or after this moment
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
@@ -461,10 +463,10 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.status == Status.CLOSED.value, exists().where(
             merged.c.master_id == r.c.id, merged.c.status == Status.MERGED.value,
             ~exists().where(fu.c.request_id == r.c.id, fu.c.requester_ref == merged.c.id, fu.c.round == r.c.round)))
-    if f.urged_since is not None:
-        e = t.events
-        query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == Action.URGE.value,
-                                           e.c.at >= f.urged_since))
+    for action, since in ((Action.URGE, f.urged_since), (Action.SUPPLEMENT, f.supplemented_since)):
+        if since is not None:
+            e = t.events
+            query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == action.value, e.c.at >= since))
     if f.category_tree or f.area:
         directory = app.config(uow).directory
         if f.category_tree:

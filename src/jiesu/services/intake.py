@@ -265,6 +265,7 @@ def citizen_case(app: App, ticket: str, code: str, keys: Sequence[str] = ()) -> 
         return request
 
 
+SUPPLEMENTABLE = frozenset(status for status, action in TRANSITIONS if action == Action.SUPPLEMENT)  # until answered
 URGEABLE = frozenset(status for status, action in TRANSITIONS if action == Action.URGE)  # with a unit: someone
 # to urge (read off the workflow table, the one place that says so)
 
@@ -280,6 +281,21 @@ def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequenc
         raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
     updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.URGE, ActionInput(note=note),
                          request.version)
+    return updated
+
+
+def citizen_supplement(app: App, ticket: str, code: str, note: str, photos: Sequence[bytes] = (),
+                       keys: Sequence[str] = ()) -> CitizenRequest:
+    """补充诉求 from the portal (a detail, photos), with the ticket and its code or as the requester (`keys`), until
+    the unit has answered; at most `domain/request.SUPPLEMENTS` times."""
+    from jiesu.domain.enums import Role
+    from jiesu.services.cases import perform
+
+    request = citizen_case(app, ticket, code, keys)
+    if request.status not in SUPPLEMENTABLE:
+        raise IllegalTransition(f"工单当前为「{request.status.label}」，办结答复之前才能补充", field="status")
+    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.SUPPLEMENT,
+                         ActionInput(note=note), request.version, photos=photos)
     return updated
 
 

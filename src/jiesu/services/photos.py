@@ -1,5 +1,5 @@
-"""现场照片: pictures of the matter — the requester's, sent with the request (portal, intake, API), and the unit's,
-sent with 办理进展 and 办结答复 (the scene, the work done). A photo may show a face, a plate or a home, so it is kept
+"""现场照片: pictures of the matter — the requester's, sent with the request (portal, intake, API) or added later
+(补充诉求), and the unit's, sent with 办理进展 and 办结答复 (the scene, the work done). A photo may show a face, a plate or a home, so it is kept
 encrypted like the rest of the personal data, shown only to those who may read the case and, on the portal, to its
 requester (their own photos and those of the reply). The same table keeps the picture addresses an Open311 client
 gives (`media_url`): addresses only, never fetched."""
@@ -22,8 +22,9 @@ from jiesu.storage.cipher import PersonalDataCipher
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_STEP = 5
 TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}  # by their first bytes, not their name
-WITH_STEPS = frozenset({Action.REGISTER, Action.NOTE_PROGRESS, Action.RESOLVE})  # the steps a photo may come with
-SHOWN_TO_REQUESTER = frozenset({Action.REGISTER, Action.RESOLVE})  # theirs, and the unit's with the reply
+WITH_STEPS = frozenset({Action.REGISTER, Action.SUPPLEMENT, Action.NOTE_PROGRESS, Action.RESOLVE})  # the steps a
+# photo may come with
+SHOWN_TO_REQUESTER = frozenset({Action.REGISTER, Action.SUPPLEMENT, Action.RESOLVE})  # theirs, and the reply's
 REQUESTER_LINK_SECONDS = 3600  # how long a link shown on the portal opens its photo
 MEDIA_URL_TYPE = "text/uri-list"  # a row that is only the address of a picture hosted elsewhere
 
@@ -58,7 +59,7 @@ def content_type(data: bytes, field: str = "photos") -> str:
 
 def check_step(action: Action, field: str = "photos") -> None:
     if action not in WITH_STEPS:
-        raise InvalidInput(f"「{action.label}」不能附照片：照片随受理、办理进展或办结答复上传", field=field)
+        raise InvalidInput(f"「{action.label}」不能附照片：照片随受理、补充诉求、办理进展或办结答复上传", field=field)
 
 
 def mark(step: Event, photos: Sequence[tuple[bytes, str]]) -> None:

@@ -250,7 +250,9 @@ def inbox(request: Request) -> Response:
     mine = principal.unit if principal.role == Role.HANDLER else None
     urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
                  statuses=[s.value for s in intake.URGEABLE])
-    sections = [*([urged] if urged[1] else []),  # shown first, and only when there are some
+    added = work(app, "诉求人补充（24 小时内）", supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+                 statuses=[s.value for s in intake.SUPPLEMENTABLE])
+    sections = [*(section for section in (urged, added) if section[1]),  # shown first, and only when there are some
                 work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine),
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
@@ -436,6 +438,7 @@ FORM_FIELDS = {
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
+    "supplement": ["note", "photos"],
 }
 
 

@@ -69,7 +69,8 @@ async def track(request: Request) -> Response:
 
 
 async def _on_own_case(request: Request, step, **done) -> Response:
-    """A requester's step on their own case from the track page (催办, 评价): `step(app, ticket, code, form, keys)`
+    """A requester's step on their own case from the track page (催办, 补充, 评价): `step(app, ticket, code, form, keys,
+    photos)`
     after the form's CSRF token and the rate limit, the case opened by its code or, for a requester signed in to
     我的诉求, by their phone (`keys`); a refusal shows the case again with the reason — unless the ticket and code
     did not open it, or the rate limit refused before they were tried (showing the case then would let codes be
@@ -77,9 +78,10 @@ async def _on_own_case(request: Request, step, **done) -> Response:
     form = await posted_form(request)
     ticket, code = str(form.get("ticket", "")).strip(), str(form.get("code", "")).strip()
     app, keys = jiesu_app(request), citizen_keys(request)
+    sent = await uploaded(form, "photos")
     try:
         request.app.state.track_limiter.check(client_key(request))
-        case = step(app, ticket, code, form, keys)
+        case = step(app, ticket, code, form, keys, sent)
     except DomainError as error:
         case = None
         if error.code not in ("not_found", "rate_limited"):  # the ticket and code were right: show the case
@@ -88,8 +90,8 @@ async def _on_own_case(request: Request, step, **done) -> Response:
             except DomainError:
                 case = None
         status = {"not_found": 404, "rate_limited": 429}.get(error.code, 400)
-        return render_track(request, status, ticket=ticket, code=code, case=case, error=error_text(error),
-                            mine=bool(keys))
+        return render_track(request, status, ticket=ticket, code=code, case=case,
+                            error=error_text(error, photos=bool(sent)), mine=bool(keys))
     return render_track(request, ticket=ticket, code=code, case=case, mine=bool(keys), **done)
 
 
@@ -109,13 +111,20 @@ def requester_photo(request: Request, token: str) -> Response:
 @router.post("/portal/urge")
 async def urge(request: Request) -> Response:
     """催办: the requester asks the unit to hurry, once a day."""
-    return await _on_own_case(request, lambda app, ticket, code, form, keys: intake.citizen_urge(
+    return await _on_own_case(request, lambda app, ticket, code, form, keys, _photos: intake.citizen_urge(
         app, ticket, code, str(form.get("note", "")), keys), urged=True)
+
+
+@router.post("/portal/supplement")
+async def supplement(request: Request) -> Response:
+    """补充诉求: the requester adds a detail or photos until the unit has answered."""
+    return await _on_own_case(request, lambda app, ticket, code, form, keys, photos: intake.citizen_supplement(
+        app, ticket, code, str(form.get("note", "")), photos, keys), supplemented=True)
 
 
 @router.post("/portal/rate")
 async def rate(request: Request) -> Response:
     """评价: the requester says whether it was solved and how satisfied they are."""
-    return await _on_own_case(request, lambda app, ticket, code, form, keys: intake.citizen_rating(
+    return await _on_own_case(request, lambda app, ticket, code, form, keys, _photos: intake.citizen_rating(
         app, ticket, code, form.get("solved") == "yes", str(form.get("satisfaction", "")),
         str(form.get("note", "")), keys), rated=True)

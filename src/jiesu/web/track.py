@@ -1,5 +1,5 @@
 """The requester's view of one case (查询进度), reached with the ticket and code or from 我的诉求: its progress, the
-reply, their photos and the unit's with the reply, and the 催办 and 评价 forms when they apply."""
+reply, their photos and the unit's with the reply, and the 补充, 催办 and 评价 forms when they apply."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from jiesu.domain.enums import Satisfaction
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import Action
 from jiesu.services import photos
-from jiesu.services.intake import URGEABLE
+from jiesu.services.intake import SUPPLEMENTABLE, URGEABLE
 from jiesu.web.rendering import render
 
 
@@ -20,6 +20,7 @@ def render_track(request: Request, status_code: int = 200, *, ticket: str, case:
     """The track page; without a case, its form asking for the ticket and code."""
     pictures: dict[str, list[str]] = {}  # heading → the photos' links
     for step, link in photos.for_requester(jiesu_app(request), case) if case is not None else ():
-        pictures.setdefault("您提交的照片" if step == Action.REGISTER else "办理结果照片", []).append(link)
+        pictures.setdefault("办理结果照片" if step == Action.RESOLVE else "您提交的照片", []).append(link)
     return render(request, "track.html", status_code, ticket=ticket, code=code if case else "", case=case,
-                  photos=pictures, satisfactions=list(Satisfaction), urgeable=URGEABLE, **context)
+                  photos=pictures, satisfactions=list(Satisfaction), urgeable=URGEABLE, supplementable=SUPPLEMENTABLE,
+                  **context)

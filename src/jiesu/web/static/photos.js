@@ -45,7 +45,8 @@
         files.forEach(function (f) { transfer.items.add(f); });
         input.files = transfer.files;
         var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
-        status.textContent = "已选 " + files.length + " 张，共 " + (total / 1024 / 1024).toFixed(1) + " MB";
+        status.textContent = "已选 " + files.length + " 张，共 " + (total < 1024 * 1024 ? Math.ceil(total / 1024) + " KB"
+          : (total / 1024 / 1024).toFixed(1) + " MB");
       }).finally(function () {
         Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       });

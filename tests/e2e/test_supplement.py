@@ -1,0 +1,80 @@
+"""补充诉求: the requester adds a detail or photos to their case — on the portal, through the app's API, or by
+phone through an agent — until the unit has answered; the unit finds it in its 承办箱 and in the timeline."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jiesu.api.app import create_app
+from tests.e2e.test_api import act, call, create, login
+from tests.e2e.test_photos import csrf, image_links, staff_and_portal
+from tests.support import png
+
+SCENE = png((120, 80, 200))
+
+
+@pytest.fixture
+def api(app):
+    return staff_and_portal(app)
+
+
+def track(citizen, ticket: str, code: str) -> str:
+    return citizen.post("/portal/track", data={"ticket": ticket, "code": code, "csrf_token": csrf(citizen)}).text
+
+
+def supplement(citizen, ticket: str, code: str, note: str, pictures: list[bytes] = ()):
+    return citizen.post("/portal/supplement", data={"ticket": ticket, "code": code, "note": note,
+                                                    "csrf_token": csrf(citizen)},
+                        files=[("photos", (f"{i}.png", p, "image/png")) for i, p in enumerate(pictures)])
+
+
+def test_a_requester_adds_a_detail_and_a_photo_on_the_portal_and_the_unit_sees_it_first(api):
+    case = create(api)
+    ticket, code = case["ticket"], case["citizen_code"]
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    citizen = TestClient(create_app(api.jiesu))
+    assert 'action="/portal/supplement"' in track(citizen, ticket, code)
+
+    done = supplement(citizen, ticket, code, "垃圾堆在2单元门口，已经有味道了", [SCENE])
+    assert done.status_code == 200 and "已补充" in done.text
+    assert [citizen.get(link).content for link in image_links(done.text)] == [SCENE]  # theirs, on the track page
+
+    login(api, "wj")
+    inbox = api.get("/inbox").text
+    assert "诉求人补充（24 小时内）" in inbox and ticket in inbox.split("待签收")[0]
+    page = api.get(f"/cases/{case['id']}").text
+    assert "补充诉求" in page and "垃圾堆在2单元门口" in page
+    assert [api.get(link).content for link in image_links(page)] == [SCENE]
+    events = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["events"]
+    assert (events[-1]["action"], events[-1]["role"], events[-1]["changes"]) == ("supplement", "citizen",
+                                                                                 {"photos": [None, 1]})
+
+
+def test_an_app_and_an_agent_add_to_a_case_and_nothing_is_added_once_it_is_answered(api):
+    case = create(api)
+    ticket, code = case["ticket"], case["citizen_code"]
+    answer = call(api, None, "POST", f"/api/v1/public/requests/{ticket}/supplement",
+                  json={"code": code, "note": "补充照片", "photos": [base64.b64encode(SCENE).decode()]})
+    assert answer.status_code == 200 and answer.json()["can_supplement"] is True
+    wrong = call(api, None, "POST", f"/api/v1/public/requests/{ticket}/supplement",
+                 json={"code": "WRONGCOD", "note": "不是我的"})
+    assert wrong.status_code == 404
+    act(api, "agent", case["id"], "supplement", note="诉求人来电补充：物业电话打不通")
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", case["id"], "resolve", reply="已清理")
+
+    late = call(api, None, "POST", f"/api/v1/public/requests/{ticket}/supplement", json={"code": code, "note": "又脏了"})
+    assert late.status_code == 409 and "办结答复之前才能补充" in late.json()["message"]
+    citizen = TestClient(create_app(api.jiesu))
+    assert 'action="/portal/supplement"' not in track(citizen, ticket, code)  # the form is gone with it
+    refused = supplement(citizen, ticket, code, "又脏了", [SCENE])
+    assert refused.status_code == 400 and "办结答复之前才能补充" in refused.text and "照片需要重新选择" in refused.text
+    timeline = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["events"]
+    assert [(e["action"], e["role"]) for e in timeline if e["action"] == "supplement"] == [
+        ("supplement", "citizen"), ("supplement", "agent")]
+    assert re.search("补充诉求", api.get(f"/api/v1/public/requests/{ticket}", params={"code": code}).text)
