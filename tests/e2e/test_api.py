@@ -375,6 +375,7 @@ def test_the_case_page_shows_personal_data_in_full_only_on_request_and_records_i
     assert api.post(f"/cases/{case['id']}/reveal", data={"csrf_token": "forged"}).status_code == 403
     shown = api.post(f"/cases/{case['id']}/reveal", data={"csrf_token": csrf})
     assert shown.status_code == 200 and "13812345678" in shown.text and "张三" in shown.text
+    assert 'href="tel:13812345678"' in shown.text  # a click calls (softphone, or the handler's mobile)
     assert shown.headers["cache-control"] == "no-store" and "查看完整信息" not in shown.text
     assert "13812345678" not in api.get(f"/cases/{case['id']}").text  # the next visit is masked again
     found, total = audit.entries(api.app.state.jiesu, audit.AuditQuery(action="personal_data"))
