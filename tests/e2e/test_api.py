@@ -439,6 +439,39 @@ def test_the_knowledge_page_is_kept_by_supervisors_and_read_by_agents(api):
     assert api.get("/knowledge").status_code == 403  # a handling unit has no use for the hotline's answers
 
 
+def test_an_agent_proposes_a_reply_for_the_knowledge_base_and_a_supervisor_accepts_it_edited(api):
+    def page_csrf(path):
+        return api.get(path).text.split('name="csrf-token" content="')[1].split('"')[0]
+
+    case = create(api, content="外地户口能申请公租房吗", kind="inquiry")
+    act(api, "agent", case["id"], "answer_directly", reply="连续缴纳社保满 2 年可申请，到街道政务服务中心办理。")
+    login(api, "agent")
+    page = api.get(f"/cases/{case['id']}").text
+    assert 'id="propose-knowledge"' in page
+    form = {"csrf_token": page_csrf(f"/cases/{case['id']}"), "title": "外地户口能申请公租房吗", "category": "WY1",
+            "answer": "连续缴纳社保满 2 年可申请，到街道政务服务中心办理。", "request_id": str(case["id"])}
+    sent = api.post("/knowledge/proposals", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"] == f"/cases/{case['id']}"
+    empty = api.post("/knowledge/proposals", data=form | {"csrf_token": page_csrf("/knowledge"), "answer": " "})
+    assert empty.status_code == 400 and "答复应为 1–5000 字" in empty.text and "外地户口能申请公租房吗" in empty.text
+    assert "待审核" in api.get("/knowledge").text.split("我的建议")[1]
+    assert api.post("/knowledge/proposals/1/decline", data={"csrf_token": page_csrf("/knowledge"),
+                                                            "reason": "x"}).status_code == 403  # agents propose
+
+    login(api, "supervisor")
+    assert "坐席建议（待审核）" in api.get("/knowledge").text
+    editing = api.get("/knowledge", params={"proposal": 1}).text
+    assert 'name="proposal" value="1"' in editing and "采纳知识建议 1" in editing
+    accepted = api.post("/knowledge", data={"csrf_token": page_csrf("/knowledge"), "proposal": "1",
+                                            "title": "外地户口申请公租房", "answer": form["answer"], "category": "WY1",
+                                            "source": "市住建委", "active": "on"}, follow_redirects=False)
+    assert accepted.status_code == 303
+    assert "坐席建议（待审核）" not in api.get("/knowledge").text
+    login(api, "agent")
+    assert "已采纳（条目 1）" in api.get("/knowledge").text
+    assert "外地户口申请公租房" in api.get("/knowledge", params={"q": "外地人能不能申请公租房"}).text
+
+
 def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since_a_day(api, clock):
     for i in range(6):  # six 物业 requests in 望京 this week, none before: a rise
         create(api, content=f"望京西园三区楼道垃圾没人清理{i}", division="WJ01", category="WY1")

@@ -26,6 +26,7 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "token.create": "创建 API 令牌", "token.revoke": "吊销 API 令牌",
     "open311_key.create": "创建 Open311 密钥", "open311_key.revoke": "吊销 Open311 密钥",
     "knowledge.load": "导入知识库", "knowledge.add": "新增知识条目", "knowledge.change": "修改知识条目",
+    "knowledge.propose": "建议收入知识库", "knowledge.accept": "采纳知识建议", "knowledge.decline": "不采纳知识建议",
     "petition.open": "登记信访件", "db.backup": "备份数据库", "db.restore": "恢复数据库",
     "personal_data.reveal": "查看完整个人信息", "audit.export": "导出审计日志", "model.activate": "启用分类模型",
     "retention.anonymise": "清除过期个人信息", "secret.rotate": "密钥轮换（重新加密个人信息）",

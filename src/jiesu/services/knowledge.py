@@ -141,28 +141,34 @@ def load(app: App, actor: str, rows: list[tuple[int, Article]], replace: bool = 
 def save(app: App, actor: str, article: Article) -> int:
     """Write one article from the page: a new one (no id) or a change to an existing one. Returns its id."""
     with app.uow() as uow:
-        c = uow.connection
-        article = checked(app, uow, article)
-        a = t.knowledge_articles
-        same_title = c.execute(select(a.c.id).where(a.c.title == article.title)).scalar()
-        if same_title is not None and same_title != article.id:
-            raise InvalidInput(f"已有标题为「{article.title}」的条目（编号 {same_title}）", field="title")
-        if article.id is None:
-            article_id = inserted_id(c.execute(insert(a).values(**_values(article, actor, app))))
-            record(c, app.now(), actor, "knowledge.add", f"知识条目 {article_id}", {"title": article.title})
-        else:
-            before = c.execute(select(a).where(a.c.id == article.id)).mappings().first()
-            if before is None:
-                raise NotFound(f"知识条目 {article.id} 不存在", field="id")
-            c.execute(update(a).where(a.c.id == article.id).values(**_values(article, actor, app)))
-            article_id = article.id
-            changed = {k: [str(before[k]), str(getattr(article, k))] for k in ("title", "answer", "category",
-                                                                              "keywords", "source", "valid_until",
-                                                                              "active")
-                       if str(before[k]) != str(getattr(article, k))}
-            record(c, app.now(), actor, "knowledge.change", f"知识条目 {article_id}", changed)
+        article_id = save_within(app, uow, actor, article)
         uow.commit()
     app.knowledge.invalidate()
+    return article_id
+
+
+def save_within(app: App, uow, actor: str, article: Article) -> int:
+    """`save` in the caller's unit of work (which invalidates the index once it has committed)."""
+    c = uow.connection
+    article = checked(app, uow, article)
+    a = t.knowledge_articles
+    same_title = c.execute(select(a.c.id).where(a.c.title == article.title)).scalar()
+    if same_title is not None and same_title != article.id:
+        raise InvalidInput(f"已有标题为「{article.title}」的条目（编号 {same_title}）", field="title")
+    if article.id is None:
+        article_id = inserted_id(c.execute(insert(a).values(**_values(article, actor, app))))
+        record(c, app.now(), actor, "knowledge.add", f"知识条目 {article_id}", {"title": article.title})
+    else:
+        before = c.execute(select(a).where(a.c.id == article.id)).mappings().first()
+        if before is None:
+            raise NotFound(f"知识条目 {article.id} 不存在", field="id")
+        c.execute(update(a).where(a.c.id == article.id).values(**_values(article, actor, app)))
+        article_id = article.id
+        changed = {k: [str(before[k]), str(getattr(article, k))] for k in ("title", "answer", "category",
+                                                                          "keywords", "source", "valid_until",
+                                                                          "active")
+                   if str(before[k]) != str(getattr(article, k))}
+        record(c, app.now(), actor, "knowledge.change", f"知识条目 {article_id}", changed)
     return article_id
 
 

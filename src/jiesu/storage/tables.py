@@ -267,6 +267,22 @@ knowledge_articles = Table(  # 知识库: answers given on the phone without dis
     Column("updated_by", String(100), nullable=False),
 )
 
+knowledge_proposals = Table(  # 知识采编: an answer an agent proposes for the 知识库, until an editor decides
+    "knowledge_proposals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("category", String(64), nullable=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=True),  # the case it was answered in
+    Column("proposed_by", String(100), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | accepted | declined
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),  # why it was declined
+    Column("article_id", Integer, ForeignKey("knowledge_articles.id"), nullable=True),  # made from it
+)
+
 petitions = Table(  # 信访: a case also handled as a petition, on its statutory clock (domain/petition.py)
     "petitions", metadata,
     Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),

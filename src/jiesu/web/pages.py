@@ -482,7 +482,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
                   names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
-                  photos=pictures, revealed=revealed,
+                  photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
