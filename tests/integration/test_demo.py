@@ -28,9 +28,10 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
                            .where(t.requests.c.status == "merged")).all()
     assert merged and all(master is not None for _, master in merged)
     assert sanlv(app, "2026-10").scores
-    from jiesu.services import knowledge, petitions
+    from jiesu.services import knowledge, knowledge_proposals, petitions
 
     assert len(knowledge.list_articles(app)) == 9  # the demo's 知识库
+    assert [p.category for p in knowledge_proposals.pending(app)] == ["D0301", "A0502"]  # and what agents proposed
     stages = sorted(v.petition.stage.value for v in petitions.views(app))  # 信访件 at every stage of the clock
     assert stages == ["accepted", "accepted", "answered", "registered", "registered", "reviewed"]
     assert sum(v.overdue for v in petitions.views(app)) == 1

@@ -87,6 +87,15 @@ def seed_claims(app: App, rng: random.Random) -> None:
                 ActionInput(reason=reason))
 
 
+def seed_proposals(app: App) -> None:
+    """Two answers the agents proposed for the 知识库, waiting for a 督办 (知识采编)."""
+    from jiesu.demo.answers import PROPOSALS
+    from jiesu.services import knowledge_proposals
+
+    for title, answer, category in PROPOSALS:
+        knowledge_proposals.propose(app, "坐席", title, answer, category)
+
+
 def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
                config_dir: Path | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
@@ -121,6 +130,7 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
         uow.commit()
     seed_petitions(app, random.Random(seed))
     seed_claims(app, random.Random(seed))
+    seed_proposals(app)
     with app.uow(read_only=True) as uow:
         c = uow.connection
         by_status: dict[str, int] = dict(c.execute(select(t.requests.c.status, func.count()).group_by(t.requests.c.status)).all())
