@@ -290,3 +290,60 @@ def test_an_emergency_not_signed_for_in_time_texts_the_unit_again_once(app, cloc
     clock.advance(days=2)
     scan(app)  # the ordinary case is late too, but it is no emergency
     assert [kind for kind, _ in texts(app, ordinary.id)] == ["registered"]
+
+
+def test_a_unit_is_told_once_when_a_case_nears_its_deadline_and_once_when_it_is_past_it(app, clock):
+    from jiesu.services.sla_scan import scan
+
+    case = register(app, content="楼道堆物无人清理")[0]
+    dispatched, _ = cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    other = register(app, division="JX01")[0]  # 酒仙桥街道 has no duty phone: nobody to tell
+    cases.perform(app, DISPATCHER, other.id, Action.DISPATCH, ActionInput(unit="JX"))
+    scan(app)
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered"]  # days to go
+    clock.advance(seconds=(dispatched.resolve_due - clock()).total_seconds() - 3600)  # an hour before
+    scan(app, record=False)  # a dry run tells nobody
+    assert len(texts(app, case.id)) == 1
+    scan(app)
+    scan(app)  # once per deadline
+    kind, text = texts(app, case.id)[-1]
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon"]
+    assert f"工单 {case.ticket} 将于 2026-12-02 18:00 到办结时限，望京街道尚未办结" in text and "申请延期" in text
+    clock.advance(hours=2)
+    scan(app)
+    scan(app)  # once per breach
+    kind, text = texts(app, case.id)[-1]
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon", "overdue"]
+    assert f"工单 {case.ticket} 已超过办结时限（2026-12-02 18:00），望京街道仍未办结" in text
+    assert [kind for kind, _ in texts(app, other.id)] == ["registered"]
+    fake = Gateway()
+    notifications.deliver_due(app, fake.gateway())
+    assert [m["to"] for _, m in fake.sent].count("13900000001") == 2  # the duty phone, twice
+
+
+def test_a_deadline_moved_by_an_extension_is_told_again_when_it_nears(app, clock):
+    from jiesu.services.sla_scan import scan
+
+    case = register(app)[0]
+    dispatched, _ = cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, WJ_HANDLER, case.id, Action.ACKNOWLEDGE, ActionInput())
+    clock.advance(seconds=(dispatched.resolve_due - clock()).total_seconds() - 3600)
+    scan(app)
+    cases.perform(app, WJ_HANDLER, case.id, Action.REQUEST_EXTENSION, ActionInput(duration="5wd", reason="待采购"))
+    extended, _ = cases.perform(app, DISPATCHER, case.id, Action.APPROVE_EXTENSION, ActionInput(duration="5wd"))
+    scan(app)
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon"]  # the new deadline is far
+    clock.advance(seconds=(extended.resolve_due - clock()).total_seconds() - 1800)
+    scan(app)
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon", "due_soon"]
+
+
+def test_a_breach_found_long_after_it_happened_is_recorded_without_a_text(app, clock):
+    from jiesu.services.sla_scan import scan
+
+    case = register(app)[0]
+    cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    clock.advance(days=30)  # nobody ran the scan meanwhile
+    overdue = [item for item in scan(app) if item.request_id == case.id and item.limit == "resolve"]
+    assert overdue and overdue[0].newly_recorded
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered"]

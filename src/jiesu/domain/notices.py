@@ -21,14 +21,18 @@ class NoticeKind(LabelledEnum):
     URGENT_DISPATCH = "urgent_dispatch"  # to the lead unit's duty phone
     URGENT_REMINDER = "urgent_reminder"  # to it again: the emergency is past its sign-for limit, not signed for
     LOGIN_CODE = "login_code"  # to the requester: a one-time code for 我的诉求 on the portal (kept with their latest case)
+    DUE_SOON = "due_soon"  # to the lead unit's duty phone: the case is near its 办结时限, not answered
+    OVERDUE = "overdue"  # to it: the case is past its 办结时限, not answered
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
-                "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码"}
+                "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒",
+                "overdue": "超期提醒"}
 
 
-TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER)  # to a unit's duty phone, not the requester
+TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,
+            NoticeKind.OVERDUE)  # to a unit's duty phone, not the requester
 
 
 class NoticeStatus(LabelledEnum):
@@ -84,6 +88,18 @@ def urgent_reminder_text(hotline: str, ticket: str, unit: str, title: str, place
     """To the unit's duty phone again: the emergency dispatched to it is past its sign-for limit, not signed for."""
     return (f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{_what_where(title, place)}。"
             "请立即签收处置，中心已督办。")
+
+
+def due_soon_text(hotline: str, ticket: str, unit: str, title: str, place: str, due: str) -> str:
+    """To the lead unit's duty phone: the case comes to its 办结时限 soon and is not answered."""
+    return (f"【{hotline}】工单 {ticket} 将于 {due} 到办结时限，{unit}尚未办结：{_what_where(title, place)}。"
+            "请及时办结答复；确需更多时间，请在时限前申请延期。")
+
+
+def overdue_text(hotline: str, ticket: str, unit: str, title: str, place: str, due: str) -> str:
+    """To it: the case is past its 办结时限, not answered."""
+    return (f"【{hotline}】工单 {ticket} 已超过办结时限（{due}），{unit}仍未办结：{_what_where(title, place)}。"
+            "请尽快办结答复，超期将计入考核。")
 
 
 def login_code_text(hotline: str, code: str, minutes: int) -> str:

@@ -27,6 +27,7 @@ import httpx
 from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
+from jiesu.domain.calendar import beijing_minute
 from jiesu.domain.enums import Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
@@ -35,8 +36,10 @@ from jiesu.domain.notices import (
     NoticeKind,
     NoticeStatus,
     answered_text,
+    due_soon_text,
     login_code_text,
     next_attempt,
+    overdue_text,
     registered_text,
     urgent_dispatch_text,
     urgent_reminder_text,
@@ -180,13 +183,33 @@ def on_unacknowledged_emergency(app: App, connection, request_id: int, unit_code
     _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.URGENT_REMINDER)
 
 
+def on_resolve_due_soon(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
+    """A case found near its 办结时限, not answered (`jiesu sla scan`, once per deadline): its lead unit is told."""
+    _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.DUE_SOON)
+
+
+def on_resolve_overdue(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
+    """A case found past its 办结时限, not answered (`jiesu sla scan`, once per breach): its lead unit is told."""
+    _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.OVERDUE)
+
+
+def due_soon_told(connection, due: dict[int, datetime], window: timedelta) -> set[int]:
+    """Those of the cases (id → its 办结时限) whose unit was already told their deadline is near: a 即将超期提醒
+    written since `window` before the deadline (a deadline moved later by an extension is told again)."""
+    if not due:
+        return set()
+    latest = dict(connection.execute(select(_n.c.request_id, func.max(_n.c.created_at)).where(
+        _n.c.kind == NoticeKind.DUE_SOON.value, _n.c.request_id.in_(list(due))).group_by(_n.c.request_id)).all())
+    return {rid for rid, at in latest.items() if at >= due[rid] - window}
+
+
 def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     """(the mobile number to text or None, the text) of a notice, from its case as it is now. A merged case is
     told its master's reply."""
     r, master, u = t.requests, t.requests.alias("master"), t.units
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
                                     r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"), u.c.name.label("unit_name"),
-                                    u.c.duty_phone)
+                                    u.c.duty_phone, r.c.resolve_due)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
@@ -196,8 +219,13 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
         name, title = app.cipher.decrypt(row.requester_name), row.title or ""
         if len(name) >= 2:
             title = title.replace(name, mask_name(name))
+        told = (hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
+        if row.kind in (NoticeKind.DUE_SOON.value, NoticeKind.OVERDUE.value):
+            due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
+            late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
+            return row.duty_phone, late(*told, due)
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
-        return row.duty_phone, compose(hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
+        return row.duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)

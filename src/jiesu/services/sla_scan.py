@@ -1,5 +1,6 @@
 """`jiesu sla scan`: cases due soon and overdue, each breach recorded once; an emergency not signed for in time
-texts its unit's duty phone again (紧急未签收提醒)."""
+texts its unit's duty phone again (紧急未签收提醒); a case near its 办结时限 (within JIESU_DUE_SOON_HOURS) and one
+past it, not answered, text it too (即将超期提醒, once per deadline; 超期提醒, once per breach)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class DueItem:
     newly_recorded: bool = False
 
 
+OVERDUE_NEWS = timedelta(hours=24)  # a breach older than this when first found (the scan was not running, or an
+# upgrade brought the 超期提醒 to a database with old breaches) is recorded without a text: it is no news to the unit
 LIMIT_LABELS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结", "follow_up": "回访", "supervise": "督办"}
 
 
@@ -76,7 +79,10 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
             known |= {(r.request_id, r.limit_name, r.due) for r in connection.execute(
                 select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due)
                 .where(t.sla_breaches.c.request_id.in_(overdue_ids[start:start + 500])))}
-        new_rows, unsigned_emergencies = [], []
+        new_rows, unsigned_emergencies, overdue_replies = [], [], []
+        due_soon = {row.id: row for limit, row in candidates  # (an emergency's whole limit is shorter than the
+                    if limit == "resolve" and row.due >= now and row.lead_unit  # window: its dispatch text said it)
+                    and row.urgency != Urgency.EMERGENCY.value}
         for limit, row in candidates:
             due = row.due
             overdue = due < now
@@ -87,6 +93,8 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
                 known.add((row.id, limit, due))
                 if limit == "acknowledge" and row.urgency == Urgency.EMERGENCY.value and row.lead_unit:
                     unsigned_emergencies.append(row)
+                if limit == "resolve" and row.lead_unit and now - due <= OVERDUE_NEWS:
+                    overdue_replies.append(row)
             items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
         if record:
             uow.config.put_setting(LAST_RUN, {"at": now.isoformat()})
@@ -95,6 +103,14 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
             directory = app.config(uow).directory
             for row in unsigned_emergencies:  # nobody signed for it: the unit's duty phone is texted again
                 notifications.on_unacknowledged_emergency(app, connection, row.id, row.lead_unit, directory)
+            for row in overdue_replies:
+                notifications.on_resolve_overdue(app, connection, row.id, row.lead_unit, directory)
+        if record and due_soon:
+            directory = app.config(uow).directory
+            told = notifications.due_soon_told(connection, {rid: row.due for rid, row in due_soon.items()},
+                                               horizon - now)
+            for rid in sorted(set(due_soon) - told):
+                notifications.on_resolve_due_soon(app, connection, rid, due_soon[rid].lead_unit, directory)
         uow.commit()
     items.sort(key=lambda i: (not i.overdue, i.due))
     return items
