@@ -435,3 +435,28 @@ def test_a_camera_sized_photo_is_scaled_down_in_the_browser_before_it_is_sent(se
     page.set_input_files("input[name=photos]", [{"name": f"{i}.png", "mimeType": "image/png", "buffer": png()}
                                                 for i in range(6)])
     assert "最多 5 张" in page.eval_on_selector("input[name=photos]", "i => i.validationMessage")
+
+
+def test_a_citizen_sends_their_position_and_the_case_lands_in_their_community(tmp_path, page):
+    from sqlalchemy import select
+
+    from jiesu.storage import tables as t
+    from tests.integration.test_locating import with_boundaries
+    from tests.support import live_server
+
+    app = make_city(tmp_path)
+    with_boundaries(app, tmp_path)  # 望京西园社区 outlined
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 39.99, "longitude": 116.41, "accuracy": 20})
+    with live_server(app) as base:
+        page.goto(f"{base}/portal")
+        page.fill("textarea[name=content]", "路口的井盖丢了，晚上很危险")
+        page.fill("input[name=requester_phone]", "13900001111")
+        page.click("#locate")
+        page.wait_for_function("document.getElementById('located').textContent.startsWith('已附上位置')")
+        page.screenshot(path=str(SHOTS / "13-portal-position.png"), full_page=True)
+        page.click("button[type=submit]")
+        ticket = page.inner_text("#ticket")
+    with app.engine.connect() as c:
+        placed = c.execute(select(t.requests.c.division, t.requests.c.lat).where(t.requests.c.ticket == ticket)).one()
+    assert placed.division == "WJ01" and abs(placed.lat - 39.99) < 1e-6

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import bindparam, insert, select
@@ -121,11 +121,10 @@ def similar_nearby(app: App, uow, config, text: str, division: str | None, categ
 
 def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     """Fill in what the text tells and the agent left open: the category when the model is confident enough, the
-    urgency when the text describes an emergency, the place when the text names one. Returns the intake to
+    urgency when the text describes an emergency, the place when the text names one (else where its coordinates
+    are, within the configured boundaries). Returns the intake to
     register, the suggestions to show, and what was suggested and applied (kept in the case's first event so that
     the next training can compare the suggestion with people's final choice)."""
-    from dataclasses import replace
-
     text = f"{intake.title or ''}\n{intake.content}".strip()
     s = suggest(app, text, intake.division, intake.category, intake.requester_phone)
     applied: dict = {}
@@ -136,11 +135,26 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     if s.urgency.urgent and (intake.urgency or "normal") in ("normal", "一般"):
         changes["urgency"] = "emergency"
         applied["urgency_reason"] = s.urgency.reason
-    if not intake.division and s.place is not None:
-        changes["division"] = applied["division"] = s.place.division
+    located = located_division(app.current_config(), intake)
+    if not intake.division and s.place is not None:  # what the requester says of the place, before where the
+        changes["division"] = applied["division"] = s.place.division  # device was
+    elif located is not None:
+        changes["division"] = applied["division"] = located
+        applied["division_from"] = "coordinates"
     note = {"source": s.source, "categories": [[g.code, g.confidence] for g in s.categories],
             "urgent": s.urgency.urgent, "applied": applied}
     return replace(intake, **changes), s, note
+
+
+def located_division(config, intake: Intake) -> str | None:
+    """Where the intake's coordinates are (the deepest configured area), when it names no place itself; None when
+    it does, has no coordinates, or they are outside every configured boundary."""
+    if intake.division or intake.lat is None or intake.lon is None:
+        return None
+    try:
+        return config.locator.locate(float(intake.lat), float(intake.lon))
+    except (TypeError, ValueError):  # not numbers: the case's own validation says so
+        return None
 
 
 def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
@@ -216,7 +230,13 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     sealed_code = notifications.seal_code(app, intake.requester_phone, code)  # for the 受理 text message
     try:
         with app.uow() as uow:
-            request = build_request(app.config(uow).directory, principal.actor, app.now(), intake)
+            config = app.config(uow)
+            located = located_division(config, intake)  # a case with coordinates and no place: placed by them
+            if located is not None:
+                intake = replace(intake, division=located)
+            request = build_request(config.directory, principal.actor, app.now(), intake)
+            if located is not None:
+                request.events[0].changes["division_from"] = [None, "coordinates"]
             request.keywords = list(keywords)
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import WorkCalendar
+from jiesu.domain.enums import UnitKind
+from jiesu.domain.geography import Locator
 from jiesu.domain.routing import Directory, Router
 from jiesu.domain.sla import SlaBook
 from jiesu.storage import tables as t
@@ -42,6 +44,12 @@ class ConfigSnapshot:
         from jiesu.nlp.rules import RuleSuggester
 
         return RuleSuggester(self.directory)
+
+    @cached_property
+    def locator(self) -> Locator:
+        """Which configured area a point is in (a case's coordinates → its 社区, 街道 or 区)."""
+        depth = {UnitKind.DISTRICT: 1, UnitKind.SUBDISTRICT: 2, UnitKind.COMMUNITY: 3}
+        return Locator(self.boundaries, {code: depth.get(unit.kind, 0) for code, unit in self.directory.units.items()})
 
     @cached_property
     def unit_names(self) -> dict[str, str]:

@@ -32,7 +32,7 @@ async def portal_submit(request: Request) -> Response:
     form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
-                                                         "address", "kind")}
+                                                         "address", "kind", "lat", "lon")}
     sent = await uploaded(form, "photos") + await uploaded(form, "photo")  # "photo": the field's name until 0015
     try:
         if not fields["requester_phone"]:
@@ -41,13 +41,22 @@ async def portal_submit(request: Request) -> Response:
         case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
-            requester_phone=fields["requester_phone"] or None, address=fields["address"]),
+            requester_phone=fields["requester_phone"] or None, address=fields["address"],
+            lat=coordinate(fields["lat"], "lat"), lon=coordinate(fields["lon"], "lon")),
             photos=sent)
     except DomainError as error:
         return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind),
                       error=error_text(error, photos=bool(sent)),
                       texts=app.settings.notify_citizens)
     return render(request, "portal_done.html", ticket=case.ticket, code=code)
+
+
+def coordinate(text: str, field: str) -> float | None:
+    """A coordinate the page's 使用当前位置 filled in (none when the citizen did not use it)."""
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise InvalidInput("位置不是数字：请重新点击“使用当前位置”，或只填写地点", field=f"location.{field}") from None
 
 
 @router.get("/portal/track")

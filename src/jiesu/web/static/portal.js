@@ -31,3 +31,23 @@
   }
   content.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 600); });
 }());
+
+// 使用当前位置: with the citizen's consent, the browser's position goes with the request, so that it reaches the
+// 社区 or 街道 of the place without anyone reading a map (the server places it within the configured boundaries).
+(function () {
+  "use strict";
+  var button = document.getElementById("locate");
+  var said = document.getElementById("located");
+  if (!button || !navigator.geolocation) { return; }  // no way to know where: the address says it
+  button.parentNode.hidden = false;
+  button.addEventListener("click", function () {
+    said.textContent = "正在获取位置……";
+    navigator.geolocation.getCurrentPosition(function (position) {
+      document.getElementById("lat").value = position.coords.latitude.toFixed(6);
+      document.getElementById("lon").value = position.coords.longitude.toFixed(6);
+      said.textContent = "已附上位置（精度约 " + Math.round(position.coords.accuracy) + " 米）";
+    }, function () {
+      said.textContent = "没有取得位置：请在地点中写明小区、楼号或路口";
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  });
+}());
