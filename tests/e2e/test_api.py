@@ -76,6 +76,18 @@ def test_the_whole_lifecycle_across_roles(api, clock):
     assert tracked.status_code == 200 and tracked.json()["status"] == "archived"
 
 
+def test_the_reviewer_is_shown_what_to_look_at_in_a_reply_waiting_for_review(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", case["id"], "acknowledge")
+    waiting = act(api, "wj", case["id"], "resolve", reply="已处理。")
+    assert waiting["review_hints"] == ["答复仅 4 字：是否说明了如何办理、结果如何", "承办单位没有记录联系诉求人"]
+    login(api, "dispatcher")
+    page = api.get(f"/cases/{case['id']}").text
+    assert 'id="review-hints"' in page and "答复仅 4 字" in page
+    assert act(api, "dispatcher", case["id"], "send_back", reason="答复过于简单，请说明清理情况")["review_hints"] == []
+
+
 def test_a_retried_create_with_the_same_idempotency_key_makes_one_case(api):
     headers = {"Idempotency-Key": "abc-123"}
     first = call(api, "agent", "POST", "/api/v1/requests", json=INTAKE, headers=dict(headers))

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
-from jiesu.domain.workflow import ACTION_ROLES, Action, allowed_actions
+from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
 from jiesu.services.access import requester_view, sees_personal_data, text_view
 from jiesu.services.users import Principal
 
@@ -92,6 +93,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "keywords": request.keywords,
         "allowed_actions": actions_for(principal, request),
+        "review_hints": review_hints(request) if request.status == Status.RESOLVED else [],  # 审核提示
     }
     if events:
         view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,
