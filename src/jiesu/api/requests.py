@@ -187,11 +187,7 @@ async def act(request_id: int, action: str, body: ActionBody, request: Request,
 @router.get("/requests/{request_id}/photos/{photo_id}")
 def get_photo(request_id: int, photo_id: int, request: Request, principal: Principal = Depends(staff)) -> Response:
     """One 现场照片 of a case the caller may read, as image/jpeg or image/png."""
-    app = jiesu_app(request)
-    require_read(principal, cases.show(app, request_id))
-    with app.uow(read_only=True) as uow:
-        data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
-    return photo_response(data, content_type)
+    return photo_response(*photos.for_staff(jiesu_app(request), principal, request_id, photo_id))
 
 
 @router.get("/routing")

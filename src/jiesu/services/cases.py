@@ -151,7 +151,8 @@ def perform(app: App, actor: Actor, request_id: int, action: Action,
     `params`: the action's parameters, or a function of the case (as loaded in this transaction) and the router
     that gives them (批量派单: the suggested unit). `expected_version`: the version the user saw; if the case
     changed since, ConflictError. `guard`: called with the loaded case before anything else (access control raises
-    NotFound there). `photos`: 现场照片 sent with the step (办理进展, 办结答复), stored with it, encrypted."""
+    NotFound there). `photos`: 现场照片 sent with the step (补充诉求, 办理进展, 办结答复), stored with it,
+    encrypted."""
     pictures = photo_store.checked(photos)
     with app.uow() as uow:
         request = uow.requests.get(request_id)

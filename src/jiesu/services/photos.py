@@ -1,7 +1,7 @@
 """现场照片: pictures of the matter — the requester's, sent with the request (portal, intake, API) or added later
-(补充诉求), and the unit's, sent with 办理进展 and 办结答复 (the scene, the work done). A photo may show a face, a plate or a home, so it is kept
-encrypted like the rest of the personal data, shown only to those who may read the case and, on the portal, to its
-requester (their own photos and those of the reply). The same table keeps the picture addresses an Open311 client
+(补充诉求), and the unit's, sent with 办理进展 and 办结答复 (the scene, the work done). A photo may show a face, a
+plate or a home, so it is kept encrypted like the rest of the personal data, shown only to those who may read the
+case and, on the portal, to its requester (their own photos and those of the reply). The same table keeps the picture addresses an Open311 client
 gives (`media_url`): addresses only, never fetched."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from jiesu.bootstrap import App
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.request import CitizenRequest, Event
 from jiesu.domain.workflow import Action
+from jiesu.services.access import require_read
+from jiesu.services.users import Principal
 from jiesu.storage import tables as t
 from jiesu.storage.cipher import PersonalDataCipher
 
@@ -120,6 +122,20 @@ def read(connection, cipher: PersonalDataCipher, request_id: int, photo_id: int)
     if row is None:
         raise NotFound("没有这张照片", field="photo")
     return plain(cipher, row.data), row.content_type
+
+
+def for_staff(app: App, principal: Principal, request_id: int, photo_id: int) -> tuple[bytes, str]:
+    """One photo, for a member of staff who may read its case (NotFound otherwise, as for the case itself)."""
+    with app.uow(read_only=True) as uow:
+        require_read(principal, uow.requests.get(request_id))
+        return read(uow.connection, app.cipher, request_id, photo_id)
+
+
+def for_requester_link(app: App, token: str) -> tuple[bytes, str]:
+    """The photo a link shown on the portal opens (`requester_link`), while it is valid."""
+    request_id, photo_id = from_requester_link(app.cipher, token)
+    with app.uow(read_only=True) as uow:
+        return read(uow.connection, app.cipher, request_id, photo_id)
 
 
 def plain(cipher: PersonalDataCipher, stored: bytes) -> bytes:

@@ -494,11 +494,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
 def case_photo(request: Request, request_id: int, photo_id: int) -> Response:
     """One 现场照片 of the case, for those who may read the case."""
     principal = login_required(request)
-    app = jiesu_app(request)
     try:
-        require_read(principal, cases.show(app, request_id))
-        with app.uow(read_only=True) as uow:
-            data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
+        data, content_type = photos.for_staff(jiesu_app(request), principal, request_id, photo_id)
     except NotFound:
         return render(request, "message.html", 404, title="照片不存在", message="没有这张照片，或你无权查看。请回到工单页面。")
     return photo_response(data, content_type)

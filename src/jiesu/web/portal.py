@@ -107,11 +107,8 @@ async def _on_own_case(request: Request, step, **done) -> Response:
 @router.get("/portal/photos/{token}")
 def requester_photo(request: Request, token: str) -> Response:
     """A photo shown to the requester on the track page, by the sealed link given there (it expires)."""
-    app = jiesu_app(request)
     try:
-        request_id, photo_id = photos.from_requester_link(app.cipher, token)
-        with app.uow(read_only=True) as uow:
-            data, content_type = photos.read(uow.connection, app.cipher, request_id, photo_id)
+        data, content_type = photos.for_requester_link(jiesu_app(request), token)
     except DomainError as error:
         return render(request, "message.html", 404, title="照片不存在", message=error_text(error))
     return photo_response(data, content_type)
