@@ -122,9 +122,9 @@ def similar_nearby(app: App, uow, config, text: str, division: str | None, categ
 def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     """Fill in what the text tells and the agent left open: the category when the model is confident enough, the
     urgency when the text describes an emergency, the place when the text names one (else where its coordinates
-    are, within the configured boundaries). Returns the intake to
-    register, the suggestions to show, and what was suggested and applied (kept in the case's first event so that
-    the next training can compare the suggestion with people's final choice)."""
+    are, within the configured boundaries). Returns the intake to register, the suggestions to show, and what was
+    suggested and applied (kept in the case's first event so that the next training can compare the suggestion
+    with people's final choice)."""
     text = f"{intake.title or ''}\n{intake.content}".strip()
     s = suggest(app, text, intake.division, intake.category, intake.requester_phone)
     applied: dict = {}
