@@ -460,3 +460,22 @@ def test_a_citizen_sends_their_position_and_the_case_lands_in_their_community(tm
     with app.engine.connect() as c:
         placed = c.execute(select(t.requests.c.division, t.requests.c.lat).where(t.requests.c.ticket == ticket)).one()
     assert placed.division == "WJ01" and abs(placed.lat - 39.99) < 1e-6
+
+
+def test_a_case_prints_as_its_sheet_without_the_menus_and_forms(tmp_path, page):
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from tests.support import AGENT, live_server
+
+    app = make_city(tmp_path)
+    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道垃圾一周没人清理", requester_phone="13812345678",
+                                             division="WJ01", category="WY1"))
+    with live_server(app) as base:
+        login(page, base, "dispatcher")
+        page.goto(f"{base}/cases/{case.id}")
+        assert page.is_visible("button[data-print]") and page.is_visible("aside")
+        page.emulate_media(media="print")
+        assert not page.is_visible("aside") and not page.is_visible("header.top")
+        assert page.is_visible("ol.timeline") and "12345 工单" in page.inner_text("main")
+        assert "138****5678" in page.inner_text("main")  # printed as shown: masked
+        page.screenshot(path=str(SHOTS / "14-case-print.png"), full_page=True)

@@ -483,6 +483,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
                   names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
+                  hotline=app.settings.hotline_name, printed_at=app.now(),
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
