@@ -40,7 +40,7 @@ def test_a_requester_adds_a_detail_and_a_photo_on_the_portal_and_the_unit_sees_i
     assert 'action="/portal/supplement"' in track(citizen, ticket, code)
 
     done = supplement(citizen, ticket, code, "垃圾堆在2单元门口，已经有味道了", [SCENE])
-    assert done.status_code == 200 and "已补充" in done.text
+    assert done.status_code == 200 and "已补充" in done.text and "您说：垃圾堆在2单元门口" in done.text
     assert [citizen.get(link).content for link in image_links(done.text)] == [SCENE]  # theirs, on the track page
 
     login(api, "wj")
