@@ -327,6 +327,15 @@ def test_open311_media_url_is_kept_as_given_and_only_http(api):
     assert root.find("request/media_url").text == "https://img.example.org/a.jpg"
 
 
+def test_open311_fields_sent_as_files_are_refused_like_missing_ones(api):
+    base = {"service_code": "WY1", "address_string": "望京西园三区", "description": "楼道堆满杂物"}
+    as_file = api.post("/open311/v2/requests.json", data=base, files={"api_key": ("key.txt", api.open311_key.encode())})
+    assert as_file.status_code == 403 and "api_key" in as_file.json()[0]["description"]
+    code_as_file = api.post("/open311/v2/requests.json", data=base | {"api_key": api.open311_key, "service_code": ""},
+                            files={"service_code": ("code.txt", b"WY1")})
+    assert code_as_file.status_code == 400 and "service_code" in code_as_file.json()[0]["description"]
+
+
 def test_open311_in_xml_with_spec_errors(api):
     root = ElementTree.fromstring(api.get("/open311/v2/services.xml").content)
     assert root.tag == "services" and root.find("service/service_code") is not None
