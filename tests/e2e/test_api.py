@@ -76,6 +76,17 @@ def test_the_whole_lifecycle_across_roles(api, clock):
     assert tracked.status_code == 200 and tracked.json()["status"] == "archived"
 
 
+def test_a_case_without_a_category_is_sent_to_be_classified_before_it_is_dispatched(api):
+    case = create(api, category=None)
+    refused = act(api, "dispatcher", case["id"], "dispatch", expect=400, unit="WJ")
+    assert refused["field"] == "category" and "请先改类" in refused["message"]
+    login(api, "dispatcher")
+    page = api.get(f"/cases/{case['id']}").text
+    assert 'id="classify-first"' in page
+    unit_choices = page.split('<select name="unit">')[1].split("</select>")[0]
+    assert 'value="WJ"' in unit_choices and 'value="CENTRE"' not in unit_choices  # the hotline handles nothing
+
+
 def test_the_reviewer_is_shown_what_to_look_at_in_a_reply_waiting_for_review(api):
     case = create(api)
     act(api, "dispatcher", case["id"], "dispatch", unit="WJ")

@@ -201,7 +201,9 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
     if action in (Action.DISPATCH, Action.REDISPATCH):
         if not p.unit:
             raise InvalidInput("请指定承办单位", field="unit")
-        router.check_dispatch(request.category or "", p.unit, field="unit")
+        if not request.category:
+            raise InvalidInput("未分类：请先改类，再派单（派单目录按事项分类确定承办单位）", field="category")
+        router.check_dispatch(request.category, p.unit, field="unit")
         for code in p.co_units:
             router.check_dispatch(request.category or "", code, field="co_units", role="co")
         suggestion = router.route(request.category, request.location.division).best if request.category else None

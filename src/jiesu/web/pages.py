@@ -12,7 +12,7 @@ from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
-from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
@@ -470,6 +470,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         routing = app.router(uow).route(case.category, case.location.division) if case.category else None
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
+    handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
@@ -483,7 +484,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
                   names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
-                  hotline=app.settings.hotline_name, printed_at=app.now(),
+                  hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
