@@ -78,3 +78,21 @@ def test_an_app_and_an_agent_add_to_a_case_and_nothing_is_added_once_it_is_answe
     assert [(e["action"], e["role"]) for e in timeline if e["action"] == "supplement"] == [
         ("supplement", "citizen"), ("supplement", "agent")]
     assert re.search("补充诉求", api.get(f"/api/v1/public/requests/{ticket}", params={"code": code}).text)
+
+
+def test_an_addition_is_taken_even_when_the_unit_acted_a_moment_before(app, monkeypatch):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases, intake
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, WJ_HANDLER
+
+    case = cases.register(app, AGENT, Intake(content="楼道堆物", requester_phone="13812345678", division="WJ01",
+                                             category="WY1"))
+    cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    seen = cases.show(app, case.id)  # as the portal read it …
+    cases.perform(app, WJ_HANDLER, case.id, Action.ACKNOWLEDGE, ActionInput())  # … just before the unit signed for it
+    monkeypatch.setattr(intake, "citizen_case", lambda *args, **kwargs: seen)
+    for step in (lambda: intake.citizen_supplement(app, case.ticket, "", "补充：在2单元"),
+                 lambda: intake.citizen_urge(app, case.ticket, "", "请尽快")):
+        assert step().status.value == "in_progress"  # taken, not refused as changed by someone else
+    assert [e.action for e in cases.show(app, case.id).events][-2:] == [Action.SUPPLEMENT, Action.URGE]

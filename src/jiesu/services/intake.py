@@ -299,8 +299,8 @@ def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequenc
     request = citizen_case(app, ticket, code, keys)
     if request.status not in URGEABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
-    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.URGE, ActionInput(note=note),
-                         request.version)
+    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.URGE,
+                         ActionInput(note=note))  # no version: what the unit did meanwhile changes nothing of it
     return updated
 
 
@@ -315,7 +315,7 @@ def citizen_supplement(app: App, ticket: str, code: str, note: str, photos: Sequ
     if request.status not in SUPPLEMENTABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，办结答复之前才能补充", field="status")
     updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.SUPPLEMENT,
-                         ActionInput(note=note), request.version, photos=photos)
+                         ActionInput(note=note), photos=photos)  # no version: an addition, whatever the unit did
     return updated
 
 
