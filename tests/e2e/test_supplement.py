@@ -96,3 +96,24 @@ def test_an_addition_is_taken_even_when_the_unit_acted_a_moment_before(app, monk
                  lambda: intake.citizen_urge(app, case.ticket, "", "请尽快")):
         assert step().status.value == "in_progress"  # taken, not refused as changed by someone else
     assert [e.action for e in cases.show(app, case.id).events][-2:] == [Action.SUPPLEMENT, Action.URGE]
+
+
+def test_the_unit_asks_for_more_the_requester_reads_it_on_the_track_page_and_answers_it(api):
+    case = create(api)
+    ticket, code = case["ticket"], case["citizen_code"]
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", case["id"], "acknowledge")
+    asked = act(api, "wj", case["id"], "ask_supplement", note="请提供具体楼号和垃圾堆放的位置")
+    assert asked["open_question"] == "请提供具体楼号和垃圾堆放的位置" and asked["status"] == "in_progress"
+    refused = call(api, "jx", "POST", f"/api/v1/requests/{case['id']}/actions/ask_supplement",
+                   json={"note": "别的单位问"})
+    assert refused.status_code == 404  # not its case
+    citizen = TestClient(create_app(api.jiesu))
+    page = track(citizen, ticket, code)
+    assert 'id="question"' in page and "承办单位请您补充：请提供具体楼号和垃圾堆放的位置" in page
+    assert "<details open>" in page  # the 补充 form is open to answer it
+    public = api.get(f"/api/v1/public/requests/{ticket}", params={"code": code}).json()
+    assert public["question"] == "请提供具体楼号和垃圾堆放的位置"
+    answered = supplement(citizen, ticket, code, "3号楼2单元门口，靠近自行车棚")
+    assert answered.status_code == 200 and 'id="question"' not in answered.text
+    assert call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["open_question"] is None

@@ -347,3 +347,15 @@ def test_a_breach_found_long_after_it_happened_is_recorded_without_a_text(app, c
     overdue = [item for item in scan(app) if item.request_id == case.id and item.limit == "resolve"]
     assert overdue and overdue[0].newly_recorded
     assert [kind for kind, _ in texts(app, case.id)] == ["registered"]
+
+
+def test_the_units_question_is_texted_to_the_requester_and_only_to_a_mobile(app):
+    case = register(app)[0]
+    landline = register(app, phone="010-12345678")[0]
+    for c in (case, landline):
+        cases.perform(app, DISPATCHER, c.id, Action.DISPATCH, ActionInput(unit="WJ"))
+        cases.perform(app, WJ_HANDLER, c.id, Action.ACKNOWLEDGE, ActionInput())
+        cases.perform(app, WJ_HANDLER, c.id, Action.ASK_SUPPLEMENT, ActionInput(note="请提供具体楼号和堆物位置"))
+    kind, text = texts(app, case.id)[-1]
+    assert kind == "question" and f"（工单号 {case.ticket}）承办单位请您补充：请提供具体楼号和堆物位置。" in text
+    assert [k for k, _ in texts(app, landline.id)] == []  # a landline gets no text (nor the 受理 one)

@@ -432,3 +432,26 @@ def test_bad_callback_rules_are_refused_naming_the_field(kwargs):
     with pytest.raises(InvalidInput) as caught:
         AssessmentRules(**kwargs)
     assert caught.value.field == next(iter(kwargs))
+
+
+def test_the_lead_unit_asks_the_requester_for_more_and_the_question_stays_open_until_they_add_to_it(clock):
+    from jiesu.domain.request import Actor
+
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", ["JX"])
+    with pytest.raises(IllegalTransition):
+        r.ask_supplement(WJ_HANDLER, at(0.2), "请提供具体楼号")  # not signed for yet
+    r.acknowledge(WJ_HANDLER, at(0.5))
+    with pytest.raises(Forbidden):
+        r.ask_supplement(JX_HANDLER, at(0.6), "请提供具体楼号")  # the co-handler asks through the lead
+    with pytest.raises(Forbidden):
+        r.ask_supplement(AGENT, at(0.6), "请提供具体楼号")
+    with pytest.raises(InvalidInput) as empty:
+        r.ask_supplement(WJ_HANDLER, at(0.7), " ")
+    assert empty.value.field == "note" and r.open_question() is None
+    r.ask_supplement(WJ_HANDLER, at(1), "请提供具体楼号和垃圾堆放的位置")
+    assert r.status == Status.IN_PROGRESS and r.open_question() == "请提供具体楼号和垃圾堆放的位置"
+    r.note_progress(WJ_HANDLER, at(2), "等待诉求人补充")
+    assert r.open_question() == "请提供具体楼号和垃圾堆放的位置"
+    r.supplement(Actor("诉求人", Role.CITIZEN), at(3), "3号楼2单元门口")
+    assert r.open_question() is None

@@ -78,6 +78,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.RECLASSIFY: lambda: case.reclassify(actor, at, "WY2" if case.category == "WY1" else "WY1", reason),
             Action.URGE: lambda: case.urge(actor, at, reason),
             Action.SUPPLEMENT: lambda: case.supplement(actor, at, reason),
+            Action.ASK_SUPPLEMENT: lambda: case.ask_supplement(actor, at, reason),
             Action.CHANGE_URGENCY: lambda: case.change_urgency(
                 actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
         }

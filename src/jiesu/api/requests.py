@@ -257,7 +257,7 @@ def citizen_view(case) -> dict:
     return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
             "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,
             "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
-            "can_supplement": case.status in intake.SUPPLEMENTABLE,
+            "can_supplement": case.status in intake.SUPPLEMENTABLE, "question": case.open_question(),
             "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}
 
 

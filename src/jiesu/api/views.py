@@ -94,6 +94,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "round": request.round, "keywords": request.keywords,
         "allowed_actions": actions_for(principal, request),
         "review_hints": review_hints(request) if request.status == Status.RESOLVED else [],  # 审核提示
+        "open_question": shown(request.open_question()),  # 请诉求人补充, not answered yet
     }
     if events:
         view["events"] = [{"seq": e.seq, "at": iso(e.at), "actor": e.actor, "role": e.role.value,

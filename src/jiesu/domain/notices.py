@@ -21,13 +21,14 @@ class NoticeKind(LabelledEnum):
     URGENT_DISPATCH = "urgent_dispatch"  # to the lead unit's duty phone
     URGENT_REMINDER = "urgent_reminder"  # to it again: the emergency is past its sign-for limit, not signed for
     LOGIN_CODE = "login_code"  # to the requester: a one-time code for 我的诉求 on the portal (kept with their latest case)
+    QUESTION = "question"  # to the requester: the unit asks them to add something (请诉求人补充)
     DUE_SOON = "due_soon"  # to the lead unit's duty phone: the case is near its 办结时限, not answered
     OVERDUE = "overdue"  # to it: the case is past its 办结时限, not answered
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
-                "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒",
+                "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
                 "overdue": "超期提醒"}
 
 
@@ -100,6 +101,15 @@ def overdue_text(hotline: str, ticket: str, unit: str, title: str, place: str, d
     """To it: the case is past its 办结时限, not answered."""
     return (f"【{hotline}】工单 {ticket} 已超过办结时限（{due}），{unit}仍未办结：{_what_where(title, place)}。"
             "请尽快办结答复，超期将计入考核。")
+
+
+def question_text(hotline: str, ticket: str, question: str, portal_url: str) -> str:
+    """To the requester: the unit handling their case asks them to add something (请诉求人补充)."""
+    question = " ".join((question or "").split())
+    if len(question) > REPLY_CHARS:
+        question = question[:REPLY_CHARS] + "……"
+    return (f"【{hotline}】您反映的问题（工单号 {ticket}）承办单位请您补充：{question}。请在"
+            f"{where_to_track(portal_url)}凭工单号和查询码补充，或致电 {hotline}。")
 
 
 def login_code_text(hotline: str, code: str, minutes: int) -> str:

@@ -529,6 +529,22 @@ class CitizenRequest:
             raise ConflictError(f"已补充 {SUPPLEMENTS} 次，不能再补充；如有新情况，请拨打热线", field="supplement")
         self._append(actor, at, Action.SUPPLEMENT, target, {}, validation.required_text(note, "note"))
 
+    def ask_supplement(self, actor: Actor, at: datetime, question: str) -> None:
+        """请诉求人补充: the lead unit asks the requester for what it needs to handle the case (the exact place, a
+        photo, a document); the requester is texted the question and answers with 补充诉求. The clock runs on."""
+        target = self._begin(actor, at, Action.ASK_SUPPLEMENT)
+        self._require_lead_unit(actor)
+        self._append(actor, at, Action.ASK_SUPPLEMENT, target, {}, validation.required_text(question, "note"))
+
+    def open_question(self) -> str | None:
+        """The unit's last question to the requester (请诉求人补充), while no 补充诉求 has come since."""
+        for e in reversed(self.events):
+            if e.action == Action.SUPPLEMENT:
+                return None
+            if e.action == Action.ASK_SUPPLEMENT:
+                return e.note
+        return None
+
     def change_urgency(self, actor: Actor, at: datetime, clock: SlaClock, urgency: Urgency, reason: str) -> None:
         """调整紧急程度: the situation got worse (an agent takes a second call: the smell of gas is stronger now), or
         the centre corrects what intake set. Before dispatch it may go either way. Once a unit has the case, raising

@@ -65,6 +65,7 @@ class Action(LabelledEnum):
     CALLBACK_UNANSWERED = "callback_unanswered"
     CALLBACK_UNREACHABLE = "callback_unreachable"
     SUPPLEMENT = "supplement"
+    ASK_SUPPLEMENT = "ask_supplement"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -76,7 +77,8 @@ class Action(LabelledEnum):
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
                 "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档", "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
-                "callback_unreachable": "回访无法联系", "supplement": "补充诉求"}
+                "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
+                "ask_supplement": "请诉求人补充"}
 
 
 S, A = Status, Action
@@ -168,6 +170,9 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RETURN_PENDING, A.SUPPLEMENT): S.RETURN_PENDING,
     (S.IN_PROGRESS, A.SUPPLEMENT): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.SUPPLEMENT): S.EXTENSION_PENDING,
+    # 请诉求人补充: the unit handling it asks the requester for what it needs (texted to them; answered by 补充诉求)
+    (S.IN_PROGRESS, A.ASK_SUPPLEMENT): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.ASK_SUPPLEMENT): S.EXTENSION_PENDING,
 
     # 调整紧急程度: before dispatch either way; once a unit has the case up (deadlines tighten) or, by the centre, down
     (S.REGISTERED, A.CHANGE_URGENCY): S.REGISTERED,
@@ -217,6 +222,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.URGE: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
     A.CHANGE_URGENCY: _DECIDE | {Role.AGENT},  # the agent hears it is worse now; the dispatcher corrects intake
     A.SUPPLEMENT: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
+    A.ASK_SUPPLEMENT: _UNIT,
 }
 
 

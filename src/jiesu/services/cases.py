@@ -253,6 +253,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.ARCHIVE: lambda: request.archive(actor, at),
         Action.URGE: lambda: request.urge(actor, at, p.note or p.reason),
         Action.SUPPLEMENT: lambda: request.supplement(actor, at, p.note),
+        Action.ASK_SUPPLEMENT: lambda: request.ask_supplement(actor, at, p.note),
         Action.CHANGE_URGENCY: lambda: request.change_urgency(
             actor, at, clock, _new_urgency(p), p.reason),
     }

@@ -40,6 +40,7 @@ from jiesu.domain.notices import (
     login_code_text,
     next_attempt,
     overdue_text,
+    question_text,
     registered_text,
     urgent_dispatch_text,
     urgent_reminder_text,
@@ -153,11 +154,13 @@ ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the rep
 def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
                directory: Directory) -> None:
     """After an action: an emergency dispatched, redispatched or raised to 紧急 while a unit has it is texted to the
-    lead unit's duty phone; a case just answered is texted to its requester and to the requesters of the cases
+    lead unit's duty phone; the unit's question (请诉求人补充) is texted to the requester; a case just answered is texted to its requester and to the requesters of the cases
     merged into it (they are told the master's answer)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and request.lead_unit:
         _to_duty_phone(app, connection, request.stored_id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
+    if action == Action.ASK_SUPPLEMENT and wanted(app, request.requester.phone):  # the unit's question, to them
+        _enqueue(app, connection, request.stored_id, NoticeKind.QUESTION)
     if request.status == before or request.status not in ANSWERED:
         return
     if wanted(app, request.requester.phone):
@@ -231,6 +234,12 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)
     if row.kind == NoticeKind.LOGIN_CODE.value:
         return phone, login_code_text(hotline, app.cipher.decrypt(row.code), LOGIN_CODE_MINUTES)
+    if row.kind == NoticeKind.QUESTION.value:  # the unit's latest question, as it is when sent
+        e = t.events
+        question = connection.execute(select(e.c.note).where(
+            e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.ASK_SUPPLEMENT.value)
+            .order_by(e.c.seq.desc()).limit(1)).scalar()
+        return phone, question_text(hotline, row.ticket, question or "", portal)
     return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal)
 
 

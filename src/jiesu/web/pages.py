@@ -438,7 +438,7 @@ FORM_FIELDS = {
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
-    "supplement": ["note", "photos"],
+    "supplement": ["note", "photos"], "ask_supplement": ["note"],
 }
 
 
