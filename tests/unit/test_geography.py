@@ -23,4 +23,4 @@ def test_the_deepest_configured_area_holding_the_point_is_found():
     assert locator.locate(lat=1.5, lon=1.5) == "WJ"  # in the 街道, outside its 社区's outline
     assert locator.locate(lat=1.0, lon=3.0) == "CY"
     assert locator.locate(lat=5.0, lon=1.0) is None
-    assert not Locator({}, {}) and locator
+    assert Locator({}, {}).locate(lat=0.5, lon=0.5) is None  # no boundaries configured

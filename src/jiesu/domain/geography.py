@@ -38,9 +38,6 @@ class Locator:
             areas.append((-depth.get(code, 0), code, box, rings))
         self._areas = sorted(areas, key=lambda area: (area[0], area[1]))
 
-    def __bool__(self) -> bool:
-        return bool(self._areas)
-
     def locate(self, lat: float, lon: float) -> str | None:
         """The code of the deepest configured area containing the point, or None (outside them all, or no
         boundaries configured)."""

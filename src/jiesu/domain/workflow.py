@@ -75,7 +75,8 @@ class Action(LabelledEnum):
                 "refuse_extension": "驳回延期", "note_progress": "办理进展", "resolve": "办结答复",
                 "accept_reply": "审核通过", "send_back": "退回重办", "follow_up": "回访", "reopen": "重办",
                 "supervise": "督办", "merge": "并单", "withdraw": "撤回", "flag_unreasonable": "申请不合理诉求",
-                "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档", "reclassify": "改类", "urge": "催办",
+                "approve_unreasonable": "认定不合理诉求", "refuse_unreasonable": "驳回不合理诉求申请", "archive": "归档",
+                "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
                 "ask_supplement": "请诉求人补充"}

@@ -135,10 +135,9 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     if s.urgency.urgent and (intake.urgency or "normal") in ("normal", "一般"):
         changes["urgency"] = "emergency"
         applied["urgency_reason"] = s.urgency.reason
-    located = located_division(app.current_config(), intake)
     if not intake.division and s.place is not None:  # what the requester says of the place, before where the
         changes["division"] = applied["division"] = s.place.division  # device was
-    elif located is not None:
+    elif (located := located_division(app.current_config(), intake)) is not None:
         changes["division"] = applied["division"] = located
         applied["division_from"] = "coordinates"
     note = {"source": s.source, "categories": [[g.code, g.confidence] for g in s.categories],
@@ -151,10 +150,7 @@ def located_division(config, intake: Intake) -> str | None:
     it does, has no coordinates, or they are outside every configured boundary."""
     if intake.division or intake.lat is None or intake.lon is None:
         return None
-    try:
-        return config.locator.locate(float(intake.lat), float(intake.lon))
-    except (TypeError, ValueError):  # not numbers: the case's own validation says so
-        return None
+    return config.locator.locate(intake.lat, intake.lon)
 
 
 def recent_by_requester(app: App, uow, phone: str) -> list[dict]:

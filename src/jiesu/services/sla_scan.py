@@ -98,15 +98,14 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
             items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
         if record:
             uow.config.put_setting(LAST_RUN, {"at": now.isoformat()})
+        directory = app.config(uow).directory
         if record and new_rows:
             connection.execute(insert(t.sla_breaches), new_rows)
-            directory = app.config(uow).directory
             for row in unsigned_emergencies:  # nobody signed for it: the unit's duty phone is texted again
                 notifications.on_unacknowledged_emergency(app, connection, row.id, row.lead_unit, directory)
             for row in overdue_replies:
                 notifications.on_resolve_overdue(app, connection, row.id, row.lead_unit, directory)
         if record and due_soon:
-            directory = app.config(uow).directory
             told = notifications.due_soon_told(connection, {rid: row.due for rid, row in due_soon.items()},
                                                horizon - now)
             for rid in sorted(set(due_soon) - told):
