@@ -42,7 +42,7 @@ async def portal_submit(request: Request) -> Response:
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
-            lat=coordinate(fields["lat"], "lat"), lon=coordinate(fields["lon"], "lon")),
+            lat=posted_coordinate(fields["lat"], "lat"), lon=posted_coordinate(fields["lon"], "lon")),
             photos=sent)
     except DomainError as error:
         return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind),
@@ -51,7 +51,7 @@ async def portal_submit(request: Request) -> Response:
     return render(request, "portal_done.html", ticket=case.ticket, code=code)
 
 
-def coordinate(text: str, field: str) -> float | None:
+def posted_coordinate(text: str, field: str) -> float | None:
     """A coordinate the page's 使用当前位置 filled in (none when the citizen did not use it)."""
     try:
         return float(text) if text else None
