@@ -1237,3 +1237,44 @@ def test_a_call_coming_in_opens_the_intake_screen_with_the_callers_earlier_cases
     assert "高频来电" in api.get("/intake", params={"phone": "13812345678"}).text.split('id="caller-history"')[1]
     login(api, "wj")
     assert api.get("/intake", params={"phone": "13812345678"}).status_code == 403  # not a unit's screen
+
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+def test_a_browser_gets_a_page_in_chinese_for_an_address_that_is_not_there_and_a_client_json(api):
+    login(api, "agent")
+    missing = api.get("/no-such-page", headers=HTML)
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+    assert "页面不存在" in missing.text and "请从首页的菜单进入" in missing.text and 'href="/intake"' in missing.text
+    not_a_number = api.get("/cases/abc", headers=HTML)
+    assert not_a_number.status_code == 400 and "工单编号应为数字。" in not_a_number.text
+    form_only = api.get("/cases/1/act", headers=HTML)
+    assert form_only.status_code == 405 and "只接受表单提交" in form_only.text
+    # API and Open311 clients, and anything not asking for HTML, keep the JSON
+    assert api.get("/no-such-page").json() == {"detail": "Not Found"}
+    assert api.get("/api/v1/nothing", headers=HTML).json() == {"detail": "Not Found"}
+    invalid = call(api, "agent", "GET", "/api/v1/requests/abc", headers=dict(HTML))
+    assert invalid.status_code == 422 and invalid.json()["field"] == "request_id"
+
+
+def test_a_fault_is_a_page_that_says_what_to_do_for_a_browser_and_json_for_a_client(app, api, monkeypatch):
+    from jiesu.services import cases
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cases, "count_cases", broken)
+    monkeypatch.setattr(cases, "list_cases", broken)
+    quiet = TestClient(api.app, raise_server_exceptions=False)
+    login(quiet, "agent")
+    page = quiet.get("/cases", headers=HTML)
+    assert page.status_code == 500 and "系统出错" in page.text and "看操作是否已经生效" in page.text
+    assert "disk on fire" not in page.text
+    client = quiet.get("/api/v1/requests", headers={"Authorization": f"Bearer {api.tokens['agent']}"})
+    assert client.status_code == 500 and client.json()["code"] == "internal" and "disk" not in client.text
+    from jiesu.services import photos
+
+    monkeypatch.setattr(photos, "media_urls", broken)
+    listed = quiet.get("/open311/v2/requests.xml")
+    assert listed.status_code == 500 and "<errors><error><code>500</code>" in listed.text

@@ -9,13 +9,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from jiesu.api import citizen, errors, open311, requests
+from jiesu.api import citizen, open311, requests
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
 from jiesu.services.photos import MAX_BYTES, MAX_PER_STEP
+from jiesu.web import error_pages
 from jiesu.web.rendering import PageInstead
 
 MAX_BODY = 6 * 1024 * 1024
@@ -59,9 +61,12 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.state.submit_limiter = RateLimiter(jiesu, "submit", submit_per_minute, 60)
     api.state.track_limiter = RateLimiter(jiesu, "track", track_per_minute, 60)
     api.state.answers_limiter = RateLimiter(jiesu, "answers", track_per_minute, 60)
-    # (Starlette types a handler as taking any Exception; each of these takes the one it is registered for)
-    api.add_exception_handler(DomainError, errors.domain_error_handler)  # type: ignore[arg-type]
-    api.add_exception_handler(RequestValidationError, errors.validation_error_handler)  # type: ignore[arg-type]
+    # JSON for the API and Open311, a page in Chinese for a browser (`web/error_pages.py`); Starlette types a
+    # handler as taking any Exception, each of these takes the one it is registered for
+    api.add_exception_handler(DomainError, error_pages.domain_error)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, error_pages.validation_error)  # type: ignore[arg-type]
+    api.add_exception_handler(StarletteHTTPException, error_pages.http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(Exception, error_pages.unexpected)
     api.add_exception_handler(PageInstead, lambda _request, instead: instead.response)
     api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",
                        same_site="lax", https_only=False, max_age=12 * 3600)

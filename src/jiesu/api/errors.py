@@ -50,3 +50,8 @@ async def validation_error_handler(request: Request, error: RequestValidationErr
     first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
     field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
     return JSONResponse(body("invalid", f"{first.get('msg')}", field), status_code=422)
+
+
+def fault_json() -> JSONResponse:
+    """A fault, in the errors' own shape (the server has logged it)."""
+    return JSONResponse(body("internal", "服务器内部错误，请稍后重试；如仍出错请联系管理员", None), status_code=500)
