@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from jiesu.services.assessment import MonthReport
 
 WEEKDAYS = "一二三四五六日"
+FEW_CALLBACKS = 30  # a month's 解决率 and 满意率 over fewer callbacks are drawn as open points (±8 points or more)
 
 
 @dataclass
@@ -215,15 +216,26 @@ def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) ->
     for weekday, hour, count in tables["hour_weekday"].rows:
         grid[int(weekday) - 1][int(hour)] = count
     cells = [[link(slot=f"{day}-{hour:02d}") for hour in range(24)] for day in range(1, 8)] if link else None
-    chart("hour_weekday", go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=[f"周{d}" for d in WEEKDAYS],
+    calls = bool(tables["hour_weekday"].rows)  # none: 暂无数据, not one block of the lowest colour
+    chart("hour_weekday", go.Figure(go.Heatmap(z=grid if calls else [], x=list(range(24)) if calls else [],
+                                               y=[f"周{d}" for d in WEEKDAYS] if calls else [],
                                                customdata=cells, colorscale="Reds",
                                                hovertemplate="%{y} %{x} 时：%{z} 件<extra></extra>")),
           "来电时段（星期 × 小时）")
     trend = tables["satisfaction"]
-    chart("satisfaction", go.Figure([go.Scatter(x=[r[0] for r in trend.rows], y=[r[2] for r in trend.rows],
-                                                name="解决率%"),
-                                     go.Scatter(x=[r[0] for r in trend.rows], y=[r[3] for r in trend.rows],
-                                                name="满意率%")]), "近半年解决率与满意率")
+    months, callbacks = [r[0] for r in trend.rows], [r[1] for r in trend.rows]
+    few = [n < FEW_CALLBACKS for n in callbacks]  # a month just begun, or a small filter: its rates say little
+    symbols = ["circle-open" if thin else "circle" for thin in few]
+    figure = go.Figure([go.Scatter(x=months, y=[r[column] for r in trend.rows], name=name, mode="lines+markers",
+                                   marker=dict(symbol=symbols, size=8), customdata=callbacks,
+                                   hovertemplate=f"%{{x|%Y-%m}}：{name} %{{y}}（回访 %{{customdata}} 件）<extra></extra>")
+                        for column, name in ((2, "解决率%"), (3, "满意率%"))])
+    figure.update_xaxes(tickformat="%-m月", dtick="M1")  # not "Jul 2026"; the hover gives the year
+    if any(few):
+        figure.add_annotation(text=f"空心点：该月回访不足 {FEW_CALLBACKS} 件，比率仅供参考", showarrow=False,
+                              xref="paper", yref="paper", x=0, y=-0.18, xanchor="left",
+                              font=dict(size=11, color="#888"))
+    chart("satisfaction", figure, "近半年解决率与满意率")
     return charts
 
 
