@@ -59,21 +59,19 @@ def app_with(articles, folder: Path):
 
 
 def ranks(app, questions, articles, today) -> list[int | None]:
-    with app.uow(read_only=True) as uow:
-        found = [[h.article.title for h in app.knowledge.search(uow.connection, q, today, k=3)] for q in questions]
+    found = [[h.article.title for h in app.knowledge.search(q, today, k=3)] for q in questions]
     return [titles.index(a.title) + 1 if a.title in titles else None for titles, a in zip(found, articles, strict=True)]
 
 
 def timed_searches(app, questions, today) -> tuple[float, list[float]]:
-    with app.uow(read_only=True) as uow:
+    began = time.perf_counter()
+    app.knowledge.search(questions[0], today)  # builds the index
+    build = time.perf_counter() - began
+    latencies = []
+    for question in questions:
         began = time.perf_counter()
-        app.knowledge.search(uow.connection, questions[0], today)  # builds the index
-        build = time.perf_counter() - began
-        latencies = []
-        for question in questions:
-            began = time.perf_counter()
-            app.knowledge.search(uow.connection, question, today, k=3)
-            latencies.append((time.perf_counter() - began) * 1000)
+        app.knowledge.search(question, today, k=3)
+        latencies.append((time.perf_counter() - began) * 1000)
     return build, sorted(latencies)
 
 
@@ -118,8 +116,7 @@ def main() -> None:
         for shown_at in sorted({0.1, 0.12, threshold, 0.2}):
             knowledge.MIN_SCORE = shown_at
             kept = ranks(app, questions[indexed], articles[indexed], today)
-            with app.uow(read_only=True) as uow:
-                wrong = sum(bool(app.knowledge.search(uow.connection, q, today)) for q in questions[absent])
+            wrong = sum(bool(app.knowledge.search(q, today)) for q in questions[absent])
             mark = "  ← intake's setting" if shown_at == threshold else ""
             print(f"2. shown at cosine >= {shown_at:.2f}: right answer among the three shown "
                   f"{sum(r is not None for r in kept) / len(kept):.3f}; something shown when the right answer is "
