@@ -1012,6 +1012,8 @@ def test_the_case_page_opens_the_next_step_forward_and_never_one_that_ends_or_ha
     assert opened("supervisor") == []
     act(api, "wj", case["id"], "acknowledge")
     assert opened("wj") == ["联系诉求人"]
+    act(api, "wj", case["id"], "record_contact", note="已电话联系")
+    assert opened("wj") == ["办结答复"]  # contacted: the reply is next, not a second contact
 
 
 def test_the_desk_puts_an_emergency_nobody_signed_for_first(api, clock):

@@ -442,8 +442,8 @@ FORM_FIELDS = {
 }
 
 
-# The step a case page opens for its reader: the first of these they may take (the case's next step forward; for an
-# agent on a case a unit has, recording the requester's call again, 催办); a step that ends, hands back or questions
+# The step a case page opens for its reader: the first of these they may take (the case's next step forward, so not
+# 联系诉求人 once the unit has; for an agent on a case a unit has, recording the requester's call again, 催办); a step that ends, hands back or questions
 # the case (撤回, 退单, 并单, 改派 …) is never open until asked for
 OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", "resolve", "accept_reply",
                 "approve_extension", "follow_up", "archive", "urge")
@@ -474,7 +474,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
-    opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"]), None)
+    done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
+    opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     petition = next(iter(petitions.views(app, [case.stored_id])), None)
