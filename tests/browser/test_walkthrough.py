@@ -362,6 +362,32 @@ def test_a_handler_ticks_all_cases_waiting_and_signs_for_them_at_once(tmp_path, 
         page.screenshot(path=str(SHOTS / "15-batch-sign.png"), full_page=True)
 
 
+def test_an_open_inbox_tells_of_a_new_emergency_without_reloading(tmp_path, page):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, live_server
+
+    app = make_city(tmp_path)
+    with live_server(app) as base:
+        page.clock.install()  # the half-minute wait of the page's script, run at once
+        login(page, base, "wj")
+        page.wait_for_url(f"{base}/inbox")
+        assert page.locator("#pulse").is_hidden()
+        case = cases.register(app, AGENT, Intake(content="望京西园三区楼道里燃气泄漏，味道很大", division="WJ01",
+                                                 category="WY1", urgency="紧急"))
+        cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+        page.clock.run_for(31_000)
+        page.wait_for_selector("#pulse:not([hidden])")
+        assert page.inner_text("#pulse .pulse-text") == "新到 1 件工单（其中紧急 1 件），刷新页面查看。"
+        assert page.title().startswith("(1) ")
+        page.screenshot(path=str(SHOTS / "16-new-work.png"))
+        page.click("#pulse button")
+        page.wait_for_load_state()
+        assert case.ticket in page.inner_text("section.card")  # reloaded: the case is listed, the notice gone
+        assert page.locator("#pulse").is_hidden()
+
+
 def loaded_images(page, selector: str) -> list[int]:
     """The natural widths of the pictures under `selector`, once each has loaded (0: it did not load)."""
     page.wait_for_function(f"[...document.querySelectorAll('{selector} img')].every(i => i.complete)")

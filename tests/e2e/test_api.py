@@ -1280,3 +1280,28 @@ def test_a_fault_is_a_page_that_says_what_to_do_for_a_browser_and_json_for_a_cli
     monkeypatch.setattr(photos, "media_urls", broken)
     listed = quiet.get("/open311/v2/requests.xml")
     assert listed.status_code == 500 and "<errors><error><code>500</code>" in listed.text
+
+
+def test_an_open_inbox_and_queue_hear_of_new_work_and_a_handler_only_of_their_own_units(api):
+    first = create(api)
+    login(api, "wj")
+    page = api.get("/inbox").text
+    assert 'data-url="/inbox/pulse"' in page and "/static/pulse.js" in page
+    assert api.get("/inbox/pulse").json() == {"keys": [], "urgent": []}
+    act(api, "dispatcher", first["id"], "dispatch", unit="WJ")
+    emergency = create(api, content="望京西园三区楼道里燃气泄漏，味道很大", urgency="紧急")
+    act(api, "dispatcher", emergency["id"], "dispatch", unit="WJ")
+    elsewhere = create(api, content="酒仙桥路边垃圾堆放", division="JX01")
+    act(api, "dispatcher", elsewhere["id"], "dispatch", unit="JX")
+    heard = api.get("/inbox/pulse").json()
+    assert sorted(heard["keys"]) == sorted([f"待签收:{first['id']}", f"待签收:{emergency['id']}"])
+    assert heard["urgent"] == [f"待签收:{emergency['id']}"]  # not 酒仙桥's case: another unit's
+    login(api, "dispatcher")
+    waiting = create(api)
+    assert f"待派单:{waiting['id']}" in api.get("/queue/pulse").json()["keys"]
+    shown = json.loads(re.search(r"data-keys='([^']*)'", api.get("/queue").text).group(1))
+    assert f"待派单:{waiting['id']}" in shown  # the page starts from what it shows
+    assert api.get("/inbox/pulse", follow_redirects=False).status_code == 403  # a dispatcher has no 承办箱
+    api.cookies.clear()
+    signed_out = api.get("/queue/pulse")
+    assert signed_out.status_code == 401 and "登录已过期" in signed_out.json()["message"]

@@ -85,10 +85,12 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         pages,
         portal,
         portal_mine,
+        pulse,
         standing,
     )
 
     api.include_router(pages.router)
+    api.include_router(pulse.router)
     api.include_router(portal.router)
     api.include_router(portal_mine.router)
     api.include_router(insight.router)

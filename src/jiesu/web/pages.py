@@ -175,12 +175,20 @@ def work(app, heading: str, limit: int = 100, **kwargs) -> tuple[str, list, int]
 DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as the workflow has it
 
 
+QUEUE_ROLES = (Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
+
+
+def queue_sections(app) -> list[tuple[str, list, int]]:
+    """The 派单台's lists; every one is work arriving (`pulse.py` tells the open page of new cases in them)."""
+    return [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
+            work(app, "办结待审核", statuses=["resolved"])]
+
+
 @router.get("/queue")
 def queue(request: Request) -> Response:
-    principal = login_required(request, Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
+    principal = login_required(request, *QUEUE_ROLES)
     app = jiesu_app(request)
-    sections = [work(app, "待派单", statuses=["registered"]), work(app, "退单待审", statuses=["return_pending"]),
-                work(app, "办结待审核", statuses=["resolved"])]
+    sections = queue_sections(app)
     suggested = None  # 批量派单: the lead unit suggested for each case waiting (duty lists, 改派经验), for dispatchers
     config = app.current_config()
     if principal.role in DISPATCHING:
@@ -192,7 +200,8 @@ def queue(request: Request) -> Response:
             if best is not None:
                 suggested[row.id] = best
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now(), suggested=suggested, category_names=config.category_names)
+                  now=app.now(), suggested=suggested, category_names=config.category_names,
+                  pulse=("/queue/pulse", arrivals(sections)[0]))
 
 
 @router.post("/queue/dispatch")
@@ -243,22 +252,39 @@ async def acknowledge_batch(request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+INBOX_ARRIVALS = ("市民催办（24 小时内）", "诉求人补充（24 小时内）", "待签收")  # the 承办箱's lists of work arriving
+
+
+def inbox_sections(app, principal: Principal) -> list[tuple[str, list, int]]:
+    mine = principal.unit if principal.role == Role.HANDLER else None
+    urged = work(app, INBOX_ARRIVALS[0], urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+                 statuses=[s.value for s in intake.URGEABLE])
+    added = work(app, INBOX_ARRIVALS[1], supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+                 statuses=[s.value for s in intake.SUPPLEMENTABLE])
+    return [*(section for section in (urged, added) if section[1]),  # shown first, and only when there are some
+            work(app, INBOX_ARRIVALS[2], statuses=["dispatched"], visible_to_unit=mine),
+            work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
+            work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
+
+
+def arrivals(sections: list[tuple[str, list, int]], headings: tuple[str, ...] | None = None
+             ) -> tuple[list[str], list[str]]:
+    """The cases listed in the sections of work arriving (all, without `headings`) as "heading:id" keys, and the
+    keys of the emergencies among them: what an open 承办箱 or 派单台 compares to tell of new work."""
+    listed = [(f"{heading}:{row.id}", row.urgency == "emergency") for heading, items, _total in sections
+              if headings is None or heading in headings for row in items]
+    return [key for key, _ in listed], [key for key, urgent in listed if urgent]
+
+
 @router.get("/inbox")
 def inbox(request: Request) -> Response:
     principal = login_required(request, Role.HANDLER)
     app = jiesu_app(request)
-    mine = principal.unit if principal.role == Role.HANDLER else None
-    urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
-                 statuses=[s.value for s in intake.URGEABLE])
-    added = work(app, "诉求人补充（24 小时内）", supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
-                 statuses=[s.value for s in intake.SUPPLEMENTABLE])
-    sections = [*(section for section in (urged, added) if section[1]),  # shown first, and only when there are some
-                work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine),
-                work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
-                work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
+    sections = inbox_sections(app, principal)
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(),
-                  sign_batch=principal.role == Role.HANDLER)
+                  sign_batch=principal.role == Role.HANDLER,
+                  pulse=("/inbox/pulse", arrivals(sections, INBOX_ARRIVALS)[0]))
 
 
 @router.get("/desk")
