@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import xml.etree.ElementTree as ElementTree
@@ -1305,3 +1306,21 @@ def test_an_open_inbox_and_queue_hear_of_new_work_and_a_handler_only_of_their_ow
     api.cookies.clear()
     signed_out = api.get("/queue/pulse")
     assert signed_out.status_code == 401 and "登录已过期" in signed_out.json()["message"]
+
+
+def test_a_number_too_large_for_any_record_is_refused_naming_the_field_never_a_fault(api):
+    huge = str(2**70)
+    case = create(api)
+    for url in (f"/api/v1/requests/{huge}", f"/api/v1/requests/{case['id']}/photos/{huge}",
+                f"/api/v1/requests/{huge}/photos/1"):
+        refused = call(api, "agent", "GET", url)
+        assert refused.status_code == 422, url
+    assert call(api, "agent", "GET", f"/api/v1/requests/{huge}").json()["field"] == "request_id"
+    cursor = base64.urlsafe_b64encode(huge.encode()).decode()
+    listed = call(api, "agent", "GET", "/api/v1/requests", params={"cursor": cursor})
+    assert listed.status_code == 400 and listed.json()["field"] == "cursor"
+    merged = call(api, "agent", "POST", f"/api/v1/requests/{case['id']}/actions/merge", json={"master": 2**40})
+    assert merged.status_code == 404
+    login(api, "agent")
+    assert api.get(f"/cases/{huge}", headers=HTML).status_code == 400
+    assert api.get("/cases", params={"before": huge}, headers=HTML).status_code == 400

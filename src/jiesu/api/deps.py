@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Query, Request
 
 from jiesu.api.errors import Unauthenticated
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import Forbidden
 from jiesu.services.users import Principal, principal_for_token, user_by_id
+from jiesu.storage.tables import MAX_ID
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]  # a record's id in an address; out of range: 422 naming it
+OptionalRecordId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def jiesu_app(request: Request) -> App:

@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from jiesu.api.deps import check_csrf, jiesu_app, require_role, staff
+from jiesu.api.deps import RecordId, check_csrf, jiesu_app, require_role, staff
 from jiesu.api.limits import client_key
 from jiesu.api.schemas import (
     ActionBody,
@@ -31,6 +31,7 @@ from jiesu.services import access, assessment, cases, intake, notifications, pho
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
+from jiesu.storage.tables import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 CITIZEN = Principal("citizen", Role.CITIZEN)
@@ -107,9 +108,12 @@ def _encode(value: int) -> str:
 
 def _decode(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        position = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("cursor 无效", field="cursor") from None
+        position = 0
+    if not 1 <= position <= MAX_ID:
+        raise InvalidInput("cursor 无效", field="cursor")
+    return position
 
 
 @router.get("/requests")
@@ -147,7 +151,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
 
 
 @router.get("/requests/{request_id}")
-def get_request(request_id: int, request: Request, principal: Principal = Depends(staff), reveal: bool = False) -> dict:
+def get_request(request_id: RecordId, request: Request, principal: Principal = Depends(staff), reveal: bool = False) -> dict:
     """The case with personal data masked; `reveal=true` shows it in full to the roles that may see it, and the
     audit trail records who asked (403 for the others)."""
     app = jiesu_app(request)
@@ -164,7 +168,7 @@ def get_request(request_id: int, request: Request, principal: Principal = Depend
 
 
 @router.post("/requests/{request_id}/actions/{action}")
-async def act(request_id: int, action: str, body: ActionBody, request: Request,
+async def act(request_id: RecordId, action: str, body: ActionBody, request: Request,
               principal: Principal = Depends(staff), if_match: str | None = Header(None, alias="If-Match")) -> dict:
     """Perform one workflow action. The version (body `version` or `If-Match`) guards against lost updates."""
     check_csrf(request)
@@ -185,7 +189,7 @@ async def act(request_id: int, action: str, body: ActionBody, request: Request,
 
 
 @router.get("/requests/{request_id}/photos/{photo_id}")
-def get_photo(request_id: int, photo_id: int, request: Request, principal: Principal = Depends(staff)) -> Response:
+def get_photo(request_id: RecordId, photo_id: RecordId, request: Request, principal: Principal = Depends(staff)) -> Response:
     """One 现场照片 of a case the caller may read, as image/jpeg or image/png."""
     return photo_response(*photos.for_staff(jiesu_app(request), principal, request_id, photo_id))
 

@@ -45,6 +45,8 @@ class RequestRepository:
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, request_id: int) -> CitizenRequest:
+        if not 1 <= request_id <= t.MAX_ID:  # no such id can be stored, nor sent to the database
+            raise NotFound(f"诉求 {request_id} 不存在", field="id")
         row = self.connection.execute(select(t.requests).where(t.requests.c.id == request_id)).mappings().first()
         if row is None:
             raise NotFound(f"诉求 {request_id} 不存在", field="id")

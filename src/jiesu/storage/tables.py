@@ -42,6 +42,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+MAX_ID = 2**31 - 1  # the largest id a row can have (an integer column on PostgreSQL): a larger number names no row
+
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -9,7 +9,7 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app
+from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import users
@@ -107,7 +107,7 @@ REVOKE = {"tokens": (users.revoke_token_id, "令牌"), "open311-keys": (users.re
 
 
 @router.post("/admin/{kind}/{item_id}/revoke")
-async def revoke(request: Request, kind: str, item_id: int) -> Response:
+async def revoke(request: Request, kind: str, item_id: RecordId) -> Response:
     """吊销 an API token or an Open311 key: it stops working at once."""
     principal, form = await _admin_form(request)
     if kind not in REVOKE:

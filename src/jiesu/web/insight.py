@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app
+from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
@@ -131,7 +131,7 @@ def issue_build_status(request: Request) -> Response:
 
 
 @router.get("/issues/{issue_id}")
-def issue_page(request: Request, issue_id: int) -> Response:
+def issue_page(request: Request, issue_id: RecordId) -> Response:
     """One issue: its numbers, a timeline, where its requests come from, its members, merge and dispatch."""
     principal = login_required(request, *VIEWERS)
     import plotly.graph_objects as go
@@ -166,7 +166,7 @@ def issue_page(request: Request, issue_id: int) -> Response:
 
 
 @router.post("/issues/{issue_id}/dispatch")
-async def issue_dispatch(request: Request, issue_id: int) -> Response:
+async def issue_dispatch(request: Request, issue_id: RecordId) -> Response:
     principal = login_required(request, *ACTORS)
     from jiesu.issues.registry import dispatch
 
@@ -182,7 +182,7 @@ async def issue_dispatch(request: Request, issue_id: int) -> Response:
 
 
 @router.post("/issues/{issue_id}/merge")
-async def issue_merge(request: Request, issue_id: int) -> Response:
+async def issue_merge(request: Request, issue_id: RecordId) -> Response:
     principal = login_required(request, *ACTORS)
     from jiesu.issues.registry import merge
 

@@ -10,7 +10,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app
+from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import knowledge, knowledge_proposals
@@ -99,7 +99,7 @@ async def propose(request: Request) -> Response:
 
 
 @router.post("/knowledge/proposals/{proposal_id}/decline")
-async def decline(request: Request, proposal_id: int) -> Response:
+async def decline(request: Request, proposal_id: RecordId) -> Response:
     """不采纳 a proposal, with the reason its proposer will read."""
     principal = login_required(request, *EDITORS)
     form = await posted_form(request)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import jiesu_app, optional_principal
+from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_principal
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
@@ -336,7 +336,7 @@ def case_search(status: str = "", q: str = "", category: str = "", area: str = "
 
 
 @router.get("/cases")
-def case_list(request: Request, search: dict = Depends(case_search), before: int | None = None) -> Response:
+def case_list(request: Request, search: dict = Depends(case_search), before: OptionalRecordId = None) -> Response:
     """工单查询, also the drill-down target of the dashboard: each filter narrows the list (a category or an area
     of any level includes everything below it; `month` is a Beijing calendar month; `since` and `until` the first
     and last Beijing day (the early warnings' 7 days); `slot` a weekday and hour, `D-HH`)."""
@@ -476,7 +476,7 @@ OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", 
 
 
 @router.get("/cases/{request_id}")
-def case_page(request: Request, request_id: int) -> Response:
+def case_page(request: Request, request_id: RecordId) -> Response:
     principal = login_required(request)
     return _case_page(request, principal, request_id)
 
@@ -520,7 +520,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
 
 
 @router.get("/cases/{request_id}/photos/{photo_id}")
-def case_photo(request: Request, request_id: int, photo_id: int) -> Response:
+def case_photo(request: Request, request_id: RecordId, photo_id: RecordId) -> Response:
     """One 现场照片 of the case, for those who may read the case."""
     principal = login_required(request)
     try:
@@ -531,7 +531,7 @@ def case_photo(request: Request, request_id: int, photo_id: int) -> Response:
 
 
 @router.post("/cases/{request_id}/reveal")
-async def case_reveal(request: Request, request_id: int) -> Response:
+async def case_reveal(request: Request, request_id: RecordId) -> Response:
     """查看完整信息: the case page with the requester's personal data in full, recorded in the audit trail."""
     principal = login_required(request)
     await posted_form(request)
@@ -545,7 +545,7 @@ PETITION_STAFF = (Role.SUPERVISOR, Role.ADMIN)
 
 
 @router.post("/cases/{request_id}/petition")
-async def case_petition(request: Request, request_id: int) -> Response:
+async def case_petition(request: Request, request_id: RecordId) -> Response:
     """转为信访件, or record the petition's next step (受理, 处理意见, 复查, 复核 …) on the day it was taken."""
     principal = login_required(request, *PETITION_STAFF)
     form = await posted_form(request)
@@ -566,7 +566,7 @@ async def case_petition(request: Request, request_id: int) -> Response:
 
 
 @router.post("/cases/{request_id}/act")
-async def case_act(request: Request, request_id: int) -> Response:
+async def case_act(request: Request, request_id: RecordId) -> Response:
     principal = login_required(request)
     form = await posted_form(request)
     app = jiesu_app(request)
