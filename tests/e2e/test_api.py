@@ -1324,3 +1324,17 @@ def test_a_number_too_large_for_any_record_is_refused_naming_the_field_never_a_f
     login(api, "agent")
     assert api.get(f"/cases/{huge}", headers=HTML).status_code == 400
     assert api.get("/cases", params={"before": huge}, headers=HTML).status_code == 400
+
+
+def test_the_openapi_document_names_the_error_shape_every_api_route_answers_with(api):
+    spec = api.get("/openapi.json").json()
+    assert set(spec["components"]["schemas"]["ErrorBody"]["required"]) == {"code", "message"}
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            if path.startswith("/api/v1/"):
+                for status in ("400", "404", "409", "422", "429"):
+                    assert operation["responses"][status]["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+    malformed = call(api, "agent", "POST", "/api/v1/requests", content=b"{not json",
+                     headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 422 and set(malformed.json()) == {"code", "message", "field"}

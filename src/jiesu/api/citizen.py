@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request
 from jiesu.api.deps import jiesu_app
 from jiesu.api.limits import client_key
 from jiesu.api.requests import citizen_view, token_keys
-from jiesu.api.schemas import MineCodeBody, MineTokenBody
+from jiesu.api.schemas import ERRORS, MineCodeBody, MineTokenBody
 from jiesu.api.views import iso
 from jiesu.domain.errors import NotFound
 from jiesu.domain.notices import LOGIN_CODE_MINUTES
@@ -17,7 +17,7 @@ from jiesu.domain.validation import mask_phone
 from jiesu.domain.workflow import Status
 from jiesu.services import citizen_login, intake
 
-mine = APIRouter(prefix="/api/v1/public/mine", tags=["citizen"])
+mine = APIRouter(prefix="/api/v1/public/mine", tags=["citizen"], responses=ERRORS)
 
 
 @mine.post("/code", status_code=202)

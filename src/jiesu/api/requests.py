@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from jiesu.api.deps import RecordId, check_csrf, jiesu_app, require_role, staff
 from jiesu.api.limits import client_key
 from jiesu.api.schemas import (
+    ERRORS,
     ActionBody,
     CreateBody,
     PublicIntakeBody,
@@ -33,7 +34,7 @@ from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
 from jiesu.storage.tables import MAX_ID
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERRORS)
 CITIZEN = Principal("citizen", Role.CITIZEN)
 
 
@@ -232,7 +233,7 @@ def me(principal: Principal = Depends(staff)) -> dict:
 
 
 # --- the citizen's own endpoints (no login: ticket + verification code) --------------------------------------
-public = APIRouter(prefix="/api/v1/public", tags=["citizen"])
+public = APIRouter(prefix="/api/v1/public", tags=["citizen"], responses=ERRORS)
 
 
 @public.post("/requests", status_code=201)

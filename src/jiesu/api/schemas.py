@@ -81,3 +81,18 @@ class MineCodeBody(BaseModel):
 class MineTokenBody(BaseModel):
     phone: str
     code: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API (`api/errors.py`): what went wrong, in Chinese, and the input it concerns."""
+
+    code: str  # invalid, unauthenticated, forbidden, not_found, illegal_transition, conflict, too_large, rate_limited, …
+    message: str
+    field: str | None = None
+
+
+ERRORS: dict[int | str, dict] = {  # documented on every route of /api/v1, for the clients generated from OpenAPI
+    status: {"model": ErrorBody, "description": description} for status, description in (
+        (400, "输入有误（field 指出哪一项）"), (401, "未登录或令牌无效"), (403, "无权执行"), (404, "不存在或无权查看"),
+        (409, "工单状态已变化或已被他人修改"), (413, "请求体过大"), (422, "请求的格式不对（不是 JSON、缺少或多余的项、类型不对）"),
+        (429, "请求过于频繁"), (500, "服务器内部错误"))}
