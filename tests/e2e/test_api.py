@@ -1338,3 +1338,31 @@ def test_the_openapi_document_names_the_error_shape_every_api_route_answers_with
     malformed = call(api, "agent", "POST", "/api/v1/requests", content=b"{not json",
                      headers={"Content-Type": "application/json"})
     assert malformed.status_code == 422 and set(malformed.json()) == {"code", "message", "field"}
+
+
+def test_a_supervisor_supervises_several_overdue_cases_at_once_with_one_opinion(api, clock):
+    late = [create(api), create(api, content="望京西园三区电梯经常停运")]
+    for case in late:
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    finished = create(api, content="望京西园三区路灯不亮")
+    act(api, "dispatcher", finished["id"], "dispatch", unit="WJ")
+    clock.advance(days=12)
+    login(api, "supervisor")
+    desk = api.get("/desk").text
+    assert 'id="batch-supervise"' in desk and "督办意见" in desk
+    csrf = desk.split('name="csrf-token" content="')[1].split('"')[0]
+    act(api, "wj", finished["id"], "acknowledge")
+    act(api, "wj", finished["id"], "resolve", reply="已修复")  # resolved since the desk was shown
+    picks = re.findall(r'name="pick" value="([^"]+)"', desk)  # as the supervisor saw them: all three overdue
+    assert len(picks) == 3
+    empty = api.post("/desk/supervise", data={"csrf_token": csrf, "pick": picks, "reason": " "})
+    assert "请勾选要督办的工单并写明督办意见" in empty.text
+    done = api.post("/desk/supervise", data={"csrf_token": csrf, "pick": picks, "reason": "已超期，请今日内办结"})
+    assert f"已督办 2 件：{late[0]['ticket']}、{late[1]['ticket']}" in done.text
+    assert f"未督办 1 件：{finished['ticket']}" in done.text
+    for case in late:
+        events = call(api, "supervisor", "GET", f"/api/v1/requests/{case['id']}").json()["events"]
+        assert events[-1]["action"] == "supervise" and events[-1]["actor"].startswith("supervisor")
+    login(api, "wj")
+    assert api.post("/desk/supervise", data={"csrf_token": csrf, "pick": picks, "reason": "x"},
+                    follow_redirects=False).status_code in (303, 403)

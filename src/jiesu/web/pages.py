@@ -233,6 +233,14 @@ def _picked(form) -> dict[int, int]:
     return choices
 
 
+# the lists whose cases are ticked and acted on together (each in its own transaction): the form's address and
+# id, its button, what it tells, and the label of the reason all of them are given, if the action takes one
+SIGN_BATCH = {"url": "/inbox/acknowledge", "id": "batch-sign", "button": "签收勾选的工单",
+              "hint": "签收后请在联系时限内联系诉求人；已被改派、撤回或他人改动的工单不会签收，会列出原因。"}
+SUPERVISE_BATCH = {"url": "/desk/supervise", "id": "batch-supervise", "button": "督办勾选的工单", "reason": "督办意见",
+                   "hint": "每件工单记一次督办，意见相同，承办单位在工单上看到；已办结或他人改动的工单不会督办，会列出原因。"}
+
+
 @router.post("/inbox/acknowledge")
 async def acknowledge_batch(request: Request) -> Response:
     """批量签收: the ticked cases of the 承办箱, each signed for in its own transaction."""
@@ -283,7 +291,7 @@ def inbox(request: Request) -> Response:
     sections = inbox_sections(app, principal)
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(),
-                  sign_batch=principal.role == Role.HANDLER,
+                  batches={"待签收": SIGN_BATCH} if principal.role == Role.HANDLER else {},
                   pulse=("/inbox/pulse", arrivals(sections, INBOX_ARRIVALS)[0]))
 
 
@@ -308,7 +316,27 @@ def desk(request: Request) -> Response:
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES),
                  key=lambda v: v.due_on or horizon)
     return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
-                  petitions_due=due, outbox=notifications.outbox(app), now=now)
+                  petitions_due=due, outbox=notifications.outbox(app), now=now, batches={"已超期": SUPERVISE_BATCH})
+
+
+@router.post("/desk/supervise")
+async def supervise_batch(request: Request) -> Response:
+    """批量督办: the ticked overdue cases of the 督办台, each supervised with the same opinion in its own
+    transaction."""
+    principal = login_required(request, Role.SUPERVISOR)
+    form = await posted_form(request)
+    choices, reason = _picked(form), str(form.get("reason", "")).strip()
+    if not choices or not reason:
+        flash(request, "请勾选要督办的工单并写明督办意见", kind="error")
+        return RedirectResponse("/desk", status_code=303)
+    outcome = cases.perform_each(jiesu_app(request), principal.actor, choices, Action.SUPERVISE,
+                                 ActionInput(reason=reason))
+    if outcome.done:
+        flash(request, f"已督办 {len(outcome.done)} 件：" + "、".join(ticket for ticket, _ in outcome.done))
+    if outcome.refused:
+        flash(request, f"未督办 {len(outcome.refused)} 件：" + "；".join(
+            f"{ticket}（{why}）" for ticket, why in outcome.refused), kind="error")
+    return RedirectResponse("/desk", status_code=303)
 
 
 @router.get("/callbacks")
