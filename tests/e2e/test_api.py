@@ -1324,6 +1324,18 @@ def test_a_number_too_large_for_any_record_is_refused_naming_the_field_never_a_f
     login(api, "agent")
     assert api.get(f"/cases/{huge}", headers=HTML).status_code == 400
     assert api.get("/cases", params={"before": huge}, headers=HTML).status_code == 400
+    csrf = api.get("/knowledge").text.split('name="csrf-token" content="')[1].split('"')[0]
+    assert api.get("/knowledge", params={"proposal": huge}, headers=HTML).status_code == 400
+    proposed = api.post("/knowledge/proposals", data={"csrf_token": csrf, "title": "问", "answer": "答",
+                                                       "request_id": huge})
+    assert proposed.status_code == 400 and "工单编号应为编号" in proposed.text
+    merging = api.post(f"/cases/{case['id']}/act", data={"csrf_token": csrf, "action": "merge", "master": huge,
+                                                          "reason": "同一件事"})
+    assert merging.status_code == 400 and "主件编号应为编号" in merging.text
+    login(api, "supervisor")
+    csrf = api.get("/knowledge").text.split('name="csrf-token" content="')[1].split('"')[0]
+    saved = api.post("/knowledge", data={"csrf_token": csrf, "id": huge, "title": "问", "answer": "答"})
+    assert saved.status_code == 400 and "条目编号应为编号" in saved.text
 
 
 def test_the_openapi_document_names_the_error_shape_every_api_route_answers_with(api):

@@ -10,11 +10,11 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from jiesu.api.deps import RecordId, jiesu_app
+from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import knowledge, knowledge_proposals
-from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
+from jiesu.web.rendering import error_text, flash, login_required, posted_form, posted_id, render
 
 router = APIRouter(include_in_schema=False)
 READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
@@ -39,7 +39,8 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
 
 
 @router.get("/knowledge")
-def knowledge_page(request: Request, q: str = "", edit: int | None = None, proposal: int | None = None) -> Response:
+def knowledge_page(request: Request, q: str = "", edit: OptionalRecordId = None,
+                   proposal: OptionalRecordId = None) -> Response:
     """The 知识库; `edit`: an article in the editing form; `proposal`: a proposal there, to accept (editors)."""
     principal = login_required(request, *READERS)
     editing, accepting = None, None
@@ -61,10 +62,11 @@ async def knowledge_save(request: Request) -> Response:
     fields = {k: str(form.get(k) or "") for k in ("id", "title", "answer", "category", "keywords", "source",
                                                    "valid_until")}
     article = knowledge.Article(fields["title"], fields["answer"], fields["category"] or None, fields["keywords"],
-                                fields["source"], None, form.get("active") is not None,
-                                int(fields["id"]) if fields["id"].isdigit() else None)
-    accepting = int(str(form.get("proposal"))) if str(form.get("proposal") or "").isdigit() else None
+                                fields["source"], None, form.get("active") is not None)
+    accepting = None
     try:
+        article = replace(article, id=posted_id(fields["id"], "id"))
+        accepting = posted_id(form.get("proposal"), "proposal")
         until = fields["valid_until"].strip()
         try:
             article = replace(article, valid_until=date.fromisoformat(until) if until else None)
@@ -88,8 +90,9 @@ async def propose(request: Request) -> Response:
     principal = login_required(request, *READERS)
     form = await posted_form(request)
     fields = {k: str(form.get(k) or "") for k in ("title", "answer", "category", "request_id")}
-    request_id = int(fields["request_id"]) if fields["request_id"].isdigit() else None
+    request_id = None
     try:
+        request_id = posted_id(fields["request_id"], "request_id")
         proposal_id = knowledge_proposals.propose(jiesu_app(request), principal.name, fields["title"],
                                                   fields["answer"], fields["category"] or None, request_id)
     except DomainError as error:  # the form comes back on the 知识库 page as it was sent, with the reason

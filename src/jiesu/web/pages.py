@@ -27,6 +27,7 @@ from jiesu.web.rendering import (
     flash,
     login_required,
     posted_form,
+    posted_id,
     render,
     unit_names,
     uploaded,
@@ -608,8 +609,8 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
             duration=str(form.get("duration") or "") or None, reply=str(form.get("reply", "")),
             solved=None if solved in (None, "") else solved == "yes",
             satisfaction=str(form.get("satisfaction") or "") or None,
-            requester_ref=int(form["requester_ref"]) if form.get("requester_ref") else None,
-            master=int(form["master"]) if form.get("master") else None,
+            requester_ref=posted_id(form.get("requester_ref"), "requester_ref"),
+            master=posted_id(form.get("master"), "master"),
             category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
             proposed_unit=str(form.get("proposed_unit") or "") or None)
         version = int(form["version"]) if form.get("version") else None

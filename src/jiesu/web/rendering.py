@@ -11,9 +11,10 @@ from fastapi.templating import Jinja2Templates
 from jiesu.api.deps import check_csrf, csrf_token, optional_principal
 from jiesu.domain.calendar import beijing_minute
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services.photos import MAX_PER_STEP
 from jiesu.services.users import Principal
+from jiesu.storage.tables import MAX_ID
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["max_photos"] = MAX_PER_STEP  # what every photo input says it takes
@@ -66,6 +67,17 @@ async def uploaded(form, name: str) -> list[bytes]:
     return [data for data in [await f.read() for f in files] if data]
 
 
+def posted_id(value, name: str) -> int | None:
+    """A record's id sent in form field `name`: None when left empty; InvalidInput naming the field when it is not
+    a number any record could have."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput(f"{FIELD_LABELS.get(name, name)}应为编号（正整数）", field=name)
+    return int(text)
+
+
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
 
@@ -78,6 +90,7 @@ FIELD_LABELS = {
     "category": "分类", "urgency": "紧急程度", "master": "主件编号", "satisfaction": "满意度",
     "requester_ref": "并单诉求人", "keywords": "关键词", "valid_until": "有效期至", "photos": "照片",
     "request_id": "工单编号", "issue_id": "一类事编号", "photo_id": "照片编号", "proposal_id": "知识建议编号",
+    "proposal": "知识建议编号", "id": "条目编号",
 }
 
 
