@@ -1378,3 +1378,29 @@ def test_a_supervisor_supervises_several_overdue_cases_at_once_with_one_opinion(
     login(api, "wj")
     assert api.post("/desk/supervise", data={"csrf_token": csrf, "pick": picks, "reason": "x"},
                     follow_redirects=False).status_code in (303, 403)
+
+
+def test_a_proposal_about_an_existing_article_is_merged_into_it_instead_of_duplicating_it(api, app):
+    from jiesu.services import knowledge, knowledge_proposals
+
+    existing = knowledge.save(app, "editor", knowledge.Article(
+        "外地户口能申请公租房吗", "在本市连续缴纳社保满 3 年的可申请。", "WY1", "公租房 外地户口", "市住建委"))
+    proposal = knowledge_proposals.propose(app, "agent", "外地人申请公租房要几年社保",
+                                           "政策已调整：连续缴纳社保满 2 年即可申请，到街道政务服务中心办理。", "WY1")
+    login(api, "supervisor")
+    page = api.get("/knowledge", params={"proposal": proposal}).text
+    near = page.split('id="proposed"')[1].split("</div>")[0]
+    assert "相近的条目" in near and f"proposal={proposal}&amp;edit={existing}#edit" in near
+    merging = api.get("/knowledge", params={"proposal": proposal, "edit": existing}).text
+    assert f"采纳知识建议 {proposal}：并入条目 {existing}" in merging
+    assert f'name="id" value="{existing}"' in merging and "在本市连续缴纳社保满 3 年的可申请。" in merging
+    assert "连续缴纳社保满 2 年即可申请" in merging  # the proposal shown beside the article's form
+    csrf = merging.split('name="csrf-token" content="')[1].split('"')[0]
+    saved = api.post("/knowledge", data={"csrf_token": csrf, "proposal": str(proposal), "id": str(existing),
+                                         "title": "外地户口能申请公租房吗", "category": "WY1", "source": "市住建委",
+                                         "keywords": "公租房 外地户口", "active": "on",
+                                         "answer": "在本市连续缴纳社保满 2 年的可申请，到街道政务服务中心办理。"})
+    assert f"知识条目 {existing}「外地户口能申请公租房吗」已保存（采纳知识建议 {proposal}）" in saved.text
+    assert [a.id for a in knowledge.list_articles(app)] == [existing]  # changed, not duplicated
+    assert "满 2 年" in knowledge.get(app, existing).answer
+    assert knowledge_proposals.get(app, proposal).article_id == existing

@@ -31,6 +31,12 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
     categories = sorted((c.code, config.directory.category_path(c.code))
                         for c in config.directory.categories.values() if c.code not in parents)
     can_edit = principal.role in EDITORS
+    accepting = context.get("accepting")
+    if can_edit and accepting is not None:  # the proposal beside the form, and the articles it may belong in
+        proposed = knowledge_proposals.get(app, accepting)
+        context["proposed"] = proposed
+        context["near"] = [h.article for h in app.knowledge.search(f"{proposed.title} {proposed.answer}",
+                                                                   app.today(), proposed.category, k=3)]
     return render(request, "knowledge.html", status_code, q=q, hits=hits, editing=editing,
                   articles=knowledge.list_articles(app, include_inactive=can_edit),
                   categories=categories, paths=dict(categories), can_edit=can_edit, today=app.today(),
@@ -41,15 +47,16 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
 @router.get("/knowledge")
 def knowledge_page(request: Request, q: str = "", edit: OptionalRecordId = None,
                    proposal: OptionalRecordId = None) -> Response:
-    """The 知识库; `edit`: an article in the editing form; `proposal`: a proposal there, to accept (editors)."""
+    """The 知识库; `edit`: an article in the editing form; `proposal`: a proposal there, to accept (editors) as a
+    new article, or with `edit` into that article (合并到已有条目: its answer brought up to date)."""
     principal = login_required(request, *READERS)
     editing, accepting = None, None
     try:
-        if edit is not None and principal.role in EDITORS:
-            editing = knowledge.get(jiesu_app(request), edit)
-        elif proposal is not None and principal.role in EDITORS:
+        if proposal is not None and principal.role in EDITORS:  # accepted as a new article, or into article `edit`
             found = knowledge_proposals.get(jiesu_app(request), proposal)
             editing, accepting = knowledge.Article(found.title, found.answer, found.category), found.id
+        if edit is not None and principal.role in EDITORS:
+            editing = knowledge.get(jiesu_app(request), edit)
     except DomainError as error:
         flash(request, error_text(error), "error")
     return _page(request, principal, q=q, editing=editing, accepting=accepting)
