@@ -1404,3 +1404,15 @@ def test_a_proposal_about_an_existing_article_is_merged_into_it_instead_of_dupli
     assert [a.id for a in knowledge.list_articles(app)] == [existing]  # changed, not duplicated
     assert "满 2 年" in knowledge.get(app, existing).answer
     assert knowledge_proposals.get(app, proposal).article_id == existing
+
+
+def test_the_dashboard_says_when_its_month_is_still_running_and_links_the_month_before(api, clock):
+    create(api)
+    login(api, "analyst")
+    now = clock.now.astimezone(SHANGHAI)
+    current = api.get("/dashboard", params={"channel": "phone"}).text
+    assert f"{now:%Y-%m}（本月截至目前）" in current
+    before = f"{(now.replace(day=1) - timedelta(days=1)):%Y-%m}"
+    assert f'href="/dashboard?month={before}&amp;channel=phone"' in current  # the filters kept
+    earlier = api.get("/dashboard", params={"month": before}).text
+    assert "本月截至目前" not in earlier and before in earlier

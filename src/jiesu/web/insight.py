@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jiesu.api.deps import RecordId, jiesu_app
-from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.workflow import Status
@@ -28,7 +28,8 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
     from jiesu.analytics.report import build, charts_for
 
     app = jiesu_app(request)
-    month = month or f"{app.now().astimezone(SHANGHAI):%Y-%m}"
+    current = f"{app.now().astimezone(SHANGHAI):%Y-%m}"
+    month = month or current
     directory = app.current_config().directory
     districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
     firsts = sorted((c.code, c.name) for c in directory.categories.values() if c.parent is None)
@@ -45,7 +46,12 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
             narrower = {"day": narrower["day"], "month": ""}
         return "/cases?" + urlencode({k: v for k, v in {**base, **narrower}.items() if v})
 
+    first = date.fromisoformat(month + "-01")
+    previous = f"{add_months(first, -1):%Y-%m}"
+    previous_link = "/dashboard?" + urlencode({k: v for k, v in {"month": previous, "district": district,
+                                                                 "category1": category1, "channel": channel}.items() if v})
     return render(request, "dashboard.html", report=report, charts=charts_for(report, link=link), month=month,
+                  so_far=month == current, previous=previous, previous_link=previous_link,
                   district=district, districts=districts, category1=category1, firsts=firsts, channel=channel,
                   channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
 
