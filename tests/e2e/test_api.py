@@ -6,7 +6,7 @@ import base64
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -1416,3 +1416,27 @@ def test_the_dashboard_says_when_its_month_is_still_running_and_links_the_month_
     assert f'href="/dashboard?month={before}&amp;channel=phone"' in current  # the filters kept
     earlier = api.get("/dashboard", params={"month": before}).text
     assert "本月截至目前" not in earlier and before in earlier
+
+
+def test_the_requester_sees_which_unit_has_their_case_and_by_when_it_is_to_be_answered(api, clock):
+    case = create(api)
+    tracked = api.get(f"/api/v1/public/requests/{case['ticket']}", params={"code": case["citizen_code"]}).json()
+    assert tracked["handling"] is None  # not with a unit yet
+
+    def track_page() -> str:
+        csrf = api.get("/portal/track").text.split('name="csrf-token" content="')[1].split('"')[0]
+        return api.post("/portal/track", data={"csrf_token": csrf, "ticket": case["ticket"],
+                                               "code": case["citizen_code"]}).text
+
+    assert 'id="handling"' not in track_page()
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    held = api.get(f"/api/v1/public/requests/{case['ticket']}", params={"code": case["citizen_code"]}).json()
+    due = datetime.fromisoformat(held["handling"]["resolve_due"])
+    assert held["handling"]["unit"] == "望京街道" and due > clock.now and held["handling"]["overdue"] is False
+    assert f"承办单位：望京街道，应于 {due.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 前办结答复" in track_page()
+    clock.advance(days=15)
+    assert "（已超期，您可以催办）" in track_page()
+    act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", case["id"], "resolve", reply="已清理")
+    act(api, "dispatcher", case["id"], "accept_reply")
+    assert 'id="handling"' not in track_page()  # answered: the reply says the rest

@@ -191,7 +191,8 @@ def test_an_app_gets_a_token_for_the_number_and_lists_urges_and_rates_with_it(po
     assert issued["phone"] == "138****5678" and MINE not in issued["token"]
     listed = portal.get("/api/v1/public/mine", headers=token).json()["items"]
     assert [x["ticket"] for x in listed] == [registered.ticket] and listed[0]["unit"] == "望京街道"
-    assert portal.get(f"/api/v1/public/mine/{registered.ticket}", headers=token).json()["status"] == "dispatched"
+    own = portal.get(f"/api/v1/public/mine/{registered.ticket}", headers=token).json()
+    assert own["status"] == "dispatched" and own["handling"]["unit"] == "望京街道" and own["photos"] == []
     assert portal.get(f"/api/v1/public/mine/{theirs}", headers=token).status_code == 404
     urged = portal.post(f"/api/v1/public/requests/{registered.ticket}/urge", json={"note": "还没人来"}, headers=token)
     assert urged.status_code == 200 and urged.json()["timeline"][-1]["action_label"] == "催办"

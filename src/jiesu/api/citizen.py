@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Request
 
 from jiesu.api.deps import jiesu_app
 from jiesu.api.limits import client_key
-from jiesu.api.requests import citizen_view, token_keys
+from jiesu.api.requests import token_keys, tracked_view
 from jiesu.api.schemas import ERRORS, MineCodeBody, MineTokenBody
 from jiesu.api.views import iso
 from jiesu.domain.errors import NotFound
@@ -60,4 +60,4 @@ def own_case(ticket: str, request: Request, citizen_token: str = Header(..., ali
     keys = token_keys(app, citizen_token)
     if not keys:
         raise NotFound("工单号不正确", field="ticket")
-    return citizen_view(intake.citizen_case(app, ticket, "", keys))
+    return tracked_view(app, intake.citizen_case(app, ticket, "", keys))

@@ -270,9 +270,16 @@ def citizen_view(case) -> dict:
 def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
     request.app.state.track_limiter.check(client_key(request))
     app = jiesu_app(request)
-    case = intake.citizen_case(app, ticket, code)
+    return tracked_view(app, intake.citizen_case(app, ticket, code))
+
+
+def tracked_view(app: App, case) -> dict:
+    """A case as its requester tracks it: the citizen view, the photos they may see, and who has it until when."""
+    held = intake.handling(app, case)
     return citizen_view(case) | {"photos": [{"step": step.value, "url": link}
-                                            for step, link in photos.for_requester(app, case)]}
+                                            for step, link in photos.for_requester(app, case)],
+                                 "handling": held and {"unit": held["unit"], "resolve_due": iso(held["due"]),
+                                                       "overdue": held["late"]}}
 
 
 @public.post("/requests/{ticket}/urge")

@@ -286,6 +286,16 @@ URGEABLE = frozenset(status for status, action in TRANSITIONS if action == Actio
 # to urge (read off the workflow table, the one place that says so)
 
 
+def handling(app: App, case: CitizenRequest) -> dict | None:
+    """What the requester is told of who has their case and by when it is to be answered, while a unit has it:
+    the unit's name, the 办结时限 and whether it has passed."""
+    if not case.lead_unit or case.status not in URGEABLE:
+        return None
+    unit = app.current_config().directory.units.get(case.lead_unit)
+    return {"unit": unit.name if unit else case.lead_unit, "due": case.resolve_due,
+            "late": case.resolve_due is not None and case.resolve_due < app.now()}
+
+
 def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequence[str] = ()) -> CitizenRequest:
     """催办 from the portal, with the ticket and its code (or as the requester, `keys`: see `citizen_case`); once a
     day (`domain/request.URGE_EVERY`)."""

@@ -11,16 +11,17 @@ from jiesu.domain.enums import Satisfaction
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import Action
 from jiesu.services import photos
-from jiesu.services.intake import SUPPLEMENTABLE, URGEABLE
+from jiesu.services.intake import SUPPLEMENTABLE, URGEABLE, handling
 from jiesu.web.rendering import render
 
 
 def render_track(request: Request, status_code: int = 200, *, ticket: str, case: CitizenRequest | None = None,
                  code: str = "", **context) -> Response:
     """The track page; without a case, its form asking for the ticket and code."""
+    app = jiesu_app(request)
     pictures: dict[str, list[str]] = {}  # heading → the photos' links
-    for step, link in photos.for_requester(jiesu_app(request), case) if case is not None else ():
+    for step, link in photos.for_requester(app, case) if case is not None else ():
         pictures.setdefault("办理结果照片" if step == Action.RESOLVE else "您提交的照片", []).append(link)
     return render(request, "track.html", status_code, ticket=ticket, code=code if case else "", case=case,
                   photos=pictures, satisfactions=list(Satisfaction), urgeable=URGEABLE, supplementable=SUPPLEMENTABLE,
-                  **context)
+                  handling=handling(app, case) if case is not None else None, **context)
