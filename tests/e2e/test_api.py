@@ -1303,6 +1303,11 @@ def test_an_open_inbox_and_queue_hear_of_new_work_and_a_handler_only_of_their_ow
     shown = json.loads(re.search(r"data-keys='([^']*)'", api.get("/queue").text).group(1))
     assert f"待派单:{waiting['id']}" in shown  # the page starts from what it shows
     assert api.get("/inbox/pulse", follow_redirects=False).status_code == 403  # a dispatcher has no 承办箱
+    login(api, "supervisor")
+    assert 'data-url="/desk/pulse"' in api.get("/desk").text
+    assert f"退单待审:{first['id']}" not in api.get("/desk/pulse").json()["keys"]
+    act(api, "wj", first["id"], "return", reason="不属本单位职责")
+    assert f"退单待审:{first['id']}" in api.get("/desk/pulse").json()["keys"]
     api.cookies.clear()
     signed_out = api.get("/queue/pulse")
     assert signed_out.status_code == 401 and "登录已过期" in signed_out.json()["message"]

@@ -296,28 +296,35 @@ def inbox(request: Request) -> Response:
                   pulse=("/inbox/pulse", arrivals(sections, INBOX_ARRIVALS)[0]))
 
 
+def desk_sections(app) -> list[tuple[str, list, int]]:
+    """The 督办台's lists; a case entering any of them is news to the supervisor (`pulse.py`)."""
+    now = app.now()
+    unsigned = work(app, "紧急件超时未签收", urgency="emergency", unsigned_at=now)
+    return [*([unsigned] if unsigned[1] else []),  # first, and only when there are some
+            work(app, "已超期", overdue_at=now),
+            work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
+            work(app, "退单待审", statuses=["return_pending"]),
+            work(app, "延期待审", statuses=["extension_pending"]),
+            work(app, "不合理诉求待认定", unreasonable="pending"),
+            work(app, "答复待审核", statuses=["resolved"]),
+            work(app, "待回访", statuses=["awaiting_follow_up"]),
+            work(app, "市民催办（24 小时内，仍在办理）", urged_since=now - URGE_EVERY,
+                 statuses=[s.value for s in intake.URGEABLE])]
+
+
 @router.get("/desk")
 def desk(request: Request) -> Response:
     login_required(request, Role.SUPERVISOR)
     app = jiesu_app(request)
     now = app.now()
-    unsigned = work(app, "紧急件超时未签收", urgency="emergency", unsigned_at=now)
-    sections = [*([unsigned] if unsigned[1] else []),  # first, and only when there are some
-                work(app, "已超期", overdue_at=now),
-                work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
-                work(app, "退单待审", statuses=["return_pending"]),
-                work(app, "延期待审", statuses=["extension_pending"]),
-                work(app, "不合理诉求待认定", unreasonable="pending"),
-                work(app, "答复待审核", statuses=["resolved"]),
-                work(app, "待回访", statuses=["awaiting_follow_up"]),
-                work(app, "市民催办（24 小时内，仍在办理）", urged_since=now - URGE_EVERY,
-                     statuses=[s.value for s in intake.URGEABLE])]
+    sections = desk_sections(app)
     horizon = app.today() + timedelta(days=7)
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES),
                  key=lambda v: v.due_on or horizon)
     return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
-                  petitions_due=due, outbox=notifications.outbox(app), now=now, batches={"已超期": SUPERVISE_BATCH})
+                  petitions_due=due, outbox=notifications.outbox(app), now=now, batches={"已超期": SUPERVISE_BATCH},
+                  pulse=("/desk/pulse", arrivals(sections)[0]))
 
 
 @router.post("/desk/supervise")

@@ -1,4 +1,4 @@
-"""新工单提醒: an open 承办箱 or 派单台 asks every half minute which cases its lists of arriving work hold now
+"""新工单提醒: an open 承办箱, 派单台 or 督办台 asks every half minute which cases its lists of arriving work hold now
 (`static/pulse.js`), and says so when new ones came — how many, how many of them emergencies — without reloading
 the page under the reader's hands. Each answer is the same lists the page shows, for the same reader: a handler
 hears only of their own unit's cases."""
@@ -10,7 +10,14 @@ from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.domain.enums import Role
-from jiesu.web.pages import INBOX_ARRIVALS, QUEUE_ROLES, arrivals, inbox_sections, queue_sections
+from jiesu.web.pages import (
+    INBOX_ARRIVALS,
+    QUEUE_ROLES,
+    arrivals,
+    desk_sections,
+    inbox_sections,
+    queue_sections,
+)
 from jiesu.web.rendering import login_required
 
 router = APIRouter(include_in_schema=False)
@@ -36,3 +43,11 @@ def queue_pulse(request: Request):
         return SIGNED_OUT
     login_required(request, *QUEUE_ROLES)
     return _answer(arrivals(queue_sections(jiesu_app(request))))
+
+
+@router.get("/desk/pulse")
+def desk_pulse(request: Request):
+    if optional_principal(request) is None:
+        return SIGNED_OUT
+    login_required(request, Role.SUPERVISOR)
+    return _answer(arrivals(desk_sections(jiesu_app(request))))
