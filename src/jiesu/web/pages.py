@@ -279,7 +279,7 @@ def inbox_sections(app, principal: Principal) -> list[tuple[str, list, int]]:
 def arrivals(sections: list[tuple[str, list, int]], headings: tuple[str, ...] | None = None
              ) -> tuple[list[str], list[str]]:
     """The cases listed in the sections of work arriving (all, without `headings`) as "heading:id" keys, and the
-    keys of the emergencies among them: what an open 承办箱 or 派单台 compares to tell of new work."""
+    keys of the emergencies among them: what an open 承办箱, 派单台 or 督办台 compares to tell of new work."""
     listed = [(f"{heading}:{row.id}", row.urgency == "emergency") for heading, items, _total in sections
               if headings is None or heading in headings for row in items]
     return [key for key, _ in listed], [key for key, urgent in listed if urgent]
@@ -505,8 +505,8 @@ FORM_FIELDS = {
 
 
 # The step a case page opens for its reader: the first of these they may take (the case's next step forward, so not
-# 联系诉求人 once the unit has; for an agent on a case a unit has, recording the requester's call again, 催办); a step that ends, hands back or questions
-# the case (撤回, 退单, 并单, 改派 …) is never open until asked for
+# 联系诉求人 once the unit has; for an agent on a case a unit has, recording the requester's call again, 催办); a
+# step that ends, hands back or questions the case (撤回, 退单, 并单, 改派 …) is never open until asked for
 OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", "resolve", "accept_reply",
                 "approve_extension", "follow_up", "archive", "urge")
 

@@ -21,8 +21,11 @@ from jiesu.web.pages import (
 from jiesu.web.rendering import login_required
 
 router = APIRouter(include_in_schema=False)
-SIGNED_OUT = JSONResponse({"code": "unauthenticated", "message": "登录已过期，请刷新页面重新登录", "field": None},
-                          status_code=401)
+
+
+def _signed_out() -> JSONResponse:  # a new response each time: middleware adds its headers to the one it sends
+    return JSONResponse({"code": "unauthenticated", "message": "登录已过期，请刷新页面重新登录", "field": None},
+                        status_code=401)
 
 
 def _answer(keys: tuple[list[str], list[str]]) -> dict:
@@ -32,7 +35,7 @@ def _answer(keys: tuple[list[str], list[str]]) -> dict:
 @router.get("/inbox/pulse")
 def inbox_pulse(request: Request):
     if optional_principal(request) is None:  # the page's session ended: the script says so instead of polling on
-        return SIGNED_OUT
+        return _signed_out()
     principal = login_required(request, Role.HANDLER)
     return _answer(arrivals(inbox_sections(jiesu_app(request), principal), INBOX_ARRIVALS))
 
@@ -40,7 +43,7 @@ def inbox_pulse(request: Request):
 @router.get("/queue/pulse")
 def queue_pulse(request: Request):
     if optional_principal(request) is None:
-        return SIGNED_OUT
+        return _signed_out()
     login_required(request, *QUEUE_ROLES)
     return _answer(arrivals(queue_sections(jiesu_app(request))))
 
@@ -48,6 +51,6 @@ def queue_pulse(request: Request):
 @router.get("/desk/pulse")
 def desk_pulse(request: Request):
     if optional_principal(request) is None:
-        return SIGNED_OUT
+        return _signed_out()
     login_required(request, Role.SUPERVISOR)
     return _answer(arrivals(desk_sections(jiesu_app(request))))

@@ -1,4 +1,4 @@
-// 新工单提醒: the open 承办箱 or 派单台 asks every half minute which cases its lists of arriving work hold, and
+// 新工单提醒: the open 承办箱, 派单台 or 督办台 asks every half minute which cases its lists of arriving work hold, and
 // when new ones came shows how many (and how many emergencies) with a button to reload; it never reloads by itself
 // (a form being filled in would be lost). The tab's title counts them too.
 (function () {
@@ -16,11 +16,12 @@
   function check() {
     fetch(box.getAttribute("data-url"), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (response) {
-        if (response.status === 401) { show("登录已过期，请刷新页面重新登录。"); return null; }
-        return response.ok ? response.json() : null;
+        if (response.status === 401) { show("登录已过期，请刷新页面重新登录。"); return "stop"; }
+        return response.ok ? response.json() : "later";  // the server failed this once: ask again later
       })
       .then(function (data) {
-        if (data === null) { return; }
+        if (data === "stop") { return; }
+        if (data === "later") { window.setTimeout(check, every * 2); return; }
         var fresh = data.keys.filter(function (key) { return !seen[key]; });
         var urgent = data.urgent.filter(function (key) { return !seen[key]; });
         if (fresh.length) {
