@@ -1445,3 +1445,26 @@ def test_the_requester_sees_which_unit_has_their_case_and_by_when_it_is_to_be_an
     act(api, "wj", case["id"], "resolve", reply="已清理")
     act(api, "dispatcher", case["id"], "accept_reply")
     assert 'id="handling"' not in track_page()  # answered: the reply says the rest
+
+
+def test_the_case_search_form_chooses_the_area_category_and_days_of_receipt(api, clock):
+    early = create(api, content="望京西园三区楼道垃圾没人清理")
+    clock.advance(days=3)
+    late = create(api, content="酒仙桥路边垃圾堆放", division="JX01")
+    login(api, "analyst")
+    page = api.get("/cases").text
+    form = page.split('action="/cases"')[1].split("</form>")[0]
+    assert '<option value="CY" >朝阳区</option>' in form and '<option value="WJ" >\u3000望京街道</option>' in form
+    assert '<option value="CX" >城乡建设</option>' in form and '<option value="WY" >\u3000物业管理</option>' in form
+    assert 'type="date" name="since"' in form and 'type="date" name="until"' in form
+
+    def listed(**params) -> set[str]:
+        found = api.get("/cases", params=params).text.split("查询结果")[1]
+        return {case["ticket"] for case in (early, late) if case["ticket"] in found}
+
+    assert listed(area="WJ") == {early["ticket"]} and listed(area="CY") == {early["ticket"], late["ticket"]}
+    received = clock.now.astimezone(SHANGHAI).date()
+    assert listed(since=f"{received}") == {late["ticket"]}
+    assert listed(until=f"{received - timedelta(days=1)}") == {early["ticket"]}
+    chosen = api.get("/cases", params={"area": "WJ", "category": "WY1"}).text.split('action="/cases"')[1]
+    assert '<option value="WJ" selected>' in chosen and '<option value="WY1" selected>' in chosen  # a third level

@@ -390,7 +390,7 @@ def case_list(request: Request, search: dict = Depends(case_search), before: Opt
     chips = [(labels[k], _query({**search, k: ""})) for k in labels if search[k]]
     return render(request, "queue.html", title="工单查询", sections=[("查询结果", found)], names=names,
                   Status=Status, search=search, statuses=list(Status), urgencies=list(Urgency), chips=chips,
-                  total=total,
+                  total=total, choices=_search_choices(app), search_labels=labels,
                   next_page=_query({**search, "before": found[-1].id}) if len(found) == 50 else None,
                   export=_query(search) if principal.role != Role.AGENT else None)
 
@@ -447,6 +447,24 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
             "keyword": search["keyword"], "slot": _slot_label(wanted.slot),
             "since": f"{search['since']} 起" if search["since"] else "",
             "until": f"至 {search['until']}" if search["until"] else ""}
+
+
+def _search_choices(app) -> dict[str, list[tuple[str, str]]]:  # "area", "category": (code, name shown)
+    """What the search form offers to choose: the districts with their 街道/乡镇 (indented), and the first- and
+    second-level categories (a choice includes everything below it)."""
+    directory = app.current_config().directory
+    units = directory.units.values()
+    areas = []
+    for district in sorted((u for u in units if u.kind == UnitKind.DISTRICT), key=lambda u: u.code):
+        areas.append((district.code, district.name))
+        areas += [(u.code, f"\u3000{u.name}") for u in sorted(units, key=lambda u: u.code)
+                  if u.kind == UnitKind.SUBDISTRICT and u.parent == district.code]
+    categories = []
+    for first in sorted((c for c in directory.categories.values() if c.parent is None), key=lambda c: c.code):
+        categories.append((first.code, first.name))
+        categories += [(c.code, f"\u3000{c.name}") for c in sorted(directory.categories.values(), key=lambda c: c.code)
+                       if c.parent == first.code]
+    return {"area": areas, "category": categories}
 
 
 def day_span(value: str, field: str, label: str) -> tuple:
