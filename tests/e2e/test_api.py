@@ -785,11 +785,14 @@ def test_the_supervisors_desk_shows_failed_and_stalled_text_messages(api, app, c
     assert "有短信等待" not in desk
 
 
-def test_the_inbox_marks_a_case_past_its_deadline(api, clock):
+def test_the_inbox_marks_a_case_near_and_past_its_deadline(api, clock):
     case = create(api)
-    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    dispatched = act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
     login(api, "wj")
-    assert "已超期" not in api.get("/inbox").text
+    assert "已超期" not in api.get("/inbox").text and "即将到期" not in api.get("/inbox").text
+    due = datetime.fromisoformat(dispatched["resolve_due"])
+    clock.advance(seconds=(due - clock.now).total_seconds() - 3600)  # an hour before: within JIESU_DUE_SOON_HOURS
+    assert "即将到期" in api.get("/inbox").text and "已超期" not in api.get("/inbox").text
     clock.advance(days=12)
     inbox = api.get("/inbox").text
     assert case["ticket"] in inbox and "已超期" in inbox

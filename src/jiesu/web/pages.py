@@ -261,6 +261,11 @@ async def acknowledge_batch(request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+def due_soon(app):
+    """Until when a deadline counts as near (即将到期, `JIESU_DUE_SOON_HOURS`, as the deadline scan texts it)."""
+    return app.now() + timedelta(hours=app.settings.due_soon_hours)
+
+
 INBOX_ARRIVALS = ("市民催办（24 小时内）", "诉求人补充（24 小时内）", "待签收")  # the 承办箱's lists of work arriving
 
 
@@ -291,7 +296,7 @@ def inbox(request: Request) -> Response:
     app = jiesu_app(request)
     sections = inbox_sections(app, principal)
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
-                  sections=sections, names=unit_names(app), Status=Status, now=app.now(),
+                  sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon(app),
                   batches={"待签收": SIGN_BATCH} if principal.role == Role.HANDLER else {},
                   pulse=("/inbox/pulse", arrivals(sections, INBOX_ARRIVALS)[0]))
 
@@ -359,7 +364,7 @@ def callbacks(request: Request) -> Response:
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now(), unanswered=unanswered)
+                  now=app.now(), soon=due_soon(app), unanswered=unanswered)
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
