@@ -52,3 +52,24 @@ def test_the_demo_city_has_a_local_practice_its_duty_lists_do_not_know(city):
     elsewhere = [r for r in dispatched if not r.location.division.startswith("QQ")]
     assert len(here) >= 10 and len(moved_here) >= 0.6 * len(here)
     assert sum(r.lead_unit == "SJJ" for r in elsewhere) <= 0.2 * len(elsewhere)
+
+
+def test_a_units_staff_act_in_office_hours_but_on_emergencies_and_at_the_utility_companies(city):
+    from jiesu.domain.calendar import SHANGHAI
+    from jiesu.domain.enums import Role, UnitKind, Urgency
+
+    router, sla = city
+    calendar = builtin_calendar()
+    end = local(2026, 11, 30, 17, 45)
+    history = HistorySimulator(router, sla, calendar, seed=7).run(2_000, end - timedelta(days=60), end)
+    office, on_duty = [], []
+    for request in history.requests:
+        for event in request.events:
+            if event.role != Role.HANDLER:
+                continue
+            unit = router.directory.units[event.actor.split("-承办")[0]]
+            moment = event.at.astimezone(SHANGHAI)
+            inside = calendar.is_workday(moment.date()) and "08:30" <= f"{moment:%H:%M}" <= "18:00"
+            (on_duty if request.urgency == Urgency.EMERGENCY or unit.kind == UnitKind.COMPANY else office).append(inside)
+    assert office and all(office)
+    assert on_duty and not all(on_duty)  # emergencies and the utility companies are handled day and night

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
@@ -182,13 +182,36 @@ class _Life:
         self.dispatcher = Actor(f"派单员{self.rng.randint(1, 8):02d}", Role.DISPATCHER)
         self.supervisor = Actor(f"督办{self.rng.randint(1, 4):02d}", Role.SUPERVISOR)
 
-    def step(self, action: Callable[[datetime], object], after: timedelta = timedelta(0)) -> bool:
+    def step(self, action: Callable[[datetime], object], after: timedelta = timedelta(0), office: bool = False) -> bool:
+        """Take `action` `after` the last step, if that is not in the future. `office`: staff who keep office hours
+        acting (a unit's; the centre and the utility companies are on duty day and night), so unless the case is an
+        emergency the moment moves into the next working morning."""
         moment = self.t + after
+        if office and self.request.urgency != Urgency.EMERGENCY:
+            moment = self.office_hours(moment)
         if moment > self.now:
             return False
         action(moment)
         self.t = moment
         return True
+
+    def office(self, unit: str) -> bool:
+        """Whether the unit's staff keep office hours: all but the utility companies, on duty day and night."""
+        found = self.sim.router.directory.units.get(unit)
+        return found is None or found.kind != UnitKind.COMPANY
+
+    def office_hours(self, moment: datetime) -> datetime:
+        """`moment` if it falls in a working day's 08:30–18:00 (Beijing), else the first hour of the working morning
+        after it (08:30–09:29, the minutes taken from the moment itself, so that the simulation's random draws stay
+        the same)."""
+        local = moment.astimezone(SHANGHAI)
+        calendar = self.sim.calendar
+        if calendar.is_workday(local.date()) and time(8, 30) <= local.time() <= time(18, 0):
+            return moment
+        day = local.date() if local.time() < time(8, 30) and calendar.is_workday(local.date()) else \
+            calendar.next_workday(local.date())
+        start = datetime.combine(day, time(8, 30), tzinfo=SHANGHAI) + timedelta(minutes=local.minute)
+        return start.astimezone(moment.tzinfo)
 
     def hours(self, mean: float) -> timedelta:
         return timedelta(hours=self.rng.expovariate(1 / mean))
@@ -218,20 +241,20 @@ class _Life:
 
     def handle(self, unit: str, routing) -> None:
         r, rng = self.request, self.rng
-        quality = self.sim.unit_quality(unit)
+        quality, office = self.sim.unit_quality(unit), self.office(unit)
         handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
         district = self.sim.router.directory.territorial_at(r.location.division, UnitKind.DISTRICT)
         practice = LOCAL_PRACTICE.get((self.matter.code, district.code if district else ""))
         if practice and practice[0] != unit and rng.random() < 0.85:
             other, why = practice
-            if not self.step(lambda t: r.return_(handler, t, why), self.hours(1.5)) or not self.step(
+            if not self.step(lambda t: r.return_(handler, t, why), self.hours(1.5), office=office) or not self.step(
                     lambda t: r.redispatch(self.dispatcher, t, self.clock, other, [], "退单审核通过，改派至实际处置单位"),
                     self.hours(2)):
                 return
-            unit, quality = other, self.sim.unit_quality(other)
+            unit, quality, office = other, self.sim.unit_quality(other), self.office(other)
             handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
         elif rng.random() < 0.035 and routing.co_handlers:
-            if not self.step(lambda t: r.return_(handler, t, "经核实不属于本单位职责范围"), self.hours(1.5)):
+            if not self.step(lambda t: r.return_(handler, t, "经核实不属于本单位职责范围"), self.hours(1.5), office=office):
                 return
             fallback = next((c.unit.code for c in routing.leads[1:] + routing.co_handlers
                              if c.unit.code != unit and self.sim.allowed(self.matter.code, c.unit.code)), None)
@@ -241,7 +264,7 @@ class _Life:
                                                         "退单审核通过，改派至职责单位"), self.hours(2)):
                     return
                 unit = fallback
-                quality = self.sim.unit_quality(unit)
+                quality, office = self.sim.unit_quality(unit), self.office(unit)
                 handler = Actor(f"{unit}-承办{rng.randint(1, 3)}", Role.HANDLER, unit)
             elif not self.step(lambda t: r.reject_return(self.dispatcher, t, "属于派单目录所列基本履职事项，驳回退单"),
                                self.hours(2)):
@@ -249,13 +272,13 @@ class _Life:
         late = rng.random() > quality
         ack_mean = (r.lead.acknowledge_due - self.t).total_seconds() / 3600 if r.lead else 1
         ack_after = self.hours(max(0.1, ack_mean * (1.6 if late else 0.35)))
-        if not self.step(lambda t: r.acknowledge(handler, t), ack_after):
+        if not self.step(lambda t: r.acknowledge(handler, t), ack_after, office=office):
             if self.t + ack_after > self.now and r.lead and r.lead.acknowledge_due < self.now and rng.random() < 0.4:
                 self.step(lambda t: r.supervise(self.supervisor, t, self.clock, "超时未签收，督促签收"),
                           max(timedelta(0), r.lead.acknowledge_due - self.t) + timedelta(hours=1))
             return
         if not self.step(lambda t: r.record_contact(handler, t, "已电话联系诉求人，了解具体情况"),
-                         self.hours(3 if not late else 20)):
+                         self.hours(3 if not late else 20), office=office):
             return
         if r.urgency == Urgency.EMERGENCY:
             work = self.hours(1.2 if not late else 4)
@@ -263,7 +286,7 @@ class _Life:
             work = timedelta(days=self.matter.days * rng.lognormvariate(0, 0.5) * (1.4 - quality))
         if work > timedelta(days=6) and rng.random() < 0.25:
             if not self.step(lambda t: r.request_extension(handler, t, Duration(5, "wd"), "需协调多个部门，申请延期"),
-                             work / 2):
+                             work / 2, office=office):
                 return
             approve = rng.random() < 0.8
             if not self.step(lambda t: (r.approve_extension(self.supervisor, t, self.clock) if approve else
@@ -271,18 +294,19 @@ class _Life:
                              self.hours(6)):
                 return
         else:
-            self.step(lambda t: r.note_progress(handler, t, "已到现场查看，正在协调处理"), work / 2)
+            self.step(lambda t: r.note_progress(handler, t, "已到现场查看，正在协调处理"), work / 2, office=office)
         if r.resolve_due and self.t + work / 2 > r.resolve_due and rng.random() < 0.3:
             self.step(lambda t: r.supervise(self.supervisor, t, self.clock, "办理超期，督办"),
                       max(timedelta(0), r.resolve_due - self.t) + timedelta(hours=2))
         solved = rng.random() < min(0.97, 0.45 + 0.5 * quality - self.matter.difficulty * 0.5)
         reply = "经现场核实，问题已处理完毕。" if solved else "已向诉求人解释相关政策，问题需长期协调解决。"
-        if not self.step(lambda t: r.resolve(handler, t, reply), work / 2):
+        if not self.step(lambda t: r.resolve(handler, t, reply), work / 2, office=office):
             return
         if rng.random() < 0.05:
             if not self.step(lambda t: r.send_back(self.dispatcher, t, "答复内容不完整，退回重办"), self.hours(5)):
                 return
-            if not self.step(lambda t: r.resolve(handler, t, reply + "已补充办理情况。"), timedelta(days=1)):
+            if not self.step(lambda t: r.resolve(handler, t, reply + "已补充办理情况。"), timedelta(days=1),
+                             office=office):
                 return
         if not self.step(lambda t: r.accept_reply(self.dispatcher, t, self.clock), self.hours(8)):
             return
