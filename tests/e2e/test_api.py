@@ -1259,7 +1259,15 @@ def test_a_browser_gets_a_page_in_chinese_for_an_address_that_is_not_there_and_a
     assert form_only.status_code == 405 and "只接受表单提交" in form_only.text
     # API and Open311 clients, and anything not asking for HTML, keep the JSON
     assert api.get("/no-such-page").json() == {"detail": "Not Found"}
-    assert api.get("/api/v1/nothing", headers=HTML).json() == {"detail": "Not Found"}
+    assert api.get("/api/v1/nothing", headers=HTML).json() == {"code": "not_found", "message": "没有这个接口",
+                                                               "field": None}
+    assert api.get("/open311/v2/nothing.json").json() == [{"code": 404, "description": "Not Found"}]
+    garbled = call(api, "agent", "POST", "/api/v1/requests", content=b"\xc3",  # half a character: no UTF-8
+                   headers={"Content-Type": "application/json"})
+    assert garbled.status_code == 400 and garbled.json()["code"] == "invalid"
+    wrong_method = call(api, "agent", "DELETE", "/api/v1/requests")
+    assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "method_not_allowed"
+    assert "allow" in wrong_method.headers
     invalid = call(api, "agent", "GET", "/api/v1/requests/abc", headers=dict(HTML))
     assert invalid.status_code == 422 and invalid.json()["field"] == "request_id"
 
@@ -1357,7 +1365,8 @@ def test_the_openapi_document_names_the_error_shape_every_api_route_answers_with
                         "$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
     malformed = call(api, "agent", "POST", "/api/v1/requests", content=b"{not json",
                      headers={"Content-Type": "application/json"})
-    assert malformed.status_code == 422 and set(malformed.json()) == {"code", "message", "field"}
+    assert malformed.status_code == 422 and malformed.json() == {"code": "invalid", "message": "请求体不是合法的 JSON",
+                                                                 "field": None}
 
 
 def test_a_supervisor_supervises_several_overdue_cases_at_once_with_one_opinion(api, clock):

@@ -48,6 +48,8 @@ async def domain_error_handler(request: Request, error: DomainError) -> JSONResp
 
 async def validation_error_handler(request: Request, error: RequestValidationError) -> JSONResponse:
     first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+    if first.get("type") == "json_invalid":  # not JSON at all: no field to name (pydantic gives the offset)
+        return JSONResponse(body("invalid", "请求体不是合法的 JSON", None), status_code=422)
     field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
     return JSONResponse(body("invalid", f"{first.get('msg')}", field), status_code=422)
 

@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from jiesu.api.deps import jiesu_app
@@ -26,7 +27,16 @@ from jiesu.services.cases import Intake
 from jiesu.services.users import open311_client
 from jiesu.storage import tables as t
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+class Open311ErrorItem(BaseModel):
+    code: int
+    description: str
+
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], responses={
+    status: {"model": list[Open311ErrorItem], "description": description}
+    for status, description in ((400, "bad request"), (403, "invalid api_key"), (404, "not found"),
+                                (500, "internal server error"))})
 CLOSED = {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN, Status.MERGED, Status.ARCHIVED}
 STATUS_NOTES = {s: s.label for s in Status}
 _90_DAYS = timedelta(days=90)

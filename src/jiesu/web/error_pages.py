@@ -1,14 +1,14 @@
 """The errors that reach no page's own handling — an address that does not exist, a form sent to a page that only
 shows, a number in the address that is not one, an error the page did not expect, a fault — answered to a browser
-as a page in Chinese that says what to do next; API and Open311 clients, and anything that does not ask for HTML,
-keep the JSON (`api/errors.py`)."""
+as a page in Chinese that says what to do next; API clients get them in the API's shape (`api/errors.py`), Open311
+clients in Open311's, anything else that does not ask for HTML Starlette's own."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from jiesu.api import errors
@@ -29,7 +29,22 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
     return render(request, "message.html", status, title=title, message=message)
 
 
+HTTP_CODES = {400: ("invalid", "请求体无法解析：应为 UTF-8 编码的 JSON 或表单"), 404: ("not_found", "没有这个接口"),
+              405: ("method_not_allowed", "此接口不接受这种请求方法")}
+
+
 async def http_error(request: Request, error: HTTPException) -> Response:
+    path = request.url.path
+    if path.startswith("/api/"):  # the API's own shape, as for every other error (`ErrorBody`)
+        code, message = HTTP_CODES.get(error.status_code, ("http_error", str(error.detail)))
+        response = JSONResponse(errors.body(code, message, None), status_code=error.status_code)
+        response.headers.update(error.headers or {})
+        return response
+    if path.startswith("/open311/"):  # Open311's
+        from jiesu.api import open311
+
+        return open311.error("xml" if path.endswith(".xml") else "json", error.status_code, error.status_code,
+                             str(error.detail))
     if not wants_page(request):
         return await http_exception_handler(request, error)
     if error.status_code == 404:
