@@ -1262,6 +1262,7 @@ def test_a_browser_gets_a_page_in_chinese_for_an_address_that_is_not_there_and_a
     assert api.get("/api/v1/nothing", headers=HTML).json() == {"code": "not_found", "message": "没有这个接口",
                                                                "field": None}
     assert api.get("/open311/v2/nothing.json").json() == [{"code": 404, "description": "Not Found"}]
+    assert "allow" in api.request("TRACE", "/open311/v2/discovery.json").headers  # RFC 9110, as Starlette has it
     garbled = call(api, "agent", "POST", "/api/v1/requests", content=b"\xc3",  # half a character: no UTF-8
                    headers={"Content-Type": "application/json"})
     assert garbled.status_code == 400 and garbled.json()["code"] == "invalid"

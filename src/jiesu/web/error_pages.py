@@ -43,8 +43,10 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     if path.startswith("/open311/"):  # Open311's
         from jiesu.api import open311
 
-        return open311.error("xml" if path.endswith(".xml") else "json", error.status_code, error.status_code,
-                             str(error.detail))
+        response = open311.error("xml" if path.endswith(".xml") else "json", error.status_code, error.status_code,
+                                 str(error.detail))
+        response.headers.update(error.headers or {})
+        return response
     if not wants_page(request):
         return await http_exception_handler(request, error)
     if error.status_code == 404:
