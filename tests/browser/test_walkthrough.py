@@ -505,3 +505,26 @@ def test_a_case_prints_as_its_sheet_without_the_menus_and_forms(tmp_path, page):
         assert page.is_visible("ol.timeline") and "12345 工单" in page.inner_text("main")
         assert "138****5678" in page.inner_text("main")  # printed as shown: masked
         page.screenshot(path=str(SHOTS / "14-case-print.png"), full_page=True)
+
+
+def test_a_photo_stripped_of_its_camera_data_still_shows_and_stays_upright(page):
+    import base64
+    import struct
+
+    from jiesu.services.image_metadata import without_metadata
+    from tests.unit.test_image_metadata import exif
+
+    page.set_content('<div style="width:40px;height:20px;background:#c0392b"></div>')
+    picture = page.screenshot(type="jpeg", clip={"x": 0, "y": 0, "width": 40, "height": 20})  # a real JPEG
+    payload = exif(6, "张三", ">")  # taken with the phone turned: shown turned a quarter, 20 × 40
+    camera = picture[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + picture[2:]
+    clean = without_metadata(camera, "image/jpeg")
+    assert "张三".encode() in camera and "张三".encode() not in clean
+
+    def shown(data: bytes) -> list[int]:
+        page.set_content(f'<img src="data:image/jpeg;base64,{base64.b64encode(data).decode()}">')
+        page.wait_for_function("document.querySelector('img').complete")
+        return page.eval_on_selector("img", "i => [i.naturalWidth, i.naturalHeight]")
+
+    assert shown(picture) == [40, 20]
+    assert shown(camera) == shown(clean) == [20, 40]

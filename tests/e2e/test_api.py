@@ -16,6 +16,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.services.users import add_user, create_open311_key, create_token
 from jiesu.settings import Settings
+from tests.support import png
 
 ROLES = {"agent": ("agent", None), "dispatcher": ("dispatcher", None), "wj": ("handler", "WJ"),
          "jx": ("handler", "JX"), "supervisor": ("supervisor", None), "analyst": ("analyst", None),
@@ -580,7 +581,9 @@ def test_a_photo_must_be_an_image(api):
     data = {"content": "井盖缺失", "requester_phone": "13900001111", "csrf_token": csrf, "kind": "report"}
     bad = api.post("/portal", data=data, files={"photos": ("x.jpg", b"MZ\x90\x00 not an image", "image/jpeg")})
     assert bad.status_code == 400 and "JPEG 或 PNG" in bad.text
-    good = api.post("/portal", data=data, files={"photos": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
+    broken = api.post("/portal", data=data, files={"photos": ("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
+    assert broken.status_code == 400 and "照片文件不完整或已损坏" in broken.text  # a PNG's signature, then nothing
+    good = api.post("/portal", data=data, files={"photos": ("x.png", png(), "image/png")})
     assert good.status_code == 200 and "查询码" in good.text
 
 

@@ -17,7 +17,7 @@ from jiesu.services import audit, cases, intake, petitions, retention
 from jiesu.services.cases import ActionInput, Intake
 from jiesu.services.users import Principal
 from jiesu.storage import tables as t
-from tests.support import AGENT, DISPATCHER
+from tests.support import AGENT, DISPATCHER, png
 
 TEXT = "我叫张三，身份证11010519491231002X，请回电13912345678，问公租房申请条件"
 
@@ -79,7 +79,7 @@ def test_finished_cases_before_the_date_lose_their_personal_data_and_keep_the_re
 
 def test_photos_and_picture_addresses_of_anonymised_cases_are_deleted(app, clock):
     agent = Principal(AGENT.name, Role.AGENT)
-    photo = b"\x89PNG\r\n\x1a\n" + b"0" * 100
+    photo = png()
     old = intake.register(app, agent, Intake(content=TEXT, kind="咨询", requester_phone="13812345678",
                                              division="WJ01", category="WY1"), photos=[photo])[0].id
     hosted = intake.register(app, agent, Intake(content=TEXT, kind="咨询", division="WJ01", category="WY1"),

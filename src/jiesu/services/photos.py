@@ -17,6 +17,7 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.request import CitizenRequest, Event
 from jiesu.domain.workflow import Action
 from jiesu.services.access import require_read
+from jiesu.services.image_metadata import without_metadata
 from jiesu.services.users import Principal
 from jiesu.storage import tables as t
 from jiesu.storage.cipher import PersonalDataCipher
@@ -42,12 +43,14 @@ class Photo:
 
 
 def checked(photos: Sequence[bytes], field: str = "photos") -> list[tuple[bytes, str]]:
-    """The photos with their types, or InvalidInput naming the field: too many, too large, not a JPEG or PNG.
-    Empty ones (a file input left empty) are dropped."""
+    """The photos with their types, without what the camera wrote beside the picture (`image_metadata.py`), or
+    InvalidInput naming the field: too many, too large, not a JPEG or PNG, broken. Empty ones (a file input left
+    empty) are dropped."""
     photos = [data for data in photos if data]
     if len(photos) > MAX_PER_STEP:
         raise InvalidInput(f"每次最多上传 {MAX_PER_STEP} 张照片，收到 {len(photos)} 张", field=field)
-    return [(data, content_type(data, field)) for data in photos]
+    typed = [(data, content_type(data, field)) for data in photos]
+    return [(without_metadata(data, kind, field), kind) for data, kind in typed]
 
 
 def content_type(data: bytes, field: str = "photos") -> str:

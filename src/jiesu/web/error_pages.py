@@ -35,17 +35,17 @@ HTTP_CODES = {400: ("invalid", "请求体无法解析：应为 UTF-8 编码的 J
 
 async def http_error(request: Request, error: HTTPException) -> Response:
     path = request.url.path
+    response: Response | None = None
     if path.startswith("/api/"):  # the API's own shape, as for every other error (`ErrorBody`)
         code, message = HTTP_CODES.get(error.status_code, ("http_error", str(error.detail)))
         response = JSONResponse(errors.body(code, message, None), status_code=error.status_code)
-        response.headers.update(error.headers or {})
-        return response
-    if path.startswith("/open311/"):  # Open311's
+    elif path.startswith("/open311/"):  # Open311's
         from jiesu.api import open311
 
         response = open311.error("xml" if path.endswith(".xml") else "json", error.status_code, error.status_code,
                                  str(error.detail))
-        response.headers.update(error.headers or {})
+    if response is not None:
+        response.headers.update(error.headers or {})  # a 405's Allow
         return response
     if not wants_page(request):
         return await http_exception_handler(request, error)

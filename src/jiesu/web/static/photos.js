@@ -1,8 +1,8 @@
 // 现场照片: a picture from a phone camera (often 3–8 MB, larger than the 5 MB a photo may be) is scaled down in the
 // browser before it is sent — at most 1,600 px on its longest side, as JPEG — so that it uploads quickly on a
-// mobile network and fits the limit. Drawing it again also leaves out what the camera wrote into the file (where
-// and when it was taken). Without this script (or in an old browser) the pictures go as chosen and the server
-// says what it refuses.
+// mobile network and fits the limit. What the camera wrote beside the picture (where and when it was taken) the
+// server takes out of every photo (`services/image_metadata.py`). Without this script (or in an old browser) the
+// pictures go as chosen and the server says what it refuses.
 (function () {
   "use strict";
   var LONGEST = 1600, QUALITY = 0.85, SMALL = 300 * 1024;
