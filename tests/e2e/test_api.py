@@ -1214,11 +1214,13 @@ def test_the_callback_desk_shows_the_unanswered_calls_and_a_requester_is_given_u
     act(api, "agent", case["id"], "callback_unanswered", note="关机")
     login(api, "agent")
     desk = api.get("/callbacks").text.split("<h2>待回访")[1].split("</section>")[0]
-    assert case["ticket"] in desk and "本轮未接通 2 次" in desk
+    assert case["ticket"] in desk and "本轮未接通 2 次" in desk and "可记为无法联系" not in desk
     early = act(api, "agent", case["id"], "callback_unreachable", expect=409)
     assert "本轮已拨打 2 次未接通" in early["message"]
     clock.advance(hours=1.5)
     act(api, "agent", case["id"], "callback_unanswered", note="无人接听")
+    desk = api.get("/callbacks").text.split("<h2>待回访")[1].split("</section>")[0]
+    assert "本轮未接通 3 次" in desk and "可记为无法联系" in desk  # three calls, the first and last 2.5 h apart
     page = api.get(f"/cases/{case['id']}").text
     assert "回访未接通</strong>（本轮第 3 次）" in page and "<summary>回访无法联系</summary>" in page
     act(api, "wj", case["id"], "callback_unreachable", expect=403)

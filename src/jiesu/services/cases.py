@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from jiesu.bootstrap import App
@@ -352,8 +352,9 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         return [CaseRow(*row) for row in uow.connection.execute(_filtered(app, uow, query, f))]
 
 
-def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, datetime]]:
-    """For the 回访台: per case, this round's unanswered calls (回访未接通): how many, and when the latest was."""
+def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, datetime, bool]]:
+    """For the 回访台: per case, this round's unanswered calls (回访未接通): how many, when the latest was, and
+    whether a requester of it may now be recorded 无法联系 (as many calls as the rules ask, far enough apart)."""
     from sqlalchemy import select
 
     from jiesu.storage import tables as t
@@ -362,14 +363,22 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
         return {}
     e, r = t.events, t.requests
     with app.uow(read_only=True) as uow:
+        rules = uow.config.assessment_rules()
         rows = uow.connection.execute(
             select(e.c.request_id, e.c.at, e.c.changes, r.c.round).join(r, r.c.id == e.c.request_id)
-            .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))).all()
-    found: dict[int, tuple[int, datetime]] = {}
+            .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))
+            .order_by(e.c.request_id, e.c.seq)).all()
+    calls: dict[tuple[int, int | None], list[datetime]] = {}  # (case, requester) → this round's calls, in order
     for row in rows:
-        if unanswered_call(row.changes).get("round") == row.round:
-            count, latest = found.get(row.request_id, (0, row.at))
-            found[row.request_id] = (count + 1, max(latest, row.at))
+        attempt = unanswered_call(row.changes)
+        if attempt.get("round") == row.round:
+            calls.setdefault((row.request_id, attempt.get("requester_ref")), []).append(row.at)
+    found: dict[int, tuple[int, datetime, bool]] = {}
+    spread = timedelta(hours=rules.callback_spread_hours)
+    for (request_id, _), times in calls.items():
+        count, latest, ready = found.get(request_id, (0, times[-1], False))
+        found[request_id] = (count + len(times), max(latest, times[-1]),
+                             ready or (len(times) >= rules.callback_tries and times[-1] - times[0] >= spread))
     return found
 
 
