@@ -1486,3 +1486,13 @@ def test_the_case_search_form_chooses_the_area_category_and_days_of_receipt(api,
     assert listed(until=f"{received - timedelta(days=1)}") == {early["ticket"]}
     chosen = api.get("/cases", params={"area": "WJ", "category": "WY1"}).text.split('action="/cases"')[1]
     assert '<option value="WJ" selected>' in chosen and '<option value="WY1" selected>' in chosen  # a third level
+
+
+def test_the_session_cookie_is_marked_secure_when_the_site_is_served_over_https(app):
+    def cookie(public_url: str) -> str:
+        app.settings = app.settings.model_copy(update={"public_url": public_url})
+        client = TestClient(create_app(app))
+        return client.get("/login").headers["set-cookie"].lower()
+
+    assert "secure" in cookie("https://12345.example.gov.cn")
+    assert "secure" not in cookie("")  # the demo on http://127.0.0.1: a secure cookie would never come back

@@ -68,8 +68,10 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.add_exception_handler(StarletteHTTPException, error_pages.http_error)  # type: ignore[arg-type]
     api.add_exception_handler(Exception, error_pages.unexpected)
     api.add_exception_handler(PageInstead, lambda _request, instead: instead.response)
+    # served over HTTPS (the public address says so): the session cookie is never sent over plain HTTP
     api.add_middleware(SessionMiddleware, secret_key="session:" + jiesu.settings.secret_key, session_cookie="jiesu",
-                       same_site="lax", https_only=False, max_age=12 * 3600)
+                       same_site="lax", https_only=jiesu.settings.public_url.startswith("https://"),
+                       max_age=12 * 3600)
     api.add_middleware(BodySizeLimit, limit=MAX_BODY, larger=(PHOTO_PATHS, MAX_PHOTO_BODY))
     api.include_router(requests.router)
     api.include_router(requests.public)
