@@ -1496,3 +1496,16 @@ def test_the_session_cookie_is_marked_secure_when_the_site_is_served_over_https(
 
     assert "secure" in cookie("https://12345.example.gov.cn")
     assert "secure" not in cookie("")  # the demo on http://127.0.0.1: a secure cookie would never come back
+
+
+def test_the_api_documentation_loads_nothing_from_outside_and_pages_refuse_other_sites_frames(api):
+    docs = api.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
+    outside = re.findall(r'(?:src|href)="(https?://[^"]+)"', docs.text)
+    assert outside == []  # FastAPI's own page loads Swagger UI from a CDN
+    for asset in re.findall(r'(?:src|href)="(/static-docs/[^"]+)"', docs.text):
+        assert api.get(asset).status_code == 200, asset
+    page = api.get("/login")
+    assert page.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "same-origin"
+    assert call(api, "agent", "GET", "/api/v1/me").headers["x-content-type-options"] == "nosniff"

@@ -9,11 +9,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from jiesu.api import citizen, open311, requests
 from jiesu.api.limits import BodySizeLimit, RateLimiter
+from jiesu.api.security_headers import SecurityHeaders
 from jiesu.bootstrap import App
 from jiesu.domain.errors import DomainError
 from jiesu.services.photos import MAX_BYTES, MAX_PER_STEP
@@ -55,8 +57,10 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
             if in_use is not None:
                 in_use.close()
 
-    api = FastAPI(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
-                  description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")
+    # the documentation page with Swagger UI's files from the fastapi-offline package, not from a CDN
+    api = FastAPIOffline(title="jiesu 接诉即办 API", version="1", docs_url="/docs", redoc_url=None, lifespan=lifespan,
+                         static_url="/static-docs",
+                         description="市民服务热线平台：受理、派单、办理、回访、考核。错误统一为 {code, message, field}。")
     api.state.jiesu = jiesu
     api.state.submit_limiter = RateLimiter(jiesu, "submit", submit_per_minute, 60)
     api.state.track_limiter = RateLimiter(jiesu, "track", track_per_minute, 60)
@@ -73,6 +77,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
                        same_site="lax", https_only=jiesu.settings.public_url.startswith("https://"),
                        max_age=12 * 3600)
     api.add_middleware(BodySizeLimit, limit=MAX_BODY, larger=(PHOTO_PATHS, MAX_PHOTO_BODY))
+    api.add_middleware(SecurityHeaders)
     api.include_router(requests.router)
     api.include_router(requests.public)
     api.include_router(citizen.mine)

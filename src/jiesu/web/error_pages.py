@@ -16,7 +16,7 @@ from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.web.rendering import FIELD_LABELS, error_text, render, templates
 
-MACHINE_PATHS = ("/api/", "/open311/", "/docs", "/openapi.json", "/healthz", "/static/")
+MACHINE_PATHS = ("/api/", "/open311/", "/docs", "/openapi.json", "/healthz", "/static/", "/static-docs/")
 
 
 def wants_page(request: Request) -> bool:
