@@ -1369,6 +1369,8 @@ def test_the_openapi_document_names_the_error_shape_every_api_route_answers_with
                 for status in ("400", "404", "409", "422", "429"):
                     assert operation["responses"][status]["content"]["application/json"]["schema"] == {
                         "$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+    acting = spec["paths"]["/api/v1/requests/{request_id}/actions/{action}"]["post"]["parameters"]
+    assert "dispatch" in next(p for p in acting if p["name"] == "action")["schema"]["enum"]  # what a client may send
     malformed = call(api, "agent", "POST", "/api/v1/requests", content=b"{not json",
                      headers={"Content-Type": "application/json"})
     assert malformed.status_code == 422 and malformed.json() == {"code": "invalid", "message": "请求体不是合法的 JSON",

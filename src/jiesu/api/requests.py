@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from jiesu.api.deps import RecordId, check_csrf, jiesu_app, require_role, staff
@@ -169,7 +169,9 @@ def get_request(request_id: RecordId, request: Request, principal: Principal = D
 
 
 @router.post("/requests/{request_id}/actions/{action}")
-async def act(request_id: RecordId, action: str, body: ActionBody, request: Request,
+async def act(request_id: RecordId, body: ActionBody, request: Request,
+              action: str = Path(description="工作流操作（docs/workflow.md）", json_schema_extra={
+                  "enum": [a.value for a in Action]}),
               principal: Principal = Depends(staff), if_match: str | None = Header(None, alias="If-Match")) -> dict:
     """Perform one workflow action. The version (body `version` or `If-Match`) guards against lost updates."""
     check_csrf(request)
