@@ -206,6 +206,24 @@ def test_merge_keeps_every_requester_for_the_callback(app, clock):
     assert [f.requester_ref for f in stored_master.follow_ups] == [None, repeat.id]
 
 
+def test_the_callback_desk_says_who_may_be_given_up_only_of_requesters_still_waiting(app, clock):
+    master = cases.register(app, AGENT, intake())
+    others = [cases.register(app, AGENT, intake(requester_name=name, requester_phone=phone))
+              for name, phone in (("李四", "13900001111"), ("王五", "13900002222"))]
+    for other in others:
+        act(app, clock, DISPATCHER, other.id, Action.MERGE, master=master.id, reason="同一事项")
+    for actor, action, params in ((DISPATCHER, Action.DISPATCH, {"unit": "WJ"}), (WJ_HANDLER, Action.ACKNOWLEDGE, {}),
+                                  (WJ_HANDLER, Action.RESOLVE, {"reply": "已处理"}), (DISPATCHER, Action.ACCEPT_REPLY, {}),
+                                  (AGENT, Action.FOLLOW_UP, {"solved": True, "satisfaction": "满意"})):
+        act(app, clock, actor, master.id, action, **params)
+    for _ in range(3):  # 李四: three calls an hour and a half apart, nobody answers
+        act(app, clock, AGENT, master.id, Action.CALLBACK_UNANSWERED, minutes=90, requester_ref=others[0].id)
+    assert cases.unanswered_calls(app, [master.id])[master.id][::2] == (3, True)  # 李四 may be given up
+    act(app, clock, AGENT, master.id, Action.CALLBACK_UNREACHABLE, requester_ref=others[0].id)
+    act(app, clock, AGENT, master.id, Action.CALLBACK_UNANSWERED, requester_ref=others[1].id)
+    assert cases.unanswered_calls(app, [master.id])[master.id][::2] == (4, False)  # 王五 not yet; 李四 is done
+
+
 def test_an_unknown_case_is_not_found(app):
     with pytest.raises(NotFound):
         cases.show(app, 999)

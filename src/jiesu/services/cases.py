@@ -368,6 +368,10 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
             select(e.c.request_id, e.c.at, e.c.changes, r.c.round).join(r, r.c.id == e.c.request_id)
             .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))
             .order_by(e.c.request_id, e.c.seq)).all()
+        f = t.follow_ups
+        called = set(uow.connection.execute(  # the requesters already called back (or given up) this round
+            select(f.c.request_id, f.c.requester_ref).join(r, r.c.id == f.c.request_id)
+            .where(f.c.request_id.in_(request_ids), f.c.round == r.c.round)).tuples())
     calls: dict[tuple[int, int | None], list[datetime]] = {}  # (case, requester) → this round's calls, in order
     for row in rows:
         attempt = unanswered_call(row.changes)
@@ -375,10 +379,11 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
             calls.setdefault((row.request_id, attempt.get("requester_ref")), []).append(row.at)
     found: dict[int, tuple[int, datetime, bool]] = {}
     spread = timedelta(hours=rules.callback_spread_hours)
-    for (request_id, _), times in calls.items():
+    for (request_id, requester), times in calls.items():
         count, latest, ready = found.get(request_id, (0, times[-1], False))
         found[request_id] = (count + len(times), max(latest, times[-1]),
-                             ready or (len(times) >= rules.callback_tries and times[-1] - times[0] >= spread))
+                             ready or ((request_id, requester) not in called and len(times) >= rules.callback_tries
+                                       and times[-1] - times[0] >= spread))
     return found
 
 
