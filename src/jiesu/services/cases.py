@@ -369,9 +369,9 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
             .where(e.c.action == Action.CALLBACK_UNANSWERED.value, e.c.request_id.in_(request_ids))
             .order_by(e.c.request_id, e.c.seq)).all()
         f = t.follow_ups
-        called = set(uow.connection.execute(  # the requesters already called back (or given up) this round
-            select(f.c.request_id, f.c.requester_ref).join(r, r.c.id == f.c.request_id)
-            .where(f.c.request_id.in_(request_ids), f.c.round == r.c.round)).tuples())
+        called = {(case, requester) for case, requester in uow.connection.execute(  # the requesters already called
+            select(f.c.request_id, f.c.requester_ref).join(r, r.c.id == f.c.request_id)  # back (or given up) this round
+            .where(f.c.request_id.in_(request_ids), f.c.round == r.c.round))}
     calls: dict[tuple[int, int | None], list[datetime]] = {}  # (case, requester) → this round's calls, in order
     for row in rows:
         attempt = unanswered_call(row.changes)
