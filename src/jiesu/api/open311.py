@@ -79,6 +79,11 @@ def error(fmt: str, status: int, code: int, description: str) -> Response:
     return respond(fmt, "errors", "error", [{"code": code, "description": description}], status)
 
 
+def error_at(path: str, status: int, description: str) -> Response:
+    """An error answered outside the routes (`web/error_pages.py`), in the format the address asks for."""
+    return error("xml" if path.endswith(".xml") else "json", status, status, description)
+
+
 def _time(moment: datetime | None) -> str | None:
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
 

@@ -66,9 +66,14 @@ def last_run(app: App) -> datetime | None:
     return datetime.fromisoformat(value["at"]) if value else None
 
 
+def due_soon_until(app: App) -> datetime:
+    """Until when a deadline counts as near (即将到期: `JIESU_DUE_SOON_HOURS` from now), for the scan and the pages."""
+    return app.now() + timedelta(hours=app.settings.due_soon_hours)
+
+
 def scan(app: App, record: bool = True) -> list[DueItem]:
     now = app.now()
-    horizon = now + timedelta(hours=app.settings.due_soon_hours)
+    horizon = due_soon_until(app)
     items: list[DueItem] = []
     with app.uow() as uow:
         connection = uow.connection

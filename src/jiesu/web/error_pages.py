@@ -42,8 +42,7 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     elif path.startswith("/open311/"):  # Open311's
         from jiesu.api import open311
 
-        response = open311.error("xml" if path.endswith(".xml") else "json", error.status_code, error.status_code,
-                                 str(error.detail))
+        response = open311.error_at(path, error.status_code, str(error.detail))
     if response is not None:
         response.headers.update(error.headers or {})  # a 405's Allow
         return response
@@ -80,8 +79,7 @@ async def unexpected(request: Request, error: Exception) -> Response:
     if request.url.path.startswith("/open311/"):
         from jiesu.api import open311
 
-        fmt = "xml" if request.url.path.endswith(".xml") else "json"
-        return open311.error(fmt, 500, 500, "internal server error; try again later")
+        return open311.error_at(request.url.path, 500, "internal server error; try again later")
     if not wants_page(request):
         return errors.fault_json()
     return templates.TemplateResponse(request, "message.html", {

@@ -20,6 +20,7 @@ from jiesu.domain.workflow import Action, Status
 from jiesu.services import access, cases, intake, notifications, petitions, photos, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
+from jiesu.services.sla_scan import due_soon_until
 from jiesu.services.users import Principal
 from jiesu.web.rendering import (
     HOME,
@@ -261,32 +262,23 @@ async def acknowledge_batch(request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
-def due_soon(app):
-    """Until when a deadline counts as near (即将到期, `JIESU_DUE_SOON_HOURS`, as the deadline scan texts it)."""
-    return app.now() + timedelta(hours=app.settings.due_soon_hours)
-
-
-INBOX_ARRIVALS = ("市民催办（24 小时内）", "诉求人补充（24 小时内）", "待签收")  # the 承办箱's lists of work arriving
-
-
-def inbox_sections(app, principal: Principal) -> list[tuple[str, list, int]]:
+def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
+    """The 承办箱's lists of work arriving (what its new-work notice, `pulse.py`, compares): the requesters' urges
+    and additions of the last day, shown only when there are some, and the cases waiting to be signed for."""
     mine = principal.unit if principal.role == Role.HANDLER else None
-    urged = work(app, INBOX_ARRIVALS[0], urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+    urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
                  statuses=[s.value for s in intake.URGEABLE])
-    added = work(app, INBOX_ARRIVALS[1], supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+    added = work(app, "诉求人补充（24 小时内）", supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
                  statuses=[s.value for s in intake.SUPPLEMENTABLE])
-    return [*(section for section in (urged, added) if section[1]),  # shown first, and only when there are some
-            work(app, INBOX_ARRIVALS[2], statuses=["dispatched"], visible_to_unit=mine),
-            work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
-            work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
+    return [*(section for section in (urged, added) if section[1]),
+            work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
 
 
-def arrivals(sections: list[tuple[str, list, int]], headings: tuple[str, ...] | None = None
-             ) -> tuple[list[str], list[str]]:
-    """The cases listed in the sections of work arriving (all, without `headings`) as "heading:id" keys, and the
-    keys of the emergencies among them: what an open 承办箱, 派单台 or 督办台 compares to tell of new work."""
+def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str]]:
+    """The cases listed in the sections as "heading:id" keys, and the keys of the emergencies among them: what an
+    open 承办箱, 派单台 or 督办台 compares to tell of new work."""
     listed = [(f"{heading}:{row.id}", row.urgency == "emergency") for heading, items, _total in sections
-              if headings is None or heading in headings for row in items]
+              for row in items]
     return [key for key, _ in listed], [key for key, urgent in listed if urgent]
 
 
@@ -294,11 +286,15 @@ def arrivals(sections: list[tuple[str, list, int]], headings: tuple[str, ...] | 
 def inbox(request: Request) -> Response:
     principal = login_required(request, Role.HANDLER)
     app = jiesu_app(request)
-    sections = inbox_sections(app, principal)
+    mine = principal.unit if principal.role == Role.HANDLER else None
+    incoming = inbox_arrivals(app, principal)
+    sections = [*incoming,
+                work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
+                work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
-                  sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon(app),
+                  sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
                   batches={"待签收": SIGN_BATCH} if principal.role == Role.HANDLER else {},
-                  pulse=("/inbox/pulse", arrivals(sections, INBOX_ARRIVALS)[0]))
+                  pulse=("/inbox/pulse", arrivals(incoming)[0]))
 
 
 def desk_sections(app) -> list[tuple[str, list, int]]:
@@ -364,7 +360,7 @@ def callbacks(request: Request) -> Response:
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now(), soon=due_soon(app), unanswered=unanswered)
+                  now=app.now(), soon=due_soon_until(app), unanswered=unanswered)
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",

@@ -10,14 +10,7 @@ from fastapi.responses import JSONResponse
 
 from jiesu.api.deps import jiesu_app, optional_principal
 from jiesu.domain.enums import Role
-from jiesu.web.pages import (
-    INBOX_ARRIVALS,
-    QUEUE_ROLES,
-    arrivals,
-    desk_sections,
-    inbox_sections,
-    queue_sections,
-)
+from jiesu.web.pages import QUEUE_ROLES, arrivals, desk_sections, inbox_arrivals, queue_sections
 from jiesu.web.rendering import login_required
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +30,7 @@ def inbox_pulse(request: Request):
     if optional_principal(request) is None:  # the page's session ended: the script says so instead of polling on
         return _signed_out()
     principal = login_required(request, Role.HANDLER)
-    return _answer(arrivals(inbox_sections(jiesu_app(request), principal), INBOX_ARRIVALS))
+    return _answer(arrivals(inbox_arrivals(jiesu_app(request), principal)))
 
 
 @router.get("/queue/pulse")
