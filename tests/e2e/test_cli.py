@@ -178,6 +178,15 @@ def test_the_generator_writes_a_parquet_file(jiesu, tmp_path):
     table = pq.read_table(tmp_path / "g.parquet")
     assert table.num_rows == 5000 and len(set(table.column("category").to_pylist())) >= 30
     assert table.column("id").to_pylist() == list(range(1, 5001))
+    # an emergency says what an emergency says (the longest fixed part of an alarm wording), an ordinary case not
+    from jiesu.demo.matters import MATTERS
+
+    alarms = {m.code: [max(re.split(r"\{\w+\}", w.body), key=len) for w in m.wordings if w.emergency]
+              for m in MATTERS if len({w.emergency for w in m.wordings}) == 2}
+    rows = zip(*(table.column(c).to_pylist() for c in ("category", "urgency", "content")), strict=True)
+    told = [(any(a in content for a in alarms[category]), urgency == "emergency")
+            for category, urgency, content in rows if category in alarms]
+    assert all(said == flagged for said, flagged in told) and sum(flagged for _, flagged in told) >= 20
 
 
 def test_hot_issues_from_a_csv_of_messages(jiesu, tmp_path):

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from jiesu.issues import export
-from jiesu.issues.hot import Issue, Message, build_issues, heat_index, top_issues
+from jiesu.issues.hot import Issue, Message, build_issues, heat_index, label, top_issues
 from jiesu.issues.sources import messages_from_csv
 from jiesu.nlp.similarity import components, similar_pairs, vectors
 from tests.support import FIXTURES
@@ -21,6 +21,15 @@ def test_reposts_of_one_complaint_become_one_issue_and_rank_first():
     assert first.requesters == 4 and "丽景小区" in first.place and first.population == "居民"
     assert issues[1].messages[0].id in ("5", "6") and len(issues[1].messages) == 2
     assert issues[1].requesters == 1  # one person twice is not two people
+
+
+def test_an_issues_place_is_not_read_with_the_verb_before_it():
+    """举报红星公寓违建 names 红星公寓, not a place called 举报红星公寓 (the body says where)."""
+    when = datetime(2020, 1, 1)
+    issue = Issue("a", [Message("1", "举报红星公寓违建", "红星公寓一楼住户私扩院子", when),
+                        Message("2", "表扬人民路派出所", "人民路派出所民警帮我找回了钱包", when)])
+    label(issue)
+    assert set(issue.place.split("、")) == {"红星公寓", "人民路"}
 
 
 def test_the_heat_index_weighs_people_more_than_repeats():

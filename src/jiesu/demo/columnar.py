@@ -42,11 +42,12 @@ class ColumnarGenerator:
         self.unit_names = {u["code"]: u["name"] for u in units()}
         text_rng = random.Random(seed)
         titles, contents = [], []
-        for matter in MATTERS:
-            for _ in range(TEXTS_PER_MATTER):
-                title, content = compose_text(text_rng, matter, text_rng.choice(self.places))
-                titles.append(title)
-                contents.append(content)
+        for matter in MATTERS:  # per matter, TEXTS_PER_MATTER ordinary texts, then as many of emergencies
+            for emergency in (False, True):
+                for _ in range(TEXTS_PER_MATTER):
+                    title, content = compose_text(text_rng, matter, text_rng.choice(self.places), emergency)
+                    titles.append(title)
+                    contents.append(content)
         self.titles = pa.array(titles)
         self.contents = pa.array(contents)
         self.categories = pa.array([m.code for m in MATTERS])
@@ -96,10 +97,10 @@ class ColumnarGenerator:
         place = rng.integers(0, len(self.places), size)
         hot = rng.random(size) < 0.12
         place[hot] = rng.choice(self.hot, size=int(hot.sum()))
-        text = matter * TEXTS_PER_MATTER + rng.integers(0, TEXTS_PER_MATTER, size)
+        emergency = rng.random(size) < self.emergency[matter]
+        text = (2 * matter + emergency) * TEXTS_PER_MATTER + rng.integers(0, TEXTS_PER_MATTER, size)
         lead = self.lead_table[matter, place]
         quality = self.lead_quality[lead]
-        emergency = rng.random(size) < self.emergency[matter]
         minute = 60 * 10**9
         hour = 60 * minute
         dispatched = received + rng.integers(3, 40, size) * minute

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 
 from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
-from jiesu.demo.matters import MATTERS, Matter
+from jiesu.demo.matters import MATTERS, Matter, Wording
 from jiesu.domain.calendar import SHANGHAI, Duration, WorkCalendar
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError
@@ -42,13 +42,25 @@ LOCAL_PRACTICE = {("A0102", "QQ"): ("SJJ", "电梯属特种设备，本区由市
 STANDARD_ANSWERS = {a.category: a.answer for a in reversed(ARTICLES) if a.category}
 
 
-def compose_text(rng: random.Random, matter: Matter, place: Place) -> tuple[str, str]:
-    """A title and a body in one of the matter's wordings, with the place's compounds, roads and landmarks."""
-    slots = {"xq": rng.choice(place.compounds), "road": rng.choice(ROADS), "place": rng.choice(LANDMARKS),
-             "n": rng.randint(2, 9), "when": rng.choice(WHEN)}
-    title = rng.choice(matter.titles).format(**slots)
-    body = rng.choice(OPENERS) + rng.choice(matter.bodies).format(**slots) + rng.choice(CLOSERS)
+def text_slots(rng: random.Random, place: Place, compound: str | None = None) -> dict[str, object]:
+    """What a caller names: the compound (小区) they live in, a road and a landmark nearby, a number, a time."""
+    return {"xq": compound or rng.choice(place.compounds), "road": rng.choice(ROADS), "place": rng.choice(LANDMARKS),
+            "n": rng.randint(2, 9), "when": rng.choice(WHEN)}
+
+
+def word(rng: random.Random, wording: Wording, slots: dict[str, object]) -> tuple[str, str]:
+    """A title an agent gives the wording, and the body as this caller says it."""
+    title = rng.choice(wording.titles).format(**slots)
+    body = rng.choice(OPENERS) + wording.body.format(**slots) + rng.choice(CLOSERS)
     return title, body
+
+
+def compose_text(rng: random.Random, matter: Matter, place: Place, emergency: bool | None = None) -> tuple[str, str]:
+    """A title and a body in one of the matter's wordings, with the place's compounds, roads and landmarks: an
+    emergency's wording when `emergency` (by default, as often as the matter is an emergency)."""
+    if emergency is None:
+        emergency = rng.random() < matter.emergency
+    return word(rng, rng.choice(matter.said(emergency)), text_slots(rng, place))
 
 
 @dataclass
@@ -88,9 +100,6 @@ class HistorySimulator:
             self.quality[unit] = min(0.98, max(0.25, self.rng.gauss(0.72, 0.14)))
         return self.quality[unit]
 
-    def _text(self, matter: Matter, place: Place) -> tuple[str, str]:
-        return compose_text(self.rng, matter, place)
-
     # --- the simulation -------------------------------------------------------------------------
     def run(self, count: int, start: datetime, end: datetime,
             progress: Callable[[int], None] | None = None) -> History:
@@ -126,37 +135,41 @@ class HistorySimulator:
         place = rng.choice(self.hot) if rng.random() < 0.12 else rng.choice(self.places)
         repeat = rng.random() < 0.18
         requester = rng.choice(self.callers) if repeat else self._person()
-        title, content = self._text(matter, place)
         kind = RequestKind(matter.kind) if rng.random() < 0.85 else rng.choice(
             (RequestKind.COMPLAINT, RequestKind.HELP, RequestKind.SUGGESTION, RequestKind.INQUIRY))
         urgency = Urgency.EMERGENCY if rng.random() < matter.emergency else (
             Urgency.COMPLEX if matter.difficulty > 0.2 and rng.random() < 0.3 else Urgency.NORMAL)
+        # the caller's words fit the urgency, and the compound they name is the address recorded
+        wording = rng.choice(matter.said(urgency is Urgency.EMERGENCY))
+        slots = text_slots(rng, place)
+        title, content = word(rng, wording, slots)
         channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
         agent = Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT)
         at = received + timedelta(minutes=rng.uniform(2, 9))
         request = CitizenRequest.register(
             actor=agent, at=at, kind=kind, channel=channel, title=title, content=content, requester=requester,
-            location=Location(f"{place.community_name}{rng.choice(place.compounds)}", place.community),
+            location=Location(f"{place.community_name}{slots['xq']}", place.community),
             category=matter.code, urgency=urgency, received_at=received)
         request.id = self.next_id
         self.next_id += 1
         history.requests.append(request)
         if rng.random() < 0.03:  # the same matter reported again within hours: merged into this one (并单)
             for _ in range(rng.randint(1, 2)):
-                self._duplicate(request, matter, place, now, history)
+                self._duplicate(request, matter, place, now, history, wording, slots)
         life = _Life(self, request, matter, now)
         life.run()
         return request
 
 
     def _duplicate(self, master: CitizenRequest, matter: Matter, place: Place, now: datetime,
-                   history: History) -> None:
+                   history: History, wording: Wording, slots: dict[str, object]) -> None:
+        """Another caller tells of the same thing at the same spot, in their own opening and closing words."""
         rng = self.rng
         received = master.last_event_at + timedelta(minutes=rng.uniform(5, 90))
         merged_at = received + timedelta(minutes=rng.uniform(3, 10))
         if merged_at > now:
             return
-        title, content = self._text(matter, place)
+        title, content = word(rng, wording, slots)
         requester = master.requester if rng.random() < 0.3 else self._person()
         duplicate = CitizenRequest.register(
             actor=Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT), at=received + timedelta(minutes=2),
