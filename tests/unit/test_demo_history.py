@@ -134,3 +134,15 @@ def test_a_cases_title_address_and_urgency_fit_what_the_caller_said(city):
             master = requests[request.master_id]
             assert _told(master, matter) == (wording, slots), (master.content, request.content)
     assert emergencies >= 30
+
+
+def test_intakes_urgency_check_finds_the_demos_emergencies_and_only_them():
+    """What the demo's callers say in an emergency, intake would flag; what they say otherwise, it would not."""
+    from jiesu.nlp.urgency import urgency
+
+    slots = {"xq": "红星小区", "road": "人民路", "place": "万达广场", "n": 3, "when": "今天早上"}
+    for matter in MATTERS:
+        for wording in matter.wordings:
+            for title in wording.titles:
+                text = f"{title.format(**slots)}。{wording.body.format(**slots)}"
+                assert urgency(text, month=12).urgent == wording.emergency, text
