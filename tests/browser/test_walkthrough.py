@@ -188,12 +188,21 @@ def test_the_place_named_in_the_text_fills_in_the_division(server, page):
     page.wait_for_url(f"{server}/intake")
     page.fill("#content", "望京西园社区3号楼楼道里堆满杂物，物业不管")
     page.wait_for_function("document.getElementById('division').value === 'WJ01'")
-    assert "文本提到「望京西园社区」" in page.inner_text("#suggest-place")
+    assert "提到「望京西园社区」" in page.inner_text("#suggest-place")
     page.evaluate("document.querySelector('#suggest-place li').dataset.seen = '1'")
     page.select_option("#division", "")  # the agent knows better: not filled in again by the next suggestions
     page.fill("#content", "望京西园社区3号楼楼道里堆满杂物，物业不管，已经一个月了")
     page.wait_for_function("(li => li && !li.dataset.seen)(document.querySelector('#suggest-place li'))")
     assert page.input_value("#division") == "" and "望京西园社区" in page.inner_text("#suggest-place")
+
+
+def test_the_place_in_the_address_fills_in_the_division(server, page):
+    login(page, server, "agent")
+    page.wait_for_url(f"{server}/intake")
+    page.fill("#content", "楼道里堆满杂物，物业不管")
+    page.fill("#address", "花家地社区5号楼")
+    page.wait_for_function("document.getElementById('division').value === 'WJ02'")
+    assert "提到「花家地社区」" in page.inner_text("#suggest-place")
 
 
 def test_an_inquiry_is_answered_on_the_spot_from_the_knowledge_base(server, page):
@@ -232,6 +241,23 @@ def test_a_citizen_sees_an_answer_while_typing_a_question(server, page):
     assert "24 小时内上门" in page.inner_text("#answers")
     page.fill("textarea[name=content]", "滨江路路灯一周不亮")
     page.wait_for_selector("#answers[hidden]", state="attached")
+
+
+def test_a_citizen_typing_an_emergency_is_told_to_call_and_it_is_taken_as_one(server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/portal")
+    page.fill("textarea[name=content]", "我家楼道里燃气味很浓，好像漏气了")
+    page.wait_for_selector("#emergency:not([hidden])")
+    assert "燃气味" in page.inner_text("#emergency") and "119" in page.inner_text("#emergency")
+    page.screenshot(path=str(SHOTS / "6b-portal-emergency.png"), full_page=True)
+    page.fill("input[name=requester_phone]", "13900001112")
+    page.click("button[type=submit]")
+    assert "已按紧急件受理" in page.inner_text("#emergency") and re.fullmatch(r"\d{15}", page.inner_text("#ticket"))
+    page.goto(f"{server}/portal")
+    page.fill("textarea[name=content]", "我家楼道里燃气味很浓，好像漏气了")
+    page.wait_for_selector("#emergency:not([hidden])")
+    page.fill("textarea[name=content]", "楼下火锅店油烟太大")
+    page.wait_for_selector("#emergency[hidden]", state="attached")
 
 
 def test_the_dashboard_renders_its_charts_and_drills_down_from_the_map(tmp_path, page):

@@ -283,7 +283,7 @@ async def post_request(request: Request, suffix: str = "") -> Response:
     media_url = field("media_url") or None
     if media_url is not None and not MEDIA_URL.fullmatch(media_url):
         raise Open311Error(400, 400, "media_url must be an http or https URL of at most 500 characters")
-    case, _, _ = intake.register(app, client, Intake(
+    case, _, _, _ = intake.submit(app, client, Intake(
         content=field("description"), kind="report", channel="open311", requester_name=name_parts,
         requester_phone=field("phone") or None, address=address, lat=lat_value, lon=lon_value,
         category=code), media_url=media_url)

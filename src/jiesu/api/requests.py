@@ -82,7 +82,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
 async def suggest(body: SuggestBody, request: Request, principal: Principal = Depends(staff)) -> dict:
     check_csrf(request)
     app = jiesu_app(request)
-    return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone))
+    return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone,
+                                           body.address))
 
 
 @router.post("/requests", status_code=201, response_class=JSONResponse)
@@ -241,23 +242,30 @@ public = APIRouter(prefix="/api/v1/public", tags=["citizen"], responses=ERRORS)
 @public.post("/requests", status_code=201)
 def public_submit(body: PublicIntakeBody, request: Request,
                   idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> dict:
-    """A citizen submits a request; the answer carries the ticket number and a verification code to track it."""
+    """A citizen submits a request; the answer carries the ticket number and a verification code to track it, and
+    `emergency`: why the text was taken as an emergency (the case is then 紧急), or null — an app should then tell
+    its user to call 119, 110 or 120 as well."""
     app = jiesu_app(request)
     request.app.state.submit_limiter.check(client_key(request))
-    case, created, code = intake.register(app, CITIZEN, Intake(channel="app", **body.model_dump()),
-                                          f"{client_key(request)}:{idempotency_key}" if idempotency_key else None)
-    return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value}
+    case, created, code, applied = intake.submit(
+        app, CITIZEN, Intake(channel="app", **body.model_dump()),
+        f"{client_key(request)}:{idempotency_key}" if idempotency_key else None)
+    return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value,
+            "emergency": applied.get("urgency_reason")}
 
 
 @public.get("/answers")
 def public_answers(request: Request, q: str = Query(..., min_length=2, max_length=2000)) -> dict:
     """智能问答: the 知识库 answers that fit what a citizen is about to submit (the portal shows them while they
-    type; many questions need no case at all)."""
+    type; many questions need no case at all), and `emergency`: why the text reads as an emergency, or null (the
+    portal then tells them to call 119, 110 or 120 now: a message on the web is not an emergency call)."""
     request.app.state.answers_limiter.check(client_key(request))
     app = jiesu_app(request)
     hits = app.knowledge.search(q, app.today())
+    found = intake.emergency(app, q)
     return {"items": [{"title": h.article.title, "answer": h.article.answer, "source": h.article.source}
-                      for h in hits]}
+                      for h in hits],
+            "emergency": found.reason if found.urgent else None}
 
 
 def citizen_view(case) -> dict:

@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from jiesu.domain.errors import InvalidInput
 from jiesu.services.cases import ActionInput, Intake
@@ -44,6 +44,7 @@ class SuggestBody(BaseModel):
     division: str | None = None
     category: str | None = None
     requester_phone: str | None = None
+    address: str = Field("", max_length=500)
 
 
 class PublicIntakeBody(BaseModel):

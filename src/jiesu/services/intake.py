@@ -60,10 +60,11 @@ class Suggestions:
 
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
-            phone: str | None = None) -> Suggestions:
+            phone: str | None = None, address: str = "") -> Suggestions:
     """What the intake screen shows while the agent types: the top categories (from the active model, else from
-    rules), urgency with its reason, the place named in the text, the responsible units with reasons, the same
-    caller's recent cases, the personal data found in the text, keywords, and the 知识库 answers that fit."""
+    rules), urgency with its reason, the place named in the address, else in the text, the responsible units with
+    reasons, the same caller's recent cases, the personal data found in the text, keywords, and the 知识库 answers
+    that fit."""
     from jiesu.nlp import pii
     from jiesu.services.models import active_model
 
@@ -77,7 +78,8 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
             source = "model"
         if not guesses:
             guesses, source = config.rule_suggester.categories(text or ""), "rules"
-        place = None if division in config.directory.units else config.gazetteer.locate(text or "")
+        place = None if division in config.directory.units else (
+            config.gazetteer.locate(address or "") or config.gazetteer.locate(text or ""))
         where = division if division in config.directory.units else (place.division if place else None)
         chosen = category or (guesses[0].code if guesses else None)
         routing = app.router(uow).route(chosen, where) if chosen in config.directory.categories else None
@@ -90,6 +92,11 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
                        keywords=masked_keywords(text or ""), answers=answers)
+
+
+def emergency(app: App, text: str) -> UrgencyGuess:
+    """Whether a text reads as an emergency, and why (the winter rule in the heating months), as intake judges it."""
+    return urgency(text, app.today().month)
 
 
 SIMILAR_THRESHOLD = 0.2  # cosine of character 1–3-gram TF-IDF; lower than for clustering (0.3): the candidates
@@ -126,7 +133,7 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     suggested and applied (kept in the case's first event so that the next training can compare the suggestion
     with people's final choice)."""
     text = f"{intake.title or ''}\n{intake.content}".strip()
-    s = suggest(app, text, intake.division, intake.category, intake.requester_phone)
+    s = suggest(app, text, intake.division, intake.category, intake.requester_phone, intake.address)
     applied: dict = {}
     changes: dict = {}
     if intake.category is None and s.source == "model" and s.categories \
@@ -258,6 +265,19 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
                 return existing, False, None
         raise
     return request, True, code
+
+
+def submit(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
+           photos: Sequence[bytes] = (), media_url: str | None = None
+           ) -> tuple[CitizenRequest, bool, str | None, dict]:
+    """A request sent by the requester or another system (portal, app, Open311), which no agent has read: understood
+    as an agent's intake is (`prepare`: the category when the model is confident, 紧急 when the text describes an
+    emergency, the place it names), then registered with what was suggested and applied. Returns `register`'s
+    (case, created, code) and what was applied (`urgency_reason` when the text made it an emergency)."""
+    prepared, shown, note = prepare(app, intake)
+    case, created, code = register(app, principal, prepared, idempotency_key, photos=photos, suggestion=note,
+                                   keywords=shown.keywords, media_url=media_url)
+    return case, created, code, note["applied"]
 
 
 def _by_key(app: App, principal: Principal, key: str) -> CitizenRequest | None:

@@ -38,7 +38,7 @@ async def portal_submit(request: Request) -> Response:
         if not fields["requester_phone"]:
             raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
         request.app.state.submit_limiter.check(client_key(request))
-        case, _, code = intake.register(app, Principal("citizen", Role.CITIZEN), Intake(
+        case, _, code, applied = intake.submit(app, Principal("citizen", Role.CITIZEN), Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
@@ -48,7 +48,7 @@ async def portal_submit(request: Request) -> Response:
         return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind),
                       error=error_text(error, photos=bool(sent)),
                       texts=app.settings.notify_citizens)
-    return render(request, "portal_done.html", ticket=case.ticket, code=code)
+    return render(request, "portal_done.html", ticket=case.ticket, code=code, urgent=applied.get("urgency_reason"))
 
 
 def posted_coordinate(text: str, field: str) -> float | None:

@@ -8,6 +8,7 @@
   var division = document.getElementById("division");
   var category = document.getElementById("category");
   var phone = document.getElementById("phone");
+  var address = document.getElementById("address");
   var unit = document.getElementById("unit");
   var urgency = document.getElementById("urgency");
   var key = document.getElementById("idempotency_key");
@@ -29,7 +30,7 @@
     }
     var where = clear("suggest-place");
     if (data.place) {
-      var named = el("li", "文本提到「" + data.place.matched + "」：" + data.place.name);
+      var named = el("li", "提到「" + data.place.matched + "」：" + data.place.name);
       var hasOption = Array.prototype.some.call(division.options, function (o) { return o.value === data.place.division; });
       if (hasOption && !division.value && placed !== data.place.division) {
         division.value = data.place.division; placed = data.place.division;
@@ -90,12 +91,13 @@
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ content: content.value, division: division.value || null,
-                             category: category.value || null, requester_phone: phone.value || null })
+                             category: category.value || null, requester_phone: phone.value || null,
+                             address: address ? address.value.slice(0, 500) : "" })
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) { if (d) { render(d); } })
       .catch(function () { /* suggestions are a help, not a requirement */ });
   }
   function later() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
-  [content, phone].forEach(function (e) { e.addEventListener("input", later); });
+  [content, phone, address].forEach(function (e) { if (e) { e.addEventListener("input", later); } });
   [division, category].forEach(function (e) { e.addEventListener("change", refresh); });
   refresh();
 }());

@@ -5,6 +5,7 @@
   var content = document.getElementById("content");
   var box = document.getElementById("answers");
   var list = document.getElementById("answer-list");
+  var alarm = document.getElementById("emergency");
   var timer = null;
   if (!content || !box) { return; }
 
@@ -21,12 +22,20 @@
     box.hidden = items.length === 0;
   }
 
+  // 紧急提示: a text that reads as an emergency is told to call 119, 110 or 120 now (the web is not watched
+  // like the phone line); the reason is the server's, set as text
+  function warn(reason) {
+    if (!alarm) { return; }
+    document.getElementById("emergency-reason").textContent = reason ? "（" + reason + "）" : "";
+    alarm.hidden = !reason;
+  }
+
   function refresh() {
     var q = content.value.trim();
-    if (q.length < 4) { show([]); return; }
+    if (q.length < 4) { show([]); warn(null); return; }
     fetch("/api/v1/public/answers?q=" + encodeURIComponent(q.slice(0, 2000)), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (d) { if (d) { show(d.items); } })
+      .then(function (d) { if (d) { show(d.items); warn(d.emergency); } })
       .catch(function () { /* the answers are a help; the form works without them */ });
   }
   content.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 600); });

@@ -1,0 +1,70 @@
+"""A request from the requester's own hands (portal, app, Open311) is read as an agent's is: an emergency in the
+text makes it 紧急 and the requester is told to call 119/110/120 as well; a place it names fills the missing one.
+(Only the agent's intake did so: a gas leak reported on the portal waited as an ordinary case.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jiesu.api.app import create_app
+from jiesu.domain.enums import Urgency
+from jiesu.services.users import create_open311_key
+
+GAS = "楼道里燃气味很浓，怀疑漏气了，请马上派人来"
+ORDINARY = "小区门口的路灯坏了好几天了"
+
+
+@pytest.fixture
+def client(app):
+    return TestClient(create_app(app, submit_per_minute=50))
+
+
+def stored(app, ticket: str):
+    with app.uow(read_only=True) as uow:
+        return uow.requests.get_by_ticket(ticket)
+
+
+def test_the_portal_tells_while_typing_that_an_emergency_needs_a_call(client):
+    said = client.get("/api/v1/public/answers", params={"q": GAS}).json()
+    assert "燃气" in said["emergency"]
+    assert client.get("/api/v1/public/answers", params={"q": ORDINARY}).json()["emergency"] is None
+    page = client.get("/portal").text
+    assert 'id="emergency"' in page and "119" in page
+
+
+def test_an_emergency_sent_on_the_portal_is_taken_as_one_and_the_requester_told_to_call(client, app):
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/portal").text).group(1)
+    done = client.post("/portal", data={"content": f"望京西园社区3号楼{GAS}", "requester_phone": "13812345678",
+                                        "csrf_token": token})
+    assert done.status_code == 200
+    ticket = re.search(r'id="ticket">(\d+)<', done.text).group(1)
+    case = stored(app, ticket)
+    assert case.urgency is Urgency.EMERGENCY and case.location.division == "WJ01"
+    assert 'id="emergency"' in done.text and "已按紧急件受理" in done.text and "119" in done.text
+    plain = client.post("/portal", data={"content": ORDINARY, "requester_phone": "13812345678", "csrf_token": token})
+    assert stored(app, re.search(r'id="ticket">(\d+)<', plain.text).group(1)).urgency is Urgency.NORMAL
+    assert 'id="emergency"' not in plain.text
+
+
+def test_an_app_hears_why_its_request_was_taken_as_an_emergency(client, app):
+    sent = client.post("/api/v1/public/requests", json={"content": GAS, "requester_phone": "13812345678",
+                                                        "address": "花家地社区2号楼"})
+    assert sent.status_code == 201 and "燃气" in sent.json()["emergency"]
+    case = stored(app, sent.json()["ticket"])
+    assert case.urgency is Urgency.EMERGENCY and case.location.division == "WJ02"
+    suggestion = case.events[0].changes["suggestion"][1]
+    assert suggestion["urgent"] and "燃气" in suggestion["applied"]["urgency_reason"]
+    plain = client.post("/api/v1/public/requests", json={"content": ORDINARY, "requester_phone": "13812345678"})
+    assert plain.json()["emergency"] is None and stored(app, plain.json()["ticket"]).urgency is Urgency.NORMAL
+
+
+def test_an_open311_report_of_an_emergency_is_urgent(client, app):
+    key = create_open311_key(app, "城管通")
+    posted = client.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "WY1", "address_string": "望京西园社区", "description": GAS})
+    assert posted.status_code == 200, posted.text
+    case = stored(app, posted.json()[0]["service_request_id"])
+    assert case.urgency is Urgency.EMERGENCY and case.category == "WY1"
