@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from jiesu.api.app import create_app
 from jiesu.domain.enums import Urgency
-from jiesu.services.users import create_open311_key
+from jiesu.services.users import add_user, create_open311_key
 
 GAS = "楼道里燃气味很浓，怀疑漏气了，请马上派人来"
 ORDINARY = "小区门口的路灯坏了好几天了"
@@ -68,3 +68,21 @@ def test_an_open311_report_of_an_emergency_is_urgent(client, app):
     assert posted.status_code == 200, posted.text
     case = stored(app, posted.json()[0]["service_request_id"])
     assert case.urgency is Urgency.EMERGENCY and case.category == "WY1"
+
+
+def test_the_dispatcher_reads_why_a_case_is_urgent_and_who_sent_it(client, app):
+    sent = client.post("/api/v1/public/requests", json={"content": GAS, "requester_phone": "13812345678"}).json()
+    case = stored(app, sent["ticket"])
+    add_user(app, "pd", "dispatcher", "password-pd")
+    page = client.get("/login").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    shown = client.get(f"/cases/{case.id}").text
+    assert re.search(r'<dd id="urgency-reason">文本含「燃气味」', shown)
+    assert "· 诉求人" in shown and "· citizen" not in shown  # the requester in person, in Chinese
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', shown).group(1)
+    lowered = client.post(f"/api/v1/requests/{case.id}/actions/change_urgency", headers={"X-CSRF-Token": csrf},
+                          json={"urgency": "normal", "reason": "核实为邻居家炖菜的气味", "version": case.version})
+    assert lowered.status_code == 200, lowered.text
+    assert lowered.json()["urgency_reason"] == "核实为邻居家炖菜的气味"
+    assert 'id="urgency-reason"' not in client.get(f"/cases/{case.id}").text  # 一般: nothing to explain

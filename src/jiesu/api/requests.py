@@ -35,7 +35,6 @@ from jiesu.services.users import Principal
 from jiesu.storage.tables import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERRORS)
-CITIZEN = Principal("citizen", Role.CITIZEN)
 
 
 def names(app: App) -> tuple[dict[str, str], Directory]:
@@ -248,7 +247,7 @@ def public_submit(body: PublicIntakeBody, request: Request,
     app = jiesu_app(request)
     request.app.state.submit_limiter.check(client_key(request))
     case, created, code, applied = intake.submit(
-        app, CITIZEN, Intake(channel="app", **body.model_dump()),
+        app, intake.CITIZEN, Intake(channel="app", **body.model_dump()),
         f"{client_key(request)}:{idempotency_key}" if idempotency_key else None)
     return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value,
             "emergency": applied.get("urgency_reason")}

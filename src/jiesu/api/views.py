@@ -70,6 +70,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "status": request.status.value, "status_label": request.status.label,
         "kind": request.kind.value, "kind_label": request.kind.label,
         "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
+        "urgency_reason": shown(urgency_reason(request)),
         "title": shown(request.title), "content": shown(request.content),
         "requester": requester_view(request, plain), "may_reveal": allowed and not plain and not request.anonymised_at,
         "anonymised_at": iso(request.anonymised_at) if request.anonymised_at else None,
@@ -105,6 +106,17 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
                                        for k, values in e.changes.items()}}
                           for e in request.events]
     return view
+
+
+def urgency_reason(request: CitizenRequest) -> str | None:
+    """Why the case has its urgency: the reason given with the last 调整紧急程度, else what intake read in the text
+    when it made the case an emergency (`services/intake.prepare`); None for an urgency chosen without one."""
+    for event in reversed(request.events):
+        if event.action == Action.CHANGE_URGENCY:
+            return event.note or None
+    suggestion = request.events[0].changes.get("suggestion") if request.events else None
+    applied = suggestion[1].get("applied", {}) if suggestion and isinstance(suggestion[1], dict) else {}
+    return applied.get("urgency_reason") or None
 
 
 def standing_view(found) -> dict:

@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Satisfaction
+from jiesu.domain.enums import Role, Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
-from jiesu.domain.request import Actor, CitizenRequest
+from jiesu.domain.request import CitizenRequest
 from jiesu.domain.routing import Routing
 from jiesu.domain.workflow import TRANSITIONS, Action, Status
 from jiesu.nlp.keywords import masked_keywords
@@ -43,6 +43,8 @@ _RECENT = _recent(t.requests.c.requester_key == bindparam("key"))
 _RECENT_ANY_KEY = _recent(t.requests.c.requester_key.in_(bindparam("keys", expanding=True)))  # while the secret
 # is being rotated: the phone's hash under each configured secret (an IN list costs a re-rendering per call)
 _INSERT_ACCESS = insert(t.citizen_access)
+
+CITIZEN = Principal("诉求人", Role.CITIZEN)  # the requester in person: portal, citizen API, 我的诉求
 
 
 @dataclass
@@ -319,13 +321,12 @@ def handling(app: App, case: CitizenRequest) -> dict | None:
 def citizen_urge(app: App, ticket: str, code: str, note: str = "", keys: Sequence[str] = ()) -> CitizenRequest:
     """催办 from the portal, with the ticket and its code (or as the requester, `keys`: see `citizen_case`); once a
     day (`domain/request.URGE_EVERY`)."""
-    from jiesu.domain.enums import Role
     from jiesu.services.cases import perform
 
     request = citizen_case(app, ticket, code, keys)
     if request.status not in URGEABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，承办单位办理期间才能催办", field="status")
-    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.URGE,
+    updated, _ = perform(app, CITIZEN.actor, request.stored_id, Action.URGE,
                          ActionInput(note=note))  # no version: what the unit did meanwhile changes nothing of it
     return updated
 
@@ -334,20 +335,18 @@ def citizen_supplement(app: App, ticket: str, code: str, note: str, photos: Sequ
                        keys: Sequence[str] = ()) -> CitizenRequest:
     """补充诉求 from the portal (a detail, photos), with the ticket and its code or as the requester (`keys`), until
     the unit has answered; at most `domain/request.SUPPLEMENTS` times."""
-    from jiesu.domain.enums import Role
     from jiesu.services.cases import perform
 
     request = citizen_case(app, ticket, code, keys)
     if request.status not in SUPPLEMENTABLE:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，办结答复之前才能补充", field="status")
-    updated, _ = perform(app, Actor("诉求人", Role.CITIZEN), request.stored_id, Action.SUPPLEMENT,
+    updated, _ = perform(app, CITIZEN.actor, request.stored_id, Action.SUPPLEMENT,
                          ActionInput(note=note), photos=photos)  # no version: an addition, whatever the unit did
     return updated
 
 
 def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction: str, note: str = "",
                    keys: Sequence[str] = ()) -> CitizenRequest:
-    from jiesu.domain.enums import Role
     from jiesu.domain.workflow import Action
     from jiesu.services.cases import ActionInput, perform
 
@@ -355,7 +354,7 @@ def citizen_rating(app: App, ticket: str, code: str, solved: bool, satisfaction:
     if request.status != Status.AWAITING_FOLLOW_UP:
         raise IllegalTransition(f"工单当前为「{request.status.label}」，办结并审核后才能评价", field="status")
     Satisfaction.parse(satisfaction, "satisfaction")
-    actor = Actor("诉求人", Role.CITIZEN)
+    actor = CITIZEN.actor
     updated, _ = perform(app, actor, request.stored_id, Action.FOLLOW_UP,
                          ActionInput(solved=solved, satisfaction=satisfaction, note=note), request.version)
     return updated

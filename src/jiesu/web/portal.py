@@ -9,11 +9,10 @@ from fastapi.responses import Response
 from jiesu.api.deps import jiesu_app
 from jiesu.api.limits import client_key
 from jiesu.api.views import photo_response
-from jiesu.domain.enums import RequestKind, Role
+from jiesu.domain.enums import RequestKind
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import intake, photos
 from jiesu.services.cases import Intake
-from jiesu.services.users import Principal
 from jiesu.web.portal_mine import citizen_keys
 from jiesu.web.rendering import error_text, posted_form, render, uploaded
 from jiesu.web.track import render_track
@@ -38,7 +37,7 @@ async def portal_submit(request: Request) -> Response:
         if not fields["requester_phone"]:
             raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
         request.app.state.submit_limiter.check(client_key(request))
-        case, _, code, applied = intake.submit(app, Principal("citizen", Role.CITIZEN), Intake(
+        case, _, code, applied = intake.submit(app, intake.CITIZEN, Intake(
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
