@@ -48,6 +48,9 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "13912345678" not in shown and "139****5678" in shown  # in the text too
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup
+    gas = jiesu("case", "create", "--content", "花家地社区5号楼楼道里燃气味很浓", "--kind", "求助", "--category", "WY1")
+    assert "已按紧急件处理：文本含「燃气味」" in gas and "所在社区/街道取自诉求内容：WJ02" in gas
+    assert "紧急" in jiesu("case", "show", "2")
     assert "受理" in shown and "派单" in shown and "签收" in shown
     revealed = jiesu("case", "show", "1", "--reveal", "--by", "坐席王")
     assert "13812345678" in revealed and "张三" in revealed and "13912345678" in revealed

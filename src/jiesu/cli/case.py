@@ -28,19 +28,25 @@ def create(content: str = typer.Option(..., help="诉求内容"),
            urgency: str = typer.Option("normal", help="紧急程度：emergency/urgent/normal/complex"),
            actor: str = typer.Option("cli", "--actor", help="操作人"),
            role: str = typer.Option("agent", "--role", help="操作人角色")) -> None:
-    """Register a new request (受理)."""
+    """Register a new request (受理), read as at the intake screen: what is left open is filled in from the text
+    where it is clear (the category when the model is confident, the place named, 紧急 for an emergency)."""
     from jiesu.services.cases import Intake
-    from jiesu.services.intake import register
+    from jiesu.services.intake import submit
     from jiesu.services.users import Principal
 
     jiesu = ready_app()
     who = actor_from(actor, role, None)
-    request, _, code = register(jiesu, Principal(who.name, who.role, who.unit), Intake(
+    request, _, code, applied = submit(jiesu, Principal(who.name, who.role, who.unit), Intake(
         content=content, kind=kind, channel=channel, title=title, requester_name=name, requester_phone=phone,
         address=address, division=division, lat=lat, lon=lon, category=category, urgency=urgency))
     console.print(f"已受理：id {request.id}，工单号 {request.ticket}，查询码 {code}（请告知诉求人）")
-    if category:
-        _print_routing(jiesu, category, division)
+    if applied.get("urgency_reason"):
+        console.print(f"已按紧急件处理：{applied['urgency_reason']}", highlight=False)
+    for field, label in (("category", "分类"), ("division", "所在社区/街道")):
+        if field in applied:
+            console.print(f"{label}取自诉求内容：{applied[field]}", highlight=False)
+    if request.category:
+        _print_routing(jiesu, request.category, request.location.division)
 
 
 def _print_routing(jiesu, category: str, division: str | None) -> None:
