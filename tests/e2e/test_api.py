@@ -16,7 +16,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.services.users import add_user, create_open311_key, create_token
 from jiesu.settings import Settings
-from tests.support import png
+from tests.support import local, png
 
 ROLES = {"agent": ("agent", None), "dispatcher": ("dispatcher", None), "wj": ("handler", "WJ"),
          "jx": ("handler", "JX"), "supervisor": ("supervisor", None), "analyst": ("analyst", None),
@@ -1441,6 +1441,21 @@ def test_the_dashboard_says_when_its_month_is_still_running_and_links_the_month_
     assert f'href="/dashboard?month={before}&amp;channel=phone"' in current  # the filters kept
     earlier = api.get("/dashboard", params={"month": before}).text
     assert "本月截至目前" not in earlier and before in earlier
+    assert 'id="early"' not in current and 'id="early"' not in earlier
+
+
+def test_early_in_a_month_the_dashboard_opens_on_the_month_before(api, clock):
+    """On the 1st to the 5th this month has hardly begun: last month, whole, with this month one click away."""
+    create(api)
+    login(api, "analyst")
+    clock.now = local(2026, 12, 2, 9, 0)
+    opened = api.get("/dashboard", params={"channel": "phone"}).text
+    assert "2026-11（上月）" in opened and 'value="2026-11"' in opened
+    assert 'id="early"' in opened and 'href="/dashboard?month=2026-12&amp;channel=phone"' in opened
+    chosen = api.get("/dashboard", params={"month": "2026-12"}).text
+    assert "2026-12（本月截至目前）" in chosen and 'id="early"' not in chosen
+    clock.now = local(2026, 12, 6, 9, 0)
+    assert "2026-12（本月截至目前）" in api.get("/dashboard").text
 
 
 def test_the_requester_sees_which_unit_has_their_case_and_by_when_it_is_to_be_answered(api, clock):

@@ -19,17 +19,23 @@ from jiesu.web.rendering import error_text, flash, login_required, posted_form, 
 router = APIRouter(include_in_schema=False)
 
 
+EARLY_DAYS = 5  # on the 1st to the 5th the dashboard opens on last month (this month one click away)
+
+
 @router.get("/dashboard")
 def dashboard(request: Request, month: str = "", district: str = "", category1: str = "",
               channel: str = "") -> Response:
     """数据看板: the month's volume, channels, categories, areas (with a map where boundaries are configured),
-    hot words, time of day, deadlines and 三率, with filters; every chart element opens its list of cases."""
+    hot words, time of day, deadlines and 三率, with filters; every chart element opens its list of cases. Without a
+    month: this month, or in its first EARLY_DAYS days last month, whose figures are whole."""
     login_required(request, Role.SUPERVISOR, Role.ANALYST)
     from jiesu.analytics.report import build, charts_for
 
     app = jiesu_app(request)
-    current = f"{app.now().astimezone(SHANGHAI):%Y-%m}"
-    month = month or current
+    today = app.now().astimezone(SHANGHAI).date()
+    current = f"{today:%Y-%m}"
+    early = not month and today.day <= EARLY_DAYS  # the month has hardly begun: last month, whole, by default
+    month = month or (f"{add_months(today.replace(day=1), -1):%Y-%m}" if early else current)
     directory = app.current_config().directory
     districts = sorted((u.code, u.name) for u in directory.units.values() if u.kind.value == "district")
     firsts = sorted((c.code, c.name) for c in directory.categories.values() if c.parent is None)
@@ -50,8 +56,11 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
     previous = f"{add_months(first, -1):%Y-%m}"
     previous_link = "/dashboard?" + urlencode({k: v for k, v in {"month": previous, "district": district,
                                                                  "category1": category1, "channel": channel}.items() if v})
+    current_link = "/dashboard?" + urlencode({k: v for k, v in {"month": current, "district": district,
+                                                                "category1": category1, "channel": channel}.items() if v})
     return render(request, "dashboard.html", report=report, charts=charts_for(report, link=link), month=month,
                   so_far=month == current, previous=previous, previous_link=previous_link,
+                  early=early, current=current, current_link=current_link,
                   district=district, districts=districts, category1=category1, firsts=firsts, channel=channel,
                   channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
 
