@@ -86,3 +86,43 @@ def test_the_dispatcher_reads_why_a_case_is_urgent_and_who_sent_it(client, app):
     assert lowered.status_code == 200, lowered.text
     assert lowered.json()["urgency_reason"] == "核实为邻居家炖菜的气味"
     assert 'id="urgency-reason"' not in client.get(f"/cases/{case.id}").text  # 一般: nothing to explain
+
+
+def test_the_dispatcher_sees_which_cases_a_sent_request_may_repeat_and_merges_it(client, app):
+    """A request from the portal or an app reaches the 派单台 unread: its page lists the same requester's recent
+    cases and similar ones in its 街道 (可能重复), offered as the master in 并单."""
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from tests.support import AGENT
+
+    first = cases.register(app, AGENT, Intake(content="望京西园三区5号楼楼道堆满杂物，物业不清理", division="WJ01",
+                                              category="WY1", requester_phone="13812345678"))
+    other = cases.register(app, AGENT, Intake(content="望京西园三区5号楼楼道堆满杂物，物业一直不清理", division="WJ01",
+                                              category="WY1", requester_phone="13700001111"))
+    elsewhere = cases.register(app, AGENT, Intake(content="酒仙桥路灯不亮", division="JX01", category="WY1",
+                                                  requester_phone="13812345678"))
+    sent = client.post("/api/v1/public/requests", json={
+        "content": "望京西园三区5号楼楼道里杂物还是没人清理", "requester_phone": "13812345678", "address": "望京西园社区"})
+    case = stored(app, sent.json()["ticket"])
+    add_user(app, "pd", "dispatcher", "password-pd")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    page = client.get(f"/cases/{case.id}").text
+    listed = duplicates(page)
+    assert first.ticket in listed and "同一诉求人" in listed
+    assert other.ticket in listed and "内容相似" in listed
+    assert elsewhere.ticket in listed  # the same requester, whatever the matter: the dispatcher judges
+    assert f'<option value="{first.id}"' in page and 'list="merge-candidates"' in page
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    merged = client.post(f"/cases/{case.id}/act", data={"action": "merge", "master": str(first.id), "reason": "",
+                                                        "version": str(case.version), "csrf_token": csrf})
+    assert merged.status_code in (200, 303) and stored(app, case.ticket).master_id == first.id
+    assert duplicates(client.get(f"/cases/{case.id}").text) == ""  # merged: nothing more to merge
+    master = duplicates(client.get(f"/cases/{first.id}").text)
+    assert other.ticket in master and case.ticket not in master  # a merged case is no master
+
+
+def duplicates(page: str) -> str:
+    """What the case page lists as 可能重复 ('' when nothing)."""
+    found = re.search(r'<dd id="duplicates">(.*?)</dd>', page, re.S)
+    return found.group(1) if found else ""

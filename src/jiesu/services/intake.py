@@ -177,6 +177,27 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
              "received_at": x.received_at.isoformat()} for x in rows]
 
 
+NOT_A_MASTER = (Status.MERGED.value, Status.WITHDRAWN.value, Status.ARCHIVED.value, Status.ANSWERED.value)
+
+
+def merge_candidates(app: App, case: CitizenRequest) -> list[dict]:
+    """重复件: the cases a case not yet dispatched may be merged into (并单), for the dispatcher who reads it after
+    the requester sent it (no agent saw intake's suggestions): the same requester's cases of the last 30 days, then
+    similar cases of the last year in its 街道; each once, never itself, never one that cannot be a master. Each
+    item: id, ticket, title, status, received_at and `why` (同一诉求人, or 内容相似 with the score)."""
+    with app.uow(read_only=True) as uow:
+        config = app.config(uow)
+        mine = recent_by_requester(app, uow, case.requester.phone) if case.requester.phone else []
+        alike = similar_nearby(app, uow, config, f"{case.title}\n{case.content}", case.location.division,
+                               case.category)
+    found: dict[int, dict] = {}
+    for item in mine:
+        found.setdefault(item["id"], item | {"why": "同一诉求人近 30 天"})
+    for item in alike:
+        found.setdefault(item["id"], item | {"why": f"内容相似 {item['score']:.2f}"})
+    return [x for x in found.values() if x["id"] != case.id and x["status"] not in NOT_A_MASTER]
+
+
 FREQUENT_CALLS = 5  # cases from one number in a year that make it a frequent caller (高频来电) on the screen
 
 
