@@ -10,6 +10,7 @@ from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
 from jiesu.services.access import requester_view, sees_personal_data, text_view
+from jiesu.services.intake import urgency_reason
 from jiesu.services.users import Principal
 
 
@@ -106,17 +107,6 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
                                        for k, values in e.changes.items()}}
                           for e in request.events]
     return view
-
-
-def urgency_reason(request: CitizenRequest) -> str | None:
-    """Why the case has its urgency: the reason given with the last 调整紧急程度, else what intake read in the text
-    when it made the case an emergency (`services/intake.prepare`); None for an urgency chosen without one."""
-    for event in reversed(request.events):
-        if event.action == Action.CHANGE_URGENCY:
-            return event.note or None
-    suggestion = request.events[0].changes.get("suggestion") if request.events else None
-    applied = suggestion[1].get("applied", {}) if suggestion and isinstance(suggestion[1], dict) else {}
-    return applied.get("urgency_reason") or None
 
 
 def standing_view(found) -> dict:

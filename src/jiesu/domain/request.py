@@ -36,6 +36,7 @@ class Actor:
 SYSTEM = Actor("system", Role.SYSTEM)
 URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
 SUPPLEMENTS = 5  # a requester may add to their case (补充诉求) this many times on the portal
+NO_MASTER = frozenset({Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED, Status.ANSWERED})  # nothing merges into
 DEFAULT_RULES = AssessmentRules()  # where the caller gives none (the configured ones come from sla.yaml)
 
 
@@ -592,7 +593,7 @@ class CitizenRequest:
         target = self._begin(actor, at, Action.MERGE)
         if master.id is None or self.id is None or master.id == self.id:
             raise InvalidInput("不能并入自身", field="master")
-        if master.status in (Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED, Status.ANSWERED):
+        if master.status in NO_MASTER:
             raise InvalidInput(f"主件状态为「{master.status.label}」，不能再并入", field="master")
         if at < master.last_event_at:
             raise InvalidInput("操作时间早于主件上一步", field="at")

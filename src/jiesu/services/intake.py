@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role, Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
-from jiesu.domain.request import CitizenRequest
+from jiesu.domain.request import NO_MASTER, CitizenRequest
 from jiesu.domain.routing import Routing
 from jiesu.domain.workflow import TRANSITIONS, Action, Status
 from jiesu.nlp.keywords import masked_keywords
@@ -94,6 +94,17 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
                        keywords=masked_keywords(text or ""), answers=answers)
+
+
+def urgency_reason(case: CitizenRequest) -> str | None:
+    """Why the case has its urgency: the reason given with the last 调整紧急程度, else what intake read in the text
+    when it made the case an emergency (`prepare`, kept in the first event); None for an urgency chosen without one."""
+    for event in reversed(case.events):
+        if event.action == Action.CHANGE_URGENCY:
+            return event.note or None
+    suggestion = case.events[0].changes.get("suggestion") if case.events else None
+    applied = suggestion[1].get("applied", {}) if suggestion and isinstance(suggestion[1], dict) else {}
+    return applied.get("urgency_reason") or None
 
 
 def emergency(app: App, text: str) -> UrgencyGuess:
@@ -177,9 +188,6 @@ def recent_by_requester(app: App, uow, phone: str) -> list[dict]:
              "received_at": x.received_at.isoformat()} for x in rows]
 
 
-NOT_A_MASTER = (Status.MERGED.value, Status.WITHDRAWN.value, Status.ARCHIVED.value, Status.ANSWERED.value)
-
-
 def merge_candidates(app: App, case: CitizenRequest) -> list[dict]:
     """重复件: the cases a case not yet dispatched may be merged into (并单), for the dispatcher who reads it after
     the requester sent it (no agent saw intake's suggestions): the same requester's cases of the last 30 days, then
@@ -195,7 +203,7 @@ def merge_candidates(app: App, case: CitizenRequest) -> list[dict]:
         found.setdefault(item["id"], item | {"why": "同一诉求人近 30 天"})
     for item in alike:
         found.setdefault(item["id"], item | {"why": f"内容相似 {item['score']:.2f}"})
-    return [x for x in found.values() if x["id"] != case.id and x["status"] not in NOT_A_MASTER]
+    return [x for x in found.values() if x["id"] != case.id and Status(x["status"]) not in NO_MASTER]
 
 
 FREQUENT_CALLS = 5  # cases from one number in a year that make it a frequent caller (高频来电) on the screen

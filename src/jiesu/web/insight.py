@@ -54,13 +54,14 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
 
     first = date.fromisoformat(month + "-01")
     previous = f"{add_months(first, -1):%Y-%m}"
-    previous_link = "/dashboard?" + urlencode({k: v for k, v in {"month": previous, "district": district,
-                                                                 "category1": category1, "channel": channel}.items() if v})
-    current_link = "/dashboard?" + urlencode({k: v for k, v in {"month": current, "district": district,
-                                                                "category1": category1, "channel": channel}.items() if v})
+
+    def of_month(other: str) -> str:
+        """This dashboard, filters kept, for another month."""
+        return "/dashboard?" + urlencode({k: v for k, v in {"month": other, "district": district,
+                                                            "category1": category1, "channel": channel}.items() if v})
     return render(request, "dashboard.html", report=report, charts=charts_for(report, link=link), month=month,
-                  so_far=month == current, previous=previous, previous_link=previous_link,
-                  early=early, current=current, current_link=current_link,
+                  so_far=month == current, previous=previous, previous_link=of_month(previous),
+                  early=early, current=current, current_link=of_month(current),
                   district=district, districts=districts, category1=category1, firsts=firsts, channel=channel,
                   channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
 
