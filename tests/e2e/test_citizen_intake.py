@@ -68,6 +68,10 @@ def test_an_open311_report_of_an_emergency_is_urgent(client, app):
     assert posted.status_code == 200, posted.text
     case = stored(app, posted.json()[0]["service_request_id"])
     assert case.urgency is Urgency.EMERGENCY and case.category == "WY1"
+    assert "已按紧急件受理" in posted.json()[0]["service_notice"] and "119" in posted.json()[0]["service_notice"]
+    plain = client.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "WY1", "address_string": "望京西园社区", "description": ORDINARY})
+    assert plain.json()[0]["service_notice"] == "已受理"
 
 
 def test_the_dispatcher_reads_why_a_case_is_urgent_and_who_sent_it(client, app):

@@ -283,7 +283,7 @@ async def post_request(request: Request, suffix: str = "") -> Response:
     media_url = field("media_url") or None
     if media_url is not None and not MEDIA_URL.fullmatch(media_url):
         raise Open311Error(400, 400, "media_url must be an http or https URL of at most 500 characters")
-    case, _, _, _ = intake.submit(app, client, Intake(
+    case, _, _, applied = intake.submit(app, client, Intake(
         content=field("description"), kind="report", channel="open311", requester_name=name_parts,
         requester_phone=field("phone") or None, address=address, lat=lat_value, lon=lon_value,
         category=code), media_url=media_url)
@@ -291,7 +291,16 @@ async def post_request(request: Request, suffix: str = "") -> Response:
         token = uow.connection.execute(select(t.citizen_access.c.open311_token)
                                        .where(t.citizen_access.c.request_id == case.id)).scalar()
     return respond(fmt, "service_requests", "request",
-                   [{"service_request_id": case.ticket, "token": token, "service_notice": "已受理", "account_id": None}])
+                   [{"service_request_id": case.ticket, "token": token, "service_notice": notice(applied),
+                     "account_id": None}])
+
+
+def notice(applied: dict) -> str:
+    """Open311's service_notice: received, and for a text read as an emergency, that it was taken as one and that
+    the requester should call the emergency services too (the client shows it to them)."""
+    if applied.get("urgency_reason"):
+        return f"已按紧急件受理（{applied['urgency_reason']}）；危及生命财产安全时请立即拨打 119、110、120"
+    return "已受理"
 
 
 @router.get("/tokens/{token_name:path}")
