@@ -130,3 +130,21 @@ def duplicates(page: str) -> str:
     """What the case page lists as 可能重复 ('' when nothing)."""
     found = re.search(r'<dd id="duplicates">(.*?)</dd>', page, re.S)
     return found.group(1) if found else ""
+
+
+def test_a_request_left_unclassified_shows_the_dispatcher_what_intake_suggests(client, app):
+    """Below the confidence at which intake applies a category (here: no model, only the rules), the case reaches
+    the dispatcher unclassified, with the suggestions shown and the 改类 form open on the first of them."""
+    sent = client.post("/api/v1/public/requests", json={"content": "望京西园三区物业不清理楼道垃圾",
+                                                        "requester_phone": "13812345678"}).json()
+    case = stored(app, sent["ticket"])
+    assert case.category is None
+    add_user(app, "pd", "dispatcher", "password-pd")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    page = client.get(f"/cases/{case.id}").text
+    shown = re.search(r'<span id="category-guesses">(.*?)</span>', page).group(1)
+    assert "物业" in shown and "%" in shown
+    form = re.search(r'<details class="action" open>\s*<summary>改类</summary>(.*?)</details>', page, re.S).group(1)
+    first = re.search(r'<select name="category"><option value="(\w+)">([^<]*)</option>', form)
+    assert first.group(1) == "WY1" and "建议" in first.group(2)

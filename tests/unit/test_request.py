@@ -114,6 +114,15 @@ def test_a_rejected_return_goes_back_to_the_same_unit(clock):
     assert r.status == Status.DISPATCHED and r.lead_unit == "WJ"
 
 
+def test_a_correction_of_the_category_needs_its_reason_a_first_classification_does_not():
+    unclassified = new_request(category=None)
+    unclassified.reclassify(DISPATCHER, at(0.1), "WY1", "")
+    assert unclassified.category == "WY1" and unclassified.events[-1].action == Action.RECLASSIFY
+    with pytest.raises(InvalidInput) as caught:
+        unclassified.reclassify(DISPATCHER, at(0.2), "WY2", " ")
+    assert caught.value.field == "reason" and unclassified.category == "WY1"
+
+
 def test_only_an_inquiry_can_be_answered_directly():
     with pytest.raises(InvalidInput):
         new_request().answer_directly(AGENT, at(0.1), "答复")

@@ -648,10 +648,11 @@ class CitizenRequest:
         self._append(actor, at, action, target, changes, note)
 
     def reclassify(self, actor: Actor, at: datetime, category: str, reason: str) -> None:
-        """改类: the centre corrects the matter category (validated against the catalogue by the service); the
-        correction is what the next training learns from."""
+        """改类: the centre corrects the matter category (validated against the catalogue by the service), with the
+        reason, or classifies a case left unclassified (no reason needed); the correction is what the next training
+        learns from."""
         target = self._begin(actor, at, Action.RECLASSIFY)
-        reason = validation.required_text(reason, "reason")
+        reason = validation.required_text(reason, "reason") if self.category else (reason or "").strip()
         if category == self.category:
             raise InvalidInput("新分类与原分类相同", field="category")
         changes: dict[str, list[Any]] = {}

@@ -68,18 +68,10 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     reasons, the same caller's recent cases, the personal data found in the text, keywords, and the 知识库 answers
     that fit."""
     from jiesu.nlp import pii
-    from jiesu.services.models import active_model
 
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        model = active_model(app, config.model_path)
-        guesses, source = [], "rules"
-        if model is not None and text:
-            guesses = [CategoryGuess(code, config.directory.category_path(code), probability)
-                       for code, probability in model.top(text) if code in config.directory.categories]
-            source = "model"
-        if not guesses:
-            guesses, source = config.rule_suggester.categories(text or ""), "rules"
+        guesses, source = _categories(app, config, text)
         place = None if division in config.directory.units else (
             config.gazetteer.locate(address or "") or config.gazetteer.locate(text or ""))
         where = division if division in config.directory.units else (place.division if place else None)
@@ -105,6 +97,25 @@ def urgency_reason(case: CitizenRequest) -> str | None:
     suggestion = case.events[0].changes.get("suggestion") if case.events else None
     applied = suggestion[1].get("applied", {}) if suggestion and isinstance(suggestion[1], dict) else {}
     return applied.get("urgency_reason") or None
+
+
+def _categories(app: App, config, text: str) -> tuple[list[CategoryGuess], str]:
+    """The top categories for a text and where they come from: the active model, else the rules."""
+    from jiesu.services.models import active_model
+
+    model = active_model(app, config.model_path)
+    if model is not None and text:
+        guesses = [CategoryGuess(code, config.directory.category_path(code), probability)
+                   for code, probability in model.top(text) if code in config.directory.categories]
+        if guesses:
+            return guesses, "model"
+    return config.rule_suggester.categories(text or ""), "rules"
+
+
+def category_guesses(app: App, case: CitizenRequest) -> tuple[list[CategoryGuess], str]:
+    """The categories intake would suggest for a case now (for the dispatcher who classifies a case left
+    unclassified: the model was not confident enough, or nobody chose), and their source ("model" or "rules")."""
+    return _categories(app, app.current_config(), f"{case.title}\n{case.content}".strip())
 
 
 def emergency(app: App, text: str) -> UrgencyGuess:
