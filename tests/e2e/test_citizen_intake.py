@@ -148,3 +148,28 @@ def test_a_request_left_unclassified_shows_the_dispatcher_what_intake_suggests(c
     form = re.search(r'<details class="action" open>\s*<summary>改类</summary>(.*?)</details>', page, re.S).group(1)
     first = re.search(r'<select name="category"><option value="(\w+)">([^<]*)</option>', form)
     assert first.group(1) == "WY1" and "建议" in first.group(2)
+
+
+def test_a_question_sent_from_the_portal_is_answered_from_the_knowledge_base_in_one_click(client, app):
+    """An agent opening a citizen's 咨询 finds the 知识库 answers that fit beside 直接办结, each one click away."""
+    from jiesu.domain.workflow import Status
+    from jiesu.services.knowledge import Article, save
+
+    save(app, "supervisor", Article("暖气不热怎么报修", "请拨打供热公司报修电话，24 小时内上门。", "GR1"))
+    asked = client.post("/api/v1/public/requests", json={"content": "请问家里暖气不热应该找谁报修", "kind": "inquiry",
+                                                         "requester_phone": "13812345678"}).json()
+    told = client.post("/api/v1/public/requests", json={"content": "家里暖气不热，物业不管", "kind": "complaint",
+                                                        "requester_phone": "13812345678"}).json()
+    add_user(app, "zx", "agent", "password-zx")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"name": "zx", "password": "password-zx", "csrf_token": token, "next": "/"})
+    question = stored(app, asked["ticket"])
+    page = client.get(f"/cases/{question.id}").text
+    offered = re.search(r'<ol class="knowledge" id="case-answers">(.*?)</ol>', page, re.S).group(1)
+    assert "暖气不热怎么报修" in offered and "用此答复直接办结" in offered
+    assert 'id="case-answers"' not in client.get(f"/cases/{stored(app, told['ticket']).id}").text  # a complaint
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', offered.split("</form>")[0]))
+    assert form["action"] == "answer_directly" and form["reply"] == "请拨打供热公司报修电话，24 小时内上门。"
+    client.post(f"/cases/{question.id}/act", data=form)  # the button: the form as the page gives it
+    answered = stored(app, asked["ticket"])
+    assert answered.status == Status.ANSWERED and answered.reply.startswith("请拨打供热公司报修电话")

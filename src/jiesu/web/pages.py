@@ -563,6 +563,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     duplicates = intake.merge_candidates(app, case) if "merge" in view["allowed_actions"] else []
+    answers = (app.knowledge.search(f"{case.title}\n{case.content}", app.today(), case.category)
+               if "answer_directly" in view["allowed_actions"] and case.kind == RequestKind.INQUIRY else [])
     petition = next(iter(petitions.views(app, [case.stored_id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
@@ -572,7 +574,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
-                  duplicates=duplicates, Status=Status, guesses=guesses,
+                  duplicates=duplicates, Status=Status, guesses=guesses, answers=answers,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
