@@ -167,6 +167,7 @@ def test_a_question_sent_from_the_portal_is_answered_from_the_knowledge_base_in_
     page = client.get(f"/cases/{question.id}").text
     offered = re.search(r'<ol class="knowledge" id="case-answers">(.*?)</ol>', page, re.S).group(1)
     assert "暖气不热怎么报修" in offered and "用此答复直接办结" in offered
+    assert re.search(r'<details class="action" open>\s*<summary>直接办结</summary>', page)  # not 派单 first
     assert 'id="case-answers"' not in client.get(f"/cases/{stored(app, told['ticket']).id}").text  # a complaint
     form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', offered.split("</form>")[0]))
     assert form["action"] == "answer_directly" and form["reply"] == "请拨打供热公司报修电话，24 小时内上门。"
