@@ -565,7 +565,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     duplicates = intake.merge_candidates(app, case) if "merge" in view["allowed_actions"] else []
     answers = (app.knowledge.search(f"{case.title}\n{case.content}", app.today(), case.category)
                if "answer_directly" in view["allowed_actions"] and case.kind == RequestKind.INQUIRY else [])
-    if answers and not guesses:
+    if answers:
         opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
     petition = next(iter(petitions.views(app, [case.stored_id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
