@@ -174,3 +174,36 @@ def test_a_question_sent_from_the_portal_is_answered_from_the_knowledge_base_in_
     client.post(f"/cases/{question.id}/act", data=form)  # the button: the form as the page gives it
     answered = stored(app, asked["ticket"])
     assert answered.status == Status.ANSWERED and answered.reply.startswith("请拨打供热公司报修电话")
+
+
+def test_an_api_client_gets_the_same_reading_of_a_case_as_its_page(client, app):
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from jiesu.services.knowledge import Article, save
+    from jiesu.services.users import create_token
+    from tests.support import AGENT
+
+    earlier = cases.register(app, AGENT, Intake(content="望京西园三区物业不清理楼道垃圾", division="WJ01",
+                                                category="WY1", requester_phone="13812345678"))
+    sent = client.post("/api/v1/public/requests", json={"content": "望京西园三区物业还是不清理楼道垃圾",
+                                                        "requester_phone": "13812345678"}).json()
+    case = stored(app, sent["ticket"])
+    add_user(app, "pd", "dispatcher", "password-pd")
+    add_user(app, "wj", "handler", "password-wj", "WJ")
+    bearer = {name: {"Authorization": f"Bearer {create_token(app, name)}"} for name in ("pd", "wj")}
+    read = client.get(f"/api/v1/requests/{case.id}/reading", headers=bearer["pd"])
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert body["categories"][0]["code"] == "WY1" and body["source"] == "rules"
+    assert [d["ticket"] for d in body["duplicates"]] == [earlier.ticket] and body["answers"] == []
+    assert "13812345678" not in read.text
+    assert client.get(f"/api/v1/requests/{case.id}/reading", headers=bearer["wj"]).status_code == 404  # not its case
+    save(app, "supervisor", Article("物业不清理垃圾找谁", "请先联系物业；物业不履责的可向街道反映。", "WY1"))
+    question = client.post("/api/v1/public/requests", json={"content": "物业不清理垃圾应该找谁", "kind": "inquiry",
+                                                            "requester_phone": "13900001111"}).json()
+    asked = client.get(f"/api/v1/requests/{stored(app, question['ticket']).id}/reading", headers=bearer["pd"]).json()
+    assert asked["answers"] == []  # a dispatcher may not answer directly: nothing to offer
+    add_user(app, "zx", "agent", "password-zx")
+    agent = {"Authorization": f"Bearer {create_token(app, 'zx')}"}
+    offered = client.get(f"/api/v1/requests/{stored(app, question['ticket']).id}/reading", headers=agent).json()
+    assert offered["answers"][0]["title"] == "物业不清理垃圾找谁"

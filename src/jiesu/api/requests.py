@@ -21,7 +21,7 @@ from jiesu.api.schemas import (
     UrgeBody,
     decoded_photos,
 )
-from jiesu.api.views import case_view, iso, photo_response, standing_view
+from jiesu.api.views import actions_for, case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput, NotFound
@@ -58,7 +58,7 @@ def suggestions_view(s: intake.Suggestions) -> dict:
     routing = s.routing
     return {
         "source": s.source,
-        "categories": [{"code": g.code, "path": g.path, "confidence": g.confidence} for g in s.categories],
+        "categories": _categories(s.categories),
         "urgency": {"urgent": s.urgency.urgent, "reason": s.urgency.reason},
         "routing": None if routing is None else {
             "leads": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason, "score": c.score}
@@ -72,9 +72,17 @@ def suggestions_view(s: intake.Suggestions) -> dict:
                                                "matched": s.place.matched},
         "personal_data": s.personal_data,
         "keywords": s.keywords,
-        "knowledge": [{"id": h.article.id, "title": h.article.title, "answer": h.article.answer,
-                       "source": h.article.source, "score": h.score} for h in s.answers],
+        "knowledge": _knowledge(s.answers),
     }
+
+
+def _categories(guesses) -> list[dict]:
+    return [{"code": g.code, "path": g.path, "confidence": g.confidence} for g in guesses]
+
+
+def _knowledge(hits) -> list[dict]:
+    return [{"id": h.article.id, "title": h.article.title, "answer": h.article.answer, "source": h.article.source,
+             "score": h.score} for h in hits]
 
 
 @router.post("/suggest")
@@ -166,6 +174,21 @@ def get_request(request_id: RecordId, request: Request, principal: Principal = D
                               "created_at": iso(n.created_at), "sent_at": iso(n.sent_at) if n.sent_at else None}
                              for n in notifications.for_case(uow.connection, request_id)]
     return result
+
+
+@router.get("/requests/{request_id}/reading")
+def get_reading(request_id: RecordId, request: Request, principal: Principal = Depends(staff)) -> dict:
+    """Intake's reading of a stored case, for what the caller may do with it (the case page shows the same): for a
+    case left unclassified, `categories` intake suggests now (with `source`); where it may be merged (并单),
+    `duplicates` — the same requester's recent cases and similar ones in its 街道 (`why`); for a 咨询 that may be
+    answered directly, the 知识库 `answers` that fit. Empty lists where none applies."""
+    app = jiesu_app(request)
+    case = require_read(principal, cases.show(app, request_id))
+    read = intake.reading(app, case, actions_for(principal, case))
+    return {"categories": _categories(read.categories), "source": read.source,
+            "duplicates": [{**x, "title": pii.mask(x["title"]), "status_label": Status(x["status"]).label}
+                           for x in read.duplicates],
+            "answers": _knowledge(read.answers)}
 
 
 @router.post("/requests/{request_id}/actions/{action}")

@@ -4,7 +4,7 @@ submission with a verification code to track and rate the case later."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Role, Satisfaction
+from jiesu.domain.enums import RequestKind, Role, Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import NO_MASTER, CitizenRequest
 from jiesu.domain.routing import Routing
@@ -116,6 +116,26 @@ def category_guesses(app: App, case: CitizenRequest) -> tuple[list[CategoryGuess
     """The categories intake would suggest for a case now (for the dispatcher who classifies a case left
     unclassified: the model was not confident enough, or nobody chose), and their source ("model" or "rules")."""
     return _categories(app, app.current_config(), f"{case.title}\n{case.content}".strip())
+
+
+@dataclass
+class Reading:
+    """What intake's reading offers whoever opens a case that no agent classified or answered at intake."""
+
+    categories: list[CategoryGuess]  # a case left unclassified: the categories intake would suggest now
+    source: str  # of the categories: "model" or "rules" ("" when none were asked for)
+    duplicates: list[dict]  # where it may still be merged: the cases it may repeat (merge_candidates)
+    answers: list  # a question that may be answered directly: the 知识库 articles that fit (knowledge.Hit)
+
+
+def reading(app: App, case: CitizenRequest, allowed: Collection[str]) -> Reading:
+    """Intake's reading of a stored case, for those whose `allowed` actions can use it: categories for 改类 when
+    it has none, candidates for 并单, 知识库 answers for 直接办结 of a 咨询."""
+    categories, source = category_guesses(app, case) if not case.category and "reclassify" in allowed else ([], "")
+    duplicates = merge_candidates(app, case) if "merge" in allowed else []
+    answers = (app.knowledge.search(f"{case.title}\n{case.content}", app.today(), case.category)
+               if "answer_directly" in allowed and case.kind == RequestKind.INQUIRY else [])
+    return Reading(categories, source, duplicates, answers)
 
 
 def emergency(app: App, text: str) -> UrgencyGuess:

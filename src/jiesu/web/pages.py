@@ -557,16 +557,13 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
-    guesses: list = []  # a case left unclassified: what intake would suggest, for the 改类 that must come first
-    if not case.category and "reclassify" in view["allowed_actions"]:
-        guesses, opened = intake.category_guesses(app, case)[0], "reclassify"
+    read = intake.reading(app, case, view["allowed_actions"])
+    if read.answers:
+        opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
+    elif read.categories:
+        opened = "reclassify"  # unclassified: the 改类 that must come before 派单
     parents = {c.parent for c in config.directory.categories.values() if c.parent}
     leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
-    duplicates = intake.merge_candidates(app, case) if "merge" in view["allowed_actions"] else []
-    answers = (app.knowledge.search(f"{case.title}\n{case.content}", app.today(), case.category)
-               if "answer_directly" in view["allowed_actions"] and case.kind == RequestKind.INQUIRY else [])
-    if answers:
-        opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
     petition = next(iter(petitions.views(app, [case.stored_id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
@@ -576,7 +573,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
-                  duplicates=duplicates, Status=Status, guesses=guesses, answers=answers,
+                  duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
