@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from jiesu.demo import answers
-from jiesu.demo.build import build_demo
+from jiesu.demo.build import build_demo, seed_arrivals
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases
 from jiesu.services.assessment import sanlv
@@ -43,4 +43,15 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     routed = cases.suggest_routing(app, "H0401", "YH0101")
     dispatched, _ = cases.perform(app, DISPATCHER, new.id, Action.DISPATCH, ActionInput(unit=routed.best.unit.code))
     assert dispatched.status == Status.DISPATCHED and dispatched.lead_unit == "RLJ"
+    # what citizens send while the demo starts waits on the 派单台, read by intake
+    from jiesu.domain.enums import RequestKind, Urgency
+    from jiesu.services import intake
+
+    arrived = seed_arrivals(app)
+    assert len(arrived) == 4 and all(a.status == Status.REGISTERED for a in arrived)
+    gas, question, vague, again = arrived
+    assert gas.urgency == Urgency.EMERGENCY and intake.urgency_reason(gas)
+    assert question.kind == RequestKind.INQUIRY and intake.reading(app, question, ["answer_directly"]).answers
+    assert vague.category is None
+    assert any("同一诉求人" in d["why"] for d in intake.merge_candidates(app, again))
     app.engine.dispose()

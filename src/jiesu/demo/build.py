@@ -17,6 +17,7 @@ from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import write_config
 from jiesu.demo.history import HistorySimulator
 from jiesu.demo.store import bulk_insert, next_request_id
+from jiesu.domain.request import CitizenRequest
 from jiesu.nlp.keywords import masked_keywords, warm_up
 from jiesu.services.config_loader import load_config
 from jiesu.services.knowledge import load as load_knowledge
@@ -94,6 +95,32 @@ def seed_proposals(app: App) -> None:
 
     for title, answer, category in PROPOSALS:
         knowledge_proposals.propose(app, "坐席", title, answer, category)
+
+
+def seed_arrivals(app: App) -> list[CitizenRequest]:
+    """What citizens send while the demo starts, through the portal and the app as a real site receives it (read
+    by intake, none of it yet seen by anyone at the centre): a gas leak, a question the 知识库 answers, a repeat of
+    a case a unit is handling, and a message too vague to classify. Returns the cases."""
+    from jiesu.domain.workflow import Status
+    from jiesu.services import intake
+    from jiesu.services.cases import Intake
+
+    with app.uow(read_only=True) as uow:
+        row = uow.connection.execute(
+            select(t.requests.c.id).where(t.requests.c.status == Status.IN_PROGRESS.value,
+                                          t.requests.c.requester_phone.is_not(None))
+            .order_by(t.requests.c.id.desc()).limit(1)).first()
+        handled = uow.requests.get(row.id) if row else None
+    sent = [Intake(content="我家楼道里燃气味很浓，好像是楼上漏气了，敲门没人应，请马上派人来！", channel="app",
+                   kind="help", address="建设锦绣苑3号楼", requester_phone="13900000101"),
+            Intake(content="请问外地户口在本市工作几年可以申请公租房？需要准备哪些材料？", channel="web", kind="inquiry",
+                   requester_phone="13900000102"),
+            Intake(content="我们这边最近总有人乱扔东西，晚上还很吵，希望有人管管", channel="web",
+                   requester_phone="13900000103")]
+    if handled is not None:
+        sent.append(Intake(content=f"上次反映的{handled.title}，到现在还没解决，请尽快处理", channel="app",
+                           address=handled.location.address, requester_phone=handled.requester.phone))
+    return [intake.submit(app, intake.CITIZEN, one)[0] for one in sent]
 
 
 def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
