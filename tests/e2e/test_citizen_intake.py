@@ -27,6 +27,17 @@ def stored(app, ticket: str):
         return uow.requests.get_by_ticket(ticket)
 
 
+def signed_in(client, app, name: str, role: str) -> None:
+    """The browser session of a new member of staff."""
+    add_user(app, name, role, f"password-{name}")
+    token = csrf(client.get("/login").text)
+    client.post("/login", data={"name": name, "password": f"password-{name}", "csrf_token": token, "next": "/"})
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
 def test_the_portal_tells_while_typing_that_an_emergency_needs_a_call(client):
     said = client.get("/api/v1/public/answers", params={"q": GAS}).json()
     assert "燃气" in said["emergency"]
@@ -77,15 +88,11 @@ def test_an_open311_report_of_an_emergency_is_urgent(client, app):
 def test_the_dispatcher_reads_why_a_case_is_urgent_and_who_sent_it(client, app):
     sent = client.post("/api/v1/public/requests", json={"content": GAS, "requester_phone": "13812345678"}).json()
     case = stored(app, sent["ticket"])
-    add_user(app, "pd", "dispatcher", "password-pd")
-    page = client.get("/login").text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    signed_in(client, app, "pd", "dispatcher")
     shown = client.get(f"/cases/{case.id}").text
     assert re.search(r'<dd id="urgency-reason">文本含「燃气味」', shown)
     assert "· 诉求人" in shown and "· citizen" not in shown  # the requester in person, in Chinese
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', shown).group(1)
-    lowered = client.post(f"/api/v1/requests/{case.id}/actions/change_urgency", headers={"X-CSRF-Token": csrf},
+    lowered = client.post(f"/api/v1/requests/{case.id}/actions/change_urgency", headers={"X-CSRF-Token": csrf(shown)},
                           json={"urgency": "normal", "reason": "核实为邻居家炖菜的气味", "version": case.version})
     assert lowered.status_code == 200, lowered.text
     assert lowered.json()["urgency_reason"] == "核实为邻居家炖菜的气味"
@@ -108,18 +115,15 @@ def test_the_dispatcher_sees_which_cases_a_sent_request_may_repeat_and_merges_it
     sent = client.post("/api/v1/public/requests", json={
         "content": "望京西园三区5号楼楼道里杂物还是没人清理", "requester_phone": "13812345678", "address": "望京西园社区"})
     case = stored(app, sent.json()["ticket"])
-    add_user(app, "pd", "dispatcher", "password-pd")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    signed_in(client, app, "pd", "dispatcher")
     page = client.get(f"/cases/{case.id}").text
     listed = duplicates(page)
     assert first.ticket in listed and "同一诉求人" in listed
     assert other.ticket in listed and "内容相似" in listed
     assert elsewhere.ticket in listed  # the same requester, whatever the matter: the dispatcher judges
     assert f'<option value="{first.id}"' in page and 'list="merge-candidates"' in page
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
     merged = client.post(f"/cases/{case.id}/act", data={"action": "merge", "master": str(first.id), "reason": "",
-                                                        "version": str(case.version), "csrf_token": csrf})
+                                                        "version": str(case.version), "csrf_token": csrf(page)})
     assert merged.status_code in (200, 303) and stored(app, case.ticket).master_id == first.id
     assert duplicates(client.get(f"/cases/{case.id}").text) == ""  # merged: nothing more to merge
     master = duplicates(client.get(f"/cases/{first.id}").text)
@@ -139,9 +143,7 @@ def test_a_request_left_unclassified_shows_the_dispatcher_what_intake_suggests(c
                                                         "requester_phone": "13812345678"}).json()
     case = stored(app, sent["ticket"])
     assert case.category is None
-    add_user(app, "pd", "dispatcher", "password-pd")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"name": "pd", "password": "password-pd", "csrf_token": token, "next": "/"})
+    signed_in(client, app, "pd", "dispatcher")
     page = client.get(f"/cases/{case.id}").text
     shown = re.search(r'<span id="category-guesses">(.*?)</span>', page).group(1)
     assert "物业" in shown and "%" in shown
@@ -160,9 +162,7 @@ def test_a_question_sent_from_the_portal_is_answered_from_the_knowledge_base_in_
                                                          "requester_phone": "13812345678"}).json()
     told = client.post("/api/v1/public/requests", json={"content": "家里暖气不热，物业不管", "kind": "complaint",
                                                         "requester_phone": "13812345678"}).json()
-    add_user(app, "zx", "agent", "password-zx")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"name": "zx", "password": "password-zx", "csrf_token": token, "next": "/"})
+    signed_in(client, app, "zx", "agent")
     question = stored(app, asked["ticket"])
     page = client.get(f"/cases/{question.id}").text
     offered = re.search(r'<ol class="knowledge" id="case-answers">(.*?)</ol>', page, re.S).group(1)
