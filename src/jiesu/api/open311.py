@@ -299,7 +299,7 @@ def notice(applied: dict) -> str:
     """Open311's service_notice: received, and for a text read as an emergency, that it was taken as one and that
     the requester should call the emergency services too (the client shows it to them)."""
     if applied.get("urgency_reason"):
-        return f"已按紧急件受理（{applied['urgency_reason']}）；危及生命财产安全时请立即拨打 119、110、120"
+        return f"已按紧急件受理（{applied['urgency_reason']}）。{intake.EMERGENCY_ADVICE}"
     return "已受理"
 
 

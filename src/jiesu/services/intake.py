@@ -79,11 +79,9 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         routing = app.router(uow).route(chosen, where) if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
         similar = similar_nearby(app, uow, config, text or "", where, chosen)
-        today = app.today()
-        answers = app.knowledge.search(text or "", today, chosen)
-    month = today.month
+        answers = app.knowledge.search(text or "", app.today(), chosen)
     findings = pii.find(text or "")
-    return Suggestions(categories=guesses, urgency=urgency(text or "", month), routing=routing, repeats=repeats,
+    return Suggestions(categories=guesses, urgency=emergency(app, text or ""), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
                        keywords=masked_keywords(text or ""), answers=answers)
 
@@ -136,6 +134,10 @@ def reading(app: App, case: CitizenRequest, allowed: Collection[str]) -> Reading
     answers = (app.knowledge.search(f"{case.title}\n{case.content}", app.today(), case.category)
                if "answer_directly" in allowed and case.kind == RequestKind.INQUIRY else [])
     return Reading(categories, source, duplicates, answers)
+
+
+EMERGENCY_ADVICE = ("网上反映不能代替报警：危及生命财产安全时，请立即拨打 119（火警）、110（报警）、120（急救），"
+                    "燃气、供水、供电、供热故障请拨打抢修电话。")  # told to a requester whose text reads as an emergency
 
 
 def emergency(app: App, text: str) -> UrgencyGuess:
