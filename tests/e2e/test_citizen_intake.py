@@ -150,6 +150,17 @@ def test_a_request_left_unclassified_shows_the_dispatcher_what_intake_suggests(c
     form = re.search(r'<details class="action" open>\s*<summary>改类</summary>(.*?)</details>', page, re.S).group(1)
     first = re.search(r'<select name="category"><option value="(\w+)">([^<]*)</option>', form)
     assert first.group(1) == "WY1" and "建议" in first.group(2)
+    vague = stored(app, client.post("/api/v1/public/requests", json={
+        "content": "上次说的事情到现在还没有人管，请尽快处理", "requester_phone": "13812345678"}).json()["ticket"])
+    queue = client.get("/queue").text  # the 派单台 says what each probably is before it is opened, or that it can't tell
+    assert re.search(r'未分类<div class="muted guess">可能是[^<]*物业[^<]*（\d+%）</div>', row(queue, case.id))
+    assert "确认分类后派单" in row(queue, case.id)
+    assert '未分类<div class="muted guess">看不出类别' in row(queue, vague.id)
+
+
+def row(page: str, case_id: int) -> str:
+    """A case's row in a list page."""
+    return re.search(rf'<tr[^>]*>\s*<td>[^<]*</td>\s*<td><a href="/cases/{case_id}">.*?</tr>', page, re.S).group(0)
 
 
 def test_a_question_sent_from_the_portal_is_answered_from_the_knowledge_base_in_one_click(client, app):

@@ -203,6 +203,7 @@ def queue(request: Request) -> Response:
                 suggested[row.id] = best
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
                   now=app.now(), suggested=suggested, category_names=config.category_names,
+                  guesses=intake.first_guesses(app, sections[0][1]),
                   pulse=("/queue/pulse", arrivals(sections)[0]))
 
 
@@ -262,10 +263,15 @@ async def acknowledge_batch(request: Request) -> Response:
     return RedirectResponse("/inbox", status_code=303)
 
 
+def handled_by(principal: Principal) -> str | None:
+    """The unit whose cases a 承办箱 lists: a handler's own (None, every unit's, for other staff)."""
+    return principal.unit if principal.role == Role.HANDLER else None
+
+
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     """The 承办箱's lists of work arriving (what its new-work notice, `pulse.py`, compares): the requesters' urges
     and additions of the last day, shown only when there are some, and the cases waiting to be signed for."""
-    mine = principal.unit if principal.role == Role.HANDLER else None
+    mine = handled_by(principal)
     urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
                  statuses=[s.value for s in intake.URGEABLE])
     added = work(app, "诉求人补充（24 小时内）", supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
@@ -286,7 +292,7 @@ def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str
 def inbox(request: Request) -> Response:
     principal = login_required(request, Role.HANDLER)
     app = jiesu_app(request)
-    mine = principal.unit if principal.role == Role.HANDLER else None
+    mine = handled_by(principal)
     incoming = inbox_arrivals(app, principal)
     sections = [*incoming,
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
