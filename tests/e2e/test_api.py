@@ -157,8 +157,13 @@ def test_lists_filter_by_area_category_tree_keyword_and_period(api):
     assert listed(received_from="2000-01-01T00:00:00+08:00", received_to="2000-01-02T00:00:00+08:00") == []
     naive = call(api, "admin", "GET", "/api/v1/requests", params={"received_from": "2026-11-01T00:00:00"})
     assert naive.status_code == 400 and naive.json()["field"] == "received_from"
-    unknown = call(api, "admin", "GET", "/api/v1/requests", params={"area": "NOPE"})
-    assert unknown.status_code == 400 and unknown.json()["field"] == "area"
+    for name, wrong in (("area", "NOPE"), ("category_tree", "NOPE"), ("received_to", "0.5"),  # not taken as 1970
+                        ("received_from", "yesterday"), ("urgency", "x"), ("kind", "x"), ("unreasonable", "x")):
+        refused = call(api, "admin", "GET", "/api/v1/requests", params={name: wrong})
+        assert refused.status_code == 400 and refused.json()["field"] == name, (name, refused.text)
+    parameters = {p["name"]: p["schema"] for p in api.get("/openapi.json").json()["paths"]["/api/v1/requests"]["get"][
+        "parameters"]}  # what a client may send is in the document, not only in the 400
+    assert "emergency" in str(parameters["urgency"]) and "date-time" in str(parameters["received_from"])
     assert listed(slot="1-09") == [jx["id"], wj["id"]] and listed(slot="1-10") == []  # the fixture clock: Monday 9:30
     bad_slot = call(api, "admin", "GET", "/api/v1/requests", params={"slot": "9-99"})
     assert bad_slot.status_code == 400 and bad_slot.json()["field"] == "slot"
@@ -983,6 +988,7 @@ def test_a_handler_sees_their_own_units_standing_and_a_supervisor_any_units(api,
     assert call(api, "agent", "GET", "/api/v1/units/WJ/standing").status_code == 403
     assert call(api, "supervisor", "GET", "/api/v1/units/JX/standing").json()["figures"] is None
     assert call(api, "supervisor", "GET", "/api/v1/units/WJ/standing", params={"month": "11-2026"}).status_code == 400
+    assert call(api, "supervisor", "GET", "/api/v1/units/NOPE/standing").status_code == 404  # as a unit not theirs
 
 
 def test_the_callback_desk_lists_replies_waiting_for_a_call_nearest_deadline_first(api, clock):
@@ -1273,7 +1279,9 @@ def test_a_browser_gets_a_page_in_chinese_for_an_address_that_is_not_there_and_a
     assert garbled.status_code == 400 and garbled.json()["code"] == "invalid"
     wrong_method = call(api, "agent", "DELETE", "/api/v1/requests")
     assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "method_not_allowed"
-    assert "allow" in wrong_method.headers
+    assert wrong_method.headers["allow"] == "GET, POST"  # every method the address takes, not the first route's
+    assert api.request("OPTIONS", "/open311/v2/requests.json").headers["allow"] == "GET, POST"
+    assert api.head("/healthz").status_code == 200  # as uptime monitors ask
     invalid = call(api, "agent", "GET", "/api/v1/requests/abc", headers=dict(HTML))
     assert invalid.status_code == 422 and invalid.json()["field"] == "request_id"
 

@@ -109,7 +109,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(knowledge.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
-    @api.get("/healthz", include_in_schema=False)
+    @api.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)  # HEAD: what uptime monitors send
     async def healthz() -> dict:  # no I/O: answered on the event loop, the ceiling of the server
         return {"ok": True}
 

@@ -23,7 +23,7 @@ from jiesu.api.schemas import (
 )
 from jiesu.api.views import actions_for, case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Role
+from jiesu.domain.enums import Channel, LabelledEnum, RequestKind, Role, Urgency
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
@@ -125,32 +125,61 @@ def _decode(cursor: str) -> int:
     return position
 
 
+def one_of(choices: type[LabelledEnum] | tuple[str, ...], description: str):
+    """A query parameter taking one of a set of values, listed in the OpenAPI document (the label of an enum's
+    member is accepted too; anything else is a 400 naming the parameter and the choices)."""
+    values = [m.value for m in choices] if isinstance(choices, type) else list(choices)
+    return Query(None, description=description, json_schema_extra={"enum": values})
+
+
+def moment(name: str, value: str | None) -> datetime | None:
+    """A time given in the query: ISO 8601 with its offset (pydantic would also take a bare number of seconds since
+    1970, so `0.5` silently meant the first second of 1970)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"时间 {value!r} 应为 ISO 8601 格式，例如 2026-11-01T00:00:00+08:00", field=name) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("时间必须带时区，例如 2026-11-01T00:00:00+08:00", field=name)
+    return parsed
+
+
+def _time(description: str):
+    return Query(None, description=description, json_schema_extra={"format": "date-time"})
+
+
 @router.get("/requests")
 def list_requests(request: Request, principal: Principal = Depends(staff),
-                  status: str | None = None, unit: str | None = None, category: str | None = None,
+                  status: str | None = Query(None, description="状态，可多个，以逗号分隔：" + "、".join(
+                      s.value for s in Status)),
+                  unit: str | None = Query(None, description="主办单位代码（精确）"),
+                  category: str | None = Query(None, description="事项分类代码（精确，含已停用的）"),
                   q: str | None = Query(None, description="标题、内容或关键词包含；或工单号；或诉求人电话"),
                   category_tree: str | None = Query(None, description="某级分类及其下级分类"),
                   area: str | None = Query(None, description="区、街道/乡镇或社区/村代码（含下级）"),
-                  channel: str | None = None, kind: str | None = None,
-                  urgency: str | None = Query(None, description="紧急程度：emergency/urgent/normal/complex"),
+                  channel: str | None = one_of(Channel, "渠道"), kind: str | None = one_of(RequestKind, "诉求类型"),
+                  urgency: str | None = one_of(Urgency, "紧急程度"),
                   keyword: str | None = Query(None, description="工单关键词之一"),
                   slot: str | None = Query(None, description="受理时段（北京时间）星期-小时，例如 1-09 为周一 9 时"),
-                  received_from: datetime | None = Query(None, description="受理时间起（含，带时区）"),
-                  received_to: datetime | None = Query(None, description="受理时间止（不含，带时区）"),
-                  unreasonable: str | None = Query(None, description="不合理诉求：none/pending（待认定）/approved"),
+                  received_from: str | None = _time("受理时间起（含，ISO 8601，带时区）"),
+                  received_to: str | None = _time("受理时间止（不含，ISO 8601，带时区）"),
+                  unreasonable: str | None = one_of(cases.UNREASONABLE_STATES,
+                                                    "不合理诉求：none/pending（待认定）/approved"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
     app = jiesu_app(request)
-    for name, moment in (("received_from", received_from), ("received_to", received_to)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidInput("时间必须带时区，例如 2026-11-01T00:00:00+08:00", field=name)
+    if category_tree:
+        app.current_config().directory.category(category_tree, field="category_tree")
     rows = cases.list_cases(app, cases.CaseFilter(
         statuses=status.split(",") if status else [],
         visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
         lead_unit=unit, category=category, text=q, overdue_at=app.now() if overdue else None,
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
-        slot=cases.parse_slot(slot) if slot else None, received_from=received_from, received_to=received_to,
+        slot=cases.parse_slot(slot) if slot else None, received_from=moment("received_from", received_from),
+        received_to=moment("received_to", received_to),
         unreasonable=unreasonable, before_id=_decode(cursor) if cursor else None, limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
@@ -221,7 +250,8 @@ def get_photo(request_id: RecordId, photo_id: RecordId, request: Request, princi
 
 
 @router.get("/routing")
-def routing(category: str, request: Request, division: str | None = None,
+def routing(request: Request, category: str = Query(min_length=1, description="事项分类代码"),
+            division: str | None = Query(None, description="所在社区/村、街道/乡镇或区的代码"),
             principal: Principal = Depends(staff)) -> dict:
     app = jiesu_app(request)
     return suggestions_view(intake.Suggestions(routing=cases.suggest_routing(app, category, division)))["routing"]

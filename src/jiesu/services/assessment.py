@@ -14,7 +14,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Role, Satisfaction, UnitKind
-from jiesu.domain.errors import InvalidInput
+from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.storage import tables as t
 
 GROUP_ORDER = [UnitKind.DISTRICT, UnitKind.SUBDISTRICT, UnitKind.DEPARTMENT, UnitKind.COMPANY, UnitKind.COMMUNITY,
@@ -174,7 +174,7 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
     co-handler too where the rules give co-handlers a share)."""
     report = sanlv(app, month)
     if unit not in report.unit_names:
-        raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
+        raise NotFound(f"没有单位代码为 {unit!r} 的单位", field="unit")
     start, end = month_bounds(month)
     with app.uow(read_only=True) as uow:
         c = uow.connection

@@ -33,7 +33,21 @@ HTTP_CODES = {400: ("invalid", "请求体无法解析：应为 UTF-8 编码的 J
               405: ("method_not_allowed", "此接口不接受这种请求方法")}
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the address answers to, for a 405's Allow (Starlette names only those of the first route that
+    matched the address: `GET` where the address also takes `POST`). Each method is tried against every route."""
+    from starlette.routing import Match
+
+    return ", ".join(method for method in METHODS if any(
+        route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.router.routes))
+
+
 async def http_error(request: Request, error: HTTPException) -> Response:
+    if error.status_code == 405:
+        error.headers = {**(error.headers or {}), "Allow": allowed_methods(request)}
     path = request.url.path
     response: Response | None = None
     if path.startswith("/api/"):  # the API's own shape, as for every other error (`ErrorBody`)
