@@ -116,3 +116,27 @@ def test_an_active_model_that_no_longer_loads_leaves_intake_to_the_rules(app, tm
     case = client_for(app).post("/api/v1/requests", json={"content": "小区暖气不热，屋里太冷", "division": "WJ01"})
     assert case.status_code == 201 and case.json()["suggestions"]["source"] == "rules"
     assert "重新训练" in caplog.text
+
+
+def test_a_citizens_request_is_taken_when_the_active_model_is_torn_or_no_longer_predicts(app, tmp_path, caplog,
+                                                                                       monkeypatch):
+    """Every channel's request is read by the model now, so a model that fails must not refuse requests: a torn
+    model.json, and a model that loads but fails to predict (libraries upgraded under it), leave it to the rules."""
+    from jiesu.nlp.classifier import TextClassifier
+
+    TextClassifier.train(["物业不清理垃圾", "物业乱收费", "暖气不热", "供暖不达标"] * 3,
+                         ["WY1", "WY1", "GR1", "GR1"] * 3).save(tmp_path / "model")
+    models.activate(app, tmp_path / "model", "admin")
+    public = TestClient(create_app(app, submit_per_minute=50))
+    models._loaded.clear()
+    monkeypatch.setattr(TextClassifier, "top", lambda self, text, k=3: 1 / 0)
+    sent = public.post("/api/v1/public/requests", json={"content": "小区暖气不热，屋里太冷",
+                                                        "requester_phone": "13812345678"})
+    assert sent.status_code == 201, sent.text
+    assert "无法给出建议" in caplog.text
+    monkeypatch.undo()
+    (tmp_path / "model" / "model.json").write_text('{"format": "jiesu-te', encoding="utf-8")  # cut off mid-write
+    models._loaded.clear()
+    sent = public.post("/api/v1/public/requests", json={"content": "物业乱收费", "requester_phone": "13812345678"})
+    assert sent.status_code == 201, sent.text
+    assert "model.json 无法读取" in caplog.text

@@ -180,9 +180,13 @@ class TextClassifier:
         meta_file, model_file = directory / "model.json", directory / "model.joblib"
         if not meta_file.exists() or not model_file.exists():
             raise InvalidInput(f"{directory} 不是模型目录（应有 model.json 和 model.joblib）", field="model")
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise InvalidInput(f"模型格式 {meta.get('format')!r} 不受支持（应为 {FORMAT}）", field="model")
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as unreadable:
+            raise InvalidInput(f"model.json 无法读取（{unreadable}），请重新训练模型", field="model") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            found = meta.get("format") if isinstance(meta, dict) else None
+            raise InvalidInput(f"模型格式 {found!r} 不受支持（应为 {FORMAT}）", field="model")
         if hashlib.sha256(model_file.read_bytes()).hexdigest() != meta.get("model_sha256"):
             raise InvalidInput("model.joblib 与 model.json 记录的哈希不符，拒绝加载（文件被改动或损坏）", field="model")
         return cls(joblib.load(model_file), meta)

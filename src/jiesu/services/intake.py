@@ -3,6 +3,7 @@ submission with a verification code to track and rate the case later."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from jiesu.services.cases import ActionInput, Intake, act_within, build_request
 from jiesu.services.users import Principal, digest
 from jiesu.storage import tables as t
 
+log = logging.getLogger(__name__)
 REPEAT_WINDOW = timedelta(days=30)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _INSERT_KEY = insert(t.idempotency_keys)
@@ -103,8 +105,14 @@ def _categories(app: App, config, text: str) -> tuple[list[CategoryGuess], str]:
 
     model = active_model(app, config.model_path)
     if model is not None and text:
+        try:
+            top = model.top(text)
+        except Exception:  # a model that loads but no longer predicts (libraries upgraded under it): a request
+            # must still be taken, so the rules suggest, and the log says why
+            log.exception("启用的模型无法给出建议，受理改用规则建议；请重新训练并启用模型")
+            top = []
         guesses = [CategoryGuess(code, config.directory.category_path(code), probability)
-                   for code, probability in model.top(text) if code in config.directory.categories]
+                   for code, probability in top if code in config.directory.categories]
         if guesses:
             return guesses, "model"
     return config.rule_suggester.categories(text or ""), "rules"

@@ -85,6 +85,9 @@ def active_model(app: App, model_path: str | None) -> TextClassifier | None:
     except InvalidInput as refused:
         log.warning("启用的模型 %s 无法加载（%s），受理改用规则建议；请重新训练并启用模型", directory, refused.message)
         model = None
+    except Exception:  # unreadable in another way (a pickle of other library versions): intake must go on
+        log.exception("启用的模型 %s 无法加载，受理改用规则建议；请重新训练并启用模型", directory)
+        model = None
     with _lock:
         _loaded[str(directory)] = (stamp, model)
     return model
