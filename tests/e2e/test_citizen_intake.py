@@ -218,3 +218,26 @@ def test_an_api_client_gets_the_same_reading_of_a_case_as_its_page(client, app):
     agent = {"Authorization": f"Bearer {create_token(app, 'zx')}"}
     offered = client.get(f"/api/v1/requests/{stored(app, question['ticket']).id}/reading", headers=agent).json()
     assert offered["answers"][0]["title"] == "物业不清理垃圾找谁"
+
+
+def test_a_model_that_cannot_tell_says_so_instead_of_suggesting_a_guess(client, app, tmp_path, monkeypatch):
+    """One in five is no reading: below 25 % the case page says the model cannot tell (the categories still listed
+    as the nearest) and the 派单台's row names none."""
+    from jiesu.nlp.classifier import TextClassifier
+    from jiesu.services import models
+
+    TextClassifier.train(["物业不打扫楼道卫生", "家里暖气不热"] * 4, ["WY1", "GR1"] * 4).save(tmp_path / "model")
+    models.activate(app, tmp_path / "model", "admin")
+    monkeypatch.setattr(TextClassifier, "top", lambda self, text, k=3: [("WY1", 0.21), ("ZS2", 0.2), ("GR1", 0.19)])
+    sent = client.post("/api/v1/public/requests", json={"content": "上回说的事至今未办，请抓紧",
+                                                        "requester_phone": "13812345678"}).json()
+    case = stored(app, sent["ticket"])
+    assert case.category is None
+    signed_in(client, app, "pd", "dispatcher")
+    shown = re.search(r'<span id="category-guesses">(.*?)</span>', client.get(f"/cases/{case.id}").text).group(1)
+    assert shown.startswith("系统看不出类别") and "最接近的是" in shown and "物业服务（21%）" in shown
+    assert "看不出类别" in row(client.get("/queue").text, case.id)
+    monkeypatch.setattr(TextClassifier, "top", lambda self, text, k=3: [("WY1", 0.6), ("GR1", 0.3)])
+    shown = re.search(r'<span id="category-guesses">(.*?)</span>', client.get(f"/cases/{case.id}").text).group(1)
+    assert shown.startswith("系统建议：") and "物业服务（60%）" in shown
+    assert "可能是" in row(client.get("/queue").text, case.id)

@@ -10,6 +10,11 @@ def test_the_matter_is_kept_and_the_letters_frame_left_out():
     assert not {"领导", "我们", "小区", "三天", "不了", "解决", "尊敬"} & set(found)
 
 
+def test_a_callers_words_around_the_matter_are_not_keywords():
+    assert not {"这边", "最近", "有人", "东西", "管管"} & set(keywords("我们这边最近总有人乱扔东西，晚上还很吵，希望有人管管"))
+    assert keywords("地铁站附近的路灯坏了一个星期没人管，谢谢") == ["地铁站", "路灯"]
+
+
 def test_durations_and_numbers_are_not_keywords():
     found = keywords("停水两个月了，物业说还要等半年，3号楼住户每天去打水")
     assert "停水" in found and not {"两个月", "半年", "3号楼"} & set(found)

@@ -124,7 +124,8 @@ def category_guesses(app: App, case: CitizenRequest) -> tuple[list[CategoryGuess
     return _categories(app, app.current_config(), f"{case.title}\n{case.content}".strip())
 
 
-LIST_GUESS_FLOOR = 0.25  # below this, a list names no category: one in ten of 39 is a guess, not a reading
+GUESS_FLOOR = 0.25  # below this the first category is a guess, not a reading (one in ten of 39): a list names
+# none, the case page says it cannot tell
 
 
 def first_guesses(app: App, rows: Sequence) -> dict[int, CategoryGuess]:
@@ -141,7 +142,7 @@ def first_guesses(app: App, rows: Sequence) -> dict[int, CategoryGuess]:
     guesses = {}
     for case_id, title, content in texts:
         found, _ = _categories(app, config, f"{title}\n{content}".strip())
-        if found and found[0].confidence >= LIST_GUESS_FLOOR:
+        if found and found[0].confidence >= GUESS_FLOOR:
             guesses[case_id] = found[0]
     return guesses
 

@@ -580,6 +580,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
+                  guess_floor=intake.GUESS_FLOOR,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
