@@ -96,6 +96,16 @@ def enable(name: str = typer.Argument(..., help="用户名")) -> None:
     console.print(f"已启用用户 {escape(name)}")
 
 
+@user_app.command("unlock")
+@reports_errors
+def unlock(name: str = typer.Argument(..., help="用户名")) -> None:
+    """Let an account locked by wrong passwords (5 within 15 minutes) try again at once."""
+    from jiesu.services.sign_in import unlock as let_in
+
+    let_in(ready_app(), name, by=getpass.getuser())
+    console.print(f"已解锁用户 {escape(name)}")
+
+
 @user_app.command("password")
 @reports_errors
 def password(name: str = typer.Argument(..., help="用户名")) -> None:

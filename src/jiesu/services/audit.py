@@ -1,5 +1,5 @@
-"""The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events): accounts,
-tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and restores, personal data shown
+"""The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events): accounts and
+their sign-ins, tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and restores, personal data shown
 in full, personal data removed after its keeping period.
 Written by `record` inside the action's own transaction; read by administrators on /admin/audit and with
 `jiesu audit list`, filtered and newest first."""
@@ -22,7 +22,8 @@ from jiesu.storage import tables as t
 
 ACTIONS = {  # the recorded actions, as an administrator reads them
     "user.add": "添加账号", "user.disable": "停用账号", "user.enable": "启用账号", "user.password": "设置密码",
-    "user.reset_demo_password": "重置演示密码",
+    "user.reset_demo_password": "重置演示密码", "user.login": "登录", "user.login_failed": "登录失败（密码错误）",
+    "user.login_refused": "登录被拒（账号锁定中）", "user.unlock": "解锁账号",
     "token.create": "创建 API 令牌", "token.revoke": "吊销 API 令牌",
     "open311_key.create": "创建 Open311 密钥", "open311_key.revoke": "吊销 Open311 密钥",
     "knowledge.load": "导入知识库", "knowledge.add": "新增知识条目", "knowledge.change": "修改知识条目",

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
-from jiesu.services import users
+from jiesu.services import sign_in, users
 from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,9 @@ def _page(request: Request, status_code: int = 200, **context) -> Response:
     app = jiesu_app(request)
     config = app.current_config()
     units = sorted((code, unit.name) for code, unit in config.directory.units.items())
-    page = render(request, "admin.html", status_code, accounts=users.list_users(app), tokens=users.list_tokens(app),
+    accounts = users.list_users(app)
+    page = render(request, "admin.html", status_code, accounts=accounts, tokens=users.list_tokens(app),
+                  locked=sign_in.locked(app, [a.name for a in accounts]),
                   keys=users.list_open311_keys(app), roles=list(users.STAFF_ROLES), units=units,
                   names=config.unit_names, **context)
     page.headers["Cache-Control"] = "no-store"  # a secret shown once must not stay in a cache
@@ -63,7 +65,7 @@ async def add_account(request: Request) -> Response:
 
 @router.post(PAGE + "/{name}/{action}")
 async def change_account(request: Request, name: str, action: str) -> Response:
-    """停用 / 启用 an account, or give it a temporary password (shown once, here)."""
+    """停用 / 启用 / 解锁 an account, or give it a temporary password (shown once, here)."""
     principal, form = await _admin_form(request)
     app = jiesu_app(request)
     try:
@@ -72,6 +74,9 @@ async def change_account(request: Request, name: str, action: str) -> Response:
                 raise InvalidInput("不能停用自己的账号（否则可能没有管理员能登录）", field="name")
             users.set_active(app, name, action == "enable", by=principal.name)
             return _done(request, f"已{'启用' if action == 'enable' else '停用'}用户 {name}")
+        if action == "unlock":
+            sign_in.unlock(app, name, by=principal.name)
+            return _done(request, f"已解锁用户 {name}：可以再次登录")
         if action == "password":
             temporary = secrets.token_urlsafe(9)
             users.set_password(app, name, temporary, by=principal.name)

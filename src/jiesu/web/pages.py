@@ -17,7 +17,7 @@ from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import access, cases, intake, notifications, petitions, photos, users
+from jiesu.services import access, cases, intake, notifications, petitions, photos, sign_in, users
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.sla_scan import due_soon_until
@@ -55,7 +55,13 @@ async def login(request: Request) -> Response:
     form = await posted_form(request)
     app = jiesu_app(request)
     request.app.state.track_limiter.check("login:" + client_key(request))
-    principal = users.authenticate(app, str(form.get("name", "")), str(form.get("password", "")))
+    attempt = sign_in.sign_in(app, str(form.get("name", "")), str(form.get("password", "")), client_key(request))
+    principal = attempt.principal
+    if attempt.locked_until is not None:
+        until = attempt.locked_until.astimezone(SHANGHAI).strftime("%H:%M")
+        return render(request, "login.html", 429, next=form.get("next", "/"),
+                      error=f"此账号连续 {sign_in.LOCK_AFTER} 次密码错误，已锁定至 {until}。请到时再试；"
+                            "急需登录请联系管理员解锁。")
     if principal is None:
         return render(request, "login.html", 400, next=form.get("next", "/"),
                       error="用户名或密码不正确。请重新输入；忘记密码请联系管理员。")
