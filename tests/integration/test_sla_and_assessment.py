@@ -111,7 +111,7 @@ def test_a_months_sanlv_is_kept_by_the_process_and_says_when_it_was_counted(app,
 
 def test_a_units_standing_names_the_cases_that_lowered_it(app, clock):
     from jiesu.domain.enums import Role
-    from jiesu.domain.errors import InvalidInput
+    from jiesu.domain.errors import NotFound
     from jiesu.domain.request import Actor
     from jiesu.services.assessment import unit_standing
 
@@ -128,7 +128,7 @@ def test_a_units_standing_names_the_cases_that_lowered_it(app, clock):
     assert [(x.request_id, x.what) for x in wj.late] == [(late.id, "签收、联系诉求人超时")]
     assert [(x.request_id, x.what) for x in wj.callbacks] == [(late.id, "已解决，基本满意"), (unhappy.id, "未解决，不满意")]
     assert unit_standing(app, "2026-10", "WJ").score is None  # nothing counted that month
-    with pytest.raises(InvalidInput) as unknown:
+    with pytest.raises(NotFound) as unknown:
         unit_standing(app, "2026-11", "NOPE")
     assert unknown.value.field == "unit"
 
