@@ -554,3 +554,35 @@ def test_a_photo_stripped_of_its_camera_data_still_shows_and_stays_upright(page)
 
     assert shown(picture) == [40, 20]
     assert shown(camera) == shown(clean) == [20, 40]
+
+
+def test_a_handler_puts_an_earlier_satisfied_reply_into_the_reply_box(tmp_path, page):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, SUPERVISOR, WJ_HANDLER, live_server
+
+    app = make_city(tmp_path)
+    earlier = cases.register(app, AGENT, Intake(content="望京西园三区物业不清理楼道垃圾", division="WJ01",
+                                                category="WY1")).id
+    for actor, action, params in [(DISPATCHER, Action.DISPATCH, {"unit": "WJ"}), (WJ_HANDLER, Action.ACKNOWLEDGE, {}),
+                                  (WJ_HANDLER, Action.RESOLVE, {"reply": "已约谈物业，楼道垃圾当天清运完毕"}),
+                                  (DISPATCHER, Action.ACCEPT_REPLY, {}),
+                                  (SUPERVISOR, Action.FOLLOW_UP, {"solved": True, "satisfaction": "satisfied"})]:
+        cases.perform(app, actor, earlier, action, ActionInput(**params))
+    now = cases.register(app, AGENT, Intake(content="望京西园三区5号楼楼道垃圾没人清理", division="WJ01",
+                                            category="WY1")).id
+    cases.perform(app, DISPATCHER, now, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, WJ_HANDLER, now, Action.ACKNOWLEDGE, ActionInput())
+    with live_server(app) as base:
+        login(page, base, "wj")
+        page.goto(f"{base}/cases/{now}")
+        page.locator("details:has(input[name=action][value=resolve]) summary").click()
+        box = page.locator("details:has(input[name=action][value=resolve]) textarea[name=reply]")
+        box.fill("正在写的答复")
+        page.click("#reply-references button")  # asks before replacing what is written; dismissed: kept
+        assert box.input_value() == "正在写的答复"
+        box.fill("")
+        page.click("#reply-references button")
+        assert box.input_value() == "已约谈物业，楼道垃圾当天清运完毕"
+        page.screenshot(path=str(SHOTS / "15-reply-references.png"), full_page=True)

@@ -28,7 +28,7 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, assessment, cases, intake, notifications, photos
+from jiesu.services import access, assessment, cases, intake, notifications, photos, reply_references
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -218,6 +218,18 @@ def get_reading(request_id: RecordId, request: Request, principal: Principal = D
             "duplicates": [{**x, "title": pii.mask(x["title"]), "status_label": Status(x["status"]).label}
                            for x in read.duplicates],
             "answers": _knowledge(read.answers)}
+
+
+@router.get("/requests/{request_id}/reply-references")
+def get_reply_references(request_id: RecordId, request: Request, principal: Principal = Depends(staff)) -> dict:
+    """答复参考, for whoever may write the case's 办结答复 now: the replies to the lead unit's earlier cases of the
+    same category whose requesters called them solved and satisfied, most similar first (`similarity`), masked.
+    Empty for anyone else (the case page shows the same)."""
+    app = jiesu_app(request)
+    case = require_read(principal, cases.show(app, request_id))
+    found = reply_references.references(app, case) if "resolve" in actions_for(principal, case) else []
+    return {"items": [{"id": x.id, "ticket": x.ticket, "title": x.title, "reply": x.reply,
+                       "similarity": x.similarity} for x in found]}
 
 
 @router.post("/requests/{request_id}/actions/{action}")

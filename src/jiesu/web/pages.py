@@ -17,7 +17,17 @@ from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
 from jiesu.domain.workflow import Action, Status
-from jiesu.services import access, cases, intake, notifications, petitions, photos, sign_in, users
+from jiesu.services import (
+    access,
+    cases,
+    intake,
+    notifications,
+    petitions,
+    photos,
+    reply_references,
+    sign_in,
+    users,
+)
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.sla_scan import due_soon_until
@@ -570,6 +580,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     read = intake.reading(app, case, view["allowed_actions"])
+    references = reply_references.references(app, case) if "resolve" in view["allowed_actions"] else []
     if read.answers:
         opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
     elif read.categories:
@@ -586,7 +597,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
-                  guess_floor=intake.GUESS_FLOOR,
+                  guess_floor=intake.GUESS_FLOOR, references=references,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
