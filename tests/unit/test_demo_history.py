@@ -146,3 +146,24 @@ def test_intakes_urgency_check_finds_the_demos_emergencies_and_only_them():
             for title in wording.titles:
                 text = f"{title.format(**slots)}。{wording.body.format(**slots)}"
                 assert urgency(text, month=12).urgent == wording.emergency, text
+
+
+def test_a_units_reply_says_what_was_done_about_the_matter_and_the_reviewer_finds_nothing_to_flag(city):
+    """Every case's 办结答复 is one a unit might give to that matter, solved or not: long enough to say what was done,
+    sharing words with the request, never passing it on. (Every demo reply was 经现场核实，问题已处理完毕。 or one
+    other line: the reviewer's 审核提示 flagged them all, and 答复参考 offered the same line three times.)"""
+    from jiesu.demo.replies import REPLIES
+    from jiesu.domain.reply_review import EVASIVE, TOO_SHORT, pairs
+    from jiesu.domain.workflow import Action
+
+    assert set(REPLIES) == {m.code for m in MATTERS}
+    router, sla = city
+    end = local(2026, 11, 29, 14, 53)
+    history = HistorySimulator(router, sla, builtin_calendar(), seed=3).run(2000, end - timedelta(days=365), end)
+    replied = [r for r in history.requests if r.reply and any(e.action == Action.RESOLVE for e in r.events)]
+    assert len({r.reply for r in replied}) > 60
+    for request in replied:
+        done, explained = REPLIES[request.category]
+        assert any(request.reply.startswith(said) for said in done + explained), request.reply
+        assert len(request.reply) >= TOO_SHORT and not any(phrase in request.reply for phrase in EVASIVE)
+        assert pairs(request.reply) & pairs(request.title + request.content), (request.content, request.reply)

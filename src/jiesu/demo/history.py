@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from jiesu.demo import replies
 from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
 from jiesu.demo.matters import MATTERS, Matter, Wording
@@ -312,7 +313,7 @@ class _Life:
             self.step(lambda t: r.supervise(self.supervisor, t, self.clock, "办理超期，督办"),
                       max(timedelta(0), r.resolve_due - self.t) + timedelta(hours=2))
         solved = rng.random() < min(0.97, 0.45 + 0.5 * quality - self.matter.difficulty * 0.5)
-        reply = "经现场核实，问题已处理完毕。" if solved else "已向诉求人解释相关政策，问题需长期协调解决。"
+        reply = replies.reply(rng, self.matter.code, solved, f"{r.title}\n{r.content}")
         if not self.step(lambda t: r.resolve(handler, t, reply), work / 2, office=office):
             return
         if rng.random() < 0.05:

@@ -16,7 +16,7 @@ EVASIVE = ("不属于我单位", "不属于本单位", "非我单位职责", "�
 _SIGNS = re.compile(r"[\W\d_a-zA-Z]+")
 
 
-def _pairs(text: str) -> set[str]:
+def pairs(text: str) -> set[str]:
     """The text's two-character runs, without punctuation, digits or Latin letters."""
     pairs: set[str] = set()
     for run in _SIGNS.split(text or ""):
@@ -35,7 +35,7 @@ def review_hints(request: CitizenRequest) -> list[str]:
     evasive = [phrase for phrase in EVASIVE if phrase in reply]
     if evasive:
         hints.append(f"答复含「{'」「'.join(evasive)}」：是否已实际办理，还是推给了诉求人或其他单位")
-    if len(reply) >= TOO_SHORT and not _pairs(reply) & _pairs(f"{request.title or ''}{request.content}"):
+    if len(reply) >= TOO_SHORT and not pairs(reply) & pairs(f"{request.title or ''}{request.content}"):
         hints.append("答复与诉求内容没有一个相同的词：请核对是否答非所问")
     lead = request.lead
     if lead is not None and lead.contacted_at is None:
