@@ -69,3 +69,14 @@ def test_nothing_is_offered_before_the_unit_has_the_case_or_to_whoever_cannot_re
     assert 'id="reply-references"' not in api.get(f"/cases/{case['id']}").text  # the dispatcher does not reply
     login(api, "wj")
     assert 'id="reply-references"' in api.get(f"/cases/{case['id']}").text
+
+
+def test_a_reply_the_unit_gave_alike_to_many_cases_is_offered_once(api, app):
+    for closing in ("已电话告知诉求人。", "已向诉求人反馈办理结果。"):
+        settled(api, "望京西园三区物业不清理楼道垃圾", "已约谈物业公司负责人，楼道垃圾已于当日清运完毕，物业承诺每日保洁。" + closing)
+    other = settled(api, "望京西园三区楼道垃圾堆满", "社区已督促物业整改，楼道垃圾清理完毕，将每周回查物业服务。")
+    case = create(api, content="望京西园三区物业不清理楼道垃圾")
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", case["id"], "acknowledge")
+    found = reply_references.references(app, show(app, case["id"]))
+    assert len(found) == 2 and found[1].ticket == other["ticket"]
