@@ -13,6 +13,7 @@ def test_the_matter_is_kept_and_the_letters_frame_left_out():
 def test_a_callers_words_around_the_matter_are_not_keywords():
     assert not {"这边", "最近", "有人", "东西", "管管"} & set(keywords("我们这边最近总有人乱扔东西，晚上还很吵，希望有人管管"))
     assert keywords("地铁站附近的路灯坏了一个星期没人管，谢谢") == ["地铁站", "路灯"]
+    assert "天没人" not in keywords("物业公司收了物业费却不干活，楼道垃圾7天没人清理")  # jieba's cut of 7天|没人
 
 
 def test_durations_and_numbers_are_not_keywords():
