@@ -233,7 +233,8 @@ class _Life:
     def run(self) -> None:
         r, rng = self.request, self.rng
         if r.kind == RequestKind.INQUIRY and rng.random() < 0.55:
-            answer = STANDARD_ANSWERS.get(self.matter.code, "已按知识库答复诉求人。")
+            answer = STANDARD_ANSWERS.get(self.matter.code,  # a matter the 知识库 has no article for
+                                          f"已向诉求人解答{self.matter.path[2]}的相关政策和办理渠道。")
             self.step(lambda t: r.answer_directly(Actor(r.events[0].actor, Role.AGENT), t, answer),  # who took the call
                       timedelta(minutes=rng.uniform(1, 6)))
             self.step(lambda t: r.archive(Actor("system", Role.SYSTEM), t), timedelta(days=3))
