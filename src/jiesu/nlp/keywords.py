@@ -14,8 +14,9 @@ STOP = {"希望", "问题", "情况", "反映", "相关", "部门", "处理", "�
         "我们", "我家", "本人", "他们", "你们", "大家", "不了", "是否", "严重", "方便", "解决", "办理", "回复",
         "投诉", "领导", "书记", "市长", "县长", "区长", "局长", "主任", "尊敬", "电话", "联系", "联系电话",
         "这边", "那边", "这里", "那里", "附近", "最近", "有人", "东西", "管管", "没人管", "没人来", "谢谢", "哪些",
-        "每天晚上", "一个", "星期", "天没人", "天不亮", "推说"}  # the letter's frame: who writes, to whom, asking what — found in most requests (measured on the
-# TipDM messages, and on a caller's words: the demo's cases), so they tell nothing of this one
+        "每天晚上", "一个", "星期", "天没人", "天不亮", "推说"}
+# the letter's frame (who writes, to whom, asking what) and a caller's words around the matter: found in most
+# requests (measured on the TipDM messages, and on the demo's cases), so they tell nothing of this one
 _DURATION = re.compile(r"^[一二两三四五六七八九十半几数多]+(天|年|月|个月|周|次|遍|小时|分钟)$")  # 三天, 两个月
 # What follows the proper part of a place's name (幸福|小区, 阳光|花园, 王家|村): a word found only before one of these
 # is the name of where, not of what — the place is kept in the case's structured location

@@ -1,6 +1,6 @@
-"""The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events): accounts and
-their sign-ins, tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and restores, personal data shown
-in full, personal data removed after its keeping period.
+"""The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events):
+accounts and their sign-ins, tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and
+restores, personal data shown in full, personal data removed after its keeping period.
 Written by `record` inside the action's own transaction; read by administrators on /admin/audit and with
 `jiesu audit list`, filtered and newest first."""
 

@@ -1,6 +1,7 @@
 """答复参考: for the unit writing a case's 办结答复, the replies to its own earlier cases of the same category that
 their requesters called solved and satisfied, most similar in text first — how the unit answered the same matter
-before, and was thanked for; a reply the unit gave alike to many (a template) is offered once. Only the unit's own cases (it may read them anyway), with personal data masked."""
+before, and was thanked for; a reply the unit gave alike to many (a template) is offered once. Only the unit's
+own cases (it may read them anyway), with personal data masked."""
 
 from __future__ import annotations
 
