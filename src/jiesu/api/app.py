@@ -94,6 +94,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         portal_mine,
         pulse,
         standing,
+        topics,
     )
 
     api.include_router(pages.router)
@@ -107,6 +108,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(dispatch_lessons.router)
     api.include_router(catalogue.router)
     api.include_router(knowledge.router)
+    api.include_router(topics.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @api.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)  # HEAD: what uptime monitors send

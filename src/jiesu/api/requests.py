@@ -28,7 +28,7 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, assessment, cases, intake, notifications, photos, reply_references
+from jiesu.services import access, assessment, cases, intake, notifications, photos, reply_references, topics
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal
@@ -167,6 +167,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                   received_to: str | None = _time("受理时间止（不含，ISO 8601，带时区）"),
                   unreasonable: str | None = one_of(cases.UNREASONABLE_STATES,
                                                     "不合理诉求：none/pending（待认定）/approved"),
+                  topic: int | None = Query(None, ge=1, le=MAX_ID, description="人民建议征集：某个征集主题收到的建议"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
@@ -180,7 +181,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=moment("received_from", received_from),
         received_to=moment("received_to", received_to),
-        unreasonable=unreasonable, before_id=_decode(cursor) if cursor else None, limit=limit + 1))
+        unreasonable=unreasonable, topic_id=topic, before_id=_decode(cursor) if cursor else None, limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
               "lead_unit": x.lead_unit, "received_at": iso(x.received_at), "resolve_due": iso(x.resolve_due),
@@ -316,6 +317,14 @@ def public_submit(body: PublicIntakeBody, request: Request,
         f"{client_key(request)}:{idempotency_key}" if idempotency_key else None)
     return {"ticket": case.ticket, "code": code, "created": created, "status": case.status.value,
             "emergency": applied.get("urgency_reason")}
+
+
+@public.get("/topics")
+def public_topics(request: Request) -> dict:
+    """人民建议征集: the topics open for suggestions today, newest first; send a suggestion to one with `topic_id` in
+    `POST /public/requests` (it is then a 建议 through the 人民建议征集 channel)."""
+    return {"items": [{"id": x.id, "title": x.title, "description": x.description, "closes_on": x.closes_on.isoformat()}
+                      for x in topics.listed(jiesu_app(request), open_only=True)]}
 
 
 @public.get("/answers")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from jiesu.domain.errors import InvalidInput
 from jiesu.services.cases import ActionInput, Intake
+from jiesu.storage.tables import MAX_ID
 
 
 @dataclass
@@ -55,6 +56,7 @@ class PublicIntakeBody(BaseModel):
     address: str = ""
     division: str | None = None
     kind: str = "complaint"
+    topic_id: int | None = Field(None, ge=1, le=MAX_ID)  # 人民建议征集: the open topic (GET /public/topics) it answers
 
 
 class UrgeBody(BaseModel):

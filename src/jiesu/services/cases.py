@@ -37,6 +37,7 @@ class Intake:
     category: str | None = None
     urgency: str = "normal"
     received_at: datetime | None = None
+    topic_id: int | None = None  # 人民建议征集: the topic a suggestion answers (it is then a 建议 through that channel)
 
 
 @dataclass
@@ -309,6 +310,7 @@ class CaseFilter:
     category: str | None = None
     category_tree: str | None = None  # a category of any level: the cases of it and of every category below it
     area: str | None = None  # a district, 街道 or 社区: the cases located anywhere inside it
+    topic_id: int | None = None  # 人民建议征集: the suggestions sent to this topic
     channel: str | None = None
     kind: str | None = None
     received_from: datetime | None = None  # [from, to)
@@ -485,6 +487,9 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         if since is not None:
             e = t.events
             query = query.where(exists().where(e.c.request_id == r.c.id, e.c.action == action.value, e.c.at >= since))
+    if f.topic_id is not None:
+        ts = t.topic_suggestions
+        query = query.where(exists().where(ts.c.request_id == r.c.id, ts.c.topic_id == f.topic_id))
     if f.category_tree or f.area:
         directory = app.config(uow).directory
         if f.category_tree:

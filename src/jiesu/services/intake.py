@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
-from jiesu.domain.enums import RequestKind, Role, Satisfaction
+from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import NO_MASTER, CitizenRequest
 from jiesu.domain.routing import Routing
@@ -22,7 +22,7 @@ from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
-from jiesu.services import notifications
+from jiesu.services import notifications, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import ActionInput, Intake, act_within, build_request
@@ -324,6 +324,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     pictures = photo_store.checked(photos)
     if keywords is None:
         keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
+    if intake.topic_id is not None:  # an answer to a 征集主题 is a 建议 through 人民建议征集, whoever took it
+        intake = replace(intake, kind=RequestKind.SUGGESTION.value, channel=Channel.SUGGESTION.value)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))  # told to the citizen to track the case
     sealed_code = notifications.seal_code(app, intake.requester_phone, code)  # for the 受理 text message
     try:
@@ -341,6 +343,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if pictures:
                 photo_store.mark(request.events[0], pictures)
             uow.requests.add(request)
+            if intake.topic_id is not None:
+                topics.link(uow.connection, request.stored_id, intake.topic_id, app.today())
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
             notifications.on_registered(app, uow.connection, request, sealed_code)

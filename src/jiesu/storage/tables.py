@@ -269,6 +269,24 @@ knowledge_articles = Table(  # 知识库: answers given on the phone without dis
     Column("updated_by", String(100), nullable=False),
 )
 
+suggestion_topics = Table(  # 人民建议征集: a question the city puts to its people, open for suggestions until a day
+    "suggestion_topics", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("unit", String(64), nullable=True),  # the department that asks and reads the suggestions
+    Column("closes_on", Date, nullable=False),  # the last Beijing day a suggestion is taken
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True),  # closed by hand before that day
+)
+
+topic_suggestions = Table(  # the requests sent as suggestions to a topic
+    "topic_suggestions", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("topic_id", Integer, ForeignKey("suggestion_topics.id"), nullable=False, index=True),
+)
+
 knowledge_proposals = Table(  # 知识采编: an answer an agent proposes for the 知识库, until an editor decides
     "knowledge_proposals", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

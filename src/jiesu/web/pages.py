@@ -26,6 +26,7 @@ from jiesu.services import (
     photos,
     reply_references,
     sign_in,
+    topics,
     users,
 )
 from jiesu.services.access import require_read
@@ -387,11 +388,11 @@ def callbacks(request: Request) -> Response:
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
                 urgency: str = "", month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
-                until: str = "") -> dict[str, str]:
+                until: str = "", topic: str = "") -> dict[str, str]:
     """The case list's search, from the query string (the list and its export read the same one)."""
     return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
             "urgency": urgency, "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since,
-            "until": until}
+            "until": until, "topic": topic}
 
 
 @router.get("/cases")
@@ -456,7 +457,15 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
                       channel=search["channel"] or None, kind=search["kind"] or None,
                       urgency=search["urgency"] or None, keyword=search["keyword"] or None,
                       received_from=start, received_to=end,
-                      slot=cases.parse_slot(slot) if slot else None, limit=50)
+                      slot=cases.parse_slot(slot) if slot else None, topic_id=_topic(search["topic"]), limit=50)
+
+
+def _topic(text: str) -> int | None:
+    if not text:
+        return None
+    if not (text.isdigit() and len(text) < 10):
+        raise InvalidInput(f"征集主题编号 {text!r} 应为数字", field="topic")
+    return int(text)
 
 
 def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
@@ -469,7 +478,17 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
             "kind": RequestKind.label_of(search["kind"]), "month": search["month"], "day": search["day"],
             "keyword": search["keyword"], "slot": _slot_label(wanted.slot),
             "since": f"{search['since']} 起" if search["since"] else "",
-            "until": f"至 {search['until']}" if search["until"] else ""}
+            "until": f"至 {search['until']}" if search["until"] else "",
+            "topic": _topic_label(app, wanted.topic_id)}
+
+
+def _topic_label(app, topic_id: int | None) -> str:
+    if topic_id is None:
+        return ""
+    try:
+        return f"征集主题：{topics.get(app, topic_id).title}"
+    except NotFound:
+        return f"征集主题 {topic_id}"
 
 
 def _search_choices(app) -> dict[str, list[tuple[str, str]]]:  # "area", "category": (code, name shown)
@@ -570,6 +589,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         config = app.config(uow)
         media = list(photos.media_urls(uow.connection, [case.stored_id]).values())
         notices = notifications.for_case(uow.connection, case.stored_id)
+        topic = topics.of_case(uow.connection, case.stored_id)
         routing = app.router(uow).route(case.category, case.location.division) if case.category else None
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
@@ -597,7 +617,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
-                  guess_floor=intake.GUESS_FLOOR, references=references,
+                  guess_floor=intake.GUESS_FLOOR, references=references, topic=topic,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches

@@ -6,12 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from jiesu.api.deps import jiesu_app
+from jiesu.api.deps import OptionalRecordId, jiesu_app
 from jiesu.api.limits import client_key
 from jiesu.api.views import photo_response
 from jiesu.domain.enums import RequestKind
 from jiesu.domain.errors import DomainError, InvalidInput
-from jiesu.services import intake, photos
+from jiesu.services import intake, photos, topics
 from jiesu.services.cases import Intake
 from jiesu.web.portal_mine import citizen_keys
 from jiesu.web.rendering import error_text, posted_form, render, uploaded
@@ -20,10 +20,20 @@ from jiesu.web.track import render_track
 router = APIRouter(include_in_schema=False)
 
 
+def _portal(request: Request, status_code: int = 200, form: dict | None = None, error: str | None = None,
+            topic_id: int | None = None) -> Response:
+    """The form, with the 人民建议征集 topics open today; on a topic's own form (`?topic=ID`), that topic."""
+    app = jiesu_app(request)
+    open_topics = topics.listed(app, open_only=True)
+    topic = next((x for x in open_topics if x.id == topic_id), None)
+    return render(request, "portal.html", status_code, form=form or {}, kinds=list(RequestKind), error=error,
+                  texts=app.settings.notify_citizens, topics=open_topics, topic=topic,
+                  topic_missing=topic_id is not None and topic is None)
+
+
 @router.get("/portal")
-def portal(request: Request) -> Response:
-    return render(request, "portal.html", form={}, kinds=list(RequestKind),
-                  texts=jiesu_app(request).settings.notify_citizens)
+def portal(request: Request, topic: OptionalRecordId = None) -> Response:
+    return _portal(request, topic_id=topic)
 
 
 @router.post("/portal")
@@ -31,7 +41,8 @@ async def portal_submit(request: Request) -> Response:
     form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
-                                                         "address", "kind", "lat", "lon")}
+                                                         "address", "kind", "lat", "lon", "topic_id")}
+    topic_id = int(fields["topic_id"]) if fields["topic_id"].isdigit() and len(fields["topic_id"]) < 10 else None
     sent = await uploaded(form, "photos") + await uploaded(form, "photo")  # "photo": the field's name until 0015
     try:
         if not fields["requester_phone"]:
@@ -41,12 +52,10 @@ async def portal_submit(request: Request) -> Response:
             content=fields["content"], title=fields["title"] or None, kind=fields["kind"] or "complaint",
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
-            lat=posted_coordinate(fields["lat"], "lat"), lon=posted_coordinate(fields["lon"], "lon")),
-            photos=sent)
+            lat=posted_coordinate(fields["lat"], "lat"), lon=posted_coordinate(fields["lon"], "lon"),
+            topic_id=topic_id), photos=sent)
     except DomainError as error:
-        return render(request, "portal.html", 400, form=fields, kinds=list(RequestKind),
-                      error=error_text(error, photos=bool(sent)),
-                      texts=app.settings.notify_citizens)
+        return _portal(request, 400, form=fields, error=error_text(error, photos=bool(sent)), topic_id=topic_id)
     return render(request, "portal_done.html", ticket=case.ticket, code=code, urgent=applied.get("urgency_reason"))
 
 

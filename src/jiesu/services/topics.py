@@ -1,0 +1,112 @@
+"""人民建议征集: topics (征集主题) the city puts to its people — a question, the department that asks it, the last
+day it is open — and the suggestions sent to each. A suggestion is a request like any other (建议 through the
+人民建议征集 channel, read by intake, dispatched, answered, called back); the topic only gathers them, so that the
+department reads every answer to its question together (`/cases?topic=ID`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select, update
+
+from jiesu.bootstrap import App
+from jiesu.domain.errors import InvalidInput, NotFound
+from jiesu.services.audit import record
+from jiesu.storage import tables as t
+
+MAX_TITLE, MAX_DESCRIPTION = 100, 2000
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: int
+    title: str
+    description: str
+    unit: str | None
+    closes_on: date
+    created_at: datetime
+    closed_at: datetime | None
+    suggestions: int = 0  # how many were sent to it
+
+    def is_open(self, today: date) -> bool:
+        return self.closed_at is None and today <= self.closes_on
+
+
+def add(app: App, by: str, title: str, description: str, closes_on: str | date, unit: str | None = None) -> int:
+    """A new topic, open from now until `closes_on` (a Beijing day, YYYY-MM-DD) included."""
+    title, description = (title or "").strip(), (description or "").strip()
+    if not 2 <= len(title) <= MAX_TITLE:
+        raise InvalidInput(f"主题应为 2–{MAX_TITLE} 字", field="title")
+    if not 1 <= len(description) <= MAX_DESCRIPTION:
+        raise InvalidInput(f"请写明征集什么建议（{MAX_DESCRIPTION} 字以内）", field="description")
+    if isinstance(closes_on, str):
+        try:
+            closes_on = date.fromisoformat(closes_on.strip())
+        except ValueError:
+            raise InvalidInput(f"截止日期 {closes_on!r} 应写作 YYYY-MM-DD", field="closes_on") from None
+    if closes_on < app.today():
+        raise InvalidInput("截止日期不能早于今天", field="closes_on")
+    with app.uow() as uow:
+        if unit and unit not in app.config(uow).directory.units:
+            raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
+        inserted = uow.connection.execute(insert(t.suggestion_topics).values(
+            title=title, description=description, unit=unit or None, closes_on=closes_on, created_by=by,
+            created_at=app.now())).inserted_primary_key
+        topic_id = int(inserted[0]) if inserted else 0
+        record(uow.connection, app.now(), by, "topic.add", f"征集主题 {topic_id}",
+               {"title": title, "closes_on": closes_on.isoformat(), "unit": unit or ""})
+        uow.commit()
+    return topic_id
+
+
+def close(app: App, by: str, topic_id: int) -> None:
+    """Stop taking suggestions now (before the day it was to close)."""
+    with app.uow() as uow:
+        done = uow.connection.execute(update(t.suggestion_topics).where(
+            t.suggestion_topics.c.id == topic_id, t.suggestion_topics.c.closed_at.is_(None)).values(closed_at=app.now()))
+        if done.rowcount != 1:
+            raise NotFound("没有这个征集主题，或已结束", field="topic")
+        record(uow.connection, app.now(), by, "topic.close", f"征集主题 {topic_id}")
+        uow.commit()
+
+
+def listed(app: App, open_only: bool = False) -> list[Topic]:
+    """Every topic, newest first, with how many suggestions it has; `open_only`: those taking suggestions today."""
+    with app.uow(read_only=True) as uow:
+        topics = _read(uow.connection)
+    return [x for x in topics if x.is_open(app.today())] if open_only else topics
+
+
+def get(app: App, topic_id: int) -> Topic:
+    with app.uow(read_only=True) as uow:
+        found = _read(uow.connection, topic_id)
+    if not found:
+        raise NotFound("没有这个征集主题", field="topic")
+    return found[0]
+
+
+def link(connection, request_id: int, topic_id: int, today: date) -> Topic:
+    """Send a request to a topic, in the transaction that registers it: only to one open today."""
+    found = _read(connection, topic_id)
+    if not found or not found[0].is_open(today):
+        raise InvalidInput("这个征集主题不存在或已结束征集", field="topic_id")
+    connection.execute(insert(t.topic_suggestions).values(request_id=request_id, topic_id=topic_id))
+    return found[0]
+
+
+def of_case(connection, request_id: int) -> Topic | None:
+    ts = t.topic_suggestions
+    topic_id = connection.execute(select(ts.c.topic_id).where(ts.c.request_id == request_id)).scalar()
+    found = _read(connection, topic_id) if topic_id is not None else []
+    return found[0] if found else None
+
+
+def _read(connection, topic_id: int | None = None) -> list[Topic]:
+    s, ts = t.suggestion_topics, t.topic_suggestions
+    count = select(func.count()).where(ts.c.topic_id == s.c.id).scalar_subquery()
+    query = select(s, count.label("suggestions")).order_by(s.c.id.desc())
+    if topic_id is not None:
+        query = query.where(s.c.id == topic_id)
+    return [Topic(r.id, r.title, r.description, r.unit, r.closes_on, r.created_at, r.closed_at, r.suggestions)
+            for r in connection.execute(query)]

@@ -1,0 +1,57 @@
+"""建议征集 page: the 人民建议征集 topics with how many suggestions each has (each a link to them in 工单查询);
+supervisors and administrators open a topic and close one early (`services/topics.py`, both in the audit trail)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from jiesu.api.deps import RecordId, jiesu_app
+from jiesu.domain.enums import Role, UnitKind
+from jiesu.domain.errors import DomainError
+from jiesu.services import topics
+from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
+
+router = APIRouter(include_in_schema=False)
+READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
+KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _page(request: Request, status_code: int = 200, form: dict | None = None, error: str | None = None) -> Response:
+    principal = login_required(request, *READERS)
+    app = jiesu_app(request)
+    config = app.current_config()
+    units = sorted((code, u.name) for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE)
+    return render(request, "topics.html", status_code, topics=topics.listed(app), today=app.today(),
+                  may_keep=principal.role in KEEPERS, units=units, names=config.unit_names, form=form or {},
+                  error=error)
+
+
+@router.get("/topics")
+def topics_page(request: Request) -> Response:
+    return _page(request)
+
+
+@router.post("/topics")
+async def add_topic(request: Request) -> Response:
+    principal = login_required(request, *KEEPERS)
+    form = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf_token"}
+    try:
+        topics.add(jiesu_app(request), principal.name, form.get("title", ""), form.get("description", ""),
+                   form.get("closes_on", ""), form.get("unit") or None)
+    except DomainError as error:
+        return _page(request, 400, form=form, error=error_text(error))
+    flash(request, f"已发布征集主题「{form.get('title', '')}」：市民可在「我要反映」页面提出建议")
+    return RedirectResponse("/topics", status_code=303)
+
+
+@router.post("/topics/{topic_id}/close")
+async def close_topic(request: Request, topic_id: RecordId) -> Response:
+    principal = login_required(request, *KEEPERS)
+    await posted_form(request)
+    try:
+        topics.close(jiesu_app(request), principal.name, topic_id)
+    except DomainError as error:
+        return _page(request, 404, error=error_text(error))
+    flash(request, "已结束征集：不再接收新的建议，已收到的照常办理")
+    return RedirectResponse("/topics", status_code=303)
