@@ -586,3 +586,28 @@ def test_a_handler_puts_an_earlier_satisfied_reply_into_the_reply_box(tmp_path, 
         page.click("#reply-references button")
         assert box.input_value() == "已约谈物业，楼道垃圾当天清运完毕"
         page.screenshot(path=str(SHOTS / "15-reply-references.png"), full_page=True)
+
+
+def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_suggestions(tmp_path, page):
+    from jiesu.services import topics
+    from tests.support import live_server
+
+    app = make_city(tmp_path)
+    topic_id = topics.add(app, "test", "老旧小区加装电梯", "请就加装电梯的费用分摊提出建议。",
+                          app.today().replace(year=app.today().year + 1), "ZJW")
+    with live_server(app) as base:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}/portal")
+        page.click("#topics a")
+        assert "人民建议征集：老旧小区加装电梯" in page.inner_text("h1")
+        page.fill("#content", "建议一楼住户不分摊费用，二楼以上按楼层递增")
+        page.fill("input[name=requester_phone]", "13812345678")
+        page.screenshot(path=str(SHOTS / "16-topic-portal.png"), full_page=True)
+        page.click("button[type=submit]")
+        ticket = page.inner_text("#ticket")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        login(page, base, "supervisor")
+        page.goto(f"{base}/topics")
+        page.click(f"a[href='/cases?topic={topic_id}']")
+        assert ticket in page.inner_text("body") and "征集主题：老旧小区加装电梯" in page.inner_text(".chips")
+        page.screenshot(path=str(SHOTS / "17-topic-cases.png"), full_page=True)

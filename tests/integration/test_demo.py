@@ -54,4 +54,11 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     assert question.kind == RequestKind.INQUIRY and intake.reading(app, question, ["answer_directly"]).answers
     assert vague.category is None
     assert any("同一诉求人" in d["why"] for d in intake.merge_candidates(app, again))
+    from jiesu.demo.build import seed_topic
+    from jiesu.services import topics
+
+    topic_id, suggestion = seed_topic(app)  # a 人民建议征集 topic open to the end of next month, one suggestion in
+    topic = topics.get(app, topic_id)
+    assert topic.closes_on.month != app.today().month and topic.is_open(app.today()) and topic.suggestions == 1
+    assert suggestion.kind == RequestKind.SUGGESTION and suggestion.status == Status.REGISTERED
     app.engine.dispose()

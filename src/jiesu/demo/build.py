@@ -123,6 +123,25 @@ def seed_arrivals(app: App) -> list[CitizenRequest]:
     return [intake.submit(app, intake.CITIZEN, one)[0] for one in sent]
 
 
+TOPIC = ("老旧小区加装电梯", "市住建委就老旧小区加装电梯征集建议：费用如何在各楼层住户间分摊，低层住户的影响如何补偿，"
+         "施工期间如何保障出行。欢迎提出您的意见和建议。", "ZJW")
+
+
+def seed_topic(app: App) -> tuple[int, CitizenRequest]:
+    """A 人民建议征集 topic the demo city opens (until the end of next month), and a first suggestion sent to it from
+    the app. Returns the topic's id and the suggestion."""
+    from jiesu.domain.calendar import add_months
+    from jiesu.services import intake, topics
+    from jiesu.services.cases import Intake
+
+    title, description, unit = TOPIC
+    closes_on = add_months(app.today().replace(day=1), 2) - timedelta(days=1)  # the last day of next month
+    topic_id = topics.add(app, "demo", title, description, closes_on, unit)
+    sent = Intake(content="建议一楼住户不分摊加装电梯费用，二楼以上按楼层递增分摊，并由政府补贴三成。", channel="app",
+                  requester_phone="13900000105", topic_id=topic_id)
+    return topic_id, intake.submit(app, intake.CITIZEN, sent)[0]
+
+
 def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
                config_dir: Path | None = None,
                progress: Callable[[str, int, int], None] | None = None) -> DemoSummary:
