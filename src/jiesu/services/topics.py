@@ -86,6 +86,22 @@ def get(app: App, topic_id: int) -> Topic:
     return found[0]
 
 
+def common_words(app: App, topic_ids: list[int], top: int = 8) -> dict[int, list[tuple[str, int]]]:
+    """Per topic, the keywords its suggestions share most (each suggestion counted once per word): what the
+    people answered, at a glance, before reading them one by one."""
+    from collections import Counter
+
+    r, ts = t.requests, t.topic_suggestions
+    counts: dict[int, Counter] = {}
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(ts.c.topic_id, r.c.keywords).join(r, r.c.id == ts.c.request_id)
+                                      .where(ts.c.topic_id.in_(topic_ids)))
+        for topic_id, keywords in rows:
+            counts.setdefault(topic_id, Counter()).update(set((keywords or "").split()))
+    return {topic_id: [(word, n) for word, n in sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))[:top]
+                       if n > 1] for topic_id, found in counts.items()}
+
+
 def link(connection, request_id: int, topic_id: int, today: date) -> Topic:
     """Send a request to a topic, in the transaction that registers it: only to one open today."""
     found = _read(connection, topic_id)

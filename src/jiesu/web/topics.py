@@ -22,7 +22,9 @@ def _page(request: Request, status_code: int = 200, form: dict | None = None, er
     app = jiesu_app(request)
     config = app.current_config()
     units = sorted((code, u.name) for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE)
-    return render(request, "topics.html", status_code, topics=topics.listed(app), today=app.today(),
+    listed = topics.listed(app)
+    return render(request, "topics.html", status_code, topics=listed, today=app.today(),
+                  words=topics.common_words(app, [x.id for x in listed]),
                   may_keep=principal.role in KEEPERS, units=units, names=config.unit_names, form=form or {},
                   error=error)
 
