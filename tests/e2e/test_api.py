@@ -107,6 +107,8 @@ def test_a_retried_create_with_the_same_idempotency_key_makes_one_case(api):
     again = call(api, "agent", "POST", "/api/v1/requests", json=INTAKE, headers=dict(headers))
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
+    documented = api.get("/openapi.json").json()["paths"]["/api/v1/requests"]["post"]["responses"]
+    assert {"200", "201"} <= set(documented)  # the retry's answer is in the document
     listed = call(api, "admin", "GET", "/api/v1/requests").json()["items"]
     assert len(listed) == 1
 

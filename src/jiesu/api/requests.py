@@ -93,7 +93,8 @@ async def suggest(body: SuggestBody, request: Request, principal: Principal = De
                                            body.address))
 
 
-@router.post("/requests", status_code=201, response_class=JSONResponse)
+@router.post("/requests", status_code=201, response_class=JSONResponse, responses={
+    200: {"description": "同一 Idempotency-Key 的重试：不再受理，返回第一次受理的工单"}})
 async def create(body: CreateBody, request: Request, principal: Principal = Depends(staff),
                  idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> JSONResponse:
     """Register a case (受理). The response carries the case and the intake suggestions (category, urgency,
