@@ -76,6 +76,9 @@ def test_a_closed_or_unknown_topic_takes_no_suggestion_and_nothing_is_registered
     unknown = api.post("/api/v1/public/requests", json={"content": "建议三", "requester_phone": "13812345678",
                                                         "topic_id": 999})
     assert unknown.status_code == 400 and unknown.json()["field"] == "topic_id"
+    garbled = api.post("/portal", data={"content": "建议四", "requester_phone": "13812345678", "topic_id": "abc",
+                                        "csrf_token": csrf(api)})
+    assert garbled.status_code == 400 and "征集主题应为编号" in garbled.text  # not taken as a complaint instead
     assert topics.get(app, topic_id).suggestions == 1
     with app.uow(read_only=True) as uow:
         assert uow.connection.exec_driver_sql("select count(*) from requests").scalar() == 1  # one transaction

@@ -124,8 +124,13 @@ def category_guesses(app: App, case: CitizenRequest) -> tuple[list[CategoryGuess
     return _categories(app, app.current_config(), f"{case.title}\n{case.content}".strip())
 
 
-GUESS_FLOOR = 0.25  # below this the first category is a guess, not a reading (one in ten of 39): a list names
-# none, the case page says it cannot tell
+GUESS_FLOOR = 0.25  # below this the first category is a guess, not a reading (one in ten of 39)
+
+
+def tells(guesses: Sequence[CategoryGuess]) -> bool:
+    """Whether the first of the suggested categories is a reading of the text (a list names it, the case page
+    offers it as 系统建议) rather than a guess (the list names none, the page says it cannot tell)."""
+    return bool(guesses) and guesses[0].confidence >= GUESS_FLOOR
 
 
 def first_guesses(app: App, rows: Sequence) -> dict[int, CategoryGuess]:
@@ -142,7 +147,7 @@ def first_guesses(app: App, rows: Sequence) -> dict[int, CategoryGuess]:
     guesses = {}
     for case_id, title, content in texts:
         found, _ = _categories(app, config, f"{title}\n{content}".strip())
-        if found and found[0].confidence >= GUESS_FLOOR:
+        if tells(found):
             guesses[case_id] = found[0]
     return guesses
 

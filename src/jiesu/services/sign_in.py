@@ -36,17 +36,14 @@ class Attempt:
 def sign_in(app: App, name: str, password: str, client: str) -> Attempt:
     """One attempt to sign in, from `client` (its address), recorded whatever its outcome."""
     name = name.strip()[:MAX_NAME]
-    with app.uow(read_only=True) as uow:
-        until = _locked_until(_trail(uow.connection, [name], app.now()).get(name, []))
+    until = _lock_of(app, name)
     if until is not None:
         _record(app, NOBODY, REFUSED, name, client)
         return Attempt(None, until)
     principal = users.authenticate(app, name, password)  # argon2's deliberate cost, outside any transaction
     if principal is None:
         _record(app, NOBODY, FAILED, name, client)
-        with app.uow(read_only=True) as uow:  # this failure may be the one that locks
-            until = _locked_until(_trail(uow.connection, [name], app.now()).get(name, []))
-        return Attempt(None, until)
+        return Attempt(None, _lock_of(app, name))  # this failure may be the one that locks
     _record(app, principal.name, "user.login", name, client)
     return Attempt(principal)
 
@@ -57,6 +54,10 @@ def locked(app: App, names: Iterable[str]) -> dict[str, datetime]:
         trail = _trail(uow.connection, list(names), app.now())
     found = {name: _locked_until(lines) for name, lines in trail.items()}
     return {name: until for name, until in found.items() if until is not None}
+
+
+def _lock_of(app: App, name: str) -> datetime | None:
+    return locked(app, [name]).get(name)
 
 
 def unlock(app: App, name: str, by: str) -> None:

@@ -457,15 +457,7 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
                       channel=search["channel"] or None, kind=search["kind"] or None,
                       urgency=search["urgency"] or None, keyword=search["keyword"] or None,
                       received_from=start, received_to=end,
-                      slot=cases.parse_slot(slot) if slot else None, topic_id=_topic(search["topic"]), limit=50)
-
-
-def _topic(text: str) -> int | None:
-    if not text:
-        return None
-    if not (text.isdigit() and len(text) < 10):
-        raise InvalidInput(f"征集主题编号 {text!r} 应为数字", field="topic")
-    return int(text)
+                      slot=cases.parse_slot(slot) if slot else None, topic_id=posted_id(search["topic"], "topic"), limit=50)
 
 
 def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
@@ -617,7 +609,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
-                  guess_floor=intake.GUESS_FLOOR, references=references, topic=topic,
+                  guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=[(code, config.directory.category_path(code)) for code in leaves])
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches

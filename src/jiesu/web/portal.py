@@ -14,7 +14,7 @@ from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import intake, photos, topics
 from jiesu.services.cases import Intake
 from jiesu.web.portal_mine import citizen_keys
-from jiesu.web.rendering import error_text, posted_form, render, uploaded
+from jiesu.web.rendering import error_text, posted_form, posted_id, render, uploaded
 from jiesu.web.track import render_track
 
 router = APIRouter(include_in_schema=False)
@@ -42,9 +42,10 @@ async def portal_submit(request: Request) -> Response:
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
                                                          "address", "kind", "lat", "lon", "topic_id")}
-    topic_id = int(fields["topic_id"]) if fields["topic_id"].isdigit() and len(fields["topic_id"]) < 10 else None
+    topic_id = None
     sent = await uploaded(form, "photos") + await uploaded(form, "photo")  # "photo": the field's name until 0015
     try:
+        topic_id = posted_id(fields["topic_id"], "topic_id")
         if not fields["requester_phone"]:
             raise InvalidInput("请留下联系电话，以便承办单位联系和回访", field="requester_phone")
         request.app.state.submit_limiter.check(client_key(request))

@@ -91,7 +91,7 @@ FIELD_LABELS = {
     "unit": "承办单位", "co_units": "协办单位", "proposed_unit": "建议承办单位", "duration": "延期时长",
     "category": "分类", "urgency": "紧急程度", "master": "主件编号", "satisfaction": "满意度",
     "requester_ref": "并单诉求人", "keywords": "关键词", "valid_until": "有效期至", "photos": "照片",
-    "request_id": "工单编号", "issue_id": "一类事编号", "photo_id": "照片编号", "proposal_id": "知识建议编号",
+    "request_id": "工单编号", "issue_id": "一类事编号", "topic": "征集主题", "topic_id": "征集主题", "photo_id": "照片编号", "proposal_id": "知识建议编号",
     "proposal": "知识建议编号", "id": "条目编号",
 }
 
