@@ -33,6 +33,8 @@ def test_a_citizen_sends_a_suggestion_to_an_open_topic_on_the_portal_and_the_dep
     assert 'id="topics"' in portal and f'href="/portal?topic={topic_id}"' in portal and "老旧小区加装电梯" in portal
     form = api.get("/portal", params={"topic": topic_id}).text
     assert "人民建议征集：老旧小区加装电梯" in form and "资金分摊" in form and f'value="{topic_id}"' in form
+    assert 'id="answers"' not in form and "涉及的小区或地点（可选）" in form  # a suggestion asks the 知识库 nothing
+    assert 'id="answers"' in api.get("/portal").text
     sent = portal_send(api, topic_id, "建议按楼层分摊加装电梯费用，一层住户不出钱并适当补偿")
     ticket = re.search(r'id="ticket">(\d+)<', sent.text).group(1)
     elsewhere = api.post("/portal", data={"content": "小区门口路灯坏了", "requester_phone": "13812345678",
@@ -106,3 +108,53 @@ def test_a_supervisor_opens_and_closes_a_topic_with_clear_errors_and_in_the_audi
     assert api.post("/topics", data={"title": "x", "csrf_token": csrf(api, "/topics")}).status_code == 403
     login(api, "wj")
     assert api.get("/topics").status_code == 403
+
+
+def test_a_topics_matter_classifies_its_suggestions_and_the_department_asking_is_suggested_first(api, app):
+    from jiesu.services import cases
+    from jiesu.services.cases import Intake
+    from tests.support import AGENT
+
+    topic_id = topics.add(app, "supervisor", "老旧小区加装电梯", "请就加装电梯的费用分摊提出建议。", "2026-12-31",
+                          "ZJW", "WY2")  # the duty lists give 电梯故障 to the 街道: the department asking comes first
+    sent = portal_send(api, topic_id, "望京西园社区的老楼想加装电梯，建议一楼住户不出钱，二楼以上按楼层分摊")
+    ticket = re.search(r'id="ticket">(\d+)<', sent.text).group(1)
+    with app.uow(read_only=True) as uow:
+        case = uow.requests.get_by_ticket(ticket)
+    assert case.category == "WY2" and case.events[0].changes["category_from"] == [None, "topic"]
+    login(api, "dispatcher")
+    queue = api.get("/queue").text
+    row = queue.split(f">{ticket}</a>")[1].split("</tr>")[0]
+    assert "区住建委" in row and "区住建委：征集主题「老旧小区加装电梯」的征集部门" in row
+    page = api.get(f"/cases/{case.stored_id}").text
+    assert "派单建议：区住建委：征集主题「老旧小区加装电梯」的征集部门；望京街道：" in page  # the lists' unit after it
+    done = api.post("/queue/dispatch", data={"pick": f"{case.stored_id}:{case.version}", "csrf_token": csrf(api, "/queue")})
+    assert done.status_code == 200 and f"{ticket} → 区住建委" in done.text
+    dispatched = cases.show(app, case.stored_id)
+    assert dispatched.lead_unit == "ZJW" and dispatched.events[-1].changes["suggested_unit"] == [None, "ZJW"]
+    chosen = cases.register(app, AGENT, Intake(content="建议加装电梯时同步改造楼道", category="WY1", topic_id=topic_id))
+    assert chosen.category == "WY1" and "category_from" not in chosen.events[0].changes  # the agent's choice stands
+    plain = opened(app, "小区停车", "2026-12-31")  # a topic about no matter: its suggestions are classified as any
+    unclassified = cases.register(app, AGENT, Intake(content="建议把小区空地改成停车位", topic_id=plain))
+    assert unclassified.category is None and "category_from" not in unclassified.events[0].changes
+
+
+def test_a_topic_about_an_unknown_matter_or_for_a_unit_the_lists_forbid_is_refused_naming_the_field(api, app):
+    from jiesu.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as unknown:
+        topics.add(app, "supervisor", "加装电梯", "征集建议", "2026-12-20", "ZJW", "XX9")
+    assert unknown.value.field == "category"
+    with pytest.raises(InvalidInput) as forbidden:  # 电梯故障 is not on the 社区 admission list: its suggestions could not go there
+        topics.add(app, "supervisor", "加装电梯", "征集建议", "2026-12-20", "WJ01", "WY2")
+    assert forbidden.value.field == "unit" and "准入清单不含「电梯故障」" in forbidden.value.message
+    login(api, "supervisor")
+    form = api.get("/topics").text
+    assert '<option value="WY2" >城乡建设 / 物业管理 / 电梯故障</option>' in form
+    refused = api.post("/topics", data={"title": "加装电梯", "description": "征集建议", "closes_on": "2026-12-20",
+                                        "unit": "WJ01", "category": "WY2", "csrf_token": csrf(api, "/topics")})
+    assert refused.status_code == 400 and "准入清单不含「电梯故障」" in refused.text
+    assert 'value="WY2" selected' in refused.text and topics.listed(app) == []
+    api.post("/topics", data={"title": "加装电梯", "description": "征集建议", "closes_on": "2026-12-20",
+                              "unit": "ZJW", "category": "WY2", "csrf_token": csrf(api, "/topics")})
+    assert topics.listed(app)[0].category == "WY2" and "事项：电梯故障" in api.get("/topics").text

@@ -61,4 +61,8 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     topic = topics.get(app, topic_id)
     assert topic.closes_on.month != app.today().month and topic.is_open(app.today()) and topic.suggestions == 1
     assert suggestion.kind == RequestKind.SUGGESTION and suggestion.status == Status.REGISTERED
+    assert suggestion.category == topic.category == "C0201"  # 公交服务, which the topic asks about
+    with app.uow(read_only=True) as uow:
+        routing = cases.suggested_routing(uow.connection, app.router(uow), suggestion)
+    assert routing.best.unit.code == topic.unit == "JTW" and "征集部门" in routing.best.reason
     app.engine.dispose()

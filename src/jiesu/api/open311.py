@@ -90,11 +90,8 @@ def _time(moment: datetime | None) -> str | None:
 
 def _services(app) -> list[dict]:
     directory = app.current_config().directory
-    parents = {c.parent for c in directory.categories.values() if c.parent}
     rows = []
-    for category in directory.categories.values():
-        if category.code in parents:
-            continue
+    for category in directory.leaves():
         ancestry = directory.category_ancestry(category.code)
         group = directory.categories[ancestry[-1]].name
         rows.append({"service_code": category.code, "service_name": category.name,

@@ -123,8 +123,8 @@ def seed_arrivals(app: App) -> list[CitizenRequest]:
     return [intake.submit(app, intake.CITIZEN, one)[0] for one in sent]
 
 
-TOPIC = ("老旧小区加装电梯", "市住建委就老旧小区加装电梯征集建议：费用如何在各楼层住户间分摊，低层住户的影响如何补偿，"
-         "施工期间如何保障出行。欢迎提出您的意见和建议。", "ZJW")
+TOPIC = ("优化公交线路和站点", "市交通委就公交线网优化征集建议：哪些小区、学校、医院附近缺少公交线路或站点，哪些线路绕行"
+         "过多、班次过少，早晚高峰如何接驳。欢迎提出您的意见和建议。", "JTW", "C0201")  # asked by, about (公交服务)
 
 
 def seed_topic(app: App) -> tuple[int, CitizenRequest]:
@@ -134,11 +134,11 @@ def seed_topic(app: App) -> tuple[int, CitizenRequest]:
     from jiesu.services import intake, topics
     from jiesu.services.cases import Intake
 
-    title, description, unit = TOPIC
+    title, description, unit, category = TOPIC
     closes_on = add_months(app.today().replace(day=1), 2) - timedelta(days=1)  # the last day of next month
-    topic_id = topics.add(app, "demo", title, description, closes_on, unit)
-    sent = Intake(content="建议一楼住户不分摊加装电梯费用，二楼以上按楼层递增分摊，并由政府补贴三成。", channel="app",
-                  requester_phone="13900000105", topic_id=topic_id)
+    topic_id = topics.add(app, "demo", title, description, closes_on, unit, category)
+    sent = Intake(content="建议在长乐路中段增设一个公交站，附近小区的老人去医院要走一公里多才能坐上车；早高峰班次也太少，"
+                          "希望加密到十分钟一班。", channel="app", requester_phone="13900000105", topic_id=topic_id)
     return topic_id, intake.submit(app, intake.CITIZEN, sent)[0]
 
 

@@ -107,6 +107,15 @@ class Directory:
     def category_path(self, code: str) -> str:
         return " / ".join(self.categories[c].name for c in reversed(self.category_ancestry(code)))
 
+    def leaves(self) -> list[Category]:
+        """The categories a case is given (those with none below them), by code."""
+        parents = {c.parent for c in self.categories.values() if c.parent}
+        return sorted((c for c in self.categories.values() if c.code not in parents), key=lambda c: c.code)
+
+    def leaf_choices(self) -> list[tuple[str, str]]:
+        """(code, path) of every leaf, for a form's category list."""
+        return [(c.code, self.category_path(c.code)) for c in self.leaves()]
+
     def category_subtree(self, code: str) -> list[str]:
         """The category and every category below it (a drill-down from a first-level category lists them all)."""
         self.category(code)

@@ -26,8 +26,7 @@ def _grams(word: str) -> set[str]:
 class RuleSuggester:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
-        parents = {c.parent for c in directory.categories.values() if c.parent}
-        self.leaves = [c for c in directory.categories.values() if c.code not in parents]
+        self.leaves = directory.leaves()
         self.keywords: dict[str, dict[str, float]] = {}
         for leaf in self.leaves:
             weights: dict[str, float] = {}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import Duration
@@ -15,9 +15,12 @@ from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
-from jiesu.services import notifications
+from jiesu.services import notifications, topics
 from jiesu.services import photos as photo_store
 from jiesu.storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 @dataclass
@@ -93,17 +96,34 @@ class BatchOutcome:
     refused: list[tuple[str, str]]  # (ticket or id, why)
 
 
-def _to_suggested_unit(request: CitizenRequest, router: Router) -> ActionInput:
+def suggested_routings(connection, router: Router, cases: Sequence[tuple[int, str | None, str | None]]
+                       ) -> dict[int, Routing]:
+    """The units suggested for dispatching each of these cases (id, category, division), by id: the duty lists'
+    for its matter and place (advised by 改派经验), and before them, for a suggestion to a 征集主题 that names the
+    department asking, that department. Cases without a category get none: they are classified first."""
+    asked = topics.asking(connection, [case_id for case_id, category, _ in cases if category])
+    return {case_id: topics.advise(router.route(category, division), asked.get(case_id), router.directory)
+            for case_id, category, division in cases if category}
+
+
+def suggested_routing(connection, router: Router, request: CitizenRequest) -> Routing | None:
+    """`suggested_routings` of one loaded case."""
+    return suggested_routings(connection, router, [(request.stored_id, request.category,
+                                                    request.location.division)]).get(request.stored_id)
+
+
+def _to_suggested_unit(request: CitizenRequest, router: Router, connection) -> ActionInput:
     if not request.category:
         raise InvalidInput("未分类：请先改类或逐件派单", field="category")
-    best = router.route(request.category, request.location.division).best
+    routing = suggested_routing(connection, router, request)
+    best = routing.best if routing else None
     if best is None:
         raise InvalidInput("派单目录没有建议的主办单位：请逐件派单", field="unit")
     return ActionInput(unit=best.unit.code)
 
 
 def perform_each(app: App, actor: Actor, choices: dict[int, int], action: Action,
-                 params: ActionInput | Callable[[CitizenRequest, Router], ActionInput],
+                 params: ActionInput | Callable[[CitizenRequest, Router, Connection], ActionInput],
                  guard: Callable[[CitizenRequest], object] | None = None) -> BatchOutcome:
     """One action on each chosen case (id → the version the user saw), each in its own transaction: a case changed
     since it was seen, or that refuses the action, is left out with the reason and the others go ahead."""
@@ -144,13 +164,13 @@ def sla_clock(app: App, uow: UnitOfWork, request: CitizenRequest, urgency: Urgen
 
 
 def perform(app: App, actor: Actor, request_id: int, action: Action,
-            params: ActionInput | Callable[[CitizenRequest, Router], ActionInput],
+            params: ActionInput | Callable[[CitizenRequest, Router, Connection], ActionInput],
             expected_version: int | None = None,
             guard: Callable[[CitizenRequest], object] | None = None,
             photos: Sequence[bytes] = ()) -> tuple[CitizenRequest, list[str]]:
     """Perform one action on one case in one transaction. Returns the case and any calendar warnings.
-    `params`: the action's parameters, or a function of the case (as loaded in this transaction) and the router
-    that gives them (批量派单: the suggested unit). `expected_version`: the version the user saw; if the case
+    `params`: the action's parameters, or a function of the case (as loaded in this transaction), the router and
+    the connection that gives them (批量派单: the suggested unit). `expected_version`: the version the user saw; if the case
     changed since, ConflictError. `guard`: called with the loaded case before anything else (access control raises
     NotFound there). `photos`: 现场照片 sent with the step (补充诉求, 办理进展, 办结答复), stored with it,
     encrypted."""
@@ -163,7 +183,7 @@ def perform(app: App, actor: Actor, request_id: int, action: Action,
             raise ConflictError(f"诉求 {request.ticket} 已被他人修改（版本 {request.version}，你看到的是 "
                                 f"{expected_version}），请刷新后重试", field="version")
         if callable(params):
-            params = params(request, app.router(uow))
+            params = params(request, app.router(uow), uow.connection)
         clock = act_within(app, uow, request, actor, action, params, pictures)
         uow.commit()
     return request, clock.calendar.warnings()
@@ -207,7 +227,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         router.check_dispatch(request.category, p.unit, field="unit")
         for code in p.co_units:
             router.check_dispatch(request.category or "", code, field="co_units", role="co")
-        suggestion = router.route(request.category, request.location.division).best if request.category else None
+        routing = suggested_routing(uow.connection, router, request)
+        suggestion = routing.best if routing else None
         reason = p.reason or (suggestion.reason if suggestion and suggestion.unit.code == p.unit else "")
         method = request.dispatch if action == Action.DISPATCH else request.redispatch
         method(actor, at, clock, p.unit, p.co_units, reason)

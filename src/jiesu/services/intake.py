@@ -218,7 +218,9 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     s = suggest(app, text, intake.division, intake.category, intake.requester_phone, intake.address)
     applied: dict = {}
     changes: dict = {}
-    if intake.category is None and s.source == "model" and s.categories \
+    # a suggestion to a topic about a matter is about that matter: `register` gives it, not the model
+    asked = topics.category_of(app, intake.topic_id) if intake.topic_id is not None else None
+    if intake.category is None and asked is None and s.source == "model" and s.categories \
             and s.categories[0].confidence >= app.settings.auto_classify_confidence:
         changes["category"] = applied["category"] = s.categories[0].code
     if s.urgency.urgent and (intake.urgency or "normal") in ("normal", "一般"):
@@ -339,17 +341,24 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             located = located_division(config, intake)  # a case with coordinates and no place: placed by them
             if located is not None:
                 intake = replace(intake, division=located)
+            topic = topics.taking(uow.connection, intake.topic_id, app.today()) if intake.topic_id is not None \
+                else None
+            asked = topic.category if topic is not None and intake.category is None else None
+            if asked is not None:  # what the topic asks about, unless whoever took the suggestion chose otherwise
+                intake = replace(intake, category=asked)
             request = build_request(config.directory, principal.actor, app.now(), intake)
             if located is not None:
                 request.events[0].changes["division_from"] = [None, "coordinates"]
+            if asked is not None:
+                request.events[0].changes["category_from"] = [None, "topic"]
             request.keywords = list(keywords)
             if suggestion is not None:
                 request.events[0].changes["suggestion"] = [None, suggestion]
             if pictures:
                 photo_store.mark(request.events[0], pictures)
             uow.requests.add(request)
-            if intake.topic_id is not None:
-                topics.link(uow.connection, request.stored_id, intake.topic_id, app.today())
+            if topic is not None:
+                topics.link(uow.connection, request.stored_id, topic)
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
             notifications.on_registered(app, uow.connection, request, sealed_code)

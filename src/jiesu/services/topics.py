@@ -1,17 +1,20 @@
 """人民建议征集: topics (征集主题) the city puts to its people — a question, the department that asks it, the last
-day it is open — and the suggestions sent to each. A suggestion is a request like any other (建议 through the
-人民建议征集 channel, read by intake, dispatched, answered, called back); the topic only gathers them, so that the
-department reads every answer to its question together (`/cases?topic=ID`)."""
+day it is open, and the matter it is about — and the suggestions sent to each. A suggestion is a request like any
+other (建议 through the 人民建议征集 channel, read by intake, dispatched, answered, called back); the topic gathers
+them, so that the department reads every answer to its question together (`/cases?topic=ID`), gives them its
+matter as their category, and is suggested first when they are dispatched (`advise`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
+from jiesu.domain.enums import DutyType
 from jiesu.domain.errors import InvalidInput, NotFound
+from jiesu.domain.routing import Candidate, Directory, Routing
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
@@ -27,14 +30,18 @@ class Topic:
     closes_on: date
     created_at: datetime
     closed_at: datetime | None
+    category: str | None = None  # the matter asked about, given to each suggestion that comes without one
     suggestions: int = 0  # how many were sent to it
 
     def is_open(self, today: date) -> bool:
         return self.closed_at is None and today <= self.closes_on
 
 
-def add(app: App, by: str, title: str, description: str, closes_on: str | date, unit: str | None = None) -> int:
-    """A new topic, open from now until `closes_on` (a Beijing day, YYYY-MM-DD) included."""
+def add(app: App, by: str, title: str, description: str, closes_on: str | date, unit: str | None = None,
+        category: str | None = None) -> int:
+    """A new topic, open from now until `closes_on` (a Beijing day, YYYY-MM-DD) included, asked by `unit`, about
+    the matter `category` (a code of the 事项分类): both optional, and together only as the duty lists allow the
+    unit to lead on the matter (a suggestion is dispatched to it)."""
     title, description = (title or "").strip(), (description or "").strip()
     if not 2 <= len(title) <= MAX_TITLE:
         raise InvalidInput(f"主题应为 2–{MAX_TITLE} 字", field="title")
@@ -47,15 +54,21 @@ def add(app: App, by: str, title: str, description: str, closes_on: str | date, 
             raise InvalidInput(f"截止日期 {closes_on!r} 应写作 YYYY-MM-DD", field="closes_on") from None
     if closes_on < app.today():
         raise InvalidInput("截止日期不能早于今天", field="closes_on")
+    unit, category = unit or None, category or None
     with app.uow() as uow:
-        if unit and unit not in app.config(uow).directory.units:
+        directory = app.config(uow).directory
+        if unit and unit not in directory.units:
             raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
+        if category and category not in directory.categories:
+            raise InvalidInput(f"未知事项分类代码 {category!r}", field="category")
+        if unit and category:
+            app.router(uow).check_dispatch(category, unit, field="unit")
         inserted = uow.connection.execute(insert(t.suggestion_topics).values(
-            title=title, description=description, unit=unit or None, closes_on=closes_on, created_by=by,
-            created_at=app.now())).inserted_primary_key
+            title=title, description=description, unit=unit, category=category, closes_on=closes_on,
+            created_by=by, created_at=app.now())).inserted_primary_key
         topic_id = int(inserted[0]) if inserted else 0
         record(uow.connection, app.now(), by, "topic.add", f"征集主题 {topic_id}",
-               {"title": title, "closes_on": closes_on.isoformat(), "unit": unit or ""})
+               {"title": title, "closes_on": closes_on.isoformat(), "unit": unit or "", "category": category or ""})
         uow.commit()
     return topic_id
 
@@ -102,13 +115,47 @@ def common_words(app: App, topic_ids: list[int], top: int = 8) -> dict[int, list
                        if n > 1] for topic_id, found in counts.items()}
 
 
-def link(connection, request_id: int, topic_id: int, today: date) -> Topic:
-    """Send a request to a topic, in the transaction that registers it: only to one open today."""
+def taking(connection, topic_id: int, today: date) -> Topic:
+    """The topic a suggestion is sent to, in the transaction that registers it: only one open today."""
     found = _read(connection, topic_id)
     if not found or not found[0].is_open(today):
         raise InvalidInput("这个征集主题不存在或已结束征集", field="topic_id")
-    connection.execute(insert(t.topic_suggestions).values(request_id=request_id, topic_id=topic_id))
     return found[0]
+
+
+def link(connection, request_id: int, topic: Topic) -> None:
+    """Send a registered request to the topic `taking` gave, in the same transaction."""
+    connection.execute(insert(t.topic_suggestions).values(request_id=request_id, topic_id=topic.id))
+
+
+def category_of(app: App, topic_id: int) -> str | None:
+    """The matter a topic is about (None for none, or no such topic: registration refuses that one)."""
+    with app.uow(read_only=True) as uow:
+        found = _read(uow.connection, topic_id)
+    return found[0].category if found else None
+
+
+def asking(connection, request_ids: list[int]) -> dict[int, Topic]:
+    """Of these requests, those sent to a topic that names the department asking: that topic, by request id."""
+    if not request_ids:
+        return {}
+    ts = t.topic_suggestions
+    linked = dict(connection.execute(select(ts.c.request_id, ts.c.topic_id).where(ts.c.request_id.in_(request_ids))
+                                     ).all())
+    topics = {x.id: x for x in _read(connection, ids=set(linked.values()))} if linked else {}
+    return {request_id: topics[topic_id] for request_id, topic_id in linked.items()
+            if topic_id in topics and topics[topic_id].unit}
+
+
+def advise(routing: Routing, topic: Topic | None, directory: Directory) -> Routing:
+    """A suggestion's routing: first the department that asked (it studies every answer to its question), then
+    what the duty lists suggest for its matter and place."""
+    if topic is None or topic.unit not in directory.units:
+        return routing
+    unit = directory.units[topic.unit or ""]
+    first = Candidate(unit, "lead", DutyType.BASIC, f"{unit.name}：征集主题「{topic.title}」的征集部门", 2.0)
+    return replace(routing, leads=[first, *[c for c in routing.leads if c.unit.code != unit.code]],
+                   co_handlers=[c for c in routing.co_handlers if c.unit.code != unit.code])
 
 
 def of_case(connection, request_id: int) -> Topic | None:
@@ -118,11 +165,13 @@ def of_case(connection, request_id: int) -> Topic | None:
     return found[0] if found else None
 
 
-def _read(connection, topic_id: int | None = None) -> list[Topic]:
+def _read(connection, topic_id: int | None = None, ids: set[int] | None = None) -> list[Topic]:
     s, ts = t.suggestion_topics, t.topic_suggestions
     count = select(func.count()).where(ts.c.topic_id == s.c.id).scalar_subquery()
     query = select(s, count.label("suggestions")).order_by(s.c.id.desc())
     if topic_id is not None:
         query = query.where(s.c.id == topic_id)
-    return [Topic(r.id, r.title, r.description, r.unit, r.closes_on, r.created_at, r.closed_at, r.suggestions)
-            for r in connection.execute(query)]
+    if ids is not None:
+        query = query.where(s.c.id.in_(ids))
+    return [Topic(r.id, r.title, r.description, r.unit, r.closes_on, r.created_at, r.closed_at, r.category,
+                  r.suggestions) for r in connection.execute(query)]

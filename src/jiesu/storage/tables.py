@@ -275,6 +275,7 @@ suggestion_topics = Table(  # 人民建议征集: a question the city puts to it
     Column("title", String(100), nullable=False),
     Column("description", Text, nullable=False),
     Column("unit", String(64), nullable=True),  # the department that asks and reads the suggestions
+    Column("category", String(64), nullable=True),  # the matter asked about: the suggestions' category
     Column("closes_on", Date, nullable=False),  # the last Beijing day a suggestion is taken
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -27,9 +27,7 @@ def _page(request: Request, principal, status_code: int = 200, q: str = "", edit
     hits = None
     if q.strip():
         hits = app.knowledge.search(q, app.today(), k=10)
-    parents = {c.parent for c in config.directory.categories.values() if c.parent}
-    categories = sorted((c.code, config.directory.category_path(c.code))
-                        for c in config.directory.categories.values() if c.code not in parents)
+    categories = config.directory.leaf_choices()
     can_edit = principal.role in EDITORS
     accepting = context.get("accepting")
     if can_edit and accepting is not None:  # the proposal beside the form, and the articles it may belong in

@@ -122,11 +122,9 @@ async def change_password(request: Request) -> Response:
 # --- agent intake ------------------------------------------------------------------------------------------
 def intake_context(app) -> dict:
     directory = app.current_config().directory
-    parents = {c.parent for c in directory.categories.values() if c.parent}
-    leaves = sorted((c for c in directory.categories.values() if c.code not in parents), key=lambda c: c.code)
     places = sorted((u for u in directory.units.values() if u.kind.is_territorial), key=lambda u: u.code)
     return {"kinds": list(RequestKind), "channels": list(Channel), "urgencies": list(Urgency),
-            "categories": [(c.code, directory.category_path(c.code)) for c in leaves],
+            "categories": directory.leaf_choices(),
             "places": [(u.code, u.name, u.kind.label) for u in places]}
 
 
@@ -212,12 +210,9 @@ def queue(request: Request) -> Response:
     config = app.current_config()
     if principal.role in DISPATCHING:
         with app.uow(read_only=True) as uow:
-            router = app.router(uow)
-        suggested = {}
-        for row in sections[0][1]:
-            best = router.route(row.category, row.division).best if row.category else None
-            if best is not None:
-                suggested[row.id] = best
+            routings = cases.suggested_routings(uow.connection, app.router(uow),
+                                                [(row.id, row.category, row.division) for row in sections[0][1]])
+        suggested = {case_id: routing.best for case_id, routing in routings.items() if routing.best is not None}
     return render(request, "queue.html", title="派单台", sections=sections, names=unit_names(app), Status=Status,
                   now=app.now(), suggested=suggested, category_names=config.category_names,
                   guesses=intake.first_guesses(app, sections[0][1]),
@@ -582,7 +577,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         media = list(photos.media_urls(uow.connection, [case.stored_id]).values())
         notices = notifications.for_case(uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
-        routing = app.router(uow).route(case.category, case.location.division) if case.category else None
+        routing = cases.suggested_routing(uow.connection, app.router(uow), case)
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
@@ -597,8 +592,6 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
     elif read.categories:
         opened = "reclassify"  # unclassified: the 改类 that must come before 派单
-    parents = {c.parent for c in config.directory.categories.values() if c.parent}
-    leaves = sorted(c.code for c in config.directory.categories.values() if c.code not in parents)
     petition = next(iter(petitions.views(app, [case.stored_id])), None)
     steps = None  # the petition steps this person may record (None: not one of the centre's petition staff)
     if principal.role in PETITION_STAFF:
@@ -610,7 +603,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
-                  categories=[(code, config.directory.category_path(code)) for code in leaves])
+                  categories=config.directory.leaf_choices())
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page

@@ -1,5 +1,7 @@
 """建议征集 page: the 人民建议征集 topics with how many suggestions each has (each a link to them in 工单查询);
-supervisors and administrators open a topic and close one early (`services/topics.py`, both in the audit trail)."""
+supervisors and administrators open a topic — the department asking and the matter it is about, so that its
+suggestions are classified and dispatched to that department — and close one early (`services/topics.py`, both in
+the audit trail)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def _page(request: Request, status_code: int = 200, form: dict | None = None, er
     return render(request, "topics.html", status_code, topics=listed, today=app.today(),
                   words=topics.common_words(app, [x.id for x in listed]),
                   may_keep=principal.role in KEEPERS, units=units, names=config.unit_names, form=form or {},
-                  error=error)
+                  categories=config.directory.leaf_choices(), category_names=config.category_names, error=error)
 
 
 @router.get("/topics")
@@ -40,7 +42,7 @@ async def add_topic(request: Request) -> Response:
     form = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf_token"}
     try:
         topics.add(jiesu_app(request), principal.name, form.get("title", ""), form.get("description", ""),
-                   form.get("closes_on", ""), form.get("unit") or None)
+                   form.get("closes_on", ""), form.get("unit") or None, form.get("category") or None)
     except DomainError as error:
         return _page(request, 400, form=form, error=error_text(error))
     flash(request, f"已发布征集主题「{form.get('title', '')}」：市民可在「我要反映」页面提出建议")

@@ -1,5 +1,6 @@
 // The citizen portal: while the request is typed, the 知识库 answers that fit are shown (智能问答), so that a
-// question needs no case. Text is only ever set with textContent, never parsed as markup.
+// question needs no case (not beside a suggestion to a 征集主题: it asks nothing). Text is only ever set with
+// textContent, never parsed as markup.
 (function () {
   "use strict";
   var content = document.getElementById("content");
@@ -7,11 +8,12 @@
   var list = document.getElementById("answer-list");
   var alarm = document.getElementById("emergency");
   var timer = null;
-  if (!content || !box) { return; }
+  if (!content) { return; }
 
   function el(tag, text) { var e = document.createElement(tag); e.textContent = text; return e; }
 
   function show(items) {
+    if (!box) { return; }
     while (list.firstChild) { list.removeChild(list.firstChild); }
     items.forEach(function (a) {
       var li = document.createElement("li");
