@@ -594,7 +594,7 @@ def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_sugge
 
     app = make_city(tmp_path)
     topic_id = topics.add(app, "test", "老旧小区加装电梯", "请就加装电梯的费用分摊提出建议。",
-                          app.today().replace(year=app.today().year + 1), "ZJW")
+                          app.today().replace(year=app.today().year + 1), "ZJW", "WY2")
     with live_server(app) as base:
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{base}/portal")
@@ -611,3 +611,14 @@ def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_sugge
         page.click(f"a[href='/cases?topic={topic_id}']")
         assert ticket in page.inner_text("body") and "征集主题：老旧小区加装电梯" in page.inner_text(".chips")
         page.screenshot(path=str(SHOTS / "17-topic-cases.png"), full_page=True)
+        logout(page)
+        login(page, base, "agent")  # a citizen calls with a suggestion to the topic
+        page.wait_for_url(f"{base}/intake")
+        page.select_option("#topic", str(topic_id))
+        assert page.input_value("#kind") == "suggestion"
+        page.select_option("#division", "WJ01")
+        page.fill("#content", "建议加装电梯的费用按楼层分摊，一楼住户不出钱")
+        page.wait_for_function("document.getElementById('unit').value === 'ZJW'")  # the department asking
+        assert "区住建委：征集主题「老旧小区加装电梯」的征集部门" in page.inner_text("#suggest-units")
+        page.click("button[value=dispatch]")
+        assert "已受理并派单" in page.inner_text("body") and "老旧小区加装电梯" in page.inner_text("#topic")

@@ -158,3 +158,37 @@ def test_a_topic_about_an_unknown_matter_or_for_a_unit_the_lists_forbid_is_refus
     api.post("/topics", data={"title": "加装电梯", "description": "征集建议", "closes_on": "2026-12-20",
                               "unit": "ZJW", "category": "WY2", "csrf_token": csrf(api, "/topics")})
     assert topics.listed(app)[0].category == "WY2" and "事项：电梯故障" in api.get("/topics").text
+
+
+def test_an_agent_takes_a_suggestion_to_a_topic_on_the_phone_and_is_shown_the_department_asking(api, app, clock):
+    topic_id = topics.add(app, "supervisor", "老旧小区加装电梯", "请就加装电梯的费用分摊提出建议。", "2026-12-31",
+                          "ZJW", "WY2")
+    login(api, "agent")
+    form = api.get("/intake").text
+    assert f'<option value="{topic_id}" >老旧小区加装电梯（征集至 2026-12-31）</option>' in form
+    shown = api.post("/api/v1/suggest", headers={"X-CSRF-Token": csrf(api, "/intake")},
+                     json={"content": "建议加装电梯的费用按楼层分摊", "division": "WJ01", "topic_id": topic_id}).json()
+    assert [x["unit"] for x in shown["routing"]["leads"]][:2] == ["ZJW", "WJ"]  # the department, then the lists'
+    assert shown["routing"]["leads"][0]["reason"] == "区住建委：征集主题「老旧小区加装电梯」的征集部门"
+    token = csrf(api, "/intake")
+    garbled = api.post("/intake", data={"content": "建议一", "kind": "complaint", "topic_id": "x", "csrf_token": token})
+    assert garbled.status_code == 400 and "征集主题应为编号" in garbled.text
+    taken = api.post("/intake", data={"content": "建议加装电梯的费用按楼层分摊，一楼不出钱", "kind": "complaint",
+                                      "channel": "phone", "requester_phone": "13812345678", "division": "WJ01",
+                                      "topic_id": str(topic_id), "submit": "dispatch", "unit": "ZJW",
+                                      "csrf_token": token})
+    assert taken.status_code == 200 and "已受理并派单" in taken.text
+    case = topics_case(app, topic_id)
+    assert (case.kind.value, case.category, case.lead_unit) == ("suggestion", "WY2", "ZJW")
+    clock.advance(days=60)  # the topic has closed: the agent is no longer offered it, and it takes nothing
+    assert f'value="{topic_id}"' not in api.get("/intake").text
+    late = api.post("/intake", data={"content": "建议二", "topic_id": str(topic_id), "csrf_token": csrf(api, "/intake")})
+    assert late.status_code == 400 and "不存在或已结束征集" in late.text and topics.get(app, topic_id).suggestions == 1
+
+
+def topics_case(app, topic_id: int):
+    from jiesu.services import cases
+    from jiesu.services.cases import CaseFilter
+
+    [row] = cases.list_cases(app, CaseFilter(topic_id=topic_id))
+    return cases.show(app, row.id)

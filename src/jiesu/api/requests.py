@@ -90,7 +90,7 @@ async def suggest(body: SuggestBody, request: Request, principal: Principal = De
     check_csrf(request)
     app = jiesu_app(request)
     return suggestions_view(intake.suggest(app, body.content, body.division, body.category, body.requester_phone,
-                                           body.address))
+                                           body.address, body.topic_id))
 
 
 @router.post("/requests", status_code=201, response_class=JSONResponse, responses={

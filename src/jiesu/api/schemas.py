@@ -46,6 +46,7 @@ class SuggestBody(BaseModel):
     category: str | None = None
     requester_phone: str | None = None
     address: str = Field("", max_length=500)
+    topic_id: int | None = Field(None, ge=1, le=MAX_ID)  # 人民建议征集: the topic a suggestion answers
 
 
 class PublicIntakeBody(BaseModel):

@@ -61,14 +61,15 @@ class Suggestions:
     personal_data: list[str] = field(default_factory=list)  # kinds of personal data found in the text
     keywords: list[str] = field(default_factory=list)
     answers: list = field(default_factory=list)  # 知识库 articles close to the text (services/knowledge.Hit)
+    topic: topics.Topic | None = None  # 人民建议征集: the open topic the text answers, when it is a suggestion to one
 
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
-            phone: str | None = None, address: str = "") -> Suggestions:
+            phone: str | None = None, address: str = "", topic_id: int | None = None) -> Suggestions:
     """What the intake screen shows while the agent types: the top categories (from the active model, else from
     rules), urgency with its reason, the place named in the address, else in the text, the responsible units with
-    reasons, the same caller's recent cases, the personal data found in the text, keywords, and the 知识库 answers
-    that fit."""
+    reasons (for a suggestion to a 征集主题, of its matter, the department asking first), the same caller's recent
+    cases, the personal data found in the text, keywords, and the 知识库 answers that fit."""
     from jiesu.nlp import pii
 
     with app.uow(read_only=True) as uow:
@@ -77,15 +78,17 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
         place = None if division in config.directory.units else (
             config.gazetteer.locate(address or "") or config.gazetteer.locate(text or ""))
         where = division if division in config.directory.units else (place.division if place else None)
-        chosen = category or (guesses[0].code if guesses else None)
-        routing = app.router(uow).route(chosen, where) if chosen in config.directory.categories else None
+        topic = topics.open_one(uow.connection, topic_id, app.today()) if topic_id is not None else None
+        chosen = category or (topic.category if topic else None) or (guesses[0].code if guesses else None)
+        routing = topics.advise(app.router(uow).route(chosen, where), topic, config.directory) \
+            if chosen in config.directory.categories else None
         repeats = recent_by_requester(app, uow, phone) if phone else []
         similar = similar_nearby(app, uow, config, text or "", where, chosen)
         answers = app.knowledge.search(text or "", app.today(), chosen)
     findings = pii.find(text or "")
     return Suggestions(categories=guesses, urgency=emergency(app, text or ""), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
-                       keywords=masked_keywords(text or ""), answers=answers)
+                       keywords=masked_keywords(text or ""), answers=answers, topic=topic)
 
 
 def urgency_reason(case: CitizenRequest) -> str | None:
@@ -215,11 +218,12 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     suggested and applied (kept in the case's first event so that the next training can compare the suggestion
     with people's final choice)."""
     text = f"{intake.title or ''}\n{intake.content}".strip()
-    s = suggest(app, text, intake.division, intake.category, intake.requester_phone, intake.address)
+    s = suggest(app, text, intake.division, intake.category, intake.requester_phone, intake.address,
+                intake.topic_id)
     applied: dict = {}
     changes: dict = {}
     # a suggestion to a topic about a matter is about that matter: `register` gives it, not the model
-    asked = topics.category_of(app, intake.topic_id) if intake.topic_id is not None else None
+    asked = s.topic.category if s.topic is not None else None
     if intake.category is None and asked is None and s.source == "model" and s.categories \
             and s.categories[0].confidence >= app.settings.auto_classify_confidence:
         changes["category"] = applied["category"] = s.categories[0].code

@@ -128,11 +128,11 @@ def link(connection, request_id: int, topic: Topic) -> None:
     connection.execute(insert(t.topic_suggestions).values(request_id=request_id, topic_id=topic.id))
 
 
-def category_of(app: App, topic_id: int) -> str | None:
-    """The matter a topic is about (None for none, or no such topic: registration refuses that one)."""
-    with app.uow(read_only=True) as uow:
-        found = _read(uow.connection, topic_id)
-    return found[0].category if found else None
+def open_one(connection, topic_id: int, today: date) -> Topic | None:
+    """The topic, if it takes suggestions today (for what intake suggests while a suggestion is typed; `taking`
+    refuses the others when it is registered)."""
+    found = _read(connection, topic_id)
+    return found[0] if found and found[0].is_open(today) else None
 
 
 def asking(connection, request_ids: list[int]) -> dict[int, Topic]:

@@ -125,7 +125,8 @@ def intake_context(app) -> dict:
     places = sorted((u for u in directory.units.values() if u.kind.is_territorial), key=lambda u: u.code)
     return {"kinds": list(RequestKind), "channels": list(Channel), "urgencies": list(Urgency),
             "categories": directory.leaf_choices(),
-            "places": [(u.code, u.name, u.kind.label) for u in places]}
+            "places": [(u.code, u.name, u.kind.label) for u in places],
+            "topics": topics.listed(app, open_only=True)}
 
 
 @router.get("/intake")
@@ -152,7 +153,7 @@ async def intake_submit(request: Request) -> Response:
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
-                                                         "urgency", "unit", "answer")}
+                                                         "urgency", "unit", "answer", "topic_id")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -160,7 +161,7 @@ async def intake_submit(request: Request) -> Response:
             channel=fields["channel"] or "phone", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
-            urgency=fields["urgency"] or "normal"))
+            urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id")))
         then = ((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])) if form.get("submit") == "answer"
                 else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
                 if form.get("submit") == "dispatch" and fields["unit"] else None)

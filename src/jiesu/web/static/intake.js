@@ -14,6 +14,7 @@
   var key = document.getElementById("idempotency_key");
   var answer = document.getElementById("answer");
   var kind = document.getElementById("kind");
+  var topic = document.getElementById("topic");  // 人民建议征集: the open topic a suggestion answers, if any
   var timer = null;
   var placed = null;  // the place last filled in from the text: filled once, so that the agent can change it
   if (key && !key.value) { key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
@@ -92,12 +93,16 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ content: content.value, division: division.value || null,
                              category: category.value || null, requester_phone: phone.value || null,
-                             address: address ? address.value.slice(0, 500) : "" })
+                             address: address ? address.value.slice(0, 500) : "",
+                             topic_id: topic && topic.value ? Number(topic.value) : null })
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) { if (d) { render(d); } })
       .catch(function () { /* suggestions are a help, not a requirement */ });
   }
   function later() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
   [content, phone, address].forEach(function (e) { if (e) { e.addEventListener("input", later); } });
-  [division, category].forEach(function (e) { e.addEventListener("change", refresh); });
+  [division, category, topic].forEach(function (e) { if (e) { e.addEventListener("change", refresh); } });
+  if (topic && kind) {  // a suggestion to a topic is registered as a 建议 whatever the list says: say so at once
+    topic.addEventListener("change", function () { if (topic.value) { kind.value = "suggestion"; } });
+  }
   refresh();
 }());
