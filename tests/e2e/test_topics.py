@@ -192,3 +192,23 @@ def topics_case(app, topic_id: int):
 
     [row] = cases.list_cases(app, CaseFilter(topic_id=topic_id))
     return cases.show(app, row.id)
+
+
+def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_first(api, app):
+    topic_id = opened(app)
+    for phone, content in [("13812345678", "建议一楼住户不分摊加装电梯费用，二楼以上按楼层递增分摊"),
+                           ("13812345679", "建议一楼住户不分摊加装电梯的费用，二楼以上按楼层递增分摊费用"),
+                           ("13812345670", "施工期间请在小区门口安排临时停车，方便老人出行，联系我13900001111")]:
+        api.post("/portal", data={"content": content, "requester_phone": phone, "topic_id": str(topic_id),
+                                  "csrf_token": csrf(api)})
+    found = topics.opinions(app, topic_id)
+    assert [(o.proposers, len(o.cases)) for o in found] == [(2, 2), (1, 1)]  # two people say the same; one more
+    assert "电梯" in "".join(found[0].keywords)
+    login(api, "supervisor")
+    assert f'<a href="/topics/{topic_id}">老旧小区加装电梯</a>' in api.get("/topics").text
+    page = api.get(f"/topics/{topic_id}").text
+    assert '建议归类 <span class="count">2</span>' in page and "<summary>2 件</summary>" in page
+    assert "13900001111" not in page  # a number in a suggestion stays masked here as in every list
+    assert api.get("/topics/999").status_code == 404
+    login(api, "wj")
+    assert api.get(f"/topics/{topic_id}").status_code == 403  # the suggestions are the centre's and the asker's

@@ -16,6 +16,11 @@ def test_a_callers_words_around_the_matter_are_not_keywords():
     assert "天没人" not in keywords("物业公司收了物业费却不干活，楼道垃圾7天没人清理")  # jieba's cut of 7天|没人
 
 
+def test_the_kind_of_request_is_not_a_keyword():  # 建议 is every suggestion's, 举报 every report's
+    assert keywords("建议在长乐路增设公交站") == ["长乐路", "公交站", "增设"]
+    assert "咨询" not in keywords("咨询公租房申请条件")
+
+
 def test_durations_and_numbers_are_not_keywords():
     found = keywords("停水两个月了，物业说还要等半年，3号楼住户每天去打水")
     assert "停水" in found and not {"两个月", "半年", "3号楼"} & set(found)

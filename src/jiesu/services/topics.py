@@ -123,6 +123,43 @@ def taking(connection, topic_id: int, today: date) -> Topic:
     return found[0]
 
 
+@dataclass(frozen=True)
+class Opinion:
+    """Suggestions to a topic that say much the same (建议归类): what they say, and which they are."""
+
+    keywords: list[str]
+    description: str  # the title of one of them, as the people put it
+    place: str  # the places they name most
+    proposers: int  # distinct people
+    cases: list[tuple[int, str]]  # (id, ticket), oldest first
+
+
+OPINION_THRESHOLD = 0.3  # cosine of character 1–3-gram TF-IDF, as for 一类事 (`issues/hot.py`)
+
+
+def opinions(app: App, topic_id: int) -> list[Opinion]:
+    """The suggestions to a topic grouped by what they say (text similarity, single linkage, whatever their
+    category or district), the groups with the most people first: a department with hundreds of answers reads the
+    few opinions among them first, then each suggestion."""
+    from jiesu.issues.hot import build_issues, label
+    from jiesu.issues.sources import CASE_COLUMNS, case_messages
+
+    get(app, topic_id)  # NotFound for no such topic
+    r, ts = t.requests, t.topic_suggestions
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(*(r.c[name] for name in CASE_COLUMNS)).join(
+            ts, ts.c.request_id == r.c.id).where(ts.c.topic_id == topic_id).order_by(r.c.id)).all()
+        directory = app.config(uow).directory
+    tickets = {row.id: row.ticket for row in rows}
+    messages = [replace(m, group="") for m in case_messages(rows, directory, key="id")]  # one question: one group
+    found = []
+    for issue in build_issues(messages, OPINION_THRESHOLD):
+        label(issue)
+        found.append(Opinion(issue.keywords, issue.description, issue.place, issue.requesters,
+                             [(int(m.id), tickets[int(m.id)]) for m in issue.messages]))
+    return sorted(found, key=lambda o: (-o.proposers, -len(o.cases), o.cases[0][0]))
+
+
 def link(connection, request_id: int, topic: Topic) -> None:
     """Send a registered request to the topic `taking` gave, in the same transaction."""
     connection.execute(insert(t.topic_suggestions).values(request_id=request_id, topic_id=topic.id))

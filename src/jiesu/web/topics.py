@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.enums import Role, UnitKind
-from jiesu.domain.errors import DomainError
+from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services import topics
 from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
 
@@ -34,6 +34,21 @@ def _page(request: Request, status_code: int = 200, form: dict | None = None, er
 @router.get("/topics")
 def topics_page(request: Request) -> Response:
     return _page(request)
+
+
+@router.get("/topics/{topic_id}")
+def topic_page(request: Request, topic_id: RecordId) -> Response:
+    """One topic: its suggestions grouped by what they say (建议归类), the groups with the most people first."""
+    login_required(request, *READERS)
+    app = jiesu_app(request)
+    try:
+        topic = topics.get(app, topic_id)
+    except NotFound:
+        return render(request, "message.html", 404, title="征集主题不存在",
+                      message="没有这个征集主题。请从「建议征集」页面进入。")
+    config = app.current_config()
+    return render(request, "topic.html", topic=topic, opinions=topics.opinions(app, topic_id), today=app.today(),
+                  names=config.unit_names, category_names=config.category_names)
 
 
 @router.post("/topics")
