@@ -212,3 +212,43 @@ def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_fi
     assert api.get("/topics/999").status_code == 404
     login(api, "wj")
     assert api.get(f"/topics/{topic_id}").status_code == 403  # the suggestions are the centre's and the asker's
+
+
+def test_the_department_answers_each_suggestion_with_whether_it_adopts_it_and_the_proposer_is_told(api, app):
+    from jiesu.services import cases
+    from jiesu.services.users import add_user
+    from tests.e2e.test_photos import ticket_and_code
+    from tests.integration.test_notifications import texts
+
+    add_user(app, "zjw", "handler", "password-zjw", "ZJW")
+    topic_id = topics.add(app, "supervisor", "老旧小区加装电梯", "请就加装电梯的费用分摊提出建议。", "2026-12-31",
+                          "ZJW", "WY2")
+    sent = portal_send(api, topic_id, "建议一楼住户不分摊加装电梯费用，二楼以上按楼层递增分摊")
+    ticket, code = ticket_and_code(sent.text)
+    case = topics_case(app, topic_id)
+    login(api, "dispatcher")
+    api.post("/queue/dispatch", data={"pick": f"{case.stored_id}:{case.version}", "csrf_token": csrf(api, "/queue")})
+    login(api, "zjw")
+    token = csrf(api, f"/cases/{case.stored_id}")
+    act = {"csrf_token": token, "version": "2", "action": "acknowledge"}
+    assert api.post(f"/cases/{case.stored_id}/act", data=act).status_code == 200
+    page = api.get(f"/cases/{case.stored_id}").text
+    assert '<select name="adoption" required>' in page and '<option value="partly">部分采纳</option>' in page
+    resolve = {"csrf_token": token, "version": "3", "action": "resolve", "reply": "已纳入加装电梯补贴办法，一楼住户不分摊"}
+    refused = api.post(f"/cases/{case.stored_id}/act", data=resolve)
+    assert refused.status_code == 400 and "请选择采纳情况" in refused.text
+    assert api.post(f"/cases/{case.stored_id}/act", data=resolve | {"adoption": "partly"}).status_code == 200
+    assert "采纳情况：<strong>部分采纳</strong>" in api.get(f"/cases/{case.stored_id}").text
+    login(api, "dispatcher")
+    api.post(f"/cases/{case.stored_id}/act", data={"csrf_token": csrf(api, "/queue"), "version": "4",
+                                                   "action": "accept_reply"})
+    assert cases.show(app, case.stored_id).status.value == "awaiting_follow_up"
+    kind, text = texts(app, case.stored_id)[-1]  # the text message says it before the reply
+    assert kind == "answered" and f"您提出的建议（工单号 {ticket}）采纳情况：部分采纳，办理结果：已纳入" in text
+    tracked = api.post("/portal/track", data={"ticket": ticket, "code": code, "csrf_token": csrf(api)}).text
+    assert '<p id="adoption">您的建议：<strong>部分采纳</strong></p>' in tracked
+    assert api.get(f"/api/v1/public/requests/{ticket}", params={"code": code}).json()["adoption"] == "partly"
+    portal_send(api, topic_id, "施工期间请安排临时停车位")
+    login(api, "supervisor")
+    assert "采纳情况：部分采纳 1 件；尚未答复 1 件" in api.get(f"/topics/{topic_id}").text
+    assert call(api, "supervisor", "GET", f"/api/v1/requests/{case.stored_id}").json()["adoption_label"] == "部分采纳"

@@ -464,3 +464,23 @@ def test_the_lead_unit_asks_the_requester_for_more_and_the_question_stays_open_u
     assert r.open_question() == "请提供具体楼号和垃圾堆放的位置"
     r.supplement(Actor("诉求人", Role.CITIZEN), at(3), "3号楼2单元门口")
     assert r.open_question() is None
+
+
+def test_a_suggestion_is_answered_with_whether_it_was_adopted_and_nothing_else_is(clock):
+    suggestion = new_request(kind=RequestKind.SUGGESTION)
+    suggestion.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    suggestion.acknowledge(WJ_HANDLER, at(1))
+    with pytest.raises(InvalidInput) as missing:
+        suggestion.resolve(WJ_HANDLER, at(2), "感谢您的建议")
+    assert missing.value.field == "adoption" and suggestion.status == Status.IN_PROGRESS
+    with pytest.raises(InvalidInput) as unknown:
+        suggestion.resolve(WJ_HANDLER, at(2), "感谢您的建议", "大概采纳")
+    assert unknown.value.field == "adoption" and "部分采纳" in unknown.value.message
+    suggestion.resolve(WJ_HANDLER, at(2), "已纳入明年计划，先在两个小区试点", "部分采纳")
+    assert suggestion.adoption == "partly" and suggestion.events[-1].changes["adoption"] == [None, "partly"]
+    complaint = new_request()
+    complaint.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    complaint.acknowledge(WJ_HANDLER, at(1))
+    with pytest.raises(InvalidInput) as wrong:
+        complaint.resolve(WJ_HANDLER, at(2), "已清理", "adopted")
+    assert wrong.value.field == "adoption" and "本件为「投诉」" in wrong.value.message

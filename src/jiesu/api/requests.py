@@ -23,7 +23,7 @@ from jiesu.api.schemas import (
 )
 from jiesu.api.views import actions_for, case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Channel, LabelledEnum, RequestKind, Role, Urgency
+from jiesu.domain.enums import Adoption, Channel, LabelledEnum, RequestKind, Role, Urgency
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
@@ -345,6 +345,7 @@ def public_answers(request: Request, q: str = Query(..., min_length=2, max_lengt
 def citizen_view(case) -> dict:
     return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
             "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,
+            "adoption": case.adoption, "adoption_label": Adoption(case.adoption).label if case.adoption else None,
             "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
             "can_supplement": case.status in intake.SUPPLEMENTABLE, "question": case.open_question(),
             "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from jiesu.domain.enums import Adoption
 from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
@@ -91,6 +92,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
+        "adoption": request.adoption, "adoption_label": Adoption(request.adoption).label if request.adoption else None,
         "unreasonable": request.unreasonable, "unreasonable_claim": shown(_pending_claim(request)),
         "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "keywords": request.keywords,

@@ -172,6 +172,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         reason: str = typer.Option("", help="理由"),
         note: str = typer.Option("", help="说明"),
         reply: str = typer.Option("", help="答复内容（办结、直接办结）"),
+        adoption: str = typer.Option(None, help="建议办结时的采纳情况：采纳/部分采纳/留作参考/暂不采纳"),
         duration: str = typer.Option(None, help="延期时长，如 5wd"),
         solved: bool = typer.Option(None, "--solved/--unsolved", help="回访：是否解决"),
         satisfaction: str = typer.Option(None, help="回访：满意/基本满意/不满意"),
@@ -192,7 +193,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
     who = actor_from(actor, role, handler_unit)
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
-                         category=category, urgency=urgency, proposed_unit=propose)
+                         category=category, urgency=urgency, proposed_unit=propose, adoption=adoption)
     request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version,
                                 photos=[path.read_bytes() for path in photo])
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")

@@ -19,7 +19,7 @@ from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import LANDMARKS, ROADS, Place, places
 from jiesu.demo.matters import MATTERS, Matter, Wording
 from jiesu.domain.calendar import SHANGHAI, Duration, WorkCalendar
-from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
+from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Router
@@ -315,12 +315,14 @@ class _Life:
                       max(timedelta(0), r.resolve_due - self.t) + timedelta(hours=2))
         solved = rng.random() < min(0.97, 0.45 + 0.5 * quality - self.matter.difficulty * 0.5)
         reply = replies.reply(rng, self.matter.code, solved, f"{r.title}\n{r.content}")
-        if not self.step(lambda t: r.resolve(handler, t, reply), work / 2, office=office):
+        adoption = (Adoption.ADOPTED if solved else Adoption.REFERENCE).value \
+            if r.kind == RequestKind.SUGGESTION else None  # 采纳情况, told with a suggestion's reply
+        if not self.step(lambda t: r.resolve(handler, t, reply, adoption), work / 2, office=office):
             return
         if rng.random() < 0.05:
             if not self.step(lambda t: r.send_back(self.dispatcher, t, "答复内容不完整，退回重办"), self.hours(5)):
                 return
-            if not self.step(lambda t: r.resolve(handler, t, reply + "已补充办理情况。"), timedelta(days=1),
+            if not self.step(lambda t: r.resolve(handler, t, reply + "已补充办理情况。", adoption), timedelta(days=1),
                              office=office):
                 return
         if not self.step(lambda t: r.accept_reply(self.dispatcher, t, self.clock), self.hours(8)):

@@ -95,6 +95,19 @@ class Satisfaction(LabelledEnum):
         return {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 
 
+class Adoption(LabelledEnum):
+    """采纳情况: what the unit made of a 建议, told with its reply (人民建议征集's 采纳)."""
+
+    ADOPTED = "adopted"
+    PARTLY = "partly"
+    REFERENCE = "reference"
+    NOT_ADOPTED = "not_adopted"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"adopted": "采纳", "partly": "部分采纳", "reference": "留作参考", "not_adopted": "暂不采纳"}
+
+
 class UnitKind(LabelledEnum):
     CENTRE = "centre"
     DISTRICT = "district"

@@ -65,12 +65,14 @@ def registered_text(hotline: str, ticket: str, code: str, portal_url: str) -> st
             f"{where_to_track(portal_url)}查询办理进度、评价办理结果。")
 
 
-def answered_text(hotline: str, ticket: str, reply: str, portal_url: str) -> str:
+def answered_text(hotline: str, ticket: str, reply: str, portal_url: str, adoption: str | None = None) -> str:
+    """The reply, told to the requester; for a suggestion, with its 采纳情况 (`adoption`: the label) first."""
     reply = " ".join((reply or "").split())
     if len(reply) > REPLY_CHARS:
         reply = reply[:REPLY_CHARS] + "……"
     told = f"办理结果：{reply}" if reply else "已办理完毕"
-    return (f"【{hotline}】您反映的问题（工单号 {ticket}）{told}。近期可能回访，请留意来电；"
+    what = f"您提出的建议（工单号 {ticket}）采纳情况：{adoption}，" if adoption else f"您反映的问题（工单号 {ticket}）"
+    return (f"【{hotline}】{what}{told}。近期可能回访，请留意来电；"
             f"也可在{where_to_track(portal_url)}查看并评价。")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from jiesu.domain import validation
 from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import Duration, WorkCalendar, beijing_minute
-from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, InvalidInput
 from jiesu.domain.sla import SlaPolicy
 from jiesu.domain.workflow import Action, Status, check_role, next_status
@@ -153,6 +153,7 @@ class CitizenRequest:
     pending_extension: str | None = None  # the requested Duration, as text
     extended_by: list[str] = field(default_factory=list)
     reply: str | None = None
+    adoption: str | None = None  # 建议: what the unit made of it (Adoption's value), told with its reply
     resolved_at: datetime | None = None
     round: int = 1  # 1 + number of reopens
     unreasonable: str = "none"  # none | pending | approved
@@ -395,10 +396,18 @@ class CitizenRequest:
         self._require_any_unit(actor)
         self._append(actor, at, Action.NOTE_PROGRESS, target, {}, validation.required_text(note, "note"))
 
-    def resolve(self, actor: Actor, at: datetime, reply: str) -> None:
+    def resolve(self, actor: Actor, at: datetime, reply: str, adoption: str | None = None) -> None:
+        """办结 with the reply to the requester; for a 建议, also whether it was adopted (采纳情况)."""
         target = self._begin(actor, at, Action.RESOLVE)
         self._require_lead_unit(actor)
         changes: dict[str, list[Any]] = {}
+        if self.kind == RequestKind.SUGGESTION:
+            if not adoption:
+                raise InvalidInput("建议类诉求办结时请选择采纳情况（采纳、部分采纳、留作参考、暂不采纳）",
+                                   field="adoption")
+            self._set(changes, "adoption", Adoption.parse(adoption, "adoption").value)
+        elif adoption:
+            raise InvalidInput(f"只有建议类诉求填写采纳情况，本件为「{self.kind.label}」", field="adoption")
         self._set(changes, "reply", validation.required_text(reply, "reply", validation.MAX_CONTENT))
         self._set(changes, "resolved_at", at)
         self._append(actor, at, Action.RESOLVE, target, changes, "")

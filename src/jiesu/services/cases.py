@@ -60,6 +60,7 @@ class ActionInput:
     category: str | None = None
     urgency: str | None = None  # 调整紧急程度: the new one
     proposed_unit: str | None = None  # 退单: the unit the returning lead says the case belongs to
+    adoption: str | None = None  # 办结 of a 建议: 采纳情况 (enums.Adoption)
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -257,7 +258,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
             actor, at, clock, Duration.parse(p.duration, "duration") if p.duration else None, p.note),
         Action.REFUSE_EXTENSION: lambda: request.refuse_extension(actor, at, p.reason),
         Action.NOTE_PROGRESS: lambda: request.note_progress(actor, at, p.note),
-        Action.RESOLVE: lambda: request.resolve(actor, at, p.reply),
+        Action.RESOLVE: lambda: request.resolve(actor, at, p.reply, p.adoption),
         Action.ACCEPT_REPLY: lambda: request.accept_reply(actor, at, clock),
         Action.SEND_BACK: lambda: request.send_back(actor, at, p.reason),
         Action.FOLLOW_UP: lambda: request.follow_up(

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import beijing_minute
-from jiesu.domain.enums import Urgency
+from jiesu.domain.enums import Adoption, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
     LOGIN_CODE_MINUTES,
@@ -211,7 +211,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     told its master's reply."""
     r, master, u = t.requests, t.requests.alias("master"), t.units
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
-                                    r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"), u.c.name.label("unit_name"),
+                                    r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"),
+                                    r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
                                     u.c.duty_phone, r.c.resolve_due)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
@@ -240,7 +241,9 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.ASK_SUPPLEMENT.value)
             .order_by(e.c.seq.desc()).limit(1)).scalar()
         return phone, question_text(hotline, row.ticket, question or "", portal)
-    return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal)
+    adoption = row.master_adoption if row.master_reply else row.adoption
+    return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal,
+                                Adoption(adoption).label if adoption else None)
 
 
 # --- delivering --------------------------------------------------------------------------------------------------

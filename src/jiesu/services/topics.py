@@ -6,13 +6,14 @@ matter as their category, and is suggested first when they are dispatched (`advi
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
-from jiesu.domain.enums import DutyType
+from jiesu.domain.enums import Adoption, DutyType
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Candidate, Directory, Routing
 from jiesu.services.audit import record
@@ -102,8 +103,6 @@ def get(app: App, topic_id: int) -> Topic:
 def common_words(app: App, topic_ids: list[int], top: int = 8) -> dict[int, list[tuple[str, int]]]:
     """Per topic, the keywords its suggestions share most (each suggestion counted once per word): what the
     people answered, at a glance, before reading them one by one."""
-    from collections import Counter
-
     r, ts = t.requests, t.topic_suggestions
     counts: dict[int, Counter] = {}
     with app.uow(read_only=True) as uow:
@@ -132,6 +131,19 @@ class Opinion:
     place: str  # the places they name most
     proposers: int  # distinct people
     cases: list[tuple[int, str]]  # (id, ticket), oldest first
+    adoptions: dict[str, int]  # 采纳情况 → how many of them the unit answered so, in Adoption's order; "" → not yet
+
+
+def tally(opinions: list[Opinion]) -> dict[str, int]:
+    """采纳情况 of all a topic's suggestions (label → how many; "" → not answered yet)."""
+    total: Counter[str] = Counter()
+    for opinion in opinions:
+        total.update(opinion.adoptions)
+    return _in_order(total)
+
+
+def _in_order(counts: Counter[str]) -> dict[str, int]:
+    return {label: counts[label] for label in [a.label for a in Adoption] + [""] if counts[label]}
 
 
 OPINION_THRESHOLD = 0.3  # cosine of character 1–3-gram TF-IDF, as for 一类事 (`issues/hot.py`)
@@ -147,16 +159,18 @@ def opinions(app: App, topic_id: int) -> list[Opinion]:
     get(app, topic_id)  # NotFound for no such topic
     r, ts = t.requests, t.topic_suggestions
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(*(r.c[name] for name in CASE_COLUMNS)).join(
+        rows = uow.connection.execute(select(*(r.c[name] for name in CASE_COLUMNS), r.c.adoption).join(
             ts, ts.c.request_id == r.c.id).where(ts.c.topic_id == topic_id).order_by(r.c.id)).all()
         directory = app.config(uow).directory
     tickets = {row.id: row.ticket for row in rows}
+    adopted = {row.id: Adoption(row.adoption).label if row.adoption else "" for row in rows}
     messages = [replace(m, group="") for m in case_messages(rows, directory, key="id")]  # one question: one group
     found = []
     for issue in build_issues(messages, OPINION_THRESHOLD):
         label(issue)
+        ids = [int(m.id) for m in issue.messages]
         found.append(Opinion(issue.keywords, issue.description, issue.place, issue.requesters,
-                             [(int(m.id), tickets[int(m.id)]) for m in issue.messages]))
+                             [(i, tickets[i]) for i in ids], _in_order(Counter(adopted[i] for i in ids))))
     return sorted(found, key=lambda o: (-o.proposers, -len(o.cases), o.cases[0][0]))
 
 

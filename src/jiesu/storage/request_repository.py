@@ -86,7 +86,7 @@ class RequestRepository:
             follow_up_due=row["follow_up_due"], supervise_due=row["supervise_due"],
             supervision_count=row["supervision_count"], pending_return=row["pending_return"],
             pending_extension=row["pending_extension"], extended_by=list(row["extended_by"]), reply=row["reply"],
-            resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
+            adoption=row["adoption"], resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
             master_id=row["master_id"], merged_ids=list(row["merged_ids"]), version=row["version"],
             keywords=row["keywords"].split(), anonymised_at=row["anonymised_at"],
             assignments=assignments, follow_ups=follow_ups, events=events)
@@ -106,7 +106,7 @@ class RequestRepository:
             "resolve_due": r.resolve_due, "follow_up_due": r.follow_up_due, "supervise_due": r.supervise_due,
             "supervision_count": r.supervision_count, "pending_return": r.pending_return,
             "pending_extension": r.pending_extension, "extended_by": list(r.extended_by), "reply": r.reply,
-            "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
+            "adoption": r.adoption, "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
             "master_id": r.master_id, "merged_ids": list(r.merged_ids), "keywords": " ".join(r.keywords)[:200],
             "updated_at": r.last_event_at,
         }

@@ -159,6 +159,7 @@ requests = Table(
     Column("pending_extension", String(20), nullable=True),
     Column("extended_by", JSON, nullable=False),
     Column("reply", Text, nullable=True),
+    Column("adoption", String(20), nullable=True),  # 建议: 采纳情况 told with the reply (enums.Adoption)
     Column("resolved_at", UTCDateTime, nullable=True),
     Column("round", Integer, nullable=False, default=1),
     Column("unreasonable", String(10), nullable=False, default="none", index=True),  # 督办台: the claims pending

@@ -12,7 +12,7 @@ from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_princ
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
-from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
+from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
@@ -540,7 +540,7 @@ FORM_FIELDS = {
     "dispatch": ["unit", "co_units", "reason"], "redispatch": ["unit", "co_units", "reason"],
     "acknowledge": [], "record_contact": ["note"], "return": ["reason", "proposed_unit"], "reject_return": ["reason"],
     "request_extension": ["duration", "reason"], "approve_extension": ["duration", "note"],
-    "refuse_extension": ["reason"], "note_progress": ["note", "photos"], "resolve": ["reply", "photos"],
+    "refuse_extension": ["reason"], "note_progress": ["note", "photos"], "resolve": ["adoption", "reply", "photos"],
     "accept_reply": [],
     "send_back": ["reason"], "follow_up": ["solved", "satisfaction", "note", "requester_ref"],
     "callback_unanswered": ["note", "requester_ref"], "callback_unreachable": ["note", "requester_ref"],
@@ -598,7 +598,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
-                  names=names, satisfactions=list(Satisfaction), urgencies=list(Urgency), error=error, media=media,
+                  names=names, satisfactions=list(Satisfaction), adoptions=list(Adoption), urgencies=list(Urgency), error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
@@ -674,7 +674,8 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
             requester_ref=posted_id(form.get("requester_ref"), "requester_ref"),
             master=posted_id(form.get("master"), "master"),
             category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
-            proposed_unit=str(form.get("proposed_unit") or "") or None)
+            proposed_unit=str(form.get("proposed_unit") or "") or None,
+            adoption=str(form.get("adoption") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c), photos=sent)

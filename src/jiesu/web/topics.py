@@ -47,8 +47,9 @@ def topic_page(request: Request, topic_id: RecordId) -> Response:
         return render(request, "message.html", 404, title="征集主题不存在",
                       message="没有这个征集主题。请从「建议征集」页面进入。")
     config = app.current_config()
-    return render(request, "topic.html", topic=topic, opinions=topics.opinions(app, topic_id), today=app.today(),
-                  names=config.unit_names, category_names=config.category_names)
+    opinions = topics.opinions(app, topic_id)
+    return render(request, "topic.html", topic=topic, opinions=opinions, tally=topics.tally(opinions),
+                  today=app.today(), names=config.unit_names, category_names=config.category_names)
 
 
 @router.post("/topics")

@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
-from jiesu.domain.enums import Satisfaction
+from jiesu.domain.enums import Adoption, Satisfaction
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import Action
 from jiesu.services import photos
@@ -24,4 +24,5 @@ def render_track(request: Request, status_code: int = 200, *, ticket: str, case:
         pictures.setdefault("办理结果照片" if step == Action.RESOLVE else "您提交的照片", []).append(link)
     return render(request, "track.html", status_code, ticket=ticket, code=code if case else "", case=case,
                   photos=pictures, satisfactions=list(Satisfaction), urgeable=URGEABLE, supplementable=SUPPLEMENTABLE,
+                  adoption=Adoption(case.adoption).label if case is not None and case.adoption else None,
                   handling=handling(app, case) if case is not None else None, **context)
