@@ -106,8 +106,9 @@ def test_a_supervisor_opens_and_closes_a_topic_with_clear_errors_and_in_the_audi
     login(api, "agent")
     assert "发布征集主题" not in api.get("/topics").text  # agents read, supervisors keep
     assert api.post("/topics", data={"title": "x", "csrf_token": csrf(api, "/topics")}).status_code == 403
-    login(api, "wj")
-    assert api.get("/topics").status_code == 403
+    login(api, "wj")  # a handler sees the topics its unit asks: 望京街道 asks none
+    listed = api.get("/topics")
+    assert listed.status_code == 200 and "还没有征集主题" in listed.text and "发布征集主题" not in listed.text
 
 
 def test_a_topics_matter_classifies_its_suggestions_and_the_department_asking_is_suggested_first(api, app):
@@ -187,11 +188,8 @@ def test_an_agent_takes_a_suggestion_to_a_topic_on_the_phone_and_is_shown_the_de
 
 
 def topics_case(app, topic_id: int):
-    from jiesu.services import cases
-    from jiesu.services.cases import CaseFilter
-
-    [row] = cases.list_cases(app, CaseFilter(topic_id=topic_id))
-    return cases.show(app, row.id)
+    [case] = topics_cases(app, topic_id)
+    return case
 
 
 def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_first(api, app):
@@ -211,7 +209,41 @@ def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_fi
     assert "13900001111" not in page  # a number in a suggestion stays masked here as in every list
     assert api.get("/topics/999").status_code == 404
     login(api, "wj")
-    assert api.get(f"/topics/{topic_id}").status_code == 403  # the suggestions are the centre's and the asker's
+    assert api.get(f"/topics/{topic_id}").status_code == 404  # the suggestions are the centre's and the asker's
+
+
+def test_the_department_asking_reads_its_topic_and_the_suggestions_dispatched_to_it_and_no_others(api, app):
+    from jiesu.services.users import add_user
+
+    add_user(app, "zjw", "handler", "password-zjw", "ZJW")
+    ours = opened(app)  # asked by 区住建委
+    theirs = topics.add(app, "supervisor", "违建治理", "请就违建治理提出建议。", "2026-12-31", "CGW")
+    for content in ("建议一楼住户不分摊加装电梯费用", "建议一楼住户不分摊加装电梯的费用", "施工期间请安排临时停车位"):
+        portal_send(api, ours, content)
+    portal_send(api, theirs, "建议拆除楼顶违建")
+    first, second, third = topics_cases(app, ours)
+    login(api, "dispatcher")
+    for case, unit in ((first, "ZJW"), (second, "ZJW"), (third, "WJ")):
+        call(api, "dispatcher", "POST", f"/api/v1/requests/{case.stored_id}/actions/reclassify",
+             json={"category": "WY1", "reason": "物业服务"})
+        call(api, "dispatcher", "POST", f"/api/v1/requests/{case.stored_id}/actions/dispatch", json={"unit": unit})
+    login(api, "zjw")
+    listed = api.get("/topics").text
+    assert "老旧小区加装电梯" in listed and "违建治理" not in listed and "发布征集主题" not in listed
+    assert f'href="/cases?topic={ours}">2 件</a>' in listed  # of 3: the one sent to the 街道 is not the unit's
+    page = api.get(f"/topics/{ours}").text
+    assert "只列出已派给本单位的建议" in page and first.ticket in page and second.ticket in page
+    assert third.ticket not in page and "临时停车" not in page
+    assert api.get(f"/topics/{theirs}").status_code == 404
+    assert api.post(f"/topics/{ours}/close", data={"csrf_token": csrf(api, "/topics")}).status_code == 403
+
+
+def topics_cases(app, topic_id: int):
+    from jiesu.services import cases
+    from jiesu.services.cases import CaseFilter
+
+    return [cases.show(app, row.id) for row in sorted(cases.list_cases(app, CaseFilter(topic_id=topic_id)),
+                                                       key=lambda row: row.id)]
 
 
 def test_the_department_answers_each_suggestion_with_whether_it_adopts_it_and_the_proposer_is_told(api, app):

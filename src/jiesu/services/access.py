@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import Forbidden, NotFound
@@ -74,3 +74,10 @@ def check_citizen_code(connection, request_id: int, code: str) -> bool:
     row = connection.execute(select(t.citizen_access.c.code_hash)
                              .where(t.citizen_access.c.request_id == request_id)).first()
     return row is not None and hmac.compare_digest(row.code_hash, digest((code or "").strip().upper()))
+
+
+def unit_sees(unit: str):
+    """The SQL condition on `requests` of the cases a handler of `unit` may see: those it leads or co-handles now."""
+    r, a = t.requests, t.assignments
+    co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == unit, a.c.ended_at.is_(None)))
+    return or_(r.c.lead_unit == unit, co)

@@ -15,7 +15,7 @@ from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing
 from jiesu.domain.workflow import Action
-from jiesu.services import notifications, topics
+from jiesu.services import access, notifications, topics
 from jiesu.services import photos as photo_store
 from jiesu.storage.unit_of_work import UnitOfWork
 
@@ -449,16 +449,14 @@ def _text_matches(uow: UnitOfWork, text: str):
 
 
 def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
-    from sqlalchemy import and_, exists, or_
+    from sqlalchemy import exists
 
     from jiesu.domain.workflow import Status
     from jiesu.storage import tables as t
 
     r = t.requests
     if f.visible_to_unit is not None:
-        a = t.assignments
-        co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == f.visible_to_unit, a.c.ended_at.is_(None)))
-        query = query.where(or_(r.c.lead_unit == f.visible_to_unit, co))
+        query = query.where(access.unit_sees(f.visible_to_unit))
     if f.statuses:
         query = query.where(r.c.status.in_([Status.parse(s, "status").value for s in f.statuses]))
     if f.lead_unit:

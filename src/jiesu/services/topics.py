@@ -16,6 +16,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Adoption, DutyType
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Candidate, Directory, Routing
+from jiesu.services.access import unit_sees
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
@@ -85,29 +86,32 @@ def close(app: App, by: str, topic_id: int) -> None:
         uow.commit()
 
 
-def listed(app: App, open_only: bool = False) -> list[Topic]:
-    """Every topic, newest first, with how many suggestions it has; `open_only`: those taking suggestions today."""
+def listed(app: App, open_only: bool = False, unit: str | None = None) -> list[Topic]:
+    """Every topic, newest first, with how many suggestions it has; `open_only`: those taking suggestions today;
+    `unit`: a handler's — only the topics its unit asks, counting only the suggestions the unit has."""
     with app.uow(read_only=True) as uow:
-        topics = _read(uow.connection)
+        topics = _read(uow.connection, unit=unit)
     return [x for x in topics if x.is_open(app.today())] if open_only else topics
 
 
-def get(app: App, topic_id: int) -> Topic:
+def get(app: App, topic_id: int, unit: str | None = None) -> Topic:
+    """One topic (`unit`: as `listed` gives it to a handler of that unit: NotFound unless the unit asks it)."""
     with app.uow(read_only=True) as uow:
-        found = _read(uow.connection, topic_id)
+        found = _read(uow.connection, topic_id, unit=unit)
     if not found:
         raise NotFound("没有这个征集主题", field="topic")
     return found[0]
 
 
-def common_words(app: App, topic_ids: list[int], top: int = 8) -> dict[int, list[tuple[str, int]]]:
+def common_words(app: App, topic_ids: list[int], top: int = 8, unit: str | None = None
+                 ) -> dict[int, list[tuple[str, int]]]:
     """Per topic, the keywords its suggestions share most (each suggestion counted once per word): what the
-    people answered, at a glance, before reading them one by one."""
+    people answered, at a glance, before reading them one by one (`unit`: of the suggestions that unit has)."""
     r, ts = t.requests, t.topic_suggestions
     counts: dict[int, Counter] = {}
+    query = select(ts.c.topic_id, r.c.keywords).join(r, r.c.id == ts.c.request_id).where(ts.c.topic_id.in_(topic_ids))
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(ts.c.topic_id, r.c.keywords).join(r, r.c.id == ts.c.request_id)
-                                      .where(ts.c.topic_id.in_(topic_ids)))
+        rows = uow.connection.execute(query.where(unit_sees(unit)) if unit else query)
         for topic_id, keywords in rows:
             counts.setdefault(topic_id, Counter()).update(set((keywords or "").split()))
     return {topic_id: [(word, n) for word, n in sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))[:top]
@@ -149,18 +153,19 @@ def _in_order(counts: Counter[str]) -> dict[str, int]:
 OPINION_THRESHOLD = 0.3  # cosine of character 1–3-gram TF-IDF, as for 一类事 (`issues/hot.py`)
 
 
-def opinions(app: App, topic_id: int) -> list[Opinion]:
+def opinions(app: App, topic_id: int, unit: str | None = None) -> list[Opinion]:
     """The suggestions to a topic grouped by what they say (text similarity, single linkage, whatever their
     category or district), the groups with the most people first: a department with hundreds of answers reads the
-    few opinions among them first, then each suggestion."""
+    few opinions among them first, then each suggestion. `unit`: a handler's — of the suggestions it has."""
     from jiesu.issues.hot import build_issues, label
     from jiesu.issues.sources import CASE_COLUMNS, case_messages
 
-    get(app, topic_id)  # NotFound for no such topic
+    get(app, topic_id, unit)  # NotFound for no such topic (or one the unit does not ask)
     r, ts = t.requests, t.topic_suggestions
+    query = select(*(r.c[name] for name in CASE_COLUMNS), r.c.adoption).join(ts, ts.c.request_id == r.c.id).where(
+        ts.c.topic_id == topic_id)
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(*(r.c[name] for name in CASE_COLUMNS), r.c.adoption).join(
-            ts, ts.c.request_id == r.c.id).where(ts.c.topic_id == topic_id).order_by(r.c.id)).all()
+        rows = uow.connection.execute((query.where(unit_sees(unit)) if unit else query).order_by(r.c.id)).all()
         directory = app.config(uow).directory
     tickets = {row.id: row.ticket for row in rows}
     adopted = {row.id: Adoption(row.adoption).label if row.adoption else "" for row in rows}
@@ -216,10 +221,16 @@ def of_case(connection, request_id: int) -> Topic | None:
     return found[0] if found else None
 
 
-def _read(connection, topic_id: int | None = None, ids: set[int] | None = None) -> list[Topic]:
-    s, ts = t.suggestion_topics, t.topic_suggestions
-    count = select(func.count()).where(ts.c.topic_id == s.c.id).scalar_subquery()
-    query = select(s, count.label("suggestions")).order_by(s.c.id.desc())
+def _read(connection, topic_id: int | None = None, ids: set[int] | None = None, unit: str | None = None
+          ) -> list[Topic]:
+    """The topics (one, some or all), newest first; `unit`: only those it asks, counting the suggestions it has."""
+    s, ts, r = t.suggestion_topics, t.topic_suggestions, t.requests
+    count = select(func.count()).where(ts.c.topic_id == s.c.id)
+    if unit:
+        count = count.select_from(ts.join(r, r.c.id == ts.c.request_id)).where(unit_sees(unit))
+    query = select(s, count.scalar_subquery().label("suggestions")).order_by(s.c.id.desc())
+    if unit:
+        query = query.where(s.c.unit == unit)
     if topic_id is not None:
         query = query.where(s.c.id == topic_id)
     if ids is not None:

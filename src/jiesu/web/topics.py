@@ -15,7 +15,8 @@ from jiesu.services import topics
 from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
 
 router = APIRouter(include_in_schema=False)
-READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
+READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)  # a handler:
+# the topics its unit asks, and of their suggestions those the unit has
 KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -24,9 +25,10 @@ def _page(request: Request, status_code: int = 200, form: dict | None = None, er
     app = jiesu_app(request)
     config = app.current_config()
     units = sorted((code, u.name) for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE)
-    listed = topics.listed(app)
-    return render(request, "topics.html", status_code, topics=listed, today=app.today(),
-                  words=topics.common_words(app, [x.id for x in listed]),
+    unit = _unit_of(principal)
+    listed = topics.listed(app, unit=unit)
+    return render(request, "topics.html", status_code, topics=listed, today=app.today(), unit=unit,
+                  words=topics.common_words(app, [x.id for x in listed], unit=unit),
                   may_keep=principal.role in KEEPERS, units=units, names=config.unit_names, form=form or {},
                   categories=config.directory.leaf_choices(), category_names=config.category_names, error=error)
 
@@ -39,17 +41,22 @@ def topics_page(request: Request) -> Response:
 @router.get("/topics/{topic_id}")
 def topic_page(request: Request, topic_id: RecordId) -> Response:
     """One topic: its suggestions grouped by what they say (建议归类), the groups with the most people first."""
-    login_required(request, *READERS)
+    unit = _unit_of(login_required(request, *READERS))
     app = jiesu_app(request)
     try:
-        topic = topics.get(app, topic_id)
+        topic = topics.get(app, topic_id, unit)
     except NotFound:
         return render(request, "message.html", 404, title="征集主题不存在",
                       message="没有这个征集主题。请从「建议征集」页面进入。")
     config = app.current_config()
-    opinions = topics.opinions(app, topic_id)
+    opinions = topics.opinions(app, topic_id, unit)
     return render(request, "topic.html", topic=topic, opinions=opinions, tally=topics.tally(opinions),
-                  today=app.today(), names=config.unit_names, category_names=config.category_names)
+                  today=app.today(), names=config.unit_names, category_names=config.category_names, unit=unit)
+
+
+def _unit_of(principal) -> str | None:
+    """A handler's unit (what it sees of the topics is narrowed to it); None for the centre's staff."""
+    return principal.unit if principal.role == Role.HANDLER else None
 
 
 @router.post("/topics")
