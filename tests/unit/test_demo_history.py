@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from jiesu.demo.city import LANDMARKS, ROADS, write_config
-from jiesu.demo.history import CLOSERS, OPENERS, WHEN, HistorySimulator
+from jiesu.demo.history import CLOSERS, OPENERS, SUGGESTING, WHEN, HistorySimulator
 from jiesu.demo.matters import MATTERS, Wording
 from jiesu.domain.routing import Directory, Router
 from jiesu.domain.sla import SlaBook
@@ -100,7 +100,8 @@ def _pattern(template: str) -> re.Pattern:
 def _told(request, matter) -> tuple[Wording, dict[str, str]]:
     """The wording a case's body says and the slots it filled (the body may open and close with a courtesy)."""
     for wording in matter.wordings:
-        found = re.fullmatch(_either(OPENERS) + _pattern(wording.body).pattern + _either(CLOSERS), request.content)
+        said = request.content.removesuffix(SUGGESTING)  # a 建议 says what should be done after the rest
+        found = re.fullmatch(_either(OPENERS) + _pattern(wording.body).pattern + _either(CLOSERS), said)
         if found:
             return wording, found.groupdict()
     raise AssertionError(f"{request.content!r} is none of {matter.code}'s wordings")
@@ -134,6 +135,11 @@ def test_a_cases_title_address_and_urgency_fit_what_the_caller_said(city):
             master = requests[request.master_id]
             assert _told(master, matter) == (wording, slots), (master.content, request.content)
     assert emergencies >= 30
+    suggestions = [r for r in history.requests if r.kind.value == "suggestion"]  # each says what should be done,
+    assert len(suggestions) >= 10 and all(r.content.endswith(SUGGESTING) for r in suggestions)  # about a wrong
+    assert all(matters[r.category].kind in ("complaint", "report") for r in suggestions)  # (not a question's)
+    answered = [r for r in suggestions if r.reply]
+    assert answered and all(r.adoption in ("adopted", "reference") for r in answered)  # and answered with 采纳情况
 
 
 def test_intakes_urgency_check_finds_the_demos_emergencies_and_only_them():

@@ -64,6 +64,9 @@ def compose_text(rng: random.Random, matter: Matter, place: Place, emergency: bo
     return word(rng, rng.choice(matter.said(emergency)), text_slots(rng, place))
 
 
+SUGGESTING = "建议有关部门加强管理，从根本上解决。"  # what a caller adds when the agent takes the case as a 建议
+
+
 @dataclass
 class History:
     requests: list[CitizenRequest] = field(default_factory=list)
@@ -144,6 +147,11 @@ class HistorySimulator:
         wording = rng.choice(matter.said(urgency is Urgency.EMERGENCY))
         slots = text_slots(rng, place)
         title, content = word(rng, wording, slots)
+        if kind == RequestKind.SUGGESTION:  # taken as a 建议 only where the caller says what should be done
+            if matter.kind in ("complaint", "report"):
+                content += SUGGESTING
+            else:  # a question or a plea for help is not a suggestion, however the dice fell
+                kind = RequestKind(matter.kind)
         channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
         agent = Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT)
         at = received + timedelta(minutes=rng.uniform(2, 9))
@@ -171,6 +179,8 @@ class HistorySimulator:
         if merged_at > now:
             return
         title, content = word(rng, wording, slots)
+        if master.kind == RequestKind.SUGGESTION:
+            content += SUGGESTING
         requester = master.requester if rng.random() < 0.3 else self._person()
         duplicate = CitizenRequest.register(
             actor=Actor(f"坐席{rng.randint(1, 40):02d}", Role.AGENT), at=received + timedelta(minutes=2),
