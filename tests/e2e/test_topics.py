@@ -4,8 +4,11 @@ reads all the suggestions to its topic together."""
 
 from __future__ import annotations
 
+import io
 import re
+from urllib.parse import quote
 
+import openpyxl
 import pytest
 
 from jiesu.services import topics
@@ -208,8 +211,23 @@ def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_fi
     assert '建议归类 <span class="count">2</span>' in page and "<summary>2 件</summary>" in page
     assert "13900001111" not in page  # a number in a suggestion stays masked here as in every list
     assert api.get("/topics/999").status_code == 404
+    assert f'href="/topics/{topic_id}.xlsx"' in page
+    report = api.get(f"/topics/{topic_id}.xlsx")  # 征集报告: the groups, then every suggestion with its group
+    assert report.status_code == 200 and quote("征集报告") in report.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(report.content))
+    assert book.sheetnames == ["建议归类", "建议"]
+    groups = list(book["建议归类"].values)
+    assert groups[0][:5] == ("类别", "要点", "代表性建议", "涉及地点", "提出人数") and [g[4:7] for g in groups[1:]] == [
+        (2, 2, "尚未答复 2"), (1, 1, "尚未答复 1")]
+    each = list(book["建议"].values)
+    assert [row[0] for row in each[1:]] == [1, 1, 2] and "13900001111" not in str(each)  # masked as on the page
+    from jiesu.services import audit
+    assert [e.action for e in audit.entries(app, audit.AuditQuery(action="topic.export"))[0]] == ["topic.export"]
+    login(api, "agent")
+    assert api.get(f"/topics/{topic_id}.xlsx").status_code == 403  # agents work case by case
     login(api, "wj")
     assert api.get(f"/topics/{topic_id}").status_code == 404  # the suggestions are the centre's and the asker's
+    assert api.get(f"/topics/{topic_id}.xlsx").status_code == 404
 
 
 def test_the_department_asking_reads_its_topic_and_the_suggestions_dispatched_to_it_and_no_others(api, app):

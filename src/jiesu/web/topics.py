@@ -5,6 +5,8 @@ the audit trail)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -18,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)  # a handler:
 # the topics its unit asks, and of their suggestions those the unit has
 KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
+EXPORTERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)
 
 
 def _page(request: Request, status_code: int = 200, form: dict | None = None, error: str | None = None) -> Response:
@@ -38,10 +41,30 @@ def topics_page(request: Request) -> Response:
     return _page(request)
 
 
+@router.get("/topics/{topic_id}.xlsx")
+def topic_report(request: Request, topic_id: RecordId) -> Response:
+    """征集报告: the topic's groups and suggestions as an Excel workbook (recorded in the audit trail). Not for
+    agents, who work case by case; a handler's holds the suggestions its unit has."""
+    from jiesu.services.topic_report import report_xlsx
+
+    principal = login_required(request, *EXPORTERS)
+    app = jiesu_app(request)
+    try:
+        data, topic = report_xlsx(app, topic_id, principal.name, _unit_of(principal))
+    except NotFound:
+        return render(request, "message.html", 404, title="征集主题不存在",
+                      message="没有这个征集主题。请从「建议征集」页面进入。")
+    name = f"征集报告-{topic.title}-{app.today():%Y%m%d}.xlsx"
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=\"topic.xlsx\"; filename*=UTF-8''{quote(name)}",
+                             "Cache-Control": "no-store"})
+
+
 @router.get("/topics/{topic_id}")
 def topic_page(request: Request, topic_id: RecordId) -> Response:
     """One topic: its suggestions grouped by what they say (建议归类), the groups with the most people first."""
-    unit = _unit_of(login_required(request, *READERS))
+    principal = login_required(request, *READERS)
+    unit = _unit_of(principal)
     app = jiesu_app(request)
     try:
         topic = topics.get(app, topic_id, unit)
@@ -51,7 +74,7 @@ def topic_page(request: Request, topic_id: RecordId) -> Response:
     config = app.current_config()
     opinions = topics.opinions(app, topic_id, unit)
     return render(request, "topic.html", topic=topic, opinions=opinions, tally=topics.tally(opinions),
-                  today=app.today(), names=config.unit_names, category_names=config.category_names, unit=unit)
+                  may_export=principal.role in EXPORTERS, today=app.today(), names=config.unit_names, category_names=config.category_names, unit=unit)
 
 
 def _unit_of(principal) -> str | None:
