@@ -32,6 +32,15 @@ def test_an_issues_place_is_not_read_with_the_verb_before_it():
     assert set(issue.place.split("、")) == {"红星公寓", "人民路"}
 
 
+def test_near_here_is_not_a_place():
+    """附近小区 or 旁边的路 says where the caller is, not which compound: the place is the one named."""
+    when = datetime(2020, 1, 1)
+    issue = Issue("a", [Message("1", "增设公交站", "附近小区的老人去医院太远。长乐路应增设公交站", when),
+                        Message("2", "增设公交站", "这边小区出行不便。长乐路能否加一个站", when)])
+    label(issue)
+    assert issue.place == "长乐路"
+
+
 def test_the_heat_index_weighs_people_more_than_repeats():
     when = datetime(2020, 1, 1)
     many_people = Issue("a", [Message(str(i), "t", "x", when, user=f"u{i}") for i in range(4)])
