@@ -195,7 +195,7 @@ def topics_case(app, topic_id: int):
     return case
 
 
-def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_first(api, app):
+def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_first(api, app, monkeypatch):
     topic_id = opened(app)
     for phone, content in [("13812345678", "建议一楼住户不分摊加装电梯费用，二楼以上按楼层递增分摊"),
                            ("13812345679", "建议一楼住户不分摊加装电梯的费用，二楼以上按楼层递增分摊费用"),
@@ -211,7 +211,12 @@ def test_a_topics_suggestions_are_grouped_by_what_they_say_the_most_proposers_fi
     assert '建议归类 <span class="count">2</span>' in page and "<summary>2 件</summary>" in page
     assert "13900001111" not in page  # a number in a suggestion stays masked here as in every list
     assert api.get("/topics/999").status_code == 404
-    assert f'href="/topics/{topic_id}.xlsx"' in page
+    assert f'href="/topics/{topic_id}.xlsx"' in page and "另有" not in page
+    assert [o.keywords != [] for o in topics.opinions(app, topic_id, labelled=1)] == [True, False]  # only those shown
+    monkeypatch.setattr("jiesu.web.topics.SHOWN", 1)  # a topic with more groups than a page shows
+    short = api.get(f"/topics/{topic_id}").text
+    assert short.count("<tr>") == 2 and "另有 1 类未列出（提出人数较少），请导出征集报告查看" in short
+    assert '建议归类 <span class="count">2</span>' in short
     report = api.get(f"/topics/{topic_id}.xlsx")  # 征集报告: the groups, then every suggestion with its group
     assert report.status_code == 200 and quote("征集报告") in report.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(report.content))

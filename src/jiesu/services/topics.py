@@ -153,10 +153,12 @@ def _in_order(counts: Counter[str]) -> dict[str, int]:
 OPINION_THRESHOLD = 0.3  # cosine of character 1–3-gram TF-IDF, as for 一类事 (`issues/hot.py`)
 
 
-def opinions(app: App, topic_id: int, unit: str | None = None) -> list[Opinion]:
+def opinions(app: App, topic_id: int, unit: str | None = None, labelled: int | None = None) -> list[Opinion]:
     """The suggestions to a topic grouped by what they say (text similarity, single linkage, whatever their
     category or district), the groups with the most people first: a department with hundreds of answers reads the
-    few opinions among them first, then each suggestion. `unit`: a handler's — of the suggestions it has."""
+    few opinions among them first, then each suggestion. `unit`: a handler's — of the suggestions it has.
+    `labelled`: only the first so many groups get their key words, title and places (a page shows those; a topic
+    with thousands of answers has as many groups of one)."""
     from jiesu.issues.hot import build_issues, label
     from jiesu.issues.sources import CASE_COLUMNS, case_messages
 
@@ -170,13 +172,16 @@ def opinions(app: App, topic_id: int, unit: str | None = None) -> list[Opinion]:
     tickets = {row.id: row.ticket for row in rows}
     adopted = {row.id: Adoption(row.adoption).label if row.adoption else "" for row in rows}
     messages = [replace(m, group="") for m in case_messages(rows, directory, key="id")]  # one question: one group
+    groups = sorted(build_issues(messages, OPINION_THRESHOLD),
+                    key=lambda issue: (-issue.requesters, -len(issue.messages), int(issue.messages[0].id)))
     found = []
-    for issue in build_issues(messages, OPINION_THRESHOLD):
-        label(issue)
+    for number, issue in enumerate(groups):
+        if labelled is None or number < labelled:
+            label(issue)
         ids = [int(m.id) for m in issue.messages]
         found.append(Opinion(issue.keywords, issue.description, issue.place, issue.requesters,
                              [(i, tickets[i]) for i in ids], _in_order(Counter(adopted[i] for i in ids))))
-    return sorted(found, key=lambda o: (-o.proposers, -len(o.cases), o.cases[0][0]))
+    return found
 
 
 def link(connection, request_id: int, topic: Topic) -> None:

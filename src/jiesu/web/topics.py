@@ -20,6 +20,7 @@ router = APIRouter(include_in_schema=False)
 READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)  # a handler:
 # the topics its unit asks, and of their suggestions those the unit has
 KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
+SHOWN = 100  # groups on a topic's page; the 征集报告 holds them all
 EXPORTERS = (Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)
 
 
@@ -72,8 +73,9 @@ def topic_page(request: Request, topic_id: RecordId) -> Response:
         return render(request, "message.html", 404, title="征集主题不存在",
                       message="没有这个征集主题。请从「建议征集」页面进入。")
     config = app.current_config()
-    opinions = topics.opinions(app, topic_id, unit)
-    return render(request, "topic.html", topic=topic, opinions=opinions, tally=topics.tally(opinions),
+    opinions = topics.opinions(app, topic_id, unit, labelled=SHOWN)
+    return render(request, "topic.html", topic=topic, opinions=opinions[:SHOWN], more=len(opinions) - SHOWN,
+                  tally=topics.tally(opinions), groups=len(opinions),
                   may_export=principal.role in EXPORTERS, today=app.today(), names=config.unit_names, category_names=config.category_names, unit=unit)
 
 
