@@ -377,3 +377,15 @@ def test_the_doctor_says_what_to_do_and_fails_on_a_secret_that_opens_nothing(jie
     assert "jiesu 体检" in report and "jiesu db backup" in report and "注意" in report
     monkeypatch.setenv("JIESU_SECRET_KEY", "second-secret")
     assert "打不开最近工单的个人信息" in jiesu("doctor", code=1)
+
+
+def test_a_suggestion_is_answered_from_the_command_line_with_whether_it_is_adopted(jiesu):
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "建议在望京西园三区增设电动车充电桩", "--kind", "建议", "--category", "WY1",
+          "--division", "WJ01")
+    jiesu("case", "act", "1", "dispatch", "--unit", "WJ")
+    jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
+    refused = jiesu("case", "act", "1", "resolve", "--role", "handler", "--unit", "WJ", "--reply", "已研究", code=2)
+    assert "adoption" in refused and "请选择采纳情况" in refused
+    assert "「办结待审核」" in jiesu("case", "act", "1", "resolve", "--role", "handler", "--unit", "WJ",
+                                  "--reply", "已列入明年充电设施计划", "--adoption", "部分采纳")
