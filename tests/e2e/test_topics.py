@@ -307,3 +307,28 @@ def test_the_department_answers_each_suggestion_with_whether_it_adopts_it_and_th
     login(api, "supervisor")
     assert "采纳情况：部分采纳 1 件；尚未答复 1 件" in api.get(f"/topics/{topic_id}").text
     assert call(api, "supervisor", "GET", f"/api/v1/requests/{case.stored_id}").json()["adoption_label"] == "部分采纳"
+
+
+def test_the_portal_tells_how_many_suggestions_an_ended_topic_took_and_how_many_were_adopted(api, app, clock):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput
+    from tests.support import DISPATCHER, WJ_HANDLER
+
+    topic_id = topics.add(app, "supervisor", "物业服务改进", "请就物业服务提出建议。", "2026-12-31", "WJ", "WY1")
+    for content in ("建议物业公开收支", "建议物业每周打扫楼道"):
+        portal_send(api, topic_id, content)
+    adopted, _ = topics_cases(app, topic_id)
+    for actor, action, params in [(DISPATCHER, Action.DISPATCH, {"unit": "WJ"}), (WJ_HANDLER, Action.ACKNOWLEDGE, {}),
+                                  (WJ_HANDLER, Action.RESOLVE, {"reply": "已要求物业按季度公开收支", "adoption": "采纳"})]:
+        cases.perform(app, actor, adopted.stored_id, action, ActionInput(**params))
+    assert 'id="topic-results"' not in api.get("/portal").text  # still open: no result yet
+    topics.close(app, "supervisor", topic_id)
+    portal = api.get("/portal").text
+    assert "物业服务改进 <span class=\"muted\">（已结束）收到建议 2 件，采纳 1 件，部分采纳 0 件</span>" in portal
+    assert api.get("/api/v1/public/topics/results").json()["items"] == [
+        {"id": topic_id, "title": "物业服务改进", "ended_on": "2026-11-23", "suggestions": 2, "adopted": 1,
+         "partly": 0}]
+    clock.advance(days=181)  # half a year on, the result leaves the portal
+    assert 'id="topic-results"' not in api.get("/portal").text
+    assert api.get("/api/v1/public/topics/results").json()["items"] == []

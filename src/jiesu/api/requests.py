@@ -328,6 +328,15 @@ def public_topics(request: Request) -> dict:
                       for x in topics.listed(jiesu_app(request), open_only=True)]}
 
 
+@public.get("/topics/results")
+def public_topic_results(request: Request) -> dict:
+    """征集结果: the topics ended in the last 180 days, newest first, with how many suggestions each took and how many
+    the department adopted in whole (`adopted`) or in part (`partly`) — counts only."""
+    return {"items": [{"id": o.topic.id, "title": o.topic.title, "ended_on": topics.ended_on(o.topic).isoformat(),
+                       "suggestions": o.topic.suggestions, "adopted": o.adopted, "partly": o.partly}
+                      for o in topics.results(jiesu_app(request))]}
+
+
 @public.get("/answers")
 def public_answers(request: Request, q: str = Query(..., min_length=2, max_length=2000)) -> dict:
     """智能问答: the 知识库 answers that fit what a citizen is about to submit (the portal shows them while they

@@ -94,6 +94,42 @@ def listed(app: App, open_only: bool = False, unit: str | None = None) -> list[T
     return [x for x in topics if x.is_open(app.today())] if open_only else topics
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """征集结果, as told to the public: a topic that has ended, how many suggestions it took, and how many the
+    department adopted (in whole or in part) — counts only, nothing of anyone's suggestion."""
+
+    topic: Topic
+    adopted: int
+    partly: int
+
+
+RESULTS_FOR = 180  # days a topic's result stays on the portal after it ends
+
+
+def results(app: App) -> list[Outcome]:
+    """The topics ended in the last RESULTS_FOR days (closed early or past their day), newest first, with their
+    suggestions adopted and partly adopted."""
+    today = app.today()
+    ended = [x for x in listed(app) if not x.is_open(today) and 0 <= (today - ended_on(x)).days <= RESULTS_FOR]
+    if not ended:
+        return []
+    r, ts = t.requests, t.topic_suggestions
+    with app.uow(read_only=True) as uow:
+        counts = Counter({(topic_id, adoption): n for topic_id, adoption, n in uow.connection.execute(
+            select(ts.c.topic_id, r.c.adoption, func.count()).join(r, r.c.id == ts.c.request_id)
+            .where(ts.c.topic_id.in_([x.id for x in ended]), r.c.adoption.is_not(None))
+            .group_by(ts.c.topic_id, r.c.adoption))})
+    return [Outcome(x, counts[(x.id, Adoption.ADOPTED.value)], counts[(x.id, Adoption.PARTLY.value)]) for x in ended]
+
+
+def ended_on(topic: Topic) -> date:
+    """The last day a topic took suggestions (the day it was closed, if closed early)."""
+    from jiesu.domain.calendar import SHANGHAI
+
+    return min(topic.closes_on, topic.closed_at.astimezone(SHANGHAI).date()) if topic.closed_at else topic.closes_on
+
+
 def get(app: App, topic_id: int, unit: str | None = None) -> Topic:
     """One topic (`unit`: as `listed` gives it to a handler of that unit: NotFound unless the unit asks it)."""
     with app.uow(read_only=True) as uow:

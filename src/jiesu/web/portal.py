@@ -28,6 +28,7 @@ def _portal(request: Request, status_code: int = 200, form: dict | None = None, 
     topic = next((x for x in open_topics if x.id == topic_id), None)
     return render(request, "portal.html", status_code, form=form or {}, kinds=list(RequestKind), error=error,
                   texts=app.settings.notify_citizens, topics=open_topics, topic=topic,
+                  results=topics.results(app) if topic_id is None else [],
                   topic_missing=topic_id is not None and topic is None)
 
 
