@@ -284,6 +284,7 @@ def test_the_department_answers_each_suggestion_with_whether_it_adopts_it_and_th
     login(api, "dispatcher")
     api.post("/queue/dispatch", data={"pick": f"{case.stored_id}:{case.version}", "csrf_token": csrf(api, "/queue")})
     login(api, "zjw")
+    assert 'title="建议类诉求：办结答复时填写采纳情况">建议</span>' in api.get("/inbox").text  # told before it opens
     token = csrf(api, f"/cases/{case.stored_id}")
     act = {"csrf_token": token, "version": "2", "action": "acknowledge"}
     assert api.post(f"/cases/{case.stored_id}/act", data=act).status_code == 200
