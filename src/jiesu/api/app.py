@@ -84,6 +84,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(open311.router)
     from jiesu.web import (
         admin,
+        agent_quality,
         audit,
         catalogue,
         dispatch_lessons,
@@ -109,6 +110,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(catalogue.router)
     api.include_router(knowledge.router)
     api.include_router(topics.router)
+    api.include_router(agent_quality.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @api.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)  # HEAD: what uptime monitors send
