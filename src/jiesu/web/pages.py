@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -43,6 +42,7 @@ from jiesu.web.rendering import (
     render,
     unit_names,
     uploaded,
+    workbook_response,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -430,10 +430,7 @@ def case_export(request: Request, search: dict = Depends(case_search)) -> Respon
         data, _ = export_xlsx(app, wanted, principal.name, {k: labels[k] for k in labels if search[k]})
     except DomainError as error:
         return render(request, "message.html", 400, title="无法导出", message=error_text(error))
-    name = f"工单查询-{app.today():%Y%m%d}.xlsx"
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=\"cases.xlsx\"; filename*=UTF-8''{quote(name)}",
-                             "Cache-Control": "no-store"})
+    return workbook_response(data, f"工单查询-{app.today():%Y%m%d}.xlsx", "cases.xlsx")
 
 
 def _search(principal: Principal, search: dict) -> CaseFilter:

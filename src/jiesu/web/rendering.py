@@ -129,3 +129,14 @@ def unit_names(app) -> dict[str, str]:
     return app.current_config().unit_names
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(data: bytes, name: str, fallback: str) -> Response:
+    """An Excel workbook to download as `name` (Chinese allowed; `fallback`: the plain ASCII name for old
+    browsers), never cached: it holds case data."""
+    from urllib.parse import quote
+
+    return Response(data, media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store"})

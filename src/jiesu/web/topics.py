@@ -5,8 +5,6 @@ the audit trail)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -14,7 +12,7 @@ from jiesu.api.deps import RecordId, jiesu_app
 from jiesu.domain.enums import Role, UnitKind
 from jiesu.domain.errors import DomainError, NotFound
 from jiesu.services import topics
-from jiesu.web.rendering import error_text, flash, login_required, posted_form, render
+from jiesu.web.rendering import error_text, flash, login_required, posted_form, render, workbook_response
 
 router = APIRouter(include_in_schema=False)
 READERS = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN, Role.HANDLER)  # a handler:
@@ -55,10 +53,7 @@ def topic_report(request: Request, topic_id: RecordId) -> Response:
     except NotFound:
         return render(request, "message.html", 404, title="征集主题不存在",
                       message="没有这个征集主题。请从「建议征集」页面进入。")
-    name = f"征集报告-{topic.title}-{app.today():%Y%m%d}.xlsx"
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=\"topic.xlsx\"; filename*=UTF-8''{quote(name)}",
-                             "Cache-Control": "no-store"})
+    return workbook_response(data, f"征集报告-{topic.title}-{app.today():%Y%m%d}.xlsx", "topic.xlsx")
 
 
 @router.get("/topics/{topic_id}")
