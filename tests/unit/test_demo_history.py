@@ -54,6 +54,14 @@ def test_the_demo_city_has_a_local_practice_its_duty_lists_do_not_know(city):
     elsewhere = [r for r in dispatched if not r.location.division.startswith("QQ")]
     assert len(here) >= 10 and len(moved_here) >= 0.6 * len(here)
     assert sum(r.lead_unit == "SJJ" for r in elsewhere) <= 0.2 * len(elsewhere)
+    # agents dispatch on the phone every emergency and some of the rest, so 坐席质检 has their returns to show
+    first = {r.id: next(e for e in r.events if e.action.value == "dispatch") for r in history.requests
+             if any(e.action.value == "dispatch" for e in r.events)}
+    by_agent = [r for r in history.requests if r.id in first and first[r.id].role.value == "agent"]
+    assert all(first[r.id].role.value == "agent" for r in history.requests
+               if r.id in first and r.urgency.value == "emergency")
+    assert 0.25 < len(by_agent) / len(first) < 0.5 and all(first[r.id].actor == r.events[0].actor for r in by_agent)
+    assert any(r.assignments[0].end_reason == "returned" for r in by_agent)
 
 
 def test_a_units_staff_act_in_office_hours_but_on_emergencies_and_at_the_utility_companies(city):

@@ -255,7 +255,11 @@ class _Life:
         lead = routing.leads[0]
         co = [c.unit.code for c in routing.co_handlers[:1] if self.sim.allowed(self.matter.code, c.unit.code, "co")
               and rng.random() < 0.3]
-        if not self.step(lambda t: r.dispatch(self.dispatcher, t, self.clock, lead.unit.code, co, lead.reason),
+        # the agent dispatches on the phone (受理并派单) an emergency and, by the case's number, one case in three;
+        # the dispatchers the rest (no draw of its own: the simulation's random draws stay the same)
+        on_the_phone = r.urgency == Urgency.EMERGENCY or (r.id or 0) % 3 == 0
+        dispatcher = Actor(r.events[0].actor, Role.AGENT) if on_the_phone else self.dispatcher
+        if not self.step(lambda t: r.dispatch(dispatcher, t, self.clock, lead.unit.code, co, lead.reason),
                          timedelta(minutes=rng.uniform(3, 40))):
             return
         if rng.random() < 0.01:
