@@ -354,7 +354,7 @@ def public_answers(request: Request, q: str = Query(..., min_length=2, max_lengt
 def citizen_view(case) -> dict:
     return {"ticket": case.ticket, "status": case.status.value, "status_label": case.status.label,
             "title": case.title, "received_at": iso(case.received_at), "reply": case.reply,
-            "adoption": case.adoption, "adoption_label": Adoption(case.adoption).label if case.adoption else None,
+            "adoption": case.adoption, "adoption_label": Adoption.label_of(case.adoption) or None,
             "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
             "can_supplement": case.status in intake.SUPPLEMENTABLE, "question": case.open_question(),
             "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}

@@ -92,7 +92,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
-        "adoption": request.adoption, "adoption_label": Adoption(request.adoption).label if request.adoption else None,
+        "adoption": request.adoption, "adoption_label": Adoption.label_of(request.adoption) or None,
         "unreasonable": request.unreasonable, "unreasonable_claim": shown(_pending_claim(request)),
         "master_id": request.master_id, "merged_ids": request.merged_ids,
         "round": request.round, "keywords": request.keywords,

@@ -243,7 +243,7 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
         return phone, question_text(hotline, row.ticket, question or "", portal)
     adoption = row.master_adoption if row.master_reply else row.adoption
     return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal,
-                                Adoption(adoption).label if adoption else None)
+                                Adoption.label_of(adoption) or None)
 
 
 # --- delivering --------------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def report_xlsx(app: App, topic_id: int, by: str, unit: str | None = None) -> tu
         each.append([safe_cell(v) for v in (
             group_of[x.id], x.ticket, beijing_minute(x.received_at), pii.mask(x.title or ""),
             pii.mask(x.content or ""), Status(x.status).label, names.get(x.lead_unit or "", x.lead_unit or ""),
-            Adoption(x.adoption).label if x.adoption else "", pii.mask(x.reply or ""))])
+            Adoption.label_of(x.adoption), pii.mask(x.reply or ""))])
     out = io.BytesIO()
     workbook.save(out)
     with app.uow() as uow:

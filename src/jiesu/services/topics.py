@@ -133,7 +133,7 @@ def ended_on(topic: Topic) -> date:
 def get(app: App, topic_id: int, unit: str | None = None) -> Topic:
     """One topic (`unit`: as `listed` gives it to a handler of that unit: NotFound unless the unit asks it)."""
     with app.uow(read_only=True) as uow:
-        found = _read(uow.connection, topic_id, unit=unit)
+        found = _read(uow.connection, {topic_id}, unit=unit)
     if not found:
         raise NotFound("没有这个征集主题", field="topic")
     return found[0]
@@ -156,10 +156,10 @@ def common_words(app: App, topic_ids: list[int], top: int = 8, unit: str | None 
 
 def taking(connection, topic_id: int, today: date) -> Topic:
     """The topic a suggestion is sent to, in the transaction that registers it: only one open today."""
-    found = _read(connection, topic_id)
-    if not found or not found[0].is_open(today):
+    topic = open_one(connection, topic_id, today)
+    if topic is None:
         raise InvalidInput("这个征集主题不存在或已结束征集", field="topic_id")
-    return found[0]
+    return topic
 
 
 @dataclass(frozen=True)
@@ -192,13 +192,13 @@ OPINION_THRESHOLD = 0.3  # cosine of character 1–3-gram TF-IDF, as for 一类�
 def opinions(app: App, topic_id: int, unit: str | None = None, labelled: int | None = None) -> list[Opinion]:
     """The suggestions to a topic grouped by what they say (text similarity, single linkage, whatever their
     category or district), the groups with the most people first: a department with hundreds of answers reads the
-    few opinions among them first, then each suggestion. `unit`: a handler's — of the suggestions it has.
+    few opinions among them first, then each suggestion (of a topic the caller has found: `get`). `unit`: a
+    handler's — of the suggestions it has.
     `labelled`: only the first so many groups get their key words, title and places (a page shows those; a topic
     with thousands of answers has as many groups of one)."""
     from jiesu.issues.hot import build_issues, label
     from jiesu.issues.sources import CASE_COLUMNS, case_messages
 
-    get(app, topic_id, unit)  # NotFound for no such topic (or one the unit does not ask)
     r, ts = t.requests, t.topic_suggestions
     query = select(*(r.c[name] for name in CASE_COLUMNS), r.c.adoption).join(ts, ts.c.request_id == r.c.id).where(
         ts.c.topic_id == topic_id)
@@ -206,7 +206,7 @@ def opinions(app: App, topic_id: int, unit: str | None = None, labelled: int | N
         rows = uow.connection.execute((query.where(unit_sees(unit)) if unit else query).order_by(r.c.id)).all()
         directory = app.config(uow).directory
     tickets = {row.id: row.ticket for row in rows}
-    adopted = {row.id: Adoption(row.adoption).label if row.adoption else "" for row in rows}
+    adopted = {row.id: Adoption.label_of(row.adoption) for row in rows}
     messages = [replace(m, group="") for m in case_messages(rows, directory, key="id")]  # one question: one group
     groups = sorted(build_issues(messages, OPINION_THRESHOLD),
                     key=lambda issue: (-issue.requesters, -len(issue.messages), int(issue.messages[0].id)))
@@ -228,7 +228,7 @@ def link(connection, request_id: int, topic: Topic) -> None:
 def open_one(connection, topic_id: int, today: date) -> Topic | None:
     """The topic, if it takes suggestions today (for what intake suggests while a suggestion is typed; `taking`
     refuses the others when it is registered)."""
-    found = _read(connection, topic_id)
+    found = _read(connection, {topic_id})
     return found[0] if found and found[0].is_open(today) else None
 
 
@@ -239,7 +239,7 @@ def asking(connection, request_ids: list[int]) -> dict[int, Topic]:
     ts = t.topic_suggestions
     linked = dict(connection.execute(select(ts.c.request_id, ts.c.topic_id).where(ts.c.request_id.in_(request_ids))
                                      ).all())
-    topics = {x.id: x for x in _read(connection, ids=set(linked.values()))} if linked else {}
+    topics = {x.id: x for x in _read(connection, set(linked.values()))} if linked else {}
     return {request_id: topics[topic_id] for request_id, topic_id in linked.items()
             if topic_id in topics and topics[topic_id].unit}
 
@@ -258,13 +258,13 @@ def advise(routing: Routing, topic: Topic | None, directory: Directory) -> Routi
 def of_case(connection, request_id: int) -> Topic | None:
     ts = t.topic_suggestions
     topic_id = connection.execute(select(ts.c.topic_id).where(ts.c.request_id == request_id)).scalar()
-    found = _read(connection, topic_id) if topic_id is not None else []
+    found = _read(connection, {topic_id}) if topic_id is not None else []
     return found[0] if found else None
 
 
-def _read(connection, topic_id: int | None = None, ids: set[int] | None = None, unit: str | None = None
-          ) -> list[Topic]:
-    """The topics (one, some or all), newest first; `unit`: only those it asks, counting the suggestions it has."""
+def _read(connection, ids: set[int] | None = None, unit: str | None = None) -> list[Topic]:
+    """The topics (those of `ids`, or all), newest first; `unit`: only those it asks, counting the suggestions it
+    has."""
     s, ts, r = t.suggestion_topics, t.topic_suggestions, t.requests
     count = select(func.count()).where(ts.c.topic_id == s.c.id)
     if unit:
@@ -272,8 +272,6 @@ def _read(connection, topic_id: int | None = None, ids: set[int] | None = None, 
     query = select(s, count.scalar_subquery().label("suggestions")).order_by(s.c.id.desc())
     if unit:
         query = query.where(s.c.unit == unit)
-    if topic_id is not None:
-        query = query.where(s.c.id == topic_id)
     if ids is not None:
         query = query.where(s.c.id.in_(ids))
     return [Topic(r.id, r.title, r.description, r.unit, r.closes_on, r.created_at, r.closed_at, r.category,

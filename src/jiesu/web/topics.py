@@ -51,8 +51,7 @@ def topic_report(request: Request, topic_id: RecordId) -> Response:
     try:
         data, topic = report_xlsx(app, topic_id, principal.name, _unit_of(principal))
     except NotFound:
-        return render(request, "message.html", 404, title="征集主题不存在",
-                      message="没有这个征集主题。请从「建议征集」页面进入。")
+        return _missing(request)
     return workbook_response(data, f"征集报告-{topic.title}-{app.today():%Y%m%d}.xlsx", "topic.xlsx")
 
 
@@ -65,13 +64,17 @@ def topic_page(request: Request, topic_id: RecordId) -> Response:
     try:
         topic = topics.get(app, topic_id, unit)
     except NotFound:
-        return render(request, "message.html", 404, title="征集主题不存在",
-                      message="没有这个征集主题。请从「建议征集」页面进入。")
+        return _missing(request)
     config = app.current_config()
     opinions = topics.opinions(app, topic_id, unit, labelled=SHOWN)
     return render(request, "topic.html", topic=topic, opinions=opinions[:SHOWN], more=len(opinions) - SHOWN,
                   tally=topics.tally(opinions), groups=len(opinions),
-                  may_export=principal.role in EXPORTERS, today=app.today(), names=config.unit_names, category_names=config.category_names, unit=unit)
+                  may_export=principal.role in EXPORTERS, today=app.today(), names=config.unit_names,
+                  category_names=config.category_names, unit=unit)
+
+
+def _missing(request: Request) -> Response:
+    return render(request, "message.html", 404, title="征集主题不存在", message="没有这个征集主题。请从「建议征集」页面进入。")
 
 
 def _unit_of(principal) -> str | None:

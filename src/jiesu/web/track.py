@@ -24,5 +24,5 @@ def render_track(request: Request, status_code: int = 200, *, ticket: str, case:
         pictures.setdefault("办理结果照片" if step == Action.RESOLVE else "您提交的照片", []).append(link)
     return render(request, "track.html", status_code, ticket=ticket, code=code if case else "", case=case,
                   photos=pictures, satisfactions=list(Satisfaction), urgeable=URGEABLE, supplementable=SUPPLEMENTABLE,
-                  adoption=Adoption(case.adoption).label if case is not None and case.adoption else None,
+                  adoption=Adoption.label_of(case.adoption) if case is not None else "",
                   handling=handling(app, case) if case is not None else None, **context)
