@@ -622,3 +622,30 @@ def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_sugge
         assert "区住建委：征集主题「老旧小区加装电梯」的征集部门" in page.inner_text("#suggest-units")
         page.click("button[value=dispatch]")
         assert "已受理并派单" in page.inner_text("body") and "老旧小区加装电梯" in page.inner_text("#topic")
+
+
+def test_a_district_office_finds_its_subdistricts_case_and_reads_it_without_acting(tmp_path, page):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from jiesu.services.users import add_user
+    from tests.support import AGENT, DISPATCHER, live_server
+
+    app = make_city(tmp_path)
+    add_user(app, "cy", "handler", "password-cy", "CY")
+    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道垃圾没人清理", division="WJ01", category="WY1",
+                                             requester_phone="13812345678"))
+    cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    with live_server(app) as base:
+        login(page, base, "cy")
+        page.wait_for_url(f"{base}/inbox")
+        assert "辖区超期未办结" in page.inner_text("main")
+        page.click("text=辖区工单")
+        page.wait_for_url(re.compile(r".*/cases\?scope=area"))
+        assert page.locator("select[name=scope]").input_value() == "area"
+        page.click(f"text={case.ticket}")
+        page.wait_for_url(f"{base}/cases/{case.id}")
+        assert "只可查看" in page.inner_text("#overseeing")
+        assert page.locator("form:has(input[name=action])").count() == 0  # no step offered
+        assert "13812345678" not in page.content() and page.locator("text=查看完整信息").count() == 0
+        page.screenshot(path=str(SHOTS / "18-area-case.png"), full_page=True)

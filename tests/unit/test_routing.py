@@ -94,3 +94,11 @@ def test_a_districts_own_list_for_a_matter_replaces_the_citys_there():
     router.check_dispatch("WY1", "WJ", role="co")
     assert router.route("WY1", None).best is None  # without an address, the city's list: the 街道 of … nowhere
     assert router.route("WY2", "WJ01").best.unit.code == "WJ"  # other matters keep the city's list
+
+
+def test_a_units_area_is_every_unit_under_it_and_not_itself(router):
+    directory = router.directory
+    assert directory.below("CY") == {"WJ", "WJ01", "WJ02", "JX", "JX01"}
+    assert directory.below("WJ") == {"WJ01", "WJ02"}
+    assert directory.below("WJ01") == frozenset() and directory.below("ZJW") == frozenset()
+    assert directory.below("NOPE") == frozenset()

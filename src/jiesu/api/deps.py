@@ -38,6 +38,8 @@ def optional_principal(request: Request) -> Principal | None:
     elif "user_id" in request.session:
         principal = user_by_id(app, int(request.session["user_id"]))
         request.state.via_token = False
+    if principal is not None and principal.role == Role.HANDLER:
+        principal = principal.oversee(app.current_config().directory)
     request.state.principal = principal
     return principal
 

@@ -169,15 +169,18 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                   unreasonable: str | None = one_of(cases.UNREASONABLE_STATES,
                                                     "不合理诉求：none/pending（待认定）/approved"),
                   topic: int | None = Query(None, ge=1, le=MAX_ID, description="人民建议征集：某个征集主题收到的建议"),
+                  scope: str = Query("", description="承办人：不填为本单位工单，area 为辖区工单（下辖单位主办或协办的，只读）"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
-    """Cases newest first with filters and cursor pagination. A handler only ever sees its own unit's cases."""
+    """Cases newest first with filters and cursor pagination. A handler sees its own unit's cases, or with
+    `scope=area` those of the units under it."""
     app = jiesu_app(request)
     if category_tree:
         app.current_config().directory.category(category_tree, field="category_tree")
+    visible_to_unit, visible_to_area = access.list_scope(principal, scope)
     rows = cases.list_cases(app, cases.CaseFilter(
         statuses=status.split(",") if status else [],
-        visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
+        visible_to_unit=visible_to_unit, visible_to_area=visible_to_area,
         lead_unit=unit, category=category, text=q, overdue_at=app.now() if overdue else None,
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=moment("received_from", received_from),
@@ -282,9 +285,9 @@ def units(request: Request, principal: Principal = Depends(staff)) -> list[dict]
 def unit_standing(code: str, request: Request, month: str | None = None,
                   principal: Principal = Depends(staff)) -> dict:
     """本单位考核: the unit's 三率 for `month` (this month so far by default), its rank among its kind and the cases
-    that lowered it. A handler asks for their own unit only (another: 404)."""
+    that lowered it. A handler asks for their own unit or one under it (another: 404)."""
     require_role(principal, *assessment.STANDING_VIEWERS)
-    if principal.role == Role.HANDLER and principal.unit != code:
+    if principal.role == Role.HANDLER and principal.unit != code and code not in principal.area:
         raise NotFound("没有这个单位，或你无权查看", field="unit")
     app = jiesu_app(request)
     return standing_view(assessment.unit_standing(app, month or f"{app.today():%Y-%m}", code))

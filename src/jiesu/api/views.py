@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from jiesu.domain.enums import Adoption
+from jiesu.domain.enums import Adoption, Role
 from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
@@ -31,8 +31,9 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
     for action in allowed_actions(request.status):
         if principal.role not in ACTION_ROLES[action]:
             continue
-        if principal.role.value == "handler" and action != Action.NOTE_PROGRESS and principal.unit != request.lead_unit:
-            continue
+        if principal.role == Role.HANDLER and principal.unit != request.lead_unit and (
+                action != Action.NOTE_PROGRESS or principal.unit not in request.co_units):
+            continue  # a co-handler notes its progress; a unit overseeing the case (辖区) reads it only
         if action in _CALLBACK_STEPS and not request.pending_callbacks():
             continue
         if action in _UNREASONABLE_STEPS and _UNREASONABLE_STEPS[action] != request.unreasonable:

@@ -162,7 +162,8 @@ def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
 
 
 def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:
-    """The demo's accounts; the handler belongs to the 街道 with the most open cases."""
+    """The demo's accounts; the handler belongs to the 街道 with the most open cases, the district office's
+    handler (区级承办人, who reads its 街道's cases and 三率 too) to its district."""
     from sqlalchemy import func, select
 
     from jiesu.services.users import reset_demo_account
@@ -174,8 +175,10 @@ def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:
             select(r.c.lead_unit).join(t.units, t.units.c.code == r.c.lead_unit)
             .where(t.units.c.kind == "subdistrict", r.c.status.in_(["dispatched", "in_progress"]))
             .group_by(r.c.lead_unit).order_by(func.count().desc()).limit(1)).scalar() or "YH01"
+        district = uow.connection.execute(select(t.units.c.parent).where(t.units.c.code == busiest)).scalar() or "YH"
     wanted = [("坐席", "zuoxi", "agent", None), ("派单员", "paidan", "dispatcher", None),
-              ("承办人", "chengban", "handler", busiest), ("督办", "duban", "supervisor", None),
+              ("承办人", "chengban", "handler", busiest), ("区级承办人", "quji", "handler", district),
+              ("督办", "duban", "supervisor", None),
               ("分析员", "fenxi", "analyst", None), ("管理员", "admin", "admin", None)]
     return [(label, name, reset_demo_account(jiesu, name, role, unit), unit) for label, name, role, unit in wanted]
 

@@ -81,6 +81,7 @@ class Directory:
     def __init__(self, units: Iterable[Unit], categories: Iterable[Category]) -> None:
         self.units = {u.code: u for u in units}
         self.categories = {c.code: c for c in categories}
+        self._below: dict[str, frozenset[str]] = {}
 
     def unit(self, code: str, field: str = "unit") -> Unit:
         try:
@@ -127,6 +128,16 @@ class Directory:
         if unit is None or not unit.kind.is_territorial:
             raise InvalidInput(f"未知行政区划代码 {code!r}（应为区、街道/乡镇或社区/村的代码）", field=field)
         return [u.code for u in self.units.values() if u.kind.is_territorial and unit in self.unit_chain(u.code)]
+
+    def below(self, code: str) -> frozenset[str]:
+        """Every unit under `code` in the unit tree (a district's 街道/乡镇 and their 社区/村, and any unit configured
+        with it as parent), not `code` itself: a 辖区 overseen by the unit. Asked on every page a handler opens, so
+        kept once found."""
+        found = self._below.get(code)
+        if found is None:
+            found = frozenset(u for u in self.units if u != code and code in (c.code for c in self.unit_chain(u)))
+            self._below[code] = found
+        return found
 
     def unit_chain(self, code: str) -> list[Unit]:
         chain, seen = [], set()

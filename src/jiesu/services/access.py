@@ -1,5 +1,6 @@
-"""Who may see what. A handler sees only the cases of its own unit (lead or co-handler); the other staff roles
-see every case; a citizen sees a case only with its verification code. Everyone else gets "not found", which
+"""Who may see what. A handler sees only the cases of its own unit (lead or co-handler), and reads those of the
+units under it (its 辖区: a district office its 街道/乡镇 and 社区/村, a 街道 its 社区), without acting on them or
+seeing their requesters; the other staff roles see every case; a citizen sees a case only with its verification code. Everyone else gets "not found", which
 does not reveal that the case exists. Personal data (the requester's name and phone, and what the text holds:
 `nlp/pii.py`) is masked everywhere by default; the roles that need it see it in full on request (`reveal`), and
 each such request is a line of the audit trail."""
@@ -7,11 +8,12 @@ each such request is a line of the audit trail."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Collection
 
 from sqlalchemy import and_, exists, or_, select
 
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import Forbidden, NotFound
+from jiesu.domain.errors import Forbidden, InvalidInput, NotFound
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.validation import mask_name, mask_phone
 from jiesu.nlp import pii
@@ -27,8 +29,21 @@ def can_read(principal: Principal, request: CitizenRequest) -> bool:
         return True
     if principal.role == Role.HANDLER:
         return principal.unit is not None and (principal.unit == request.lead_unit
-                                               or principal.unit in request.co_units)
+                                               or principal.unit in request.co_units
+                                               or oversees(principal, request))
     return False
+
+
+def oversees_only(principal: Principal, request: CitizenRequest) -> bool:
+    """Whether the principal reads the case only as its 辖区's (neither leading nor co-handling it)."""
+    return (principal.role == Role.HANDLER and principal.unit != request.lead_unit
+            and principal.unit not in request.co_units and oversees(principal, request))
+
+
+def oversees(principal: Principal, request: CitizenRequest) -> bool:
+    """Whether the case is led or co-handled by a unit in the principal's 辖区 (`Principal.area`)."""
+    return bool(principal.area) and (request.lead_unit in principal.area
+                                     or any(code in principal.area for code in request.co_units))
 
 
 def require_read(principal: Principal, request: CitizenRequest) -> CitizenRequest:
@@ -76,8 +91,31 @@ def check_citizen_code(connection, request_id: int, code: str) -> bool:
     return row is not None and hmac.compare_digest(row.code_hash, digest((code or "").strip().upper()))
 
 
+SCOPES = {"": "本单位", "area": "辖区"}  # whose cases a handler's list shows: its unit's, or those of the units under it
+
+
+def list_scope(principal: Principal, scope: str) -> tuple[str | None, frozenset[str] | None]:
+    """(visible_to_unit, visible_to_area) of a case list for `principal`: a handler's own unit's cases, or with
+    scope "area" its 辖区's; nothing narrowed for the roles that see every case. InvalidInput naming `scope` for
+    a scope that is not one, or a 辖区 the principal does not have."""
+    if scope not in SCOPES:
+        raise InvalidInput(f"范围应为 area（辖区）或不填（本单位）：{scope!r}", field="scope")
+    if scope == "area" and not principal.area:
+        raise InvalidInput("只有下辖街道、社区等单位的承办单位可查询辖区工单", field="scope")
+    if principal.role != Role.HANDLER:
+        return None, None
+    return (None, principal.area) if scope == "area" else (principal.unit, None)
+
+
 def unit_sees(unit: str):
     """The SQL condition on `requests` of the cases a handler of `unit` may see: those it leads or co-handles now."""
     r, a = t.requests, t.assignments
     co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == unit, a.c.ended_at.is_(None)))
     return or_(r.c.lead_unit == unit, co)
+
+
+def area_sees(area: Collection[str]):
+    """The SQL condition on `requests` of the cases of a 辖区: led or co-handled now by any of its units."""
+    r, a = t.requests, t.assignments
+    co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit.in_(area), a.c.ended_at.is_(None)))
+    return or_(r.c.lead_unit.in_(area), co)

@@ -165,7 +165,7 @@ class UnitStanding:
     counted_at: datetime | None = None  # when the score and rank were counted (the lists are read now)
 
 
-STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # a handler: their own unit only
+STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # a handler: their unit and its 辖区
 
 
 def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
@@ -198,6 +198,12 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
     ranked = sum(1 for s in report.scores if score is not None and s.group == score.group and s.rank is not None)
     return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks,
                         report.counted_at)
+
+
+def area_scores(app: App, month: str, area: frozenset[str]) -> list[UnitScore]:
+    """The month's 三率 of the units of a 辖区 that have cases counted in it, by kind and rank as in the month's
+    report (a district office's view of its 街道/乡镇; each rank is among all the city's units of that kind)."""
+    return [s for s in sanlv(app, month).scores if s.unit in area]
 
 
 def write_csv(report: MonthReport, path: Path) -> None:

@@ -328,6 +328,7 @@ UNREASONABLE_STATES = ("none", "pending", "approved")
 class CaseFilter:
     statuses: list[str] = field(default_factory=list)
     visible_to_unit: str | None = None  # a handler's unit: only cases it leads or co-handles
+    visible_to_area: frozenset[str] | None = None  # a handler's 辖区: only cases its units lead or co-handle
     lead_unit: str | None = None
     category: str | None = None
     category_tree: str | None = None  # a category of any level: the cases of it and of every category below it
@@ -457,6 +458,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
     r = t.requests
     if f.visible_to_unit is not None:
         query = query.where(access.unit_sees(f.visible_to_unit))
+    if f.visible_to_area is not None:
+        query = query.where(access.area_sees(f.visible_to_area))
     if f.statuses:
         query = query.where(r.c.status.in_([Status.parse(s, "status").value for s in f.statuses]))
     if f.lead_unit:

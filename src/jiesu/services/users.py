@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +17,7 @@ from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.request import Actor
+from jiesu.domain.routing import Directory
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 from jiesu.storage.database import inserted_id
@@ -34,6 +35,13 @@ class Principal:
     role: Role
     unit: str | None = None
     user_id: int | None = None
+    area: frozenset[str] = frozenset()  # a handler's 辖区: the units under its unit, whose cases it may read
+
+    def oversee(self, directory: Directory) -> Principal:
+        """This handler with its 辖区 (`Directory.below` its unit); any other principal as it is."""
+        if self.role != Role.HANDLER or not self.unit:
+            return self
+        return replace(self, area=directory.below(self.unit))
 
     @property
     def actor(self) -> Actor:

@@ -301,6 +301,9 @@ def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str
     return [key for key, _ in listed], [key for key, urgent in listed if urgent]
 
 
+AREA_OVERDUE = "辖区超期未办结"
+
+
 @router.get("/inbox")
 def inbox(request: Request) -> Response:
     principal = login_required(request, Role.HANDLER)
@@ -310,6 +313,8 @@ def inbox(request: Request) -> Response:
     sections = [*incoming,
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
+    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to push (read-only here)
+        sections.append(work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area))
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
                   batches={"待签收": SIGN_BATCH} if principal.role == Role.HANDLER else {},
@@ -384,11 +389,11 @@ def callbacks(request: Request) -> Response:
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
                 urgency: str = "", month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
-                until: str = "", topic: str = "") -> dict[str, str]:
+                until: str = "", topic: str = "", scope: str = "") -> dict[str, str]:
     """The case list's search, from the query string (the list and its export read the same one)."""
     return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
             "urgency": urgency, "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since,
-            "until": until, "topic": topic}
+            "until": until, "topic": topic, "scope": scope}
 
 
 @router.get("/cases")
@@ -434,8 +439,8 @@ def case_export(request: Request, search: dict = Depends(case_search)) -> Respon
 
 
 def _search(principal: Principal, search: dict) -> CaseFilter:
-    """The case list's filter from its query (a handler's always narrowed to its unit); InvalidInput names the
-    field that is wrong."""
+    """The case list's filter from its query (a handler's always narrowed to its unit, or with `scope` to its
+    辖区); InvalidInput names the field that is wrong."""
     day, month, since, until, slot = search["day"], search["month"], search["since"], search["until"], search["slot"]
     start, end = period_span(day or month) if day or month else (None, None)
     if since:
@@ -444,8 +449,9 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
     if until:
         last = day_span(until, "until", "截止日期")[1]
         end = min(end, last) if end else last
+    unit, area = access.list_scope(principal, search["scope"])
     return CaseFilter(statuses=[search["status"]] if search["status"] else [], text=search["q"] or None,
-                      visible_to_unit=principal.unit if principal.role == Role.HANDLER else None,
+                      visible_to_unit=unit, visible_to_area=area,
                       category_tree=search["category"] or None, area=search["area"] or None,
                       channel=search["channel"] or None, kind=search["kind"] or None,
                       urgency=search["urgency"] or None, keyword=search["keyword"] or None,
@@ -464,7 +470,7 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
             "keyword": search["keyword"], "slot": _slot_label(wanted.slot),
             "since": f"{search['since']} 起" if search["since"] else "",
             "until": f"至 {search['until']}" if search["until"] else "",
-            "topic": _topic_label(app, wanted.topic_id)}
+            "topic": _topic_label(app, wanted.topic_id), "scope": "辖区工单" if search["scope"] else ""}
 
 
 def _topic_label(app, topic_id: int | None) -> str:
@@ -601,7 +607,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
-                  categories=config.directory.leaf_choices())
+                  categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case))
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page

@@ -1,7 +1,7 @@
 """本单位考核: a unit's 三率 for a month (this month so far by default), where it ranks among its kind, and the
 cases that lowered it — a late response, a callback not solved or not satisfied — so that a district office can
-act on them before the month is closed. A handler sees only their own unit; supervisors, analysts and
-administrators choose any unit."""
+act on them before the month is closed. A handler sees their own unit, with the 三率 of the units under it (辖区
+各单位) when it has any, and chooses among those; supervisors, analysts and administrators choose any unit."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import add_months
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
-from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
+from jiesu.services.assessment import STANDING_VIEWERS, area_scores, fmt, pct, unit_standing
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,17 +31,23 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
     app = jiesu_app(request)
     this_month = f"{app.today():%Y-%m}"
     month = month or this_month
-    if principal.role == Role.HANDLER:
-        unit = principal.unit or ""  # their own unit, whatever the address asks for
     names = app.current_config().unit_names
-    units = sorted(names.items()) if principal.role != Role.HANDLER else []
+    if principal.role == Role.HANDLER:
+        own = principal.unit or ""
+        if unit not in principal.area:
+            unit = own  # their own unit, unless the address asks for one under it
+        units = [(own, names.get(own, own))] + sorted((c, names.get(c, c)) for c in principal.area) if principal.area else []
+    else:
+        units = sorted(names.items())
     if not unit:
         return render(request, "standing.html", standing=None, month=month, unit="", units=units)
     try:
         found = unit_standing(app, month, unit)  # a month not written YYYY-MM, an unknown unit: refused here
+        area = area_scores(app, month, principal.area) if principal.area and unit == principal.unit else None
     except DomainError as error:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
                       error=error_text(error))
     before, after = _months_around(month)
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
-                  before=before, after=after if after <= this_month else None, partial=month == this_month)
+                  before=before, after=after if after <= this_month else None, partial=month == this_month,
+                  area=area, names=names)

@@ -1,0 +1,91 @@
+"""辖区: a district office (or a 街道 with 社区) reads the cases and 三率 of the units under it, acting on none of
+them and seeing none of their requesters; every other unit still sees only its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from jiesu.services.users import add_user, create_token
+from tests.e2e.test_api import act, call, create, login
+from tests.e2e.test_photos import staff_and_portal
+
+
+@pytest.fixture
+def api(app):
+    client = staff_and_portal(app)
+    for name, unit in (("cy", "CY"), ("zjw", "ZJW")):  # the district office; a department with nothing under it
+        add_user(app, name, "handler", "password-" + name, unit)
+        client.tokens[name] = create_token(app, name)
+    return client
+
+
+def test_a_district_office_reads_its_subdistricts_cases_through_the_api_and_acts_on_none(api):
+    led = create(api)
+    act(api, "dispatcher", led["id"], "dispatch", unit="WJ")
+    co_handled = create(api, content="望京西园三区楼下垃圾站异味，区城管委牵头")
+    act(api, "dispatcher", co_handled["id"], "dispatch", unit="ZJW", co_units=["JX"])
+    elsewhere = create(api, content="小区违建")
+    act(api, "dispatcher", elsewhere["id"], "dispatch", unit="ZJW")
+
+    seen = call(api, "cy", "GET", f"/api/v1/requests/{led['id']}")
+    assert seen.status_code == 200
+    assert seen.json()["allowed_actions"] == [] and seen.json()["may_reveal"] is False
+    assert "13812345678" not in seen.text and "张三" not in seen.text  # the requester stays masked
+    assert call(api, "cy", "GET", f"/api/v1/requests/{led['id']}", params={"reveal": "true"}).status_code == 403
+    assert call(api, "cy", "GET", f"/api/v1/requests/{co_handled['id']}").status_code == 200  # 酒仙桥 co-handles
+    assert call(api, "cy", "GET", f"/api/v1/requests/{elsewhere['id']}").status_code == 404
+    for action, body in (("acknowledge", {}), ("flag_unreasonable", {"reason": "x"}), ("return", {"reason": "x"})):
+        refused = call(api, "cy", "POST", f"/api/v1/requests/{led['id']}/actions/{action}", json=body)
+        assert refused.status_code == 403, refused.text
+    assert call(api, "wj", "GET", f"/api/v1/requests/{led['id']}").json()["status"] == "dispatched"  # untouched
+
+    assert call(api, "cy", "GET", "/api/v1/requests").json()["items"] == []  # its own unit's: none
+    area = call(api, "cy", "GET", "/api/v1/requests", params={"scope": "area"}).json()["items"]
+    assert sorted(x["id"] for x in area) == sorted([led["id"], co_handled["id"]])
+    assert call(api, "jx", "GET", "/api/v1/requests", params={"scope": "area"}).json()["items"] == []  # 社区 only
+    for who, scope in (("zjw", "area"), ("cy", "mine"), ("agent", "area")):
+        wrong = call(api, who, "GET", "/api/v1/requests", params={"scope": scope})
+        assert wrong.status_code == 400 and wrong.json()["field"] == "scope", (who, scope)
+    assert call(api, "jx", "GET", f"/api/v1/requests/{led['id']}").status_code == 404  # a sister 街道: nothing
+
+    assert call(api, "cy", "GET", "/api/v1/units/WJ/standing").json()["unit_name"] == "望京街道"
+    assert call(api, "cy", "GET", "/api/v1/units/ZJW/standing").status_code == 404
+    assert call(api, "wj", "GET", "/api/v1/units/CY/standing").status_code == 404  # not upwards
+
+
+def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_standing(api, clock):
+    late = create(api)
+    act(api, "dispatcher", late["id"], "dispatch", unit="WJ")
+    clock.advance(days=12)  # past the 7 working days to resolve it
+    own = create(api, content="区里的事")
+    act(api, "dispatcher", own["id"], "dispatch", unit="ZJW")
+
+    login(api, "cy")
+    inbox = api.get("/inbox").text
+    overdue = inbox.split("辖区超期未办结")[1].split("</section>")[0]
+    assert late["ticket"] in overdue and "望京街道" in overdue
+    assert "辖区超期未办结" not in (login(api, "zjw") and api.get("/inbox").text)  # nothing under a department
+
+    login(api, "cy")
+    assert late["ticket"] not in api.get("/cases").text  # its own unit's list
+    listed = api.get("/cases", params={"scope": "area"}).text
+    assert late["ticket"] in listed and own["ticket"] not in listed and "辖区工单" in listed
+    page = api.get(f"/cases/{late['id']}").text
+    assert 'id="overseeing"' in page and 'action="/cases/' not in page.split('id="overseeing"')[1]
+    assert "138****5678" in page and "13812345678" not in page
+    refused = api.get("/cases", params={"scope": "nope"})
+    assert refused.status_code == 400 and "范围" in refused.text
+
+    month = {"month": "2026-11"}  # the month its contact deadline passed in
+    standing = api.get("/standing", params=month).text
+    area = standing.split('id="area"')[1].split("</section>")[0]
+    assert "望京街道" in area and "酒仙桥街道" not in area  # only the units with cases counted in the month
+    assert "<td>0.0%</td>" in area  # 望京街道's 响应率: its one case was not signed for in time
+    wj = api.get("/standing", params={**month, "unit": "WJ"}).text
+    assert "望京街道 · 三率考核" in wj and late["ticket"] in wj.split('id="late"')[1]  # the case that lowered it
+    assert "朝阳区 · 三率考核" in api.get("/standing", params={"unit": "ZJW"}).text  # not under it: its own
+
+    login(api, "wj")
+    assert 'name="scope"' in api.get("/cases").text  # 望京街道 has 社区 under it
+    mine = api.get(f"/cases/{late['id']}").text
+    assert 'id="overseeing"' not in mine and "签收" in mine
