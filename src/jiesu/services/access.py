@@ -1,7 +1,7 @@
 """Who may see what. A handler sees only the cases of its own unit (lead or co-handler), and reads those of the
 units under it (its 辖区: a district office its 街道/乡镇 and 社区/村, a 街道 its 社区), without acting on them or
-seeing their requesters; the other staff roles see every case; a citizen sees a case only with its verification code. Everyone else gets "not found", which
-does not reveal that the case exists. Personal data (the requester's name and phone, and what the text holds:
+seeing their requesters; the other staff roles see every case; a citizen sees a case only with its verification
+code. Everyone else gets "not found", which does not reveal that the case exists. Personal data (the requester's name and phone, and what the text holds:
 `nlp/pii.py`) is masked everywhere by default; the roles that need it see it in full on request (`reveal`), and
 each such request is a line of the audit trail."""
 
@@ -91,7 +91,7 @@ def check_citizen_code(connection, request_id: int, code: str) -> bool:
     return row is not None and hmac.compare_digest(row.code_hash, digest((code or "").strip().upper()))
 
 
-SCOPES = {"": "本单位", "area": "辖区"}  # whose cases a handler's list shows: its unit's, or those of the units under it
+SCOPES = ("", "area")  # whose cases a handler's list shows: its unit's, or those of the units under it (辖区)
 
 
 def list_scope(principal: Principal, scope: str) -> tuple[str | None, frozenset[str] | None]:
