@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     notify_units: bool = True  # a text to the lead unit's duty phone (units.csv duty_phone) on urgent dispatch
     sms_gateway_url: str = ""  # where `jiesu notify send` posts each message (JSON); unset: messages wait
     sms_gateway_token: str = ""  # sent as a bearer token to the gateway
+    sms_inbound_token: str = ""  # the bearer token the gateway presents when it posts requesters' replies (短信评价);
+    # unset: replies are not received, and the 办结 message does not ask for one
 
     @property
     def old_secrets(self) -> tuple[str, ...]:

@@ -65,4 +65,9 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     with app.uow(read_only=True) as uow:
         routing = cases.suggested_routing(uow.connection, app.router(uow), suggestion)
     assert routing.best.unit.code == topic.unit == "JTW" and "征集部门" in routing.best.reason
+    from jiesu.demo.build import seed_sms_replies
+    from jiesu.services import sms_replies
+
+    assert seed_sms_replies(app) == ["rated", "for_agent"]  # 短信评价: one callback recorded, one for an agent
+    assert [len(x.text) > 10 for x in sms_replies.waiting(app)] == [True]
     app.engine.dispose()

@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from jiesu.api import citizen, open311, requests
+from jiesu.api import citizen, open311, requests, sms
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.api.security_headers import SecurityHeaders
 from jiesu.bootstrap import App
@@ -82,6 +82,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(requests.public)
     api.include_router(citizen.mine)
     api.include_router(open311.router)
+    api.include_router(sms.router)
     from jiesu.web import (
         admin,
         agent_quality,

@@ -32,7 +32,7 @@ def demo(ctx: typer.Context,
     from sqlalchemy import func, select
 
     from jiesu.cli.report import sanlv_tables, unranked_note
-    from jiesu.demo.build import TOPIC, build_demo, seed_arrivals, seed_topic
+    from jiesu.demo.build import TOPIC, build_demo, seed_arrivals, seed_sms_replies, seed_topic
     from jiesu.services.assessment import sanlv
     from jiesu.storage import tables as t
     from jiesu.storage.migrate import upgrade
@@ -83,6 +83,9 @@ def demo(ctx: typer.Context,
         console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
         _, suggestion = seed_topic(jiesu)
         console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
+        replied = seed_sms_replies(jiesu)
+        console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
+                      f"{replied.count('for_agent')} 条待坐席处理（回访台）")
         accounts = demo_accounts(jiesu)
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:

@@ -123,6 +123,24 @@ def seed_arrivals(app: App) -> list[CitizenRequest]:
     return [intake.submit(app, intake.CITIZEN, one)[0] for one in sent]
 
 
+def seed_sms_replies(app: App) -> list[str]:
+    """Two requesters answer the 办结 text message of the two latest cases waiting for their callback (短信评价): one
+    rates it (2: 已解决基本满意, recorded as the callback), the other writes words, which wait on the 回访台 for an
+    agent. Returns the outcomes."""
+    from jiesu.domain.workflow import Status
+    from jiesu.services import sms_replies
+
+    with app.uow(read_only=True) as uow:
+        ids = uow.connection.execute(
+            select(t.requests.c.id).where(t.requests.c.status == Status.AWAITING_FOLLOW_UP.value,
+                                          t.requests.c.requester_phone.is_not(None))
+            .order_by(t.requests.c.id.desc()).limit(2)).scalars().all()
+        phones = [uow.requests.get(case_id).requester.phone for case_id in ids]
+    said = ("2", "楼下的问题只处理了一半，晚上还是有人占道，希望再来看看")
+    return [sms_replies.receive(app, phone or "", text, f"demo-{n}").outcome
+            for n, (phone, text) in enumerate(zip(phones, said, strict=False)) if phone]
+
+
 TOPIC = ("优化公交线路和站点", "市交通委就公交线网优化征集建议：哪些小区、学校、医院附近缺少公交线路或站点，哪些线路绕行"
          "过多、班次过少，早晚高峰如何接驳。欢迎提出您的意见和建议。", "JTW", "C0201")  # asked by, about (公交服务)
 

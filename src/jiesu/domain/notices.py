@@ -10,9 +10,10 @@ requester's cases (我的诉求). Pure functions: the outbox, the gateway and th
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
-from jiesu.domain.enums import LabelledEnum
+from jiesu.domain.enums import LabelledEnum, Satisfaction
 
 
 class NoticeKind(LabelledEnum):
@@ -65,15 +66,37 @@ def registered_text(hotline: str, ticket: str, code: str, portal_url: str) -> st
             f"{where_to_track(portal_url)}查询办理进度、评价办理结果。")
 
 
-def answered_text(hotline: str, ticket: str, reply: str, portal_url: str, adoption: str | None = None) -> str:
-    """The reply, told to the requester; for a suggestion, with its 采纳情况 (`adoption`: the label) first."""
+def answered_text(hotline: str, ticket: str, reply: str, portal_url: str, adoption: str | None = None,
+                  rate_by_reply: bool = False) -> str:
+    """The reply, told to the requester; for a suggestion, with its 采纳情况 (`adoption`: the label) first. With
+    `rate_by_reply` (the centre receives text replies, and the case waits for its callback), how to rate it by
+    answering the message (短信评价)."""
     reply = " ".join((reply or "").split())
     if len(reply) > REPLY_CHARS:
         reply = reply[:REPLY_CHARS] + "……"
     told = f"办理结果：{reply}" if reply else "已办理完毕"
     what = f"您提出的建议（工单号 {ticket}）采纳情况：{adoption}，" if adoption else f"您反映的问题（工单号 {ticket}）"
+    if rate_by_reply:
+        return f"【{hotline}】{what}{told}。{RATING_PROMPT}也可在{where_to_track(portal_url)}查看并评价。"
     return (f"【{hotline}】{what}{told}。近期可能回访，请留意来电；"
             f"也可在{where_to_track(portal_url)}查看并评价。")
+
+
+# 短信评价: the requester answers the 办结 message with one digit (or its words), which records the callback
+RATINGS: dict[str, tuple[bool, Satisfaction]] = {
+    "1": (True, Satisfaction.SATISFIED), "2": (True, Satisfaction.BASIC), "3": (True, Satisfaction.UNSATISFIED),
+    "4": (False, Satisfaction.UNSATISFIED)}
+RATING_WORDS = {"已解决满意": "1", "已解决基本满意": "2", "已解决不满意": "3", "未解决": "4", "没解决": "4",
+                "没有解决": "4"}  # not a bare 满意 or 不满意: whether it was solved would be a guess
+RATING_PROMPT = "请直接回复数字评价：1 已解决满意，2 已解决基本满意，3 已解决不满意，4 未解决；"
+_PUNCTUATION = " \t\r\n。.，,！!～~、；;：:“”\"'"
+
+
+def parse_rating(text: str) -> tuple[bool, Satisfaction] | None:
+    """(solved, satisfaction) of a reply to the 办结 message that is a rating, else None (anything else it says is
+    for an agent to read). Full-width digits and the words of the four answers are read too."""
+    plain = unicodedata.normalize("NFKC", text or "").strip(_PUNCTUATION)
+    return RATINGS.get(RATING_WORDS.get(plain, plain))
 
 
 def _what_where(title: str, place: str) -> str:

@@ -32,6 +32,7 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "personal_data.reveal": "查看完整个人信息", "audit.export": "导出审计日志", "model.activate": "启用分类模型",
     "retention.anonymise": "清除过期个人信息", "secret.rotate": "密钥轮换（重新加密个人信息）",
     "cases.export": "导出工单", "topic.add": "发布征集主题", "topic.close": "结束征集", "citizen.login": "诉求人短信验证后查看本人诉求",
+    "sms_reply.handled": "处理短信回复",
 }
 PAGE_SIZE = 50
 EXPORT_PAGE = 10_000  # lines read at a time by an export

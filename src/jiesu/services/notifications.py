@@ -149,6 +149,7 @@ def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> 
 
 
 ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the reply accepted (审核通过)
+CALLBACK_STATES = (Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value)  # a master whose merged requesters may wait
 
 
 def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
@@ -213,7 +214,7 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
                                     r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"),
                                     r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
-                                    u.c.duty_phone, r.c.resolve_due)
+                                    u.c.duty_phone, r.c.resolve_due, r.c.status, master.c.status.label("master_status"))
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
@@ -242,8 +243,11 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             .order_by(e.c.seq.desc()).limit(1)).scalar()
         return phone, question_text(hotline, row.ticket, question or "", portal)
     adoption = row.master_adoption if row.master_reply else row.adoption
+    waits = (row.master_status in CALLBACK_STATES if row.master_status  # a merged requester: called back on the
+             else row.status == Status.AWAITING_FOLLOW_UP.value)  # master, after its own requester too
     return phone, answered_text(hotline, row.ticket, row.master_reply or row.reply or "", portal,
-                                Adoption.label_of(adoption) or None)
+                                Adoption.label_of(adoption) or None,
+                                rate_by_reply=waits and bool(app.settings.sms_inbound_token))
 
 
 # --- delivering --------------------------------------------------------------------------------------------------

@@ -124,4 +124,5 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> int:
                   .values(note=bindparam("new_note")), callbacks)
     c.execute(t.citizen_access.delete().where(t.citizen_access.c.request_id.in_(ids)))
     c.execute(t.notifications.delete().where(t.notifications.c.request_id.in_(ids)))  # they hold code and reply
+    c.execute(t.sms_replies.delete().where(t.sms_replies.c.request_id.in_(ids)))  # what the requester texted back
     return c.execute(t.attachments.delete().where(t.attachments.c.request_id.in_(ids))).rowcount

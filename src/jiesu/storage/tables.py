@@ -400,6 +400,19 @@ audit_log = Table(
     Column("detail", JSON, nullable=False),
 )
 
+sms_replies = Table(  # 短信评价: a text message a requester sent back, as the gateway passed it on
+    "sms_replies", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("message_id", String(100), nullable=True, unique=True),  # the gateway's: a retried post is read once
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=True, index=True),  # the case it answers
+    Column("requester_ref", Integer, nullable=True),  # a merged requester's case id (their callback is on the master)
+    Column("text", LargeBinary, nullable=True),  # encrypted; kept only when a case of the number was found
+    Column("outcome", String(20), nullable=False),  # rated | for_agent | no_case
+    Column("handled_at", UTCDateTime, nullable=True),  # for_agent: when an agent marked it dealt with
+    Column("handled_by", String(100), nullable=True),
+)
+
 notifications = Table(  # 短信通知 to the requester: an outbox written in the transaction of what it tells
     "notifications", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -25,6 +25,7 @@ from jiesu.services import (
     photos,
     reply_references,
     sign_in,
+    sms_replies,
     topics,
     users,
 )
@@ -377,14 +378,31 @@ def callbacks(request: Request) -> Response:
     """回访台: the replies accepted and waiting for a callback to the requester, the nearest callback deadline first
     (overdue marked), and the cases called back whose merged requesters (并单) still wait for theirs; an agent or
     supervisor opens one, sees the phone in full (recorded), calls and records it — or records that nobody answered
-    (each case here says how often that happened this round, and when last)."""
-    login_required(request, Role.AGENT, Role.SUPERVISOR)
+    (each case here says how often that happened this round, and when last). Above them, the text messages requesters
+    sent back that were not a rating it could record (短信回复待处理), for an agent to read and deal with."""
+    login_required(request, *CALLBACK_STAFF)
     app = jiesu_app(request)
     sections = [work(app, "待回访", statuses=["awaiting_follow_up"]),
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now(), soon=due_soon_until(app), unanswered=unanswered)
+                  now=app.now(), soon=due_soon_until(app), unanswered=unanswered, sms_replies=sms_replies.waiting(app))
+
+
+CALLBACK_STAFF = (Role.AGENT, Role.SUPERVISOR)
+
+
+@router.post("/callbacks/sms/{reply_id}/handled")
+async def sms_reply_handled(request: Request, reply_id: RecordId) -> Response:
+    """已处理: an agent has dealt with a text message a requester sent back; it leaves the 回访台 (audited)."""
+    principal = login_required(request, *CALLBACK_STAFF)
+    await posted_form(request)
+    try:
+        sms_replies.mark_handled(jiesu_app(request), reply_id, principal.name)
+        flash(request, "短信回复已标记为已处理")
+    except DomainError as error:
+        flash(request, error_text(error), kind="error")
+    return RedirectResponse("/callbacks", status_code=303)
 
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
