@@ -79,6 +79,8 @@ def test_anything_else_waits_for_an_agent_on_the_callback_desk_until_marked_hand
     done = api.post(f"/callbacks/sms/{reply_id}/handled", data={"csrf_token": token})
     assert done.status_code == 200 and "短信回复已标记为已处理" in done.text
     assert 'id="sms-replies"' not in api.get("/callbacks").text
+    on_case = api.get(f"/cases/{case['id']}").text.split('id="sms-replies"')[1].split("</table>")[0]
+    assert "已记为回访" in on_case and "楼道还是很脏" in on_case and "（agent 于" in on_case  # both, on the case page
     twice = api.post(f"/callbacks/sms/{reply_id}/handled", data={"csrf_token": token})
     assert "已有人处理" in twice.text
     found, _ = audit.entries(app, audit.AuditQuery(action="sms_reply"))

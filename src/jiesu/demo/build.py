@@ -136,7 +136,7 @@ def seed_sms_replies(app: App) -> list[str]:
                                           t.requests.c.requester_phone.is_not(None))
             .order_by(t.requests.c.id.desc()).limit(2)).scalars().all()
         phones = [uow.requests.get(case_id).requester.phone for case_id in ids]
-    said = ("2", "楼下的问题只处理了一半，晚上还是有人占道，希望再来看看")
+    said = ("2", "只处理了一部分，还没有完全解决，希望再派人来看看")
     return [sms_replies.receive(app, phone or "", text, f"demo-{n}").outcome
             for n, (phone, text) in enumerate(zip(phones, said, strict=False)) if phone]
 

@@ -120,6 +120,24 @@ def _callee(uow: UnitOfWork, keys: list[str]) -> tuple[CitizenRequest, int | Non
     return latest
 
 
+@dataclass(frozen=True)
+class Reply:
+    received_at: datetime
+    text: str
+    outcome_label: str
+    handled_at: datetime | None
+    handled_by: str | None
+
+
+def for_case(app: App, connection, request_id: int) -> list[Reply]:
+    """What the requesters of a case texted back about it (a merged requester's too, on the master), oldest first."""
+    s = t.sms_replies
+    rows = connection.execute(select(s.c.received_at, s.c.text, s.c.outcome, s.c.handled_at, s.c.handled_by)
+                              .where(s.c.request_id == request_id).order_by(s.c.id)).all()
+    return [Reply(row.received_at, app.cipher.decrypt(row.text), OUTCOME_LABELS[row.outcome], row.handled_at,
+                  row.handled_by) for row in rows]
+
+
 def waiting(app: App, limit: int = 100) -> list[Waiting]:
     """The replies of the last SHOWN_DAYS an agent has yet to deal with, newest first."""
     s, r = t.sms_replies, t.requests

@@ -598,6 +598,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         config = app.config(uow)
         media = list(photos.media_urls(uow.connection, [case.stored_id]).values())
         notices = notifications.for_case(uow.connection, case.stored_id)
+        replies = sms_replies.for_case(app, uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
         routing = cases.suggested_routing(uow.connection, app.router(uow), case)
     pictures = photos.by_step(photos.listed(app, case))
@@ -622,7 +623,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   names=names, satisfactions=list(Satisfaction), adoptions=list(Adoption), urgencies=list(Urgency), error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
-                  petition=petition, notices=notices, petition_steps=steps, today=app.today().isoformat(),
+                  petition=petition, notices=notices, replies=replies, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case))
