@@ -624,7 +624,7 @@ def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_sugge
         assert "已受理并派单" in page.inner_text("body") and "老旧小区加装电梯" in page.inner_text("#topic")
 
 
-def test_a_district_office_finds_its_subdistricts_case_and_reads_it_without_acting(tmp_path, page):
+def test_a_district_office_finds_its_subdistricts_case_and_supervises_it(tmp_path, page):
     from jiesu.domain.workflow import Action
     from jiesu.services import cases
     from jiesu.services.cases import ActionInput, Intake
@@ -645,7 +645,12 @@ def test_a_district_office_finds_its_subdistricts_case_and_reads_it_without_acti
         assert page.locator("select[name=scope]").input_value() == "area"
         page.click(f"text={case.ticket}")
         page.wait_for_url(f"{base}/cases/{case.id}")
-        assert "只可查看" in page.inner_text("#overseeing")
-        assert page.locator("form:has(input[name=action])").count() == 0  # no step offered
+        assert "可以查看和督办" in page.inner_text("#overseeing")
+        assert page.locator("details.action summary").all_inner_texts() == ["督办"]  # no step of the unit's
+        page.click("details.action summary")
+        page.fill("details.action textarea[name=reason]", "区接诉即办办公室：请今日内签收并联系诉求人")
+        page.click("details.action button[type=submit]")
+        page.wait_for_load_state()
+        assert "督办时限" in page.inner_text("main") and "区接诉即办办公室" in page.inner_text("main")
         assert "13812345678" not in page.content() and page.locator("text=查看完整信息").count() == 0
         page.screenshot(path=str(SHOTS / "18-area-case.png"), full_page=True)

@@ -1,13 +1,16 @@
-"""辖区: a district office (or a 街道 with 社区) reads the cases and 三率 of the units under it, acting on none of
-them and seeing none of their requesters; every other unit still sees only its own."""
+"""辖区: a district office (or a 街道 with 社区) reads the cases and 三率 of the units under it and supervises (督办)
+those they lead, taking no other step and seeing none of their requesters; every other unit still sees only its
+own."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from jiesu.services.users import add_user, create_token
 from tests.e2e.test_api import act, call, create, login
-from tests.e2e.test_photos import staff_and_portal
+from tests.e2e.test_photos import csrf, staff_and_portal
 
 
 @pytest.fixture
@@ -19,7 +22,7 @@ def api(app):
     return client
 
 
-def test_a_district_office_reads_its_subdistricts_cases_through_the_api_and_acts_on_none(api):
+def test_a_district_office_reads_and_supervises_its_subdistricts_cases_through_the_api_and_takes_no_other_step(api):
     led = create(api)
     act(api, "dispatcher", led["id"], "dispatch", unit="WJ")
     co_handled = create(api, content="望京西园三区楼下垃圾站异味，区城管委牵头")
@@ -29,15 +32,21 @@ def test_a_district_office_reads_its_subdistricts_cases_through_the_api_and_acts
 
     seen = call(api, "cy", "GET", f"/api/v1/requests/{led['id']}")
     assert seen.status_code == 200
-    assert seen.json()["allowed_actions"] == [] and seen.json()["may_reveal"] is False
+    assert seen.json()["allowed_actions"] == ["supervise"] and seen.json()["may_reveal"] is False
     assert "13812345678" not in seen.text and "张三" not in seen.text  # the requester stays masked
     assert call(api, "cy", "GET", f"/api/v1/requests/{led['id']}", params={"reveal": "true"}).status_code == 403
-    assert call(api, "cy", "GET", f"/api/v1/requests/{co_handled['id']}").status_code == 200  # 酒仙桥 co-handles
+    co_seen = call(api, "cy", "GET", f"/api/v1/requests/{co_handled['id']}")  # 酒仙桥 co-handles it: read only
+    assert co_seen.status_code == 200 and co_seen.json()["allowed_actions"] == []
     assert call(api, "cy", "GET", f"/api/v1/requests/{elsewhere['id']}").status_code == 404
     for action, body in (("acknowledge", {}), ("flag_unreasonable", {"reason": "x"}), ("return", {"reason": "x"})):
         refused = call(api, "cy", "POST", f"/api/v1/requests/{led['id']}/actions/{action}", json=body)
         assert refused.status_code == 403, refused.text
     assert call(api, "wj", "GET", f"/api/v1/requests/{led['id']}").json()["status"] == "dispatched"  # untouched
+    supervised = act(api, "cy", led["id"], "supervise", reason="区接诉即办办公室：请今日内签收")  # 区级督办
+    assert supervised["supervise_due"] and supervised["events"][-1]["actor"] == "cy"
+    act(api, "cy", co_handled["id"], "supervise", expect=403, reason="x")  # led by a city department
+    act(api, "wj", led["id"], "supervise", expect=403, reason="x")  # its own case: not its own supervisor
+    act(api, "jx", led["id"], "supervise", expect=404, reason="x")  # a sister 街道's: not even seen
 
     assert call(api, "cy", "GET", "/api/v1/requests").json()["items"] == []  # its own unit's: none
     area = call(api, "cy", "GET", "/api/v1/requests", params={"scope": "area"}).json()["items"]
@@ -71,12 +80,19 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     listed = api.get("/cases", params={"scope": "area"}).text
     assert late["ticket"] in listed and own["ticket"] not in listed and "辖区工单" in listed
     page = api.get(f"/cases/{late['id']}").text
-    assert 'id="overseeing"' in page and 'action="/cases/' not in page.split('id="overseeing"')[1]
+    offered = re.findall(r'name="action" value="(\w+)"', page.split('id="overseeing"')[1])
+    assert 'id="overseeing"' in page and offered == ["supervise"]  # 督办, and no step of the unit's
     assert "138****5678" in page and "13812345678" not in page
     refused = api.get("/cases", params={"scope": "nope"})
     assert refused.status_code == 400 and "范围" in refused.text
 
     month = {"month": "2026-11"}  # the month its contact deadline passed in
+    token = csrf(api, "/inbox")
+    done = api.post("/inbox/supervise", data={"csrf_token": token, "reason": "请尽快办结", "pick": f"{late['id']}:2"})
+    assert f"已督办 1 件：{late['ticket']}" in done.text
+    wrong = api.post("/inbox/supervise", data={"csrf_token": token, "reason": "请尽快办结", "pick": f"{own['id']}:2"})
+    assert "未督办 1 件" in wrong.text and own["ticket"] not in wrong.text  # not under it: not even named
+
     standing = api.get("/standing", params=month).text
     area = standing.split('id="area"')[1].split("</section>")[0]
     assert "望京街道" in area and "酒仙桥街道" not in area  # only the units with cases counted in the month
@@ -86,6 +102,8 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     assert "朝阳区 · 三率考核" in api.get("/standing", params={"unit": "ZJW"}).text  # not under it: its own
 
     login(api, "wj")
+    row = api.get("/inbox").text.split(f">{late['ticket']}</a>")[1].split("</tr>")[0]
+    assert 'class="badge urgent supervised"' in row  # the unit sees the district's 督办 on its list
     assert 'name="scope"' in api.get("/cases").text  # 望京街道 has 社区 under it
     mine = api.get(f"/cases/{late['id']}").text
     assert 'id="overseeing"' not in mine and "签收" in mine

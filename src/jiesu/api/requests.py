@@ -169,7 +169,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                   unreasonable: str | None = one_of(cases.UNREASONABLE_STATES,
                                                     "不合理诉求：none/pending（待认定）/approved"),
                   topic: int | None = Query(None, ge=1, le=MAX_ID, description="人民建议征集：某个征集主题收到的建议"),
-                  scope: str = Query("", description="承办人：不填为本单位工单，area 为辖区工单（下辖单位主办或协办的，只读）"),
+                  scope: str = Query("", description="承办人：不填为本单位工单，area 为辖区工单（下辖单位主办或协办的：可查看、可督办）"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler sees its own unit's cases, or with

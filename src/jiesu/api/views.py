@@ -31,15 +31,23 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
     for action in allowed_actions(request.status):
         if principal.role not in ACTION_ROLES[action]:
             continue
-        if principal.role == Role.HANDLER and principal.unit != request.lead_unit and (
-                action != Action.NOTE_PROGRESS or principal.unit not in request.co_units):
-            continue  # a co-handler notes its progress; a unit overseeing the case (辖区) reads it only
+        if principal.role == Role.HANDLER and not _handler_may(principal, request, action):
+            continue
         if action in _CALLBACK_STEPS and not request.pending_callbacks():
             continue
         if action in _UNREASONABLE_STEPS and _UNREASONABLE_STEPS[action] != request.unreasonable:
             continue
         result.append(action.value)
     return result
+
+
+def _handler_may(principal: Principal, request: CitizenRequest, action: Action) -> bool:
+    """The lead unit takes its steps, a co-handler notes its progress, a unit over the lead (辖区) supervises."""
+    if action == Action.SUPERVISE:
+        return request.lead_unit in principal.area
+    if principal.unit == request.lead_unit:
+        return True
+    return action == Action.NOTE_PROGRESS and principal.unit in request.co_units
 
 
 _CALLBACK_STEPS = (Action.FOLLOW_UP, Action.CALLBACK_UNANSWERED, Action.CALLBACK_UNREACHABLE)  # while one is due

@@ -31,6 +31,7 @@ class Actor:
     name: str
     role: Role
     unit: str | None = None
+    area: frozenset[str] = frozenset()  # a handler's 辖区: the units under its unit, whose cases it may 督办
 
 
 SYSTEM = Actor("system", Role.SYSTEM)
@@ -512,6 +513,8 @@ class CitizenRequest:
 
     def supervise(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
         target = self._begin(actor, at, Action.SUPERVISE)
+        if actor.role == Role.HANDLER and self.lead_unit not in actor.area:  # a district office, over its 辖区
+            raise Forbidden("承办单位只能督办下辖单位主办的工单", field="unit")
         reason = validation.required_text(reason, "reason")
         changes: dict[str, list[Any]] = {}
         self._set(changes, "supervise_due", clock.after(at, "supervise"))

@@ -212,7 +212,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.CALLBACK_UNANSWERED: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),  # the 回访台's calls
     A.CALLBACK_UNREACHABLE: frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     A.REOPEN: _DECIDE,
-    A.SUPERVISE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM}),
+    A.SUPERVISE: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM, Role.HANDLER}),  # a handler: its 辖区's cases
     A.MERGE: _DECIDE | {Role.AGENT},
     A.WITHDRAW: frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN, Role.CITIZEN}),
     A.FLAG_UNREASONABLE: _UNIT | _DECIDE,

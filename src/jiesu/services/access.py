@@ -1,6 +1,6 @@
 """Who may see what. A handler sees only the cases of its own unit (lead or co-handler), and reads those of the
-units under it (its 辖区: a district office its 街道/乡镇 and 社区/村, a 街道 its 社区), without acting on them or
-seeing their requesters; the other staff roles see every case; a citizen sees a case only with its verification
+units under it (its 辖区: a district office its 街道/乡镇 and 社区/村, a 街道 its 社区), supervising them (督办) but
+taking no other step and seeing none of their requesters; the other staff roles see every case; a citizen sees a case only with its verification
 code. Everyone else gets "not found", which does not reveal that the case exists. Personal data (the requester's name and phone, and what the text holds:
 `nlp/pii.py`) is masked everywhere by default; the roles that need it see it in full on request (`reveal`), and
 each such request is a line of the audit trail."""

@@ -319,8 +319,15 @@ class CaseRow:
     follow_up_due: datetime | None
     version: int
     division: str | None = None
+    supervise_due: datetime | None = None  # 督办: the latest supervision's deadline
+
+    @property
+    def supervised(self) -> bool:
+        """Under 督办 while a unit still has it."""
+        return self.supervise_due is not None and self.status in WITH_A_UNIT
 
 
+WITH_A_UNIT = ("dispatched", "in_progress", "extension_pending", "return_pending")  # the statuses a unit holds it in
 UNREASONABLE_STATES = ("none", "pending", "approved")
 
 
@@ -369,7 +376,7 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     else:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
-                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division
+                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due
                    ).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
@@ -481,8 +488,7 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
     if f.text:
         query = query.where(_text_matches(uow, f.text.strip()))
-    with_unit = [Status.DISPATCHED.value, Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value,
-                 Status.RETURN_PENDING.value]
+    with_unit = list(WITH_A_UNIT)
     if f.overdue_at is not None:
         query = query.where(r.c.resolve_due < f.overdue_at, r.c.status.in_(with_unit))
     if f.due_before is not None:

@@ -45,7 +45,7 @@ class Principal:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.name, self.role, self.unit)
+        return Actor(self.name, self.role, self.unit, self.area)
 
 
 def digest(secret: str) -> str:

@@ -257,6 +257,8 @@ SIGN_BATCH = {"url": "/inbox/acknowledge", "id": "batch-sign", "button": "签收
 SUPERVISE_BATCH = {"url": "/desk/supervise", "id": "batch-supervise", "button": "督办勾选的工单", "reason": "督办意见",
                    "hint": "每件工单记一次督办，意见相同，承办单位在工单上看到；已办结或他人改动的工单不会督办，会列出原因。"}
 
+AREA_SUPERVISE_BATCH = {**SUPERVISE_BATCH, "url": "/inbox/supervise", "id": "batch-supervise-area"}
+
 
 @router.post("/inbox/acknowledge")
 async def acknowledge_batch(request: Request) -> Response:
@@ -314,11 +316,11 @@ def inbox(request: Request) -> Response:
     sections = [*incoming,
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
-    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to push (read-only here)
+    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办)
         sections.append(work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area))
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
-                  batches={"待签收": SIGN_BATCH} if principal.role == Role.HANDLER else {},
+                  batches={"待签收": SIGN_BATCH, AREA_OVERDUE: AREA_SUPERVISE_BATCH},
                   pulse=("/inbox/pulse", arrivals(incoming)[0]))
 
 
@@ -357,20 +359,31 @@ def desk(request: Request) -> Response:
 async def supervise_batch(request: Request) -> Response:
     """批量督办: the ticked overdue cases of the 督办台, each supervised with the same opinion in its own
     transaction."""
-    principal = login_required(request, Role.SUPERVISOR)
+    return await _supervise_ticked(request, login_required(request, Role.SUPERVISOR), "/desk")
+
+
+@router.post("/inbox/supervise")
+async def supervise_area_batch(request: Request) -> Response:
+    """辖区督办: a district office (a 街道 over its 社区) supervises the ticked late cases of its 辖区 from its 承办箱;
+    the domain refuses any case not led by a unit under it."""
+    return await _supervise_ticked(request, login_required(request, Role.HANDLER), "/inbox")
+
+
+async def _supervise_ticked(request: Request, principal: Principal, back: str) -> Response:
+    """The ticked cases, each supervised with the same opinion in its own transaction; back to the list."""
     form = await posted_form(request)
     choices, reason = _picked(form), str(form.get("reason", "")).strip()
     if not choices or not reason:
         flash(request, "请勾选要督办的工单并写明督办意见", kind="error")
-        return RedirectResponse("/desk", status_code=303)
+        return RedirectResponse(back, status_code=303)
     outcome = cases.perform_each(jiesu_app(request), principal.actor, choices, Action.SUPERVISE,
-                                 ActionInput(reason=reason))
+                                 ActionInput(reason=reason), guard=lambda case: require_read(principal, case))
     if outcome.done:
         flash(request, f"已督办 {len(outcome.done)} 件：" + "、".join(ticket for ticket, _ in outcome.done))
     if outcome.refused:
         flash(request, f"未督办 {len(outcome.refused)} 件：" + "；".join(
             f"{ticket}（{why}）" for ticket, why in outcome.refused), kind="error")
-    return RedirectResponse("/desk", status_code=303)
+    return RedirectResponse(back, status_code=303)
 
 
 @router.get("/callbacks")
