@@ -58,6 +58,10 @@ def test_a_district_office_reads_and_supervises_its_subdistricts_cases_through_t
     assert call(api, "jx", "GET", f"/api/v1/requests/{led['id']}").status_code == 404  # a sister 街道: nothing
 
     assert call(api, "cy", "GET", "/api/v1/units/WJ/standing").json()["unit_name"] == "望京街道"
+    district = call(api, "supervisor", "GET", "/api/v1/units/CY/standing").json()  # anyone who may read it
+    assert [x["unit"] for x in district["area"]] == ["WJ"]  # 望京街道 has the one case due; 酒仙桥 none
+    assert district["area_total"]["due"] == 1 and district["area_total"]["rank"] is None
+    assert call(api, "cy", "GET", "/api/v1/units/JX01/standing").json()["area"] is None  # nothing under a 社区
     assert call(api, "cy", "GET", "/api/v1/units/ZJW/standing").status_code == 404
     assert call(api, "wj", "GET", "/api/v1/units/CY/standing").status_code == 404  # not upwards
 
@@ -97,6 +101,8 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     area = standing.split('id="area"')[1].split("</section>")[0]
     assert "望京街道" in area and "酒仙桥街道" not in area  # only the units with cases counted in the month
     assert "<td>0.0%</td>" in area  # 望京街道's 响应率: its one case was not signed for in time
+    total = area.split('id="area-total"')[1].split("</tr>")[0]
+    assert "全辖区（朝阳区及下辖单位合计）" in total and "<th>0.0%</th>" in total
     wj = api.get("/standing", params={**month, "unit": "WJ"}).text
     assert "望京街道 · 三率考核" in wj and late["ticket"] in wj.split('id="late"')[1]  # the case that lowered it
     assert "朝阳区 · 三率考核" in api.get("/standing", params={"unit": "ZJW"}).text  # not under it: its own

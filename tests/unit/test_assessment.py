@@ -75,3 +75,17 @@ def test_co_handlers_count_the_configured_share():
 def test_bad_assessment_rules_are_refused(kwargs):
     with pytest.raises(InvalidInput):
         AssessmentRules(**kwargs)
+
+
+def test_units_taken_as_one_count_their_cases_together_not_their_rates_averaged():
+    from jiesu.domain.assessment import combined
+
+    rules = AssessmentRules(10, 45, 45, basic_fraction=0.8)
+    responses = [ResponseRecord("big", True)] * 90 + [ResponseRecord("big", False)] * 10 + [ResponseRecord("small", False)]
+    callbacks = [CallbackRecord("big", True, S)] * 100 + [CallbackRecord("small", False, U)]
+    scores = assess(responses, callbacks, rules)
+    whole = combined("district", scores, rules)
+    assert (whole.unit, whole.due, whole.responded, whole.callbacks, whole.solved) == ("district", 101, 90, 101, 100)
+    assert whole.response_rate == pytest.approx(90 / 101) and whole.resolution_rate == pytest.approx(100 / 101)
+    assert whole.score == pytest.approx(90 / 101 * 10 + 100 / 101 * 45 + 100 / 101 * 45)  # not (big + small) / 2
+    assert whole.rank is None and combined("nobody", [], rules) is None

@@ -128,11 +128,14 @@ def standing_view(found) -> dict:
         return [{"id": x.request_id, "ticket": x.ticket, "title": text_view(x.title, False), "what": x.what,
                  "at": iso(x.at)} for x in items]
 
-    figures = None if score is None else {
-        "due": score.due, "responded": score.responded, "callbacks": score.callbacks, "solved": score.solved,
-        "satisfied": score.satisfied, "response_rate": score.response_rate,
-        "resolution_rate": score.resolution_rate, "satisfaction_rate": score.satisfaction_rate,
-        "score": score.score, "group": score.group, "rank": score.rank}
-    return {"month": found.month, "unit": found.unit, "unit_name": found.unit_name, "figures": figures,
+    def figures(s) -> dict | None:
+        return None if s is None else {
+            "due": s.due, "responded": s.responded, "callbacks": s.callbacks, "solved": s.solved,
+            "satisfied": s.satisfied, "response_rate": s.response_rate, "resolution_rate": s.resolution_rate,
+            "satisfaction_rate": s.satisfaction_rate, "score": s.score, "group": s.group, "rank": s.rank}
+
+    return {"month": found.month, "unit": found.unit, "unit_name": found.unit_name, "figures": figures(score),
             "ranked_among": found.ranked_among, "min_cases": found.min_cases, "counted_at": iso(found.counted_at),
-            "late_responses": shortfalls(found.late), "callbacks_lowering": shortfalls(found.callbacks)}
+            "late_responses": shortfalls(found.late), "callbacks_lowering": shortfalls(found.callbacks),
+            "area": None if found.area is None else [{"unit": s.unit, "figures": figures(s)} for s in found.area],
+            "area_total": figures(found.area_total)}

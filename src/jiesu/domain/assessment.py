@@ -113,18 +113,36 @@ def assess(responses: Iterable[ResponseRecord], callbacks: Iterable[CallbackReco
             t[3] += weight if c.solved else 0
             t[4] += weight * points
 
-    scores = []
-    for unit, (due, responded, calls, solved, satisfied) in tallies.items():
-        response = responded / due if due else None
-        resolution = solved / calls if calls else None
-        satisfaction = satisfied / calls if calls else None
-        parts = [(response, rules.response_weight), (resolution, rules.resolution_weight),
-                 (satisfaction, rules.satisfaction_weight)]
-        weight = sum(w for rate, w in parts if rate is not None)
-        score = sum(rate * w for rate, w in parts if rate is not None) / weight * 100 if weight else None
-        scores.append(UnitScore(unit, due, responded, calls, solved, satisfied, response, resolution,
-                                satisfaction, score, group=group_of(unit) if group_of else ""))
+    scores = [_scored(unit, *counts, rules=rules, group=group_of(unit) if group_of else "")
+              for unit, counts in tallies.items()]
     return rank(scores, rules.min_cases)
+
+
+def _scored(unit: str, due: float, responded: float, calls: float, solved: float, satisfied: float, *,
+            rules: AssessmentRules, group: str = "") -> UnitScore:
+    response = responded / due if due else None
+    resolution = solved / calls if calls else None
+    satisfaction = satisfied / calls if calls else None
+    parts = [(response, rules.response_weight), (resolution, rules.resolution_weight),
+             (satisfaction, rules.satisfaction_weight)]
+    weight = sum(w for rate, w in parts if rate is not None)
+    score = sum(rate * w for rate, w in parts if rate is not None) / weight * 100 if weight else None
+    return UnitScore(unit, due, responded, calls, solved, satisfied, response, resolution, satisfaction, score,
+                     group=group)
+
+
+def combined(unit: str, scores: Iterable[UnitScore], rules: AssessmentRules) -> UnitScore | None:
+    """The 三率 of several units taken as one (a district with its 街道/乡镇 and 社区: 全辖区), from their counts — not
+    an average of their rates, so a unit with many cases weighs as much as its cases do (with `co_handler_share`, a
+    callback co-handled within them counts for each unit as in its own figures). None: no counts at all. Unranked:
+    it is compared with nothing."""
+    counts = [0.0] * 5
+    found = False
+    for s in scores:
+        found = True
+        for i, value in enumerate((s.due, s.responded, s.callbacks, s.solved, s.satisfied)):
+            counts[i] += value
+    return _scored(unit, *counts, rules=rules, group="全辖区") if found else None
 
 
 def rank(scores: list[UnitScore], min_cases: float = 0) -> list[UnitScore]:

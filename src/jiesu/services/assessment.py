@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Text, and_, case, cast, func, select
 
 from jiesu.bootstrap import App
-from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess
+from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess, combined
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Role, Satisfaction, UnitKind
 from jiesu.domain.errors import InvalidInput, NotFound
@@ -163,6 +163,8 @@ class UnitStanding:
     late: list[Shortfall]
     callbacks: list[Shortfall]
     counted_at: datetime | None = None  # when the score and rank were counted (the lists are read now)
+    area: list[UnitScore] | None = None  # 辖区各单位: the units under it with cases counted (None: nothing under it)
+    area_total: UnitScore | None = None  # 全辖区: the unit and every unit under it taken as one
 
 
 STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # a handler: their unit and its 辖区
@@ -171,14 +173,17 @@ STANDING_VIEWERS = (Role.HANDLER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)  # 
 def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
     """One unit's 三率 for the month, where it ranks among its kind, and the cases that lowered it: each 应响应件 not
     signed for and contacted in time, and each callback not solved or not satisfied (as the lead unit; as a
-    co-handler too where the rules give co-handlers a share)."""
+    co-handler too where the rules give co-handlers a share); for a unit with units under it, theirs (辖区各单位,
+    each ranked among the city's units of its kind) and all of them with it taken as one (全辖区)."""
     report = sanlv(app, month)
     if unit not in report.unit_names:
         raise NotFound(f"没有单位代码为 {unit!r} 的单位", field="unit")
     start, end = month_bounds(month)
     with app.uow(read_only=True) as uow:
         c = uow.connection
-        co_share = uow.config.assessment_rules().co_handler_share
+        rules = uow.config.assessment_rules()
+        co_share = rules.co_handler_share
+        below = app.config(uow).directory.below(unit)
         late = []
         for row in _unit_responses(c, start, end, unit):
             if row.on_time:
@@ -196,14 +201,10 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
             callbacks.append(Shortfall(row.id, row.ticket, row.title, what, row.at))
     score = next((s for s in report.scores if s.unit == unit), None)
     ranked = sum(1 for s in report.scores if score is not None and s.group == score.group and s.rank is not None)
+    area = [s for s in report.scores if s.unit in below] if below else None
+    total = combined(unit, [s for s in report.scores if s.unit == unit or s.unit in below], rules) if below else None
     return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks,
-                        report.counted_at)
-
-
-def area_scores(app: App, month: str, area: frozenset[str]) -> list[UnitScore]:
-    """The month's 三率 of the units of a 辖区 that have cases counted in it, by kind and rank as in the month's
-    report (a district office's view of its 街道/乡镇; each rank is among all the city's units of that kind)."""
-    return [s for s in sanlv(app, month).scores if s.unit in area]
+                        report.counted_at, area, total)
 
 
 def write_csv(report: MonthReport, path: Path) -> None:

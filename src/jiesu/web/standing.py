@@ -14,7 +14,7 @@ from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import add_months
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
-from jiesu.services.assessment import STANDING_VIEWERS, area_scores, fmt, pct, unit_standing
+from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,11 +43,10 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
         return render(request, "standing.html", standing=None, month=month, unit="", units=units)
     try:
         found = unit_standing(app, month, unit)  # a month not written YYYY-MM, an unknown unit: refused here
-        area = area_scores(app, month, principal.area) if principal.area and unit == principal.unit else None
     except DomainError as error:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
                       error=error_text(error))
     before, after = _months_around(month)
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month,
-                  area=area, names=names)
+                  names=names)
