@@ -60,7 +60,9 @@ def test_a_district_office_reads_and_supervises_its_subdistricts_cases_through_t
     assert call(api, "cy", "GET", "/api/v1/units/WJ/standing").json()["unit_name"] == "望京街道"
     district = call(api, "supervisor", "GET", "/api/v1/units/CY/standing").json()  # anyone who may read it
     assert [x["unit"] for x in district["area"]] == ["WJ"]  # 望京街道 has the one case due; 酒仙桥 none
-    assert district["area_total"]["due"] == 1 and district["area_total"]["rank"] is None
+    assert district["area_total"]["due"] == 1  # and the district is ranked among districts on its whole 辖区
+    assert (district["area_total"]["group"], district["area_total"]["rank"]) == ("区（全辖区）", 1)
+    assert district["figures"] is None  # on its own (cases addressed to the district itself): none
     assert call(api, "cy", "GET", "/api/v1/units/JX01/standing").json()["area"] is None  # nothing under a 社区
     assert call(api, "cy", "GET", "/api/v1/units/ZJW/standing").status_code == 404
     assert call(api, "wj", "GET", "/api/v1/units/CY/standing").status_code == 404  # not upwards
@@ -102,7 +104,7 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     assert "望京街道" in area and "酒仙桥街道" not in area  # only the units with cases counted in the month
     assert "<td>0.0%</td>" in area  # 望京街道's 响应率: its one case was not signed for in time
     total = area.split('id="area-total"')[1].split("</tr>")[0]
-    assert "全辖区（朝阳区及下辖单位合计）" in total and "<th>0.0%</th>" in total
+    assert "全辖区（朝阳区及下辖单位合计）" in total and "<th>0.0%</th>" in total and "区（全辖区）第 1 名" in total
     wj = api.get("/standing", params={**month, "unit": "WJ"}).text
     assert "望京街道 · 三率考核" in wj and late["ticket"] in wj.split('id="late"')[1]  # the case that lowered it
     assert "朝阳区 · 三率考核" in api.get("/standing", params={"unit": "ZJW"}).text  # not under it: its own

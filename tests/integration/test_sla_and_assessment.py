@@ -234,8 +234,11 @@ def test_each_kind_of_unit_is_ranked_on_its_own(app, clock):
     handle(app, clock, new_case(app, clock).id, heating)
     report = sanlv(app, "2026-11")
     assert [(group, [(s.unit, s.rank) for s in scores]) for group, scores in report.groups()] == [
-        ("街道/乡镇", [("WJ", 1)]), ("公共服务企业", [("RLJ", 1)])]
+        ("区（全辖区）", [("CY", 1)]), ("街道/乡镇", [("WJ", 1)]), ("公共服务企业", [("RLJ", 1)])]
     assert [s.unit for s in report.scores] == ["WJ", "RLJ"]  # the flat list is grouped in the same order
+    whole = report.areas[0]  # 朝阳区 with 望京街道 (its own cases: none), ranked among districts on that
+    assert (whole.unit, whole.callbacks, whole.solved, whole.score) == ("CY", 1, 0, next(
+        s.score for s in report.scores if s.unit == "WJ"))
 
 
 def test_a_bad_month_is_refused(app):

@@ -140,7 +140,7 @@ def _excel(report: MonthlyReport, path: Path) -> Path:
     summary.append(["上月诉求量", report.previous_total])
     ranking = workbook.create_sheet("三率排名")
     ranking.append(["类别", "类内排名", "单位", "应响应", "响应率", "回访", "解决率", "满意率", "综合得分"])
-    for s in report.sanlv.scores:
+    for s in (s for _, scores in report.sanlv.groups() for s in scores):  # with the districts' whole 辖区
         ranking.append([s.group, s.rank, report.sanlv.unit_names.get(s.unit, s.unit), s.due, pct(s.response_rate), s.callbacks,
                         pct(s.resolution_rate), pct(s.satisfaction_rate), round(s.score, 2) if s.score is not None else None])
     for table in report.tables.values():

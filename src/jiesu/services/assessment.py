@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import Text, and_, case, cast, func, select
 
 from jiesu.bootstrap import App
-from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess, combined
+from jiesu.domain.assessment import CallbackRecord, ResponseRecord, UnitScore, assess, combined, rank
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Role, Satisfaction, UnitKind
 from jiesu.domain.errors import InvalidInput, NotFound
@@ -28,17 +28,25 @@ class MonthReport:
     unit_names: dict[str, str]
     min_cases: float = 0
     counted_at: datetime | None = None  # when the figures were counted (they are kept for a few minutes)
+    areas: list[UnitScore] = field(default_factory=list)  # each district with its whole 辖区 as one, ranked
 
     def groups(self) -> list[tuple[str, list[UnitScore]]]:
-        """(kind of unit, its units ranked) in GROUP_ORDER, only the kinds that have units in the report."""
+        """(kind of unit, its units ranked) in GROUP_ORDER, only the kinds that have units in the report; after the
+        districts on their own, the districts each taken with everything under it (AREA_GROUP)."""
         found: dict[str, list[UnitScore]] = {}
         for s in self.scores:
             found.setdefault(s.group, []).append(s)
+        if self.areas:
+            found[AREA_GROUP] = self.areas
         return sorted(found.items(), key=lambda item: _group_position(item[0]))
+
+
+AREA_GROUP = "区（全辖区）"  # a district's rank among districts with its 街道/乡镇, 社区/村 and its own cases as one
 
 
 def _group_position(label: str) -> tuple[int, str]:
     order = [k.label for k in GROUP_ORDER]
+    order.insert(1, AREA_GROUP)
     return (order.index(label) if label in order else len(order), label)
 
 
@@ -136,9 +144,13 @@ def count_month(app: App, month: str) -> MonthReport:
         kinds = {row.code: UnitKind(row.kind).label for row in units}
         responses = _response_tallies(c, start, end)
         callbacks = _callback_tallies(c, start, end)
+        directory = app.config(uow).directory
     scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
     scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
-    return MonthReport(month, scores, names, rules.min_cases, counted_at=app.now())
+    areas = [combined(code, [s for s in scores if s.unit == code or s.unit in directory.below(code)], rules)
+             for code, unit in sorted(directory.units.items()) if unit.kind == UnitKind.DISTRICT]
+    ranked = rank([replace(a, group=AREA_GROUP) for a in areas if a is not None], rules.min_cases)
+    return MonthReport(month, scores, names, rules.min_cases, counted_at=app.now(), areas=ranked)
 
 
 @dataclass(frozen=True)
@@ -202,7 +214,9 @@ def unit_standing(app: App, month: str, unit: str) -> UnitStanding:
     score = next((s for s in report.scores if s.unit == unit), None)
     ranked = sum(1 for s in report.scores if score is not None and s.group == score.group and s.rank is not None)
     area = [s for s in report.scores if s.unit in below] if below else None
-    total = combined(unit, [s for s in report.scores if s.unit == unit or s.unit in below], rules) if below else None
+    total = next((a for a in report.areas if a.unit == unit), None)  # a district: with its rank among districts
+    if total is None and below:
+        total = combined(unit, [s for s in report.scores if s.unit == unit or s.unit in below], rules)
     return UnitStanding(month, unit, report.unit_names[unit], score, ranked, report.min_cases, late, callbacks,
                         report.counted_at, area, total)
 
