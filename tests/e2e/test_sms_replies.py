@@ -141,3 +141,19 @@ def test_a_replys_text_moves_to_a_new_secret_and_goes_with_the_cases_personal_da
     assert retention.anonymise(rotated, (app.clock.now - timedelta(days=1)).date(), "管理员").cases == 1
     with app.engine.connect() as c:
         assert c.execute(select(t.sms_replies.c.id).where(t.sms_replies.c.request_id == case["id"])).all() == []
+
+
+def test_the_doctor_tells_whether_replies_are_received_and_when_they_wait_unread(api, app, clock):
+    from jiesu.services import health
+
+    def finding():
+        return next(f for f in health.check(app) if f.topic == "短信评价")
+
+    assert finding().level == "ok" and finding().message == "已启用"
+    answered(api)
+    reply(api, "13812345678", "修得不错，谢谢")  # words: for an agent
+    clock.advance(days=3)
+    late = finding()
+    assert late.level == "warning" and "1 条短信回复超过 2 天无人处理" in late.message and "回访台" in late.todo
+    app.settings.sms_inbound_token = ""
+    assert "未启用" in finding().message and "JIESU_SMS_INBOUND_TOKEN" in finding().message

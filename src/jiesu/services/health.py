@@ -42,7 +42,7 @@ def check(app: App) -> list[Finding]:
                              "停止服务后运行 jiesu db upgrade（先 jiesu db backup）"))
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
-    found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app)
+    found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
     return found
 
 
@@ -123,3 +123,19 @@ def _messages(app: App) -> list[Finding]:
     if box.failed:
         found.append(Finding("warning", "短信", f"{box.failed} 条短信多次发送失败", "jiesu notify status 查看原因；督办台列出工单"))
     return found or [Finding("ok", "短信", "正常发送")]
+
+
+REPLY_WAIT = timedelta(days=2)  # a reply for an agent left this long is a desk nobody reads
+
+
+def _replies(app: App) -> list[Finding]:
+    from jiesu.services.sms_replies import waiting
+
+    if not app.settings.sms_inbound_token:
+        return [Finding("ok", "短信评价", "未启用：诉求人回复办结短信不会被接收（需要时设置 JIESU_SMS_INBOUND_TOKEN，"
+                                       "并让短信网关把回复推送到 /api/v1/sms/inbound）")]
+    unread = [x for x in waiting(app) if x.received_at < app.now() - REPLY_WAIT]
+    if unread:
+        return [Finding("warning", "短信评价", f"{len(unread)} 条短信回复超过 {REPLY_WAIT.days} 天无人处理",
+                        "坐席在回访台「短信回复待处理」阅读并处理")]
+    return [Finding("ok", "短信评价", "已启用")]
