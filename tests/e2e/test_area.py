@@ -115,3 +115,43 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     assert 'name="scope"' in api.get("/cases").text  # 望京街道 has 社区 under it
     mine = api.get(f"/cases/{late['id']}").text
     assert 'id="overseeing"' not in mine and "签收" in mine
+
+
+def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists_allow(api, app):
+    add_user(app, "wj01", "handler", "password-wj01", "WJ01")
+    api.tokens["wj01"] = create_token(app, "wj01")
+
+    def signed(category: str) -> dict:
+        case = create(api, category=category)
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+        act(api, "wj", case["id"], "acknowledge")
+        return case
+
+    waiting = create(api)
+    act(api, "dispatcher", waiting["id"], "dispatch", unit="WJ")
+    act(api, "wj", waiting["id"], "delegate", expect=409, unit="WJ01")  # signed for first: it is the 街道's to hand on
+    case = signed("WY1")  # 物业服务: every 社区 admits it, and the 社区 level co-handles it
+    assert "delegate" in call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["allowed_actions"]
+    handed = act(api, "wj", case["id"], "delegate", unit="WJ01", reason="请社区网格员上门核实")
+    assert handed["co_units"] == ["WJ01"] and handed["lead_unit"] == "WJ" and handed["status"] == "in_progress"
+    assert handed["events"][-1]["note"] == "请社区网格员上门核实"
+    community = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert community["allowed_actions"] == ["note_progress"]  # it works on it; the 街道 answers for it
+    act(api, "wj01", case["id"], "note_progress", note="已上门，楼道杂物已清")
+    act(api, "wj01", case["id"], "resolve", expect=403, reply="已处理")
+    act(api, "wj", case["id"], "delegate", expect=400, unit="WJ01")  # already on it
+    act(api, "wj", case["id"], "delegate", expect=403, unit="JX01")  # another 街道's 社区
+    act(api, "jx", case["id"], "delegate", expect=404, unit="JX01")  # not even seen
+    refused = call(api, "wj", "POST", f"/api/v1/requests/{signed('WY2')['id']}/actions/delegate", json={"unit": "WJ01"})
+    assert refused.status_code == 400 and refused.json()["field"] == "unit" and "电梯故障" in refused.json()["message"]
+    noisy = signed("ZS2")  # 生活噪音: only 望京西园社区 admits it
+    outside = call(api, "wj", "POST", f"/api/v1/requests/{noisy['id']}/actions/delegate", json={"unit": "WJ02"})
+    assert outside.status_code == 400 and "准入清单" in outside.json()["message"]
+
+    login(api, "wj")
+    offered = api.get(f"/cases/{noisy['id']}").text.split('value="delegate"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01"]  # only where the matter may go down
+    lift = signed("WY2")
+    assert 'value="delegate"' not in api.get(f"/cases/{lift['id']}").text  # nowhere: not offered at all
+    assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物，并告知物业加强巡查")["status"] == \
+        "resolved"

@@ -42,9 +42,12 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
 
 
 def _handler_may(principal: Principal, request: CitizenRequest, action: Action) -> bool:
-    """The lead unit takes its steps, a co-handler notes its progress, a unit over the lead (辖区) supervises."""
+    """The lead unit takes its steps (下派 if it has units under it), a co-handler notes its progress, a unit over
+    the lead (辖区) supervises."""
     if action == Action.SUPERVISE:
         return request.lead_unit in principal.area
+    if action == Action.DELEGATE:
+        return principal.unit == request.lead_unit and bool(principal.area)
     if principal.unit == request.lead_unit:
         return True
     return action == Action.NOTE_PROGRESS and principal.unit in request.co_units

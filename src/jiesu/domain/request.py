@@ -76,7 +76,7 @@ class Assignment:
     seq: int
     unit: str
     role: str
-    kind: str  # dispatch | redispatch | reopen
+    kind: str  # dispatch | redispatch | reopen | delegate (下派: a co-handler the lead unit added under it)
     dispatched_at: datetime
     dispatched_by: str
     reason: str
@@ -510,6 +510,26 @@ class CitizenRequest:
         self._set(changes, "resolved_at", None)
         self._set(changes, "follow_up_due", None)
         self._append(actor, at, Action.REOPEN, target, changes, reason)
+
+    def delegate(self, actor: Actor, at: datetime, clock: SlaClock, unit: str, reason: str = "") -> None:
+        """下派: the lead unit has a unit under it (a 街道 its 社区) work on the case with it, as a co-handler; the lead
+        still answers for the case — its deadlines, its reply, its 三率. Whether the matter may go down to that unit at
+        all (村(社区)准入, the dispatch catalogue) is the router's to check before."""
+        target = self._begin(actor, at, Action.DELEGATE)
+        self._require_lead_unit(actor)
+        if not unit:
+            raise InvalidInput("请指定下派的单位", field="unit")
+        if actor.role == Role.HANDLER and unit not in actor.area:
+            raise Forbidden("只能下派给本单位下辖的单位", field="unit")
+        if unit == self.lead_unit or unit in self.co_units:
+            raise InvalidInput("该单位已在办理本工单", field="unit")
+        before = self.co_units
+        self.assignments.append(Assignment(
+            seq=len(self.assignments) + 1, unit=unit, role="co", kind="delegate", dispatched_at=at,
+            dispatched_by=actor.name, reason=validation.optional_text(reason, "reason"),
+            acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact")))
+        self._append(actor, at, Action.DELEGATE, target, {"co_units": [before, self.co_units]},
+                     validation.optional_text(reason, "reason"))
 
     def supervise(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
         target = self._begin(actor, at, Action.SUPERVISE)

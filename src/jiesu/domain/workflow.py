@@ -66,6 +66,7 @@ class Action(LabelledEnum):
     CALLBACK_UNREACHABLE = "callback_unreachable"
     SUPPLEMENT = "supplement"
     ASK_SUPPLEMENT = "ask_supplement"
+    DELEGATE = "delegate"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -79,7 +80,7 @@ class Action(LabelledEnum):
                 "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
-                "ask_supplement": "请诉求人补充"}
+                "ask_supplement": "请诉求人补充", "delegate": "下派"}
 
 
 S, A = Status, Action
@@ -122,6 +123,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.APPROVE_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.REFUSE_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.RECLASSIFY): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.DELEGATE): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
@@ -129,6 +131,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.NOTE_PROGRESS): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.SUPERVISE): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.WITHDRAW): S.WITHDRAWN,
+    (S.EXTENSION_PENDING, A.DELEGATE): S.EXTENSION_PENDING,
 
     (S.RESOLVED, A.ACCEPT_REPLY): S.AWAITING_FOLLOW_UP,
     (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
@@ -224,6 +227,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.CHANGE_URGENCY: _DECIDE | {Role.AGENT},  # the agent hears it is worse now; the dispatcher corrects intake
     A.SUPPLEMENT: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
     A.ASK_SUPPLEMENT: _UNIT,
+    A.DELEGATE: frozenset({Role.HANDLER}),  # the lead unit, to a unit under it (a 街道 to its 社区)
 }
 
 

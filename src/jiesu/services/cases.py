@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
-from jiesu.domain.routing import Directory, Router, Routing
+from jiesu.domain.routing import Directory, Router, Routing, Unit
 from jiesu.domain.workflow import Action
 from jiesu.services import access, notifications, topics
 from jiesu.services import photos as photo_store
@@ -217,6 +217,18 @@ def _new_urgency(p: ActionInput) -> Urgency:
     return Urgency.parse(_required(p.urgency, "urgency"), "urgency")
 
 
+def delegable(router: Router, request: CitizenRequest, area: Iterable[str]) -> list[Unit]:
+    """The units of `area` (the lead's 辖区) the case may be 下派 to: those the admission list and the dispatch
+    catalogue let its matter go down to, by code."""
+    found = []
+    for code in sorted(area):
+        try:
+            found.append(router.check_dispatch(request.category or "", code, role="co"))
+        except DomainError:
+            continue
+    return found
+
+
 def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,
                  action: Action, p: ActionInput, clock: SlaClock) -> list[CitizenRequest]:
     """Call the aggregate's method for `action`; returns the aggregates to save."""
@@ -234,6 +246,11 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         method = request.dispatch if action == Action.DISPATCH else request.redispatch
         method(actor, at, clock, p.unit, p.co_units, reason)
         request.events[-1].changes["suggested_unit"] = [None, suggestion.unit.code if suggestion else None]
+        return [request]
+    if action == Action.DELEGATE:
+        if p.unit and request.category:  # 下派 only what the admission list and the catalogue let go down there
+            router.check_dispatch(request.category, p.unit, field="unit", role="co")
+        request.delegate(actor, at, clock, p.unit or "", p.reason)
         return [request]
     if action == Action.RECLASSIFY:
         if not p.category or p.category not in router.directory.categories:

@@ -580,7 +580,7 @@ FORM_FIELDS = {
     "callback_unanswered": ["note", "requester_ref"], "callback_unreachable": ["note", "requester_ref"],
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
-    "reclassify": ["category", "reason"],
+    "reclassify": ["category", "reason"], "delegate": ["delegate_unit", "reason"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
     "supplement": ["note", "photos"], "ask_supplement": ["note"],
 }
@@ -614,12 +614,14 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         replies = sms_replies.for_case(app, uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
         routing = cases.suggested_routing(uow.connection, app.router(uow), case)
+        delegable = cases.delegable(app.router(uow), case, principal.area) if principal.area else []
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
-    actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]]
+    actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]
+               if a != Action.DELEGATE or delegable]  # 下派 only where the matter may go down to a unit under it
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     read = intake.reading(app, case, view["allowed_actions"])
@@ -639,7 +641,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   petition=petition, notices=notices, replies=replies, petition_steps=steps, today=app.today().isoformat(),
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
-                  categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case))
+                  categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
+                  delegable=delegable)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page
