@@ -121,8 +121,8 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     add_user(app, "wj01", "handler", "password-wj01", "WJ01")
     api.tokens["wj01"] = create_token(app, "wj01")
 
-    def signed(category: str) -> dict:
-        case = create(api, category=category)
+    def signed(category: str, division: str = "WJ01") -> dict:
+        case = create(api, category=category, division=division)
         act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
         act(api, "wj", case["id"], "acknowledge")
         return case
@@ -151,6 +151,12 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     login(api, "wj")
     offered = api.get(f"/cases/{noisy['id']}").text.split('value="delegate"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01"]  # only where the matter may go down
+    other = signed("WY1", division="WJ02")  # in 花家地社区 (WJ02): offered first, before 望京西园社区
+    offered = api.get(f"/cases/{other['id']}").text.split('value="delegate"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">', offered) == ["WJ02", "WJ01"]
+    act(api, "wj", other["id"], "delegate", unit="WJ02")
+    offered = api.get(f"/cases/{other['id']}").text.split('value="delegate"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01"]  # not the one on it already
     lift = signed("WY2")
     assert 'value="delegate"' not in api.get(f"/cases/{lift['id']}").text  # nowhere: not offered at all
     assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物，并告知物业加强巡查")["status"] == \

@@ -219,9 +219,12 @@ def _new_urgency(p: ActionInput) -> Urgency:
 
 def delegable(router: Router, request: CitizenRequest, area: Iterable[str]) -> list[Unit]:
     """The units of `area` (the lead's 辖区) the case may be 下派 to: those the admission list and the dispatch
-    catalogue let its matter go down to, by code."""
+    catalogue let its matter go down to and not on it already; the one where the case is (its 社区) first, then by
+    code."""
+    here = {u.code for u in router.directory.unit_chain(request.location.division)} if request.location.division \
+        else set()
     found = []
-    for code in sorted(area):
+    for code in sorted(set(area) - {request.lead_unit, *request.co_units}, key=lambda c: (c not in here, c)):
         try:
             found.append(router.check_dispatch(request.category or "", code, role="co"))
         except DomainError:
