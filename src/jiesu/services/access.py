@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Collection
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import or_, select
 
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import Forbidden, InvalidInput, NotFound
@@ -108,14 +108,18 @@ def list_scope(principal: Principal, scope: str) -> tuple[str | None, frozenset[
 
 
 def unit_sees(unit: str):
-    """The SQL condition on `requests` of the cases a handler of `unit` may see: those it leads or co-handles now."""
+    """The SQL condition on `requests` of the cases a handler of `unit` may see: those it leads or co-handles now
+    (the co-handled ones as one uncorrelated `IN` subquery, as `area_sees`: a 街道's total 17× faster on SQLite than
+    with a correlated `EXISTS`, `bench/area.py`)."""
     r, a = t.requests, t.assignments
-    co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit == unit, a.c.ended_at.is_(None)))
-    return or_(r.c.lead_unit == unit, co)
+    co = select(a.c.request_id).where(a.c.unit == unit, a.c.ended_at.is_(None))
+    return or_(r.c.lead_unit == unit, r.c.id.in_(co))
 
 
 def area_sees(area: Collection[str]):
-    """The SQL condition on `requests` of the cases of a 辖区: led or co-handled now by any of its units."""
+    """The SQL condition on `requests` of the cases of a 辖区: led or co-handled now by any of its units. The
+    co-handled ones as one uncorrelated subquery (`IN`), read once rather than per case (`bench/area.py`: a
+    district's total 9× faster on PostgreSQL than with a correlated `EXISTS`)."""
     r, a = t.requests, t.assignments
-    co = exists().where(and_(a.c.request_id == r.c.id, a.c.unit.in_(area), a.c.ended_at.is_(None)))
-    return or_(r.c.lead_unit.in_(area), co)
+    co = select(a.c.request_id).where(a.c.unit.in_(area), a.c.ended_at.is_(None))
+    return or_(r.c.lead_unit.in_(area), r.c.id.in_(co))
