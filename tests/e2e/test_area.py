@@ -137,6 +137,10 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     assert handed["events"][-1]["note"] == "请社区网格员上门核实"
     community = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
     assert community["allowed_actions"] == ["note_progress"]  # it works on it; the 街道 answers for it
+    login(api, "wj01")
+    told = api.get("/inbox").text.split("上级下派（24 小时内）")[1].split("</section>")[0]
+    assert case["ticket"] in told  # the 社区 finds it among the work arriving (and its new-work notice with it)
+    assert f"上级下派（24 小时内）:{case['id']}" in api.get("/inbox/pulse").json()["keys"]
     act(api, "wj01", case["id"], "note_progress", note="已上门，楼道杂物已清")
     act(api, "wj01", case["id"], "resolve", expect=403, reply="已处理")
     act(api, "wj", case["id"], "delegate", expect=400, unit="WJ01")  # already on it

@@ -373,6 +373,7 @@ class CaseFilter:
     due_from: datetime | None = None  # resolution deadline at or after this moment
     urged_since: datetime | None = None  # urged (催办) at or after this moment
     supplemented_since: datetime | None = None  # added to by the requester (补充诉求) at or after this moment
+    delegated_to: tuple[str, datetime] | None = None  # (unit, since): handed down to it (下派) since, still on it
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
@@ -532,6 +533,10 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.status == Status.CLOSED.value, exists().where(
             merged.c.master_id == r.c.id, merged.c.status == Status.MERGED.value,
             ~exists().where(fu.c.request_id == r.c.id, fu.c.requester_ref == merged.c.id, fu.c.round == r.c.round)))
+    if f.delegated_to is not None:
+        a, (unit, handed_since) = t.assignments, f.delegated_to
+        query = query.where(exists().where(a.c.request_id == r.c.id, a.c.unit == unit, a.c.kind == "delegate",
+                                           a.c.ended_at.is_(None), a.c.dispatched_at >= handed_since))
     for action, since in ((Action.URGE, f.urged_since), (Action.SUPPLEMENT, f.supplemented_since)):
         if since is not None:
             e = t.events

@@ -286,13 +286,17 @@ def handled_by(principal: Principal) -> str | None:
 
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     """The 承办箱's lists of work arriving (what its new-work notice, `pulse.py`, compares): the requesters' urges
-    and additions of the last day, shown only when there are some, and the cases waiting to be signed for."""
+    and additions of the last day and the cases handed down to the unit (下派) in it, shown only when there are some,
+    and the cases waiting to be signed for."""
     mine = handled_by(principal)
-    urged = work(app, "市民催办（24 小时内）", urged_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+    since = app.now() - URGE_EVERY
+    urged = work(app, "市民催办（24 小时内）", urged_since=since, visible_to_unit=mine,
                  statuses=[s.value for s in intake.URGEABLE])
-    added = work(app, "诉求人补充（24 小时内）", supplemented_since=app.now() - URGE_EVERY, visible_to_unit=mine,
+    added = work(app, "诉求人补充（24 小时内）", supplemented_since=since, visible_to_unit=mine,
                  statuses=[s.value for s in intake.SUPPLEMENTABLE])
-    return [*(section for section in (urged, added) if section[1]),
+    handed = work(app, "上级下派（24 小时内）", delegated_to=(mine, since), statuses=list(cases.WITH_A_UNIT)) \
+        if mine else ("", [], 0)
+    return [*(section for section in (urged, added, handed) if section[1]),
             work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
 
 
