@@ -69,5 +69,23 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     from jiesu.services import sms_replies
 
     assert seed_sms_replies(app) == ["rated", "for_agent"]  # 短信评价: one callback recorded, one for an agent
+    from jiesu.demo.build import busiest_subdistrict, seed_area_work
+
+    street = busiest_subdistrict(app)
+    below = app.current_config().directory.below(street)
+    with app.uow(read_only=True) as uow:
+        router = app.router(uow)
+        working = [uow.requests.get(i) for i in uow.connection.execute(select(t.requests.c.id).where(
+            t.requests.c.lead_unit == street, t.requests.c.status == "in_progress")).scalars()]
+    supervised, handed = seed_area_work(app, street)  # 区级督办 of one of its cases, 下派 of another to its 社区
+    with app.uow(read_only=True) as uow:
+        pushed = uow.requests.get(int(supervised[-7:]))
+        down = uow.requests.get(int(handed[-7:])) if handed else None
+    may_go_down = any(cases.delegable(router, case, below) for case in working if case.stored_id != pushed.stored_id)
+    assert pushed.lead_unit == street and pushed.events[-1].action == Action.SUPERVISE
+    assert pushed.events[-1].actor == "区接诉即办办公室" and pushed.supervise_due is not None
+    assert (down is not None) == may_go_down  # handed down where a case's matter may go to one of its 社区
+    if down is not None:
+        assert down.lead_unit == street and down.events[-1].action == Action.DELEGATE and down.co_units[-1] in below
     assert [len(x.text) > 10 for x in sms_replies.waiting(app)] == [True]
     app.engine.dispose()

@@ -32,7 +32,15 @@ def demo(ctx: typer.Context,
     from sqlalchemy import func, select
 
     from jiesu.cli.report import sanlv_tables, unranked_note
-    from jiesu.demo.build import TOPIC, build_demo, seed_arrivals, seed_sms_replies, seed_topic
+    from jiesu.demo.build import (
+        TOPIC,
+        build_demo,
+        busiest_subdistrict,
+        seed_area_work,
+        seed_arrivals,
+        seed_sms_replies,
+        seed_topic,
+    )
     from jiesu.services.assessment import sanlv
     from jiesu.storage import tables as t
     from jiesu.storage.migrate import upgrade
@@ -83,6 +91,9 @@ def demo(ctx: typer.Context,
         console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
         _, suggestion = seed_topic(jiesu)
         console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
+        supervised, handed = seed_area_work(jiesu, busiest_subdistrict(jiesu))
+        if supervised or handed:
+            console.print(f"辖区：区接诉即办办公室督办 {supervised or '—'}；街道下派社区 {handed or '—'}（区级承办人、承办人）")
         replied = seed_sms_replies(jiesu)
         console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
                       f"{replied.count('for_agent')} 条待坐席处理（回访台）")
@@ -167,18 +178,11 @@ def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
 def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:
     """The demo's accounts; the handler belongs to the 街道 with the most open cases, the district office's
     handler (区级承办人, who reads its 街道's cases and 三率 too) to its district."""
-    from sqlalchemy import func, select
-
+    from jiesu.demo.build import busiest_subdistrict
     from jiesu.services.users import reset_demo_account
-    from jiesu.storage import tables as t
 
-    r = t.requests
-    with jiesu.uow() as uow:
-        busiest = uow.connection.execute(
-            select(r.c.lead_unit).join(t.units, t.units.c.code == r.c.lead_unit)
-            .where(t.units.c.kind == "subdistrict", r.c.status.in_(["dispatched", "in_progress"]))
-            .group_by(r.c.lead_unit).order_by(func.count().desc()).limit(1)).scalar() or "YH01"
-        district = uow.connection.execute(select(t.units.c.parent).where(t.units.c.code == busiest)).scalar() or "YH"
+    busiest = busiest_subdistrict(jiesu)
+    district = jiesu.current_config().directory.units[busiest].parent or "YH"
     wanted = [("坐席", "zuoxi", "agent", None), ("派单员", "paidan", "dispatcher", None),
               ("承办人", "chengban", "handler", busiest), ("区级承办人", "quji", "handler", district),
               ("督办", "duban", "supervisor", None),

@@ -141,6 +141,52 @@ def seed_sms_replies(app: App) -> list[str]:
             for n, (phone, text) in enumerate(zip(phones, said, strict=False)) if phone]
 
 
+def busiest_subdistrict(app: App) -> str:
+    """The 街道/乡镇 with the most cases with it now (dispatched or in progress): the demo's 承办人 works there."""
+    from jiesu.domain.workflow import Status
+
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        return uow.connection.execute(
+            select(r.c.lead_unit).join(t.units, t.units.c.code == r.c.lead_unit)
+            .where(t.units.c.kind == "subdistrict", r.c.status.in_([Status.DISPATCHED.value, Status.IN_PROGRESS.value]))
+            .group_by(r.c.lead_unit).order_by(func.count().desc(), r.c.lead_unit).limit(1)).scalar() or "YH01"
+
+
+def seed_area_work(app: App, street: str) -> tuple[str | None, str | None]:
+    """What a district office and its 街道 do with the 街道's cases while the demo starts: the district supervises the
+    one nearest its deadline (区级督办), the 街道 hands one down to the 社区 where it is, as the duty lists allow
+    (下派). Returns their tickets (None where the 街道 has no such case)."""
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+    from jiesu.domain.workflow import Action, Status
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput
+
+    directory = app.current_config().directory
+    district = directory.units[street].parent or street
+    office = Actor("区接诉即办办公室", Role.HANDLER, district, directory.below(district))
+    handler = Actor(f"{street}-承办1", Role.HANDLER, street, directory.below(street))
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        ids = uow.connection.execute(select(r.c.id).where(r.c.lead_unit == street,
+                                                          r.c.status == Status.IN_PROGRESS.value)
+                                     .order_by(r.c.resolve_due, r.c.id)).scalars().all()
+        router = app.router(uow)
+        loaded = [uow.requests.get(case_id) for case_id in ids]
+    supervised = handed = None
+    if loaded:
+        supervised = cases.perform(app, office, loaded[0].stored_id, Action.SUPERVISE, ActionInput(
+            reason="区接诉即办办公室：本件临近办结时限，请今日内反馈办理进展"))[0].ticket
+    for case in loaded[1:]:
+        where = cases.delegable(router, case, handler.area)
+        if where:
+            handed = cases.perform(app, handler, case.stored_id, Action.DELEGATE, ActionInput(
+                unit=where[0].code, reason="请社区网格员上门核实情况并协助处理"))[0].ticket
+            break
+    return supervised, handed
+
+
 TOPIC = ("优化公交线路和站点", "市交通委就公交线网优化征集建议：哪些小区、学校、医院附近缺少公交线路或站点，哪些线路绕行"
          "过多、班次过少，早晚高峰如何接驳。欢迎提出您的意见和建议。", "JTW", "C0201")  # asked by, about (公交服务)
 
