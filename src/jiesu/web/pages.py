@@ -320,8 +320,9 @@ def inbox(request: Request) -> Response:
     sections = [*incoming,
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
-    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办)
-        sections.append(work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area))
+    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办), if any
+        late = work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area)
+        sections += [late] if late[1] else []
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
                   batches={"待签收": SIGN_BATCH, AREA_OVERDUE: AREA_SUPERVISE_BATCH},
