@@ -43,6 +43,11 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
                              "--note", "已到现场", "--photo", "scene.png")
     assert "照片只接受 JPEG 或 PNG" in jiesu("case", "act", "1", "note_progress", "--role", "handler", "--unit", "WJ",
                                         "--note", "再次到现场", "--photo", "cli.db", code=2)
+    assert "下派" in jiesu("case", "act", "1", "delegate", "--role", "handler", "--unit", "WJ", "--to", "WJ01",
+                         "--reason", "请社区核实")  # to its 社区, from the command line too
+    assert "只能下派给本单位下辖的单位" in jiesu("case", "act", "1", "delegate", "--role", "handler", "--unit", "WJ",
+                                       "--to", "JX01", code=2)
+    assert "督办" in jiesu("case", "act", "1", "supervise", "--role", "handler", "--unit", "CY", "--reason", "区级督办")
     shown = jiesu("case", "show", "1")
     assert "办理进展（照片 1 张）" in shown and "再次到现场" not in shown
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -181,6 +182,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         category: str = typer.Option(None, help="改类的新分类代码"),
         urgency: str = typer.Option(None, help="调整紧急程度的新紧急程度：emergency/urgent/normal/complex（或中文名）"),
         propose: str = typer.Option(None, "--propose", help="退单时建议的承办单位代码"),
+        to: str = typer.Option(None, "--to", help="下派（delegate）给的下辖单位代码（--unit 为承办人所在单位）"),
         photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、办结答复），可多次",
                                          exists=True, dir_okay=False, readable=True),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
@@ -190,11 +192,16 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
 
     the_action = Action.parse(action, "action")
     handler_unit = unit if role in ("handler", "承办人") else None
+    jiesu = ready_app()
     who = actor_from(actor, role, handler_unit)
+    if handler_unit:  # its 辖区: the units under it, whose cases it may supervise and hand down to
+        who = replace(who, area=jiesu.current_config().directory.below(handler_unit))
+    if the_action == Action.DELEGATE:
+        unit = to
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
                          category=category, urgency=urgency, proposed_unit=propose, adoption=adoption)
-    request, warnings = perform(ready_app(), who, request_id, the_action, params, expected_version,
+    request, warnings = perform(jiesu, who, request_id, the_action, params, expected_version,
                                 photos=[path.read_bytes() for path in photo])
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")
     for warning in warnings:
