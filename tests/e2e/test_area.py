@@ -131,7 +131,9 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     act(api, "dispatcher", waiting["id"], "dispatch", unit="WJ")
     act(api, "wj", waiting["id"], "delegate", expect=409, unit="WJ01")  # signed for first: it is the 街道's to hand on
     case = signed("WY1")  # 物业服务: every 社区 admits it, and the 社区 level co-handles it
-    assert "delegate" in call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["allowed_actions"]
+    seen = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert "delegate" in seen["allowed_actions"]
+    assert seen["delegable_units"] == [{"unit": "WJ01", "name": "望京西园社区"}, {"unit": "WJ02", "name": "花家地社区"}]
     handed = act(api, "wj", case["id"], "delegate", unit="WJ01", reason="请社区网格员上门核实")
     assert handed["co_units"] == ["WJ01"] and handed["lead_unit"] == "WJ" and handed["status"] == "in_progress"
     assert handed["events"][-1]["note"] == "请社区网格员上门核实"
@@ -146,7 +148,9 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     act(api, "wj", case["id"], "delegate", expect=400, unit="WJ01")  # already on it
     act(api, "wj", case["id"], "delegate", expect=403, unit="JX01")  # another 街道's 社区
     act(api, "jx", case["id"], "delegate", expect=404, unit="JX01")  # not even seen
-    refused = call(api, "wj", "POST", f"/api/v1/requests/{signed('WY2')['id']}/actions/delegate", json={"unit": "WJ01"})
+    lift = signed("WY2")  # 电梯故障: not listed for the 社区 level at all
+    assert "delegate" not in call(api, "wj", "GET", f"/api/v1/requests/{lift['id']}").json()["allowed_actions"]
+    refused = call(api, "wj", "POST", f"/api/v1/requests/{lift['id']}/actions/delegate", json={"unit": "WJ01"})
     assert refused.status_code == 400 and refused.json()["field"] == "unit" and "电梯故障" in refused.json()["message"]
     noisy = signed("ZS2")  # 生活噪音: only 望京西园社区 admits it
     outside = call(api, "wj", "POST", f"/api/v1/requests/{noisy['id']}/actions/delegate", json={"unit": "WJ02"})
@@ -161,7 +165,6 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     act(api, "wj", other["id"], "delegate", unit="WJ02")
     offered = api.get(f"/cases/{other['id']}").text.split('value="delegate"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01"]  # not the one on it already
-    lift = signed("WY2")
     assert 'value="delegate"' not in api.get(f"/cases/{lift['id']}").text  # nowhere: not offered at all
     assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物，并告知物业加强巡查")["status"] == \
         "resolved"

@@ -51,6 +51,12 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
         result["photos"] = [{"id": p.id, "seq": p.seq, "content_type": p.content_type, "size": p.size,
                              "at": iso(p.at), "url": f"/api/v1/requests/{request.id}/photos/{p.id}"}
                             for p in photos.listed(app, request)]
+    if "delegate" in result["allowed_actions"]:  # 下派: to which units under it, as the duty lists allow
+        with app.uow(read_only=True) as uow:
+            units = cases.delegable(app.router(uow), request, principal.area)
+        result["delegable_units"] = [{"unit": u.code, "name": u.name} for u in units]
+        if not units:
+            result["allowed_actions"].remove("delegate")
     return result
 
 
