@@ -131,7 +131,7 @@ def _scored(unit: str, due: float, responded: float, calls: float, solved: float
                      group=group)
 
 
-def combined(unit: str, scores: Iterable[UnitScore], rules: AssessmentRules) -> UnitScore | None:
+def combined(unit: str, scores: Iterable[UnitScore], rules: AssessmentRules, group: str = "全辖区") -> UnitScore | None:
     """The 三率 of several units taken as one (a district with its 街道/乡镇 and 社区: 全辖区), from their counts — not
     an average of their rates, so a unit with many cases weighs as much as its cases do (with `co_handler_share`, a
     callback co-handled within them counts for each unit as in its own figures). None: no counts at all. Unranked:
@@ -142,7 +142,7 @@ def combined(unit: str, scores: Iterable[UnitScore], rules: AssessmentRules) -> 
         found = True
         for i, value in enumerate((s.due, s.responded, s.callbacks, s.solved, s.satisfied)):
             counts[i] += value
-    return _scored(unit, *counts, rules=rules, group="全辖区") if found else None
+    return _scored(unit, *counts, rules=rules, group=group) if found else None
 
 
 def rank(scores: list[UnitScore], min_cases: float = 0) -> list[UnitScore]:

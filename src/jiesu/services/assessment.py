@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -147,9 +147,9 @@ def count_month(app: App, month: str) -> MonthReport:
         directory = app.config(uow).directory
     scores = assess(responses, callbacks, rules, group_of=lambda unit: kinds.get(unit, "其他"))
     scores.sort(key=lambda score: _group_position(score.group))  # stable: each group keeps its ranked order
-    areas = [combined(code, [s for s in scores if s.unit == code or s.unit in directory.below(code)], rules)
-             for code, unit in sorted(directory.units.items()) if unit.kind == UnitKind.DISTRICT]
-    ranked = rank([replace(a, group=AREA_GROUP) for a in areas if a is not None], rules.min_cases)
+    areas = [combined(code, [s for s in scores if s.unit == code or s.unit in directory.below(code)], rules,
+                      group=AREA_GROUP) for code, unit in sorted(directory.units.items()) if unit.kind == UnitKind.DISTRICT]
+    ranked = rank([a for a in areas if a is not None], rules.min_cases)
     return MonthReport(month, scores, names, rules.min_cases, counted_at=app.now(), areas=ranked)
 
 

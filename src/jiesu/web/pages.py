@@ -391,6 +391,9 @@ async def _supervise_ticked(request: Request, principal: Principal, back: str) -
     return RedirectResponse(back, status_code=303)
 
 
+CALLBACK_STAFF = (Role.AGENT, Role.SUPERVISOR)
+
+
 @router.get("/callbacks")
 def callbacks(request: Request) -> Response:
     """回访台: the replies accepted and waiting for a callback to the requester, the nearest callback deadline first
@@ -405,9 +408,6 @@ def callbacks(request: Request) -> Response:
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
                   now=app.now(), soon=due_soon_until(app), unanswered=unanswered, sms_replies=sms_replies.waiting(app))
-
-
-CALLBACK_STAFF = (Role.AGENT, Role.SUPERVISOR)
 
 
 @router.post("/callbacks/sms/{reply_id}/handled")
