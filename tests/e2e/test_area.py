@@ -100,6 +100,7 @@ def test_the_district_offices_pages_list_its_area_its_late_cases_and_its_units_s
     assert "未督办 1 件" in wrong.text and own["ticket"] not in wrong.text  # not under it: not even named
 
     standing = api.get("/standing", params=month).text
+    assert "朝阳区本单位（不含下辖单位，见下）本月没有计入考核的工单" in standing  # its own figures: none
     area = standing.split('id="area"')[1].split("</section>")[0]
     assert "望京街道" in area and "酒仙桥街道" not in area  # only the units with cases counted in the month
     assert "<td>0.0%</td>" in area  # 望京街道's 响应率: its one case was not signed for in time
