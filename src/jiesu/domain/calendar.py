@@ -31,6 +31,12 @@ def add_months(first, months: int):
     return first.replace(year=index // 12, month=index % 12 + 1)
 
 
+def months_around(month: str) -> tuple[str, str]:
+    """The months before and after `month`, all written YYYY-MM (a page's 上月 and 下月)."""
+    first = date.fromisoformat(month + "-01")
+    return f"{add_months(first, -1):%Y-%m}", f"{add_months(first, 1):%Y-%m}"
+
+
 @dataclass(frozen=True)
 class DayRule:
     day: date

@@ -3,13 +3,11 @@ correct (`services/agent_quality.py`), for supervisors and administrators."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
-from jiesu.domain.calendar import add_months
+from jiesu.domain.calendar import months_around
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.agent_quality import FINDINGS, SHOWN_TICKETS, month_report
@@ -27,7 +25,6 @@ def quality(request: Request, month: str = "") -> Response:
         report = month_report(app, month)
     except DomainError as error:
         return render(request, "quality.html", 400, report=[], month=month, findings=FINDINGS, error=error_text(error))
-    first = date.fromisoformat(month + "-01")
+    before, after = months_around(month)
     return render(request, "quality.html", report=report, month=month, findings=FINDINGS, shown=SHOWN_TICKETS,
-                  before=f"{add_months(first, -1):%Y-%m}", after=f"{add_months(first, 1):%Y-%m}",
-                  total=sum(q.registered for q in report))
+                  before=before, after=after, total=sum(q.registered for q in report))

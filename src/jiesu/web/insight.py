@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jiesu.api.deps import RecordId, jiesu_app
-from jiesu.domain.calendar import SHANGHAI, add_months
+from jiesu.domain.calendar import SHANGHAI, add_months, months_around
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.workflow import Status
@@ -52,8 +52,7 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
             narrower = {"day": narrower["day"], "month": ""}
         return "/cases?" + urlencode({k: v for k, v in {**base, **narrower}.items() if v})
 
-    first = date.fromisoformat(month + "-01")
-    previous = f"{add_months(first, -1):%Y-%m}"
+    previous = months_around(month)[0]
 
     def of_month(other: str) -> str:
         """This dashboard, filters kept, for another month."""

@@ -618,8 +618,9 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         notices = notifications.for_case(uow.connection, case.stored_id)
         replies = sms_replies.for_case(app, uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
-        routing = cases.suggested_routing(uow.connection, app.router(uow), case)
-        delegable = cases.delegable(app.router(uow), case, principal.area) if principal.area else []
+        router = app.router(uow)
+        routing = cases.suggested_routing(uow.connection, router, case)
+        delegable = cases.delegable(router, case, principal.area) if principal.area else []
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle

@@ -5,24 +5,17 @@ act on them before the month is closed. A handler sees their own unit, with the 
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from jiesu.api.deps import jiesu_app
-from jiesu.domain.calendar import add_months
+from jiesu.domain.calendar import months_around
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _months_around(month: str) -> tuple[str, str]:
-    first = date.fromisoformat(month + "-01")
-    return f"{add_months(first, -1):%Y-%m}", f"{add_months(first, 1):%Y-%m}"
 
 
 @router.get("/standing")
@@ -46,7 +39,7 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
     except DomainError as error:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
                       error=error_text(error))
-    before, after = _months_around(month)
+    before, after = months_around(month)
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month,
                   names=names)
