@@ -11,6 +11,7 @@ import pytest
 from jiesu.services.users import add_user, create_token
 from tests.e2e.test_api import act, call, create, login
 from tests.e2e.test_photos import csrf, staff_and_portal
+from tests.support import png
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     assert handed["co_units"] == ["WJ01"] and handed["lead_unit"] == "WJ" and handed["status"] == "in_progress"
     assert handed["events"][-1]["note"] == "请社区网格员上门核实"
     community = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
-    assert community["allowed_actions"] == ["note_progress"]  # it works on it; the 街道 answers for it
+    assert community["allowed_actions"] == ["note_progress", "report_back"]  # it works on it; the 街道 answers
     login(api, "wj01")
     told = api.get("/inbox").text.split("上级下派（24 小时内）")[1].split("</section>")[0]
     assert case["ticket"] in told  # the 社区 finds it among the work arriving (and its new-work notice with it)
@@ -169,3 +170,65 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     assert 'value="delegate"' not in api.get(f"/cases/{lift['id']}").text  # nowhere: not offered at all
     assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物，并告知物业加强巡查")["status"] == \
         "resolved"
+
+
+def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_case_back(api, app):
+    """协办反馈 and 收回下派: the 社区 finds what it owes in its 承办箱 and reports back (with photos) on the page; the
+    街道 finds the reported case in its own, answers the requester or takes the case back from a 社区."""
+    for name, unit in (("wj01", "WJ01"), ("wj02", "WJ02")):
+        add_user(app, name, "handler", "password-" + name, unit)
+        api.tokens[name] = create_token(app, name)
+    case = create(api, category="WY1")
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ", co_units=["JX"])
+    act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", case["id"], "delegate", unit="WJ01", reason="请社区网格员上门核实")
+    act(api, "wj", case["id"], "delegate", unit="WJ02")
+    seen = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert seen["allowed_actions"] == ["note_progress", "report_back"]
+    assert [(c["unit"], c["delegated"], c["reported_at"]) for c in seen["co_handling"]] == [
+        ("JX", False, None), ("WJ01", True, None), ("WJ02", True, None)]
+    lead = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["allowed_actions"]
+    assert "recall" in lead and "report_back" not in lead
+
+    login(api, "wj01")
+    owed = api.get("/inbox").text.split("协办待反馈")[1].split("</section>")[0]
+    assert case["ticket"] in owed
+    page = api.get(f"/cases/{case['id']}").text
+    opened = re.search(r'<details class="action"[^>]*open[^>]*>\s*<summary>([^<]+)', page)
+    assert opened and opened.group(1) == "协办反馈"  # the step a 社区 takes next
+    version = int(re.search(r'name="version" value="(\d+)"', page).group(1))
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    posted = api.post(f"/cases/{case['id']}/act", data={"action": "report_back", "note": "", "version": version,
+                                                       "csrf_token": token}, follow_redirects=False)
+    assert posted.status_code == 400 and "说明" in posted.text  # nothing said: refused, naming what is missing
+    posted = api.post(f"/cases/{case['id']}/act", data={
+        "action": "report_back", "note": "网格员已上门，楼道杂物已清", "version": version, "csrf_token": token},
+        files=[("photos", ("done.png", png(), "image/png"))], follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    assert "协办待反馈" not in api.get("/inbox").text  # nothing owed any more
+    page = api.get(f"/cases/{case['id']}").text
+    assert not re.search(r'<details class="action"[^>]*open', page)  # reported: nothing opens by itself now
+    events = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["events"]
+    assert events[-1]["action"] == "report_back" and events[-1]["changes"]["photos"] == [None, 1]
+
+    act(api, "wj", case["id"], "report_back", expect=403, note="主办不反馈")
+    act(api, "jx", case["id"], "report_back", expect=400, note="")  # the centre's co-handler, saying nothing
+    act(api, "zjw", case["id"], "report_back", expect=404, note="不在本件上")
+    login(api, "wj")
+    reported = api.get("/inbox").text.split("协办已反馈（待主办答复）")[1].split("</section>")[0]
+    assert case["ticket"] in reported  # the 街道 may answer now
+    assert f"协办已反馈（待主办答复）:{case['id']}" in api.get("/inbox/pulse").json()["keys"]
+    page = api.get(f"/cases/{case['id']}").text
+    listed = page.split('id="co-handling"')[1].split("</dd>")[0]
+    assert "望京西园社区" in listed and "已反馈" in listed and "花家地社区" in listed and "未反馈" in listed
+    offered = page.split('value="recall"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01", "WJ02"]  # not 酒仙桥: the centre named it
+
+    act(api, "wj", case["id"], "recall", expect=400, unit="JX", reason="不需要了")
+    act(api, "wj", case["id"], "recall", expect=400, unit="WJ02")  # no reason
+    act(api, "wj02", case["id"], "recall", expect=403, unit="WJ02", reason="社区不能收回")
+    taken = act(api, "wj", case["id"], "recall", unit="WJ02", reason="望京西园社区已核实，无需再派")
+    assert taken["co_units"] == ["JX", "WJ01"] and taken["events"][-1]["note"] == "望京西园社区已核实，无需再派"
+    assert call(api, "wj02", "GET", f"/api/v1/requests/{case['id']}").status_code == 404  # no longer on it
+    assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物")["status"] == "resolved"
+    assert "协办已反馈（待主办答复）" not in api.get("/inbox").text  # answered: off the list

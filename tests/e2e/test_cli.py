@@ -47,9 +47,15 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
                          "--reason", "请社区核实")  # to its 社区, from the command line too
     assert "只能下派给本单位下辖的单位" in jiesu("case", "act", "1", "delegate", "--role", "handler", "--unit", "WJ",
                                        "--to", "JX01", code=2)
+    assert "协办反馈" in jiesu("case", "act", "1", "report_back", "--role", "handler", "--unit", "WJ01",
+                           "--note", "网格员已核实", "--photo", "scene.png")  # the 社区 reports back, with a photo
+    assert "收回下派" in jiesu("case", "act", "1", "recall", "--role", "handler", "--unit", "WJ", "--to", "WJ01",
+                           "--reason", "社区已核实完毕")
+    assert "该单位不是本工单下派的协办单位" in jiesu("case", "act", "1", "recall", "--role", "handler", "--unit", "WJ",
+                                         "--to", "WJ01", "--reason", "再收一次", code=2)
     assert "督办" in jiesu("case", "act", "1", "supervise", "--role", "handler", "--unit", "CY", "--reason", "区级督办")
     shown = jiesu("case", "show", "1")
-    assert "办理进展（照片 1 张）" in shown and "再次到现场" not in shown
+    assert "办理进展（照片 1 张）" in shown and "协办反馈（照片 1 张）" in shown and "再次到现场" not in shown
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "13912345678" not in shown and "139****5678" in shown  # in the text too
     assert "[bold red]注入[/]" in shown  # user text is shown as text, never as markup

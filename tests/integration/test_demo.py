@@ -77,15 +77,22 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
         router = app.router(uow)
         working = [uow.requests.get(i) for i in uow.connection.execute(select(t.requests.c.id).where(
             t.requests.c.lead_unit == street, t.requests.c.status == "in_progress")).scalars()]
-    supervised, handed = seed_area_work(app, street)  # 区级督办 of one of its cases, 下派 of another to its 社区
+    area = seed_area_work(app, street)  # 区级督办 of one of its cases, 下派 of two others to its 社区, one reported on
     with app.uow(read_only=True) as uow:
-        pushed = uow.requests.get(int(supervised[-7:]))
-        down = uow.requests.get(int(handed[-7:])) if handed else None
-    may_go_down = any(cases.delegable(router, case, below) for case in working if case.stored_id != pushed.stored_id)
+        pushed = uow.requests.get(int(area.supervised[-7:]))
+        down = [uow.requests.get(int(ticket[-7:])) for ticket in area.handed]
+    may_go_down = sum(bool(cases.delegable(router, case, below)) for case in working
+                      if case.stored_id != pushed.stored_id)
     assert pushed.lead_unit == street and pushed.events[-1].action == Action.SUPERVISE
     assert pushed.events[-1].actor == "区接诉即办办公室" and pushed.supervise_due is not None
-    assert (down is not None) == may_go_down  # handed down where a case's matter may go to one of its 社区
-    if down is not None:
-        assert down.lead_unit == street and down.events[-1].action == Action.DELEGATE and down.co_units[-1] in below
+    assert len(down) == min(2, may_go_down)  # handed down where a case's matter may go to one of its 社区
+    for case in down:
+        assert case.lead_unit == street and case.co_units[-1] in below
+    assert [c.events[-1].action for c in down] == [Action.REPORT_BACK, Action.DELEGATE][:len(down)]
+    assert area.reported == (area.handed[0] if down else None)
+    from jiesu.demo.build import community_owing
+
+    owing = community_owing(app, street)
+    assert owing in below and (len(down) < 2 or owing == down[1].co_units[-1])  # the 社区承办人's 社区
     assert [len(x.text) > 10 for x in sms_replies.waiting(app)] == [True]
     app.engine.dispose()

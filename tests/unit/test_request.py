@@ -6,7 +6,7 @@ from jiesu.domain import validation
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import Forbidden, IllegalTransition, InvalidInput
-from jiesu.domain.request import CitizenRequest, Location, Requester, SlaClock
+from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.sla import SlaPolicy
 from jiesu.domain.workflow import Action, Status
 from tests.support import AGENT, DISPATCHER, JX_HANDLER, SUPERVISOR, WJ_HANDLER, builtin_calendar, local
@@ -484,3 +484,46 @@ def test_a_suggestion_is_answered_with_whether_it_was_adopted_and_nothing_else_i
     with pytest.raises(InvalidInput) as wrong:
         complaint.resolve(WJ_HANDLER, at(2), "已清理", "adopted")
     assert wrong.value.field == "adoption" and "本件为「投诉」" in wrong.value.message
+
+
+def test_a_community_reports_back_on_what_it_was_handed_and_the_subdistrict_may_take_it_back(clock):
+    street = Actor("望京承办人", Role.HANDLER, "WJ", frozenset({"WJ01", "WJ02"}))
+    community, other = Actor("望京西园社区", Role.HANDLER, "WJ01"), Actor("花家地社区", Role.HANDLER, "WJ02")
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", ["JX"])  # 酒仙桥 named by the centre as a co-handler
+    r.acknowledge(street, at(0.2))
+    r.delegate(street, at(0.3), clock, "WJ01", "请社区核实")
+    with pytest.raises(Forbidden) as refused:
+        r.report_back(street, at(0.4), "主办单位不是协办")  # the lead answers the requester, it reports to nobody
+    assert refused.value.field == "unit"
+    with pytest.raises(Forbidden):
+        r.report_back(other, at(0.4), "不在本件上")
+    with pytest.raises(InvalidInput) as empty:
+        r.report_back(community, at(0.4), "  ")
+    assert empty.value.field == "note"
+    r.report_back(community, at(0.5), "网格员已上门，楼道杂物已清")
+    handed = next(a for a in r.co_handling() if a.unit == "WJ01")
+    assert handed.reported_at == at(0.5) and r.status == Status.IN_PROGRESS
+    assert r.events[-1].action == Action.REPORT_BACK and r.events[-1].changes == {"reported": [None, "WJ01"]}
+    r.report_back(community, at(0.6), "补充：已告知物业每日巡查")  # again: the last report counts
+    assert handed.reported_at == at(0.6)
+    assert r.delegated_units == ["WJ01"]  # 酒仙桥 was named by the centre, not handed down
+    with pytest.raises(InvalidInput) as not_handed:
+        r.recall(street, at(0.7), "JX", "不需要了")  # the centre's co-handler is the centre's to change (改派)
+    assert not_handed.value.field == "unit"
+    with pytest.raises(Forbidden):
+        r.recall(community, at(0.7), "WJ01", "社区不能收回")
+    with pytest.raises(InvalidInput) as no_reason:
+        r.recall(street, at(0.7), "WJ01", "")
+    assert no_reason.value.field == "reason"
+    r.recall(street, at(0.8), "WJ01", "派错社区，改由花家地社区核实")
+    assert r.co_units == ["JX"] and r.delegated_units == []
+    assert r.events[-1].changes["co_units"] == [["JX", "WJ01"], ["JX"]]
+    with pytest.raises(Forbidden):
+        r.note_progress(community, at(0.9), "已收回，不能再记")
+    r.delegate(street, at(1.0), clock, "WJ02")  # handed to the right 社区 instead
+    r.delegate(street, at(1.1), clock, "WJ01")  # and back to the first one, afresh: nothing reported yet
+    assert [(a.unit, a.reported_at) for a in r.co_handling()] == [("JX", None), ("WJ02", None), ("WJ01", None)]
+    r.resolve(street, at(2), "已处理")
+    with pytest.raises(IllegalTransition):
+        r.report_back(other, at(2.1), "办结后不再反馈")

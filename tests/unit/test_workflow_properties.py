@@ -22,7 +22,7 @@ EMERGENCY = SlaClock(SlaPolicy("紧急", Duration(0.5, "h"), Duration(1, "h"), D
 ACTORS = [Actor("坐席", Role.AGENT), Actor("派单员", Role.DISPATCHER), Actor("督办", Role.SUPERVISOR),
           Actor("望京", Role.HANDLER, "WJ", frozenset({"WJ01"})), Actor("酒仙桥", Role.HANDLER, "JX"),
           Actor("环保", Role.HANDLER, "HBJ"), Actor("朝阳", Role.HANDLER, "CY", frozenset({"WJ", "JX", "WJ01"})),
-          Actor("诉求人", Role.CITIZEN)]
+          Actor("望京西园", Role.HANDLER, "WJ01"), Actor("诉求人", Role.CITIZEN)]
 UNITS = ["WJ", "JX", "HBJ", "WJ01"]
 DEADLINE_RULES = {
     "resolve_due": {Action.DISPATCH, Action.REDISPATCH, Action.REOPEN, Action.APPROVE_EXTENSION,
@@ -81,6 +81,8 @@ class CaseMachine(RuleBasedStateMachine):
             Action.SUPPLEMENT: lambda: case.supplement(actor, at, reason),
             Action.ASK_SUPPLEMENT: lambda: case.ask_supplement(actor, at, reason),
             Action.DELEGATE: lambda: case.delegate(actor, at, CLOCK, unit, reason),
+            Action.REPORT_BACK: lambda: case.report_back(actor, at, reason),
+            Action.RECALL: lambda: case.recall(actor, at, unit, reason),
             Action.CHANGE_URGENCY: lambda: case.change_urgency(
                 actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
         }

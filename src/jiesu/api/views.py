@@ -42,12 +42,16 @@ def actions_for(principal: Principal, request: CitizenRequest) -> list[str]:
 
 
 def _handler_may(principal: Principal, request: CitizenRequest, action: Action) -> bool:
-    """The lead unit takes its steps (下派 if it has units under it), a co-handler notes its progress, a unit over
-    the lead (辖区) supervises."""
+    """The lead unit takes its steps (下派 if it has units under it, 收回下派 while it has handed some down), a
+    co-handler notes its progress and reports back (协办反馈), a unit over the lead (辖区) supervises."""
     if action == Action.SUPERVISE:
         return request.lead_unit in principal.area
     if action == Action.DELEGATE:
         return principal.unit == request.lead_unit and bool(principal.area)
+    if action == Action.RECALL:
+        return principal.unit == request.lead_unit and bool(request.delegated_units)
+    if action == Action.REPORT_BACK:
+        return principal.unit in request.co_units
     if principal.unit == request.lead_unit:
         return True
     return action == Action.NOTE_PROGRESS and principal.unit in request.co_units
@@ -94,6 +98,9 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "category": request.category, "category_path": category_path,
         "lead_unit": request.lead_unit, "lead_unit_name": names.get(request.lead_unit or ""),
         "co_units": request.co_units, "received_at": iso(request.received_at),
+        "co_handling": [{"unit": a.unit, "unit_name": names.get(a.unit), "delegated": a.kind == "delegate",
+                         "since": iso(a.dispatched_at), "reported_at": iso(a.reported_at) if a.reported_at else None}
+                        for a in request.co_handling()],
         "acknowledge_due": iso(lead.acknowledge_due) if lead else None,
         "acknowledged_at": iso(lead.acknowledged_at) if lead else None,
         "acknowledged_late": bool(lead and lead.acknowledged_at and lead.acknowledged_at > lead.acknowledge_due),

@@ -165,7 +165,8 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
                                                "note_progress、resolve、accept_reply、send_back、follow_up、"
                                                "callback_unanswered、callback_unreachable、reopen、supervise、merge、"
                                                "withdraw、flag_unreasonable、approve_unreasonable、refuse_unreasonable、"
-                                               "archive、answer_directly、reclassify、urge、change_urgency（或中文名）"),
+                                               "archive、answer_directly、reclassify、urge、change_urgency、supplement、"
+                                               "ask_supplement、delegate、report_back、recall（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),
@@ -182,8 +183,9 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         category: str = typer.Option(None, help="改类的新分类代码"),
         urgency: str = typer.Option(None, help="调整紧急程度的新紧急程度：emergency/urgent/normal/complex（或中文名）"),
         propose: str = typer.Option(None, "--propose", help="退单时建议的承办单位代码"),
-        to: str = typer.Option(None, "--to", help="下派（delegate）给的下辖单位代码（--unit 为承办人所在单位）"),
-        photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、办结答复），可多次",
+        to: str = typer.Option(None, "--to", help="下派（delegate）给、或收回下派（recall）的下辖单位代码"
+                                                     "（--unit 为承办人所在单位）"),
+        photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、协办反馈、办结答复），可多次",
                                          exists=True, dir_okay=False, readable=True),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
     """Perform one workflow action on a case."""
@@ -196,7 +198,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
     who = actor_from(actor, role, handler_unit)
     if handler_unit:  # its 辖区: the units under it, whose cases it may supervise and hand down to
         who = replace(who, area=jiesu.current_config().directory.below(handler_unit))
-    if the_action == Action.DELEGATE:
+    if the_action in (Action.DELEGATE, Action.RECALL):
         unit = to
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,

@@ -91,9 +91,11 @@ def demo(ctx: typer.Context,
         console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
         _, suggestion = seed_topic(jiesu)
         console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
-        supervised, handed = seed_area_work(jiesu, busiest_subdistrict(jiesu))
-        if supervised or handed:
-            console.print(f"辖区：区接诉即办办公室督办 {supervised or '—'}；街道下派社区 {handed or '—'}（区级承办人、承办人）")
+        area = seed_area_work(jiesu, busiest_subdistrict(jiesu))
+        if area.supervised or area.handed:
+            console.print(f"辖区：区接诉即办办公室督办 {area.supervised or '—'}；街道下派社区 "
+                          f"{'、'.join(area.handed) or '—'}，社区已反馈 {area.reported or '—'}"
+                          "（区级承办人、承办人、社区承办人）")
         replied = seed_sms_replies(jiesu)
         console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
                       f"{replied.count('for_agent')} 条待坐席处理（回访台）")
@@ -177,14 +179,17 @@ def train_demo_model(jiesu, directory: Path = Path("jiesu-model")) -> None:
 
 def demo_accounts(jiesu) -> list[tuple[str, str, str, str | None]]:
     """The demo's accounts; the handler belongs to the 街道 with the most open cases, the district office's
-    handler (区级承办人, who reads its 街道's cases and 三率 too) to its district."""
-    from jiesu.demo.build import busiest_subdistrict
+    handler (区级承办人, who reads its 街道's cases and 三率 too) to its district, the 社区承办人 to the 社区 under
+    that 街道 which owes it a report on a case handed down (协办反馈)."""
+    from jiesu.demo.build import busiest_subdistrict, community_owing
     from jiesu.services.users import reset_demo_account
 
     busiest = busiest_subdistrict(jiesu)
     district = jiesu.current_config().directory.units[busiest].parent or "YH"
+    community = community_owing(jiesu, busiest)
     wanted = [("坐席", "zuoxi", "agent", None), ("派单员", "paidan", "dispatcher", None),
               ("承办人", "chengban", "handler", busiest), ("区级承办人", "quji", "handler", district),
+              *([("社区承办人", "shequ", "handler", community)] if community else []),
               ("督办", "duban", "supervisor", None),
               ("分析员", "fenxi", "analyst", None), ("管理员", "admin", "admin", None)]
     return [(label, name, reset_demo_account(jiesu, name, role, unit), unit) for label, name, role, unit in wanted]

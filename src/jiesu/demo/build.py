@@ -153,10 +153,32 @@ def busiest_subdistrict(app: App) -> str:
             .group_by(r.c.lead_unit).order_by(func.count().desc(), r.c.lead_unit).limit(1)).scalar() or "YH01"
 
 
-def seed_area_work(app: App, street: str) -> tuple[str | None, str | None]:
-    """What a district office and its 街道 do with the 街道's cases while the demo starts: the district supervises the
-    one nearest its deadline (区级督办), the 街道 hands one down to the 社区 where it is, as the duty lists allow
-    (下派). Returns their tickets (None where the 街道 has no such case)."""
+@dataclass(frozen=True)
+class AreaWork:
+    """What `seed_area_work` did: the tickets the district supervised and the 街道 handed down, and the one of those
+    its 社区 has reported back on."""
+
+    supervised: str | None
+    handed: list[str]
+    reported: str | None
+
+
+def community_owing(app: App, street: str) -> str | None:
+    """The 社区 under `street` that has a case handed down to it and not reported back on yet (the demo's
+    社区承办人 works there); else its first 社区; None for a 街道 with none."""
+    a = t.assignments
+    below = sorted(app.current_config().directory.below(street))
+    with app.uow(read_only=True) as uow:
+        owing = uow.connection.execute(
+            select(a.c.unit).where(a.c.unit.in_(below), a.c.kind == "delegate", a.c.ended_at.is_(None),
+                                   a.c.reported_at.is_(None)).order_by(a.c.dispatched_at.desc()).limit(1)).scalar()
+    return owing or (below[0] if below else None)
+
+
+def seed_area_work(app: App, street: str) -> AreaWork:
+    """What a district office, its 街道 and their 社区 do with the 街道's cases while the demo starts: the district
+    supervises the one nearest its deadline (区级督办), the 街道 hands two down to the 社区 where they are, as the duty
+    lists allow (下派), and the 社区 of the first reports back (协办反馈)."""
     from jiesu.domain.enums import Role
     from jiesu.domain.request import Actor
     from jiesu.domain.workflow import Action, Status
@@ -174,17 +196,25 @@ def seed_area_work(app: App, street: str) -> tuple[str | None, str | None]:
                                      .order_by(r.c.resolve_due, r.c.id)).scalars().all()
         router = app.router(uow)
         loaded = [uow.requests.get(case_id) for case_id in ids]
-    supervised = handed = None
+    supervised = None
     if loaded:
         supervised = cases.perform(app, office, loaded[0].stored_id, Action.SUPERVISE, ActionInput(
             reason="区接诉即办办公室：本件临近办结时限，请今日内反馈办理进展"))[0].ticket
+    handed: list[tuple[CitizenRequest, str]] = []
     for case in loaded[1:]:
         where = cases.delegable(router, case, handler.area)
         if where:
-            handed = cases.perform(app, handler, case.stored_id, Action.DELEGATE, ActionInput(
-                unit=where[0].code, reason="请社区网格员上门核实情况并协助处理"))[0].ticket
+            handed.append((cases.perform(app, handler, case.stored_id, Action.DELEGATE, ActionInput(
+                unit=where[0].code, reason="请社区网格员上门核实情况并协助处理"))[0], where[0].code))
+        if len(handed) == 2:
             break
-    return supervised, handed
+    reported = None
+    if handed:
+        case, community = handed[0]
+        reported = cases.perform(app, Actor(f"{community}-网格员", Role.HANDLER, community), case.stored_id,
+                                 Action.REPORT_BACK, ActionInput(
+                                     note="网格员已上门核实，情况属实，已协调物业和相关单位现场处理，请街道答复诉求人"))[0].ticket
+    return AreaWork(supervised, [str(c.ticket) for c, _ in handed], reported)
 
 
 TOPIC = ("优化公交线路和站点", "市交通委就公交线网优化征集建议：哪些小区、学校、医院附近缺少公交线路或站点，哪些线路绕行"

@@ -85,7 +85,8 @@ class Assignment:
     acknowledged_at: datetime | None = None
     contacted_at: datetime | None = None
     ended_at: datetime | None = None
-    end_reason: str | None = None  # returned | redispatched | withdrawn
+    end_reason: str | None = None  # returned | redispatched | reassigned | withdrawn | merged | recalled (收回下派)
+    reported_at: datetime | None = None  # a co-handler's last 协办反馈: its part done, told to the lead unit
 
     @property
     def active(self) -> bool:
@@ -530,6 +531,45 @@ class CitizenRequest:
             acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact")))
         self._append(actor, at, Action.DELEGATE, target, {"co_units": [before, self.co_units]},
                      validation.optional_text(reason, "reason"))
+
+    def report_back(self, actor: Actor, at: datetime, note: str) -> None:
+        """协办反馈: a co-handling unit (a 社区 the 街道 handed the case down to, or a co-handler named at dispatch)
+        tells the lead unit what it has done; the lead still replies to the requester. It may report again (the
+        lead asked for more, or there is more to tell): the last report is the one the lead's 承办箱 counts."""
+        target = self._begin(actor, at, Action.REPORT_BACK)
+        mine = self._co_assignment(actor.unit) if actor.role == Role.HANDLER else None
+        if mine is None:
+            raise Forbidden("只有协办单位的承办人可以反馈协办情况", field="unit")
+        note = validation.required_text(note, "note")
+        changes: dict[str, list[Any]] = {"reported": [None, mine.unit]}
+        mine.reported_at = at
+        self._append(actor, at, Action.REPORT_BACK, target, changes, note)
+
+    def recall(self, actor: Actor, at: datetime, unit: str, reason: str) -> None:
+        """收回下派: the lead unit takes back a case it handed down (the wrong 社区, or it is no longer needed there);
+        the unit stops co-handling it. A co-handler the centre named at dispatch is the centre's to change (改派)."""
+        target = self._begin(actor, at, Action.RECALL)
+        self._require_lead_unit(actor)
+        handed = self._co_assignment(unit)
+        if handed is None or handed.kind != "delegate":
+            raise InvalidInput("该单位不是本工单下派的协办单位", field="unit")
+        reason = validation.required_text(reason, "reason")
+        before = self.co_units
+        handed.ended_at, handed.end_reason = at, "recalled"
+        self._append(actor, at, Action.RECALL, target, {"co_units": [before, self.co_units]}, reason)
+
+    def _co_assignment(self, unit: str | None) -> Assignment | None:
+        return next((a for a in self.assignments if a.active and a.role == "co" and a.unit == unit), None) \
+            if unit else None
+
+    def co_handling(self) -> list[Assignment]:
+        """The co-handlers of the case now, in the order they came (named at dispatch, or 下派 by the lead)."""
+        return [a for a in self.assignments if a.active and a.role == "co"]
+
+    @property
+    def delegated_units(self) -> list[str]:
+        """The units the lead handed the case down to (下派) that still co-handle it: what it may 收回."""
+        return [a.unit for a in self.co_handling() if a.kind == "delegate"]
 
     def supervise(self, actor: Actor, at: datetime, clock: SlaClock, reason: str) -> None:
         target = self._begin(actor, at, Action.SUPERVISE)

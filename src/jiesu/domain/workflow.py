@@ -67,6 +67,8 @@ class Action(LabelledEnum):
     SUPPLEMENT = "supplement"
     ASK_SUPPLEMENT = "ask_supplement"
     DELEGATE = "delegate"
+    REPORT_BACK = "report_back"
+    RECALL = "recall"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -80,7 +82,8 @@ class Action(LabelledEnum):
                 "reclassify": "改类", "urge": "催办",
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
-                "ask_supplement": "请诉求人补充", "delegate": "下派"}
+                "ask_supplement": "请诉求人补充", "delegate": "下派",
+                "report_back": "协办反馈", "recall": "收回下派"}
 
 
 S, A = Status, Action
@@ -124,6 +127,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.REFUSE_UNREASONABLE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.RECLASSIFY): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.DELEGATE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.REPORT_BACK): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.RECALL): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
@@ -132,6 +137,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.SUPERVISE): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.WITHDRAW): S.WITHDRAWN,
     (S.EXTENSION_PENDING, A.DELEGATE): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.REPORT_BACK): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.RECALL): S.EXTENSION_PENDING,
 
     (S.RESOLVED, A.ACCEPT_REPLY): S.AWAITING_FOLLOW_UP,
     (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
@@ -228,6 +235,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.SUPPLEMENT: frozenset({Role.AGENT, Role.CITIZEN, Role.ADMIN}),  # on the phone again, or on the portal
     A.ASK_SUPPLEMENT: _UNIT,
     A.DELEGATE: frozenset({Role.HANDLER}),  # the lead unit, to a unit under it (a 街道 to its 社区)
+    A.REPORT_BACK: _UNIT,  # a co-handling unit: its part is done, told to the lead unit
+    A.RECALL: _UNIT,  # the lead unit takes back what it handed down (下派)
 }
 
 

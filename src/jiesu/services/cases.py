@@ -278,6 +278,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
             actor, at, clock, Duration.parse(p.duration, "duration") if p.duration else None, p.note),
         Action.REFUSE_EXTENSION: lambda: request.refuse_extension(actor, at, p.reason),
         Action.NOTE_PROGRESS: lambda: request.note_progress(actor, at, p.note),
+        Action.REPORT_BACK: lambda: request.report_back(actor, at, p.note),
+        Action.RECALL: lambda: request.recall(actor, at, p.unit or "", p.reason),
         Action.RESOLVE: lambda: request.resolve(actor, at, p.reply, p.adoption),
         Action.ACCEPT_REPLY: lambda: request.accept_reply(actor, at, clock),
         Action.SEND_BACK: lambda: request.send_back(actor, at, p.reason),
@@ -374,6 +376,8 @@ class CaseFilter:
     urged_since: datetime | None = None  # urged (催办) at or after this moment
     supplemented_since: datetime | None = None  # added to by the requester (补充诉求) at or after this moment
     delegated_to: tuple[str, datetime] | None = None  # (unit, since): handed down to it (下派) since, still on it
+    reported_to: str | None = None  # led by this unit, and a unit co-handling it has reported back (协办反馈)
+    unreported_by: str | None = None  # co-handled by this unit, which has not reported back yet
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
@@ -537,6 +541,13 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         a, (unit, handed_since) = t.assignments, f.delegated_to
         query = query.where(exists().where(a.c.request_id == r.c.id, a.c.unit == unit, a.c.kind == "delegate",
                                            a.c.ended_at.is_(None), a.c.dispatched_at >= handed_since))
+    if f.reported_to is not None or f.unreported_by is not None:
+        a = t.assignments
+        co = [a.c.request_id == r.c.id, a.c.role == "co", a.c.ended_at.is_(None)]
+        if f.reported_to is not None:
+            query = query.where(r.c.lead_unit == f.reported_to, exists().where(*co, a.c.reported_at.is_not(None)))
+        if f.unreported_by is not None:
+            query = query.where(exists().where(*co, a.c.unit == f.unreported_by, a.c.reported_at.is_(None)))
     for action, since in ((Action.URGE, f.urged_since), (Action.SUPPLEMENT, f.supplemented_since)):
         if since is not None:
             e = t.events

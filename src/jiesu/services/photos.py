@@ -25,7 +25,8 @@ from jiesu.storage.cipher import PersonalDataCipher
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_STEP = 5
 TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}  # by their first bytes, not their name
-WITH_STEPS = frozenset({Action.REGISTER, Action.SUPPLEMENT, Action.NOTE_PROGRESS, Action.RESOLVE})  # the steps a
+WITH_STEPS = frozenset({Action.REGISTER, Action.SUPPLEMENT, Action.NOTE_PROGRESS, Action.REPORT_BACK,
+                        Action.RESOLVE})  # the steps a
 # photo may come with
 SHOWN_TO_REQUESTER = frozenset({Action.REGISTER, Action.SUPPLEMENT, Action.RESOLVE})  # theirs, and the reply's
 REQUESTER_LINK_SECONDS = 3600  # how long a link shown on the portal opens its photo

@@ -186,6 +186,7 @@ assignments = Table(
     Column("contacted_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=True),
     Column("end_reason", String(20), nullable=True),
+    Column("reported_at", UTCDateTime, nullable=True),  # a co-handler's last 协办反馈
 )
 
 follow_ups = Table(

@@ -284,10 +284,16 @@ def handled_by(principal: Principal) -> str | None:
     return principal.unit if principal.role == Role.HANDLER else None
 
 
+CO_REPORTED = "协办已反馈（待主办答复）"
+CO_UNREPORTED = "协办待反馈"
+REPORTABLE = (Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value)  # where 协办反馈 may be given
+
+
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     """The 承办箱's lists of work arriving (what its new-work notice, `pulse.py`, compares): the requesters' urges
-    and additions of the last day and the cases handed down to the unit (下派) in it, shown only when there are some,
-    and the cases waiting to be signed for."""
+    and additions of the last day, the cases handed down to the unit (下派) in it and those of its own that a
+    co-handler has reported back on (协办反馈), each shown only when there are some, and the cases waiting to be
+    signed for."""
     mine = handled_by(principal)
     since = app.now() - URGE_EVERY
     urged = work(app, "市民催办（24 小时内）", urged_since=since, visible_to_unit=mine,
@@ -296,8 +302,10 @@ def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
                  statuses=[s.value for s in intake.SUPPLEMENTABLE])
     handed = work(app, "上级下派（24 小时内）", delegated_to=(mine, since), statuses=list(cases.WITH_A_UNIT)) \
         if mine else ("", [], 0)
-    return [*(section for section in (urged, added, handed) if section[1]),
+    reported = work(app, CO_REPORTED, reported_to=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
+    return [*(section for section in (urged, added, handed, reported) if section[1]),
             work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
+
 
 
 def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str]]:
@@ -317,8 +325,12 @@ def inbox(request: Request) -> Response:
     app = jiesu_app(request)
     mine = handled_by(principal)
     incoming = inbox_arrivals(app, principal)
+    # a unit's own cases in hand, then those it co-handles and has not reported back on (once it has, its part is
+    # done: they leave the 承办箱, as the cases it leads do once answered)
+    owed = work(app, CO_UNREPORTED, unreported_by=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
     sections = [*incoming,
-                work(app, "办理中", statuses=["in_progress", "extension_pending"], visible_to_unit=mine),
+                work(app, "办理中", statuses=["in_progress", "extension_pending"], lead_unit=mine),
+                *([owed] if owed[1] else []),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办), if any
         late = work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area)
@@ -586,6 +598,7 @@ FORM_FIELDS = {
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"], "delegate": ["delegate_unit", "reason"],
+    "report_back": ["note", "photos"], "recall": ["recall_unit", "reason"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
     "supplement": ["note", "photos"], "ask_supplement": ["note"],
 }
@@ -595,7 +608,7 @@ FORM_FIELDS = {
 # 联系诉求人 once the unit has; for an agent on a case a unit has, recording the requester's call again, 催办); a
 # step that ends, hands back or questions the case (撤回, 退单, 并单, 改派 …) is never open until asked for
 OPENED_FIRST = ("dispatch", "answer_directly", "acknowledge", "record_contact", "resolve", "accept_reply",
-                "approve_extension", "follow_up", "archive", "urge")
+                "approve_extension", "follow_up", "archive", "urge", "report_back")
 
 
 @router.get("/cases/{request_id}")
@@ -629,6 +642,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]
                if a != Action.DELEGATE or delegable]  # 下派 only where the matter may go down to a unit under it
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
+    if any(c["unit"] == principal.unit and c["reported_at"] for c in view["co_handling"]):
+        done.add("report_back")  # reported back already: open again only when asked for
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     read = intake.reading(app, case, view["allowed_actions"])
     references = reply_references.references(app, case) if "resolve" in view["allowed_actions"] else []
