@@ -64,6 +64,29 @@ def test_a_digit_sent_back_is_the_requesters_callback_once_however_often_the_gat
     assert len(stored) == 1 and stored[0].outcome == "rated" and b"\xef\xbc\x92" not in stored[0].text  # encrypted
 
 
+def test_the_same_message_posted_twice_at_once_answers_the_outcome_the_first_post_stored(api, app, monkeypatch):
+    case = answered(api)
+    assert reply(api, "13812345678", "1", message_id="gw-7").json()["outcome"] == "rated"
+    looked = []
+    real = sms_replies._earlier
+
+    def not_yet(uow, message_id):  # the second post looked before the first one had committed
+        looked.append(message_id)
+        return None if len(looked) == 1 else real(uow, message_id)
+
+    monkeypatch.setattr(sms_replies, "_earlier", not_yet)
+    again = reply(api, "13812345678", "1", message_id="gw-7")
+    assert again.status_code == 200, again.text  # not a 500: the unique message id stopped the second copy
+    assert again.json() == {"outcome": "rated", "ticket": case["ticket"], "outcome_label": "已记为回访"}
+    with app.engine.connect() as c:
+        assert c.execute(select(t.sms_replies.c.outcome)).scalars().all() == ["rated"]
+    events = call(api, "agent", "GET", f"/api/v1/requests/{case['id']}").json()["events"]
+    assert [e["action"] for e in events].count("follow_up") == 1
+    looked.clear()
+    other = reply(api, "13812345678", "谢谢", message_id="gw-8")  # a new message is stored as ever
+    assert other.json()["outcome"] == "for_agent" and looked == ["gw-8"]
+
+
 def test_anything_else_waits_for_an_agent_on_the_callback_desk_until_marked_handled(api, app):
     case = answered(api)
     assert reply(api, "13812345678", "1").json()["outcome"] == "rated"

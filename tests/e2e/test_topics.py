@@ -111,7 +111,7 @@ def test_a_supervisor_opens_and_closes_a_topic_with_clear_errors_and_in_the_audi
     assert api.post("/topics", data={"title": "x", "csrf_token": csrf(api, "/topics")}).status_code == 403
     login(api, "wj")  # a handler sees the topics its unit asks: 望京街道 asks none
     listed = api.get("/topics")
-    assert listed.status_code == 200 and "还没有征集主题" in listed.text and "发布征集主题" not in listed.text
+    assert listed.status_code == 200 and "本单位还没有征集主题：督办开设" in listed.text and "发布征集主题" not in listed.text
 
 
 def test_a_topics_matter_classifies_its_suggestions_and_the_department_asking_is_suggested_first(api, app):

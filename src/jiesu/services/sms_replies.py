@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
 from jiesu.domain import validation
@@ -69,13 +70,33 @@ def receive(app: App, sender: str, text: str, message_id: str | None = None) -> 
     message_id = (message_id or "").strip() or None
     if message_id is not None and len(message_id) > 100:
         raise InvalidInput("消息编号超过 100 字符", field="id")
+    try:
+        return _store(app, number, text, message_id)
+    except (IntegrityError, ConflictError):
+        # the same message posted twice at once (a gateway retrying before the first answer came): the other post
+        # stored it first, so its outcome is the answer; anything else is the error it was
+        if message_id is not None:
+            with app.uow(read_only=True) as uow:
+                earlier = _earlier(uow, message_id)
+            if earlier is not None:
+                return earlier
+        raise
+
+
+def _earlier(uow: UnitOfWork, message_id: str) -> Received | None:
+    s = t.sms_replies
+    row = uow.connection.execute(select(s.c.outcome, t.requests.c.ticket).join(
+        t.requests, t.requests.c.id == s.c.request_id, isouter=True).where(s.c.message_id == message_id)).first()
+    return Received(row.outcome, row.ticket) if row is not None else None
+
+
+def _store(app: App, number: str, text: str, message_id: str | None) -> Received:
     s = t.sms_replies
     with app.uow() as uow:
         if message_id is not None:
-            earlier = uow.connection.execute(select(s.c.outcome, t.requests.c.ticket).join(
-                t.requests, t.requests.c.id == s.c.request_id, isouter=True).where(s.c.message_id == message_id)).first()
+            earlier = _earlier(uow, message_id)
             if earlier is not None:
-                return Received(earlier.outcome, earlier.ticket)
+                return earlier
         found = _callee(uow, app.cipher.lookup_keys(number))
         rating = parse_rating(text)
         if found is None:
