@@ -38,6 +38,11 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "主办建议：WJ 望京街道：物业服务属基本履职事项，地址在其辖区" in created
     assert "「待签收」" in jiesu("case", "act", "1", "dispatch", "--unit", "WJ", "--actor", "派单员李")
     assert "「办理中」" in jiesu("case", "act", "1", "签收", "--role", "handler", "--unit", "WJ")
+    assert "已添加用户 zhao" in runner.invoke(app, ["user", "add", "zhao", "--role", "handler", "--unit", "WJ"],
+                                          input="zhao-password\n").output
+    assert "分办" in jiesu("case", "act", "1", "assign_owner", "--role", "handler", "--unit", "WJ", "--owner", "zhao")
+    assert "不是本单位可登录的承办人账号" in jiesu("case", "act", "1", "assign_owner", "--role", "handler", "--unit", "WJ",
+                                         "--owner", "nobody", code=2)
     Path("scene.png").write_bytes(png())
     assert "办理进展" in jiesu("case", "act", "1", "note_progress", "--role", "handler", "--unit", "WJ",
                              "--note", "已到现场", "--photo", "scene.png")
@@ -55,6 +60,7 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
                                          "--to", "WJ01", "--reason", "再收一次", code=2)
     assert "督办" in jiesu("case", "act", "1", "supervise", "--role", "handler", "--unit", "CY", "--reason", "区级督办")
     shown = jiesu("case", "show", "1")
+    assert "（承办人员 zhao）" in shown
     assert "办理进展（照片 1 张）" in shown and "协办反馈（照片 1 张）" in shown and "再次到现场" not in shown
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "13912345678" not in shown and "139****5678" in shown  # in the text too

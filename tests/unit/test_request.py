@@ -527,3 +527,30 @@ def test_a_community_reports_back_on_what_it_was_handed_and_the_subdistrict_may_
     r.resolve(street, at(2), "已处理")
     with pytest.raises(IllegalTransition):
         r.report_back(other, at(2.1), "办结后不再反馈")
+
+
+def test_the_unit_gives_a_case_to_one_of_its_staff_and_a_redispatch_leaves_it_with_nobody(clock):
+    li, wang = Actor("li", Role.HANDLER, "WJ"), Actor("wang", Role.HANDLER, "WJ")
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.acknowledge(li, at(0.15))
+    assert r.owner is None  # signing for it gives it to nobody: the unit's desk signs for everything
+    r.assign_owner(li, at(0.2), "wang", "王负责物业类")
+    assert r.owner == "wang" and r.events[-1].changes == {"owner": [None, "wang"]} and r.status == Status.IN_PROGRESS
+    with pytest.raises(InvalidInput) as same:
+        r.assign_owner(wang, at(0.4), "wang")
+    assert same.value.field == "owner" and "已由 wang 承办" in str(same.value)
+    with pytest.raises(InvalidInput) as nobody:
+        r.assign_owner(wang, at(0.4), " ")
+    assert nobody.value.field == "owner"
+    with pytest.raises(Forbidden):
+        r.assign_owner(JX_HANDLER, at(0.4), "zhao")  # not the lead unit
+    with pytest.raises(Forbidden):
+        r.assign_owner(DISPATCHER, at(0.4), "li")  # the centre does not know the unit's staff
+    r.assign_owner(wang, at(0.5), "li")
+    assert r.owner == "li" and r.events[-1].changes == {"owner": ["wang", "li"]}
+    r.redispatch(DISPATCHER, at(0.7), clock, "JX", reason="属酒仙桥街道")
+    assert r.owner is None  # a new unit: nobody there has it yet
+    r.assign_owner(JX_HANDLER, at(0.8), "zhao")  # before signing for it, too
+    assert r.status == Status.DISPATCHED and r.owner == "zhao"
+    assert [a.owner for a in r.assignments] == ["li", "zhao"]  # each unit's own, kept

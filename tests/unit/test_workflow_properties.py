@@ -83,6 +83,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.DELEGATE: lambda: case.delegate(actor, at, CLOCK, unit, reason),
             Action.REPORT_BACK: lambda: case.report_back(actor, at, reason),
             Action.RECALL: lambda: case.recall(actor, at, unit, reason),
+            Action.ASSIGN_OWNER: lambda: case.assign_owner(actor, at, "甲" if case.owner != "甲" else "乙", reason),
             Action.CHANGE_URGENCY: lambda: case.change_urgency(
                 actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
         }

@@ -31,7 +31,7 @@ from jiesu.nlp import pii
 from jiesu.services import access, assessment, cases, intake, notifications, photos, reply_references, topics
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
-from jiesu.services.users import Principal
+from jiesu.services.users import Principal, unit_staff
 from jiesu.storage.tables import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERRORS)
@@ -57,6 +57,12 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
         result["delegable_units"] = [{"unit": u.code, "name": u.name} for u in units]
         if not units:
             result["allowed_actions"].remove("delegate")
+    if "assign_owner" in result["allowed_actions"]:  # 分办: to whom in the unit (no one else: no 分办)
+        with app.uow(read_only=True) as uow:
+            staff = [name for name in unit_staff(uow.connection, request.lead_unit) if name != request.owner]
+        result["unit_staff"] = staff
+        if not staff:
+            result["allowed_actions"].remove("assign_owner")
     return result
 
 

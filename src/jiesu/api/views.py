@@ -97,6 +97,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
                      "lat": request.location.lat, "lon": request.location.lon},
         "category": request.category, "category_path": category_path,
         "lead_unit": request.lead_unit, "lead_unit_name": names.get(request.lead_unit or ""),
+        "owner": request.owner,
         "co_units": request.co_units, "received_at": iso(request.received_at),
         "co_handling": [{"unit": a.unit, "unit_name": names.get(a.unit), "delegated": a.kind == "delegate",
                          "since": iso(a.dispatched_at), "reported_at": iso(a.reported_at) if a.reported_at else None}

@@ -144,8 +144,10 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
                   f"诉求人 {escape(requester['name'] or '匿名')} {requester['phone']}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(shown(r.content))}", highlight=False)
-    console.print(f"主办 {r.lead_unit or '—'}  协办 {','.join(r.co_units) or '—'}  受理 {beijing_minute(r.received_at)}  "
-                  f"办结时限 {beijing_minute(r.resolve_due)}  回访时限 {beijing_minute(r.follow_up_due)}", highlight=False)
+    owner = f"（承办人员 {escape(r.owner)}）" if r.owner else ""
+    console.print(f"主办 {r.lead_unit or '—'}{owner}  协办 {','.join(r.co_units) or '—'}  "
+                  f"受理 {beijing_minute(r.received_at)}  办结时限 {beijing_minute(r.resolve_due)}  "
+                  f"回访时限 {beijing_minute(r.follow_up_due)}", highlight=False)
     if r.reply:
         console.print(f"答复：{escape(shown(r.reply))}", highlight=False)
     table = Table("#", "时间", "操作人", "操作", "状态", "说明")
@@ -166,7 +168,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
                                                "callback_unanswered、callback_unreachable、reopen、supervise、merge、"
                                                "withdraw、flag_unreasonable、approve_unreasonable、refuse_unreasonable、"
                                                "archive、answer_directly、reclassify、urge、change_urgency、supplement、"
-                                               "ask_supplement、delegate、report_back、recall（或中文名）"),
+                                               "ask_supplement、delegate、report_back、recall、assign_owner（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),
@@ -185,6 +187,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         propose: str = typer.Option(None, "--propose", help="退单时建议的承办单位代码"),
         to: str = typer.Option(None, "--to", help="下派（delegate）给、或收回下派（recall）的下辖单位代码"
                                                      "（--unit 为承办人所在单位）"),
+        owner: str = typer.Option(None, "--owner", help="分办（assign_owner）给的本单位承办人账号"),
         photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、协办反馈、办结答复），可多次",
                                          exists=True, dir_okay=False, readable=True),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
@@ -202,7 +205,7 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         unit = to
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
-                         category=category, urgency=urgency, proposed_unit=propose, adoption=adoption)
+                         category=category, urgency=urgency, proposed_unit=propose, adoption=adoption, owner=owner)
     request, warnings = perform(jiesu, who, request_id, the_action, params, expected_version,
                                 photos=[path.read_bytes() for path in photo])
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")

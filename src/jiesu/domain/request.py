@@ -87,6 +87,7 @@ class Assignment:
     ended_at: datetime | None = None
     end_reason: str | None = None  # returned | redispatched | reassigned | withdrawn | merged | recalled (收回下派)
     reported_at: datetime | None = None  # a co-handler's last 协办反馈: its part done, told to the lead unit
+    owner: str | None = None  # 承办人员: who in the unit the case was given to (分办); None: the unit as a whole
 
     @property
     def active(self) -> bool:
@@ -219,6 +220,12 @@ class CitizenRequest:
         return lead.unit if lead else None
 
     @property
+    def owner(self) -> str | None:
+        """承办人员: the lead unit's staff member who has the case now (None: nobody in particular yet)."""
+        lead = self.lead
+        return lead.owner if lead else None
+
+    @property
     def co_units(self) -> list[str]:
         return [a.unit for a in self.assignments if a.active and a.role == "co"]
 
@@ -323,6 +330,24 @@ class CitizenRequest:
         assert lead is not None
         lead.acknowledged_at = at
         self._append(actor, at, Action.ACKNOWLEDGE, target, {"acknowledged_at": [None, at]}, "")
+
+    def assign_owner(self, actor: Actor, at: datetime, owner: str, note: str = "") -> None:
+        """分办: the lead unit gives the case to one of its staff (the service checks that `owner` is a handler of
+        the unit), before or after signing for it — a unit whose 接诉即办 desk signs for everything and hands each
+        case to the one who will do it, or a handler taking it on — and the unit still answers for it. Signing for it
+        gives it to nobody; giving it to another is the same step again."""
+        target = self._begin(actor, at, Action.ASSIGN_OWNER)
+        self._require_lead_unit(actor)
+        owner = (owner or "").strip()
+        if not owner:
+            raise InvalidInput("请指定承办人员", field="owner")
+        lead = self.lead
+        assert lead is not None
+        if owner == lead.owner:
+            raise InvalidInput(f"本件已由 {owner} 承办", field="owner")
+        changes: dict[str, list[Any]] = {"owner": [lead.owner, owner]}
+        lead.owner = owner
+        self._append(actor, at, Action.ASSIGN_OWNER, target, changes, validation.optional_text(note, "note"))
 
     def record_contact(self, actor: Actor, at: datetime, note: str) -> None:
         target = self._begin(actor, at, Action.RECORD_CONTACT)

@@ -69,6 +69,7 @@ class Action(LabelledEnum):
     DELEGATE = "delegate"
     REPORT_BACK = "report_back"
     RECALL = "recall"
+    ASSIGN_OWNER = "assign_owner"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -83,7 +84,7 @@ class Action(LabelledEnum):
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
                 "ask_supplement": "请诉求人补充", "delegate": "下派",
-                "report_back": "协办反馈", "recall": "收回下派"}
+                "report_back": "协办反馈", "recall": "收回下派", "assign_owner": "分办"}
 
 
 S, A = Status, Action
@@ -100,6 +101,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.REGISTERED, A.RECLASSIFY): S.REGISTERED,
 
     (S.DISPATCHED, A.ACKNOWLEDGE): S.IN_PROGRESS,
+    (S.DISPATCHED, A.ASSIGN_OWNER): S.DISPATCHED,
     (S.DISPATCHED, A.RETURN): S.RETURN_PENDING,
     (S.DISPATCHED, A.REDISPATCH): S.DISPATCHED,
     (S.DISPATCHED, A.SUPERVISE): S.DISPATCHED,
@@ -129,6 +131,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.DELEGATE): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.REPORT_BACK): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.RECALL): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.ASSIGN_OWNER): S.IN_PROGRESS,
 
     (S.EXTENSION_PENDING, A.APPROVE_EXTENSION): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.REFUSE_EXTENSION): S.IN_PROGRESS,
@@ -139,6 +142,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.DELEGATE): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.REPORT_BACK): S.EXTENSION_PENDING,
     (S.EXTENSION_PENDING, A.RECALL): S.EXTENSION_PENDING,
+    (S.EXTENSION_PENDING, A.ASSIGN_OWNER): S.EXTENSION_PENDING,
 
     (S.RESOLVED, A.ACCEPT_REPLY): S.AWAITING_FOLLOW_UP,
     (S.RESOLVED, A.SEND_BACK): S.IN_PROGRESS,
@@ -237,6 +241,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.DELEGATE: frozenset({Role.HANDLER}),  # the lead unit, to a unit under it (a 街道 to its 社区)
     A.REPORT_BACK: _UNIT,  # a co-handling unit: its part is done, told to the lead unit
     A.RECALL: _UNIT,  # the lead unit takes back what it handed down (下派)
+    A.ASSIGN_OWNER: _UNIT,  # 分办: the lead unit gives the case to one of its own staff
 }
 
 

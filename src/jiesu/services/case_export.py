@@ -23,8 +23,8 @@ from jiesu.storage import tables as t
 
 MAX_ROWS = 200_000  # an Excel sheet holds a million; a search this wide is better answered by the analytics
 PAGE = 1_000
-COLUMNS = ["工单号", "受理时间", "渠道", "类型", "紧急程度", "状态", "分类", "所在区域", "主办单位", "标题", "内容",
-           "办结时限", "关键词"]
+COLUMNS = ["工单号", "受理时间", "渠道", "类型", "紧急程度", "状态", "分类", "所在区域", "主办单位", "承办人员", "标题",
+           "内容", "办结时限", "关键词"]
 
 
 def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]) -> tuple[bytes, int]:
@@ -52,7 +52,7 @@ def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]
                 Urgency.label_of(r.urgency), Status(r.status).label,
                 directory.category_path(r.category) if r.category in directory.categories else (r.category or ""),
                 units.get(division or "", division or ""), units.get(r.lead_unit or "", r.lead_unit or ""),
-                pii.mask(r.title or ""), pii.mask(content or ""),
+                r.owner or "", pii.mask(r.title or ""), pii.mask(content or ""),
                 beijing_minute(r.resolve_due) if r.resolve_due else "", keywords or "")])
         written += len(rows)
         if len(rows) < PAGE:

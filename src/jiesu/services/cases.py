@@ -17,6 +17,7 @@ from jiesu.domain.routing import Directory, Router, Routing, Unit
 from jiesu.domain.workflow import Action
 from jiesu.services import access, notifications, topics
 from jiesu.services import photos as photo_store
+from jiesu.services.users import unit_staff
 from jiesu.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class ActionInput:
     urgency: str | None = None  # 调整紧急程度: the new one
     proposed_unit: str | None = None  # 退单: the unit the returning lead says the case belongs to
     adoption: str | None = None  # 办结 of a 建议: 采纳情况 (enums.Adoption)
+    owner: str | None = None  # 分办: the user name of the unit's staff member given the case
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -255,6 +257,12 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
             router.check_dispatch(request.category, p.unit, field="unit", role="co")
         request.delegate(actor, at, clock, p.unit or "", p.reason)
         return [request]
+    if action == Action.ASSIGN_OWNER:
+        owner = (p.owner or "").strip()
+        if owner and request.lead_unit and owner not in unit_staff(uow.connection, request.lead_unit):
+            raise InvalidInput(f"{owner} 不是本单位可登录的承办人账号", field="owner")
+        request.assign_owner(actor, at, owner, p.note)
+        return [request]
     if action == Action.RECLASSIFY:
         if not p.category or p.category not in router.directory.categories:
             raise InvalidInput(f"未知事项分类代码 {p.category!r}", field="category")
@@ -342,6 +350,7 @@ class CaseRow:
     version: int
     division: str | None = None
     supervise_due: datetime | None = None  # 督办: the latest supervision's deadline
+    owner: str | None = None  # 承办人员: who in the lead unit has it
 
     @property
     def supervised(self) -> bool:
@@ -350,6 +359,7 @@ class CaseRow:
 
 
 WITH_A_UNIT = ("dispatched", "in_progress", "extension_pending", "return_pending")  # the statuses a unit holds it in
+NOBODY = ""  # CaseFilter.owner: no one in the unit has the case yet (未分办)
 UNREASONABLE_STATES = ("none", "pending", "approved")
 
 
@@ -377,6 +387,8 @@ class CaseFilter:
     supplemented_since: datetime | None = None  # added to by the requester (补充诉求) at or after this moment
     delegated_to: tuple[str, datetime] | None = None  # (unit, since): handed down to it (下派) since, still on it
     reported_to: str | None = None  # led by this unit, and a unit co-handling it has reported back (协办反馈)
+    owner: str | None = None  # 承办人员: a user name, or NOBODY for the cases no one in the unit has yet
+    given_to: tuple[str, datetime] | None = None  # (user name, since): given to them (分办) since, theirs still
     unreported_by: str | None = None  # co-handled by this unit, which has not reported back yet
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
@@ -401,8 +413,8 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     else:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
-                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due
-                   ).order_by(*order).limit(max(1, min(f.limit, 1000)))
+                   r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due,
+                   r.c.owner).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
@@ -496,6 +508,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(r.c.status.in_([Status.parse(s, "status").value for s in f.statuses]))
     if f.lead_unit:
         query = query.where(r.c.lead_unit == f.lead_unit)
+    if f.owner is not None:
+        query = query.where(r.c.owner.is_(None) if f.owner == NOBODY else r.c.owner == f.owner)
     if f.category:
         query = query.where(r.c.category == f.category)
     if f.channel:
@@ -541,6 +555,10 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         a, (unit, handed_since) = t.assignments, f.delegated_to
         query = query.where(exists().where(a.c.request_id == r.c.id, a.c.unit == unit, a.c.kind == "delegate",
                                            a.c.ended_at.is_(None), a.c.dispatched_at >= handed_since))
+    if f.given_to is not None:
+        e, (name, given_since) = t.events, f.given_to
+        query = query.where(r.c.owner == name, exists().where(
+            e.c.request_id == r.c.id, e.c.action == Action.ASSIGN_OWNER.value, e.c.at >= given_since))
     if f.reported_to is not None or f.unreported_by is not None:
         a = t.assignments
         co = [a.c.request_id == r.c.id, a.c.role == "co", a.c.ended_at.is_(None)]

@@ -153,6 +153,13 @@ def list_users(app: App) -> list:
                                                   live.label("tokens")).order_by(u.c.name)))
 
 
+def unit_staff(connection, unit: str) -> list[str]:
+    """The names of the handlers of `unit` who may log in: whom a case of the unit may be given to (分办)."""
+    u = t.users
+    return list(connection.execute(select(u.c.name).where(u.c.unit == unit, u.c.role == Role.HANDLER.value,
+                                                          u.c.active.is_(True)).order_by(u.c.name)).scalars())
+
+
 def set_active(app: App, name: str, active: bool, by: str) -> None:
     """Disable an account (someone left: sessions and API tokens stop working at once) or enable it again."""
     _change_user(app, name, {"active": active}, by, "user.enable" if active else "user.disable")

@@ -102,7 +102,7 @@ class RequestRepository:
             "requester_key": self.cipher.lookup_key(r.requester.phone),
             "address": r.location.address, "division": r.location.division, "lat": r.location.lat,
             "lon": r.location.lon, "category": r.category, "urgency": r.urgency.value, "status": r.status.value,
-            "received_at": r.received_at, "lead_unit": r.lead_unit, "sla_policy": r.sla_policy,
+            "received_at": r.received_at, "lead_unit": r.lead_unit, "owner": r.owner, "sla_policy": r.sla_policy,
             "resolve_due": r.resolve_due, "follow_up_due": r.follow_up_due, "supervise_due": r.supervise_due,
             "supervision_count": r.supervision_count, "pending_return": r.pending_return,
             "pending_extension": r.pending_extension, "extended_by": list(r.extended_by), "reply": r.reply,

@@ -150,6 +150,7 @@ requests = Table(
     Column("status", String(30), nullable=False, index=True),
     Column("received_at", UTCDateTime, nullable=False, index=True),
     Column("lead_unit", String(64), nullable=True, index=True),
+    Column("owner", String(100), nullable=True, index=True),  # 承办人员 of the lead unit (its assignment's, copied)
     Column("sla_policy", String(100), nullable=True),
     Column("resolve_due", UTCDateTime, nullable=True),
     Column("follow_up_due", UTCDateTime, nullable=True),
@@ -187,6 +188,7 @@ assignments = Table(
     Column("ended_at", UTCDateTime, nullable=True),
     Column("end_reason", String(20), nullable=True),
     Column("reported_at", UTCDateTime, nullable=True),  # a co-handler's last 协办反馈
+    Column("owner", String(100), nullable=True),  # 承办人员 (the user name) of this unit's assignment
 )
 
 follow_ups = Table(

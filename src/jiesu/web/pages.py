@@ -32,7 +32,7 @@ from jiesu.services import (
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.sla_scan import due_soon_until
-from jiesu.services.users import Principal
+from jiesu.services.users import Principal, unit_staff
 from jiesu.web.rendering import (
     HOME,
     error_text,
@@ -291,9 +291,9 @@ REPORTABLE = (Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value)  # where
 
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     """The 承办箱's lists of work arriving (what its new-work notice, `pulse.py`, compares): the requesters' urges
-    and additions of the last day, the cases handed down to the unit (下派) in it and those of its own that a
-    co-handler has reported back on (协办反馈), each shown only when there are some, and the cases waiting to be
-    signed for."""
+    and additions of the last day, the cases handed down to the unit (下派) and given to this handler (分办) in it
+    and those of its own that a co-handler has reported back on (协办反馈), each shown only when there are some, and
+    the cases waiting to be signed for."""
     mine = handled_by(principal)
     since = app.now() - URGE_EVERY
     urged = work(app, "市民催办（24 小时内）", urged_since=since, visible_to_unit=mine,
@@ -303,7 +303,9 @@ def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     handed = work(app, "上级下派（24 小时内）", delegated_to=(mine, since), statuses=list(cases.WITH_A_UNIT)) \
         if mine else ("", [], 0)
     reported = work(app, CO_REPORTED, reported_to=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
-    return [*(section for section in (urged, added, handed, reported) if section[1]),
+    given = work(app, "分办给我（24 小时内）", given_to=(principal.name, since), lead_unit=mine,
+                 statuses=list(cases.WITH_A_UNIT)) if mine else ("", [], 0)
+    return [*(section for section in (urged, added, handed, given, reported) if section[1]),
             work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
 
 
@@ -319,17 +321,23 @@ def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str
 AREA_OVERDUE = "辖区超期未办结"
 
 
+OWNERS = (("", "全部"), ("mine", "我承办的"), ("unassigned", "未分办"))  # the 承办箱's 办理中, by 承办人员
+
+
 @router.get("/inbox")
-def inbox(request: Request) -> Response:
+def inbox(request: Request, who: str = "") -> Response:
     principal = login_required(request, Role.HANDLER)
     app = jiesu_app(request)
     mine = handled_by(principal)
+    if who not in dict(OWNERS):
+        raise InvalidInput(f"who 应为 mine 或 unassigned：{who!r}", field="who")
+    owner = {"mine": principal.name, "unassigned": cases.NOBODY}.get(who)
     incoming = inbox_arrivals(app, principal)
     # a unit's own cases in hand, then those it co-handles and has not reported back on (once it has, its part is
     # done: they leave the 承办箱, as the cases it leads do once answered)
     owed = work(app, CO_UNREPORTED, unreported_by=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
     sections = [*incoming,
-                work(app, "办理中", statuses=["in_progress", "extension_pending"], lead_unit=mine),
+                work(app, "办理中", statuses=["in_progress", "extension_pending"], lead_unit=mine, owner=owner),
                 *([owed] if owed[1] else []),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
     if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办), if any
@@ -337,7 +345,8 @@ def inbox(request: Request) -> Response:
         sections += [late] if late[1] else []
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
-                  batches={"待签收": SIGN_BATCH, AREA_OVERDUE: AREA_SUPERVISE_BATCH},
+                  batches={"待签收": SIGN_BATCH, AREA_OVERDUE: AREA_SUPERVISE_BATCH}, who=who,
+                  owners=OWNERS if principal.role == Role.HANDLER else None,
                   pulse=("/inbox/pulse", arrivals(incoming)[0]))
 
 
@@ -598,7 +607,7 @@ FORM_FIELDS = {
     "reopen": ["reason"], "supervise": ["reason"], "merge": ["master", "reason"], "withdraw": ["reason"],
     "flag_unreasonable": ["reason"], "approve_unreasonable": ["note"], "refuse_unreasonable": ["reason"], "archive": [],
     "reclassify": ["category", "reason"], "delegate": ["delegate_unit", "reason"],
-    "report_back": ["note", "photos"], "recall": ["recall_unit", "reason"],
+    "report_back": ["note", "photos"], "recall": ["recall_unit", "reason"], "assign_owner": ["owner", "note"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
     "supplement": ["note", "photos"], "ask_supplement": ["note"],
 }
@@ -634,13 +643,16 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
+        staff = unit_staff(uow.connection, case.lead_unit) \
+            if case.lead_unit and principal.role == Role.HANDLER and principal.unit == case.lead_unit else []
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
-    actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]
-               if a != Action.DELEGATE or delegable]  # 下派 only where the matter may go down to a unit under it
+    staff = [name for name in staff if name != case.owner]
+    actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
+               if (a != Action.DELEGATE or delegable) and (a != Action.ASSIGN_OWNER or staff)]  # 分办: to someone
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
     if any(c["unit"] == principal.unit and c["reported_at"] for c in view["co_handling"]):
         done.add("report_back")  # reported back already: open again only when asked for
@@ -663,7 +675,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
-                  delegable=delegable)
+                  delegable=delegable, staff=staff)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page
@@ -734,7 +746,7 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
             master=posted_id(form.get("master"), "master"),
             category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
             proposed_unit=str(form.get("proposed_unit") or "") or None,
-            adoption=str(form.get("adoption") or "") or None)
+            adoption=str(form.get("adoption") or "") or None, owner=str(form.get("owner") or "") or None)
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c), photos=sent)

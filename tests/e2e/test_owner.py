@@ -1,0 +1,76 @@
+"""分办: the lead unit gives a case to one of its staff (its 接诉即办 desk signs for everything and hands each case to
+the one who does it); shown on its lists and page, and each handler's own found in the 承办箱."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from jiesu.services.users import add_user, create_token, set_active
+from tests.e2e.test_api import act, call, create, login
+
+
+@pytest.fixture
+def api(app):
+    from tests.e2e.test_photos import staff_and_portal
+
+    client = staff_and_portal(app)
+    for name in ("wj2", "wj3"):
+        add_user(app, name, "handler", "password-" + name, "WJ")
+        client.tokens[name] = create_token(app, name)
+    set_active(app, "wj3", False, by="admin")  # left the office: nobody gives them cases
+    return client
+
+
+def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api):
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    seen = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert seen["owner"] is None and "assign_owner" in seen["allowed_actions"]
+    assert seen["unit_staff"] == ["wj", "wj2"]  # the unit's handlers who may log in
+    assert call(api, "jx", "GET", f"/api/v1/requests/{case['id']}").status_code == 404  # another unit's
+    refused = call(api, "wj", "POST", f"/api/v1/requests/{case['id']}/actions/assign_owner", json={"owner": "jx"})
+    assert refused.status_code == 400 and refused.json()["field"] == "owner"  # another unit's handler
+    act(api, "wj", case["id"], "assign_owner", expect=400, owner="wj3")  # disabled
+    act(api, "dispatcher", case["id"], "assign_owner", expect=403, owner="wj2")  # the centre does not
+    given = act(api, "wj", case["id"], "assign_owner", owner="wj2", note="王负责物业类")
+    assert given["owner"] == "wj2" and given["events"][-1]["changes"]["owner"] == [None, "wj2"]
+    assert act(api, "wj", case["id"], "acknowledge")["owner"] == "wj2"  # the desk signs for it: still theirs
+
+    login(api, "wj2")
+    inbox = api.get("/inbox").text
+    assert case["ticket"] in inbox.split("分办给我（24 小时内）")[1].split("</section>")[0]
+    assert f"分办给我（24 小时内）:{case['id']}" in api.get("/inbox/pulse").json()["keys"]
+    mine = api.get("/inbox?who=mine").text.split("<h2>办理中")[1].split("</section>")[0]
+    assert case["ticket"] in mine and 'class="muted owner" title="承办人员">wj2<' in mine
+    assert api.get("/inbox?who=bogus").status_code == 400
+
+    login(api, "wj")
+    assert case["ticket"] not in api.get("/inbox?who=mine").text.split("<h2>办理中")[1].split("</section>")[0]
+    assert case["ticket"] not in api.get("/inbox?who=unassigned").text.split("<h2>办理中")[1].split("</section>")[0]
+    assert "分办给我" not in api.get("/inbox").text  # given to wj2, not to wj
+    page = api.get(f"/cases/{case['id']}").text
+    assert "（承办人员 wj2）" in page
+    offered = page.split('value="assign_owner"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="(\w+)">', offered) == ["wj"]  # not the one who has it
+    other = create(api, content="望京西园四区路灯不亮")
+    act(api, "dispatcher", other["id"], "dispatch", unit="WJ")
+    act(api, "wj", other["id"], "acknowledge")
+    assert call(api, "wj", "GET", f"/api/v1/requests/{other['id']}").json()["owner"] is None  # given to nobody yet
+    listed = api.get("/inbox?who=unassigned").text.split("<h2>办理中")[1].split("</section>")[0]
+    assert other["ticket"] in listed and case["ticket"] not in listed
+    everything = api.get("/inbox").text.split("<h2>办理中")[1].split("</section>")[0]
+    assert other["ticket"] in everything and case["ticket"] in everything
+    assert act(api, "wj", other["id"], "assign_owner", owner="wj")["owner"] == "wj"  # takes it on: 我承办的
+    assert other["ticket"] in api.get("/inbox?who=mine").text.split("<h2>办理中")[1].split("</section>")[0]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(api.get("/cases.xlsx").content)).active
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["工单号"][9] == "承办人员" and rows[case["ticket"]][9] == "wj2" and rows[other["ticket"]][9] == "wj"
+    set_active(api.jiesu, "wj2", False, by="admin")
+    alone = call(api, "wj", "GET", f"/api/v1/requests/{other['id']}").json()
+    assert "assign_owner" not in alone["allowed_actions"]  # nobody else in the unit to give it to
+    assert 'value="assign_owner"' not in api.get(f"/cases/{other['id']}").text
