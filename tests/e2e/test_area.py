@@ -219,6 +219,8 @@ def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_
     assert case["ticket"] in reported  # the 街道 may answer now
     assert f"协办已反馈（待主办答复）:{case['id']}" in api.get("/inbox/pulse").json()["keys"]
     page = api.get(f"/cases/{case['id']}").text
+    timeline = page.split('class="timeline"')[1].split("</ol>")[0]
+    assert "下派</strong>（望京西园社区）" in timeline and "协办反馈</strong>（望京西园社区）" in timeline
     listed = page.split('id="co-handling"')[1].split("</dd>")[0]
     assert "望京西园社区" in listed and "已反馈" in listed and "花家地社区" in listed and "未反馈" in listed
     offered = page.split('value="recall"')[1].split("</select>")[0]
@@ -230,5 +232,6 @@ def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_
     taken = act(api, "wj", case["id"], "recall", unit="WJ02", reason="望京西园社区已核实，无需再派")
     assert taken["co_units"] == ["JX", "WJ01"] and taken["events"][-1]["note"] == "望京西园社区已核实，无需再派"
     assert call(api, "wj02", "GET", f"/api/v1/requests/{case['id']}").status_code == 404  # no longer on it
+    assert "收回下派</strong>（花家地社区）" in api.get(f"/cases/{case['id']}").text
     assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物")["status"] == "resolved"
     assert "协办已反馈（待主办答复）" not in api.get("/inbox").text  # answered: off the list

@@ -52,7 +52,7 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api
     assert case["ticket"] not in api.get("/inbox?who=unassigned").text.split("<h2>办理中")[1].split("</section>")[0]
     assert "分办给我" not in api.get("/inbox").text  # given to wj2, not to wj
     page = api.get(f"/cases/{case['id']}").text
-    assert "（承办人员 wj2）" in page
+    assert "（承办人员 wj2）" in page and "分办</strong>（给 wj2）" in page
     offered = page.split('value="assign_owner"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\w+)">', offered) == ["wj"]  # not the one who has it
     other = create(api, content="望京西园四区路灯不亮")
