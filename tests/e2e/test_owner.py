@@ -24,7 +24,14 @@ def api(app):
     return client
 
 
-def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api):
+def staff_rows(api, url: str) -> list[tuple[str, ...]]:
+    """本单位考核's 承办人员 table: (who, in hand, of them late, answered in the month)."""
+    staff = api.get(url).text.split('id="staff"')[1].split("</section>")[0]
+    return re.findall(r'<tr><td>(\w+)</td><td>(\d+)</td><td>(?:<strong class="late">)?(\d+)(?:</strong>)?</td>'
+                      r'<td>(\d+)</td>', staff)
+
+
+def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api, clock):
     case = create(api)
     act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
     seen = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()
@@ -70,6 +77,14 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api
     sheet = load_workbook(io.BytesIO(api.get("/cases.xlsx").content)).active
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
     assert rows["工单号"][9] == "承办人员" and rows[case["ticket"]][9] == "wj2" and rows[other["ticket"]][9] == "wj"
+    assert staff_rows(api, "/standing") == [("wj", "1", "0", "0"), ("wj2", "1", "0", "0")]
+    act(api, "wj", case["id"], "resolve", reply="已督促物业清理楼道垃圾")
+    clock.advance(days=12)  # past the 7 working days the other one had
+    late = staff_rows(api, "/standing?month=2026-11")
+    assert late == [("wj", "1", "1", "0"), ("wj2", "0", "0", "1")]  # late now; answered in November, theirs still
+    login(api, "jx")
+    assert 'id="staff"' not in api.get("/standing").text  # a unit that gives its cases to nobody
+    login(api, "wj")
     set_active(api.jiesu, "wj2", False, by="admin")
     alone = call(api, "wj", "GET", f"/api/v1/requests/{other['id']}").json()
     assert "assign_owner" not in alone["allowed_actions"]  # nobody else in the unit to give it to

@@ -1,6 +1,6 @@
 """本单位考核: a unit's 三率 for a month (this month so far by default), where it ranks among its kind, and the
 cases that lowered it — a late response, a callback not solved or not satisfied — so that a district office can
-act on them before the month is closed. A handler sees their own unit, with the 三率 of the units under it (辖区
+act on them before the month is closed, and how its cases lie with its staff (承办人员, where it gives them out). A handler sees their own unit, with the 三率 of the units under it (辖区
 各单位) when it has any, and chooses among those; supervisors, analysts and administrators choose any unit."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from jiesu.api.deps import jiesu_app
 from jiesu.domain.calendar import months_around
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
-from jiesu.services.assessment import STANDING_VIEWERS, fmt, pct, unit_standing
+from jiesu.services.assessment import STANDING_VIEWERS, fmt, month_bounds, pct, unit_standing
+from jiesu.services.workload import staff_load
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
@@ -40,6 +41,7 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
                       error=error_text(error))
     before, after = months_around(month)
+    staff = staff_load(app, unit, *month_bounds(month))
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month,
-                  names=names)
+                  names=names, staff=staff)

@@ -1,0 +1,39 @@
+"""承办人员: how the cases of a unit lie with its staff (分办) — in hand now, of those past their deadline, and
+answered in a month — for the unit's own page (本单位考核). Empty for a unit that gives its cases to nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from jiesu.bootstrap import App
+from jiesu.services.cases import WITH_A_UNIT
+from jiesu.storage import tables as t
+
+
+@dataclass(frozen=True)
+class StaffLoad:
+    owner: str | None  # None: the cases nobody in the unit was given (未分办)
+    in_hand: int  # with the unit now (待签收 to 退单待审)
+    overdue: int  # of those, past their resolution deadline
+    answered: int  # 办结答复 in the month
+
+
+def staff_load(app: App, unit: str, start: datetime, end: datetime) -> list[StaffLoad]:
+    """Per 承办人员 of `unit` (by name, 未分办 last): the cases in hand, late and answered in [start, end)."""
+    r = t.requests
+    holding = r.c.status.in_(WITH_A_UNIT)
+    counts = select(
+        r.c.owner,
+        func.count().filter(holding),
+        func.count().filter(holding, r.c.resolve_due < app.now()),
+        func.count().filter(r.c.resolved_at >= start, r.c.resolved_at < end),
+    ).where(r.c.lead_unit == unit).group_by(r.c.owner)
+    with app.uow(read_only=True) as uow:
+        rows = [StaffLoad(*row) for row in uow.connection.execute(counts)]
+    if all(row.owner is None for row in rows):
+        return []
+    return sorted((row for row in rows if row.in_hand or row.answered),
+                  key=lambda row: (row.owner is None, row.owner or ""))
