@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from jiesu.demo import answers
@@ -95,4 +97,11 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     owing = community_owing(app, street)
     assert owing in below and (len(down) < 2 or owing == down[1].co_units[-1])  # the 社区承办人's 社区
     assert [len(x.text) > 10 for x in sms_replies.waiting(app)] == [True]
+    from jiesu.demo.build import seed_publications
+    from jiesu.services import publication
+
+    published = seed_publications(app, share=1)  # the fixture city's closed web and app cases, every one
+    shown = publication.listed(app, limit=100)
+    assert published > 0 and len(shown) == min(published, 100)
+    assert not any(re.search(r"1[3-9]\d{9}", c.content + c.reply) for c in shown)  # no phone number shown whole
     app.engine.dispose()

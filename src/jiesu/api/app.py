@@ -94,6 +94,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         pages,
         portal,
         portal_mine,
+        publication,
         pulse,
         standing,
         topics,
@@ -103,6 +104,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(pulse.router)
     api.include_router(portal.router)
     api.include_router(portal_mine.router)
+    api.include_router(publication.router)
     api.include_router(insight.router)
     api.include_router(admin.router)
     api.include_router(audit.router)

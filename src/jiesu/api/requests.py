@@ -28,7 +28,17 @@ from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
-from jiesu.services import access, assessment, cases, intake, notifications, photos, reply_references, topics
+from jiesu.services import (
+    access,
+    assessment,
+    cases,
+    intake,
+    notifications,
+    photos,
+    publication,
+    reply_references,
+    topics,
+)
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
 from jiesu.services.users import Principal, unit_staff
@@ -57,6 +67,11 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
         result["delegable_units"] = [{"unit": u.code, "name": u.name} for u in units]
         if not units:
             result["allowed_actions"].remove("delegate")
+    with app.uow(read_only=True) as uow:  # 办件公开: whether the requester agreed, and where it stands
+        consent = publication.of_case(uow.connection, request.stored_id)
+        result["publication"] = None if consent is None else {
+            "consented": True, "withheld": consent.withheld_at is not None,
+            "published": publication.published(uow.connection, request.stored_id)}
     if "assign_owner" in result["allowed_actions"]:  # 分办: to whom in the unit (no one else: no 分办)
         with app.uow(read_only=True) as uow:
             staff = [name for name in unit_staff(uow.connection, request.lead_unit) if name != request.owner]
@@ -350,6 +365,22 @@ def public_topic_results(request: Request) -> dict:
     return {"items": [{"id": o.topic.id, "title": o.topic.title, "ended_on": topics.ended_on(o.topic).isoformat(),
                        "suggestions": o.topic.suggestions, "adopted": o.adopted, "partly": o.partly}
                       for o in topics.results(jiesu_app(request))]}
+
+
+@public.get("/cases")
+def public_cases(request: Request, q: str = Query("", max_length=50), category: str = Query("", max_length=64),
+                 area: str = Query("", max_length=64), before_id: int | None = Query(None, ge=1, le=MAX_ID)) -> dict:
+    """办件公开: the cases whose requesters agreed to publication, handled and called back, newest first (`before_id`:
+    the next page); `q` words in the title or text, `category` (any level), `area` (区, 街道 or 社区). What was asked
+    and answered, with numbers, ID numbers, cards, e-mail addresses and plates masked; the 街道, never the address;
+    never the requester."""
+    request.app.state.track_limiter.check(client_key(request))
+    found = publication.listed(jiesu_app(request), q, category, area, before_id)
+    return {"cases": [{"id": c.id, "title": c.title, "content": c.content, "category": c.category, "area": c.area,
+                       "unit": c.unit, "received_on": c.received_on.isoformat(),
+                       "answered_on": c.answered_on.isoformat() if c.answered_on else None, "reply": c.reply,
+                       "solved": c.solved} for c in found],
+            "next_before_id": found[-1].id if len(found) == publication.PAGE else None}
 
 
 @public.get("/answers")

@@ -58,6 +58,7 @@ class PublicIntakeBody(BaseModel):
     division: str | None = None
     kind: str = "complaint"
     topic_id: int | None = Field(None, ge=1, le=MAX_ID)  # 人民建议征集: the open topic (GET /public/topics) it answers
+    publish_consent: bool = False  # 办件公开: the requester agrees to publication once handled and called back
 
 
 class UrgeBody(BaseModel):

@@ -38,6 +38,7 @@ def demo(ctx: typer.Context,
         busiest_subdistrict,
         seed_area_work,
         seed_arrivals,
+        seed_publications,
         seed_sms_replies,
         seed_topic,
     )
@@ -96,6 +97,7 @@ def demo(ctx: typer.Context,
             console.print(f"辖区：区接诉即办办公室督办 {area.supervised or '—'}；街道下派社区 "
                           f"{'、'.join(area.handed) or '—'}，社区已反馈 {area.reported or '—'}"
                           "（区级承办人、承办人、社区承办人）")
+        console.print(f"办件公开：诉求人同意公开的已办结诉求 {seed_publications(jiesu)} 件（/portal/public）")
         replied = seed_sms_replies(jiesu)
         console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
                       f"{replied.count('for_agent')} 条待坐席处理（回访台）")

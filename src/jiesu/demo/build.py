@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from jiesu.bootstrap import App
 from jiesu.demo.answers import ARTICLES
@@ -139,6 +139,25 @@ def seed_sms_replies(app: App) -> list[str]:
     said = ("2", "只处理了一部分，还没有完全解决，希望再派人来看看")
     return [sms_replies.receive(app, phone or "", text, f"demo-{n}").outcome
             for n, (phone, text) in enumerate(zip(phones, said, strict=False)) if phone]
+
+
+def seed_publications(app: App, share: int = 4) -> int:
+    """办件公开: one in `share` requesters of the closed cases sent from the web or the app agreed to publication when
+    they sent it (as the portal asks). Returns how many cases that makes."""
+    from jiesu.domain.enums import Channel
+    from jiesu.domain.workflow import Status
+
+    r = t.requests
+    with app.uow() as uow:
+        rows = uow.connection.execute(
+            select(r.c.id, r.c.received_at).where(r.c.channel.in_([Channel.WEB.value, Channel.APP.value]),
+                                                  r.c.status.in_([Status.CLOSED.value, Status.ARCHIVED.value]))
+            .order_by(r.c.id)).all()
+        agreed = [{"request_id": row.id, "consented_at": row.received_at} for row in rows[::share]]
+        if agreed:
+            uow.connection.execute(insert(t.publications), agreed)
+        uow.commit()
+    return len(agreed)
 
 
 def busiest_subdistrict(app: App) -> str:

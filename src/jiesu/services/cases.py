@@ -42,6 +42,7 @@ class Intake:
     urgency: str = "normal"
     received_at: datetime | None = None
     topic_id: int | None = None  # 人民建议征集: the topic a suggestion answers (it is then a 建议 through that channel)
+    publish_consent: bool = False  # 办件公开: the requester agrees that the case and its answer be published
 
 
 @dataclass

@@ -22,7 +22,7 @@ from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.urgency import UrgencyGuess, urgency
-from jiesu.services import notifications, topics
+from jiesu.services import notifications, publication, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import ActionInput, Intake, act_within, build_request
@@ -363,6 +363,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             uow.requests.add(request)
             if topic is not None:
                 topics.link(uow.connection, request.stored_id, topic)
+            if intake.publish_consent:
+                publication.consent(uow.connection, request.stored_id, app.now())
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
             notifications.on_registered(app, uow.connection, request, sealed_code)

@@ -292,6 +292,15 @@ topic_suggestions = Table(  # the requests sent as suggestions to a topic
     Column("topic_id", Integer, ForeignKey("suggestion_topics.id"), nullable=False, index=True),
 )
 
+publications = Table(  # 办件公开: the requester agreed to publication; a supervisor may withhold it
+    "publications", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
+    Column("consented_at", UTCDateTime, nullable=False),
+    Column("withheld_at", UTCDateTime, nullable=True, index=True),
+    Column("withheld_by", String(100), nullable=True),
+    Column("withheld_reason", Text, nullable=True),
+)
+
 knowledge_proposals = Table(  # 知识采编: an answer an agent proposes for the 知识库, until an editor decides
     "knowledge_proposals", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -23,6 +23,7 @@ from jiesu.services import (
     notifications,
     petitions,
     photos,
+    publication,
     reply_references,
     sign_in,
     sms_replies,
@@ -154,7 +155,7 @@ async def intake_submit(request: Request) -> Response:
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
-                                                         "urgency", "unit", "answer", "topic_id")}
+                                                         "urgency", "unit", "answer", "topic_id", "publish")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -162,7 +163,8 @@ async def intake_submit(request: Request) -> Response:
             channel=fields["channel"] or "phone", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
-            urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id")))
+            urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id"),
+            publish_consent=fields["publish"] == "yes"))
         then = ((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])) if form.get("submit") == "answer"
                 else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
                 if form.get("submit") == "dispatch" and fields["unit"] else None)
@@ -640,6 +642,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         notices = notifications.for_case(uow.connection, case.stored_id)
         replies = sms_replies.for_case(app, uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
+        consent = publication.of_case(uow.connection, case.stored_id)
+        published = consent is not None and publication.published(uow.connection, case.stored_id)
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
@@ -675,7 +679,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
-                  delegable=delegable, staff=staff)
+                  delegable=delegable, staff=staff, consent=consent, published=published,
+                  may_withhold=principal.role in publication.KEEPERS)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page
@@ -722,6 +727,28 @@ async def case_petition(request: Request, request_id: RecordId) -> Response:
             done = petitions.act(app, principal.name, request_id, PetitionAction.parse(step), on,
                                  str(form.get("reason") or ""))
             flash(request, f"信访件：{done.stage.label}")
+    except DomainError as error:
+        return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
+    return RedirectResponse(f"/cases/{request_id}", status_code=303)
+
+
+@router.post("/cases/{request_id}/publication")
+async def case_publication(request: Request, request_id: RecordId) -> Response:
+    """办件公开 of a case whose requester agreed: 不予公开 (with the reason) or 恢复公开, by a supervisor."""
+    principal = login_required(request, *publication.KEEPERS)
+    form = await posted_form(request)
+    app = jiesu_app(request)
+    step = str(form.get("step") or "")
+    try:
+        require_read(principal, cases.show(app, request_id))
+        if step == "withhold":
+            publication.withhold(app, principal.name, request_id, str(form.get("reason") or ""))
+            flash(request, "已不予公开：本件不在办件公开中列出")
+        elif step == "restore":
+            publication.restore(app, principal.name, request_id)
+            flash(request, "已恢复公开：本件办结回访后在办件公开中列出")
+        else:
+            raise InvalidInput("step 应为 withhold（不予公开）或 restore（恢复公开）", field="step")
     except DomainError as error:
         return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
     return RedirectResponse(f"/cases/{request_id}", status_code=303)

@@ -42,7 +42,7 @@ async def portal_submit(request: Request) -> Response:
     form = await posted_form(request)
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "requester_name", "requester_phone",
-                                                         "address", "kind", "lat", "lon", "topic_id")}
+                                                         "address", "kind", "lat", "lon", "topic_id", "publish")}
     topic_id = None
     sent = await uploaded(form, "photos") + await uploaded(form, "photo")  # "photo": the field's name until 0015
     try:
@@ -55,7 +55,7 @@ async def portal_submit(request: Request) -> Response:
             channel="web", requester_name=fields["requester_name"],
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             lat=posted_coordinate(fields["lat"], "lat"), lon=posted_coordinate(fields["lon"], "lon"),
-            topic_id=topic_id), photos=sent)
+            topic_id=topic_id, publish_consent=fields["publish"] == "yes"), photos=sent)
     except DomainError as error:
         return _portal(request, 400, form=fields, error=error_text(error, photos=bool(sent)), topic_id=topic_id)
     return render(request, "portal_done.html", ticket=case.ticket, code=code, urgent=applied.get("urgency_reason"))

@@ -1,0 +1,164 @@
+"""办件公开: cases whose requesters agreed, once handled and called back, shown to everyone — what was asked, where
+(the 街道, never the address), which unit answered, the answer, and whether the requester found it solved — with the
+numbers, ID numbers, cards, e-mail addresses and plates in them masked (`nlp/pii.py`), and never the requester's
+name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone); a supervisor
+may withhold a case from publication (不予公开, with the reason, in the audit trail) and publish it again.
+Decision 0020."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import exists, insert, or_, select, update
+
+from jiesu.bootstrap import App
+from jiesu.domain import validation
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Role, UnitKind
+from jiesu.domain.errors import InvalidInput
+from jiesu.domain.workflow import Status
+from jiesu.nlp import pii
+from jiesu.services.audit import record
+from jiesu.storage import tables as t
+
+PUBLISHED = (Status.CLOSED.value, Status.ARCHIVED.value)  # handled and called back
+KEEPERS = (Role.SUPERVISOR, Role.ADMIN)  # who may withhold a case from publication, or publish it again
+PAGE = 20
+MAX_QUERY = 50
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A case's publication: agreed when, and withheld (when, by whom, why) or not."""
+
+    consented_at: datetime
+    withheld_at: datetime | None
+    withheld_by: str | None
+    withheld_reason: str | None
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    id: int
+    title: str
+    content: str
+    category: str  # its path, 城乡建设 / 物业管理 / …
+    area: str  # the 街道/乡镇 (or 区) it happened in
+    unit: str  # who answered
+    received_on: date
+    answered_on: date | None
+    reply: str
+    solved: bool | None  # the requester's callback: solved, not solved, or not told (无法联系, not yet)
+
+
+def consent(connection, request_id: int, at: datetime) -> None:
+    """The requester agreed to publication (in the transaction that registers the case)."""
+    connection.execute(insert(t.publications).values(request_id=request_id, consented_at=at))
+
+
+def of_case(connection, request_id: int) -> Consent | None:
+    p = t.publications
+    row = connection.execute(select(p.c.consented_at, p.c.withheld_at, p.c.withheld_by, p.c.withheld_reason)
+                             .where(p.c.request_id == request_id)).first()
+    return Consent(*row) if row else None
+
+
+def withhold(app: App, actor: str, request_id: int, reason: str) -> None:
+    """不予公开: a supervisor keeps a case off 办件公开 (what it says would identify someone, or should not be read by
+    all), with the reason; recorded in the audit trail."""
+    reason = validation.required_text(reason, "reason", 500)
+    _decide(app, actor, request_id, {"withheld_at": app.now(), "withheld_by": actor, "withheld_reason": reason},
+            "publication.withhold", {"reason": reason})
+
+
+def restore(app: App, actor: str, request_id: int) -> None:
+    """恢复公开: a case withheld by mistake is published again (if it may be); recorded in the audit trail."""
+    _decide(app, actor, request_id, {"withheld_at": None, "withheld_by": None, "withheld_reason": None},
+            "publication.restore", {})
+
+
+def _decide(app: App, actor: str, request_id: int, values: dict, action: str, detail: dict) -> None:
+    p = t.publications
+    with app.uow() as uow:
+        found = of_case(uow.connection, request_id)
+        if found is None:
+            raise InvalidInput("诉求人没有同意公开本件，无需处理", field="publication")
+        if (found.withheld_at is None) == (values["withheld_at"] is None):
+            raise InvalidInput("本件已不予公开" if found.withheld_at else "本件未被设为不予公开", field="publication")
+        uow.connection.execute(update(p).where(p.c.request_id == request_id).values(**values))
+        ticket = uow.connection.execute(select(t.requests.c.ticket).where(t.requests.c.id == request_id)).scalar()
+        record(uow.connection, app.now(), actor, action, f"诉求 {ticket}", detail)
+        uow.commit()
+
+
+def listed(app: App, q: str = "", category: str = "", area: str = "", before_id: int | None = None,
+           limit: int = PAGE) -> list[PublicCase]:
+    """The published cases, newest first (`before_id` pages on), matching words of `q` in the title or text, under a
+    category of any level, in a district, 街道 or 社区."""
+    r, p = t.requests, t.publications
+    q = (q or "").strip()
+    if len(q) > MAX_QUERY:
+        raise InvalidInput(f"查询词不超过 {MAX_QUERY} 字", field="q")
+    config = app.current_config()
+    directory = config.directory
+    query = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
+                    r.c.resolved_at, r.c.reply)
+             .join(p, p.c.request_id == r.c.id)
+             .where(p.c.withheld_at.is_(None), r.c.status.in_(PUBLISHED), r.c.anonymised_at.is_(None),
+                    r.c.unreasonable != "approved")
+             .order_by(r.c.id.desc()).limit(max(1, min(limit, 100))))
+    if before_id is not None:
+        query = query.where(r.c.id < before_id)
+    for word in q.split():
+        query = query.where(or_(r.c.title.contains(word, autoescape=True), r.c.content.contains(word, autoescape=True)))
+    if category:
+        if category not in directory.categories:
+            raise InvalidInput(f"未知事项分类代码 {category!r}", field="category")
+        query = query.where(r.c.category.in_(directory.category_subtree(category)))
+    if area:
+        query = query.where(r.c.division.in_(directory.territory(area)))
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(query).all()
+        solved = _callbacks(uow.connection, [row.id for row in rows])
+    names = config.unit_names
+    return [PublicCase(
+        id=row.id, title=pii.mask(row.title), content=pii.mask(row.content),
+        category=directory.category_path(row.category) if row.category in directory.categories else "",
+        area=names.get(_street(directory, row.division) or "", ""), unit=names.get(row.lead_unit or "", ""),
+        received_on=row.received_at.astimezone(SHANGHAI).date(),
+        answered_on=row.resolved_at.astimezone(SHANGHAI).date() if row.resolved_at else None,
+        reply=pii.mask(row.reply or ""), solved=solved.get(row.id)) for row in rows]
+
+
+def _street(directory, division: str | None) -> str | None:
+    """The 街道/乡镇 a place lies in (or its 区 when no nearer one is known): never a 社区, which would say too much."""
+    if not division or division not in directory.units:
+        return None
+    chain = directory.unit_chain(division)
+    for kind in (UnitKind.SUBDISTRICT, UnitKind.DISTRICT):
+        found = next((u.code for u in chain if u.kind == kind), None)
+        if found:
+            return found
+    return None
+
+
+def _callbacks(connection, ids: list[int]) -> dict[int, bool | None]:
+    """Whether each case's own requester, called back last, found it solved (None: not reached)."""
+    f = t.follow_ups
+    solved: dict[int, bool | None] = {}
+    if not ids:
+        return solved
+    rows = connection.execute(select(f.c.request_id, f.c.solved).where(
+        f.c.request_id.in_(ids), f.c.requester_ref.is_(None)).order_by(f.c.request_id, f.c.seq))
+    for row in rows:
+        solved[row.request_id] = row.solved  # the last one counts
+    return solved
+
+
+def published(connection, request_id: int) -> bool:
+    """Whether the case is on 办件公开 now."""
+    r, p = t.requests, t.publications
+    return bool(connection.execute(select(exists().where(
+        p.c.request_id == request_id, p.c.withheld_at.is_(None), r.c.id == request_id, r.c.status.in_(PUBLISHED),
+        r.c.anonymised_at.is_(None), r.c.unreasonable != "approved"))).scalar())

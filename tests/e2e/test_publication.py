@@ -1,0 +1,120 @@
+"""办件公开: a case whose requester agreed is shown to everyone once handled and called back — masked, without the
+requester's name, phone or address — and a supervisor may withhold it (audited)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from jiesu.services import audit
+from jiesu.storage import tables as t
+from tests.e2e.test_api import act, call, create, login
+from tests.e2e.test_photos import case_id, csrf, staff_and_portal, ticket_and_code
+
+
+@pytest.fixture
+def api(app):
+    return staff_and_portal(app)
+
+
+def handled(api, cid: int, solved: bool = True) -> None:
+    for who, action, body in [("dispatcher", "reclassify", {"category": "WY1", "reason": "物业"}),
+                              ("dispatcher", "dispatch", {"unit": "WJ"}), ("wj", "acknowledge", {}),
+                              ("wj", "resolve", {"reply": "已督促物业清理，如有问题请联系物业 13700001111"}),
+                              ("dispatcher", "accept_reply", {}),
+                              ("supervisor", "follow_up", {"solved": solved, "satisfaction": "满意"})]:
+        if action == "reclassify" and call(api, "agent", "GET", f"/api/v1/requests/{cid}").json()["category"]:
+            continue
+        act(api, who, cid, action, **body)
+
+
+def portal_case(api, consent: bool, content: str = "望京西园三区5号楼楼道堆满杂物，物业不管，我电话13900001111") -> int:
+    data = {"content": content, "requester_phone": "13900001111", "requester_name": "李四", "kind": "complaint",
+            "address": "望京西园三区5号楼2单元", "csrf_token": csrf(api)}
+    if consent:
+        data["publish"] = "yes"
+    done = api.post("/portal", data=data)
+    assert done.status_code == 200, done.text
+    return case_id(api.jiesu, ticket_and_code(done.text)[0])
+
+
+def public(api, **params) -> str:
+    page = api.get("/portal/public", params=params)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def test_a_case_the_requester_agreed_to_publish_is_shown_once_called_back_masked_and_without_who_or_where(api):
+    agreed, kept = portal_case(api, consent=True), portal_case(api, consent=False, content="望京西园三区楼道堆物")
+    assert 'name="publish"' in api.get("/portal").text
+    assert "望京西园三区5号楼" not in public(api)  # not handled yet
+    handled(api, agreed)
+    handled(api, kept)
+    page = public(api)
+    assert page.count('class="card public-case"') == 1  # the one whose requester said no is not shown
+    article = page.split(f'id="case-{agreed}"')[1].split("</article>")[0]
+    assert "楼道堆满杂物" in article and "139****1111" in article and "13900001111" not in article
+    assert "137****1111" in article and "13700001111" not in article  # the reply's numbers too
+    assert "李四" not in page and "5号楼2单元" not in page  # neither who nor the address
+    assert "望京街道" in article and "望京西园社区" not in article  # the 街道, not the 社区
+    assert "望京街道答复" in article and "诉求人回访：已解决" in article
+    listed = api.get("/api/v1/public/cases").json()
+    assert [c["id"] for c in listed["cases"]] == [agreed] and listed["cases"][0]["area"] == "望京街道"
+    assert "13900001111" not in str(listed) and "李四" not in str(listed)
+
+    assert agreed and f'id="case-{agreed}"' in public(api, q="杂物 物业")
+    assert 'class="card public-case"' not in public(api, q="井盖")
+    assert f'id="case-{agreed}"' in public(api, category="WY") and f'id="case-{agreed}"' in public(api, area="CY")
+    assert 'class="card public-case"' not in public(api, area="JX")
+    bad = api.get("/portal/public", params={"category": "NOPE"})
+    assert bad.status_code == 400 and "未知事项分类代码" in bad.text
+    assert api.get("/api/v1/public/cases", params={"area": "NOPE"}).json()["field"] == "area"
+
+
+def test_a_supervisor_withholds_a_published_case_with_the_reason_and_may_publish_it_again(api, app):
+    cid = portal_case(api, consent=True)
+    handled(api, cid)
+    login(api, "wj")  # the unit may not decide what the public reads
+    token = csrf(api, f"/cases/{cid}")
+    assert api.post(f"/cases/{cid}/publication", data={"step": "withhold", "reason": "x", "csrf_token": token},
+                    follow_redirects=False).status_code == 403
+    login(api, "supervisor")
+    page = api.get(f"/cases/{cid}").text
+    assert "已列入办件公开" in page and f'action="/cases/{cid}/publication"' in page
+    token = csrf(api, f"/cases/{cid}")
+    empty = api.post(f"/cases/{cid}/publication", data={"step": "withhold", "reason": " ", "csrf_token": token})
+    assert empty.status_code == 400 and "理由" in empty.text
+    done = api.post(f"/cases/{cid}/publication", data={"step": "withhold", "reason": "文中可认出邻居", "csrf_token": token},
+                    follow_redirects=False)
+    assert done.status_code == 303
+    assert f'id="case-{cid}"' not in public(api)
+    assert "不予公开" in api.get(f"/cases/{cid}").text and "文中可认出邻居" in api.get(f"/cases/{cid}").text
+    [line], _ = audit.entries(app, audit.AuditQuery(action="publication"))
+    assert line.actor == "supervisor" and line.action == "publication.withhold" and line.detail == {"reason": "文中可认出邻居"}
+    again = api.post(f"/cases/{cid}/publication", data={"step": "withhold", "reason": "再次", "csrf_token": token})
+    assert again.status_code == 400 and "已不予公开" in again.text
+    api.post(f"/cases/{cid}/publication", data={"step": "restore", "csrf_token": token})
+    assert f'id="case-{cid}"' in public(api)
+    kept = portal_case(api, consent=False)
+    refused = api.post(f"/cases/{kept}/publication", data={"step": "withhold", "reason": "x", "csrf_token": token})
+    assert refused.status_code == 400 and "没有同意公开" in refused.text
+
+
+def test_an_agent_and_an_api_client_record_the_requesters_consent(api, app):
+    made = create(api, publish_consent=True)
+    plain = create(api)
+    login(api, "agent")
+    form = api.get("/intake").text
+    assert 'name="publish"' in form
+    sent = api.post("/intake", data={"content": "花家地社区路灯不亮", "kind": "complaint", "requester_phone": "13800002222",
+                                     "division": "WJ02", "category": "WY1", "publish": "yes",
+                                     "csrf_token": csrf(api, "/intake")}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    by_agent = int(re.search(r"/cases/(\d+)", sent.headers["location"]).group(1))
+    with app.engine.connect() as c:
+        consented = set(c.execute(select(t.publications.c.request_id)).scalars())
+    assert consented == {made["id"], by_agent} and plain["id"] not in consented
+    shown = call(api, "agent", "GET", f"/api/v1/requests/{made['id']}").json()
+    assert shown["publication"] == {"consented": True, "withheld": False, "published": False}
