@@ -118,3 +118,19 @@ def test_an_agent_and_an_api_client_record_the_requesters_consent(api, app):
     assert consented == {made["id"], by_agent} and plain["id"] not in consented
     shown = call(api, "agent", "GET", f"/api/v1/requests/{made['id']}").json()
     assert shown["publication"] == {"consented": True, "withheld": False, "published": False}
+
+
+def test_a_question_answered_on_the_phone_is_published_as_the_hotlines_answer_and_a_merged_case_never(api):
+    answered = create(api, kind="咨询", content="望京西园社区哪里可以办居住证？", publish_consent=True)
+    act(api, "agent", answered["id"], "answer_directly", reply="请带身份证到望京街道政务服务中心办理，电话 64700000")
+    merged = create(api, content="望京西园三区楼道堆满杂物又没人管", publish_consent=True)
+    master = create(api, content="望京西园三区楼道堆物")
+    act(api, "dispatcher", merged["id"], "merge", master=master["id"])
+    withdrawn = create(api, content="望京西园三区噪音扰民", publish_consent=True)
+    act(api, "agent", withdrawn["id"], "withdraw", reason="诉求人撤回")
+    for case in (answered, merged, withdrawn):
+        act(api, "supervisor", case["id"], "archive")
+    page = public(api)
+    assert page.count('class="card public-case"') == 1
+    article = page.split(f'id="case-{answered["id"]}"')[1].split("</article>")[0]
+    assert "12345热线答复" in article and "政务服务中心" in article and "诉求人回访" not in article

@@ -370,10 +370,10 @@ def public_topic_results(request: Request) -> dict:
 @public.get("/cases")
 def public_cases(request: Request, q: str = Query("", max_length=50), category: str = Query("", max_length=64),
                  area: str = Query("", max_length=64), before_id: int | None = Query(None, ge=1, le=MAX_ID)) -> dict:
-    """办件公开: the cases whose requesters agreed to publication, handled and called back, newest first (`before_id`:
-    the next page); `q` words in the title or text, `category` (any level), `area` (区, 街道 or 社区). What was asked
-    and answered, with numbers, ID numbers, cards, e-mail addresses and plates masked; the 街道, never the address;
-    never the requester."""
+    """办件公开: the cases whose requesters agreed to publication, called back or answered on the phone (the unit then
+    the hotline), newest first (`before_id`: the next page); `q` words in the title or text, `category` (any level),
+    `area` (区, 街道 or 社区). What was asked and answered, with numbers, ID numbers, cards, e-mail addresses and
+    plates masked; the 街道, never the address; never the requester."""
     request.app.state.track_limiter.check(client_key(request))
     found = publication.listed(jiesu_app(request), q, category, area, before_id)
     return {"cases": [{"id": c.id, "title": c.title, "content": c.content, "category": c.category, "area": c.area,

@@ -1,7 +1,7 @@
-"""办件公开: cases whose requesters agreed, once handled and called back, shown to everyone — what was asked, where
-(the 街道, never the address), which unit answered, the answer, and whether the requester found it solved — with the
-numbers, ID numbers, cards, e-mail addresses and plates in them masked (`nlp/pii.py`), and never the requester's
-name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone); a supervisor
+"""办件公开: cases whose requesters agreed, once called back (or answered on the phone), shown to everyone — what
+was asked, where (the 街道, never the address), who answered, the answer, and whether the requester found it solved
+— with the numbers, ID numbers, cards, e-mail addresses and plates in them masked (`nlp/pii.py`), and never the
+requester's name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone); a supervisor
 may withhold a case from publication (不予公开, with the reason, in the audit trail) and publish it again.
 Decision 0020."""
 
@@ -22,7 +22,8 @@ from jiesu.nlp import pii
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
-PUBLISHED = (Status.CLOSED.value, Status.ARCHIVED.value)  # handled and called back
+PUBLISHED = (Status.CLOSED.value, Status.ARCHIVED.value, Status.ANSWERED.value)  # called back, or answered on
+# the phone (直接办结); an archived case only with its answer (a merged or withdrawn one has none of its own)
 KEEPERS = (Role.SUPERVISOR, Role.ADMIN)  # who may withhold a case from publication, or publish it again
 PAGE = 20
 MAX_QUERY = 50
@@ -105,8 +106,7 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
     query = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
                     r.c.resolved_at, r.c.reply)
              .join(p, p.c.request_id == r.c.id)
-             .where(p.c.withheld_at.is_(None), r.c.status.in_(PUBLISHED), r.c.anonymised_at.is_(None),
-                    r.c.unreasonable != "approved")
+             .where(*_shown(r, p))
              .order_by(r.c.id.desc()).limit(max(1, min(limit, 100))))
     if before_id is not None:
         query = query.where(r.c.id < before_id)
@@ -122,10 +122,12 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
         rows = uow.connection.execute(query).all()
         solved = _callbacks(uow.connection, [row.id for row in rows])
     names = config.unit_names
+    hotline = f"{app.settings.hotline_name}热线"  # a question answered on the phone (直接办结)
     return [PublicCase(
         id=row.id, title=pii.mask(row.title), content=pii.mask(row.content),
         category=directory.category_path(row.category) if row.category in directory.categories else "",
-        area=names.get(_street(directory, row.division) or "", ""), unit=names.get(row.lead_unit or "", ""),
+        area=names.get(_street(directory, row.division) or "", ""),
+        unit=names.get(row.lead_unit, row.lead_unit) if row.lead_unit else hotline,
         received_on=row.received_at.astimezone(SHANGHAI).date(),
         answered_on=row.resolved_at.astimezone(SHANGHAI).date() if row.resolved_at else None,
         reply=pii.mask(row.reply or ""), solved=solved.get(row.id)) for row in rows]
@@ -156,9 +158,15 @@ def _callbacks(connection, ids: list[int]) -> dict[int, bool | None]:
     return solved
 
 
+def _shown(r, p) -> list:
+    """The conditions of a case on 办件公开 (with `publications` joined): agreed and not withheld, answered and its
+    answer final, its own (not merged into another), not found unreasonable, its personal data not yet removed."""
+    return [p.c.withheld_at.is_(None), r.c.status.in_(PUBLISHED), r.c.reply.is_not(None), r.c.reply != "",
+            r.c.master_id.is_(None), r.c.anonymised_at.is_(None), r.c.unreasonable != "approved"]
+
+
 def published(connection, request_id: int) -> bool:
     """Whether the case is on 办件公开 now."""
     r, p = t.requests, t.publications
     return bool(connection.execute(select(exists().where(
-        p.c.request_id == request_id, p.c.withheld_at.is_(None), r.c.id == request_id, r.c.status.in_(PUBLISHED),
-        r.c.anonymised_at.is_(None), r.c.unreasonable != "approved"))).scalar())
+        p.c.request_id == request_id, r.c.id == request_id, *_shown(r, p)))).scalar())
