@@ -134,3 +134,24 @@ def test_a_question_answered_on_the_phone_is_published_as_the_hotlines_answer_an
     assert page.count('class="card public-case"') == 1
     article = page.split(f'id="case-{answered["id"]}"')[1].split("</article>")[0]
     assert "12345热线答复" in article and "政务服务中心" in article and "诉求人回访" not in article
+
+
+def test_the_requester_takes_back_their_consent_on_the_track_page(api, app):
+    data = {"content": "望京西园三区5号楼楼道堆满杂物", "requester_phone": "13900001111", "kind": "complaint",
+            "publish": "yes", "csrf_token": csrf(api)}
+    ticket, code = ticket_and_code(api.post("/portal", data=data).text)
+    cid = case_id(app, ticket)
+    handled(api, cid)
+    assert f'id="case-{cid}"' in public(api)
+    token = csrf(api, "/portal/track")
+    page = api.post("/portal/track", data={"ticket": ticket, "code": code, "csrf_token": token}).text
+    assert 'id="unpublish"' in page and "您已同意在办件公开中公开" in page
+    wrong = api.post("/portal/unpublish", data={"ticket": ticket, "code": "WRONG123", "csrf_token": token})
+    assert wrong.status_code == 404 and f'id="case-{cid}"' in public(api)  # only with the code
+    done = api.post("/portal/unpublish", data={"ticket": ticket, "code": code, "csrf_token": token})
+    assert done.status_code == 200 and "已撤回公开同意" in done.text and 'id="unpublish"' not in done.text
+    assert f'id="case-{cid}"' not in public(api)
+    again = api.post("/portal/unpublish", data={"ticket": ticket, "code": code, "csrf_token": token})
+    assert again.status_code == 400 and "您没有同意公开本诉求" in again.text
+    [line], _ = audit.entries(app, audit.AuditQuery(action="publication.withdraw"))
+    assert line.actor == "诉求人" and line.target == f"诉求 {ticket}"

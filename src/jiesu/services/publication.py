@@ -1,22 +1,23 @@
 """办件公开: cases whose requesters agreed, once called back (or answered on the phone), shown to everyone — what
 was asked, where (the 街道, never the address), who answered, the answer, and whether the requester found it solved
 — with the numbers, ID numbers, cards, e-mail addresses and plates in them masked (`nlp/pii.py`), and never the
-requester's name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone); a supervisor
-may withhold a case from publication (不予公开, with the reason, in the audit trail) and publish it again.
-Decision 0020."""
+requester's name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone)
+and may take it back on the track page (不再公开); a supervisor may withhold a case (不予公开, with the reason) and
+publish it again — each in the audit trail. Decision 0020."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain import validation
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role, UnitKind
 from jiesu.domain.errors import InvalidInput
+from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import Status
 from jiesu.nlp import pii
 from jiesu.services.audit import record
@@ -77,6 +78,21 @@ def restore(app: App, actor: str, request_id: int) -> None:
     """恢复公开: a case withheld by mistake is published again (if it may be); recorded in the audit trail."""
     _decide(app, actor, request_id, {"withheld_at": None, "withheld_by": None, "withheld_reason": None},
             "publication.restore", {})
+
+
+def withdraw_consent(app: App, ticket: str, code: str, keys=()) -> CitizenRequest:
+    """不再公开: the requester takes back their consent (with the ticket and code, or signed in to 我的诉求: `keys`);
+    the case leaves 办件公开 for good. Recorded in the audit trail. Returns the case."""
+    from jiesu.services.intake import citizen_case
+
+    case = citizen_case(app, ticket, code, keys)
+    p = t.publications
+    with app.uow() as uow:
+        if uow.connection.execute(delete(p).where(p.c.request_id == case.stored_id)).rowcount != 1:
+            raise InvalidInput("您没有同意公开本诉求", field="publication")
+        record(uow.connection, app.now(), "诉求人", "publication.withdraw", f"诉求 {case.ticket}", {})
+        uow.commit()
+    return case
 
 
 def _decide(app: App, actor: str, request_id: int, values: dict, action: str, detail: dict) -> None:

@@ -11,7 +11,7 @@ from jiesu.api.limits import client_key
 from jiesu.api.views import photo_response
 from jiesu.domain.enums import RequestKind
 from jiesu.domain.errors import DomainError, InvalidInput
-from jiesu.services import intake, photos, topics
+from jiesu.services import intake, photos, publication, topics
 from jiesu.services.cases import Intake
 from jiesu.web.portal_mine import citizen_keys
 from jiesu.web.rendering import error_text, posted_form, posted_id, render, uploaded
@@ -136,6 +136,13 @@ async def supplement(request: Request) -> Response:
     """补充诉求: the requester adds a detail or photos until the unit has answered."""
     return await _on_own_case(request, lambda app, ticket, code, form, keys, photos: intake.citizen_supplement(
         app, ticket, code, str(form.get("note", "")), photos, keys), supplemented=True)
+
+
+@router.post("/portal/unpublish")
+async def unpublish(request: Request) -> Response:
+    """不再公开: the requester takes back their consent to 办件公开."""
+    return await _on_own_case(request, lambda app, ticket, code, form, keys, _photos: publication.withdraw_consent(
+        app, ticket, code, keys), unpublished=True)
 
 
 @router.post("/portal/rate")
