@@ -3,7 +3,8 @@ its `jiesu.db`; the demo's requesters agree for one in four closed web and app c
 every one): what `/portal/public` asks — the newest page, a search by a word many cases have and by one none has
 (the worst case: every published case read), a district and a category — each asked `--repeat` times, medians
 printed with how many cases were found, beside the same page of the city's newest cases without any of
-publication's conditions (the floor: a primary-key walk) in the same run.
+publication's conditions (the floor: a primary-key walk) and the page's query as first written (ordered by the
+case's id, which sorts every published case), in the same run.
 
     python bench/publication.py --db /path/to/jiesu.db [--repeat 20] [--share 1]
     python bench/publication.py --url postgresql://…
@@ -47,15 +48,23 @@ def main() -> None:
     with app.uow(read_only=True) as uow:
         cases = uow.connection.execute(select(func.count()).select_from(r)).scalar()
         agreed = uow.connection.execute(select(func.count()).select_from(t.publications)).scalar()
-    floor = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
-                    r.c.resolved_at, r.c.reply).order_by(r.c.id.desc()).limit(publication.PAGE))
+    p = t.publications
+    columns = (r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
+               r.c.resolved_at, r.c.reply)
+    floor = select(*columns).order_by(r.c.id.desc()).limit(publication.PAGE)
+    shown = select(*columns).join(p, p.c.request_id == r.c.id).where(*publication._shown(r, p)).limit(publication.PAGE)
+    now, before = shown.order_by(p.c.request_id.desc()), shown.order_by(r.c.id.desc())  # as first written: sorted
 
-    def newest() -> list:
-        with app.uow(read_only=True) as uow:
-            return uow.connection.execute(floor).all()
+    def rows(query):
+        def ask() -> list:
+            with app.uow(read_only=True) as uow:
+                return uow.connection.execute(query).all()
+        return ask
 
     asks = {
-        "the city's newest 20 cases, no conditions (floor)": newest,
+        "SQL: the city's newest 20 cases, no conditions (floor)": rows(floor),
+        "SQL: 办件公开's newest 20, along the consents' key (now)": rows(now),
+        "SQL: 办件公开's newest 20, ordered by the case id (as first written)": rows(before),
         "办件公开, newest page": lambda: publication.listed(app),
         "办件公开, q=物业 (a common word)": lambda: publication.listed(app, q="物业"),
         "办件公开, q=鲸鱼 (no case has it: all read)": lambda: publication.listed(app, q="鲸鱼"),

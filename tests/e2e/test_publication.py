@@ -155,3 +155,19 @@ def test_the_requester_takes_back_their_consent_on_the_track_page(api, app):
     assert again.status_code == 400 and "您没有同意公开本诉求" in again.text
     [line], _ = audit.entries(app, audit.AuditQuery(action="publication.withdraw"))
     assert line.actor == "诉求人" and line.target == f"诉求 {ticket}"
+
+
+def test_the_published_cases_come_a_page_at_a_time_newest_first(api, monkeypatch):
+    from jiesu.services import publication
+
+    first, second = portal_case(api, consent=True), portal_case(api, consent=True, content="望京西园三区路灯不亮")
+    handled(api, first)
+    handled(api, second)
+    monkeypatch.setattr(publication, "PAGE", 1)
+    page = api.get("/api/v1/public/cases").json()
+    assert [c["id"] for c in page["cases"]] == [second] and page["next_before_id"] == second
+    page = api.get("/api/v1/public/cases", params={"before_id": page["next_before_id"]}).json()
+    assert [c["id"] for c in page["cases"]] == [first]
+    html = public(api)
+    assert f'id="case-{second}"' in html and f'href="/portal/public?before={second}"' in html
+    assert f'id="case-{first}"' in public(api, before=str(second))

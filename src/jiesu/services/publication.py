@@ -110,7 +110,7 @@ def _decide(app: App, actor: str, request_id: int, values: dict, action: str, de
 
 
 def listed(app: App, q: str = "", category: str = "", area: str = "", before_id: int | None = None,
-           limit: int = PAGE) -> list[PublicCase]:
+           limit: int | None = None) -> list[PublicCase]:
     """The published cases, newest first (`before_id` pages on), matching words of `q` in the title or text, under a
     category of any level, in a district, 街道 or 社区."""
     r, p = t.requests, t.publications
@@ -122,10 +122,10 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
     query = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
                     r.c.resolved_at, r.c.reply)
              .join(p, p.c.request_id == r.c.id)
-             .where(*_shown(r, p))
-             .order_by(r.c.id.desc()).limit(max(1, min(limit, 100))))
+             .where(*_shown(r, p))  # newest first along the consents' own key: walked, never sorted whole
+             .order_by(p.c.request_id.desc()).limit(max(1, min(limit or PAGE, 100))))
     if before_id is not None:
-        query = query.where(r.c.id < before_id)
+        query = query.where(p.c.request_id < before_id)
     for word in q.split():
         query = query.where(or_(r.c.title.contains(word, autoescape=True), r.c.content.contains(word, autoescape=True)))
     if category:
