@@ -41,7 +41,7 @@ from jiesu.services import (
 )
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
-from jiesu.services.users import Principal, unit_staff
+from jiesu.services.users import Principal
 from jiesu.storage.tables import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["cases"], responses=ERRORS)
@@ -74,7 +74,7 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
             "published": publication.published(uow.connection, request.stored_id)}
     if "assign_owner" in result["allowed_actions"]:  # 分办: to whom in the unit (no one else: no 分办)
         with app.uow(read_only=True) as uow:
-            staff = [name for name in unit_staff(uow.connection, request.lead_unit) if name != request.owner]
+            staff = cases.assignable(uow.connection, request)
         result["unit_staff"] = staff
         if not staff:
             result["allowed_actions"].remove("assign_owner")

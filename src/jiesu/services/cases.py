@@ -235,6 +235,13 @@ def delegable(router: Router, request: CitizenRequest, area: Iterable[str]) -> l
     return found
 
 
+def assignable(connection, request: CitizenRequest) -> list[str]:
+    """分办: whom the lead unit may give the case to — its handlers who may log in, but the one who has it."""
+    if not request.lead_unit:
+        return []
+    return [name for name in unit_staff(connection, request.lead_unit) if name != request.owner]
+
+
 def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,
                  action: Action, p: ActionInput, clock: SlaClock) -> list[CitizenRequest]:
     """Call the aggregate's method for `action`; returns the aggregates to save."""

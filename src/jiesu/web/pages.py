@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_principal
 from jiesu.api.limits import client_key
-from jiesu.api.views import case_view, photo_response
+from jiesu.api.views import actions_for, case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
@@ -33,7 +33,7 @@ from jiesu.services import (
 from jiesu.services.access import require_read
 from jiesu.services.cases import ActionInput, CaseFilter, Intake
 from jiesu.services.sla_scan import due_soon_until
-from jiesu.services.users import Principal, unit_staff
+from jiesu.services.users import Principal
 from jiesu.web.rendering import (
     HOME,
     error_text,
@@ -309,7 +309,6 @@ def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
                  statuses=list(cases.WITH_A_UNIT)) if mine else ("", [], 0)
     return [*(section for section in (urged, added, handed, given, reported) if section[1]),
             work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
-
 
 
 def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str]]:
@@ -647,14 +646,12 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
-        staff = unit_staff(uow.connection, case.lead_unit) \
-            if case.lead_unit and principal.role == Role.HANDLER and principal.unit == case.lead_unit else []
+        staff = cases.assignable(uow.connection, case) if "assign_owner" in actions_for(principal, case) else []
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
     view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
-    staff = [name for name in staff if name != case.owner]
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
                if (a != Action.DELEGATE or delegable) and (a != Action.ASSIGN_OWNER or staff)]  # 分办: to someone
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
