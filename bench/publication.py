@@ -41,6 +41,11 @@ def main() -> None:
             uow.connection.execute(delete(t.publications))
             uow.commit()
         seed_publications(app, share=args.share)
+        if app.engine.dialect.name == "postgresql":  # statistics, as autovacuum keeps them on a server in use
+            with app.engine.connect() as connection:
+                connection.exec_driver_sql("ANALYZE publications")
+                connection.exec_driver_sql("ANALYZE requests")
+                connection.commit()
     r = t.requests
     directory = app.current_config().directory
     district = sorted(u.code for u in directory.units.values() if u.kind == UnitKind.DISTRICT)[0]
