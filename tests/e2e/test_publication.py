@@ -171,3 +171,18 @@ def test_the_published_cases_come_a_page_at_a_time_newest_first(api, monkeypatch
     html = public(api)
     assert f'id="case-{second}"' in html and f'href="/portal/public?before={second}"' in html
     assert f'id="case-{first}"' in public(api, before=str(second))
+
+
+def test_an_app_takes_back_the_consent_through_the_public_api(api):
+    sent = api.post("/api/v1/public/requests", json={"content": "望京西园三区路灯不亮", "requester_phone": "13900001111",
+                                                     "division": "WJ01", "publish_consent": True}).json()
+    cid = case_id(api.jiesu, sent["ticket"])
+    handled(api, cid)
+    assert f'id="case-{cid}"' in public(api)
+    wrong = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": "WRONG123"})
+    assert wrong.status_code == 404
+    done = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": sent["code"]})
+    assert done.status_code == 200 and done.json()["ticket"] == sent["ticket"]
+    assert f'id="case-{cid}"' not in public(api)
+    again = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": sent["code"]})
+    assert again.status_code == 400 and again.json()["field"] == "publication"

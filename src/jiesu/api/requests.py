@@ -432,6 +432,16 @@ def public_urge(ticket: str, body: UrgeBody, request: Request,
     return citizen_view(intake.citizen_urge(app, ticket, body.code, body.note, token_keys(app, citizen_token)))
 
 
+@public.post("/requests/{ticket}/unpublish")
+def public_unpublish(ticket: str, body: UrgeBody, request: Request,
+                     citizen_token: str | None = Header(None, alias="X-Citizen-Token")) -> dict:
+    """不再公开: the requester takes back their consent to 办件公开 (400 naming `publication` when none was given);
+    with the tracking code, or as the requester (X-Citizen-Token). `note` is not read."""
+    request.app.state.track_limiter.check(client_key(request))
+    app = jiesu_app(request)
+    return citizen_view(publication.withdraw_consent(app, ticket, body.code, token_keys(app, citizen_token)))
+
+
 @public.post("/requests/{ticket}/supplement")
 def public_supplement(ticket: str, body: SupplementBody, request: Request,
                       citizen_token: str | None = Header(None, alias="X-Citizen-Token")) -> dict:
