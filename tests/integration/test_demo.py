@@ -97,6 +97,14 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     owing = community_owing(app, street)
     assert owing in below and (len(down) < 2 or owing == down[1].co_units[-1])  # the 社区承办人's 社区
     assert [len(x.text) > 10 for x in sms_replies.waiting(app)] == [True]
+    from jiesu.demo.build import seed_owners
+    from jiesu.services.users import add_user
+
+    add_user(app, "chengban", "handler", "password-chengban", street)
+    given = seed_owners(app, street, "chengban")
+    with app.uow(read_only=True) as uow:
+        owners = [uow.requests.get(int(ticket[-7:])).owner for ticket in given]
+    assert owners == ["chengban"] * len(given) and len(given) == min(2, len(working))  # its cases in hand, nobody's yet
     from jiesu.demo.build import seed_publications
     from jiesu.services import publication
 

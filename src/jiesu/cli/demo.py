@@ -38,6 +38,7 @@ def demo(ctx: typer.Context,
         busiest_subdistrict,
         seed_area_work,
         seed_arrivals,
+        seed_owners,
         seed_publications,
         seed_sms_replies,
         seed_topic,
@@ -102,6 +103,10 @@ def demo(ctx: typer.Context,
         console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
                       f"{replied.count('for_agent')} 条待坐席处理（回访台）")
         accounts = demo_accounts(jiesu)
+        handler = next((name, unit) for _, name, _, unit in accounts if name == "chengban")
+        given = seed_owners(jiesu, handler[1] or "", handler[0])
+        if given:
+            console.print(f"分办：街道接诉即办专班将 {'、'.join(given)} 交给承办人（承办箱「我承办的」，本单位考核「承办人员」）")
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:
             table.add_row(role, name, password, unit or "")

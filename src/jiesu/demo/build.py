@@ -160,6 +160,25 @@ def seed_publications(app: App, share: int = 4) -> int:
     return len(agreed)
 
 
+def seed_owners(app: App, street: str, owner: str, count: int = 2) -> list[str]:
+    """分办: the 街道's 接诉即办 desk gives `count` of its cases in hand, the latest to fall due, to `owner` (one of its
+    handler accounts). Returns their tickets."""
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+    from jiesu.domain.workflow import Action, Status
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput
+
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        ids = uow.connection.execute(select(r.c.id).where(r.c.lead_unit == street, r.c.owner.is_(None),
+                                                          r.c.status == Status.IN_PROGRESS.value)
+                                     .order_by(r.c.resolve_due.desc(), r.c.id).limit(count)).scalars().all()
+    desk = Actor(f"{street}-接诉即办专班", Role.HANDLER, street)
+    return [str(cases.perform(app, desk, case_id, Action.ASSIGN_OWNER, ActionInput(
+        owner=owner, note="请负责办理并按时答复"))[0].ticket) for case_id in ids]
+
+
 def busiest_subdistrict(app: App) -> str:
     """The 街道/乡镇 with the most cases with it now (dispatched or in progress): the demo's 承办人 works there."""
     from jiesu.domain.workflow import Status
