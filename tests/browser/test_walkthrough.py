@@ -656,3 +656,53 @@ def test_a_district_office_finds_its_subdistricts_case_and_supervises_it(tmp_pat
         assert "督办时限" in page.inner_text("main") and "区接诉即办办公室" in page.inner_text("main")
         assert "13812345678" not in page.content() and page.locator("text=查看完整信息").count() == 0
         page.screenshot(path=str(SHOTS / "18-area-case.png"), full_page=True)
+
+
+def test_a_subdistrict_hands_a_case_down_gets_the_communitys_report_from_a_phone_and_gives_it_to_a_colleague(
+        tmp_path, page):
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases
+    from jiesu.services.cases import ActionInput, Intake
+    from jiesu.services.users import add_user
+    from tests.support import AGENT, DISPATCHER, live_server, png
+
+    app = make_city(tmp_path)
+    add_user(app, "wj01", "handler", "password-wj01", "WJ01")
+    add_user(app, "li", "handler", "password-li", "WJ")
+    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道垃圾没人清理", division="WJ01", category="WY1",
+                                             requester_phone="13812345678"))
+    cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    with live_server(app) as base:
+        login(page, base, "wj")
+        page.goto(f"{base}/cases/{case.id}")
+        act(page, "acknowledge")
+        act(page, "delegate", unit="WJ01", reason="请网格员上门核实")
+        assert "望京西园社区" in page.inner_text("#co-handling") and "未反馈" in page.inner_text("#co-handling")
+        act(page, "assign_owner", owner="li")
+        assert "承办人员 li" in page.inner_text("#owner")
+        logout(page)
+
+        phone = page.context.browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                                 locale="zh-CN")  # the 社区's 网格员, on a phone
+        grid = phone.new_page()
+        login(grid, base, "wj01")
+        grid.wait_for_url(f"{base}/inbox")
+        assert case.ticket in grid.inner_text("main")  # 上级下派, 协办待反馈
+        grid.click(f"text={case.ticket} >> nth=0")
+        grid.wait_for_url(f"{base}/cases/{case.id}")
+        grid.set_input_files("form:has(input[name=action][value=report_back]) input[name=photos]", [
+            {"name": "done.png", "mimeType": "image/png", "buffer": png((60, 150, 80), 160, 120)}])
+        act(grid, "report_back", note="网格员已上门，楼道垃圾已清运")
+        assert "协办反馈" in grid.inner_text("ol.timeline") and "已反馈" in grid.inner_text("#co-handling")
+        assert loaded_images(grid, "ol.timeline") == [160]
+        grid.screenshot(path=str(SHOTS / "19-community-report-phone.png"), full_page=True)
+        phone.close()
+
+        login(page, base, "li")
+        page.wait_for_url(f"{base}/inbox")
+        main = page.inner_text("main")
+        assert "分办给我（24 小时内）" in main and "协办已反馈（待主办答复）" in main and case.ticket in main
+        page.click("#owner-filter >> text=我承办的")
+        page.wait_for_url(f"{base}/inbox?who=mine")
+        assert case.ticket in page.inner_text("main")
+        page.screenshot(path=str(SHOTS / "20-given-inbox.png"), full_page=True)
