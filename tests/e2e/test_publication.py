@@ -179,6 +179,8 @@ def test_an_app_takes_back_the_consent_through_the_public_api(api):
     cid = case_id(api.jiesu, sent["ticket"])
     handled(api, cid)
     assert f'id="case-{cid}"' in public(api)
+    tracked = api.get(f"/api/v1/public/requests/{sent['ticket']}", params={"code": sent["code"]}).json()
+    assert tracked["publish_consent"] is True
     wrong = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": "WRONG123"})
     assert wrong.status_code == 404
     done = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": sent["code"]})
@@ -186,3 +188,5 @@ def test_an_app_takes_back_the_consent_through_the_public_api(api):
     assert f'id="case-{cid}"' not in public(api)
     again = api.post(f"/api/v1/public/requests/{sent['ticket']}/unpublish", json={"code": sent["code"]})
     assert again.status_code == 400 and again.json()["field"] == "publication"
+    tracked = api.get(f"/api/v1/public/requests/{sent['ticket']}", params={"code": sent["code"]}).json()
+    assert tracked["publish_consent"] is False

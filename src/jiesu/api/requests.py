@@ -414,12 +414,16 @@ def public_track(ticket: str, request: Request, code: str = Query(...)) -> dict:
 
 
 def tracked_view(app: App, case) -> dict:
-    """A case as its requester tracks it: the citizen view, the photos they may see, and who has it until when."""
+    """A case as its requester tracks it: the citizen view, the photos they may see, who has it until when, and
+    whether they agreed to 办件公开 (`publish_consent`; they may take it back: `POST …/unpublish`)."""
     held = intake.handling(app, case)
+    with app.uow(read_only=True) as uow:
+        consent = publication.of_case(uow.connection, case.stored_id)
     return citizen_view(case) | {"photos": [{"step": step.value, "url": link}
                                             for step, link in photos.for_requester(app, case)],
                                  "handling": held and {"unit": held["unit"], "resolve_due": iso(held["due"]),
-                                                       "overdue": held["late"]}}
+                                                       "overdue": held["late"]},
+                                 "publish_consent": consent is not None}
 
 
 @public.post("/requests/{ticket}/urge")
