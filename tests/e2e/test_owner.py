@@ -27,8 +27,8 @@ def api(app):
 def staff_rows(api, url: str) -> list[tuple[str, ...]]:
     """本单位考核's 承办人员 table: (who, in hand, of them late, answered in the month)."""
     staff = api.get(url).text.split('id="staff"')[1].split("</section>")[0]
-    return re.findall(r'<tr><td>(\w+)</td><td>(\d+)</td><td>(?:<strong class="late">)?(\d+)(?:</strong>)?</td>'
-                      r'<td>(\d+)</td>', staff)
+    return re.findall(r'<tr><td><a href="/cases\?owner=\w+">(\w+)</a></td><td>(\d+)</td>'
+                      r'<td>(?:<strong class="late">)?(\d+)(?:</strong>)?</td><td>(\d+)</td>', staff)
 
 
 def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api, clock):
@@ -82,8 +82,13 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api
     clock.advance(days=12)  # past the 7 working days the other one had
     late = staff_rows(api, "/standing?month=2026-11")
     assert late == [("wj", "1", "1", "0"), ("wj2", "0", "0", "1")]  # late now; answered in November, theirs still
+    listed = call(api, "wj", "GET", "/api/v1/requests", params={"owner": "wj2"}).json()["items"]
+    assert [(x["ticket"], x["owner"]) for x in listed] == [(case["ticket"], "wj2")]
+    theirs = api.get("/cases", params={"owner": "wj2"}).text  # the name's link: every case given to them
+    assert case["ticket"] in theirs and other["ticket"] not in theirs and "承办人员 wj2" in theirs  # its chip
     login(api, "jx")
     assert 'id="staff"' not in api.get("/standing").text  # a unit that gives its cases to nobody
+    assert case["ticket"] not in api.get("/cases", params={"owner": "wj2"}).text  # another unit's: never
     login(api, "wj")
     set_active(api.jiesu, "wj2", False, by="admin")
     alone = call(api, "wj", "GET", f"/api/v1/requests/{other['id']}").json()

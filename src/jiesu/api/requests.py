@@ -197,6 +197,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                                                     "不合理诉求：none/pending（待认定）/approved"),
                   topic: int | None = Query(None, ge=1, le=MAX_ID, description="人民建议征集：某个征集主题收到的建议"),
                   scope: str = Query("", description="承办人：不填为本单位工单，area 为辖区工单（下辖单位主办或协办的：可查看、可督办）"),
+                  owner: str | None = Query(None, max_length=100, description="承办人员：分办给此账号的工单"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler sees its own unit's cases, or with
@@ -212,11 +213,12 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=moment("received_from", received_from),
         received_to=moment("received_to", received_to),
-        unreasonable=unreasonable, topic_id=topic, before_id=_decode(cursor) if cursor else None, limit=limit + 1))
+        unreasonable=unreasonable, topic_id=topic, owner=owner or None, before_id=_decode(cursor) if cursor else None,
+        limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
-              "lead_unit": x.lead_unit, "received_at": iso(x.received_at), "resolve_due": iso(x.resolve_due),
-              "version": x.version} for x in rows[:limit]]
+              "lead_unit": x.lead_unit, "owner": x.owner, "received_at": iso(x.received_at),
+              "resolve_due": iso(x.resolve_due), "version": x.version} for x in rows[:limit]]
     return {"items": items, "next_cursor": _encode(rows[limit - 1].id) if len(rows) > limit else None}
 
 

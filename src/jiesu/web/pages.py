@@ -447,11 +447,11 @@ async def sms_reply_handled(request: Request, reply_id: RecordId) -> Response:
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
                 urgency: str = "", month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
-                until: str = "", topic: str = "", scope: str = "") -> dict[str, str]:
+                until: str = "", topic: str = "", scope: str = "", owner: str = "") -> dict[str, str]:
     """The case list's search, from the query string (the list and its export read the same one)."""
     return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
             "urgency": urgency, "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since,
-            "until": until, "topic": topic, "scope": scope}
+            "until": until, "topic": topic, "scope": scope, "owner": owner}
 
 
 @router.get("/cases")
@@ -514,7 +514,8 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
                       channel=search["channel"] or None, kind=search["kind"] or None,
                       urgency=search["urgency"] or None, keyword=search["keyword"] or None,
                       received_from=start, received_to=end,
-                      slot=cases.parse_slot(slot) if slot else None, topic_id=posted_id(search["topic"], "topic"), limit=50)
+                      slot=cases.parse_slot(slot) if slot else None, topic_id=posted_id(search["topic"], "topic"),
+                      owner=search["owner"].strip() or None, limit=50)
 
 
 def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
@@ -528,7 +529,8 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
             "keyword": search["keyword"], "slot": _slot_label(wanted.slot),
             "since": f"{search['since']} 起" if search["since"] else "",
             "until": f"至 {search['until']}" if search["until"] else "",
-            "topic": _topic_label(app, wanted.topic_id), "scope": "辖区工单" if search["scope"] else ""}
+            "topic": _topic_label(app, wanted.topic_id), "scope": "辖区工单" if search["scope"] else "",
+            "owner": f"承办人员 {search['owner']}" if search["owner"] else ""}
 
 
 def _topic_label(app, topic_id: int | None) -> str:
