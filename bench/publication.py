@@ -57,7 +57,8 @@ def main() -> None:
     columns = (r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
                r.c.resolved_at, r.c.reply)
     floor = select(*columns).order_by(r.c.id.desc()).limit(publication.PAGE)
-    shown = select(*columns).join(p, p.c.request_id == r.c.id).where(*publication._shown(r, p)).limit(publication.PAGE)
+    shown = select(*columns).join(p, p.c.request_id == r.c.id).where(
+        *publication._shown(r, p, app.settings.publication_review)).limit(publication.PAGE)
     now, before = shown.order_by(p.c.request_id.desc()), shown.order_by(r.c.id.desc())  # as first written: sorted
 
     def rows(query):

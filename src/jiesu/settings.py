@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     sms_gateway_token: str = ""  # sent as a bearer token to the gateway
     sms_inbound_token: str = ""  # the bearer token the gateway presents when it posts requesters' replies (短信评价);
     # unset: replies are not received, and the 办结 message does not ask for one
+    publication_review: bool = True  # 办件公开: a case a requester agreed to publish is shown only once a supervisor
+    # let it through (公开); false: as soon as its answer is final, unless withheld
 
     @property
     def old_secrets(self) -> tuple[str, ...]:

@@ -19,7 +19,10 @@ def api(app):
     return staff_and_portal(app)
 
 
-def handled(api, cid: int, solved: bool = True) -> None:
+def handled(api, cid: int, solved: bool = True, review: bool = True) -> None:
+    """The case answered and called back; `review`: and let through by a supervisor, where it was agreed to."""
+    from jiesu.services import publication
+
     for who, action, body in [("dispatcher", "reclassify", {"category": "WY1", "reason": "物业"}),
                               ("dispatcher", "dispatch", {"unit": "WJ"}), ("wj", "acknowledge", {}),
                               ("wj", "resolve", {"reply": "已督促物业清理，如有问题请联系物业 13700001111"}),
@@ -28,6 +31,10 @@ def handled(api, cid: int, solved: bool = True) -> None:
         if action == "reclassify" and call(api, "agent", "GET", f"/api/v1/requests/{cid}").json()["category"]:
             continue
         act(api, who, cid, action, **body)
+    with api.jiesu.engine.connect() as c:
+        agreed = c.execute(select(t.publications.c.request_id).where(t.publications.c.request_id == cid)).first()
+    if review and agreed:
+        publication.approve(api.jiesu, "supervisor", cid)
 
 
 def portal_case(api, consent: bool, content: str = "望京西园三区5号楼楼道堆满杂物，物业不管，我电话13900001111") -> int:
@@ -46,12 +53,23 @@ def public(api, **params) -> str:
     return page.text
 
 
-def test_a_case_the_requester_agreed_to_publish_is_shown_once_called_back_masked_and_without_who_or_where(api):
+def test_a_case_the_requester_agreed_to_publish_is_shown_once_called_back_and_read_masked_and_without_who_or_where(
+        api, app):
     agreed, kept = portal_case(api, consent=True), portal_case(api, consent=False, content="望京西园三区楼道堆物")
     assert 'name="publish"' in api.get("/portal").text
     assert "望京西园三区5号楼" not in public(api)  # not handled yet
-    handled(api, agreed)
+    handled(api, agreed, review=False)
     handled(api, kept)
+    assert 'class="card public-case"' not in public(api)  # handled, but no supervisor has read it yet
+    login(api, "supervisor")
+    desk = api.get("/desk").text.split("办件公开待审核")[1].split("</section>")[0]
+    tickets = re.findall(r'name="pick" value="(\d+):\d+"', desk)
+    assert tickets == [str(agreed)]  # not the one whose requester said no
+    done = api.post("/desk/publish", data={"pick": f"{agreed}:1", "csrf_token": csrf(api, "/desk")},
+                    follow_redirects=False)
+    assert done.status_code == 303 and "办件公开待审核" not in api.get("/desk").text
+    [line], _ = audit.entries(app, audit.AuditQuery(action="publication.approve"))
+    assert line.actor == "supervisor"
     page = public(api)
     assert page.count('class="card public-case"') == 1  # the one whose requester said no is not shown
     article = page.split(f'id="case-{agreed}"')[1].split("</article>")[0]
@@ -91,7 +109,7 @@ def test_a_supervisor_withholds_a_published_case_with_the_reason_and_may_publish
     assert done.status_code == 303
     assert f'id="case-{cid}"' not in public(api)
     assert "不予公开" in api.get(f"/cases/{cid}").text and "文中可认出邻居" in api.get(f"/cases/{cid}").text
-    [line], _ = audit.entries(app, audit.AuditQuery(action="publication"))
+    [line], _ = audit.entries(app, audit.AuditQuery(action="publication.withhold"))
     assert line.actor == "supervisor" and line.action == "publication.withhold" and line.detail == {"reason": "文中可认出邻居"}
     again = api.post(f"/cases/{cid}/publication", data={"step": "withhold", "reason": "再次", "csrf_token": token})
     assert again.status_code == 400 and "已不予公开" in again.text
@@ -130,6 +148,10 @@ def test_a_question_answered_on_the_phone_is_published_as_the_hotlines_answer_an
     act(api, "agent", withdrawn["id"], "withdraw", reason="诉求人撤回")
     for case in (answered, merged, withdrawn):
         act(api, "supervisor", case["id"], "archive")
+    login(api, "supervisor")
+    desk = api.get("/desk").text.split("办件公开待审核")[1].split("</section>")[0]
+    assert re.findall(r'name="pick" value="(\d+):\d+"', desk) == [str(answered["id"])]  # nothing else to read
+    api.post("/desk/publish", data={"pick": f"{answered['id']}:1", "csrf_token": csrf(api, "/desk")})
     page = public(api)
     assert page.count('class="card public-case"') == 1
     article = page.split(f'id="case-{answered["id"]}"')[1].split("</article>")[0]
@@ -190,3 +212,35 @@ def test_an_app_takes_back_the_consent_through_the_public_api(api):
     assert again.status_code == 400 and again.json()["field"] == "publication"
     tracked = api.get(f"/api/v1/public/requests/{sent['ticket']}", params={"code": sent["code"]}).json()
     assert tracked["publish_consent"] is False
+
+
+def test_without_review_a_case_is_published_once_its_answer_is_final_and_a_supervisor_may_still_withhold_it(api, app):
+    app.settings.publication_review = False
+    cid = portal_case(api, consent=True)
+    handled(api, cid, review=False)
+    assert f'id="case-{cid}"' in public(api)  # nobody had to let it through
+    login(api, "supervisor")
+    assert "办件公开待审核" not in api.get("/desk").text
+    page = api.get(f"/cases/{cid}").text
+    assert "已列入办件公开" in page and 'value="approve"' not in page
+
+
+def test_a_supervisor_lets_a_case_through_once_and_not_one_withheld(api, app):
+    from jiesu.services import publication
+
+    cid = portal_case(api, consent=True)
+    handled(api, cid, review=False)
+    login(api, "supervisor")
+    page = api.get(f"/cases/{cid}").text
+    assert "待督办审核" in page and 'value="approve"' in page
+    token = csrf(api, f"/cases/{cid}")
+    assert api.post(f"/cases/{cid}/publication", data={"step": "approve", "csrf_token": token},
+                    follow_redirects=False).status_code == 303
+    assert f'id="case-{cid}"' in public(api) and "已列入办件公开" in api.get(f"/cases/{cid}").text
+    again = api.post(f"/cases/{cid}/publication", data={"step": "approve", "csrf_token": token})
+    assert again.status_code == 400 and "已由 supervisor 审核公开" in again.text
+    publication.withhold(app, "supervisor", cid, "文中有邻居姓名")
+    refused = api.post(f"/cases/{cid}/publication", data={"step": "approve", "csrf_token": token})
+    assert refused.status_code == 400 and "请恢复公开" in refused.text
+    bad = api.post(f"/cases/{cid}/publication", data={"step": "publish", "csrf_token": token})
+    assert bad.status_code == 400 and "step" in bad.text

@@ -71,7 +71,7 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
         consent = publication.of_case(uow.connection, request.stored_id)
         result["publication"] = None if consent is None else {
             "consented": True, "withheld": consent.withheld_at is not None,
-            "published": publication.published(uow.connection, request.stored_id)}
+            "published": publication.published(app, uow.connection, request.stored_id)}
     if "assign_owner" in result["allowed_actions"]:  # 分办: to whom in the unit (no one else: no 分办)
         with app.uow(read_only=True) as uow:
             staff = cases.assignable(uow.connection, request)

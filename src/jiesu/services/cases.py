@@ -15,7 +15,7 @@ from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing, Unit
 from jiesu.domain.workflow import Action
-from jiesu.services import access, notifications, topics
+from jiesu.services import access, notifications, publication, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.users import unit_staff
 from jiesu.storage.unit_of_work import UnitOfWork
@@ -398,6 +398,7 @@ class CaseFilter:
     owner: str | None = None  # 承办人员: a user name, or NOBODY for the cases no one in the unit has yet
     given_to: tuple[str, datetime] | None = None  # (user name, since): given to them (分办) since, theirs still
     unreported_by: str | None = None  # co-handled by this unit, which has not reported back yet
+    publication_pending: bool = False  # 办件公开: agreed and final, waiting for a supervisor's review
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
@@ -563,6 +564,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         a, (unit, handed_since) = t.assignments, f.delegated_to
         query = query.where(exists().where(a.c.request_id == r.c.id, a.c.unit == unit, a.c.kind == "delegate",
                                            a.c.ended_at.is_(None), a.c.dispatched_at >= handed_since))
+    if f.publication_pending:
+        query = query.where(publication.awaiting_review())
     if f.given_to is not None:
         e, (name, given_since) = t.events, f.given_to
         query = query.where(r.c.owner == name, exists().where(

@@ -2,8 +2,9 @@
 was asked, where (the 街道, never the address), who answered, the answer, and whether the requester found it solved
 — with the numbers, ID numbers, cards, e-mail addresses and plates in them masked (`nlp/pii.py`), and never the
 requester's name or phone. The requester agrees when sending it (portal, app, or telling the agent on the phone)
-and may take it back on the track page (不再公开); a supervisor may withhold a case (不予公开, with the reason) and
-publish it again — each in the audit trail. Decision 0020."""
+and may take it back on the track page (不再公开); a supervisor reads each before it is shown and lets it through
+(公开; unless `publication_review` is off) or withholds it (不予公开, with the reason) and may publish it again —
+each in the audit trail. Decision 0020."""
 
 from __future__ import annotations
 
@@ -32,9 +33,12 @@ MAX_QUERY = 50
 
 @dataclass(frozen=True)
 class Consent:
-    """A case's publication: agreed when, and withheld (when, by whom, why) or not."""
+    """A case's publication: agreed when, let through by a supervisor (公开) or not yet, withheld (when, by whom, why)
+    or not."""
 
     consented_at: datetime
+    approved_at: datetime | None
+    approved_by: str | None
     withheld_at: datetime | None
     withheld_by: str | None
     withheld_reason: str | None
@@ -61,9 +65,28 @@ def consent(connection, request_id: int, at: datetime) -> None:
 
 def of_case(connection, request_id: int) -> Consent | None:
     p = t.publications
-    row = connection.execute(select(p.c.consented_at, p.c.withheld_at, p.c.withheld_by, p.c.withheld_reason)
-                             .where(p.c.request_id == request_id)).first()
+    row = connection.execute(select(p.c.consented_at, p.c.approved_at, p.c.approved_by, p.c.withheld_at,
+                                    p.c.withheld_by, p.c.withheld_reason).where(p.c.request_id == request_id)).first()
     return Consent(*row) if row else None
+
+
+def approve(app: App, actor: str, request_id: int) -> None:
+    """公开: a supervisor has read the case and lets it through (where `publication_review` asks for it; a case
+    withheld is published again with `restore`); recorded in the audit trail."""
+    p = t.publications
+    with app.uow() as uow:
+        found = of_case(uow.connection, request_id)
+        if found is None:
+            raise InvalidInput("诉求人没有同意公开本件", field="publication")
+        if found.withheld_at is not None:
+            raise InvalidInput("本件已不予公开：如需公开，请恢复公开", field="publication")
+        if found.approved_at is not None:
+            raise InvalidInput(f"本件已由 {found.approved_by} 审核公开", field="publication")
+        uow.connection.execute(update(p).where(p.c.request_id == request_id).values(approved_at=app.now(),
+                                                                                    approved_by=actor))
+        ticket = uow.connection.execute(select(t.requests.c.ticket).where(t.requests.c.id == request_id)).scalar()
+        record(uow.connection, app.now(), actor, "publication.approve", f"诉求 {ticket}", {})
+        uow.commit()
 
 
 def withhold(app: App, actor: str, request_id: int, reason: str) -> None:
@@ -75,9 +98,10 @@ def withhold(app: App, actor: str, request_id: int, reason: str) -> None:
 
 
 def restore(app: App, actor: str, request_id: int) -> None:
-    """恢复公开: a case withheld by mistake is published again (if it may be); recorded in the audit trail."""
-    _decide(app, actor, request_id, {"withheld_at": None, "withheld_by": None, "withheld_reason": None},
-            "publication.restore", {})
+    """恢复公开: a case withheld by mistake is published again (if it may be), as let through by whoever restores
+    it; recorded in the audit trail."""
+    _decide(app, actor, request_id, {"withheld_at": None, "withheld_by": None, "withheld_reason": None,
+                                     "approved_at": app.now(), "approved_by": actor}, "publication.restore", {})
 
 
 def withdraw_consent(app: App, ticket: str, code: str, keys=()) -> CitizenRequest:
@@ -122,7 +146,8 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
     query = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
                     r.c.resolved_at, r.c.reply)
              .join(p, p.c.request_id == r.c.id)
-             .where(*_shown(r, p))  # newest first along the consents' own key: walked, never sorted whole
+             .where(*_shown(r, p, app.settings.publication_review))  # newest first along the consents' own key:
+             # walked, never sorted whole
              .order_by(p.c.request_id.desc()).limit(max(1, min(limit or PAGE, 100))))
     if before_id is not None:
         query = query.where(p.c.request_id < before_id)
@@ -174,15 +199,28 @@ def _callbacks(connection, ids: list[int]) -> dict[int, bool | None]:
     return solved
 
 
-def _shown(r, p) -> list:
-    """The conditions of a case on 办件公开 (with `publications` joined): agreed and not withheld, answered and its
-    answer final, its own (not merged into another), not found unreasonable, its personal data not yet removed."""
+def _shown(r, p, review: bool) -> list:
+    """The conditions of a case on 办件公开 (with `publications` joined): agreed and not withheld (and let through by
+    a supervisor, where `review`), answered and its answer final, its own (not merged into another), not found
+    unreasonable, its personal data not yet removed."""
+    return [*_publishable(r, p), *([p.c.approved_at.is_not(None)] if review else [])]
+
+
+def _publishable(r, p) -> list:
     return [p.c.withheld_at.is_(None), r.c.status.in_(PUBLISHED), r.c.reply.is_not(None), r.c.reply != "",
             r.c.master_id.is_(None), r.c.anonymised_at.is_(None), r.c.unreasonable != "approved"]
 
 
-def published(connection, request_id: int) -> bool:
+def awaiting_review():
+    """The SQL condition on `requests` of the cases a supervisor has still to read before they are published (公开
+    or 不予公开): agreed, final, not yet let through nor withheld."""
+    r, p = t.requests, t.publications
+    return exists().where(p.c.request_id == r.c.id, p.c.approved_at.is_(None), *_publishable(r, p))
+
+
+def published(app: App, connection, request_id: int) -> bool:
     """Whether the case is on 办件公开 now."""
     r, p = t.requests, t.publications
+    review = app.settings.publication_review
     return bool(connection.execute(select(exists().where(
-        p.c.request_id == request_id, r.c.id == request_id, *_shown(r, p)))).scalar())
+        p.c.request_id == request_id, r.c.id == p.c.request_id, *_shown(r, p, review)))).scalar())

@@ -296,6 +296,8 @@ publications = Table(  # 办件公开: the requester agreed to publication; a su
     "publications", metadata,
     Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True),
     Column("consented_at", UTCDateTime, nullable=False),
+    Column("approved_at", UTCDateTime, nullable=True),  # reviewed and let through (where review is required)
+    Column("approved_by", String(100), nullable=True),
     Column("withheld_at", UTCDateTime, nullable=True, index=True),
     Column("withheld_by", String(100), nullable=True),
     Column("withheld_reason", Text, nullable=True),

@@ -377,9 +377,40 @@ def desk(request: Request) -> Response:
     due = sorted((v for v in petitions.views(app)  # the office's own deadlines only
                   if v.due_on and v.due_on <= horizon and v.petition.stage in OFFICE_STAGES),
                  key=lambda v: v.due_on or horizon)
-    return render(request, "queue.html", title="督办台", sections=sections, names=unit_names(app), Status=Status,
-                  petitions_due=due, outbox=notifications.outbox(app), now=now, batches={"已超期": SUPERVISE_BATCH},
+    review = [work(app, PUBLICATION_REVIEW, 50, publication_pending=True)] \
+        if app.settings.publication_review else []  # not work arriving: the pulse leaves it out
+    return render(request, "queue.html", title="督办台", sections=sections + [s for s in review if s[1]],
+                  names=unit_names(app), Status=Status, petitions_due=due, outbox=notifications.outbox(app), now=now,
+                  batches={"已超期": SUPERVISE_BATCH, PUBLICATION_REVIEW: PUBLISH_BATCH},
                   pulse=("/desk/pulse", arrivals(sections)[0]))
+
+
+PUBLICATION_REVIEW = "办件公开待审核"
+PUBLISH_BATCH = {"url": "/desk/publish", "id": "batch-publish", "button": "公开勾选的办件",
+                 "hint": "诉求人同意公开、已办结的诉求：请先打开阅读，文中有可认出个人的内容的，在工单页「不予公开」；"
+                         "公开后列入办件公开（号码等自动隐去）。"}
+
+
+@router.post("/desk/publish")
+async def publish_batch(request: Request) -> Response:
+    """办件公开审核: the ticked cases let through, each in its own transaction (and audit line)."""
+    principal = login_required(request, *publication.KEEPERS)
+    choices = _picked(await posted_form(request))
+    if not choices:
+        flash(request, "没有勾选工单：请勾选要公开的办件")
+        return RedirectResponse("/desk", status_code=303)
+    app, done, refused = jiesu_app(request), [], []
+    for case_id in choices:
+        try:
+            publication.approve(app, principal.name, case_id)
+            done.append(case_id)
+        except DomainError as error:
+            refused.append(f"{case_id}（{error_text(error)}）")
+    if done:
+        flash(request, f"已公开 {len(done)} 件")
+    if refused:
+        flash(request, f"未公开 {len(refused)} 件：" + "；".join(refused), kind="error")
+    return RedirectResponse("/desk", status_code=303)
 
 
 @router.post("/desk/supervise")
@@ -644,7 +675,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         replies = sms_replies.for_case(app, uow.connection, case.stored_id)
         topic = topics.of_case(uow.connection, case.stored_id)
         consent = publication.of_case(uow.connection, case.stored_id)
-        published = consent is not None and publication.published(uow.connection, case.stored_id)
+        published = consent is not None and publication.published(app, uow.connection, case.stored_id)
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
@@ -679,6 +710,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
                   delegable=delegable, staff=staff, consent=consent, published=published,
+                  review=app.settings.publication_review,
                   may_withhold=principal.role in publication.KEEPERS)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
@@ -733,21 +765,24 @@ async def case_petition(request: Request, request_id: RecordId) -> Response:
 
 @router.post("/cases/{request_id}/publication")
 async def case_publication(request: Request, request_id: RecordId) -> Response:
-    """办件公开 of a case whose requester agreed: 不予公开 (with the reason) or 恢复公开, by a supervisor."""
+    """办件公开 of a case whose requester agreed: 公开, 不予公开 (with the reason) or 恢复公开, by a supervisor."""
     principal = login_required(request, *publication.KEEPERS)
     form = await posted_form(request)
     app = jiesu_app(request)
     step = str(form.get("step") or "")
     try:
         require_read(principal, cases.show(app, request_id))
-        if step == "withhold":
+        if step == "approve":
+            publication.approve(app, principal.name, request_id)
+            flash(request, "已公开：本件列入办件公开")
+        elif step == "withhold":
             publication.withhold(app, principal.name, request_id, str(form.get("reason") or ""))
             flash(request, "已不予公开：本件不在办件公开中列出")
         elif step == "restore":
             publication.restore(app, principal.name, request_id)
             flash(request, "已恢复公开：本件办结回访后在办件公开中列出")
         else:
-            raise InvalidInput("step 应为 withhold（不予公开）或 restore（恢复公开）", field="step")
+            raise InvalidInput("step 应为 approve（公开）、withhold（不予公开）或 restore（恢复公开）", field="step")
     except DomainError as error:
         return _case_page(request, principal, request_id, 404 if error.code == "not_found" else 400, error_text(error))
     return RedirectResponse(f"/cases/{request_id}", status_code=303)

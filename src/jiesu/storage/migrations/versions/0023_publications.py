@@ -1,4 +1,4 @@
-"""publications: 办件公开, the requester's consent and a supervisor's 不予公开
+"""publications: 办件公开, the requester's consent, a supervisor's review (公开) or 不予公开
 
 Revision ID: 0023
 Revises: 0022
@@ -18,6 +18,8 @@ def upgrade() -> None:
         'publications',
         sa.Column('request_id', sa.Integer(), nullable=False),
         sa.Column('consented_at', sa.DateTime(), nullable=False),
+        sa.Column('approved_at', sa.DateTime(), nullable=True),
+        sa.Column('approved_by', sa.String(length=100), nullable=True),
         sa.Column('withheld_at', sa.DateTime(), nullable=True),
         sa.Column('withheld_by', sa.String(length=100), nullable=True),
         sa.Column('withheld_reason', sa.Text(), nullable=True),
