@@ -12,29 +12,25 @@ co-handled cases as one `IN` subquery) and, as the baseline in the same run, as 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
+from demo_city import arguments, open_city
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--db", help="a demo city's SQLite file")
-    where.add_argument("--url", help="or its database URL (postgresql://…)")
+    parser = arguments(__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
     from sqlalchemy import func, select
 
-    from jiesu.bootstrap import App
     from jiesu.domain.enums import UnitKind
     from jiesu.services import access
     from jiesu.services.cases import CaseFilter, count_cases, list_cases
-    from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
-    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True))
+    app = open_city(args)
     directory = app.current_config().directory
     r = t.requests
     with app.uow(read_only=True) as uow:

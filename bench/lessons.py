@@ -13,30 +13,26 @@ pointed at its `jiesu.db`):
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from datetime import timedelta
 
+from demo_city import arguments, open_city
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--db", help="a demo city's SQLite file")
-    where.add_argument("--url", help="or its database URL (postgresql://…)")
+    parser = arguments(__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--routes", type=int, default=10_000)
     args = parser.parse_args()
 
     from sqlalchemy import func, select
 
-    from jiesu.bootstrap import App
     from jiesu.domain.dispatch_lessons import WINDOW_DAYS
     from jiesu.services.dispatch_lessons import count_lessons
-    from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
-    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True))
+    app = open_city(args)
     a, r = t.assignments, t.requests
     with app.uow(read_only=True) as uow:
         c = uow.connection

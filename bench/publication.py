@@ -12,30 +12,26 @@ case's id, which sorts every published case), in the same run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
+from demo_city import arguments, open_city
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--db", help="a demo city's SQLite file")
-    where.add_argument("--url", help="or its database URL (postgresql://…)")
+    parser = arguments(__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--share", type=int, default=0, help="first let one in N closed web/app cases agree (1: all)")
     args = parser.parse_args()
 
     from sqlalchemy import delete, func, select
 
-    from jiesu.bootstrap import App
     from jiesu.demo.build import seed_publications
     from jiesu.domain.enums import UnitKind
     from jiesu.services import publication
-    from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
-    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True))
+    app = open_city(args)
     if args.share:
         with app.uow() as uow:
             uow.connection.execute(delete(t.publications))

@@ -13,17 +13,15 @@ both go through the same domain formulas, and the script checks that they agree)
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from pathlib import Path
 
+from demo_city import arguments, open_city
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--db", help="a demo city's SQLite file")
-    where.add_argument("--url", help="or its database URL (postgresql://…)")
+    parser = arguments(__doc__)
     parser.add_argument("--month", default=None, help="YYYY-MM (default: the month of the latest case)")
     parser.add_argument("--unit", default="QQ01")
     parser.add_argument("--views", type=int, default=5)
@@ -33,14 +31,12 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from jiesu.analytics.report import build
-    from jiesu.bootstrap import App
     from jiesu.domain.calendar import SHANGHAI
     from jiesu.services.assessment import count_month, unit_standing
-    from jiesu.settings import Settings
     from jiesu.storage import tables as t
 
     analytics = Path(args.db).with_name("analytics.duckdb") if args.db else Path(args.analytics)
-    app = App(Settings(database_url=args.url or f"sqlite:///{args.db}", demo_mode=True, analytics_path=str(analytics)))
+    app = open_city(args, analytics_path=str(analytics))
     with app.uow(read_only=True) as uow:
         latest = uow.connection.execute(select(func.max(t.requests.c.received_at))).scalar()
         cases = uow.connection.execute(select(func.count()).select_from(t.requests)).scalar()

@@ -624,18 +624,27 @@ def test_a_citizen_answers_a_topic_on_a_phone_and_the_supervisor_reads_the_sugge
         assert "已受理并派单" in page.inner_text("body") and "老旧小区加装电梯" in page.inner_text("#topic")
 
 
-def test_a_district_office_finds_its_subdistricts_case_and_supervises_it(tmp_path, page):
+def city_with_a_case_at_wj(tmp_path, *handlers: tuple[str, str]):
+    """The fixture city with these handlers (name, unit) too, and a case of 望京西园社区 dispatched to 望京街道."""
     from jiesu.domain.workflow import Action
     from jiesu.services import cases
     from jiesu.services.cases import ActionInput, Intake
     from jiesu.services.users import add_user
-    from tests.support import AGENT, DISPATCHER, live_server
+    from tests.support import AGENT, DISPATCHER
 
     app = make_city(tmp_path)
-    add_user(app, "cy", "handler", "password-cy", "CY")
+    for name, unit in handlers:
+        add_user(app, name, "handler", "password-" + name, unit)
     case = cases.register(app, AGENT, Intake(content="望京西园三区楼道垃圾没人清理", division="WJ01", category="WY1",
                                              requester_phone="13812345678"))
     cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    return app, case
+
+
+def test_a_district_office_finds_its_subdistricts_case_and_supervises_it(tmp_path, page):
+    from tests.support import live_server
+
+    app, case = city_with_a_case_at_wj(tmp_path, ("cy", "CY"))
     with live_server(app) as base:
         login(page, base, "cy")
         page.wait_for_url(f"{base}/inbox")
@@ -660,18 +669,9 @@ def test_a_district_office_finds_its_subdistricts_case_and_supervises_it(tmp_pat
 
 def test_a_subdistrict_hands_a_case_down_gets_the_communitys_report_from_a_phone_and_gives_it_to_a_colleague(
         tmp_path, page):
-    from jiesu.domain.workflow import Action
-    from jiesu.services import cases
-    from jiesu.services.cases import ActionInput, Intake
-    from jiesu.services.users import add_user
-    from tests.support import AGENT, DISPATCHER, live_server, png
+    from tests.support import live_server, png
 
-    app = make_city(tmp_path)
-    add_user(app, "wj01", "handler", "password-wj01", "WJ01")
-    add_user(app, "li", "handler", "password-li", "WJ")
-    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道垃圾没人清理", division="WJ01", category="WY1",
-                                             requester_phone="13812345678"))
-    cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    app, case = city_with_a_case_at_wj(tmp_path, ("wj01", "WJ01"), ("li", "WJ"))
     with live_server(app) as base:
         login(page, base, "wj")
         page.goto(f"{base}/cases/{case.id}")
