@@ -223,6 +223,8 @@ def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_
     assert "下派</strong>（望京西园社区）" in timeline and "协办反馈</strong>（望京西园社区）" in timeline
     listed = page.split('id="co-handling"')[1].split("</dd>")[0]
     assert "望京西园社区" in listed and "已反馈" in listed and "花家地社区" in listed and "未反馈" in listed
+    reports = page.split('id="co-reports"')[1].split("</div>")[0]  # beside the reply box, to answer from
+    assert "望京西园社区" in reports and 'data-fill-reply="网格员已上门，楼道杂物已清"' in reports
     offered = page.split('value="recall"')[1].split("</select>")[0]
     assert re.findall(r'<option value="(\w+)">', offered) == ["WJ01", "WJ02"]  # not 酒仙桥: the centre named it
 

@@ -61,6 +61,8 @@ def test_a_case_is_created_dispatched_signed_for_and_shown(jiesu):
     assert "督办" in jiesu("case", "act", "1", "supervise", "--role", "handler", "--unit", "CY", "--reason", "区级督办")
     shown = jiesu("case", "show", "1")
     assert "（承办人员 zhao）" in shown
+    staff = jiesu("report", "unit", "WJ").split("承办人员（1）")[1]  # 本单位考核 on the command line: who has what
+    assert re.search(r"zhao\s*│\s*1\s*│\s*0\s*│\s*0", staff)
     assert "办理进展（照片 1 张）" in shown and "协办反馈（照片 1 张）" in shown and "再次到现场" not in shown
     assert "138****5678" in shown and "13812345678" not in shown and "张*" in shown and "张三" not in shown
     assert "13912345678" not in shown and "139****5678" in shown  # in the text too

@@ -43,24 +43,32 @@ def unranked_note(report) -> str | None:
 @reports_errors
 def unit(code: str = typer.Argument(..., help="单位代码"),
          month: str = typer.Option(None, help="月份 YYYY-MM（默认本月，截至目前）")) -> None:
-    """One unit's 三率 for MONTH, its rank among its kind and the cases that lowered it (本单位考核)."""
-    from jiesu.services.assessment import fmt, pct, unit_standing
+    """One unit's 三率 for MONTH, its rank among its kind, the cases that lowered it and, where the unit gives its cases
+    to its staff (分办), what each of them has (本单位考核)."""
+    from jiesu.services.assessment import fmt, month_bounds, pct, unit_standing
+    from jiesu.services.workload import staff_load
 
     jiesu = ready_app()
     found = unit_standing(jiesu, month or f"{jiesu.today():%Y-%m}", code)
     s = found.score
     if s is None:
         console.print(f"{escape(found.unit_name)} {found.month}：没有计入考核的工单")
-        return
-    rank = f"第 {s.rank} 名 / {found.ranked_among}" if s.rank else "未排名"
-    score = f"{s.score:.2f}" if s.score is not None else "—"
-    console.print(f"{escape(found.unit_name)} {found.month}：响应率 {pct(s.response_rate)}（{fmt(s.responded)}/"
-                  f"{fmt(s.due)}），解决率 {pct(s.resolution_rate)}，满意率 {pct(s.satisfaction_rate)}（回访 "
-                  f"{fmt(s.callbacks)}），综合得分 {score}，{s.group}{rank}")
-    for heading, items in (("响应不及时", found.late), ("回访未解决或不满意", found.callbacks)):
-        table = Table("工单号", "标题", "情况", "时间", title=f"{heading}（{len(items)} 件）")
-        for x in items:
-            table.add_row(x.ticket, escape(mask(x.title)), x.what, beijing_minute(x.at))
+    else:
+        rank = f"第 {s.rank} 名 / {found.ranked_among}" if s.rank else "未排名"
+        score = f"{s.score:.2f}" if s.score is not None else "—"
+        console.print(f"{escape(found.unit_name)} {found.month}：响应率 {pct(s.response_rate)}（{fmt(s.responded)}/"
+                      f"{fmt(s.due)}），解决率 {pct(s.resolution_rate)}，满意率 {pct(s.satisfaction_rate)}（回访 "
+                      f"{fmt(s.callbacks)}），综合得分 {score}，{s.group}{rank}")
+        for heading, items in (("响应不及时", found.late), ("回访未解决或不满意", found.callbacks)):
+            table = Table("工单号", "标题", "情况", "时间", title=f"{heading}（{len(items)} 件）")
+            for x in items:
+                table.add_row(x.ticket, escape(mask(x.title)), x.what, beijing_minute(x.at))
+            console.print(table)
+    staff = staff_load(jiesu, code, *month_bounds(found.month))
+    if staff:
+        table = Table("承办人员", "办理中（现在）", "其中已超期", "本月办结答复", title=f"承办人员（{len(staff)}）")
+        for row in staff:
+            table.add_row(escape(row.owner or "未分办"), str(row.in_hand), str(row.overdue), str(row.answered))
         console.print(table)
 
 

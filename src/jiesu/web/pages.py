@@ -693,6 +693,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     read = intake.reading(app, case, view["allowed_actions"])
     references = reply_references.references(app, case) if "resolve" in view["allowed_actions"] else []
+    co_reports = _co_reports(view, names) if "resolve" in view["allowed_actions"] else []
     if read.answers:
         opened = "answer_directly"  # a question the 知识库 answers: answered here rather than sent to a unit
     elif read.categories:
@@ -710,11 +711,22 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
                   delegable=delegable, staff=staff, consent=consent, published=published,
-                  review=app.settings.publication_review,
+                  review=app.settings.publication_review, co_reports=co_reports,
                   may_withhold=principal.role in publication.KEEPERS)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page
+
+
+def _co_reports(view: dict, names: dict[str, str]) -> list[dict]:
+    """The last 协办反馈 of each unit co-handling the case now, for the lead unit writing its reply."""
+    now_on = {c["unit"] for c in view["co_handling"]}
+    last: dict[str, dict] = {}
+    for e in view["events"]:
+        unit = e["changes"].get("reported", [None, None])[1] if e["action"] == Action.REPORT_BACK.value else None
+        if isinstance(unit, str) and unit in now_on:
+            last[unit] = {"unit": names.get(unit, unit), "at": e["at"], "note": e["note"]}
+    return list(last.values())
 
 
 @router.get("/cases/{request_id}/photos/{photo_id}")
