@@ -244,3 +244,18 @@ def test_a_supervisor_lets_a_case_through_once_and_not_one_withheld(api, app):
     assert refused.status_code == 400 and "请恢复公开" in refused.text
     bad = api.post(f"/cases/{cid}/publication", data={"step": "publish", "csrf_token": token})
     assert bad.status_code == 400 and "step" in bad.text
+
+
+def test_the_doctor_tells_of_cases_left_unreviewed_a_week(api, app, clock):
+    from jiesu.services import health
+
+    def finding():
+        return next(f for f in health.check(app) if f.topic == "办件公开")
+
+    cid = portal_case(api, consent=True)
+    handled(api, cid, review=False)
+    assert finding().level == "ok" and "待审核 1 件" in finding().message
+    clock.advance(days=8)
+    assert finding().level == "warning" and "超过 7 天未审核" in finding().message and "督办台" in finding().todo
+    app.settings.publication_review = False
+    assert finding().level == "ok" and "不审核" in finding().message

@@ -43,6 +43,7 @@ def check(app: App) -> list[Finding]:
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
     found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
+    found += _publication(app)
     return found
 
 
@@ -139,3 +140,21 @@ def _replies(app: App) -> list[Finding]:
         return [Finding("warning", "短信评价", f"{len(unread)} 条短信回复超过 {REPLY_WAIT.days} 天无人处理",
                         "坐席在回访台「短信回复待处理」阅读并处理")]
     return [Finding("ok", "短信评价", "已启用")]
+
+
+REVIEW_WAIT = timedelta(days=7)  # a case agreed to publication left unread this long: a queue nobody reviews
+
+
+def _publication(app: App) -> list[Finding]:
+    from jiesu.services.publication import awaiting_review
+
+    if not app.settings.publication_review:
+        return [Finding("ok", "办件公开", "不审核：诉求人同意公开的办件办结回访后直接公开（JIESU_PUBLICATION_REVIEW=false）")]
+    r = t.requests
+    with app.uow(read_only=True) as uow:
+        waiting, old = uow.connection.execute(select(
+            func.count(), func.count().filter(r.c.updated_at < app.now() - REVIEW_WAIT)).where(awaiting_review())).one()
+    if old:
+        return [Finding("warning", "办件公开", f"{old} 件诉求人同意公开的办件办结后超过 {REVIEW_WAIT.days} 天未审核",
+                        "督办在督办台「办件公开待审核」阅读后公开或不予公开")]
+    return [Finding("ok", "办件公开", f"待审核 {waiting} 件")]
