@@ -80,6 +80,9 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api
     assert staff_rows(api, "/standing") == [("wj", "1", "0", "0"), ("wj2", "1", "0", "0")]
     act(api, "wj", case["id"], "resolve", reply="已督促物业清理楼道垃圾")
     clock.advance(days=12)  # past the 7 working days the other one had
+    staff = call(api, "wj", "GET", "/api/v1/units/WJ/standing", params={"month": "2026-11"}).json()["staff"]
+    assert staff == [{"owner": "wj", "in_hand": 1, "overdue": 1, "answered": 0},
+                     {"owner": "wj2", "in_hand": 0, "overdue": 0, "answered": 1}]
     late = staff_rows(api, "/standing?month=2026-11")
     assert late == [("wj", "1", "1", "0"), ("wj2", "0", "0", "1")]  # late now; answered in November, theirs still
     listed = call(api, "wj", "GET", "/api/v1/requests", params={"owner": "wj2"}).json()["items"]

@@ -38,6 +38,7 @@ from jiesu.services import (
     publication,
     reply_references,
     topics,
+    workload,
 )
 from jiesu.services.access import require_read
 from jiesu.services.cases import Intake
@@ -319,7 +320,10 @@ def unit_standing(code: str, request: Request, month: str | None = None,
     if principal.role == Role.HANDLER and principal.unit != code and code not in principal.area:
         raise NotFound("没有这个单位，或你无权查看", field="unit")
     app = jiesu_app(request)
-    return standing_view(assessment.unit_standing(app, month or f"{app.today():%Y-%m}", code))
+    found = assessment.unit_standing(app, month or f"{app.today():%Y-%m}", code)
+    return standing_view(found) | {"staff": [  # 承办人员, where the unit gives its cases out (分办)
+        {"owner": x.owner, "in_hand": x.in_hand, "overdue": x.overdue, "answered": x.answered}
+        for x in workload.staff_load(app, code, *assessment.month_bounds(found.month))]}
 
 
 @router.get("/categories")
