@@ -1,7 +1,8 @@
 """办件公开 at scale, on a demo city's database (`jiesu demo --no-serve` in a directory, then this script pointed at
 its `jiesu.db`; the demo's requesters agree for one in four closed web and app cases, `--share 1` first makes it
 every one): what `/portal/public` asks — the newest page, a search by a word many cases have and by one none has
-(the worst case: every published case read), a district and a category — each asked `--repeat` times, medians
+(the worst case: every published case read), a district and a category — and what the portal asks while a citizen
+types (the published cases most like the text), each asked `--repeat` times, medians
 printed with how many cases were found, beside the same page of the city's newest cases without any of
 publication's conditions (the floor: a primary-key walk) and the page's query as first written (ordered by the
 case's id, which sorts every published case), in the same run.
@@ -72,6 +73,8 @@ def main() -> None:
         "办件公开, q=鲸鱼 (no case has it: all read)": lambda: publication.listed(app, q="鲸鱼"),
         f"办件公开, area={district}": lambda: publication.listed(app, area=district),
         f"办件公开, category={top}": lambda: publication.listed(app, category=top),
+        "已公开的类似办件 while a citizen types (the portal's 智能问答)": lambda: publication.similar(
+            app, "我们小区的电梯运行时异响抖动，担心安全，物业说在等维保公司"),
     }
     print(f"{cases:,} cases, {agreed:,} agreed to publication; {args.repeat} asks each, median")
     for label, ask in asks.items():

@@ -706,3 +706,30 @@ def test_a_subdistrict_hands_a_case_down_gets_the_communitys_report_from_a_phone
         page.wait_for_url(f"{base}/inbox?who=mine")
         assert case.ticket in page.inner_text("main")
         page.screenshot(path=str(SHOTS / "20-given-inbox.png"), full_page=True)
+
+
+def test_a_citizen_typing_sees_how_a_unit_answered_a_published_case_like_it(tmp_path, page):
+    from jiesu.domain.enums import Satisfaction
+    from jiesu.domain.workflow import Action
+    from jiesu.services import cases, publication
+    from jiesu.services.cases import ActionInput, Intake
+    from tests.support import AGENT, DISPATCHER, live_server
+    from tests.support import WJ_HANDLER as WJ
+
+    app = make_city(tmp_path)
+    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道堆满杂物，物业不清理", division="WJ01",
+                                             category="WY1", requester_phone="13812345678", publish_consent=True))
+    for actor, action, given in [(DISPATCHER, Action.DISPATCH, ActionInput(unit="WJ")), (WJ, Action.ACKNOWLEDGE,
+                                 ActionInput()), (WJ, Action.RESOLVE, ActionInput(reply="已督促物业清理楼道杂物")),
+                                 (DISPATCHER, Action.ACCEPT_REPLY, ActionInput()),
+                                 (AGENT, Action.FOLLOW_UP, ActionInput(solved=True, satisfaction=Satisfaction.SATISFIED.value))]:
+        cases.perform(app, actor, case.id, action, given)
+    publication.approve(app, "supervisor", case.id)
+    with live_server(app) as base:
+        page.goto(f"{base}/portal")
+        page.fill("textarea[name=content]", "我家楼道里堆满了杂物，物业一直不清理")
+        page.wait_for_selector("#similar:not([hidden])")
+        assert "望京街道答复" in page.inner_text("#similar") and "已督促物业清理楼道杂物" in page.inner_text("#similar")
+        page.screenshot(path=str(SHOTS / "21-portal-similar.png"), full_page=True)
+        page.fill("textarea[name=content]", "公交车站台破损需要维修")
+        page.wait_for_selector("#similar[hidden]", state="attached")

@@ -259,3 +259,17 @@ def test_the_doctor_tells_of_cases_left_unreviewed_a_week(api, app, clock):
     assert finding().level == "warning" and "超过 7 天未审核" in finding().message and "督办台" in finding().todo
     app.settings.publication_review = False
     assert finding().level == "ok" and "不审核" in finding().message
+
+
+def test_a_citizen_writing_is_shown_the_published_cases_most_like_it(api):
+    first = portal_case(api, consent=True, content="望京西园三区5号楼楼道堆满杂物，物业不清理，电话13900001111")
+    handled(api, first)
+    lamp = portal_case(api, consent=True, content="望京西园四区路灯坏了好几天，晚上很黑")
+    handled(api, lamp)
+    unread = portal_case(api, consent=True, content="望京西园三区楼道堆满杂物，物业不管")
+    handled(api, unread, review=False)  # not read yet: not shown
+    answer = api.get("/api/v1/public/answers", params={"q": "我们楼楼道里堆满杂物，物业一直不清理"}).json()
+    assert [c["id"] for c in answer["published"]] == [first]
+    assert answer["published"][0]["unit"] == "望京街道" and "137****1111" in answer["published"][0]["reply"]
+    assert "13900001111" not in str(answer)
+    assert api.get("/api/v1/public/answers", params={"q": "公交车站台破损需要维修"}).json()["published"] == []

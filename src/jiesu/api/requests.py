@@ -392,7 +392,8 @@ def public_cases(request: Request, q: str = Query("", max_length=50), category: 
 @public.get("/answers")
 def public_answers(request: Request, q: str = Query(..., min_length=2, max_length=2000)) -> dict:
     """智能问答: the 知识库 answers that fit what a citizen is about to submit (the portal shows them while they
-    type; many questions need no case at all), and `emergency`: why the text reads as an emergency, or null (the
+    type; many questions need no case at all), the published cases most like it (`published`: 办件公开, masked), and
+    `emergency`: why the text reads as an emergency, or null (the
     portal then tells them to call 119, 110 or 120 now: a message on the web is not an emergency call)."""
     request.app.state.answers_limiter.check(client_key(request))
     app = jiesu_app(request)
@@ -400,6 +401,9 @@ def public_answers(request: Request, q: str = Query(..., min_length=2, max_lengt
     found = intake.emergency(app, q)
     return {"items": [{"title": h.article.title, "answer": h.article.answer, "source": h.article.source}
                       for h in hits],
+            "published": [{"id": c.id, "title": c.title, "unit": c.unit, "reply": c.reply,
+                           "answered_on": c.answered_on.isoformat() if c.answered_on else None}
+                          for c in publication.similar(app, q)],
             "emergency": found.reason if found.urgent else None}
 
 

@@ -133,6 +133,11 @@ def _decide(app: App, actor: str, request_id: int, values: dict, action: str, de
         uow.commit()
 
 
+_r = t.requests
+_COLUMNS = (_r.c.id, _r.c.title, _r.c.content, _r.c.category, _r.c.division, _r.c.lead_unit, _r.c.received_at,
+            _r.c.resolved_at, _r.c.reply, _r.c.keywords)  # what a published case is read from
+
+
 def listed(app: App, q: str = "", category: str = "", area: str = "", before_id: int | None = None,
            limit: int | None = None) -> list[PublicCase]:
     """The published cases, newest first (`before_id` pages on), matching words of `q` in the title or text, under a
@@ -141,11 +146,8 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
     q = (q or "").strip()
     if len(q) > MAX_QUERY:
         raise InvalidInput(f"查询词不超过 {MAX_QUERY} 字", field="q")
-    config = app.current_config()
-    directory = config.directory
-    query = (select(r.c.id, r.c.title, r.c.content, r.c.category, r.c.division, r.c.lead_unit, r.c.received_at,
-                    r.c.resolved_at, r.c.reply)
-             .join(p, p.c.request_id == r.c.id)
+    directory = app.current_config().directory
+    query = (select(*_COLUMNS).join(p, p.c.request_id == r.c.id)
              .where(*_shown(r, p, app.settings.publication_review))  # newest first along the consents' own key:
              # walked, never sorted whole
              .order_by(p.c.request_id.desc()).limit(max(1, min(limit or PAGE, 100))))
@@ -160,8 +162,40 @@ def listed(app: App, q: str = "", category: str = "", area: str = "", before_id:
     if area:
         query = query.where(r.c.division.in_(directory.territory(area)))
     with app.uow(read_only=True) as uow:
+        return _public(app, uow.connection, uow.connection.execute(query).all())
+
+
+SIMILAR = 3  # the published cases shown beside a request being written
+
+
+def similar(app: App, text: str, limit: int = SIMILAR) -> list[PublicCase]:
+    """已公开的类似办件: the published cases sharing the most keywords with a text being written (its keywords read
+    as intake reads them; at least two in common, or the one it has), most in common first, then the newest — what
+    the portal shows while a citizen types, so that a question already answered needs no case."""
+    from jiesu.nlp.keywords import masked_keywords
+
+    words = masked_keywords(text)
+    if not words:
+        return []
+    r, p = t.requests, t.publications
+    padded = " " + r.c.keywords + " "
+    query = (select(*_COLUMNS).join(p, p.c.request_id == r.c.id)
+             .where(*_shown(r, p, app.settings.publication_review),
+                    or_(*[padded.contains(f" {word} ", autoescape=True) for word in words]))
+             .order_by(p.c.request_id.desc()).limit(200))
+    with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(query).all()
-        solved = _callbacks(uow.connection, [row.id for row in rows])
+        shared = {row.id: len(set(row.keywords.split()) & set(words)) for row in rows}
+        best = sorted((row for row in rows if shared[row.id] >= min(2, len(words))),
+                      key=lambda row: (-shared[row.id], -row.id))[:limit]
+        return _public(app, uow.connection, best)
+
+
+def _public(app: App, connection, rows) -> list[PublicCase]:
+    """The rows (`_COLUMNS`) as the public reads them: masked, placed by 街道, with the requester's callback."""
+    config = app.current_config()
+    directory = config.directory
+    solved = _callbacks(connection, [row.id for row in rows])
     names = config.unit_names
     hotline = f"{app.settings.hotline_name}热线"  # a question answered on the phone (直接办结)
     return [PublicCase(

@@ -1,6 +1,6 @@
-// The citizen portal: while the request is typed, the 知识库 answers that fit are shown (智能问答), so that a
-// question needs no case (not beside a suggestion to a 征集主题: it asks nothing). Text is only ever set with
-// textContent, never parsed as markup.
+// The citizen portal: while the request is typed, the 知识库 answers that fit are shown (智能问答), and the
+// published cases most like it (办件公开), so that a question needs no case (not beside a suggestion to a 征集主题:
+// it asks nothing). Text is only ever set with textContent, never parsed as markup.
 (function () {
   "use strict";
   var content = document.getElementById("content");
@@ -24,6 +24,21 @@
     box.hidden = items.length === 0;
   }
 
+  // 已公开的类似办件: what units answered others who asked much the same (办件公开, masked by the server)
+  var similar = document.getElementById("similar");
+  var similarList = document.getElementById("similar-list");
+  function showSimilar(items) {
+    if (!similar) { return; }
+    while (similarList.firstChild) { similarList.removeChild(similarList.firstChild); }
+    (items || []).forEach(function (c) {
+      var li = document.createElement("li");
+      li.appendChild(el("strong", c.title));
+      li.appendChild(el("p", c.unit + "答复" + (c.answered_on ? "（" + c.answered_on + "）" : "") + "：" + c.reply));
+      similarList.appendChild(li);
+    });
+    similar.hidden = !items || items.length === 0;
+  }
+
   // 紧急提示: a text that reads as an emergency is told to call 119, 110 or 120 now (the web is not watched
   // like the phone line); the reason is the server's, set as text
   function warn(reason) {
@@ -34,10 +49,10 @@
 
   function refresh() {
     var q = content.value.trim();
-    if (q.length < 4) { show([]); warn(null); return; }
+    if (q.length < 4) { show([]); showSimilar([]); warn(null); return; }
     fetch("/api/v1/public/answers?q=" + encodeURIComponent(q.slice(0, 2000)), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (d) { if (d) { show(d.items); warn(d.emergency); } })
+      .then(function (d) { if (d) { show(d.items); showSimilar(d.published); warn(d.emergency); } })
       .catch(function () { /* the answers are a help; the form works without them */ });
   }
   content.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 600); });
