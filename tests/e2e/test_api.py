@@ -541,8 +541,9 @@ def test_a_citizen_is_offered_the_knowledge_base_answers_without_logging_in(api,
     found = api.get("/api/v1/public/answers", params={"q": "家里暖气不热，找谁报修"})
     assert found.status_code == 200
     assert found.json() == {"items": [{"title": "暖气不热怎么报修", "answer": "请拨打供热公司报修电话，24 小时内上门。",
-                                       "source": ""}], "emergency": None}
-    assert api.get("/api/v1/public/answers", params={"q": "路灯不亮"}).json() == {"items": [], "emergency": None}
+                                       "source": ""}], "published": [], "emergency": None}  # nothing published here
+    assert api.get("/api/v1/public/answers", params={"q": "路灯不亮"}).json() == {"items": [], "published": [],
+                                                                                "emergency": None}
     short = api.get("/api/v1/public/answers", params={"q": "暖"})
     assert short.status_code == 422 and short.json()["field"] == "q"
 
