@@ -712,17 +712,18 @@ def test_a_citizen_typing_sees_how_a_unit_answered_a_published_case_like_it(tmp_
     from jiesu.domain.enums import Satisfaction
     from jiesu.domain.workflow import Action
     from jiesu.services import cases, publication
-    from jiesu.services.cases import ActionInput, Intake
+    from jiesu.services.cases import ActionInput
     from tests.support import AGENT, DISPATCHER, live_server
     from tests.support import WJ_HANDLER as WJ
 
-    app = make_city(tmp_path)
-    case = cases.register(app, AGENT, Intake(content="望京西园三区楼道堆满杂物，物业不清理", division="WJ01",
-                                             category="WY1", requester_phone="13812345678", publish_consent=True))
-    for actor, action, given in [(DISPATCHER, Action.DISPATCH, ActionInput(unit="WJ")), (WJ, Action.ACKNOWLEDGE,
-                                 ActionInput()), (WJ, Action.RESOLVE, ActionInput(reply="已督促物业清理楼道杂物")),
+    app, case = city_with_a_case_at_wj(tmp_path)
+    with app.engine.begin() as connection:  # its requester agreed when it was taken
+        publication.consent(connection, case.id, app.now())
+    for actor, action, given in [(WJ, Action.ACKNOWLEDGE, ActionInput()),
+                                 (WJ, Action.RESOLVE, ActionInput(reply="已督促物业清理楼道杂物")),
                                  (DISPATCHER, Action.ACCEPT_REPLY, ActionInput()),
-                                 (AGENT, Action.FOLLOW_UP, ActionInput(solved=True, satisfaction=Satisfaction.SATISFIED.value))]:
+                                 (AGENT, Action.FOLLOW_UP, ActionInput(solved=True,
+                                                                       satisfaction=Satisfaction.SATISFIED.value))]:
         cases.perform(app, actor, case.id, action, given)
     publication.approve(app, "supervisor", case.id)
     with live_server(app) as base:

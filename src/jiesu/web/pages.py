@@ -15,7 +15,7 @@ from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfactio
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
-from jiesu.domain.workflow import Action, Status
+from jiesu.domain.workflow import TRANSITIONS, Action, Status
 from jiesu.services import (
     access,
     cases,
@@ -288,7 +288,8 @@ def handled_by(principal: Principal) -> str | None:
 
 CO_REPORTED = "协办已反馈（待主办答复）"
 CO_UNREPORTED = "协办待反馈"
-REPORTABLE = (Status.IN_PROGRESS.value, Status.EXTENSION_PENDING.value)  # where 协办反馈 may be given
+REPORTABLE = tuple(s.value for s, a in TRANSITIONS if a == Action.REPORT_BACK)  # where 协办反馈 may be given (read off
+# the workflow table, the one place that says so)
 
 
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
