@@ -728,7 +728,7 @@ def test_a_citizen_typing_sees_how_a_unit_answered_a_published_case_like_it(tmp_
     publication.approve(app, "supervisor", case.id)
     with live_server(app) as base:
         page.goto(f"{base}/portal")
-        page.fill("textarea[name=content]", "我家楼道里堆满了杂物，物业一直不清理")
+        page.fill("textarea[name=content]", "我们楼道里的垃圾好几天没人清理了")
         page.wait_for_selector("#similar:not([hidden])")
         assert "望京街道答复" in page.inner_text("#similar") and "已督促物业清理楼道杂物" in page.inner_text("#similar")
         page.screenshot(path=str(SHOTS / "21-portal-similar.png"), full_page=True)
