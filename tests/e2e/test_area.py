@@ -237,3 +237,38 @@ def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_
     assert "收回下派</strong>（花家地社区）" in api.get(f"/cases/{case['id']}").text
     assert act(api, "wj", case["id"], "resolve", reply="社区网格员已上门清理楼道杂物")["status"] == "resolved"
     assert "协办已反馈（待主办答复）" not in api.get("/inbox").text  # answered: off the list
+
+
+def test_a_community_sees_by_when_it_owes_its_report_and_the_subdistrict_sees_who_is_late(api, app, clock):
+    """协办反馈时限: the 社区's 协办待反馈 lists each case by its report deadline, the nearest first; past it, the case
+    page and the API say so (已超期), and a report given late stays marked (超时)."""
+    add_user(app, "wj01", "handler", "password-wj01", "WJ01")
+    api.tokens["wj01"] = create_token(app, "wj01")
+    first, second = create(api, category="WY1"), create(api, category="WY1", content="楼道堆物无人清理")
+    for case in (first, second):
+        act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+        act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", second["id"], "delegate", unit="WJ01")  # handed down first: owed first
+    clock.advance(days=1)
+    act(api, "wj", first["id"], "delegate", unit="WJ01")
+    due = {c["id"]: call(api, "wj01", "GET", f"/api/v1/requests/{c['id']}").json()["co_handling"][0]
+           for c in (first, second)}
+    assert due[second["id"]]["report_due"] < due[first["id"]]["report_due"]  # 3 working days from each 下派
+    assert not any(d["report_late"] for d in due.values())
+
+    login(api, "wj01")
+    owed = api.get("/inbox").text.split("协办待反馈")[1].split("</section>")[0]
+    assert "<th>反馈时限</th>" in owed and "办结时限" not in owed
+    assert owed.index(second["ticket"]) < owed.index(first["ticket"])
+    clock.advance(days=3)  # Friday morning: past the second's 3 working days (Thursday 18:00), not the first's
+    owed = api.get("/inbox").text.split("协办待反馈")[1].split("</section>")[0]
+    assert owed.count("已超期") == 1
+    late = call(api, "wj", "GET", f"/api/v1/requests/{second['id']}").json()["co_handling"][0]
+    assert late["report_late"] and late["reported_at"] is None
+    login(api, "wj")
+    shown = api.get(f"/cases/{second['id']}").text.split('id="co-handling"')[1].split("</dd>")[0]
+    assert "未反馈" in shown and "反馈时限" in shown and "已超期" in shown
+    act(api, "wj01", second["id"], "report_back", note="网格员已上门核实")
+    shown = api.get(f"/cases/{second['id']}").text.split('id="co-handling"')[1].split("</dd>")[0]
+    assert "已反馈" in shown and "超时" in shown  # reported, but after its deadline
+    assert call(api, "wj", "GET", f"/api/v1/requests/{first['id']}").json()["co_handling"][0]["report_late"] is False

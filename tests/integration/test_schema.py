@@ -9,11 +9,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
+from jiesu.domain.workflow import Action
 from jiesu.services import cases
-from jiesu.services.cases import Intake
+from jiesu.services.cases import ActionInput, Intake
 from jiesu.storage import migrate
 from jiesu.storage import tables as t
-from tests.support import AGENT, head_revision
+from tests.support import AGENT, DISPATCHER, head_revision
 
 
 def test_the_migrations_build_the_declared_schema(app):
@@ -48,3 +49,23 @@ def test_0015_puts_the_photos_stored_until_then_with_the_request_and_keeps_the_u
     assert migrate.current_revision(app.engine) == head_revision()
     with app.engine.connect() as c:
         assert c.execute(select(t.attachments.c.event_seq).order_by(t.attachments.c.id)).scalars().all() == [1, 3]
+
+
+def test_0024_gives_the_co_handlers_at_work_the_leads_deadline_and_goes_back_with_their_breaches(app):
+    case = cases.register(app, AGENT, Intake(content="井盖缺失", division="WJ01", category="WY1")).id
+    dispatched, _ = cases.perform(app, DISPATCHER, case, Action.DISPATCH, ActionInput(unit="JX", co_units=["WJ", "RLJ"]))
+    downgrade(app, "0023")
+    migrate.upgrade(app.engine)  # the co-handlers handed the case before: by the lead's 办结时限, as they were
+    assert {a.unit: a.report_due for a in cases.show(app, case).co_handling()} == {
+        "WJ": dispatched.resolve_due, "RLJ": dispatched.resolve_due}
+    with app.engine.begin() as c:  # two co-handlers' breaches of one deadline, then back to a breach per deadline
+        c.execute(t.sla_breaches.insert(), [{"request_id": case, "limit_name": "report", "due": app.now(), "unit": u,
+                                             "detected_at": app.now()} for u in ("WJ", "RLJ")])
+    downgrade(app, "0023")
+    with app.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM sla_breaches")).scalar() == 0
+    migrate.upgrade(app.engine)
+    with app.engine.begin() as c:  # a breach per co-handler again
+        c.execute(t.sla_breaches.insert(), [{"request_id": case, "limit_name": "report", "due": app.now(), "unit": u,
+                                             "detected_at": app.now()} for u in ("WJ", "RLJ")])
+    assert migrate.current_revision(app.engine) == head_revision()

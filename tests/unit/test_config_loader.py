@@ -89,7 +89,15 @@ def test_an_admission_for_a_non_community_is_refused(city):
 def test_a_bad_time_limit_names_the_policy_and_its_line(city):
     edit(city / "sla.yaml", "resolve: 24h", "resolve: 24 hours")
     error = refused(city)
-    assert error.file == "sla.yaml" and error.line == 26 and "供热" in error.reason
+    assert error.file == "sla.yaml" and error.line == 27 and "供热" in error.reason
+
+
+def test_the_report_limit_is_optional_and_checked_like_the_others(city):
+    policies = {p.name: p for p in read_config(CITY)["policies"]}
+    assert str(policies["默认"].report) == "3wd" and policies["紧急"].report is None  # without: the 办结时限
+    edit(city / "sla.yaml", "report: 3wd", "report: three days")
+    error = refused(city)
+    assert error.file == "sla.yaml" and error.line == 8 and "默认" in error.reason and "report" in error.reason
 
 
 def test_sla_without_a_default_policy_is_refused(city):

@@ -554,3 +554,28 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_and_a_redispatch_leaves_it_wi
     r.assign_owner(JX_HANDLER, at(0.8), "zhao")  # before signing for it, too
     assert r.status == Status.DISPATCHED and r.owner == "zhao"
     assert [a.owner for a in r.assignments] == ["li", "zhao"]  # each unit's own, kept
+
+
+def test_a_co_handler_owes_its_report_by_the_policys_limit_never_after_the_leads_deadline():
+    street = Actor("望京承办人", Role.HANDLER, "WJ", frozenset({"WJ01", "WJ02"}))
+    calendar = builtin_calendar()
+    with_limit = SlaClock(SlaPolicy("默认", Duration(2, "wh"), Duration(1, "wd"), Duration(7, "wd"), Duration(2, "wd"),
+                                    Duration(3, "wd"), report=Duration(3, "wd")), calendar)
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), with_limit, "WJ", ["JX"])
+    assert r.lead.report_due is None  # the lead answers by its 办结时限
+    named = r.co_handling()[0]
+    assert named.report_due == local(2026, 11, 26, 18, 0)  # 3 working days after Monday 23 Nov
+    r.acknowledge(street, at(1))
+    r.delegate(street, local(2026, 11, 30, 10, 0), with_limit, "WJ01")  # Monday: 3 working days reach past 2 Dec
+    assert r.co_handling()[-1].report_due == r.resolve_due == local(2026, 12, 2, 18, 0)  # the lead's deadline caps it
+    r.delegate(street, local(2026, 12, 3, 10, 0), with_limit, "WJ02")  # the case is late already: the limit alone
+    assert r.co_handling()[-1].report_due == local(2026, 12, 8, 18, 0)
+
+    without = SlaClock(POLICY, calendar)  # no `report` limit: by the lead's 办结时限; a late case, the 联系 limit
+    s = new_request()
+    s.dispatch(DISPATCHER, at(0.1), without, "WJ", ["JX"])
+    assert s.co_handling()[0].report_due == s.resolve_due
+    s.acknowledge(street, at(1))
+    s.delegate(street, local(2026, 12, 3, 10, 0), without, "WJ01")
+    assert s.co_handling()[-1].report_due == local(2026, 12, 4, 18, 0)

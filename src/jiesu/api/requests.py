@@ -57,7 +57,7 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
     unit_names, directory = names(app)
     path = directory.category_path(request.category) if request.category in directory.categories else None
     result = case_view(request, principal, events=events, category_path=path, unit_names=unit_names,
-                       revealed=revealed)
+                       revealed=revealed, now=app.now())
     if events:
         result["photos"] = [{"id": p.id, "seq": p.seq, "content_type": p.content_type, "size": p.size,
                              "at": iso(p.at), "url": f"/api/v1/requests/{request.id}/photos/{p.id}"}

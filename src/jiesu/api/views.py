@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi.responses import Response
@@ -17,6 +18,11 @@ from jiesu.services.users import Principal
 
 def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _late(due: datetime | None, at: datetime | None) -> bool:
+    """Done (or, not done, still not by `at`) after its deadline."""
+    return bool(due and at and at > due)
 
 
 def photo_response(data: bytes, content_type: str) -> Response:
@@ -72,9 +78,9 @@ def _pending_claim(request: CitizenRequest) -> str | None:
 
 
 def case_view(request: CitizenRequest, principal: Principal, *, events: bool = True, category_path: str | None = None,
-              unit_names: dict[str, str] | None = None, revealed: bool = False) -> dict:
+              unit_names: dict[str, str] | None = None, revealed: bool = False, now: datetime | None = None) -> dict:
     """The case as the principal may see it: personal data masked unless `revealed` (by `access.reveal`, which
-    checks and records it); `may_reveal` says whether this principal could ask."""
+    checks and records it); `may_reveal` says whether this principal could ask. `now`: what is late is late by then."""
     names = unit_names or {}
     lead = request.lead
     allowed = sees_personal_data(principal, request)
@@ -100,7 +106,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "owner": request.owner,
         "co_units": request.co_units, "received_at": iso(request.received_at),
         "co_handling": [{"unit": a.unit, "unit_name": names.get(a.unit), "delegated": a.kind == "delegate",
-                         "since": iso(a.dispatched_at), "reported_at": iso(a.reported_at) if a.reported_at else None}
+                         "since": iso(a.dispatched_at), "reported_at": iso(a.reported_at) if a.reported_at else None,
+                         "report_due": iso(a.report_due), "report_late": _late(a.report_due, a.reported_at or now)}
                         for a in request.co_handling()],
         "acknowledge_due": iso(lead.acknowledge_due) if lead else None,
         "acknowledged_at": iso(lead.acknowledged_at) if lead else None,

@@ -21,7 +21,7 @@ def scan(record: bool = typer.Option(True, "--record/--dry-run", help="把新发
 
     items = run(ready_app(), record=record)
     overdue = [i for i in items if i.overdue]
-    table = Table("状态", "工单号", "时限", "到期（北京时间）", "主办单位", "标题")
+    table = Table("状态", "工单号", "时限", "到期（北京时间）", "单位", "标题")  # 协办反馈: the co-handler that owes it
     for item in items[:limit]:
         state = ("超期" + ("（新）" if item.newly_recorded else "")) if item.overdue else "临期"
         table.add_row(state, item.ticket, LIMIT_LABELS[item.limit], f"{item.due.astimezone(SHANGHAI):%m-%d %H:%M}",

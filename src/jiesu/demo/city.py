@@ -99,19 +99,19 @@ def sla() -> dict:
     return {
         "policies": [
             {"name": "默认", "acknowledge": "2wh", "contact": "1wd", "resolve": "7wd", "follow_up": "2wd",
-             "supervise": "3wd"},
+             "supervise": "3wd", "report": "5wd"},
             {"name": "紧急", "urgency": "emergency", "acknowledge": "0.5h", "contact": "1h", "resolve": "2h",
-             "follow_up": "1wd", "supervise": "4h"},
+             "follow_up": "1wd", "supervise": "4h", "report": "1h"},
             {"name": "加急", "urgency": "urgent", "acknowledge": "1h", "contact": "4h", "resolve": "24h",
-             "follow_up": "1wd", "supervise": "1wd"},
+             "follow_up": "1wd", "supervise": "1wd", "report": "12h"},
             {"name": "疑难复杂", "urgency": "complex", "acknowledge": "2wh", "contact": "1wd", "resolve": "15wd",
-             "follow_up": "2wd", "supervise": "5wd"},
+             "follow_up": "2wd", "supervise": "5wd", "report": "10wd"},
             {"name": "咨询", "kind": "inquiry", "acknowledge": "2wh", "contact": "1wd", "resolve": "3wd",
-             "follow_up": "2wd", "supervise": "2wd"},
+             "follow_up": "2wd", "supervise": "2wd", "report": "2wd"},
             *[{"name": f"公共服务-{code}", "category": code, "acknowledge": "1h", "contact": "4h", "resolve": "24h",
-               "follow_up": "1wd", "supervise": "1wd"} for code in ("H01", "H02", "H03", "H04")],
+               "follow_up": "1wd", "supervise": "1wd", "report": "12h"} for code in ("H01", "H02", "H03", "H04")],
             *[{"name": f"公共服务紧急-{code}", "category": code, "urgency": "emergency", "acknowledge": "0.5h",
-               "contact": "1h", "resolve": "2h", "follow_up": "1wd", "supervise": "4h"}
+               "contact": "1h", "resolve": "2h", "follow_up": "1wd", "supervise": "4h", "report": "1h"}
               for code in ("H01", "H02", "H03", "H04")],
         ],
         "assessment": {"response_weight": 10, "resolution_weight": 45, "satisfaction_weight": 45,

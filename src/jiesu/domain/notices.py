@@ -25,16 +25,17 @@ class NoticeKind(LabelledEnum):
     QUESTION = "question"  # to the requester: the unit asks them to add something (请诉求人补充)
     DUE_SOON = "due_soon"  # to the lead unit's duty phone: the case is near its 办结时限, not answered
     OVERDUE = "overdue"  # to it: the case is past its 办结时限, not answered
+    REPORT_OVERDUE = "report_overdue"  # to a co-handler's duty phone: past its 协办反馈 limit, not reported back
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
                 "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
-                "overdue": "超期提醒"}
+                "overdue": "超期提醒", "report_overdue": "协办超期提醒"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,
-            NoticeKind.OVERDUE)  # to a unit's duty phone, not the requester
+            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE)  # to a unit's duty phone, not the requester
 
 
 class NoticeStatus(LabelledEnum):
@@ -126,6 +127,12 @@ def overdue_text(hotline: str, ticket: str, unit: str, title: str, place: str, d
     """To it: the case is past its 办结时限, not answered."""
     return (f"【{hotline}】工单 {ticket} 已超过办结时限（{due}），{unit}仍未办结：{_what_where(title, place)}。"
             "请尽快办结答复，超期将计入考核。")
+
+
+def report_overdue_text(hotline: str, ticket: str, unit: str, title: str, place: str, due: str, lead: str) -> str:
+    """To a co-handler's duty phone: it has not reported back to the lead unit (协办反馈) by its limit."""
+    return (f"【{hotline}】工单 {ticket} 由{unit}协办，协办反馈时限（{due}）已过，尚未向主办单位{lead}反馈："
+            f"{_what_where(title, place)}。请尽快在承办箱「协办待反馈」中反馈办理情况。")
 
 
 def question_text(hotline: str, ticket: str, question: str, portal_url: str) -> str:

@@ -54,6 +54,15 @@ class SlaClock:
     def extend(self, due: datetime, duration: Duration) -> datetime:
         return self.calendar.add(due, duration)
 
+    def report_due(self, start: datetime, resolve_due: datetime) -> datetime:
+        """When a co-handler given the case at `start` owes the lead unit its 协办反馈: the policy's `report` limit
+        from then, never later than the lead's 办结时限 (`resolve_due`), by which the lead must have its part; without
+        a `report` limit, that 办结时限. A case handed down already past it: the `report` limit, else the 联系 one."""
+        own = self.calendar.add(start, self.policy.report) if self.policy.report is not None else None
+        if resolve_due <= start:
+            return own or self.after(start, "contact")
+        return min(own, resolve_due) if own else resolve_due
+
 
 @dataclass
 class Requester:
@@ -87,6 +96,7 @@ class Assignment:
     ended_at: datetime | None = None
     end_reason: str | None = None  # returned | redispatched | reassigned | withdrawn | merged | recalled (收回下派)
     reported_at: datetime | None = None  # a co-handler's last 协办反馈: its part done, told to the lead unit
+    report_due: datetime | None = None  # a co-handler's: by when it owes the lead unit its first 协办反馈
     owner: str | None = None  # 承办人员: who in the unit the case was given to (分办); None: the unit as a whole
 
     @property
@@ -294,15 +304,17 @@ class CitizenRequest:
                 a.ended_at, a.end_reason = at, ("returned" if self.status == Status.RETURN_PENDING else
                                                  "redispatched" if kind == "redispatch" else "reassigned")
         before_lead = changes.get("lead_unit", [self.lead_unit])[0]
+        resolve_due = clock.after(at, "resolve")
         for role, code in [("lead", unit)] + [("co", c) for c in co_units]:
             self.assignments.append(Assignment(
                 seq=len(self.assignments) + 1, unit=code, role=role, kind=kind, dispatched_at=at,
                 dispatched_by=actor.name, reason=reason,
-                acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact")))
+                acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact"),
+                report_due=clock.report_due(at, resolve_due) if role == "co" else None))
         changes["lead_unit"] = [before_lead, unit]
         changes["co_units"] = [[], co_units]
         self._set(changes, "sla_policy", clock.policy.name)
-        self._set(changes, "resolve_due", clock.after(at, "resolve"))
+        self._set(changes, "resolve_due", resolve_due)
 
     # --- actions ----------------------------------------------------------------------------
     def answer_directly(self, actor: Actor, at: datetime, answer: str) -> None:
@@ -553,7 +565,8 @@ class CitizenRequest:
         self.assignments.append(Assignment(
             seq=len(self.assignments) + 1, unit=unit, role="co", kind="delegate", dispatched_at=at,
             dispatched_by=actor.name, reason=validation.optional_text(reason, "reason"),
-            acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact")))
+            acknowledge_due=clock.after(at, "acknowledge"), contact_due=clock.after(at, "contact"),
+            report_due=clock.report_due(at, self.resolve_due or clock.after(at, "resolve"))))
         self._append(actor, at, Action.DELEGATE, target, {"co_units": [before, self.co_units]},
                      validation.optional_text(reason, "reason"))
 

@@ -1,7 +1,8 @@
 """SLA policies: time limits by request kind × urgency, with category overrides.
 
 A policy gives five limits: sign-for (签收), first contact (联系), resolution (办结), follow-up (回访) and
-supervision (督办). The most specific policy wins: category (nearest ancestor first), then kind × urgency,
+supervision (督办), and may give a sixth, a co-handler's report to the lead unit (协办反馈; without it, a co-handler
+reports by the lead's 办结时限). The most specific policy wins: category (nearest ancestor first), then kind × urgency,
 then kind or urgency alone, then the default.
 """
 
@@ -16,6 +17,7 @@ from jiesu.domain.enums import RequestKind, Urgency
 from jiesu.domain.errors import InvalidInput
 
 LIMITS = ("acknowledge", "contact", "resolve", "follow_up", "supervise")
+OPTIONAL_LIMITS = ("report",)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class SlaPolicy:
     kind: RequestKind | None = None
     urgency: Urgency | None = None
     category: str | None = None
+    report: Duration | None = None  # 协办反馈: from the 下派 (or the dispatch naming the co-handler)
 
     def specificity(self, ancestry: Sequence[str]) -> tuple[int, int] | None:
         """How well this policy fits; None if it does not apply. Higher is more specific."""

@@ -14,7 +14,7 @@ from jiesu.domain.enums import Channel, RequestKind, Satisfaction, UnitKind, Urg
 from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing, Unit
-from jiesu.domain.workflow import Action
+from jiesu.domain.workflow import TRANSITIONS, Action
 from jiesu.services import access, notifications, publication, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.users import unit_staff
@@ -359,6 +359,7 @@ class CaseRow:
     division: str | None = None
     supervise_due: datetime | None = None  # 督办: the latest supervision's deadline
     owner: str | None = None  # 承办人员: who in the lead unit has it
+    report_due: datetime | None = None  # listed for a co-handler that owes its 协办反馈 (`unreported_by`): by when
 
     @property
     def supervised(self) -> bool:
@@ -367,6 +368,8 @@ class CaseRow:
 
 
 WITH_A_UNIT = ("dispatched", "in_progress", "extension_pending", "return_pending")  # the statuses a unit holds it in
+REPORTABLE = tuple(s.value for s, a in TRANSITIONS if a == Action.REPORT_BACK)  # where 协办反馈 may be given (read off
+# the workflow table, the one place that says so)
 NOBODY = ""  # CaseFilter.owner: no one in the unit has the case yet (未分办)
 UNREASONABLE_STATES = ("none", "pending", "approved")
 
@@ -410,20 +413,26 @@ class CaseFilter:
 
 def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     """Newest first (`before_id` pages backwards), or most pressing first (`by_deadline`)."""
-    from sqlalchemy import case, select
+    from sqlalchemy import case, func, select
 
     from jiesu.domain.workflow import Status
     from jiesu.storage import tables as t
 
-    r = t.requests
+    r, a = t.requests, t.assignments
+    owed = None  # a co-handler's 协办反馈 limit, when listing what it owes: the deadline that matters to it
+    if f.unreported_by:
+        owed = select(func.min(a.c.report_due)).where(
+            a.c.request_id == r.c.id, a.c.unit == f.unreported_by, a.c.role == "co", a.c.ended_at.is_(None),
+            a.c.reported_at.is_(None)).scalar_subquery()
     if f.by_deadline:  # the deadline that matters now: the callback's once the reply is accepted
         due = case((r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due), else_=r.c.resolve_due)
-        order = [case((r.c.urgency == Urgency.EMERGENCY.value, 0), else_=1), due.asc().nulls_last(), r.c.id.asc()]
+        order = [case((r.c.urgency == Urgency.EMERGENCY.value, 0), else_=1),
+                 (due if owed is None else owed).asc().nulls_last(), r.c.id.asc()]
     else:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
                    r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due,
-                   r.c.owner).order_by(*order).limit(max(1, min(f.limit, 1000)))
+                   r.c.owner, *([] if owed is None else [owed])).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:

@@ -30,7 +30,7 @@ from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import DutyType, RequestKind, UnitKind, Urgency
 from jiesu.domain.errors import ConfigError, DomainError
 from jiesu.domain.routing import LEVELS, Category, DutyItem, Unit
-from jiesu.domain.sla import LIMITS, SlaPolicy
+from jiesu.domain.sla import LIMITS, OPTIONAL_LIMITS, SlaPolicy
 
 _PARENT_KIND = {UnitKind.COMMUNITY: {UnitKind.SUBDISTRICT}, UnitKind.SUBDISTRICT: {UnitKind.DISTRICT}}
 _LEVEL_KIND = {"department": UnitKind.DEPARTMENT, "company": UnitKind.COMPANY}
@@ -279,6 +279,8 @@ def read_sla(directory: Path, categories: dict[str, Category]) -> tuple[list[Sla
             kind = RequestKind.parse(item["kind"], "kind") if item.get("kind") else None
             urgency = Urgency.parse(item["urgency"], "urgency") if item.get("urgency") else None
             limits = {limit: Duration.parse(str(item.get(limit, "")), limit) for limit in LIMITS}
+            limits |= {limit: Duration.parse(str(item[limit]), limit) for limit in OPTIONAL_LIMITS
+                       if item.get(limit) not in (None, "")}
         except DomainError as error:
             raise ConfigError("sla.yaml", key_lines.get(error.field or "", line),
                               f"策略「{item['name']}」{error}") from None

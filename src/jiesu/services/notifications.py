@@ -42,6 +42,7 @@ from jiesu.domain.notices import (
     overdue_text,
     question_text,
     registered_text,
+    report_overdue_text,
     urgent_dispatch_text,
     urgent_reminder_text,
 )
@@ -197,6 +198,12 @@ def on_resolve_overdue(app: App, connection, request_id: int, unit_code: str, di
     _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.OVERDUE)
 
 
+def on_report_overdue(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
+    """A co-handler found past its 协办反馈 limit without reporting back (`jiesu sla scan`, once per breach): its duty
+    phone is told."""
+    _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.REPORT_OVERDUE)
+
+
 def due_soon_told(connection, due: dict[int, datetime], window: timedelta) -> set[int]:
     """Those of the cases (id → its 办结时限) whose unit was already told their deadline is near: a 即将超期提醒
     written since `window` before the deadline (a deadline moved later by an extension is told again)."""
@@ -214,7 +221,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
                                     r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"),
                                     r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
-                                    u.c.duty_phone, r.c.resolve_due, r.c.status, master.c.status.label("master_status"))
+                                    u.c.duty_phone, r.c.resolve_due, r.c.status, master.c.status.label("master_status"),
+                                    r.c.lead_unit, _n.c.unit)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
@@ -229,6 +237,13 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
             late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
             return row.duty_phone, late(*told, due)
+        if row.kind == NoticeKind.REPORT_OVERDUE.value:  # the co-handler's own limit, as it is now
+            a = t.assignments
+            due_at = connection.execute(select(a.c.report_due).where(
+                a.c.request_id == _n.c.request_id, _n.c.id == notice_id, a.c.unit == row.unit, a.c.role == "co")
+                .order_by(a.c.seq.desc()).limit(1)).scalar()
+            lead = app.current_config().unit_names.get(row.lead_unit or "", "")
+            return row.duty_phone, report_overdue_text(*told, beijing_minute(due_at) if due_at else "—", lead)
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
         return row.duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None

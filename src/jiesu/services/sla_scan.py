@@ -1,6 +1,7 @@
 """`jiesu sla scan`: cases due soon and overdue, each breach recorded once; an emergency not signed for in time
 texts its unit's duty phone again (紧急未签收提醒); a case near its 办结时限 (within JIESU_DUE_SOON_HOURS) and one
-past it, not answered, text it too (即将超期提醒, once per deadline; 超期提醒, once per breach)."""
+past it, not answered, text it too (即将超期提醒, once per deadline; 超期提醒, once per breach); a co-handler past
+its 协办反馈 limit without reporting back is texted (协办超期提醒, once per breach)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import and_, insert, select
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Urgency
 from jiesu.domain.workflow import Status
-from jiesu.services import notifications
+from jiesu.services import cases, notifications
 from jiesu.storage import tables as t
 
 _WITH_UNIT = [Status.DISPATCHED.value, Status.RETURN_PENDING.value, Status.IN_PROGRESS.value,
@@ -24,8 +25,8 @@ class DueItem:
     request_id: int
     ticket: str
     title: str
-    unit: str | None
-    limit: str  # acknowledge | contact | resolve | follow_up | supervise
+    unit: str | None  # the lead unit; for `report`, the co-handler that owes it
+    limit: str  # acknowledge | contact | resolve | follow_up | supervise | report
     due: datetime
     overdue: bool
     newly_recorded: bool = False
@@ -33,13 +34,16 @@ class DueItem:
 
 OVERDUE_NEWS = timedelta(hours=24)  # a breach older than this when first found (the scan was not running, or an
 # upgrade brought the 超期提醒 to a database with old breaches) is recorded without a text: it is no news to the unit
-LIMIT_LABELS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结", "follow_up": "回访", "supervise": "督办"}
+LIMIT_LABELS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结", "follow_up": "回访", "supervise": "督办",
+                "report": "协办反馈"}
 
 
 def _candidates(connection, horizon: datetime):
     r, a = t.requests, t.assignments
     lead = and_(a.c.request_id == r.c.id, a.c.role == "lead", a.c.ended_at.is_(None))
-    base = [r.c.id, r.c.ticket, r.c.title, r.c.lead_unit, r.c.urgency]
+    co = and_(a.c.request_id == r.c.id, a.c.role == "co", a.c.ended_at.is_(None))
+    fields = [r.c.id, r.c.ticket, r.c.title, r.c.urgency]
+    base = [*fields, r.c.lead_unit.label("unit")]
     queries = [
         ("acknowledge", select(*base, a.c.acknowledge_due.label("due")).join(a, lead)
          .where(r.c.status == Status.DISPATCHED.value, a.c.acknowledged_at.is_(None), a.c.acknowledge_due <= horizon)),
@@ -51,6 +55,8 @@ def _candidates(connection, horizon: datetime):
          .where(r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due <= horizon)),
         ("supervise", select(*base, r.c.supervise_due.label("due"))
          .where(r.c.status.in_(_WITH_UNIT), r.c.supervise_due <= horizon)),
+        ("report", select(*fields, a.c.unit.label("unit"), a.c.report_due.label("due")).join(a, co)
+         .where(r.c.status.in_(cases.REPORTABLE), a.c.reported_at.is_(None), a.c.report_due <= horizon)),
     ]
     for limit, query in queries:
         for row in connection.execute(query):
@@ -81,40 +87,46 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
         overdue_ids = list({row.id for _, row in candidates if row.due < now})
         known = set()  # the breaches already recorded for these cases only, not the whole history
         for start in range(0, len(overdue_ids), 500):
-            known |= {(r.request_id, r.limit_name, r.due) for r in connection.execute(
-                select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due)
+            known |= {(r.request_id, r.limit_name, r.due, r.unit) for r in connection.execute(
+                select(t.sla_breaches.c.request_id, t.sla_breaches.c.limit_name, t.sla_breaches.c.due,
+                       t.sla_breaches.c.unit)
                 .where(t.sla_breaches.c.request_id.in_(overdue_ids[start:start + 500])))}
-        new_rows, unsigned_emergencies, overdue_replies = [], [], []
+        new_rows: list[dict] = []
+        unsigned_emergencies: list = []
+        overdue_replies: list = []
+        owed_reports: list = []
         due_soon = {row.id: row for limit, row in candidates  # (an emergency's whole limit is shorter than the
-                    if limit == "resolve" and row.due >= now and row.lead_unit  # window: its dispatch text said it)
+                    if limit == "resolve" and row.due >= now and row.unit  # window: its dispatch text said it)
                     and row.urgency != Urgency.EMERGENCY.value}
         for limit, row in candidates:
             due = row.due
             overdue = due < now
-            fresh = overdue and (row.id, limit, due) not in known
+            fresh = overdue and (row.id, limit, due, row.unit) not in known
             if fresh:
-                new_rows.append({"request_id": row.id, "limit_name": limit, "due": due, "unit": row.lead_unit,
+                new_rows.append({"request_id": row.id, "limit_name": limit, "due": due, "unit": row.unit,
                                  "detected_at": now})
-                known.add((row.id, limit, due))
-                if limit == "acknowledge" and row.urgency == Urgency.EMERGENCY.value and row.lead_unit:
+                known.add((row.id, limit, due, row.unit))
+                if limit == "acknowledge" and row.urgency == Urgency.EMERGENCY.value and row.unit:
                     unsigned_emergencies.append(row)
-                if limit == "resolve" and row.lead_unit and now - due <= OVERDUE_NEWS:
-                    overdue_replies.append(row)
-            items.append(DueItem(row.id, row.ticket, row.title, row.lead_unit, limit, due, overdue, fresh))
+                if limit in ("resolve", "report") and row.unit and now - due <= OVERDUE_NEWS:
+                    (overdue_replies if limit == "resolve" else owed_reports).append(row)
+            items.append(DueItem(row.id, row.ticket, row.title, row.unit, limit, due, overdue, fresh))
         if record:
             uow.config.put_setting(LAST_RUN, {"at": now.isoformat()})
         directory = app.config(uow).directory
         if record and new_rows:
             connection.execute(insert(t.sla_breaches), new_rows)
             for row in unsigned_emergencies:  # nobody signed for it: the unit's duty phone is texted again
-                notifications.on_unacknowledged_emergency(app, connection, row.id, row.lead_unit, directory)
+                notifications.on_unacknowledged_emergency(app, connection, row.id, row.unit, directory)
             for row in overdue_replies:
-                notifications.on_resolve_overdue(app, connection, row.id, row.lead_unit, directory)
+                notifications.on_resolve_overdue(app, connection, row.id, row.unit, directory)
+            for row in owed_reports:  # the co-handler that has not reported back to the lead unit
+                notifications.on_report_overdue(app, connection, row.id, row.unit, directory)
         if record and due_soon:
             told = notifications.due_soon_told(connection, {rid: row.due for rid, row in due_soon.items()},
                                                horizon - now)
             for rid in sorted(set(due_soon) - told):
-                notifications.on_resolve_due_soon(app, connection, rid, due_soon[rid].lead_unit, directory)
+                notifications.on_resolve_due_soon(app, connection, rid, due_soon[rid].unit, directory)
         uow.commit()
     items.sort(key=lambda i: (not i.overdue, i.due))
     return items

@@ -14,7 +14,7 @@ from jiesu.domain.calendar import DayRule, Duration, WorkCalendar
 from jiesu.domain.enums import DutyType, RequestKind, UnitKind, Urgency
 from jiesu.domain.holiday_notice import YearSchedule
 from jiesu.domain.routing import Category, Directory, DutyItem, Router, Unit
-from jiesu.domain.sla import LIMITS, SlaBook, SlaPolicy
+from jiesu.domain.sla import LIMITS, OPTIONAL_LIMITS, SlaBook, SlaPolicy
 from jiesu.storage import tables as t
 from jiesu.storage.holiday_source import builtin_rules
 
@@ -41,7 +41,8 @@ class ConfigRepository:
         policies = [SlaPolicy(
             name=r.name, kind=RequestKind(r.kind) if r.kind else None,
             urgency=Urgency(r.urgency) if r.urgency else None, category=r.category,
-            **{limit: Duration.parse(getattr(r, limit), limit) for limit in LIMITS})
+            **{limit: Duration.parse(getattr(r, limit), limit) for limit in LIMITS},
+            **{limit: Duration.parse(getattr(r, limit), limit) for limit in OPTIONAL_LIMITS if getattr(r, limit)})
             for r in self.connection.execute(select(t.sla_policies))]
         if not policies:
             return SlaBook([default_policy()])
@@ -128,7 +129,8 @@ class ConfigRepository:
 def policy_row(p: SlaPolicy) -> dict:
     return {"name": p.name, "kind": p.kind.value if p.kind else None,
             "urgency": p.urgency.value if p.urgency else None, "category": p.category,
-            **{limit: str(getattr(p, limit)) for limit in LIMITS}}
+            **{limit: str(getattr(p, limit)) for limit in LIMITS},
+            **{limit: str(getattr(p, limit)) if getattr(p, limit) else None for limit in OPTIONAL_LIMITS}}
 
 
 def default_policy() -> SlaPolicy:

@@ -95,6 +95,7 @@ sla_policies = Table(
     Column("resolve", String(20), nullable=False),
     Column("follow_up", String(20), nullable=False),
     Column("supervise", String(20), nullable=False),
+    Column("report", String(20), nullable=True),  # 协办反馈 (optional: else by the lead's 办结时限)
 )
 
 settings_kv = Table(
@@ -189,6 +190,7 @@ assignments = Table(
     Column("end_reason", String(20), nullable=True),
     Column("reported_at", UTCDateTime, nullable=True),  # a co-handler's last 协办反馈
     Column("owner", String(100), nullable=True),  # 承办人员 (the user name) of this unit's assignment
+    Column("report_due", UTCDateTime, nullable=True),  # a co-handler's: its first 协办反馈 due by
 )
 
 follow_ups = Table(
@@ -228,7 +230,8 @@ sla_breaches = Table(
     Column("due", UTCDateTime, nullable=False),
     Column("unit", String(64), nullable=True),
     Column("detected_at", UTCDateTime, nullable=False),
-    UniqueConstraint("request_id", "limit_name", "due", name="uq_sla_breaches_once"),
+    UniqueConstraint("request_id", "limit_name", "due", "unit", name="uq_sla_breaches_once"),  # (a 协办反馈
+    # breach is each co-handler's own; the others the lead unit's)
 )
 
 Index("ix_requests_open_due", requests.c.status, requests.c.resolve_due)

@@ -15,7 +15,7 @@ from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfactio
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
-from jiesu.domain.workflow import TRANSITIONS, Action, Status
+from jiesu.domain.workflow import Action, Status
 from jiesu.services import (
     access,
     cases,
@@ -288,8 +288,6 @@ def handled_by(principal: Principal) -> str | None:
 
 CO_REPORTED = "协办已反馈（待主办答复）"
 CO_UNREPORTED = "协办待反馈"
-REPORTABLE = tuple(s.value for s, a in TRANSITIONS if a == Action.REPORT_BACK)  # where 协办反馈 may be given (read off
-# the workflow table, the one place that says so)
 
 
 def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
@@ -305,7 +303,7 @@ def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
                  statuses=[s.value for s in intake.SUPPLEMENTABLE])
     handed = work(app, "上级下派（24 小时内）", delegated_to=(mine, since), statuses=list(cases.WITH_A_UNIT)) \
         if mine else ("", [], 0)
-    reported = work(app, CO_REPORTED, reported_to=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
+    reported = work(app, CO_REPORTED, reported_to=mine, statuses=list(cases.REPORTABLE)) if mine else ("", [], 0)
     given = work(app, "分办给我（24 小时内）", given_to=(principal.name, since), lead_unit=mine,
                  statuses=list(cases.WITH_A_UNIT)) if mine else ("", [], 0)
     return [*(section for section in (urged, added, handed, given, reported) if section[1]),
@@ -337,7 +335,7 @@ def inbox(request: Request, who: str = "") -> Response:
     incoming = inbox_arrivals(app, principal)
     # a unit's own cases in hand, then those it co-handles and has not reported back on (once it has, its part is
     # done: they leave the 承办箱, as the cases it leads do once answered)
-    owed = work(app, CO_UNREPORTED, unreported_by=mine, statuses=list(REPORTABLE)) if mine else ("", [], 0)
+    owed = work(app, CO_UNREPORTED, unreported_by=mine, statuses=list(cases.REPORTABLE)) if mine else ("", [], 0)
     sections = [*incoming,
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], lead_unit=mine, owner=owner),
                 *([owed] if owed[1] else []),
@@ -685,7 +683,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
-    view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed)
+    view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed, now=app.now())
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
                if (a != Action.DELEGATE or delegable) and (a != Action.ASSIGN_OWNER or staff)]  # 分办: to someone
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
