@@ -140,7 +140,8 @@ def test_a_subdistrict_hands_a_case_down_to_its_community_only_as_the_duty_lists
     assert handed["co_units"] == ["WJ01"] and handed["lead_unit"] == "WJ" and handed["status"] == "in_progress"
     assert handed["events"][-1]["note"] == "请社区网格员上门核实"
     community = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
-    assert community["allowed_actions"] == ["note_progress", "report_back"]  # it works on it; the 街道 answers
+    assert community["allowed_actions"] == ["note_progress", "report_back", "assign_owner"]  # it works on it (its
+    # part given to one of its staff: 分办); the 街道 answers
     login(api, "wj01")
     told = api.get("/inbox").text.split("上级下派（24 小时内）")[1].split("</section>")[0]
     assert case["ticket"] in told  # the 社区 finds it among the work arriving (and its new-work notice with it)
@@ -184,7 +185,7 @@ def test_a_community_reports_back_to_the_subdistrict_which_answers_or_takes_the_
     act(api, "wj", case["id"], "delegate", unit="WJ01", reason="请社区网格员上门核实")
     act(api, "wj", case["id"], "delegate", unit="WJ02")
     seen = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
-    assert seen["allowed_actions"] == ["note_progress", "report_back"]
+    assert seen["allowed_actions"] == ["note_progress", "report_back", "assign_owner"]
     assert [(c["unit"], c["delegated"], c["reported_at"]) for c in seen["co_handling"]] == [
         ("JX", False, None), ("WJ01", True, None), ("WJ02", True, None)]
     lead = call(api, "wj", "GET", f"/api/v1/requests/{case['id']}").json()["allowed_actions"]

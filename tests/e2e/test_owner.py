@@ -97,3 +97,36 @@ def test_the_unit_gives_a_case_to_one_of_its_staff_who_finds_it_in_the_inbox(api
     alone = call(api, "wj", "GET", f"/api/v1/requests/{other['id']}").json()
     assert "assign_owner" not in alone["allowed_actions"]  # nobody else in the unit to give it to
     assert 'value="assign_owner"' not in api.get(f"/cases/{other['id']}").text
+
+
+def test_a_community_gives_its_part_of_a_case_handed_down_to_one_of_its_staff(api, app):
+    """社区分办: the 社区 a 街道 handed a case down to gives its own part to one of its 网格员, who finds it in the
+    承办箱; the case stays the 街道's, with the 街道's 承办人员."""
+    for name in ("wj01", "wj01b"):
+        add_user(app, name, "handler", "password-" + name, "WJ01")
+        api.tokens[name] = create_token(app, name)
+    case = create(api, category="WY1")
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    act(api, "wj", case["id"], "acknowledge")
+    act(api, "wj", case["id"], "assign_owner", owner="wj2")
+    act(api, "wj", case["id"], "delegate", unit="WJ01", reason="请社区网格员上门核实")
+    seen = call(api, "wj01", "GET", f"/api/v1/requests/{case['id']}").json()
+    assert "assign_owner" in seen["allowed_actions"] and seen["unit_staff"] == ["wj01", "wj01b"]  # its own staff
+    refused = call(api, "wj01", "POST", f"/api/v1/requests/{case['id']}/actions/assign_owner", json={"owner": "wj"})
+    assert refused.status_code == 400 and refused.json()["field"] == "owner"  # the 街道's handler: not the 社区's to give
+    given = act(api, "wj01", case["id"], "assign_owner", owner="wj01b", note="请网格员上门")
+    assert given["owner"] == "wj2"  # the case is still the 街道's 承办人员's
+    assert [(c["unit"], c["owner"]) for c in given["co_handling"]] == [("WJ01", "wj01b")]
+    assert given["events"][-1]["changes"] == {"owner": [None, "wj01b"], "co_unit": [None, "WJ01"]}
+    act(api, "jx", case["id"], "assign_owner", expect=404, owner="jx")  # a unit not on the case does not see it
+
+    login(api, "wj01b")
+    inbox = api.get("/inbox").text
+    assert case["ticket"] in inbox.split("分办给我（24 小时内）")[1].split("</section>")[0]
+    owed = inbox.split("协办待反馈")[1].split("</section>")[0]
+    assert 'title="承办人员">wj01b<' in owed and 'title="承办人员">wj2<' not in owed  # its own, not the 街道's
+    login(api, "wj")
+    page = api.get(f"/cases/{case['id']}").text
+    assert "承办人员 wj01b" in page.split('id="co-handling"')[1].split("</dd>")[0]
+    assert "（给 wj01b，望京西园社区协办部分）" in page and "（承办人员 wj2）" in page
+    assert "分办给我" not in api.get("/inbox").text

@@ -579,3 +579,23 @@ def test_a_co_handler_owes_its_report_by_the_policys_limit_never_after_the_leads
     s.acknowledge(street, at(1))
     s.delegate(street, local(2026, 12, 3, 10, 0), without, "WJ01")
     assert s.co_handling()[-1].report_due == local(2026, 12, 4, 18, 0)
+
+
+def test_a_co_handler_gives_its_own_part_to_one_of_its_staff_and_the_case_stays_the_leads(clock):
+    street = Actor("望京承办人", Role.HANDLER, "WJ", frozenset({"WJ01"}))
+    community = Actor("望京西园社区", Role.HANDLER, "WJ01")
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    with pytest.raises(Forbidden) as not_on_it:
+        r.assign_owner(community, at(0.2), "网格员甲")  # not handed to it yet
+    assert not_on_it.value.field == "unit"
+    r.acknowledge(street, at(0.3))
+    r.assign_owner(street, at(0.4), "街道承办人乙")
+    r.delegate(street, at(0.5), clock, "WJ01")
+    r.assign_owner(community, at(0.6), "网格员甲", "请上门")
+    assert r.owner == "街道承办人乙" and r.co_handling()[0].owner == "网格员甲"
+    assert r.events[-1].changes == {"owner": [None, "网格员甲"], "co_unit": [None, "WJ01"]}
+    with pytest.raises(InvalidInput):
+        r.assign_owner(community, at(0.7), "网格员甲")  # has it already
+    with pytest.raises(Forbidden):
+        r.assign_owner(JX_HANDLER, at(0.7), "酒仙桥承办人")

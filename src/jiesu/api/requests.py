@@ -75,7 +75,7 @@ def view(app: App, request, principal: Principal, events: bool = True, revealed:
             "published": publication.published(app, uow.connection, request.stored_id)}
     if "assign_owner" in result["allowed_actions"]:  # 分办: to whom in the unit (no one else: no 分办)
         with app.uow(read_only=True) as uow:
-            staff = cases.assignable(uow.connection, request)
+            staff = cases.assignable(uow.connection, request, principal.unit)
         result["unit_staff"] = staff
         if not staff:
             result["allowed_actions"].remove("assign_owner")

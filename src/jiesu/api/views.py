@@ -58,6 +58,8 @@ def _handler_may(principal: Principal, request: CitizenRequest, action: Action) 
         return principal.unit == request.lead_unit and bool(request.delegated_units)
     if action == Action.REPORT_BACK:
         return principal.unit in request.co_units
+    if action == Action.ASSIGN_OWNER:  # 分办: the lead its case, a co-handler its own part
+        return principal.unit == request.lead_unit or principal.unit in request.co_units
     if principal.unit == request.lead_unit:
         return True
     return action == Action.NOTE_PROGRESS and principal.unit in request.co_units
@@ -107,7 +109,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "co_units": request.co_units, "received_at": iso(request.received_at),
         "co_handling": [{"unit": a.unit, "unit_name": names.get(a.unit), "delegated": a.kind == "delegate",
                          "since": iso(a.dispatched_at), "reported_at": iso(a.reported_at) if a.reported_at else None,
-                         "report_due": iso(a.report_due), "report_late": _late(a.report_due, a.reported_at or now)}
+                         "report_due": iso(a.report_due), "report_late": _late(a.report_due, a.reported_at or now),
+                         "owner": a.owner}
                         for a in request.co_handling()],
         "acknowledge_due": iso(lead.acknowledge_due) if lead else None,
         "acknowledged_at": iso(lead.acknowledged_at) if lead else None,

@@ -347,18 +347,22 @@ class CitizenRequest:
         """分办: the lead unit gives the case to one of its staff (the service checks that `owner` is a handler of
         the unit), before or after signing for it — a unit whose 接诉即办 desk signs for everything and hands each
         case to the one who will do it, or a handler taking it on — and the unit still answers for it. Signing for it
-        gives it to nobody; giving it to another is the same step again."""
+        gives it to nobody; giving it to another is the same step again. A co-handling unit gives its own part the
+        same way (a 社区 to its 网格员): its assignment's owner, never the case's (`co_unit` in the step says whose)."""
         target = self._begin(actor, at, Action.ASSIGN_OWNER)
-        self._require_lead_unit(actor)
+        mine = self._co_assignment(actor.unit) if actor.role == Role.HANDLER and actor.unit != self.lead_unit \
+            else self.lead
+        if mine is None:
+            raise Forbidden("只有主办或协办单位的承办人可以分办", field="unit")
         owner = (owner or "").strip()
         if not owner:
             raise InvalidInput("请指定承办人员", field="owner")
-        lead = self.lead
-        assert lead is not None
-        if owner == lead.owner:
+        if owner == mine.owner:
             raise InvalidInput(f"本件已由 {owner} 承办", field="owner")
-        changes: dict[str, list[Any]] = {"owner": [lead.owner, owner]}
-        lead.owner = owner
+        changes: dict[str, list[Any]] = {"owner": [mine.owner, owner]}
+        if mine.role == "co":
+            changes["co_unit"] = [None, mine.unit]
+        mine.owner = owner
         self._append(actor, at, Action.ASSIGN_OWNER, target, changes, validation.optional_text(note, "note"))
 
     def record_contact(self, actor: Actor, at: datetime, note: str) -> None:

@@ -241,7 +241,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.DELEGATE: frozenset({Role.HANDLER}),  # the lead unit, to a unit under it (a 街道 to its 社区)
     A.REPORT_BACK: _UNIT,  # a co-handling unit: its part is done, told to the lead unit
     A.RECALL: _UNIT,  # the lead unit takes back what it handed down (下派)
-    A.ASSIGN_OWNER: _UNIT,  # 分办: the lead unit gives the case to one of its own staff
+    A.ASSIGN_OWNER: _UNIT,  # 分办: the lead unit gives the case to one of its own staff (a co-handler, its own part)
 }
 
 

@@ -235,11 +235,14 @@ def delegable(router: Router, request: CitizenRequest, area: Iterable[str]) -> l
     return found
 
 
-def assignable(connection, request: CitizenRequest) -> list[str]:
-    """分办: whom the lead unit may give the case to — its handlers who may log in, but the one who has it."""
-    if not request.lead_unit:
+def assignable(connection, request: CitizenRequest, unit: str | None) -> list[str]:
+    """分办: whom `unit` (the lead, or a co-handler for its own part) may give the case to — its handlers who may log
+    in, but the one who has it."""
+    mine = request.lead if unit == request.lead_unit else next(
+        (a for a in request.co_handling() if a.unit == unit), None)
+    if not unit or mine is None:
         return []
-    return [name for name in unit_staff(connection, request.lead_unit) if name != request.owner]
+    return [name for name in unit_staff(connection, unit) if name != mine.owner]
 
 
 def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor: Actor, at: datetime,
@@ -267,7 +270,7 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         return [request]
     if action == Action.ASSIGN_OWNER:
         owner = (p.owner or "").strip()
-        if owner and request.lead_unit and owner not in unit_staff(uow.connection, request.lead_unit):
+        if owner and actor.unit and owner not in unit_staff(uow.connection, actor.unit):
             raise InvalidInput(f"{owner} 不是本单位可登录的承办人账号", field="owner")
         request.assign_owner(actor, at, owner, p.note)
         return [request]
@@ -399,7 +402,8 @@ class CaseFilter:
     delegated_to: tuple[str, datetime] | None = None  # (unit, since): handed down to it (下派) since, still on it
     reported_to: str | None = None  # led by this unit, and a unit co-handling it has reported back (协办反馈)
     owner: str | None = None  # 承办人员: a user name, or NOBODY for the cases no one in the unit has yet
-    given_to: tuple[str, datetime] | None = None  # (user name, since): given to them (分办) since, theirs still
+    given_to: tuple[str, datetime] | None = None  # (user name, since): given to them (分办: the case, or a co-handler's
+    # part) since, theirs still
     unreported_by: str | None = None  # co-handled by this unit, which has not reported back yet
     publication_pending: bool = False  # 办件公开: agreed and final, waiting for a supervisor's review
     unsigned_at: datetime | None = None  # waiting to be signed for (待签收) past the sign-for limit at this moment
@@ -419,11 +423,12 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
     from jiesu.storage import tables as t
 
     r, a = t.requests, t.assignments
-    owed = None  # a co-handler's 协办反馈 limit, when listing what it owes: the deadline that matters to it
-    if f.unreported_by:
-        owed = select(func.min(a.c.report_due)).where(
-            a.c.request_id == r.c.id, a.c.unit == f.unreported_by, a.c.role == "co", a.c.ended_at.is_(None),
-            a.c.reported_at.is_(None)).scalar_subquery()
+    owed, owner = None, r.c.owner  # listing what a co-handler owes: its 协办反馈 limit, the deadline that matters to
+    if f.unreported_by:  # it, and who in it has its part (分办), not who in the lead unit has the case
+        mine = [a.c.request_id == r.c.id, a.c.unit == f.unreported_by, a.c.role == "co", a.c.ended_at.is_(None),
+                a.c.reported_at.is_(None)]
+        owed = select(func.min(a.c.report_due)).where(*mine).scalar_subquery()
+        owner = select(func.max(a.c.owner)).where(*mine).scalar_subquery()  # type: ignore[assignment]
     if f.by_deadline:  # the deadline that matters now: the callback's once the reply is accepted
         due = case((r.c.status == Status.AWAITING_FOLLOW_UP.value, r.c.follow_up_due), else_=r.c.resolve_due)
         order = [case((r.c.urgency == Urgency.EMERGENCY.value, 0), else_=1),
@@ -432,7 +437,7 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
                    r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due,
-                   r.c.owner, *([] if owed is None else [owed])).order_by(*order).limit(max(1, min(f.limit, 1000)))
+                   owner, *([] if owed is None else [owed])).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
@@ -575,10 +580,11 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
                                            a.c.ended_at.is_(None), a.c.dispatched_at >= handed_since))
     if f.publication_pending:
         query = query.where(publication.awaiting_review())
-    if f.given_to is not None:
-        e, (name, given_since) = t.events, f.given_to
-        query = query.where(r.c.owner == name, exists().where(
-            e.c.request_id == r.c.id, e.c.action == Action.ASSIGN_OWNER.value, e.c.at >= given_since))
+    if f.given_to is not None:  # the lead's case or a co-handler's part
+        e, a, (name, given_since) = t.events, t.assignments, f.given_to
+        query = query.where(
+            exists().where(a.c.request_id == r.c.id, a.c.ended_at.is_(None), a.c.owner == name),
+            exists().where(e.c.request_id == r.c.id, e.c.action == Action.ASSIGN_OWNER.value, e.c.at >= given_since))
     if f.reported_to is not None or f.unreported_by is not None:
         a = t.assignments
         co = [a.c.request_id == r.c.id, a.c.role == "co", a.c.ended_at.is_(None)]

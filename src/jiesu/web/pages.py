@@ -304,7 +304,7 @@ def inbox_arrivals(app, principal: Principal) -> list[tuple[str, list, int]]:
     handed = work(app, "上级下派（24 小时内）", delegated_to=(mine, since), statuses=list(cases.WITH_A_UNIT)) \
         if mine else ("", [], 0)
     reported = work(app, CO_REPORTED, reported_to=mine, statuses=list(cases.REPORTABLE)) if mine else ("", [], 0)
-    given = work(app, "分办给我（24 小时内）", given_to=(principal.name, since), lead_unit=mine,
+    given = work(app, "分办给我（24 小时内）", given_to=(principal.name, since), visible_to_unit=mine,
                  statuses=list(cases.WITH_A_UNIT)) if mine else ("", [], 0)
     return [*(section for section in (urged, added, handed, given, reported) if section[1]),
             work(app, "待签收", statuses=["dispatched"], visible_to_unit=mine)]
@@ -678,7 +678,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
-        staff = cases.assignable(uow.connection, case) if "assign_owner" in actions_for(principal, case) else []
+        staff = cases.assignable(uow.connection, case, principal.unit) if "assign_owner" in actions_for(principal, case) \
+            else []
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
