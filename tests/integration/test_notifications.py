@@ -19,7 +19,7 @@ from jiesu.domain.workflow import Action
 from jiesu.services import access, cases, intake, notifications
 from jiesu.services.cases import ActionInput, Intake
 from jiesu.storage import tables as t
-from tests.support import AGENT, DISPATCHER, JX_HANDLER, WJ_HANDLER
+from tests.support import AGENT, DISPATCHER, JX_HANDLER, WJ_HANDLER, local
 
 MOBILE = "13812345678"
 
@@ -94,6 +94,28 @@ def test_the_answer_is_told_when_the_reply_is_accepted_and_to_merged_requesters_
         assert kind == "answered" and "办理结果：已清理楼道堆物" in text and text.count("已清理") < 20  # cut short
     cases.perform(app, AGENT, master, Action.FOLLOW_UP, ActionInput(solved=True, satisfaction="满意"))
     assert len(texts(app, master)) == 2  # told once
+
+
+def test_an_extension_is_told_with_the_new_deadline_once_approved_to_merged_requesters_too(app, clock):
+    master = register(app)[0].id
+    merged = register(app, phone="13900001111")[0].id
+    landline = register(app, phone="01062345678")[0].id  # not a mobile: nobody to text
+    for other in (merged, landline):
+        cases.perform(app, DISPATCHER, other, Action.MERGE, ActionInput(master=master, reason="同一楼道"))
+    cases.perform(app, DISPATCHER, master, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, WJ_HANDLER, master, Action.ACKNOWLEDGE, ActionInput())
+    cases.perform(app, WJ_HANDLER, master, Action.REQUEST_EXTENSION, ActionInput(duration="5wd", reason="需协调物业公司"))
+    assert [kind for kind, _ in texts(app, master)] == ["registered"]  # asked for, not granted: nothing to tell
+    cases.perform(app, DISPATCHER, master, Action.REFUSE_EXTENSION, ActionInput(reason="可在时限内办结"))
+    cases.perform(app, WJ_HANDLER, master, Action.REQUEST_EXTENSION, ActionInput(duration="5wd", reason="需协调物业公司"))
+    extended, _ = cases.perform(app, DISPATCHER, master, Action.APPROVE_EXTENSION, ActionInput(duration="5wd"))
+    assert extended.resolve_due == local(2026, 12, 9, 18, 0)
+    for request_id in (master, merged):
+        kind, text = texts(app, request_id)[-1]
+        assert kind == "extended" and "望京街道的办理时限延长至 2026-12-09 18:00" in text
+        assert "需协调" not in text  # the unit's reason is its word to the centre
+    assert [kind for kind, _ in texts(app, master)] == ["registered", "extended"]  # the refusal told nobody
+    assert [kind for kind, _ in texts(app, landline)] == []
 
 
 def test_an_inquiry_answered_on_the_phone_is_told_at_once(app):
@@ -332,10 +354,10 @@ def test_a_deadline_moved_by_an_extension_is_told_again_when_it_nears(app, clock
     cases.perform(app, WJ_HANDLER, case.id, Action.REQUEST_EXTENSION, ActionInput(duration="5wd", reason="待采购"))
     extended, _ = cases.perform(app, DISPATCHER, case.id, Action.APPROVE_EXTENSION, ActionInput(duration="5wd"))
     scan(app)
-    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon"]  # the new deadline is far
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon", "extended"]  # the new deadline is far
     clock.advance(seconds=(extended.resolve_due - clock()).total_seconds() - 1800)
     scan(app)
-    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon", "due_soon"]
+    assert [k for k, _ in texts(app, case.id)] == ["registered", "due_soon", "extended", "due_soon"]
 
 
 def test_a_breach_found_long_after_it_happened_is_recorded_without_a_text(app, clock):

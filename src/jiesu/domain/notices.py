@@ -26,12 +26,14 @@ class NoticeKind(LabelledEnum):
     DUE_SOON = "due_soon"  # to the lead unit's duty phone: the case is near its 办结时限, not answered
     OVERDUE = "overdue"  # to it: the case is past its 办结时限, not answered
     REPORT_OVERDUE = "report_overdue"  # to a co-handler's duty phone: past its 协办反馈 limit, not reported back
+    EXTENDED = "extended"  # to the requester: the unit was given more time (延期 approved), and until when
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
                 "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
-                "overdue": "超期提醒", "report_overdue": "协办超期提醒"}
+                "overdue": "超期提醒", "report_overdue": "协办超期提醒",
+                "extended": "延期告知短信"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,
@@ -142,6 +144,13 @@ def question_text(hotline: str, ticket: str, question: str, portal_url: str) -> 
         question = question[:REPLY_CHARS] + "……"
     return (f"【{hotline}】您反映的问题（工单号 {ticket}）承办单位请您补充：{question}。请在"
             f"{where_to_track(portal_url)}凭工单号和查询码补充，或致电 {hotline}。")
+
+
+def extended_text(hotline: str, ticket: str, unit: str, due: str, portal_url: str) -> str:
+    """To the requester: the unit handling their case was given more time (延期 approved): until when. The unit's
+    reason is its word to the centre and is not repeated here."""
+    return (f"【{hotline}】您反映的问题（工单号 {ticket}）经审核同意，{unit or '承办单位'}的办理时限延长至 {due}。"
+            f"办理进度可在{where_to_track(portal_url)}凭工单号和查询码查询，或致电 {hotline}。")
 
 
 def login_code_text(hotline: str, code: str, minutes: int) -> str:

@@ -37,6 +37,7 @@ from jiesu.domain.notices import (
     NoticeStatus,
     answered_text,
     due_soon_text,
+    extended_text,
     login_code_text,
     next_attempt,
     overdue_text,
@@ -156,23 +157,33 @@ CALLBACK_STATES = (Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value)  # a ma
 def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
                directory: Directory) -> None:
     """After an action: an emergency dispatched, redispatched or raised to 紧急 while a unit has it is texted to the
-    lead unit's duty phone; the unit's question (请诉求人补充) is texted to the requester; a case just answered is texted to its requester and to the requesters of the cases
-    merged into it (they are told the master's answer)."""
+    lead unit's duty phone; the unit's question (请诉求人补充) is texted to the requester; an extension approved
+    (延期) and a case just answered are texted to its requester and to the requesters of the cases merged into it
+    (they are told the master's deadline and answer)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and request.lead_unit:
         _to_duty_phone(app, connection, request.stored_id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
     if action == Action.ASK_SUPPLEMENT and wanted(app, request.requester.phone):  # the unit's question, to them
         _enqueue(app, connection, request.stored_id, NoticeKind.QUESTION)
+    if action == Action.APPROVE_EXTENSION:  # 延期: the new 办结时限, to the requester and those merged into it
+        for case_id in _requesters_to_text(app, connection, request):
+            _enqueue(app, connection, case_id, NoticeKind.EXTENDED)
     if request.status == before or request.status not in ANSWERED:
         return
-    if wanted(app, request.requester.phone):
-        _enqueue(app, connection, request.stored_id, NoticeKind.ANSWERED)
+    for case_id in _requesters_to_text(app, connection, request):
+        _enqueue(app, connection, case_id, NoticeKind.ANSWERED)
+
+
+def _requesters_to_text(app: App, connection, request: CitizenRequest) -> list[int]:
+    """The case itself if its requester is texted, then each case merged into it (并单) whose requester is: a
+    requester merged into a case hears of it as its own requester does."""
+    found = [request.stored_id] if wanted(app, request.requester.phone) else []
     if request.merged_ids:
         r = t.requests
-        for merged_id, phone in connection.execute(select(r.c.id, r.c.requester_phone).where(
-                r.c.id.in_(request.merged_ids), r.c.status == Status.MERGED.value).order_by(r.c.id)):
-            if wanted(app, app.cipher.decrypt(phone)):
-                _enqueue(app, connection, merged_id, NoticeKind.ANSWERED)
+        found += [merged_id for merged_id, phone in connection.execute(select(r.c.id, r.c.requester_phone).where(
+            r.c.id.in_(request.merged_ids), r.c.status == Status.MERGED.value).order_by(r.c.id))
+            if wanted(app, app.cipher.decrypt(phone))]
+    return found
 
 
 def _to_duty_phone(app: App, connection, request_id: int, unit_code: str, directory: Directory,
@@ -222,7 +233,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
                                     r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"),
                                     r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
                                     u.c.duty_phone, r.c.resolve_due, r.c.status, master.c.status.label("master_status"),
-                                    r.c.lead_unit, _n.c.unit)
+                                    r.c.lead_unit, _n.c.unit, master.c.resolve_due.label("master_resolve_due"),
+                                    master.c.lead_unit.label("master_lead_unit"))
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
@@ -257,6 +269,10 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.ASK_SUPPLEMENT.value)
             .order_by(e.c.seq.desc()).limit(1)).scalar()
         return phone, question_text(hotline, row.ticket, question or "", portal)
+    if row.kind == NoticeKind.EXTENDED.value:  # the deadline as it is when sent (a merged requester: the master's)
+        due_at = row.master_resolve_due if row.master_lead_unit else row.resolve_due
+        unit = app.current_config().unit_names.get(row.master_lead_unit or row.lead_unit or "", "")
+        return phone, extended_text(hotline, row.ticket, unit, beijing_minute(due_at) if due_at else "—", portal)
     adoption = row.master_adoption if row.master_reply else row.adoption
     waits = (row.master_status in CALLBACK_STATES if row.master_status  # a merged requester: called back on the
              else row.status == Status.AWAITING_FOLLOW_UP.value)  # master, after its own requester too
