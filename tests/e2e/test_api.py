@@ -244,7 +244,7 @@ def test_personal_data_is_masked_until_a_role_that_needs_it_asks_and_each_ask_is
                                                                     ("agent", f"诉求 {case['id']}")]
 
 
-def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress_and_report_back(api):
+def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress_report_back_and_give_its_part(api):
     app = api.app.state.jiesu
     add_user(app, "zj", "handler", "password-zj", "ZJW")
     api.tokens["zj"] = create_token(app, "zj")
@@ -253,7 +253,8 @@ def test_a_co_handling_unit_sees_the_case_masked_and_may_only_add_progress_and_r
     act(api, "wj", case["id"], "acknowledge")
     seen = call(api, "zj", "GET", f"/api/v1/requests/{case['id']}").json()
     assert seen["requester"]["phone"] == "138****5678"
-    assert seen["allowed_actions"] == ["note_progress", "report_back"]
+    assert seen["allowed_actions"] == ["note_progress", "report_back", "assign_owner"]  # its own part (分办)
+    assert seen["unit_staff"] == ["zj"]
     assert call(api, "zj", "GET", f"/api/v1/requests/{case['id']}", params={"reveal": "true"}).status_code == 403
     act(api, "zj", case["id"], "note_progress", note="住建委已约谈物业")
     act(api, "zj", case["id"], "resolve", expect=403, reply="x")
