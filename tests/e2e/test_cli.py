@@ -408,3 +408,19 @@ def test_a_suggestion_is_answered_from_the_command_line_with_whether_it_is_adopt
     assert "adoption" in refused and "请选择采纳情况" in refused
     assert "「办结待审核」" in jiesu("case", "act", "1", "resolve", "--role", "handler", "--unit", "WJ",
                                   "--reply", "已列入明年充电设施计划", "--adoption", "部分采纳")
+
+
+def test_a_roster_is_loaded_whole_or_not_at_all_and_listed(jiesu, tmp_path):
+    jiesu("db", "upgrade")
+    jiesu("config", "load", str(CITY))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("unit,start,end,name,phone\nWJ,2027-02-05 18:00,2027-02-06 09:00,张值班,13900000003\n"
+                      "JX,2027-02-05 18:00,2027-02-05 08:00,李值班,13900000004\n", encoding="utf-8")
+    refused = jiesu("duty", "load", str(roster), code=2)
+    assert "[end] 第 3 行" in refused and "结束时间应晚于开始时间" in refused
+    assert "共 0 个班次" in jiesu("duty", "list", "--at", "2027-02-01 00:00")  # nothing of it was added
+    roster.write_text(roster.read_text(encoding="utf-8").replace("2027-02-05 08:00", "2027-02-06 08:00"),
+                      encoding="utf-8")
+    assert "已登记 2 个班次" in jiesu("duty", "load", str(roster))
+    listed = jiesu("duty", "list", "--unit", "JX", "--at", "2027-02-01 00:00")
+    assert "李值班" in listed and "张值班" not in listed and "13900000004" in listed

@@ -105,6 +105,13 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     with app.uow(read_only=True) as uow:
         owners = [uow.requests.get(int(ticket[-7:])).owner for ticket in given]
     assert owners == ["chengban"] * len(given) and len(given) == min(2, len(working))  # its cases in hand, nobody's yet
+    from jiesu.demo.build import seed_duty
+    from jiesu.services import duty_roster
+
+    on_duty = seed_duty(app, street)  # a day and a night shift each day: someone is on duty at any hour
+    with app.engine.connect() as c:
+        phone = duty_roster.phone_for(app, c, street, app.now(), app.current_config().directory)
+    assert on_duty in ("白班 王", "夜班 李") and phone == {"白班 王": "13900000011", "夜班 李": "13900000012"}[on_duty]
     from jiesu.demo.build import seed_publications
     from jiesu.services import publication
 

@@ -222,6 +222,36 @@ def test_an_emergency_dispatched_is_texted_to_the_units_duty_phone(app):
     assert "已派至热力集团" in texts(app, urgent.id)[-1][1]  # the new lead unit is told too
 
 
+def test_an_emergency_is_texted_to_whoever_of_the_unit_is_on_duty_by_the_roster(app, clock):
+    from jiesu.domain.enums import Role
+    from jiesu.services import duty_roster
+    from jiesu.services.users import Principal
+
+    keeper = Principal("督办王", Role.SUPERVISOR)
+    now = clock()
+    duty_roster.add(app, keeper, "JX", now - timedelta(hours=1), now + timedelta(hours=12), "赵值班", "13900000005")
+    duty_roster.add(app, keeper, "WJ", now + timedelta(hours=2), now + timedelta(hours=14), "钱值班", "13900000006")
+    at_jx = register(app, urgency="emergency", content="大山子燃气泄漏", division="JX01")[0]
+    cases.perform(app, DISPATCHER, at_jx.id, Action.DISPATCH, ActionInput(unit="JX"))  # no standing duty phone
+    at_wj = register(app, urgency="emergency", content="望京西园燃气泄漏")[0]
+    cases.perform(app, DISPATCHER, at_wj.id, Action.DISPATCH, ActionInput(unit="WJ"))  # its shift not begun yet
+    fake = Gateway()
+    notifications.deliver_due(app, fake.gateway())
+    told = {m["to"] for _, m in fake.sent if "紧急工单" in m["text"]}
+    assert told == {"13900000005", "13900000001"}  # JX's shift; WJ's standing phone
+    clock.advance(hours=3)  # nobody signed for either; WJ's shift has begun: the reminders go to those on duty
+    from jiesu.services.sla_scan import scan
+
+    scan(app)
+    fake = Gateway()
+    notifications.deliver_due(app, fake.gateway())
+    assert sorted(m["to"] for _, m in fake.sent) == ["13900000005"] * 2 + ["13900000006"] * 2  # 未签收, 超期
+    clock.advance(hours=12)  # every shift over: JX has nobody to text
+    other = register(app, urgency="emergency", content="大山子楼道起火", division="JX01")[0]
+    cases.perform(app, DISPATCHER, other.id, Action.DISPATCH, ActionInput(unit="JX"))
+    assert [kind for kind, _ in texts(app, other.id)] == ["registered"]
+
+
 def test_a_case_raised_to_emergency_while_a_unit_has_it_alerts_the_unit_and_its_deadlines_tighten(app):
     case = register(app)[0]
     dispatched, _ = cases.perform(app, DISPATCHER, case.id, Action.DISPATCH, ActionInput(unit="WJ"))

@@ -100,3 +100,20 @@ def test_photos_move_to_the_new_secret_and_one_stored_in_the_clear_is_encrypted(
     assert bytes(rows[1].data) == b"https://example.org/p.jpg"  # the address is not personal data: left as given
     lines, _ = audit.entries(app, audit.AuditQuery(action="secret"))
     assert [line.target for line in lines] == [f"照片 {rows[0].id}–{rows[2].id}"]
+
+
+def test_the_rosters_mobiles_move_to_the_new_secret_too(app, clock):
+    from datetime import timedelta
+
+    from jiesu.services import duty_roster
+
+    keeper = Principal("督办王", Role.SUPERVISOR)
+    duty_roster.add(app, keeper, "WJ", clock(), clock() + timedelta(hours=12), "张值班", "13900000003")
+    rotating = with_secret(app, "new-secret", old="test-secret")
+    assert secret_rotation.survey(rotating).old == 1  # the shift's mobile, under the old secret
+    secret_rotation.rotate(rotating, "管理员甲")
+    after = with_secret(app, "new-secret")
+    assert secret_rotation.survey(after).old == 0
+    assert [s.phone for s in duty_roster.listed(after, keeper)] == ["13900000003"]
+    with after.engine.connect() as c:
+        assert duty_roster.phone_for(after, c, "WJ", clock(), after.current_config().directory) == "13900000003"

@@ -89,6 +89,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
         audit,
         catalogue,
         dispatch_lessons,
+        duty,
         insight,
         knowledge,
         pages,
@@ -114,6 +115,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(knowledge.router)
     api.include_router(topics.router)
     api.include_router(agent_quality.router)
+    api.include_router(duty.router)
     api.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @api.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)  # HEAD: what uptime monitors send

@@ -38,6 +38,7 @@ def demo(ctx: typer.Context,
         busiest_subdistrict,
         seed_area_work,
         seed_arrivals,
+        seed_duty,
         seed_owners,
         seed_publications,
         seed_sms_replies,
@@ -107,6 +108,8 @@ def demo(ctx: typer.Context,
         given = seed_owners(jiesu, handler[1] or "", handler[0])
         if given:
             console.print(f"分办：街道接诉即办专班将 {'、'.join(given)} 交给承办人（承办箱「我承办的」，本单位考核「承办人员」）")
+        console.print(f"值班表：承办人的街道今明两天的班次已登记，现在在班：{seed_duty(jiesu, handler[1] or '')}"
+                      "（/duty；紧急派单短信发给在班者）")
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:
             table.add_row(role, name, password, unit or "")

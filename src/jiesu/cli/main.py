@@ -13,6 +13,7 @@ from jiesu.cli import (
     db,
     demo,
     doctor,
+    duty,
     importing,
     issues,
     knowledge,
@@ -36,6 +37,7 @@ app.add_typer(case.app, name="case")
 app.add_typer(sla.app, name="sla")
 app.add_typer(report.app, name="report")
 app.add_typer(calendar.app, name="calendar")
+app.add_typer(duty.app, name="duty")
 app.add_typer(model.app, name="model")
 app.add_typer(issues.app, name="issues")
 app.add_typer(knowledge.app, name="knowledge")

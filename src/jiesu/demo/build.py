@@ -181,6 +181,27 @@ def seed_owners(app: App, street: str, owner: str, count: int = 2) -> list[str]:
         owner=owner, note="请负责办理并按时答复"))[0].ticket) for case_id in ids]
 
 
+def seed_duty(app: App, unit: str) -> str:
+    """值班表: the unit's shifts from yesterday morning to tomorrow night, a day shift and a night shift taking turns, so
+    that an emergency dispatched to it now is texted to the one on duty. Returns who is on duty now."""
+    from datetime import datetime, time, timedelta
+
+    from jiesu.domain.calendar import SHANGHAI
+    from jiesu.domain.enums import Role
+    from jiesu.services import duty_roster
+    from jiesu.services.users import Principal
+
+    keeper = Principal(f"{unit}-接诉即办专班", Role.HANDLER, unit)
+    today = app.now().astimezone(SHANGHAI).date()
+    staff = [("白班 王", "13900000011"), ("夜班 李", "13900000012")]
+    for day in (today - timedelta(days=1), today, today + timedelta(days=1)):  # last night's shift may be on
+        for (name, phone), (start, hours) in zip(staff, ((time(9), 9), (time(18), 15)), strict=True):
+            begins = datetime.combine(day, start, SHANGHAI)
+            duty_roster.add(app, keeper, unit, begins, begins + timedelta(hours=hours), name, phone)
+    now = app.now()
+    return next((s.name for s in duty_roster.listed(app, keeper) if s.starts_at <= now < s.ends_at), "—")
+
+
 def busiest_subdistrict(app: App) -> str:
     """The 街道/乡镇 with the most cases with it now (dispatched or in progress): the demo's 承办人 works there."""
     from jiesu.domain.workflow import Status

@@ -1,6 +1,6 @@
 """The audit trail (审计日志) of everything that is not a step of a case (those are the case's own events):
 accounts and their sign-ins, tokens and keys, the 知识库, 信访 steps, the classifier used at intake, backups and
-restores, personal data shown in full, personal data removed after its keeping period.
+restores, personal data shown in full, personal data removed after its keeping period, the units' 值班表.
 Written by `record` inside the action's own transaction; read by administrators on /admin/audit and with
 `jiesu audit list`, filtered and newest first."""
 
@@ -32,7 +32,8 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "personal_data.reveal": "查看完整个人信息", "audit.export": "导出审计日志", "model.activate": "启用分类模型",
     "retention.anonymise": "清除过期个人信息", "secret.rotate": "密钥轮换（重新加密个人信息）",
     "cases.export": "导出工单", "topic.add": "发布征集主题", "topic.close": "结束征集", "citizen.login": "诉求人短信验证后查看本人诉求",
-    "sms_reply.handled": "处理短信回复",
+    "sms_reply.handled": "处理短信回复", "duty.add": "新增值班班次", "duty.remove": "删除值班班次",
+    "duty.load": "导入值班表",
 }
 PAGE_SIZE = 50
 EXPORT_PAGE = 10_000  # lines read at a time by an export

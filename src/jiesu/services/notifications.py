@@ -52,6 +52,7 @@ from jiesu.domain.routing import Directory
 from jiesu.domain.validation import is_mobile, mask_name
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
+from jiesu.services import duty_roster
 from jiesu.storage import tables as t
 
 STALE = timedelta(minutes=10)  # a notice claimed this long ago by a worker that never reported has to be sent again
@@ -188,9 +189,10 @@ def _requesters_to_text(app: App, connection, request: CitizenRequest) -> list[i
 
 def _to_duty_phone(app: App, connection, request_id: int, unit_code: str, directory: Directory,
                    kind: NoticeKind) -> None:
-    unit = directory.units.get(unit_code)
-    if app.settings.notify_units and unit is not None and unit.duty_phone:
-        _enqueue(app, connection, request_id, kind, unit=unit.code)
+    """To the unit's mobile on duty now (值班表), else its standing duty phone; the number is read again when the
+    message is sent, so a shift that began meanwhile is the one told."""
+    if app.settings.notify_units and duty_roster.phone_for(app, connection, unit_code, app.now(), directory):
+        _enqueue(app, connection, request_id, kind, unit=unit_code)
 
 
 def on_unacknowledged_emergency(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
@@ -232,14 +234,15 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     row = connection.execute(select(_n.c.kind, _n.c.code, r.c.ticket, r.c.title, r.c.division, r.c.requester_phone,
                                     r.c.requester_name, r.c.reply, master.c.reply.label("master_reply"),
                                     r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
-                                    u.c.duty_phone, r.c.resolve_due, r.c.status, master.c.status.label("master_status"),
+                                    r.c.resolve_due, r.c.status, master.c.status.label("master_status"),
                                     r.c.lead_unit, _n.c.unit, master.c.resolve_due.label("master_resolve_due"),
                                     master.c.lead_unit.label("master_lead_unit"))
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
     hotline, portal = app.settings.hotline_name, app.settings.public_url
-    if NoticeKind(row.kind) in TO_UNITS:  # to a unit: the requester's personal data masked
+    if NoticeKind(row.kind) in TO_UNITS:  # to a unit (on duty now: 值班表): the requester's personal data masked
+        duty_phone = duty_roster.phone_for(app, connection, row.unit, app.now(), app.current_config().directory)
         place = app.current_config().unit_names.get(row.division or "", "")
         name, title = app.cipher.decrypt(row.requester_name), row.title or ""
         if len(name) >= 2:
@@ -248,16 +251,16 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
         if row.kind in (NoticeKind.DUE_SOON.value, NoticeKind.OVERDUE.value):
             due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
             late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
-            return row.duty_phone, late(*told, due)
+            return duty_phone, late(*told, due)
         if row.kind == NoticeKind.REPORT_OVERDUE.value:  # the co-handler's own limit, as it is now
             a = t.assignments
             due_at = connection.execute(select(a.c.report_due).where(
                 a.c.request_id == _n.c.request_id, _n.c.id == notice_id, a.c.unit == row.unit, a.c.role == "co")
                 .order_by(a.c.seq.desc()).limit(1)).scalar()
             lead = app.current_config().unit_names.get(row.lead_unit or "", "")
-            return row.duty_phone, report_overdue_text(*told, beijing_minute(due_at) if due_at else "—", lead)
+            return duty_phone, report_overdue_text(*told, beijing_minute(due_at) if due_at else "—", lead)
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
-        return row.duty_phone, compose(*told)
+        return duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None
     if row.kind == NoticeKind.REGISTERED.value:
         return phone, registered_text(hotline, row.ticket, app.cipher.decrypt(row.code), portal)

@@ -5,7 +5,7 @@
    cases are still found by phone (under either secret's hash).
 2. `rotate` re-encrypts everything still under an old secret — each case's name and phone (and the phone's keyed
    hash), each 受理 text message's tracking code, each text message a requester sent back (短信评价), each 现场照片
-   (and encrypts a photo stored before photos were) — in batches, each one transaction with its line of the audit
+   (and encrypts a photo stored before photos were), each 值班表 mobile — in batches, each one transaction with its line of the audit
    trail; an interrupted run is simply run again.
 3. When `survey` finds nothing left under an old secret, remove `JIESU_OLD_SECRET_KEYS` and restart.
 
@@ -61,7 +61,8 @@ NOTICES = Encrypted(t.notifications, ("code",), "短信")
 PHOTOS = Encrypted(t.attachments, ("data",), "照片", binary=True, batch=20,  # up to 20 × 5 MB in memory
                    only=t.attachments.c.content_type != photos.MEDIA_URL_TYPE)
 REPLIES = Encrypted(t.sms_replies, ("text",), "短信回复")
-ENCRYPTED = (CASES, NOTICES, PHOTOS, REPLIES)
+DUTY = Encrypted(t.duty_shifts, ("phone",), "值班记录")
+ENCRYPTED = (CASES, NOTICES, PHOTOS, REPLIES, DUTY)
 
 
 @dataclass

@@ -60,6 +60,19 @@ units = Table(
     Column("duty_phone", String(20), nullable=True),  # 值班手机: texted on urgent dispatch
 )
 
+duty_shifts = Table(  # 值班表: who of a unit is on duty when, texted instead of its standing duty phone meanwhile
+    "duty_shifts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(64), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("name", String(50), nullable=False),
+    Column("phone", LargeBinary, nullable=False),  # encrypted
+    Column("added_by", String(100), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+Index("ix_duty_shifts_unit_ends", duty_shifts.c.unit, duty_shifts.c.ends_at)
+
 categories = Table(
     "categories", metadata,
     Column("code", String(64), primary_key=True),

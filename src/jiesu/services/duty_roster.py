@@ -1,0 +1,155 @@
+"""值班表 (`domain/duty.py`): a unit's shifts, entered by its own handlers on /duty (or by the centre), loaded in bulk
+from a CSV by the centre (`jiesu duty load`, the 节假日值班表 it collects before a holiday), and the mobile a unit is
+texted on at a moment. The mobiles are personal data: encrypted at rest, like a requester's, never in the audit
+trail."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+
+from jiesu.bootstrap import App
+from jiesu.domain import duty
+from jiesu.domain.calendar import SHANGHAI, beijing_minute
+from jiesu.domain.enums import Role
+from jiesu.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from jiesu.domain.routing import Directory
+from jiesu.services.audit import record
+from jiesu.services.users import Principal
+from jiesu.storage import tables as t
+
+KEEPERS = (Role.SUPERVISOR, Role.ADMIN)  # keep every unit's roster; a handler keeps its own unit's
+READERS = (*KEEPERS, Role.DISPATCHER, Role.AGENT, Role.HANDLER)  # an agent calls the unit on duty in an emergency
+COLUMNS = ("unit", "start", "end", "name", "phone")  # the CSV `jiesu duty load` reads; times in Beijing time
+_s = t.duty_shifts
+
+
+@dataclass(frozen=True)
+class Shift:
+    id: int
+    unit: str
+    starts_at: datetime
+    ends_at: datetime
+    name: str
+    phone: str
+    added_by: str
+
+
+def _may_keep(app: App, principal: Principal, unit: str) -> None:
+    if principal.role == Role.HANDLER:
+        if unit != principal.unit:
+            raise Forbidden("只能填写本单位的值班表", field="unit")
+    elif principal.role not in KEEPERS:
+        raise Forbidden("只有督办、管理员或本单位承办人可以填写值班表", field="unit")
+    if unit not in app.current_config().directory.units:
+        raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
+
+
+def _row(app: App, shift: duty.DutyShift, by: str) -> dict:
+    return {"unit": shift.unit, "starts_at": shift.starts_at, "ends_at": shift.ends_at, "name": shift.name,
+            "phone": app.cipher.encrypt(shift.phone), "added_by": by, "added_at": app.now()}
+
+
+def _told(shift: duty.DutyShift) -> str:
+    return f"{shift.unit} {beijing_minute(shift.starts_at)} 至 {beijing_minute(shift.ends_at)} {shift.name}"
+
+
+def add(app: App, principal: Principal, unit: str, starts_at: datetime | None, ends_at: datetime | None,
+        name: str | None, phone: str | None) -> int:
+    """One shift, checked (each error names its field), recorded in the audit trail with it."""
+    unit = (unit or "").strip()
+    shift = duty.shift(unit, starts_at, ends_at, name, phone)
+    _may_keep(app, principal, unit)
+    with app.uow() as uow:
+        inserted = uow.connection.execute(insert(_s).values(**_row(app, shift, principal.name))).inserted_primary_key
+        shift_id = int(inserted[0]) if inserted else 0
+        record(uow.connection, app.now(), principal.name, "duty.add", _told(shift), {"id": shift_id})
+        uow.commit()
+    return shift_id
+
+
+def remove(app: App, principal: Principal, shift_id: int) -> None:
+    with app.uow() as uow:
+        found = uow.connection.execute(select(_s).where(_s.c.id == shift_id)).first()
+        if found is None or (principal.role == Role.HANDLER and found.unit != principal.unit):
+            raise NotFound(f"值班记录 {shift_id} 不存在", field="id")  # another unit's: as if it were not there
+        _may_keep(app, principal, found.unit)
+        uow.connection.execute(delete(_s).where(_s.c.id == shift_id))
+        record(uow.connection, app.now(), principal.name, "duty.remove",
+               _told(duty.DutyShift(found.unit, found.starts_at, found.ends_at, found.name, "")), {"id": shift_id})
+        uow.commit()
+
+
+def listed(app: App, principal: Principal, unit: str | None = None, until_after: datetime | None = None,
+           limit: int = 500) -> list[Shift]:
+    """The shifts not over by `until_after` (now by default), by unit and start; a handler's own unit's only."""
+    if principal.role not in READERS:
+        raise Forbidden("无权查看值班表", field="role")
+    if principal.role == Role.HANDLER:
+        unit = principal.unit
+    query = select(_s).where(_s.c.ends_at > (until_after or app.now())).order_by(_s.c.unit, _s.c.starts_at, _s.c.id)
+    if unit:
+        query = query.where(_s.c.unit == unit)
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(query.limit(limit)).all()
+    return [Shift(r.id, r.unit, r.starts_at, r.ends_at, r.name, app.cipher.decrypt(r.phone), r.added_by)
+            for r in rows]
+
+
+def phone_for(app: App, connection, unit_code: str | None, at: datetime, directory: Directory) -> str | None:
+    """The mobile to text `unit_code` on at `at`: the shift covering it, else the unit's standing duty phone."""
+    if not unit_code:
+        return None
+    rows = connection.execute(select(_s).where(_s.c.unit == unit_code, _s.c.starts_at <= at, _s.c.ends_at > at)).all()
+    on_duty = duty.on_duty([duty.DutyShift(r.unit, r.starts_at, r.ends_at, r.name, "", r.id) for r in rows], at)
+    if on_duty is not None:
+        phone = next(r.phone for r in rows if r.id == on_duty.id)
+        return app.cipher.decrypt(phone) or None
+    unit = directory.units.get(unit_code)
+    return unit.duty_phone if unit is not None else None
+
+
+def _when(value: str, line: int, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"第 {line} 行：时间格式应为 2027-01-28 18:00（北京时间）：{value!r}", field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def load(app: App, path: Path, by: str) -> int:
+    """The shifts of a CSV (`unit,start,end,name,phone`), all or none: a bad line is refused naming its line and
+    field, and nothing is loaded. Returns how many were added."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"无法读取值班表文件：{error}", field="path") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(f"值班表缺少列：{', '.join(missing)}（应为 {','.join(COLUMNS)}）", field=missing[0])
+    directory = app.current_config().directory
+    shifts = []
+    for line, item in enumerate(reader, start=2):
+        unit = (item["unit"] or "").strip()
+        if unit not in directory.units:
+            raise InvalidInput(f"第 {line} 行：未知单位代码 {unit!r}", field="unit")
+        try:
+            shifts.append(duty.shift(unit, _when(item["start"] or "", line, "start"),
+                                     _when(item["end"] or "", line, "end"), item["name"], item["phone"]))
+        except DomainError as error:
+            if error.message.startswith("第 "):
+                raise
+            column = {"starts_at": "start", "ends_at": "end"}.get(error.field or "", error.field)  # the CSV's names
+            raise InvalidInput(f"第 {line} 行：{error.message}", field=column) from None
+    if not shifts:
+        raise InvalidInput("值班表没有任何班次", field="path")
+    with app.uow() as uow:
+        uow.connection.execute(insert(_s), [_row(app, s, by) for s in shifts])
+        record(uow.connection, app.now(), by, "duty.load", str(path), {"shifts": len(shifts)})
+        uow.commit()
+    return len(shifts)

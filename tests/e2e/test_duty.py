@@ -1,0 +1,69 @@
+"""值班表: a unit's handlers keep its shifts, the centre reads every unit's and sees who is on duty; each change is
+in the audit trail; the mobiles are kept encrypted."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from jiesu.services import audit
+from jiesu.storage import tables as t
+from tests.e2e.test_api import login
+from tests.e2e.test_photos import csrf, staff_and_portal
+
+
+@pytest.fixture
+def api(app):
+    return staff_and_portal(app)
+
+
+def add(api, **fields):
+    data = {"starts_at": "2026-11-23T18:00", "ends_at": "2026-11-24T09:00", "name": "张值班", "phone": "13900000003"}
+    return api.post("/duty", data=data | fields | {"csrf_token": csrf(api, "/duty")}, follow_redirects=False)
+
+
+def test_a_unit_keeps_its_own_roster_and_the_centre_reads_every_units(api, clock):
+    login(api, "wj")
+    page = api.get("/duty").text
+    assert "望京街道 值班表" in page and "13900000001" in page  # the standing duty phone, for want of a shift
+    assert add(api).status_code == 303
+    assert add(api, unit="JX", name="李值班", phone="13900000004", starts_at="2026-11-23T09:00",
+               ends_at="2026-11-23T18:00").status_code == 303  # a handler's unit is its own, whatever it posts
+    refused = add(api, phone="010-62345678")
+    assert refused.status_code == 400 and "手机" in refused.text and 'value="010-62345678"' in refused.text  # kept
+    refused = add(api, ends_at="2026-11-23T17:00")
+    assert refused.status_code == 400 and "结束时间应晚于开始时间" in refused.text
+    shifts = api.get("/duty").text.split('id="shifts"')[1].split("</table>")[0]
+    assert shifts.count("<tr") == 3 and "李值班" in shifts and "在班" in shifts  # 09:30 now: 李值班 is on duty
+    with api.jiesu.engine.connect() as c:
+        stored = c.execute(select(t.duty_shifts.c.unit, t.duty_shifts.c.phone)).all()
+    assert {unit for unit, _ in stored} == {"WJ"} and all(b"13900000003" not in bytes(p) for _, p in stored)
+
+    login(api, "jx")
+    assert "张值班" not in api.get("/duty").text  # another unit's roster is not its business
+    theirs = re.search(r'action="/duty/(\d+)/remove"', api.get("/duty").text)
+    assert theirs is None
+    login(api, "wj")
+    first = re.search(r'action="/duty/(\d+)/remove"', api.get("/duty").text).group(1)
+    login(api, "jx")
+    gone = api.post(f"/duty/{first}/remove", data={"csrf_token": csrf(api, "/duty")})
+    assert gone.status_code == 404  # as if it were not there
+
+    login(api, "agent")  # an agent reads every unit's (to call the one on duty), keeps none
+    page = api.get("/duty").text
+    assert "张值班" in page and "李值班" in page and 'id="add-shift"' not in page
+    assert add(api, unit="WJ").status_code == 403
+    login(api, "supervisor")
+    assert "李值班" not in api.get("/duty?unit=JX").text
+    assert api.get("/duty?unit=NOPE").status_code == 400
+    assert add(api, unit="JX", name="王值班", phone="13900000005").status_code == 303
+    assert "王值班" in api.get("/duty?unit=JX").text
+    assert api.post(f"/duty/{first}/remove", data={"csrf_token": csrf(api, "/duty")},
+                    follow_redirects=False).status_code == 303
+    clock.advance(days=2)
+    assert "没有登记的班次" in api.get("/duty").text  # every shift is over: none listed
+    lines, _ = audit.entries(api.jiesu, audit.AuditQuery(action="duty"))
+    assert sorted(line.action for line in lines) == ["duty.add"] * 3 + ["duty.remove"]
+    assert not any("1390000000" in line.target + str(line.detail) for line in lines)  # no mobile in the trail

@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+import pytest
+
+from jiesu.domain.duty import DutyShift, on_duty, shift
+from jiesu.domain.errors import InvalidInput
+from tests.support import local
+
+EVE = local(2027, 2, 5, 18, 0)  # a holiday's eve, Beijing time
+
+
+def refused(**changes) -> InvalidInput:
+    fields = dict(unit="WJ", starts_at=EVE, ends_at=EVE + timedelta(hours=15), name="张值班", phone="13900000003")
+    with pytest.raises(InvalidInput) as caught:
+        shift(**(fields | changes))
+    return caught.value
+
+
+def test_a_shift_is_checked_field_by_field():
+    assert shift("WJ", EVE, EVE + timedelta(hours=15), " 张值班 ", "139 0000 0003").phone == "13900000003"
+    assert refused(ends_at=EVE).field == "ends_at"  # ends when it starts
+    assert refused(ends_at=EVE + timedelta(days=40)).field == "ends_at"  # a month, not a shift
+    assert refused(starts_at=None).field == "starts_at"
+    assert refused(starts_at=EVE.replace(tzinfo=None)).field == "starts_at"  # which clock?
+    assert refused(phone="010-62345678").field == "phone"  # a landline gets no text message
+    assert refused(phone="12345").field == "phone"
+    assert refused(name="  ").field == "name"
+    assert refused(unit="").field == "unit"
+
+
+def test_the_shift_covering_a_moment_is_on_duty_and_at_a_handover_the_later_one():
+    night = DutyShift("WJ", EVE, EVE + timedelta(hours=15), "夜班", "13900000003", 1)
+    day = DutyShift("WJ", EVE + timedelta(hours=14), EVE + timedelta(hours=24), "白班", "13900000004", 2)
+    assert on_duty([night, day], EVE) is night
+    assert on_duty([night, day], EVE + timedelta(hours=14, minutes=30)) is day  # both cover it: the later began
+    assert on_duty([night, day], EVE + timedelta(hours=24)) is None  # the end is not covered
+    assert on_duty([night, day], EVE - timedelta(seconds=1)) is None
