@@ -67,3 +67,21 @@ def test_a_unit_keeps_its_own_roster_and_the_centre_reads_every_units(api, clock
     lines, _ = audit.entries(api.jiesu, audit.AuditQuery(action="duty"))
     assert sorted(line.action for line in lines) == ["duty.add"] * 3 + ["duty.remove"]
     assert not any("1390000000" in line.target + str(line.detail) for line in lines)  # no mobile in the trail
+
+
+def test_the_centre_sees_whom_to_call_on_the_case_of_a_unit_with_someone_on_duty(api, clock):
+    from tests.e2e.test_api import act, create
+
+    case = create(api)
+    act(api, "dispatcher", case["id"], "dispatch", unit="WJ")
+    login(api, "agent")
+    assert 'id="on-duty"' not in api.get(f"/cases/{case['id']}").text  # nobody on duty: nothing to show
+    assert "望京街道：13900000001" in api.get("/duty?unit=WJ").text  # the standing phone, for want of a shift
+    login(api, "wj")
+    assert add(api, starts_at="2026-11-23T09:00", ends_at="2026-11-23T18:00", name="白班王").status_code == 303
+    assert 'id="on-duty"' not in api.get(f"/cases/{case['id']}").text  # the unit itself needs no telling
+    login(api, "agent")
+    shown = api.get(f"/cases/{case['id']}").text.split('id="on-duty">')[1].split("</div>")[0]
+    assert "在班：白班王 13900000003" in shown and "2026-11-23 18:00" in shown
+    clock.advance(hours=9)  # the shift is over
+    assert 'id="on-duty"' not in api.get(f"/cases/{case['id']}").text

@@ -100,16 +100,24 @@ def listed(app: App, principal: Principal, unit: str | None = None, until_after:
             for r in rows]
 
 
-def phone_for(app: App, connection, unit_code: str | None, at: datetime, directory: Directory) -> str | None:
-    """The mobile to text `unit_code` on at `at`: the shift covering it, else the unit's standing duty phone."""
+def on_duty(app: App, connection, unit_code: str | None, at: datetime) -> duty.DutyShift | None:
+    """The unit's shift covering `at` (its mobile decrypted), if any."""
     if not unit_code:
         return None
     rows = connection.execute(select(_s).where(_s.c.unit == unit_code, _s.c.starts_at <= at, _s.c.ends_at > at)).all()
-    on_duty = duty.on_duty([duty.DutyShift(r.unit, r.starts_at, r.ends_at, r.name, "", r.id) for r in rows], at)
-    if on_duty is not None:
-        phone = next(r.phone for r in rows if r.id == on_duty.id)
-        return app.cipher.decrypt(phone) or None
-    unit = directory.units.get(unit_code)
+    found = duty.on_duty([duty.DutyShift(r.unit, r.starts_at, r.ends_at, r.name, "", r.id) for r in rows], at)
+    if found is None:
+        return None
+    phone = next(r.phone for r in rows if r.id == found.id)
+    return duty.DutyShift(found.unit, found.starts_at, found.ends_at, found.name, app.cipher.decrypt(phone), found.id)
+
+
+def phone_for(app: App, connection, unit_code: str | None, at: datetime, directory: Directory) -> str | None:
+    """The mobile to text `unit_code` on at `at`: the shift covering it, else the unit's standing duty phone."""
+    shift = on_duty(app, connection, unit_code, at)
+    if shift is not None:
+        return shift.phone or None
+    unit = directory.units.get(unit_code or "")
     return unit.duty_phone if unit is not None else None
 
 

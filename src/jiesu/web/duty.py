@@ -30,9 +30,10 @@ def _page(request: Request, status_code: int = 200, unit: str = "", form: dict |
     shifts = duty_roster.listed(app, principal, unit or None)
     own = principal.unit if principal.role == Role.HANDLER else None
     units = sorted((code, u.name) for code, u in directory.units.items() if u.kind != UnitKind.CENTRE)
-    standing = directory.units[own].duty_phone if own else None
+    shown = own or unit  # one unit: its standing duty phone beside its shifts
+    standing = directory.units[shown].duty_phone if shown else None
     return render(request, "duty.html", status_code, shifts=shifts, now=app.now(), units=units, unit=own or unit,
-                  own=own, standing=standing, names=app.current_config().unit_names, form=form or {}, error=error,
+                  own=own, standing=standing, shown=shown, names=app.current_config().unit_names, form=form or {}, error=error,
                   may_keep=principal.role == Role.HANDLER or principal.role in duty_roster.KEEPERS)
 
 

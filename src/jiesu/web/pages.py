@@ -19,6 +19,7 @@ from jiesu.domain.workflow import Action, Status
 from jiesu.services import (
     access,
     cases,
+    duty_roster,
     intake,
     notifications,
     petitions,
@@ -197,6 +198,7 @@ DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as 
 
 
 QUEUE_ROLES = (Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
+ON_DUTY_SHOWN = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the centre calls the lead unit's 值班人
 
 
 def queue_sections(app) -> list[tuple[str, list, int]]:
@@ -680,6 +682,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
         staff = cases.assignable(uow.connection, case, principal.unit) if "assign_owner" in actions_for(principal, case) \
             else []
+        on_duty = duty_roster.on_duty(app, uow.connection, case.lead_unit, app.now()) \
+            if principal.role in ON_DUTY_SHOWN and case.status.value in cases.WITH_A_UNIT else None  # whom to call
     pictures = photos.by_step(photos.listed(app, case))
     names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
@@ -710,7 +714,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   duplicates=read.duplicates, Status=Status, guesses=read.categories, answers=read.answers,
                   guessing=not intake.tells(read.categories), references=references, topic=topic,
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
-                  delegable=delegable, staff=staff, consent=consent, published=published,
+                  delegable=delegable, staff=staff, consent=consent, published=published, on_duty=on_duty,
                   review=app.settings.publication_review, co_reports=co_reports,
                   may_withhold=principal.role in publication.KEEPERS)
     if revealed:
