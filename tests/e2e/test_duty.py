@@ -85,3 +85,32 @@ def test_the_centre_sees_whom_to_call_on_the_case_of_a_unit_with_someone_on_duty
     assert "在班：白班王 13900000003" in shown and "2026-11-23 18:00" in shown
     clock.advance(hours=9)  # the shift is over
     assert 'id="on-duty"' not in api.get(f"/cases/{case['id']}").text
+
+
+def test_before_a_holiday_the_units_that_have_not_covered_it_are_named(api, clock):
+    from jiesu.services import health
+    from jiesu.services.calendar import load_schedule
+    from tests.support import FIXTURES, local
+
+    load_schedule(api.jiesu, FIXTURES / "schedule_2027.csv", "管理员")  # 元旦: 1–3 January 2027
+    clock.now = local(2026, 12, 14, 9, 0)
+    login(api, "supervisor")
+    assert 'id="holiday"' not in api.get("/duty").text  # eighteen days ahead: not asked yet
+    assert [f.level for f in health.check(api.jiesu) if f.topic == "值班表"] == ["ok"]
+    clock.now = local(2026, 12, 25, 9, 0)
+    login(api, "wj")
+    for day in ("2027-01-01", "2027-01-02", "2027-01-03"):
+        assert add(api, starts_at=f"{day}T00:00", ends_at=f"{day}T23:59").status_code == 303
+    assert "还有 0.1 小时无人值班" in api.get("/duty").text.split('id="holiday"')[1]  # a minute before each midnight
+    assert add(api, starts_at="2027-01-03T23:59", ends_at="2027-01-04T09:00").status_code == 303
+    assert add(api, starts_at="2027-01-01T23:59", ends_at="2027-01-02T00:00").status_code == 303
+    assert add(api, starts_at="2027-01-02T23:59", ends_at="2027-01-03T00:00").status_code == 303
+    assert "本单位元旦期间已排满值班" in api.get("/duty").text
+    login(api, "jx")
+    assert "本单位元旦期间还有 72.0 小时无人值班" in api.get("/duty").text
+    login(api, "supervisor")
+    listed = api.get("/duty").text.split('id="holiday"')[1].split("</section>")[0]
+    assert "6 / 7 个单位未排满" in listed and "望京街道" not in listed and "酒仙桥街道" in listed
+    assert "热力集团" in listed and "13900000002" in listed  # its standing phone is what is texted meanwhile
+    [finding] = [f for f in health.check(api.jiesu) if f.topic == "值班表"]
+    assert finding.level == "warning" and "元旦（01-01 至 01-03）6 个单位" in finding.message

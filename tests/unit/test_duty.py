@@ -35,3 +35,29 @@ def test_the_shift_covering_a_moment_is_on_duty_and_at_a_handover_the_later_one(
     assert on_duty([night, day], EVE + timedelta(hours=14, minutes=30)) is day  # both cover it: the later began
     assert on_duty([night, day], EVE + timedelta(hours=24)) is None  # the end is not covered
     assert on_duty([night, day], EVE - timedelta(seconds=1)) is None
+
+
+def test_the_next_holiday_is_found_with_the_days_off_around_it_and_what_no_shift_covers():
+    from datetime import date
+
+    from jiesu.domain.calendar import DayRule, WorkCalendar
+    from jiesu.domain.duty import holiday_ahead, uncovered
+
+    rules = {day: DayRule(day, False, "元旦") for day in (date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3))}
+    calendar = WorkCalendar(rules, {2026, 2027})
+    assert holiday_ahead(calendar, date(2026, 12, 14), 14) is None  # 18 days ahead: not yet
+    found = holiday_ahead(calendar, date(2026, 12, 25), 14)
+    assert found and (found.name, found.first, found.last) == ("元旦", date(2027, 1, 1), date(2027, 1, 3))
+    weekend = {day: DayRule(day, False, "清明节") for day in (date(2027, 4, 5),)}  # a Monday joined to its weekend
+    assert holiday_ahead(WorkCalendar(weekend, {2027}), date(2027, 4, 3), 3).first == date(2027, 4, 3)
+    assert holiday_ahead(calendar, date(2027, 1, 2), 0).first == date(2027, 1, 1)  # under way
+
+    start, end = found.span(EVE.tzinfo)
+    assert end - start == timedelta(days=3)
+    day = lambda d, h, hours, n=1: DutyShift("WJ", start + timedelta(days=d, hours=h),  # noqa: E731
+                                            start + timedelta(days=d, hours=h + hours), "值班", "13900000003", n)
+    assert uncovered([], start, end) == timedelta(days=3)
+    assert uncovered([day(0, 0, 72)], start, end) == timedelta(0)
+    assert uncovered([day(0, 0, 30), day(1, 2, 50)], start, end) == timedelta(0)  # overlapping at the handover
+    assert uncovered([day(0, 8, 10), day(1, 8, 10)], start, end) == timedelta(hours=52)
+    assert uncovered([day(-1, 0, 30), day(2, 20, 10)], start, end) == timedelta(hours=62)  # from before, past the end

@@ -8,9 +8,10 @@ standing one."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from jiesu.domain import validation
+from jiesu.domain.calendar import WorkCalendar
 from jiesu.domain.errors import InvalidInput
 
 LONGEST = timedelta(days=31)  # a shift longer than this is a typing error (a month instead of a day), not a shift
@@ -56,3 +57,46 @@ def on_duty(shifts: list[DutyShift], at: datetime) -> DutyShift | None:
     """The shift covering `at`; of several (a handover overlapping), the one that began last."""
     covering = [s for s in shifts if s.covers(at)]
     return max(covering, key=lambda s: (s.starts_at, s.id or 0)) if covering else None
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A run of days off around a statutory holiday (法定节假日 with its weekend), as the calendar has it."""
+
+    name: str
+    first: date
+    last: date
+
+    def span(self, tz) -> tuple[datetime, datetime]:
+        """From the first day's midnight to the midnight after the last (in `tz`): what a roster must cover."""
+        return (datetime.combine(self.first, time(0), tz), datetime.combine(self.last + timedelta(days=1), time(0), tz))
+
+
+def holiday_ahead(calendar: WorkCalendar, today: date, within_days: int) -> Holiday | None:
+    """The next statutory holiday (a day the calendar names as off) starting within `within_days` of `today`, or
+    already under way, stretched over the days off on either side of it (a weekend joined to it)."""
+    for offset in range(within_days + 1):
+        day = today + timedelta(days=offset)
+        rule = calendar.rules.get(day)
+        if rule is not None and not rule.workday:
+            first, last = day, day
+            while not calendar.is_workday(first - timedelta(days=1)):
+                first -= timedelta(days=1)
+            while not calendar.is_workday(last + timedelta(days=1)):
+                last += timedelta(days=1)
+            return Holiday(rule.name or "节假日", first, last)
+    return None
+
+
+def uncovered(shifts: list[DutyShift], start: datetime, end: datetime) -> timedelta:
+    """How much of [start, end) no shift covers."""
+    gaps, reached = timedelta(0), start
+    for s in sorted(shifts, key=lambda s: s.starts_at):
+        if s.ends_at <= reached or s.starts_at >= end:
+            continue
+        if s.starts_at > reached:
+            gaps += s.starts_at - reached
+        reached = max(reached, s.ends_at)
+        if reached >= end:
+            return gaps
+    return gaps + max(end - reached, timedelta(0))

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select
 from jiesu.bootstrap import App
 from jiesu.domain import duty
 from jiesu.domain.calendar import SHANGHAI, beijing_minute
-from jiesu.domain.enums import Role
+from jiesu.domain.enums import Role, UnitKind
 from jiesu.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.services.audit import record
@@ -119,6 +119,48 @@ def phone_for(app: App, connection, unit_code: str | None, at: datetime, directo
         return shift.phone or None
     unit = directory.units.get(unit_code or "")
     return unit.duty_phone if unit is not None else None
+
+
+ON_CALL = (UnitKind.DISTRICT, UnitKind.SUBDISTRICT, UnitKind.DEPARTMENT, UnitKind.COMPANY)  # units a holiday
+# emergency is dispatched to, whose roster a centre collects (a 社区's 街道 is on call for it)
+HOLIDAY_AHEAD_DAYS = 14  # how far ahead a holiday's roster is asked for
+
+
+@dataclass(frozen=True)
+class Gap:
+    unit: str
+    name: str
+    hours: float  # of the holiday no shift covers
+    standing_phone: str | None  # what is texted meanwhile, if anything
+
+
+@dataclass(frozen=True)
+class HolidayCoverage:
+    holiday: duty.Holiday
+    units: int  # the units on call
+    gaps: list[Gap]  # those not covered the whole holiday
+
+
+def holiday_coverage(app: App, within_days: int = HOLIDAY_AHEAD_DAYS) -> HolidayCoverage | None:
+    """节假日值班: the next statutory holiday starting within `within_days` (or under way), and the units on call
+    whose roster leaves some of it uncovered; None when no holiday is that near."""
+    with app.uow(read_only=True) as uow:
+        holiday = duty.holiday_ahead(app.calendar(uow), app.today(), within_days)
+        if holiday is None:
+            return None
+        start, end = holiday.span(SHANGHAI)
+        rows = uow.connection.execute(select(_s.c.unit, _s.c.starts_at, _s.c.ends_at, _s.c.id).where(
+            _s.c.starts_at < end, _s.c.ends_at > start)).all()
+    by_unit: dict[str, list[duty.DutyShift]] = {}
+    for r in rows:
+        by_unit.setdefault(r.unit, []).append(duty.DutyShift(r.unit, r.starts_at, r.ends_at, "", "", r.id))
+    on_call = [u for u in app.current_config().directory.units.values() if u.kind in ON_CALL]
+    gaps = []
+    for unit in sorted(on_call, key=lambda u: (ON_CALL.index(u.kind), u.code)):
+        missing = duty.uncovered(by_unit.get(unit.code, []), start, end)
+        if missing:
+            gaps.append(Gap(unit.code, unit.name, round(missing.total_seconds() / 3600, 1), unit.duty_phone))
+    return HolidayCoverage(holiday, len(on_call), gaps)
 
 
 def _when(value: str, line: int, field: str) -> datetime:

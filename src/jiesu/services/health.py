@@ -43,7 +43,7 @@ def check(app: App) -> list[Finding]:
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
     found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
-    found += _publication(app)
+    found += _publication(app) + _duty(app)
     return found
 
 
@@ -158,3 +158,16 @@ def _publication(app: App) -> list[Finding]:
         return [Finding("warning", "办件公开", f"{old} 件诉求人同意公开的办件办结后超过 {REVIEW_WAIT.days} 天未审核",
                         "督办在督办台「办件公开待审核」阅读后公开或不予公开")]
     return [Finding("ok", "办件公开", f"待审核 {waiting} 件")]
+
+
+def _duty(app: App) -> list[Finding]:
+    from jiesu.services.duty_roster import HOLIDAY_AHEAD_DAYS, holiday_coverage
+
+    coverage = holiday_coverage(app)
+    if coverage is None:
+        return [Finding("ok", "值班表", f"{HOLIDAY_AHEAD_DAYS} 天内没有法定节假日")]
+    h = coverage.holiday
+    if coverage.gaps:
+        return [Finding("warning", "值班表", f"{h.name}（{h.first:%m-%d} 至 {h.last:%m-%d}）{len(coverage.gaps)} 个单位的值班表"
+                        f"未排满（共 {coverage.units} 个单位）", "各单位在 /duty 登记班次，或 jiesu duty load 导入收集的值班表")]
+    return [Finding("ok", "值班表", f"{h.name}期间 {coverage.units} 个单位均已排班")]

@@ -32,7 +32,10 @@ def _page(request: Request, status_code: int = 200, unit: str = "", form: dict |
     units = sorted((code, u.name) for code, u in directory.units.items() if u.kind != UnitKind.CENTRE)
     shown = own or unit  # one unit: its standing duty phone beside its shifts
     standing = directory.units[shown].duty_phone if shown else None
+    coverage = duty_roster.holiday_coverage(app)  # 节假日值班: who has not covered the coming holiday yet
+    gaps = [g for g in coverage.gaps if not own or g.unit == own] if coverage else []
     return render(request, "duty.html", status_code, shifts=shifts, now=app.now(), units=units, unit=own or unit,
+                  coverage=coverage, gaps=gaps,
                   own=own, standing=standing, shown=shown, names=app.current_config().unit_names, form=form or {}, error=error,
                   may_keep=principal.role == Role.HANDLER or principal.role in duty_roster.KEEPERS)
 
