@@ -734,3 +734,32 @@ def test_a_citizen_typing_sees_how_a_unit_answered_a_published_case_like_it(tmp_
         page.screenshot(path=str(SHOTS / "21-portal-similar.png"), full_page=True)
         page.fill("textarea[name=content]", "公交车站台破损需要维修")
         page.wait_for_selector("#similar[hidden]", state="attached")
+
+
+def test_a_unit_enters_its_night_shift_and_the_centre_sees_who_to_call(server, page):
+    """值班表 in the browser: the datetime fields as Chromium posts them, the shift listed, the agent's view."""
+    login(page, server, "wj")
+    page.click("nav a[href='/duty']")
+    page.fill("input[name=starts_at]", "2030-01-31T18:00")
+    page.fill("input[name=ends_at]", "2030-02-01T09:00")
+    page.fill("input[name=name]", "夜班 李明")
+    page.fill("input[name=phone]", "139 0000 0012")
+    page.click("#add-shift button[type=submit]")
+    page.wait_for_selector(".flash")
+    row = page.locator("#shifts tbody tr").first.inner_text()
+    assert "2030-01-31 18:00" in row and "2030-02-01 09:00" in row and "13900000012" in row
+    page.fill("input[name=starts_at]", "2030-02-01T09:00")
+    page.fill("input[name=ends_at]", "2030-02-01T08:00")
+    page.fill("input[name=name]", "白班 王芳")
+    page.fill("input[name=phone]", "13900000011")
+    page.click("#add-shift button[type=submit]")
+    assert "结束时间应晚于开始时间" in page.locator(".error").inner_text()
+    assert page.input_value("input[name=name]") == "白班 王芳"  # kept, to correct
+    page.screenshot(path=str(SHOTS / "duty-unit.png"), full_page=True)
+    logout(page)
+    login(page, server, "agent")
+    page.goto(f"{server}/duty")
+    page.select_option("select[name=unit]", "WJ")
+    page.click("form[action='/duty'][method=get] button")
+    assert "夜班 李明" in page.locator("#shifts").inner_text() and "13900000001" in page.locator(".hint").inner_text()
+    assert page.locator("#add-shift").count() == 0  # an agent reads, keeps none
