@@ -114,3 +114,27 @@ def test_before_a_holiday_the_units_that_have_not_covered_it_are_named(api, cloc
     assert "热力集团" in listed and "13900000002" in listed  # its standing phone is what is texted meanwhile
     [finding] = [f for f in health.check(api.jiesu) if f.topic == "值班表"]
     assert finding.level == "warning" and "元旦（01-01 至 01-03）6 个单位" in finding.message
+
+
+def test_a_units_app_keeps_its_roster_through_the_api(api, clock):
+    from tests.e2e.test_api import call
+
+    shift = {"starts_at": "2026-11-23T09:00:00+08:00", "ends_at": "2026-11-23T18:00:00+08:00", "name": "白班王",
+             "phone": "13900000011"}
+    added = call(api, "wj", "POST", "/api/v1/duty", json=shift)  # a handler's unit is its own
+    assert added.status_code == 201, added.text
+    assert added.json() | {"id": 0} == {"id": 0, "unit": "WJ", "unit_name": "望京街道", "name": "白班王",
+                                        "phone": "13900000011", "on_duty": True, "added_by": "wj",
+                                        "starts_at": "2026-11-23T01:00:00+00:00", "ends_at": "2026-11-23T10:00:00+00:00"}
+    assert call(api, "wj", "POST", "/api/v1/duty", json=shift | {"unit": "JX"}).status_code == 403
+    for field, value in (("phone", "010-62345678"), ("starts_at", "2026-11-23T09:00:00"), ("name", " ")):
+        refused = call(api, "wj", "POST", "/api/v1/duty", json=shift | {field: value})
+        assert refused.status_code == 400 and refused.json()["field"] == field, refused.text
+    assert call(api, "supervisor", "POST", "/api/v1/duty", json=shift).json()["field"] == "unit"  # which unit?
+    assert call(api, "agent", "POST", "/api/v1/duty", json=shift | {"unit": "WJ"}).status_code == 403
+    assert [x["name"] for x in call(api, "agent", "GET", "/api/v1/duty").json()["items"]] == ["白班王"]
+    assert call(api, "jx", "GET", "/api/v1/duty").json()["items"] == []  # another unit's
+    shift_id = added.json()["id"]
+    assert call(api, "jx", "DELETE", f"/api/v1/duty/{shift_id}").status_code == 404
+    assert call(api, "wj", "DELETE", f"/api/v1/duty/{shift_id}").status_code == 204
+    assert call(api, "wj", "GET", "/api/v1/duty").json()["items"] == []

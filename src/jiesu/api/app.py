@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from jiesu.api import citizen, open311, requests, sms
+from jiesu.api import duty as duty_api
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.api.security_headers import SecurityHeaders
 from jiesu.bootstrap import App
@@ -79,6 +80,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.add_middleware(BodySizeLimit, limit=MAX_BODY, larger=(PHOTO_PATHS, MAX_PHOTO_BODY))
     api.add_middleware(SecurityHeaders)
     api.include_router(requests.router)
+    api.include_router(duty_api.router)
     api.include_router(requests.public)
     api.include_router(citizen.mine)
     api.include_router(open311.router)

@@ -84,6 +84,21 @@ def remove(app: App, principal: Principal, shift_id: int) -> None:
         uow.commit()
 
 
+def _shift(app: App, row) -> Shift:
+    return Shift(row.id, row.unit, row.starts_at, row.ends_at, row.name, app.cipher.decrypt(row.phone), row.added_by)
+
+
+def one(app: App, principal: Principal, shift_id: int) -> Shift:
+    """A shift by its id, as `listed` would show it to the principal (another unit's, to a handler: not found)."""
+    if principal.role not in READERS:
+        raise Forbidden("无权查看值班表", field="role")
+    with app.uow(read_only=True) as uow:
+        row = uow.connection.execute(select(_s).where(_s.c.id == shift_id)).first()
+    if row is None or (principal.role == Role.HANDLER and row.unit != principal.unit):
+        raise NotFound(f"值班记录 {shift_id} 不存在", field="id")
+    return _shift(app, row)
+
+
 def listed(app: App, principal: Principal, unit: str | None = None, until_after: datetime | None = None,
            limit: int = 500) -> list[Shift]:
     """The shifts not over by `until_after` (now by default), by unit and start; a handler's own unit's only."""
@@ -96,8 +111,7 @@ def listed(app: App, principal: Principal, unit: str | None = None, until_after:
         query = query.where(_s.c.unit == unit)
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(query.limit(limit)).all()
-    return [Shift(r.id, r.unit, r.starts_at, r.ends_at, r.name, app.cipher.decrypt(r.phone), r.added_by)
-            for r in rows]
+    return [_shift(app, r) for r in rows]
 
 
 def on_duty(app: App, connection, unit_code: str | None, at: datetime) -> duty.DutyShift | None:
