@@ -249,3 +249,18 @@ def test_work_queues_put_emergencies_and_the_nearest_deadlines_first_and_count_w
     assert newest_first == [emergency, inquiry, complaint, overdue]  # the case list itself is unchanged
     heading, items, total = work(app, "待签收", limit=2, statuses=["dispatched"], visible_to_unit="WJ")
     assert ([row.id for row in items], total) == ([emergency, overdue], 4)
+
+
+def test_an_extension_moves_the_report_deadline_of_a_community_held_by_the_old_one_and_it_is_stored(app, clock):
+    street = Actor("望京承办人", Role.HANDLER, "WJ", frozenset({"WJ01"}))
+    case = cases.register(app, AGENT, intake())
+    act(app, clock, DISPATCHER, case.id, Action.DISPATCH, unit="WJ")
+    act(app, clock, street, case.id, Action.ACKNOWLEDGE)
+    clock.now = local(2026, 11, 30, 10, 0)  # Monday after: the fixture's 3 working days would reach 3 Dec
+    handed = act(app, clock, street, case.id, Action.DELEGATE, unit="WJ01")
+    assert handed.co_handling()[0].report_due == handed.resolve_due == local(2026, 12, 2, 18, 0)
+    act(app, clock, street, case.id, Action.REQUEST_EXTENSION, duration="5wd", reason="社区需协调物业")
+    act(app, clock, DISPATCHER, case.id, Action.APPROVE_EXTENSION, duration="5wd")
+    stored = cases.show(app, case.id)
+    assert stored.resolve_due == local(2026, 12, 9, 18, 0)
+    assert stored.co_handling()[0].report_due == local(2026, 12, 3, 18, 0)  # as read back from the database

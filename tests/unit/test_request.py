@@ -599,3 +599,23 @@ def test_a_co_handler_gives_its_own_part_to_one_of_its_staff_and_the_case_stays_
         r.assign_owner(community, at(0.7), "网格员甲")  # has it already
     with pytest.raises(Forbidden):
         r.assign_owner(JX_HANDLER, at(0.7), "酒仙桥承办人")
+
+
+def test_an_extension_gives_a_co_handler_owing_its_report_by_the_old_deadline_the_same_room():
+    street = Actor("望京承办人", Role.HANDLER, "WJ", frozenset({"WJ01", "WJ02"}))
+    clock = SlaClock(SlaPolicy("默认", Duration(2, "wh"), Duration(1, "wd"), Duration(7, "wd"), Duration(2, "wd"),
+                               Duration(3, "wd"), report=Duration(3, "wd")), builtin_calendar())
+    r = new_request()
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ")
+    r.acknowledge(street, at(1))
+    r.delegate(street, local(2026, 11, 24, 10, 0), clock, "WJ02")  # Tuesday: its own limit, 27 Nov, comes first
+    r.delegate(street, local(2026, 11, 30, 10, 0), clock, "WJ01")  # Monday after: 3 working days reach past 2 Dec
+    own, capped = r.co_handling()
+    assert capped.report_due == r.resolve_due == local(2026, 12, 2, 18, 0) and own.report_due == local(2026, 11, 27, 18, 0)
+    r.request_extension(street, local(2026, 11, 30, 11, 0), Duration(5, "wd"), "社区需协调物业")
+    r.approve_extension(SUPERVISOR, local(2026, 11, 30, 12, 0), clock)
+    assert r.resolve_due == local(2026, 12, 9, 18, 0)
+    assert capped.report_due == local(2026, 12, 3, 18, 0)  # its own 3 working days, no longer cut short
+    assert own.report_due == local(2026, 11, 27, 18, 0)  # never held by the lead's deadline: unchanged
+    assert r.events[-1].changes["report_due"] == [{"WJ01": "2026-12-02T10:00:00+00:00"},  # in UTC, as every
+                                                  {"WJ01": "2026-12-03T10:00:00+00:00"}]  # time in the changes
