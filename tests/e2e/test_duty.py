@@ -96,6 +96,7 @@ def test_before_a_holiday_the_units_that_have_not_covered_it_are_named(api, cloc
     clock.now = local(2026, 12, 14, 9, 0)
     login(api, "supervisor")
     assert 'id="holiday"' not in api.get("/duty").text  # eighteen days ahead: not asked yet
+    assert 'id="holiday-roster"' not in api.get("/desk").text
     assert [f.level for f in health.check(api.jiesu) if f.topic == "值班表"] == ["ok"]
     clock.now = local(2026, 12, 25, 9, 0)
     login(api, "wj")
@@ -112,6 +113,7 @@ def test_before_a_holiday_the_units_that_have_not_covered_it_are_named(api, cloc
     listed = api.get("/duty").text.split('id="holiday"')[1].split("</section>")[0]
     assert "6 / 7 个单位未排满" in listed and "望京街道" not in listed and "酒仙桥街道" in listed
     assert "热力集团" in listed and "13900000002" in listed  # its standing phone is what is texted meanwhile
+    assert "元旦（2027-01-01 至 2027-01-03）将到：6 个单位的值班表未排满" in api.get("/desk").text
     [finding] = [f for f in health.check(api.jiesu) if f.topic == "值班表"]
     assert finding.level == "warning" and "元旦（01-01 至 01-03）6 个单位" in finding.message
 

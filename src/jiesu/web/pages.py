@@ -382,6 +382,7 @@ def desk(request: Request) -> Response:
         if app.settings.publication_review else []  # not work arriving: the pulse leaves it out
     return render(request, "queue.html", title="督办台", sections=sections + [s for s in review if s[1]],
                   names=unit_names(app), Status=Status, petitions_due=due, outbox=notifications.outbox(app), now=now,
+                  holiday=duty_roster.holiday_coverage(app),  # 节假日值班: the units not yet covering it
                   batches={"已超期": SUPERVISE_BATCH, PUBLICATION_REVIEW: PUBLISH_BATCH},
                   pulse=("/desk/pulse", arrivals(sections)[0]))
 
