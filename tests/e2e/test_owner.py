@@ -130,3 +130,10 @@ def test_a_community_gives_its_part_of_a_case_handed_down_to_one_of_its_staff(ap
     assert "承办人员 wj01b" in page.split('id="co-handling"')[1].split("</dd>")[0]
     assert "（给 wj01b，望京西园社区协办部分）" in page and "（承办人员 wj2）" in page
     assert "分办给我" not in api.get("/inbox").text
+    parts = call(api, "wj01", "GET", "/api/v1/units/WJ01/standing").json()["co_staff"]
+    assert parts == [{"owner": "wj01b", "owed": 1, "overdue": 0, "reported": 0}]  # its part, by whom
+    assert call(api, "wj", "GET", "/api/v1/units/WJ/standing").json()["co_staff"] == []  # the lead gives no parts
+    act(api, "wj01b", case["id"], "report_back", note="网格员已上门核实")
+    login(api, "wj01")
+    shown = api.get("/standing").text.split('id="co-staff"')[1].split("</table>")[0]
+    assert re.search(r"<td>wj01b</td><td>0</td><td>0</td><td>1</td>", shown)  # reported this month

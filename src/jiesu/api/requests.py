@@ -321,9 +321,12 @@ def unit_standing(code: str, request: Request, month: str | None = None,
         raise NotFound("没有这个单位，或你无权查看", field="unit")
     app = jiesu_app(request)
     found = assessment.unit_standing(app, month or f"{app.today():%Y-%m}", code)
+    bounds = assessment.month_bounds(found.month)
     return standing_view(found) | {"staff": [  # 承办人员, where the unit gives its cases out (分办)
         {"owner": x.owner, "in_hand": x.in_hand, "overdue": x.overdue, "answered": x.answered}
-        for x in workload.staff_load(app, code, *assessment.month_bounds(found.month))]}
+        for x in workload.staff_load(app, code, *bounds)], "co_staff": [  # and its parts of others' cases (协办)
+        {"owner": x.owner, "owed": x.owed, "overdue": x.overdue, "reported": x.reported}
+        for x in workload.co_load(app, code, *bounds)]}
 
 
 @router.get("/categories")

@@ -46,7 +46,7 @@ def unit(code: str = typer.Argument(..., help="单位代码"),
     """One unit's 三率 for MONTH, its rank among its kind, the cases that lowered it and, where the unit gives its cases
     to its staff (分办), what each of them has (本单位考核)."""
     from jiesu.services.assessment import fmt, month_bounds, pct, unit_standing
-    from jiesu.services.workload import staff_load
+    from jiesu.services.workload import co_load, staff_load
 
     jiesu = ready_app()
     found = unit_standing(jiesu, month or f"{jiesu.today():%Y-%m}", code)
@@ -69,6 +69,12 @@ def unit(code: str = typer.Argument(..., help="单位代码"),
         table = Table("承办人员", "办理中（现在）", "其中已超期", "本月办结答复", title=f"承办人员（{len(staff)}）")
         for row in staff:
             table.add_row(escape(row.owner or "未分办"), str(row.in_hand), str(row.overdue), str(row.answered))
+        console.print(table)
+    parts = co_load(jiesu, code, *month_bounds(found.month))
+    if parts:
+        table = Table("承办人员", "待反馈（现在）", "其中已过反馈时限", "本月已反馈", title=f"承办人员（协办，{len(parts)}）")
+        for part in parts:
+            table.add_row(escape(part.owner or "未分办"), str(part.owed), str(part.overdue), str(part.reported))
         console.print(table)
 
 

@@ -13,7 +13,7 @@ from jiesu.domain.calendar import months_around
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError
 from jiesu.services.assessment import STANDING_VIEWERS, fmt, month_bounds, pct, unit_standing
-from jiesu.services.workload import staff_load
+from jiesu.services.workload import co_load, staff_load
 from jiesu.web.rendering import error_text, login_required, render
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +42,7 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
                       error=error_text(error))
     before, after = months_around(month)
     staff = staff_load(app, unit, *month_bounds(month))
+    parts = co_load(app, unit, *month_bounds(month))
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month,
-                  names=names, staff=staff)
+                  names=names, staff=staff, parts=parts)
