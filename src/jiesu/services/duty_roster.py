@@ -61,6 +61,8 @@ def _told(shift: duty.DutyShift) -> str:
 def add(app: App, principal: Principal, unit: str, starts_at: datetime | None, ends_at: datetime | None,
         name: str | None, phone: str | None) -> int:
     """One shift, checked (each error names its field), recorded in the audit trail with it."""
+    if principal.role != Role.HANDLER and principal.role not in KEEPERS:  # before reading what it says
+        raise Forbidden("只有督办、管理员或本单位承办人可以填写值班表", field="role")
     unit = (unit or "").strip()
     shift = duty.shift(unit, starts_at, ends_at, name, phone)
     _may_keep(app, principal, unit)
@@ -99,8 +101,11 @@ def one(app: App, principal: Principal, shift_id: int) -> Shift:
     return _shift(app, row)
 
 
+LISTED = 1000  # shifts on a page at most (a city's units for a fortnight); the page says when there are more
+
+
 def listed(app: App, principal: Principal, unit: str | None = None, until_after: datetime | None = None,
-           limit: int = 500) -> list[Shift]:
+           limit: int = LISTED) -> list[Shift]:
     """The shifts not over by `until_after` (now by default), by unit and start; a handler's own unit's only."""
     if principal.role not in READERS:
         raise Forbidden("无权查看值班表", field="role")

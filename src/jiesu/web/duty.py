@@ -35,7 +35,7 @@ def _page(request: Request, status_code: int = 200, unit: str = "", form: dict |
     coverage = duty_roster.holiday_coverage(app)  # 节假日值班: who has not covered the coming holiday yet
     gaps = [g for g in coverage.gaps if not own or g.unit == own] if coverage else []
     return render(request, "duty.html", status_code, shifts=shifts, now=app.now(), units=units, unit=own or unit,
-                  coverage=coverage, gaps=gaps,
+                  coverage=coverage, gaps=gaps, listed=duty_roster.LISTED,
                   own=own, standing=standing, shown=shown, names=app.current_config().unit_names, form=form or {}, error=error,
                   may_keep=principal.role == Role.HANDLER or principal.role in duty_roster.KEEPERS)
 
