@@ -64,18 +64,17 @@ def unit(code: str = typer.Argument(..., help="单位代码"),
             for x in items:
                 table.add_row(x.ticket, escape(mask(x.title)), x.what, beijing_minute(x.at))
             console.print(table)
-    staff = staff_load(jiesu, code, *month_bounds(found.month))
-    if staff:
-        table = Table("承办人员", "办理中（现在）", "其中已超期", "本月办结答复", title=f"承办人员（{len(staff)}）")
-        for row in staff:
-            table.add_row(escape(row.owner or "未分办"), str(row.in_hand), str(row.overdue), str(row.answered))
-        console.print(table)
-    parts = co_load(jiesu, code, *month_bounds(found.month))
-    if parts:
-        table = Table("承办人员", "待反馈（现在）", "其中已过反馈时限", "本月已反馈", title=f"承办人员（协办，{len(parts)}）")
-        for part in parts:
-            table.add_row(escape(part.owner or "未分办"), str(part.owed), str(part.overdue), str(part.reported))
-        console.print(table)
+    bounds = month_bounds(found.month)
+    for title, columns, rows in (  # 承办人员: the unit's own cases, then its parts of others' (协办)
+            ("承办人员", ("办理中（现在）", "其中已超期", "本月办结答复"),
+             [(r.owner, r.in_hand, r.overdue, r.answered) for r in staff_load(jiesu, code, *bounds)]),
+            ("承办人员（协办）", ("待反馈（现在）", "其中已过反馈时限", "本月已反馈"),
+             [(r.owner, r.owed, r.overdue, r.reported) for r in co_load(jiesu, code, *bounds)])):
+        if rows:
+            table = Table("承办人员", *columns, title=f"{title}（{len(rows)}）")
+            for owner, *counts in rows:
+                table.add_row(escape(owner or "未分办"), *map(str, counts))
+            console.print(table)
 
 
 @app.command()

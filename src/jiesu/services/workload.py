@@ -4,8 +4,10 @@ same for its parts of cases others lead (协办, a 社区's 下派 cases): owed,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -34,10 +36,14 @@ def staff_load(app: App, unit: str, start: datetime, end: datetime) -> list[Staf
     ).where(r.c.lead_unit == unit).group_by(r.c.owner)
     with app.uow(read_only=True) as uow:
         rows = [StaffLoad(*row) for row in uow.connection.execute(counts)]
+    return _by_owner(rows, lambda row: bool(row.in_hand or row.answered))
+
+
+def _by_owner(rows: list, busy: Callable[[Any], bool]) -> list:
+    """The busy rows by name, the unassigned last; none at all for a unit that gives nothing to anyone."""
     if all(row.owner is None for row in rows):
         return []
-    return sorted((row for row in rows if row.in_hand or row.answered),
-                  key=lambda row: (row.owner is None, row.owner or ""))
+    return sorted((row for row in rows if busy(row)), key=lambda row: (row.owner is None, row.owner or ""))
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,4 @@ def co_load(app: App, unit: str, start: datetime, end: datetime) -> list[CoLoad]
     ).join(r, r.c.id == a.c.request_id).where(a.c.unit == unit, a.c.role == "co").group_by(a.c.owner)
     with app.uow(read_only=True) as uow:
         rows = [CoLoad(*row) for row in uow.connection.execute(counts)]
-    if all(row.owner is None for row in rows):
-        return []
-    return sorted((row for row in rows if row.owed or row.reported),
-                  key=lambda row: (row.owner is None, row.owner or ""))
+    return _by_owner(rows, lambda row: bool(row.owed or row.reported))
