@@ -26,11 +26,11 @@ class ShiftBody(BaseModel):
     phone: str = Field(max_length=20, description="值班手机")
 
 
-def _shown(app, shift: duty_roster.Shift) -> dict:
-    now = app.now()
-    return {"id": shift.id, "unit": shift.unit, "unit_name": app.current_config().unit_names.get(shift.unit),
-            "starts_at": iso(shift.starts_at), "ends_at": iso(shift.ends_at), "name": shift.name,
-            "phone": shift.phone, "on_duty": shift.starts_at <= now < shift.ends_at, "added_by": shift.added_by}
+def _shown(app, shifts: list[duty_roster.Shift]) -> list[dict]:
+    now, names = app.now(), app.current_config().unit_names
+    return [{"id": s.id, "unit": s.unit, "unit_name": names.get(s.unit), "starts_at": iso(s.starts_at),
+             "ends_at": iso(s.ends_at), "name": s.name, "phone": s.phone, "on_duty": s.covers(now),
+             "added_by": s.added_by} for s in shifts]
 
 
 @router.get("/duty")
@@ -38,7 +38,7 @@ def list_shifts(request: Request, unit: str | None = Query(None, description="�
                 principal: Principal = Depends(staff)) -> dict:
     """The shifts not over yet, by unit and start (a handler: its own unit's only)."""
     app = jiesu_app(request)
-    return {"items": [_shown(app, s) for s in duty_roster.listed(app, principal, unit)]}
+    return {"items": _shown(app, duty_roster.listed(app, principal, unit))}
 
 
 @router.post("/duty", status_code=201)
@@ -47,7 +47,7 @@ def add_shift(body: ShiftBody, request: Request, principal: Principal = Depends(
     app = jiesu_app(request)
     unit = body.unit or (principal.unit if principal.role == Role.HANDLER else "")
     shift_id = duty_roster.add(app, principal, unit or "", body.starts_at, body.ends_at, body.name, body.phone)
-    return _shown(app, duty_roster.one(app, principal, shift_id))
+    return _shown(app, [duty_roster.one(app, principal, shift_id)])[0]
 
 
 @router.delete("/duty/{shift_id}", status_code=204)

@@ -41,6 +41,6 @@ def list_shifts(unit: str = typer.Option("", help="单位代码；不填为全�
     table = Table("单位", "开始", "结束", "值班人", "手机", "")
     for s in shifts:
         table.add_row(s.unit, beijing_minute(s.starts_at), beijing_minute(s.ends_at), escape(s.name), s.phone,
-                      "在班" if s.starts_at <= jiesu.now() < s.ends_at else "")
+                      "在班" if s.covers(jiesu.now()) else "")
     console.print(table)
     console.print(f"共 {len(shifts)} 个班次")

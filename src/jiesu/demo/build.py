@@ -199,7 +199,7 @@ def seed_duty(app: App, unit: str) -> str:
             begins = datetime.combine(day, start, SHANGHAI)
             duty_roster.add(app, keeper, unit, begins, begins + timedelta(hours=hours), name, phone)
     now = app.now()
-    return next((s.name for s in duty_roster.listed(app, keeper) if s.starts_at <= now < s.ends_at), "—")
+    return next((s.name for s in duty_roster.listed(app, keeper) if s.covers(now)), "—")
 
 
 def busiest_subdistrict(app: App) -> str:

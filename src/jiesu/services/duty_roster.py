@@ -29,14 +29,10 @@ _s = t.duty_shifts
 
 
 @dataclass(frozen=True)
-class Shift:
-    id: int
-    unit: str
-    starts_at: datetime
-    ends_at: datetime
-    name: str
-    phone: str
-    added_by: str
+class Shift(duty.DutyShift):
+    """A stored shift: the domain's, with who entered it."""
+
+    added_by: str = ""
 
 
 def _may_keep(app: App, principal: Principal, unit: str) -> None:
@@ -87,7 +83,7 @@ def remove(app: App, principal: Principal, shift_id: int) -> None:
 
 
 def _shift(app: App, row) -> Shift:
-    return Shift(row.id, row.unit, row.starts_at, row.ends_at, row.name, app.cipher.decrypt(row.phone), row.added_by)
+    return Shift(row.unit, row.starts_at, row.ends_at, row.name, app.cipher.decrypt(row.phone), row.id, row.added_by)
 
 
 def one(app: App, principal: Principal, shift_id: int) -> Shift:

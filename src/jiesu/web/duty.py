@@ -24,7 +24,8 @@ def _page(request: Request, status_code: int = 200, unit: str = "", form: dict |
           error: str | None = None) -> Response:
     principal = login_required(request, *duty_roster.READERS)
     app = jiesu_app(request)
-    directory = app.current_config().directory
+    config = app.current_config()
+    directory = config.directory
     if unit and unit not in directory.units:
         raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
     shifts = duty_roster.listed(app, principal, unit or None)
@@ -36,7 +37,7 @@ def _page(request: Request, status_code: int = 200, unit: str = "", form: dict |
     gaps = [g for g in coverage.gaps if not own or g.unit == own] if coverage else []
     return render(request, "duty.html", status_code, shifts=shifts, now=app.now(), units=units, unit=own or unit,
                   coverage=coverage, gaps=gaps, listed=duty_roster.LISTED,
-                  own=own, standing=standing, shown=shown, names=app.current_config().unit_names, form=form or {}, error=error,
+                  own=own, standing=standing, shown=shown, names=config.unit_names, form=form or {}, error=error,
                   may_keep=principal.role == Role.HANDLER or principal.role in duty_roster.KEEPERS)
 
 
