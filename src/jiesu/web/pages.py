@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_principal
 from jiesu.api.limits import client_key
-from jiesu.api.views import actions_for, case_view, photo_response
+from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, add_months
 from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
@@ -672,6 +672,9 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
+        names = {code: u.name for code, u in config.directory.units.items()}
+        path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
+        view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed, now=app.now())
         media = list(photos.media_urls(uow.connection, [case.stored_id]).values())
         notices = notifications.for_case(uow.connection, case.stored_id)
         replies = sms_replies.for_case(app, uow.connection, case.stored_id)
@@ -681,15 +684,12 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         router = app.router(uow)
         routing = cases.suggested_routing(uow.connection, router, case)
         delegable = cases.delegable(router, case, principal.area) if principal.area else []
-        staff = cases.assignable(uow.connection, case, principal.unit) if "assign_owner" in actions_for(principal, case) \
+        staff = cases.assignable(uow.connection, case, principal.unit) if "assign_owner" in view["allowed_actions"] \
             else []
         on_duty = duty_roster.on_duty(app, uow.connection, case.lead_unit, app.now()) \
             if principal.role in ON_DUTY_SHOWN and case.status.value in cases.WITH_A_UNIT else None  # whom to call
     pictures = photos.by_step(photos.listed(app, case))
-    names = {code: u.name for code, u in config.directory.units.items()}
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
-    path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
-    view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed, now=app.now())
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
                if (a != Action.DELEGATE or delegable) and (a != Action.ASSIGN_OWNER or staff)]  # 分办: to someone
     done = {"record_contact"} if view["contacted_at"] else set()  # contacted: the next step is the reply
