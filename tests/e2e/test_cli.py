@@ -120,6 +120,23 @@ def test_the_database_is_backed_up_checked_and_restored_from_the_command_line(ji
     assert "第二件" not in jiesu("case", "list") and list(tmp_path.glob("cli.db.before-restore-*"))
 
 
+def test_the_search_index_is_rebuilt_from_the_command_line_and_the_rebuild_is_audited(jiesu, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "望京西园三区物业不清理垃圾", "--division", "WJ01", "--category", "WY1")
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM request_words"))
+    assert "望京西园" not in jiesu("case", "list", "--text", "西园三区")
+    assert "已重建工单查询索引：1 件工单" in jiesu("db", "reindex", "--by", "管理员甲")
+    assert "望京西园" in jiesu("case", "list", "--text", "西园三区")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT actor, detail FROM audit_log WHERE action = 'db.reindex'")).one() == (
+            "管理员甲", '{"cases": 1}')
+    engine.dispose()
+
+
 def test_personal_data_past_its_keeping_period_is_removed_from_the_command_line(jiesu):
     from datetime import date, timedelta
 

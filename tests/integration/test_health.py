@@ -59,3 +59,20 @@ def test_an_old_schema_is_an_error_and_is_left_as_it_is(tmp_path):
     [finding] = health.check(old)
     assert finding.level == "error" and "jiesu db upgrade" in finding.todo
     assert current_revision(old.engine) == "0008"
+
+
+def test_cases_missing_from_the_search_index_are_a_warning_with_the_command_that_mends_it(app):
+    from sqlalchemy import text
+
+    from jiesu.domain.enums import Role
+    from jiesu.storage import text_index
+
+    assert by_topic(health.check(app))["查询索引"].level == "ok"
+    for words in ("楼道堆物", "路灯不亮"):
+        intake.register(app, Principal("坐席", Role.AGENT), Intake(content=words, kind="投诉", division="WJ01"))
+    with app.engine.begin() as c:  # as a case written straight into the table would be
+        c.execute(text("DELETE FROM request_words"))
+    found = by_topic(health.check(app))["查询索引"]
+    assert found.level == "warning" and "2 件" in found.message and "jiesu db reindex" in found.todo
+    text_index.rebuild(app.engine)
+    assert by_topic(health.check(app))["查询索引"].message == "2 件工单"

@@ -413,7 +413,7 @@ def test_the_units_question_is_texted_to_the_requester_and_only_to_a_mobile(app)
     assert [k for k, _ in texts(app, landline.id)] == []  # a landline gets no text (nor the 受理 one)
 
 
-def test_a_co_handler_that_has_not_reported_back_by_its_limit_is_told_once(app, clock):
+def test_a_co_handler_that_has_not_reported_back_is_told_once_near_its_limit_and_once_past_it(app, clock):
     from jiesu.services.sla_scan import scan
 
     case = register(app)[0]
@@ -422,20 +422,27 @@ def test_a_co_handler_that_has_not_reported_back_by_its_limit_is_told_once(app, 
     owed = {a.unit: a.report_due for a in dispatched.co_handling()}
     assert owed["WJ"] == owed["RLJ"] < dispatched.resolve_due  # the fixture's 默认: report within 3 working days
     cases.perform(app, JX_HANDLER, case.id, Action.ACKNOWLEDGE, ActionInput())  # co-handlers report once signed for
-    clock.advance(seconds=(owed["WJ"] - clock()).total_seconds() - 60)
+    scan(app)
+    assert [kind for kind, _ in texts(app, case.id)] == ["registered"]  # three working days off: nothing to tell
+    clock.advance(seconds=(owed["WJ"] - clock()).total_seconds() - 3600)
     assert sorted((i.unit, i.overdue) for i in scan(app) if i.limit == "report") == [("RLJ", False), ("WJ", False)]
-    assert [kind for kind, _ in texts(app, case.id)] == ["registered"]  # not late yet
-    clock.advance(minutes=2)
+    scan(app)  # once per deadline
+    near = texts(app, case.id)
+    assert [kind for kind, _ in near] == ["registered", "report_due_soon", "report_due_soon"]
+    assert all(f"工单 {case.ticket} 由" in text and "须于 2026-11-26 18:00 前向主办单位酒仙桥街道反馈，尚未反馈" in text
+               and "请在时限前在承办箱「协办待反馈」中反馈" in text for _, text in near[1:])
+    clock.advance(minutes=62)
     late = sorted((i.unit, i.newly_recorded) for i in scan(app) if i.limit == "report")
     assert late == [("RLJ", True), ("WJ", True)]  # each co-handler's own breach, the same deadline
     scan(app)  # once per breach
-    told = texts(app, case.id)
-    assert [kind for kind, _ in told] == ["registered", "report_overdue", "report_overdue"]
+    told = texts(app, case.id)[3:]
+    assert [kind for kind, _ in told] == ["report_overdue", "report_overdue"]
     assert all(f"工单 {case.ticket} 由" in text and "协办反馈时限（2026-11-26 18:00）已过，尚未向主办单位酒仙桥街道反馈"
-               in text and "协办待反馈" in text for _, text in told[1:])
-    assert {text.split("由")[1].split("协办")[0] for _, text in told[1:]} == {"望京街道", "热力集团"}
+               in text and "协办待反馈" in text for _, text in told)
+    assert {text.split("由")[1].split("协办")[0] for _, text in told} == {"望京街道", "热力集团"}
     cases.perform(app, WJ_HANDLER, case.id, Action.REPORT_BACK, ActionInput(note="已核实，楼道已清理"))
     assert [i.unit for i in scan(app) if i.limit == "report"] == ["RLJ"]  # reported: no longer owed
     fake = Gateway()
     notifications.deliver_due(app, fake.gateway())
-    assert sorted(m["to"] for _, m in fake.sent if "协办" in m["text"]) == ["13900000001", "13900000002"]
+    assert sorted(m["to"] for _, m in fake.sent if "协办反馈时限" in m["text"]) == ["13900000001", "13900000002"]
+    assert sorted(m["to"] for _, m in fake.sent if "尚未反馈" in m["text"]) == ["13900000001", "13900000002"]

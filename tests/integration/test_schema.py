@@ -7,6 +7,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
 from jiesu.domain.workflow import Action
@@ -19,7 +20,8 @@ from tests.support import AGENT, DISPATCHER, head_revision
 
 def test_the_migrations_build_the_declared_schema(app):
     with app.engine.connect() as connection:  # `app` is migrated to the head revision
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}),
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False,
+                                                                                 "include_name": t.declared}),
                                        t.metadata)
     assert differences == []
 
@@ -69,3 +71,19 @@ def test_0024_gives_the_co_handlers_at_work_the_leads_deadline_and_goes_back_wit
         c.execute(t.sla_breaches.insert(), [{"request_id": case, "limit_name": "report", "due": app.now(), "unit": u,
                                              "detected_at": app.now()} for u in ("WJ", "RLJ")])
     assert migrate.current_revision(app.engine) == head_revision()
+
+
+def test_0026_indexes_the_cases_already_stored_and_goes_back_without_the_index(app):
+    from jiesu.nlp.search_terms import terms
+    from jiesu.storage import text_index
+
+    ids = [cases.register(app, AGENT, Intake(content=words, division="WJ01", category="WY1")).id
+           for words in ("井盖缺失，夜里有人摔倒", "楼道灯坏了")]
+    downgrade(app, "0025")
+    with app.engine.connect() as c:
+        assert "request_words" not in sa_inspect(c).get_table_names()
+    migrate.upgrade(app.engine)
+    with app.engine.connect() as c:
+        assert text_index.count(c) == 2
+        assert c.execute(text_index.matching(c.dialect.name, terms("夜里有人摔倒"))).scalars().all() == [ids[0]]
+    assert [row.id for row in cases.list_cases(app, cases.CaseFilter(text="楼道灯"))] == [ids[1]]

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from jiesu.domain.request import CitizenRequest
 from jiesu.storage import tables as t
+from jiesu.storage import text_index
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.request_repository import (
     RequestRepository,
@@ -44,6 +45,8 @@ def bulk_insert(connection: Connection, cipher: PersonalDataCipher, requests: li
         # a request may be merged into one of the same batch: insert without master links, then set them
         masters = {row["id"]: row.pop("master_id") for row in rows}
         connection.execute(insert(t.requests), [row | {"master_id": None} for row in rows])
+        text_index.write(connection, [(row["id"], row["title"], row["content"], row["keywords"]) for row in rows],
+                         new=True)
         for rid, master in masters.items():
             if master is not None:
                 connection.execute(t.requests.update().where(t.requests.c.id == rid).values(master_id=master))

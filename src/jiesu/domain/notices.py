@@ -26,18 +26,20 @@ class NoticeKind(LabelledEnum):
     DUE_SOON = "due_soon"  # to the lead unit's duty phone: the case is near its 办结时限, not answered
     OVERDUE = "overdue"  # to it: the case is past its 办结时限, not answered
     REPORT_OVERDUE = "report_overdue"  # to a co-handler's duty phone: past its 协办反馈 limit, not reported back
+    REPORT_DUE_SOON = "report_due_soon"  # to it: near its 协办反馈 limit, not reported back
     EXTENDED = "extended"  # to the requester: the unit was given more time (延期 approved), and until when
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
                 "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
-                "overdue": "超期提醒", "report_overdue": "协办超期提醒",
+                "overdue": "超期提醒", "report_overdue": "协办超期提醒", "report_due_soon": "协办即将到期提醒",
                 "extended": "延期告知短信"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,
-            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE)  # to a unit's duty phone, not the requester
+            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE, NoticeKind.REPORT_DUE_SOON)  # to a unit's duty phone, not
+# the requester
 
 
 class NoticeStatus(LabelledEnum):
@@ -135,6 +137,12 @@ def report_overdue_text(hotline: str, ticket: str, unit: str, title: str, place:
     """To a co-handler's duty phone: it has not reported back to the lead unit (协办反馈) by its limit."""
     return (f"【{hotline}】工单 {ticket} 由{unit}协办，协办反馈时限（{due}）已过，尚未向主办单位{lead}反馈："
             f"{_what_where(title, place)}。请尽快在承办箱「协办待反馈」中反馈办理情况。")
+
+
+def report_due_soon_text(hotline: str, ticket: str, unit: str, title: str, place: str, due: str, lead: str) -> str:
+    """To a co-handler's duty phone: its 协办反馈 to the lead unit is due soon and not given yet."""
+    return (f"【{hotline}】工单 {ticket} 由{unit}协办，须于 {due} 前向主办单位{lead}反馈，尚未反馈："
+            f"{_what_where(title, place)}。请在时限前在承办箱「协办待反馈」中反馈办理情况。")
 
 
 def question_text(hotline: str, ticket: str, question: str, portal_url: str) -> str:

@@ -15,9 +15,11 @@ from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock, unanswered_call
 from jiesu.domain.routing import Directory, Router, Routing, Unit
 from jiesu.domain.workflow import TRANSITIONS, Action
+from jiesu.nlp.search_terms import terms
 from jiesu.services import access, notifications, publication, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.users import unit_staff
+from jiesu.storage import text_index
 from jiesu.storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -496,24 +498,32 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 def _text_matches(uow: UnitOfWork, text: str):
     """What the search box finds: title, content or keywords containing the text; also the case whose 工单号 it is,
     and the cases of the caller whose number it is (through the phone's keyed hash: numbers are stored
-    encrypted)."""
-    from sqlalchemy import or_
+    encrypted). A text with a run of two or more letters or digits is looked up in the word index
+    (`storage/text_index.py`) first, the ticket and the caller's cases through their own indexes, and only those
+    cases are read; a text of single characters is a scan."""
+    from sqlalchemy import or_, select, union
 
     from jiesu.domain import validation
     from jiesu.storage import tables as t
 
     r = t.requests
-    found = [r.c.title.contains(text, autoescape=True), r.c.content.contains(text, autoescape=True),
-             r.c.keywords.contains(text, autoescape=True)]
+    said = [r.c.title.contains(text, autoescape=True), r.c.content.contains(text, autoescape=True),
+            r.c.keywords.contains(text, autoescape=True)]
+    exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):
-        found.append(r.c.ticket == text)
+        exact.append(r.c.ticket == text)
     try:
         number = validation.phone(text)
     except InvalidInput:
         number = None
     if number:
-        found.append(r.c.requester_key.in_(uow.cipher.lookup_keys(number)))
-    return or_(*found)
+        exact.append(r.c.requester_key.in_(uow.cipher.lookup_keys(number)))
+    words = terms(text)
+    if not words:
+        return or_(*said, *exact)
+    candidates = union(text_index.matching(uow.connection.dialect.name, words),
+                       *[select(r.c.id).where(condition) for condition in exact])
+    return r.c.id.in_(candidates) & or_(*said, *exact)
 
 
 def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
@@ -548,6 +558,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
     if f.keyword:
         padded = (" " + r.c.keywords + " ")
         query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
+        if words := terms(f.keyword):  # narrowed by the word index first, as a search is
+            query = query.where(r.c.id.in_(text_index.matching(uow.connection.dialect.name, words)))
     if f.text:
         query = query.where(_text_matches(uow, f.text.strip()))
     with_unit = list(WITH_A_UNIT)

@@ -43,7 +43,7 @@ def check(app: App) -> list[Finding]:
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
     found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
-    found += _publication(app) + _duty(app)
+    found += _publication(app) + _duty(app) + _word_index(app)
     return found
 
 
@@ -171,3 +171,15 @@ def _duty(app: App) -> list[Finding]:
         return [Finding("warning", "值班表", f"{h.name}（{h.first:%m-%d} 至 {h.last:%m-%d}）{len(coverage.gaps)} 个单位的值班表"
                         f"未排满（共 {coverage.units} 个单位）", "各单位在 /duty 登记班次，或 jiesu duty load 导入收集的值班表")]
     return [Finding("ok", "值班表", f"{h.name}期间 {coverage.units} 个单位均已排班")]
+
+
+def _word_index(app: App) -> list[Finding]:
+    from jiesu.storage import text_index
+
+    with app.engine.connect() as c:
+        stored = c.execute(select(func.count()).select_from(t.requests)).scalar_one()
+        indexed = text_index.count(c)
+    if indexed < stored:
+        return [Finding("warning", "查询索引", f"{stored - indexed:,} 件工单不在工单查询的索引中：按文字查询找不到它们",
+                        "jiesu db reindex（可在服务运行时进行）")]
+    return [Finding("ok", "查询索引", f"{indexed:,} 件工单")]

@@ -43,6 +43,7 @@ from jiesu.domain.notices import (
     overdue_text,
     question_text,
     registered_text,
+    report_due_soon_text,
     report_overdue_text,
     urgent_dispatch_text,
     urgent_reminder_text,
@@ -217,14 +218,22 @@ def on_report_overdue(app: App, connection, request_id: int, unit_code: str, dir
     _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.REPORT_OVERDUE)
 
 
-def due_soon_told(connection, due: dict[int, datetime], window: timedelta) -> set[int]:
-    """Those of the cases (id → its 办结时限) whose unit was already told their deadline is near: a 即将超期提醒
-    written since `window` before the deadline (a deadline moved later by an extension is told again)."""
+def on_report_due_soon(app: App, connection, request_id: int, unit_code: str, directory: Directory) -> None:
+    """A co-handler found near its 协办反馈 limit without reporting back (`jiesu sla scan`, once per deadline): its
+    duty phone is told."""
+    _to_duty_phone(app, connection, request_id, unit_code, directory, NoticeKind.REPORT_DUE_SOON)
+
+
+def due_soon_told(connection, due: dict[tuple[int, str], datetime], window: timedelta,
+                  kind: NoticeKind = NoticeKind.DUE_SOON) -> set[tuple[int, str]]:
+    """Those of the (case, unit) pairs (→ the deadline near) already told their deadline is near: a notice of this
+    kind (即将超期提醒, 协办即将到期提醒) to that unit written since `window` before the deadline (a deadline moved
+    later by an extension is told again)."""
     if not due:
         return set()
-    latest = dict(connection.execute(select(_n.c.request_id, func.max(_n.c.created_at)).where(
-        _n.c.kind == NoticeKind.DUE_SOON.value, _n.c.request_id.in_(list(due))).group_by(_n.c.request_id)).all())
-    return {rid for rid, at in latest.items() if at >= due[rid] - window}
+    latest = connection.execute(select(_n.c.request_id, _n.c.unit, func.max(_n.c.created_at)).where(
+        _n.c.kind == kind.value, _n.c.request_id.in_({rid for rid, _ in due})).group_by(_n.c.request_id, _n.c.unit))
+    return {(rid, unit) for rid, unit, at in latest if (rid, unit) in due and at >= due[rid, unit] - window}
 
 
 def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
@@ -252,13 +261,15 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
             late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
             return duty_phone, late(*told, due)
-        if row.kind == NoticeKind.REPORT_OVERDUE.value:  # the co-handler's own limit, as it is now
+        if row.kind in (NoticeKind.REPORT_OVERDUE.value, NoticeKind.REPORT_DUE_SOON.value):  # the co-handler's own
+            # limit, as it is now
             a = t.assignments
             due_at = connection.execute(select(a.c.report_due).where(
                 a.c.request_id == _n.c.request_id, _n.c.id == notice_id, a.c.unit == row.unit, a.c.role == "co")
                 .order_by(a.c.seq.desc()).limit(1)).scalar()
             lead = app.current_config().unit_names.get(row.lead_unit or "", "")
-            return duty_phone, report_overdue_text(*told, beijing_minute(due_at) if due_at else "—", lead)
+            owed = report_overdue_text if row.kind == NoticeKind.REPORT_OVERDUE.value else report_due_soon_text
+            return duty_phone, owed(*told, beijing_minute(due_at) if due_at else "—", lead)
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
         return duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None

@@ -1,7 +1,8 @@
 """`jiesu sla scan`: cases due soon and overdue, each breach recorded once; an emergency not signed for in time
 texts its unit's duty phone again (紧急未签收提醒); a case near its 办结时限 (within JIESU_DUE_SOON_HOURS) and one
-past it, not answered, text it too (即将超期提醒, once per deadline; 超期提醒, once per breach); a co-handler past
-its 协办反馈 limit without reporting back is texted (协办超期提醒, once per breach)."""
+past it, not answered, text it too (即将超期提醒, once per deadline; 超期提醒, once per breach); a co-handler near
+and past its 协办反馈 limit without reporting back is texted (协办即将到期提醒, once per deadline; 协办超期提醒, once per
+breach)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import and_, insert, select
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Urgency
+from jiesu.domain.notices import NoticeKind
 from jiesu.domain.workflow import Status
 from jiesu.services import cases, notifications
 from jiesu.storage import tables as t
@@ -95,9 +97,11 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
         unsigned_emergencies: list = []
         overdue_replies: list = []
         owed_reports: list = []
-        due_soon = {row.id: row for limit, row in candidates  # (an emergency's whole limit is shorter than the
-                    if limit == "resolve" and row.due >= now and row.unit  # window: its dispatch text said it)
+        due_soon = {(row.id, row.unit): row for limit, row in candidates  # (an emergency's whole limit is shorter
+                    if limit == "resolve" and row.due >= now and row.unit  # than the window: its dispatch text said it)
                     and row.urgency != Urgency.EMERGENCY.value}
+        report_soon = {(row.id, row.unit): row for limit, row in candidates  # a co-handler is told nothing when it is
+                       if limit == "report" and row.due >= now and row.unit}  # handed the case: an emergency's too
         for limit, row in candidates:
             due = row.due
             overdue = due < now
@@ -122,11 +126,13 @@ def scan(app: App, record: bool = True) -> list[DueItem]:
                 notifications.on_resolve_overdue(app, connection, row.id, row.unit, directory)
             for row in owed_reports:  # the co-handler that has not reported back to the lead unit
                 notifications.on_report_overdue(app, connection, row.id, row.unit, directory)
-        if record and due_soon:
-            told = notifications.due_soon_told(connection, {rid: row.due for rid, row in due_soon.items()},
-                                               horizon - now)
-            for rid in sorted(set(due_soon) - told):
-                notifications.on_resolve_due_soon(app, connection, rid, due_soon[rid].unit, directory)
+        for near, kind, tell in ((due_soon, NoticeKind.DUE_SOON, notifications.on_resolve_due_soon),
+                                 (report_soon, NoticeKind.REPORT_DUE_SOON, notifications.on_report_due_soon)):
+            if record and near:
+                told = notifications.due_soon_told(connection, {key: row.due for key, row in near.items()},
+                                                   horizon - now, kind)
+                for rid, unit in sorted(set(near) - told):
+                    tell(app, connection, rid, unit, directory)
         uow.commit()
     items.sort(key=lambda i: (not i.overdue, i.due))
     return items

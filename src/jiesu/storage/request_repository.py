@@ -24,6 +24,7 @@ from jiesu.domain.request import (
 )
 from jiesu.domain.workflow import Action, Status
 from jiesu.storage import tables as t
+from jiesu.storage import text_index
 from jiesu.storage.cipher import PersonalDataCipher
 from jiesu.storage.database import inserted_id
 
@@ -42,6 +43,7 @@ class RequestRepository:
     def __init__(self, connection: Connection, cipher: PersonalDataCipher) -> None:
         self.connection = connection
         self.cipher = cipher
+        self._texts: dict[int, tuple[str, str, str]] = {}  # what the word index holds of each case loaded
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, request_id: int) -> CitizenRequest:
@@ -91,6 +93,7 @@ class RequestRepository:
             keywords=row["keywords"].split(), anonymised_at=row["anonymised_at"],
             assignments=assignments, follow_ups=follow_ups, events=events)
         request.new_events_from = len(events)
+        self._texts[rid] = (row["title"], row["content"], row["keywords"])
         return request
 
     # --- writing ---------------------------------------------------------------------------
@@ -118,18 +121,24 @@ class RequestRepository:
         request.ticket = ticket_for(request.received_at, request.id)
         request.version = 1
         self.connection.execute(_SET_TICKET, {"_id": request.id, "ticket": request.ticket})
+        self._texts[request.id] = (row["title"], row["content"], row["keywords"])
+        text_index.write(self.connection, [(request.id, *self._texts[request.id])], new=True)
         self._write_children(request)
         return request
 
     def save(self, request: CitizenRequest) -> None:
         """Write the changes of an action. ConflictError if someone else saved this case since it was loaded."""
         assert request.id is not None
+        row = self._row(request)
         result = self.connection.execute(
-            _UPDATE, self._row(request) | {"_id": request.id, "_version": request.version,
-                                           "version": request.version + 1})
+            _UPDATE, row | {"_id": request.id, "_version": request.version, "version": request.version + 1})
         if result.rowcount != 1:
             raise ConflictError(f"诉求 {request.ticket or request.id} 已被他人修改，请刷新后重试", field="version")
         request.version += 1
+        said = (row["title"], row["content"], row["keywords"])
+        if self._texts.get(request.id) != said:  # no action changes what a case says today; if one does, the
+            text_index.write(self.connection, [(request.id, *said)])  # word index follows
+            self._texts[request.id] = said
         self.connection.execute(delete(t.assignments).where(t.assignments.c.request_id == request.id))
         stored_follow_ups = self.connection.execute(
             select(t.follow_ups.c.seq).where(t.follow_ups.c.request_id == request.id)).all()

@@ -1,0 +1,69 @@
+"""request_words: 工单查询's word index, each case's text as character pairs (SQLite FTS5; PostgreSQL tsvector + GIN),
+filled here for the cases already stored
+
+Revision ID: 0026
+Revises: 0025
+Create Date: 2026-12-01 16:20:00
+
+The filling pairs the text as `nlp.search_terms` and writes it as `storage.text_index` did when this was written,
+with its own copy of both: a migration keeps doing what it did when the code moves on.
+"""
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0026'
+down_revision = '0025'
+branch_labels = None
+depends_on = None
+
+_RUN = re.compile(r"[^\W_]+")
+_BATCH = 2000
+
+
+def _groups(*texts):
+    runs = [run for text in texts if text for run in _RUN.findall(unicodedata.normalize("NFKC", text).casefold())]
+    return [[run[i:i + 2] for i in range(len(run) - 1)] for run in runs if len(run) > 1]
+
+
+def _vector(groups):
+    positions, at = {}, 1
+    for group in groups:
+        for p in group:
+            positions.setdefault(p, []).append(min(at, 16383))
+            at += 1
+        at += 1
+    return " ".join(f"'{p}':{','.join(map(str, sorted(set(places))))}" for p, places in positions.items())
+
+
+def upgrade() -> None:
+    connection = op.get_bind()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        op.execute("CREATE TABLE request_words (request_id INTEGER NOT NULL, terms TSVECTOR NOT NULL, "
+                   "CONSTRAINT pk_request_words PRIMARY KEY (request_id), CONSTRAINT fk_request_words_request_id_requests "
+                   "FOREIGN KEY (request_id) REFERENCES requests (id))")
+        op.execute("CREATE INDEX ix_request_words_terms ON request_words USING gin (terms)")
+        write = sa.text("INSERT INTO request_words (request_id, terms) VALUES (:id, CAST(:terms AS tsvector))")
+    else:
+        op.execute("CREATE VIRTUAL TABLE request_words USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')")
+        write = sa.text("INSERT INTO request_words (rowid, terms) VALUES (:id, :terms)")
+    after = 0
+    while True:
+        rows = connection.execute(sa.text("SELECT id, title, content, keywords FROM requests WHERE id > :after "
+                                          "ORDER BY id LIMIT :n"), {"after": after, "n": _BATCH}).all()
+        if not rows:
+            break
+        values = []
+        for row in rows:
+            groups = _groups(row.title, row.content, row.keywords)
+            values.append({"id": row.id, "terms": _vector(groups) if postgres
+                           else " ".join(p for group in groups for p in group)})
+        connection.execute(write, values)
+        after = rows[-1].id
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE request_words")

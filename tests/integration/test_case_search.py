@@ -1,0 +1,95 @@
+"""工单查询's search box on the word index: every piece of two or more characters of a case's title, content or
+keywords finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
+character still scans; the 工单号 and the caller's number find their cases; masking a case's personal data takes
+its pairs out of the index."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select, text
+
+from jiesu.domain.workflow import Action
+from jiesu.nlp.search_terms import terms
+from jiesu.services import cases, retention
+from jiesu.services.cases import ActionInput, CaseFilter, Intake
+from jiesu.storage import tables as t
+from jiesu.storage import text_index
+from tests.support import AGENT
+
+NOISE = "幸福里小区3号楼楼下烧烤店，每晚噪音扰民到凌晨两点"
+
+
+def register(app, content: str, **fields) -> int:
+    return cases.register(app, AGENT, Intake(**{"content": content, "division": "WJ01", "category": "WY1",
+                                                **fields})).stored_id
+
+
+def found(app, query: str, **filters) -> list[int]:
+    return [row.id for row in cases.list_cases(app, CaseFilter(text=query, **filters))]
+
+
+def indexed(app, query: str) -> list[int]:
+    with app.engine.connect() as c:
+        return sorted(c.execute(text_index.matching(c.dialect.name, terms(query))).scalars())
+
+
+def test_any_piece_of_the_text_finds_the_case_and_nothing_else(app):
+    noise = register(app, NOISE, title="烧烤店噪音")
+    lamp = register(app, "人民路路灯不亮，晚上出行不便")
+    assert found(app, "噪音扰民") == found(app, "幸福里") == found(app, "3号楼") == [noise]
+    assert found(app, "烧烤店噪音") == [noise]  # the title
+    assert found(app, "路灯") == [lamp] and found(app, "晚") == [lamp, noise]  # one character: the scan
+    assert found(app, "扰民到凌晨两点") == [noise] and found(app, "噪音到凌晨") == []  # pairs, but not in this order
+    assert found(app, "楼下烧烤店，每晚") == [noise]  # with the punctuation, as written
+    assert found(app, "楼下烧烤店。每晚") == []  # the index has both runs; the text has not that stop
+    assert cases.count_cases(app, CaseFilter(text="小区")) == 1
+    assert found(app, "噪音", visible_to_unit="JX") == []  # the index narrows, the other conditions still hold
+
+
+def test_the_search_reads_the_index_so_a_case_missing_from_it_is_found_only_by_its_ticket_or_caller(app):
+    noise = register(app, NOISE, requester_phone="13912345678")
+    ticket = cases.show(app, noise).ticket
+    assert indexed(app, "噪音扰民") == [noise]
+    with app.engine.begin() as c:
+        column = "request_id" if c.dialect.name == "postgresql" else "rowid"
+        c.execute(text(f"DELETE FROM request_words WHERE {column} = :id"), {"id": noise})
+    assert found(app, "噪音扰民") == [] and found(app, "凌") == [noise]  # a word: the index; one character: the scan
+    assert found(app, ticket) == [noise] and found(app, "139 1234 5678") == [noise]
+    assert text_index.rebuild(app.engine) == 1
+    assert found(app, "噪音扰民") == [noise]
+
+
+def test_a_keyword_is_looked_up_in_the_index_too(app):
+    noise = register(app, NOISE)
+    words = cases.show(app, noise).keywords
+    assert words and all(found(app, "", keyword=word) == [noise] for word in words if len(word) > 1)
+
+
+def test_masking_a_finished_case_takes_the_name_and_numbers_out_of_the_index(app, clock):
+    said = "我叫张三丰，请回电13912345678，问公租房申请条件"
+    case = register(app, said, kind="咨询", requester_name="张三丰", requester_phone="13812345678")
+    cases.perform(app, AGENT, case, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
+    assert indexed(app, "张三丰") == indexed(app, "13912345678") == [case]
+    clock.advance(days=2)
+    retention.anonymise(app, date(2026, 11, 24), "管理员甲")
+    assert indexed(app, "张三丰") == indexed(app, "13912345678") == [] and found(app, "张三丰") == []
+    assert indexed(app, "公租房申请条件") == [case] == found(app, "公租房申请条件")  # the matter stays findable
+
+
+def test_every_stored_case_is_in_the_index(app):
+    ids = [register(app, f"第{n}件：楼道灯坏了") for n in range(3)]
+    with app.engine.connect() as c:
+        assert text_index.count(c) == len(ids) == c.execute(
+            select(t.requests.c.id).order_by(t.requests.c.id.desc()).limit(1)).scalar()
+    assert found(app, "楼道灯") == ids[::-1]
+
+
+def test_a_case_saved_with_other_words_is_found_by_them_and_no_longer_by_the_old_ones(app):
+    case = register(app, NOISE)
+    with app.uow() as uow:  # no action rewrites what a case says today; the repository would follow one that did
+        request = uow.requests.get(case)
+        request.title, request.content, request.keywords = "路灯不亮", "人民路路灯不亮", ["路灯"]
+        uow.requests.save(request)
+        uow.commit()
+    assert found(app, "路灯不亮") == [case] and indexed(app, "噪音扰民") == []
