@@ -42,6 +42,7 @@ def main() -> None:
             with app.engine.connect() as connection:
                 connection.exec_driver_sql("ANALYZE publications")
                 connection.exec_driver_sql("ANALYZE requests")
+                connection.exec_driver_sql("ANALYZE request_words")
                 connection.commit()
     r = t.requests
     directory = app.current_config().directory
