@@ -29,6 +29,8 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
         assert c.execute(select(func.count()).select_from(t.events)).scalar() == summary.events
         merged = c.execute(select(t.requests.c.id, t.requests.c.master_id)
                            .where(t.requests.c.status == "merged")).all()
+        reports = c.execute(select(t.assignments.c.reported_at).where(t.assignments.c.role == "co")).scalars().all()
+    assert len(reports) > 20 and sum(at is not None for at in reports) > 0.8 * len(reports)  # co-handlers report back
     assert merged and all(master is not None for _, master in merged)
     assert sanlv(app, "2026-10").scores
     from jiesu.services import knowledge, knowledge_proposals, petitions
@@ -70,6 +72,19 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     from jiesu.demo.build import seed_sms_replies
     from jiesu.services import sms_replies
 
+    from jiesu.domain.enums import Role
+    from jiesu.domain.request import Actor
+
+    heat = Actor("热力集团-承办1", Role.HANDLER, "RLJ")
+    for phone in ("13900000011", "13900000012"):  # two answered cases whose requesters may text back, whatever the
+        case = cases.register(app, AGENT, Intake(content="暖气不热", division="YH0101", category="H0401",  # small
+                                                 requester_phone=phone)).id  # city's history left waiting
+        clock.advance(minutes=5)
+        for actor, action, given in ((DISPATCHER, Action.DISPATCH, ActionInput(unit="RLJ")),
+                                     (heat, Action.ACKNOWLEDGE, ActionInput()),
+                                     (heat, Action.RESOLVE, ActionInput(reply="已上门检修，暖气恢复正常")),
+                                     (DISPATCHER, Action.ACCEPT_REPLY, ActionInput())):
+            cases.perform(app, actor, case, action, given)
     assert seed_sms_replies(app) == ["rated", "for_agent"]  # 短信评价: one callback recorded, one for an agent
     from jiesu.demo.build import busiest_subdistrict, seed_area_work
 

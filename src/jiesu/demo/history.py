@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from jiesu.demo import replies
 from jiesu.demo.answers import ARTICLES
@@ -64,7 +65,9 @@ def compose_text(rng: random.Random, matter: Matter, place: Place, emergency: bo
     return word(rng, rng.choice(matter.said(emergency)), text_slots(rng, place))
 
 
-SUGGESTING = "建议有关部门加强管理，从根本上解决。"  # what a caller adds when the agent takes the case as a 建议
+SUGGESTING = "建议有关部门加强管理，从根本上解决。"
+CO_REPORTS = ("已到现场核实，情况属实，已配合主办单位处理。", "已协调相关方面，问题已按职责处置完毕。",
+              "经核查，本单位职责范围内的部分已落实，其余请主办单位统筹。", "已安排人员跟进，处理情况已告知主办单位。")  # what a caller adds when the agent takes the case as a 建议
 
 
 @dataclass
@@ -240,6 +243,23 @@ class _Life:
     def hours(self, mean: float) -> timedelta:
         return timedelta(hours=self.rng.expovariate(1 / mean))
 
+    def co_reports(self) -> bool:
+        """Each unit co-handling the case reports back to the lead (协办反馈) once the lead has signed for it: most
+        within their 协办反馈时限, a weaker unit later; the lead answers once the reports are in. False while one is
+        still owed at the simulated `now`. Drawn from a generator of the case's own, so that the simulation's
+        other draws stay the same."""
+        r = self.request
+        draw = random.Random(r.id)
+        for owed in r.co_handling():
+            left = (owed.report_due - self.t).total_seconds() / 3600 if owed.report_due else 24.0
+            late = draw.random() > self.sim.unit_quality(owed.unit)
+            after = timedelta(hours=draw.expovariate(1 / max(0.2, left * (1.5 if late else 0.25))))
+            co = Actor(f"{owed.unit}-承办{draw.randint(1, 3)}", Role.HANDLER, owed.unit)
+            note = draw.choice(CO_REPORTS)
+            if not self.step(partial(r.report_back, co, note=note), after, office=self.office(owed.unit)):
+                return False
+        return True
+
     def run(self) -> None:
         r, rng = self.request, self.rng
         if r.kind == RequestKind.INQUIRY and rng.random() < 0.55:
@@ -308,6 +328,8 @@ class _Life:
             return
         if not self.step(lambda t: r.record_contact(handler, t, "已电话联系诉求人，了解具体情况"),
                          self.hours(3 if not late else 20), office=office):
+            return
+        if not self.co_reports():
             return
         if r.urgency == Urgency.EMERGENCY:
             work = self.hours(1.2 if not late else 4)
