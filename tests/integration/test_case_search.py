@@ -45,6 +45,8 @@ def test_any_piece_of_the_text_finds_the_case_and_nothing_else(app):
     assert found(app, "楼下烧烤店。每晚") == []  # the index has both runs; the text has not that stop
     assert cases.count_cases(app, CaseFilter(text="小区")) == 1
     assert found(app, "噪音", visible_to_unit="JX") == []  # the index narrows, the other conditions still hold
+    assert found(app, "幸福里  噪音") == [noise] and found(app, "幸福里 路灯") == []  # words apart: each of them
+    assert found(app, "人民路 晚") == [lamp]  # a word of one character is checked on what the others found
 
 
 def test_the_search_reads_the_index_so_a_case_missing_from_it_is_found_only_by_its_ticket_or_caller(app):

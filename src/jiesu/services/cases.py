@@ -496,19 +496,21 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 
 
 def _text_matches(uow: UnitOfWork, text: str):
-    """What the search box finds: title, content or keywords containing the text; also the case whose 工单号 it is,
-    and the cases of the caller whose number it is (through the phone's keyed hash: numbers are stored
-    encrypted). A text with a run of two or more letters or digits is looked up in the word index
-    (`storage/text_index.py`) first, the ticket and the caller's cases through their own indexes, and only those
-    cases are read; a text of single characters is a scan."""
-    from sqlalchemy import or_, select, union
+    """What the search box finds: the cases whose title, content or keywords contain the text — each of its words,
+    when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 it is, and the cases of the
+    caller whose number it is (through the phone's keyed hash: numbers are stored encrypted). Words with a run of two
+    or more letters or digits are looked up in the word index (`storage/text_index.py`) first, the ticket and the
+    caller's cases through their own indexes, and only those cases are read; a text of single characters is a
+    scan."""
+    from sqlalchemy import and_, or_, select, union
 
     from jiesu.domain import validation
     from jiesu.storage import tables as t
 
     r = t.requests
-    said = [r.c.title.contains(text, autoescape=True), r.c.content.contains(text, autoescape=True),
-            r.c.keywords.contains(text, autoescape=True)]
+    words = text.split()
+    said = and_(*[or_(r.c.title.contains(word, autoescape=True), r.c.content.contains(word, autoescape=True),
+                      r.c.keywords.contains(word, autoescape=True)) for word in words])
     exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):
         exact.append(r.c.ticket == text)
@@ -518,12 +520,12 @@ def _text_matches(uow: UnitOfWork, text: str):
         number = None
     if number:
         exact.append(r.c.requester_key.in_(uow.cipher.lookup_keys(number)))
-    words = terms(text)
-    if not words:
-        return or_(*said, *exact)
-    candidates = union(text_index.matching(uow.connection.dialect.name, words),
+    pairs = terms(*words)
+    if not pairs:
+        return or_(said, *exact)
+    candidates = union(text_index.matching(uow.connection.dialect.name, pairs),
                        *[select(r.c.id).where(condition) for condition in exact])
-    return r.c.id.in_(candidates) & or_(*said, *exact)
+    return r.c.id.in_(candidates) & or_(said, *exact)
 
 
 def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
