@@ -1,5 +1,5 @@
-"""工单查询's search box on the word index: every piece of two or more characters of a case's title, content or
-keywords finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
+"""工单查询's search box on the word index: every piece of two or more characters of a case's title, content,
+keywords or 补充诉求 finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
 character still scans; the 工单号 and the caller's number find their cases; masking a case's personal data takes
 its pairs out of the index."""
 
@@ -95,3 +95,18 @@ def test_a_case_saved_with_other_words_is_found_by_them_and_no_longer_by_the_old
         uow.requests.save(request)
         uow.commit()
     assert found(app, "路灯不亮") == [case] and indexed(app, "噪音扰民") == []
+
+
+def test_what_the_requester_added_later_finds_the_case_too_and_is_masked_with_the_rest(app, clock):
+    case = register(app, "楼道灯坏了", kind="咨询", requester_name="王五", requester_phone="13812345678")
+    assert found(app, "东门岗亭") == []
+    cases.perform(app, AGENT, case, Action.SUPPLEMENT, ActionInput(note="补充：在东门岗亭旁，电话13911112222"))
+    assert found(app, "东门岗亭") == indexed(app, "东门岗亭") == [case] and found(app, "楼道灯 东门") == [case]
+    with app.engine.begin() as c:  # a rebuilt index keeps it too
+        c.execute(text("DELETE FROM request_words"))
+    text_index.rebuild(app.engine)
+    assert indexed(app, "东门岗亭") == indexed(app, "13911112222") == [case]
+    cases.perform(app, AGENT, case, Action.ANSWER_DIRECTLY, ActionInput(reply="已答复"))
+    clock.advance(days=2)
+    retention.anonymise(app, date(2026, 11, 24), "管理员甲")
+    assert indexed(app, "13911112222") == [] and indexed(app, "东门岗亭") == [case]

@@ -70,10 +70,9 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
         routing = cases.suggested_routing(uow.connection, app.router(uow), suggestion)
     assert routing.best.unit.code == topic.unit == "JTW" and "征集部门" in routing.best.reason
     from jiesu.demo.build import seed_sms_replies
-    from jiesu.services import sms_replies
-
     from jiesu.domain.enums import Role
     from jiesu.domain.request import Actor
+    from jiesu.services import sms_replies
 
     heat = Actor("热力集团-承办1", Role.HANDLER, "RLJ")
     for phone in ("13900000011", "13900000012"):  # two answered cases whose requesters may text back, whatever the

@@ -79,6 +79,7 @@ def test_0026_indexes_the_cases_already_stored_and_goes_back_without_the_index(a
 
     ids = [cases.register(app, AGENT, Intake(content=words, division="WJ01", category="WY1")).id
            for words in ("井盖缺失，夜里有人摔倒", "楼道灯坏了")]
+    cases.perform(app, AGENT, ids[1], Action.SUPPLEMENT, ActionInput(note="补充：3号楼东单元"))
     downgrade(app, "0025")
     with app.engine.connect() as c:
         assert "request_words" not in sa_inspect(c).get_table_names()
@@ -87,3 +88,5 @@ def test_0026_indexes_the_cases_already_stored_and_goes_back_without_the_index(a
         assert text_index.count(c) == 2
         assert c.execute(text_index.matching(c.dialect.name, terms("夜里有人摔倒"))).scalars().all() == [ids[0]]
     assert [row.id for row in cases.list_cases(app, cases.CaseFilter(text="楼道灯"))] == [ids[1]]
+    with app.engine.connect() as c:  # what the requester added, too
+        assert c.execute(text_index.matching(c.dialect.name, terms("3号楼东单元"))).scalars().all() == [ids[1]]

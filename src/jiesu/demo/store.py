@@ -15,6 +15,7 @@ from jiesu.storage.request_repository import (
     assignment_row,
     event_row,
     follow_up_row,
+    said_of,
     ticket_for,
 )
 
@@ -45,7 +46,7 @@ def bulk_insert(connection: Connection, cipher: PersonalDataCipher, requests: li
         # a request may be merged into one of the same batch: insert without master links, then set them
         masters = {row["id"]: row.pop("master_id") for row in rows}
         connection.execute(insert(t.requests), [row | {"master_id": None} for row in rows])
-        text_index.write(connection, [(row["id"], row["title"], row["content"], row["keywords"]) for row in rows],
+        text_index.write(connection, [(row["id"], said_of(row)) for row in rows],
                          new=True)
         for rid, master in masters.items():
             if master is not None:

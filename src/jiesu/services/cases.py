@@ -496,8 +496,8 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 
 
 def _text_matches(uow: UnitOfWork, text: str):
-    """What the search box finds: the cases whose title, content or keywords contain the text — each of its words,
-    when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 it is, and the cases of the
+    """What the search box finds: the cases whose title, content, keywords or 补充诉求 contain the text — each of its
+    words, when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 it is, and the cases of the
     caller whose number it is (through the phone's keyed hash: numbers are stored encrypted). Words with a run of two
     or more letters or digits are looked up in the word index (`storage/text_index.py`) first, the ticket and the
     caller's cases through their own indexes, and only those cases are read; a text of single characters is a
@@ -509,8 +509,8 @@ def _text_matches(uow: UnitOfWork, text: str):
 
     r = t.requests
     words = text.split()
-    said = and_(*[or_(r.c.title.contains(word, autoescape=True), r.c.content.contains(word, autoescape=True),
-                      r.c.keywords.contains(word, autoescape=True)) for word in words])
+    said = and_(*[or_(*[column.contains(word, autoescape=True)
+                        for column in (r.c.title, r.c.content, r.c.keywords, r.c.supplements)]) for word in words])
     exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):
         exact.append(r.c.ticket == text)

@@ -43,7 +43,7 @@ class RequestRepository:
     def __init__(self, connection: Connection, cipher: PersonalDataCipher) -> None:
         self.connection = connection
         self.cipher = cipher
-        self._texts: dict[int, tuple[str, str, str]] = {}  # what the word index holds of each case loaded
+        self._texts: dict[int, tuple[str, ...]] = {}  # what the word index holds of each case loaded
 
     # --- reading ---------------------------------------------------------------------------
     def get(self, request_id: int) -> CitizenRequest:
@@ -93,7 +93,7 @@ class RequestRepository:
             keywords=row["keywords"].split(), anonymised_at=row["anonymised_at"],
             assignments=assignments, follow_ups=follow_ups, events=events)
         request.new_events_from = len(events)
-        self._texts[rid] = (row["title"], row["content"], row["keywords"])
+        self._texts[rid] = said_of(row)
         return request
 
     # --- writing ---------------------------------------------------------------------------
@@ -111,6 +111,7 @@ class RequestRepository:
             "pending_extension": r.pending_extension, "extended_by": list(r.extended_by), "reply": r.reply,
             "adoption": r.adoption, "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
             "master_id": r.master_id, "merged_ids": list(r.merged_ids), "keywords": " ".join(r.keywords)[:200],
+            "supplements": "\n".join(e.note for e in r.events if e.action == Action.SUPPLEMENT),
             "updated_at": r.last_event_at,
         }
 
@@ -121,8 +122,8 @@ class RequestRepository:
         request.ticket = ticket_for(request.received_at, request.id)
         request.version = 1
         self.connection.execute(_SET_TICKET, {"_id": request.id, "ticket": request.ticket})
-        self._texts[request.id] = (row["title"], row["content"], row["keywords"])
-        text_index.write(self.connection, [(request.id, *self._texts[request.id])], new=True)
+        self._texts[request.id] = said_of(row)
+        text_index.write(self.connection, [(request.id, self._texts[request.id])], new=True)
         self._write_children(request)
         return request
 
@@ -135,9 +136,9 @@ class RequestRepository:
         if result.rowcount != 1:
             raise ConflictError(f"诉求 {request.ticket or request.id} 已被他人修改，请刷新后重试", field="version")
         request.version += 1
-        said = (row["title"], row["content"], row["keywords"])
-        if self._texts.get(request.id) != said:  # no action changes what a case says today; if one does, the
-            text_index.write(self.connection, [(request.id, *said)])  # word index follows
+        said = said_of(row)
+        if self._texts.get(request.id) != said:  # a 补充诉求 (or any action that changes what the case says): the
+            text_index.write(self.connection, [(request.id, said)])  # word index follows
             self._texts[request.id] = said
         self.connection.execute(delete(t.assignments).where(t.assignments.c.request_id == request.id))
         stored_follow_ups = self.connection.execute(
@@ -161,6 +162,11 @@ class RequestRepository:
         if limit:
             query = query.limit(limit)
         return [r[0] for r in self.connection.execute(query)]
+
+
+def said_of(row) -> tuple[str, ...]:
+    """What 工单查询's word index keeps of the case (`text_index.said`), from its row."""
+    return text_index.said(row["title"], row["content"], row["keywords"], row["supplements"])
 
 
 def ticket_for(received_at: datetime, request_id: int) -> str:

@@ -163,6 +163,8 @@ requests = Table(
     Column("title", String(200), nullable=False),
     Column("content", Text, nullable=False),
     Column("keywords", String(200), nullable=False, server_default=""),  # space-separated, for display and search
+    Column("supplements", Text, nullable=False, server_default=""),  # what the requester added (补充诉求), one a
+    # line: its steps' notes, kept here too so that 工单查询 reads it as it reads the content
     Column("requester_name", LargeBinary, nullable=True),  # encrypted
     Column("requester_phone", LargeBinary, nullable=True),  # encrypted
     Column("requester_key", String(64), nullable=True, index=True),  # keyed hash of the phone, for lookups

@@ -1,5 +1,5 @@
-"""工单查询's word index (`request_words`): each case's title, content and keywords as character pairs
-(`nlp.search_terms`), kept beside the requests table so that a search reads the cases that have its words instead of
+"""工单查询's word index (`request_words`): what each case says — its title, content and keywords, and what the
+requester added later (补充诉求) — as character pairs (`nlp.search_terms`), kept beside the requests table so that a search reads the cases that have its words instead of
 every case it could find with `LIKE`.
 
 SQLite keeps it in an FTS5 table (rowid = the case's id) with the pairs as space-separated tokens, and a search is
@@ -8,8 +8,9 @@ positions) under a GIN index, and a search is a tsquery of phrases (`<->`). Both
 computes, so neither depends on what a database's tokenizer makes of Chinese. The index only narrows: the search
 still checks the text with `LIKE` (`services.cases`), so what it finds is exactly what the scan found.
 
-Written when a case is registered (`RequestRepository.add`), when its text changes (`save`), when the demo stores its
-history, and when the retention job masks what a case says (the pairs of a name or number must go with them).
+Written when a case is registered (`RequestRepository.add`), when what it says changes (`save`: a 补充诉求), when the
+demo stores its history, and when the retention job masks what a case says (the pairs of a name or number must go
+with them).
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.sql import Select
 
 from jiesu.nlp.search_terms import terms
+from jiesu.storage import tables as t
 
 _FTS = table("request_words", column("rowid"), column("terms"))  # SQLite
 _VECTORS = table("request_words", column("request_id"), column("terms"))  # PostgreSQL
+_INSERT_TOKENS = insert(_FTS).values(rowid=bindparam("id"), terms=bindparam("tokens"))
+_INSERT_VECTOR = insert(_VECTORS).values(request_id=bindparam("id"), terms=cast(bindparam("tokens"), TSVECTOR))
 _MAX_POSITION = 16383  # PostgreSQL's largest position in a tsvector; later pairs share it
 BATCH = 2000
 
@@ -57,14 +61,15 @@ def _vector(groups: list[list[str]]) -> str:
     return " ".join(f"'{p}':{','.join(map(str, sorted(set(places))))}" for p, places in positions.items())
 
 
-_INSERT_TOKENS = insert(_FTS).values(rowid=bindparam("id"), terms=bindparam("tokens"))
-_INSERT_VECTOR = insert(_VECTORS).values(request_id=bindparam("id"), terms=cast(bindparam("tokens"), TSVECTOR))
+def said(title: str | None, content: str | None, keywords: str | None, supplements: str | None
+         ) -> tuple[str, ...]:
+    """What the index keeps of a case: title, content, keywords and what the requester added (补充诉求)."""
+    return (title or "", content or "", keywords or "", supplements or "")
 
 
-def write(connection: Connection, cases: Sequence[tuple[int, str | None, str | None, str | None]],
-          new: bool = False) -> None:
-    """Index these cases, given as (id, title, content, keywords), replacing what was indexed of them (`new`: cases
-    just stored, with nothing to replace — a registration spares the delete)."""
+def write(connection: Connection, cases: Sequence[tuple[int, tuple[str, ...]]], new: bool = False) -> None:
+    """Index these cases, given as (id, what it says: `said`), replacing what was indexed of them (`new`: cases just
+    stored, with nothing to replace — a registration spares the delete)."""
     if not cases:
         return
     postgres = connection.dialect.name == "postgresql"
@@ -74,7 +79,7 @@ def write(connection: Connection, cases: Sequence[tuple[int, str | None, str | N
                            else delete(_FTS).where(_FTS.c.rowid.in_(ids)))
     form = _vector if postgres else _tokens
     connection.execute(_INSERT_VECTOR if postgres else _INSERT_TOKENS,
-                       [{"id": case[0], "tokens": form(terms(*case[1:]))} for case in cases])
+                       [{"id": case_id, "tokens": form(terms(*texts))} for case_id, texts in cases])
 
 
 def matching(dialect: str, groups: list[list[str]]) -> Select:
@@ -93,16 +98,15 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
     """Index every case again, a batch of cases per transaction along the ids (so that a server beside it waits
     for one batch at most); returns how many. `jiesu db reindex`: after cases were written by other means than
     jiesu's own, or when `jiesu doctor` finds cases missing from the index."""
-    from jiesu.storage.tables import requests as r
-
+    r = t.requests
     done, after = 0, 0
     while True:
         with engine.begin() as connection:
-            batch = connection.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords).where(r.c.id > after)
-                                       .order_by(r.c.id).limit(BATCH)).all()
+            batch = connection.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements)
+                                       .where(r.c.id > after).order_by(r.c.id).limit(BATCH)).all()
             if not batch:
                 return done
-            write(connection, [tuple(row) for row in batch])
+            write(connection, [(row.id, said(*row[1:])) for row in batch])
         done, after = done + len(batch), batch[-1].id
         if progress:
             progress(len(batch))

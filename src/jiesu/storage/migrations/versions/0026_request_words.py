@@ -1,5 +1,6 @@
-"""request_words: 工单查询's word index, each case's text as character pairs (SQLite FTS5; PostgreSQL tsvector + GIN),
-filled here for the cases already stored
+"""request_words: 工单查询's word index, what each case says (title, content, keywords, 补充诉求) as character pairs
+(SQLite FTS5; PostgreSQL tsvector + GIN), filled here for the cases already stored; requests.supplements: what the
+requester added, kept with the case for the search
 
 Revision ID: 0026
 Revises: 0025
@@ -41,6 +42,15 @@ def _vector(groups):
 def upgrade() -> None:
     connection = op.get_bind()
     postgres = connection.dialect.name == "postgresql"
+    with op.batch_alter_table('requests', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('supplements', sa.Text(), nullable=False, server_default=''))
+    added: dict[int, list[str]] = {}  # what the requesters added (补充诉求), kept with the case from now on
+    for case_id, note in connection.execute(sa.text(
+            "SELECT request_id, note FROM events WHERE action = 'supplement' ORDER BY request_id, seq")):
+        added.setdefault(case_id, []).append(note or "")
+    if added:
+        connection.execute(sa.text("UPDATE requests SET supplements = :said WHERE id = :id"),
+                           [{"id": case_id, "said": "\n".join(notes)} for case_id, notes in added.items()])
     if postgres:
         op.execute("CREATE TABLE request_words (request_id INTEGER NOT NULL, terms TSVECTOR NOT NULL, "
                    "CONSTRAINT pk_request_words PRIMARY KEY (request_id), CONSTRAINT fk_request_words_request_id_requests "
@@ -52,13 +62,13 @@ def upgrade() -> None:
         write = sa.text("INSERT INTO request_words (rowid, terms) VALUES (:id, :terms)")
     after = 0
     while True:
-        rows = connection.execute(sa.text("SELECT id, title, content, keywords FROM requests WHERE id > :after "
-                                          "ORDER BY id LIMIT :n"), {"after": after, "n": _BATCH}).all()
+        rows = connection.execute(sa.text("SELECT id, title, content, keywords, supplements FROM requests "
+                                          "WHERE id > :after ORDER BY id LIMIT :n"), {"after": after, "n": _BATCH}).all()
         if not rows:
             break
         values = []
         for row in rows:
-            groups = _groups(row.title, row.content, row.keywords)
+            groups = _groups(row.title, row.content, row.keywords, row.supplements)
             values.append({"id": row.id, "terms": _vector(groups) if postgres
                            else " ".join(p for group in groups for p in group)})
         connection.execute(write, values)
@@ -69,3 +79,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE request_words")
+    op.execute("ALTER TABLE requests DROP COLUMN supplements")
