@@ -515,7 +515,7 @@ def test_an_agent_proposes_a_reply_for_the_knowledge_base_and_a_supervisor_accep
     assert "外地户口申请公租房" in api.get("/knowledge", params={"q": "外地人能不能申请公租房"}).text
 
 
-def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since_a_day(api, clock):
+def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since_a_day(api, clock, monkeypatch):
     for i in range(6):  # six 物业 requests in 望京 this week, none before: a rise
         create(api, content=f"望京西园三区楼道垃圾没人清理{i}", division="WJ01", category="WY1")
         clock.advance(hours=5)
@@ -531,6 +531,11 @@ def test_the_dashboard_shows_the_early_warnings_and_their_cases_are_listed_since
     assert "共 0 件" in before.text  # the six are all inside the window
     bad = api.get("/cases", params={"since": "上周"})
     assert bad.status_code == 400 and "起始日期" in bad.text
+    from jiesu.web import pages
+
+    monkeypatch.setattr(pages, "COUNTED_UP_TO", 4)  # a city's millions are not counted on every page: past the
+    capped = api.get("/cases", params={"area": "WJ", "category": "WY", "since": since, "until": until}).text  # cap,
+    assert "超过 4 件" in capped and "共 6 件" not in capped and capped.count('href="/cases/') >= 6  # "more than"
     assert "截止日期" in api.get("/cases", params={"until": "2026-11"}).text
 
 

@@ -47,6 +47,7 @@ def test_any_piece_of_the_text_finds_the_case_and_nothing_else(app):
     assert found(app, "噪音", visible_to_unit="JX") == []  # the index narrows, the other conditions still hold
     assert found(app, "幸福里  噪音") == [noise] and found(app, "幸福里 路灯") == []  # words apart: each of them
     assert found(app, "人民路 晚") == [lamp]  # a word of one character is checked on what the others found
+    assert found(app, "  ") == [lamp, noise]  # spaces alone ask for nothing
 
 
 def test_the_search_reads_the_index_so_a_case_missing_from_it_is_found_only_by_its_ticket_or_caller(app):
@@ -85,6 +86,8 @@ def test_every_stored_case_is_in_the_index(app):
         assert text_index.count(c) == len(ids) == c.execute(
             select(t.requests.c.id).order_by(t.requests.c.id.desc()).limit(1)).scalar()
     assert found(app, "楼道灯") == ids[::-1]
+    assert cases.count_cases(app, CaseFilter()) == 3 and cases.count_cases(app, CaseFilter(), up_to=1) == 2  # one
+    assert cases.count_cases(app, CaseFilter(text="楼道灯"), up_to=5) == 3  # past the cap, however many there are
 
 
 def test_a_case_saved_with_other_words_is_found_by_them_and_no_longer_by_the_old_ones(app):

@@ -99,7 +99,7 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
           unit: str = typer.Option(None, help="主办单位代码"),
           category: str = typer.Option(None, help="事项分类代码"),
           unreasonable: str = typer.Option(None, help="不合理诉求：pending 为待认定的申请，approved 为已认定"),
-          text: str = typer.Option(None, "--text", help="查询：标题、内容或关键词含此文字，或工单号、诉求人电话"),
+          text: str = typer.Option(None, "--text", help="查询：标题、内容、关键词或补充诉求含此文字（几个词以空格分开），或工单号、诉求人电话"),
           limit: int = typer.Option(30, help="条数"),
           before: int = typer.Option(None, help="只列 id 小于此值的（翻页）")) -> None:
     """List cases, newest first, with filters."""

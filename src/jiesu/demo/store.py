@@ -46,8 +46,7 @@ def bulk_insert(connection: Connection, cipher: PersonalDataCipher, requests: li
         # a request may be merged into one of the same batch: insert without master links, then set them
         masters = {row["id"]: row.pop("master_id") for row in rows}
         connection.execute(insert(t.requests), [row | {"master_id": None} for row in rows])
-        text_index.write(connection, [(row["id"], said_of(row)) for row in rows],
-                         new=True)
+        text_index.write(connection, [(row["id"], said_of(row)) for row in rows], new=True)
         for rid, master in masters.items():
             if master is not None:
                 connection.execute(t.requests.update().where(t.requests.c.id == rid).values(master_id=master))

@@ -37,9 +37,8 @@ class NoticeKind(LabelledEnum):
                 "extended": "延期告知短信"}
 
 
-TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,
-            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE, NoticeKind.REPORT_DUE_SOON)  # to a unit's duty phone, not
-# the requester
+TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,  # to a unit's duty
+            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE, NoticeKind.REPORT_DUE_SOON)  # phone, not the requester
 
 
 class NoticeStatus(LabelledEnum):

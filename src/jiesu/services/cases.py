@@ -481,15 +481,21 @@ def unanswered_calls(app: App, request_ids: list[int]) -> dict[int, tuple[int, d
     return found
 
 
-def count_cases(app: App, f: CaseFilter) -> int:
-    """How many cases the filter matches in all (the list shows a page of them)."""
+def count_cases(app: App, f: CaseFilter, up_to: int | None = None) -> int:
+    """How many cases the filter matches in all (the list shows a page of them); with `up_to`, counted no further
+    than one past it (a page that says "more than 10,000" need not read a city's millions to say how many)."""
     from sqlalchemy import func, select
 
     from jiesu.storage import tables as t
 
+    r = t.requests
     with app.uow(read_only=True) as uow:
-        return uow.connection.execute(_filtered(app, uow, select(func.count()).select_from(t.requests), f)
-                                      ).scalar_one()
+        if up_to is None:
+            query = _filtered(app, uow, select(func.count()).select_from(r), f)
+        else:
+            found = _filtered(app, uow, select(r.c.id), f).limit(up_to + 1).subquery()
+            query = select(func.count()).select_from(found)
+        return uow.connection.execute(query).scalar_one()
 
 
 _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least seven digits of the id
@@ -562,7 +568,7 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
         query = query.where(padded.contains(f" {f.keyword.strip()} ", autoescape=True))
         if words := terms(f.keyword):  # narrowed by the word index first, as a search is
             query = query.where(r.c.id.in_(text_index.matching(uow.connection.dialect.name, words)))
-    if f.text:
+    if f.text and f.text.strip():
         query = query.where(_text_matches(uow, f.text.strip()))
     with_unit = list(WITH_A_UNIT)
     if f.overdue_at is not None:

@@ -261,8 +261,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
             late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
             return duty_phone, late(*told, due)
-        if row.kind in (NoticeKind.REPORT_OVERDUE.value, NoticeKind.REPORT_DUE_SOON.value):  # the co-handler's own
-            # limit, as it is now
+        if row.kind in (NoticeKind.REPORT_OVERDUE.value, NoticeKind.REPORT_DUE_SOON.value):  # the co-handler's
+            # own limit, as it is now
             a = t.assignments
             due_at = connection.execute(select(a.c.report_due).where(
                 a.c.request_id == _n.c.request_id, _n.c.id == notice_id, a.c.unit == row.unit, a.c.role == "co")

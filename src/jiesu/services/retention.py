@@ -1,8 +1,8 @@
 """Personal data kept no longer than needed (个人信息保存期限): `anonymise` removes the requester's name, phone and
 tracking code from finished cases received before a date, and masks the personal data in what was written about
-them (title, content, keywords, 补充诉求, reply, and 工单查询's word index of them; the notes and recorded changes of their steps; callback notes): phone and ID
-numbers, bank cards, e-mail addresses and licence plates (`nlp/pii.py`), and the requester's own name wherever it
-was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
+them (title, content, keywords, 补充诉求, reply, and 工单查询's word index of them; the notes and recorded changes of
+their steps; callback notes): phone and ID numbers, bank cards, e-mail addresses and licence plates
+(`nlp/pii.py`), and the requester's own name wherever it was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
 picture of a street, a flat or a car tells who complained as well as a name does; so are the text messages
 sent to the requester. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
 dates, every step, every callback result.
