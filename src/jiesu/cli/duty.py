@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -30,17 +29,18 @@ def load(path: Path = typer.Argument(..., help="CSV：unit,start,end,name,phone�
 def list_shifts(unit: str = typer.Option("", help="单位代码；不填为全部单位"),
                 at: str = typer.Option("", help="自此时刻起仍未结束的班次（北京时间，默认现在）")) -> None:
     """The shifts not over yet (or not over by --at), by unit and start; those on duty now marked."""
-    from jiesu.domain.calendar import SHANGHAI, beijing_minute
+    from jiesu.domain.calendar import beijing_minute
     from jiesu.domain.enums import Role
     from jiesu.services import duty_roster
     from jiesu.services.users import Principal
 
     jiesu = ready_app()
-    since = datetime.fromisoformat(at).replace(tzinfo=SHANGHAI) if at else jiesu.now()
+    now = jiesu.now()
+    since = duty_roster.moment(at, "at") or now
     shifts = duty_roster.listed(jiesu, Principal(getpass.getuser(), Role.ADMIN), unit or None, since)
     table = Table("单位", "开始", "结束", "值班人", "手机", "")
     for s in shifts:
         table.add_row(s.unit, beijing_minute(s.starts_at), beijing_minute(s.ends_at), escape(s.name), s.phone,
-                      "在班" if s.covers(jiesu.now()) else "")
+                      "在班" if s.covers(now) else "")
     console.print(table)
     console.print(f"共 {len(shifts)} 个班次")

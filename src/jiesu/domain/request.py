@@ -424,13 +424,14 @@ class CitizenRequest:
         changes: dict[str, list[Any]] = {}
         before = self.resolve_due
         self._set(changes, "resolve_due", clock.extend(self.resolve_due, granted))
-        moved = {}  # a co-handler owing its report by the old 办结时限 (capped there) gets the room the lead got
+        was: dict[str, str] = {}  # a co-handler owing its report by the old 办结时限 (capped there) gets the room the
+        now: dict[str, str] = {}  # lead got
         for a in self.co_handling():
             if a.reported_at is None and a.report_due == before:
                 a.report_due = clock.report_due(a.dispatched_at, self.resolve_due)
-                moved[a.unit] = (before.isoformat(), a.report_due.isoformat())
-        if moved:
-            changes["report_due"] = [{u: old for u, (old, _) in moved.items()}, {u: new for u, (_, new) in moved.items()}]
+                was[a.unit], now[a.unit] = before.isoformat(), a.report_due.isoformat()
+        if now:
+            changes["report_due"] = [was, now]
         self._set(changes, "pending_extension", None)
         self._set(changes, "extended_by", self.extended_by + [str(granted)])
         self._append(actor, at, Action.APPROVE_EXTENSION, target, changes, note)

@@ -35,12 +35,15 @@ class Shift(duty.DutyShift):
     added_by: str = ""
 
 
+def _may_keep_some(principal: Principal, field: str = "role") -> None:
+    if principal.role != Role.HANDLER and principal.role not in KEEPERS:
+        raise Forbidden("只有督办、管理员或本单位承办人可以填写值班表", field=field)
+
+
 def _may_keep(app: App, principal: Principal, unit: str) -> None:
-    if principal.role == Role.HANDLER:
-        if unit != principal.unit:
-            raise Forbidden("只能填写本单位的值班表", field="unit")
-    elif principal.role not in KEEPERS:
-        raise Forbidden("只有督办、管理员或本单位承办人可以填写值班表", field="unit")
+    _may_keep_some(principal, field="unit")
+    if principal.role == Role.HANDLER and unit != principal.unit:
+        raise Forbidden("只能填写本单位的值班表", field="unit")
     if unit not in app.current_config().directory.units:
         raise InvalidInput(f"未知单位代码 {unit!r}", field="unit")
 
@@ -57,8 +60,7 @@ def _told(shift: duty.DutyShift) -> str:
 def add(app: App, principal: Principal, unit: str, starts_at: datetime | None, ends_at: datetime | None,
         name: str | None, phone: str | None) -> int:
     """One shift, checked (each error names its field), recorded in the audit trail with it."""
-    if principal.role != Role.HANDLER and principal.role not in KEEPERS:  # before reading what it says
-        raise Forbidden("只有督办、管理员或本单位承办人可以填写值班表", field="role")
+    _may_keep_some(principal)  # before reading what it says
     unit = (unit or "").strip()
     shift = duty.shift(unit, starts_at, ends_at, name, phone)
     _may_keep(app, principal, unit)
@@ -70,11 +72,17 @@ def add(app: App, principal: Principal, unit: str, starts_at: datetime | None, e
     return shift_id
 
 
+def _found(connection, principal: Principal, shift_id: int):
+    """The shift's row; another unit's, to a handler, as if it were not there."""
+    row = connection.execute(select(_s).where(_s.c.id == shift_id)).first()
+    if row is None or (principal.role == Role.HANDLER and row.unit != principal.unit):
+        raise NotFound(f"值班记录 {shift_id} 不存在", field="id")
+    return row
+
+
 def remove(app: App, principal: Principal, shift_id: int) -> None:
     with app.uow() as uow:
-        found = uow.connection.execute(select(_s).where(_s.c.id == shift_id)).first()
-        if found is None or (principal.role == Role.HANDLER and found.unit != principal.unit):
-            raise NotFound(f"值班记录 {shift_id} 不存在", field="id")  # another unit's: as if it were not there
+        found = _found(uow.connection, principal, shift_id)
         _may_keep(app, principal, found.unit)
         uow.connection.execute(delete(_s).where(_s.c.id == shift_id))
         record(uow.connection, app.now(), principal.name, "duty.remove",
@@ -91,10 +99,7 @@ def one(app: App, principal: Principal, shift_id: int) -> Shift:
     if principal.role not in READERS:
         raise Forbidden("无权查看值班表", field="role")
     with app.uow(read_only=True) as uow:
-        row = uow.connection.execute(select(_s).where(_s.c.id == shift_id)).first()
-    if row is None or (principal.role == Role.HANDLER and row.unit != principal.unit):
-        raise NotFound(f"值班记录 {shift_id} 不存在", field="id")
-    return _shift(app, row)
+        return _shift(app, _found(uow.connection, principal, shift_id))
 
 
 LISTED = 1000  # shifts on a page at most (a city's units for a fortnight); the page says when there are more
@@ -120,11 +125,7 @@ def on_duty(app: App, connection, unit_code: str | None, at: datetime) -> duty.D
     if not unit_code:
         return None
     rows = connection.execute(select(_s).where(_s.c.unit == unit_code, _s.c.starts_at <= at, _s.c.ends_at > at)).all()
-    found = duty.on_duty([duty.DutyShift(r.unit, r.starts_at, r.ends_at, r.name, "", r.id) for r in rows], at)
-    if found is None:
-        return None
-    phone = next(r.phone for r in rows if r.id == found.id)
-    return duty.DutyShift(found.unit, found.starts_at, found.ends_at, found.name, app.cipher.decrypt(phone), found.id)
+    return duty.on_duty([_shift(app, r) for r in rows], at)  # the covering ones: one, two at a handover
 
 
 def phone_for(app: App, connection, unit_code: str | None, at: datetime, directory: Directory) -> str | None:
@@ -178,12 +179,16 @@ def holiday_coverage(app: App, within_days: int = HOLIDAY_AHEAD_DAYS) -> Holiday
     return HolidayCoverage(holiday, len(on_call), gaps)
 
 
-def _when(value: str, line: int, field: str) -> datetime:
+def moment(value: str | None, field: str) -> datetime | None:
+    """A time as typed (the page's datetime field, a CSV cell): Beijing time unless it says otherwise; None when
+    blank."""
+    if not (value or "").strip():
+        return None
     try:
-        moment = datetime.fromisoformat(value.strip())
+        when = datetime.fromisoformat((value or "").strip())
     except ValueError:
-        raise InvalidInput(f"第 {line} 行：时间格式应为 2027-01-28 18:00（北京时间）：{value!r}", field=field) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+        raise InvalidInput(f"时间格式应为 2027-01-28 18:00（北京时间）：{value!r}", field=field) from None
+    return when if when.tzinfo else when.replace(tzinfo=SHANGHAI)
 
 
 def load(app: App, path: Path, by: str) -> int:
@@ -204,11 +209,9 @@ def load(app: App, path: Path, by: str) -> int:
         if unit not in directory.units:
             raise InvalidInput(f"第 {line} 行：未知单位代码 {unit!r}", field="unit")
         try:
-            shifts.append(duty.shift(unit, _when(item["start"] or "", line, "start"),
-                                     _when(item["end"] or "", line, "end"), item["name"], item["phone"]))
+            shifts.append(duty.shift(unit, moment(item["start"], "start"), moment(item["end"], "end"), item["name"],
+                                     item["phone"]))
         except DomainError as error:
-            if error.message.startswith("第 "):
-                raise
             column = {"starts_at": "start", "ends_at": "end"}.get(error.field or "", error.field)  # the CSV's names
             raise InvalidInput(f"第 {line} 行：{error.message}", field=column) from None
     if not shifts:

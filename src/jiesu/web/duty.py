@@ -4,13 +4,10 @@ supervisors and administrators keep any (`services/duty_roster.py`, each change 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from jiesu.api.deps import RecordId, jiesu_app
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role, UnitKind
 from jiesu.domain.errors import DomainError, InvalidInput
 from jiesu.services import duty_roster
@@ -46,24 +43,15 @@ def duty_page(request: Request, unit: str = "") -> Response:
     return _page(request, unit=unit)
 
 
-def _moment(value: str, field: str) -> datetime | None:
-    """A datetime-local field (Beijing time, as the page says)."""
-    if not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value.strip()).replace(tzinfo=SHANGHAI)
-    except ValueError:
-        raise InvalidInput(f"时间格式不正确：{value!r}", field=field) from None
-
-
 @router.post(PAGE)
 async def add_shift(request: Request) -> Response:
     principal = login_required(request, *duty_roster.READERS)
     form = {k: str(v).strip() for k, v in (await posted_form(request)).items() if k != "csrf_token"}
     unit = principal.unit if principal.role == Role.HANDLER else form.get("unit", "")
     try:
-        duty_roster.add(jiesu_app(request), principal, unit or "", _moment(form.get("starts_at", ""), "starts_at"),
-                        _moment(form.get("ends_at", ""), "ends_at"), form.get("name"), form.get("phone"))
+        starts_at, ends_at = (duty_roster.moment(form.get(field), field) for field in ("starts_at", "ends_at"))
+        duty_roster.add(jiesu_app(request), principal, unit or "", starts_at, ends_at, form.get("name"),
+                        form.get("phone"))
     except DomainError as error:
         return _page(request, 400 if isinstance(error, InvalidInput) else 403, form=form, error=error_text(error))
     flash(request, f"已登记值班：{form.get('name', '')}。值班期间紧急派单和超时提醒短信发到其手机")

@@ -676,7 +676,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         return render(request, "message.html", 404, title="工单不存在", message="没有这件工单，或你无权查看。请检查工单编号。")
     with app.uow(read_only=True) as uow:
         config = app.config(uow)
-        names = {code: u.name for code, u in config.directory.units.items()}
+        names = config.unit_names
         path = config.directory.category_path(case.category) if case.category in config.directory.categories else None
         view = case_view(case, principal, category_path=path, unit_names=names, revealed=revealed, now=app.now())
         media = list(photos.media_urls(uow.connection, [case.stored_id]).values())

@@ -41,8 +41,8 @@ def standing(request: Request, month: str = "", unit: str = "") -> Response:
         return render(request, "standing.html", 400, standing=None, month=month, unit=unit, units=units,
                       error=error_text(error))
     before, after = months_around(month)
-    staff = staff_load(app, unit, *month_bounds(month))
-    parts = co_load(app, unit, *month_bounds(month))
+    bounds = month_bounds(month)
+    staff, parts = staff_load(app, unit, *bounds), co_load(app, unit, *bounds)
     return render(request, "standing.html", standing=found, month=month, unit=unit, units=units, pct=pct, fmt=fmt,
                   before=before, after=after if after <= this_month else None, partial=month == this_month,
                   names=names, staff=staff, parts=parts)
