@@ -124,6 +124,19 @@ def test_a_merged_requesters_rating_is_their_callback_on_the_master(api, app):
     assert rated[-1] == {"solved": False, "satisfaction": "unsatisfied", "requester_ref": other["id"]}
 
 
+def test_a_merged_requesters_rating_before_the_masters_own_callback_waits_for_an_agent_and_is_kept(api, app):
+    master = answered(api)
+    other = create(api, requester_phone="13900001111", content="望京西园三区楼道垃圾堆了好几天")
+    act(api, "supervisor", other["id"], "merge", master=master["id"], reason="同一楼道垃圾")
+    early = reply(api, "13900001111", "2", message_id="gw-early")  # the master's own requester not called back yet
+    assert early.status_code == 200, early.text
+    assert early.json()["outcome"] == "for_agent" and early.json()["ticket"] == master["ticket"]
+    with app.engine.connect() as c:
+        assert c.execute(select(t.sms_replies.c.message_id)).scalars().all() == ["gw-early"]  # not lost
+    view = call(api, "agent", "GET", f"/api/v1/requests/{master['id']}").json()
+    assert view["status"] == "awaiting_follow_up" and not [e for e in view["events"] if e["action"] == "follow_up"]
+
+
 def test_a_number_without_a_case_is_not_kept_and_bad_posts_are_refused(api, app):
     assert reply(api, "13700000000", "1").json() == {"outcome": "no_case", "ticket": None,
                                                      "outcome_label": "该号码无诉求"}

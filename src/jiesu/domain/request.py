@@ -252,6 +252,12 @@ class CitizenRequest:
         called = {f.requester_ref for f in self.follow_ups if f.round == self.round}
         return [ref for ref in [None, *self.merged_ids] if ref not in called]
 
+    def callable_now(self) -> list[int | None]:
+        """Of those, the ones a callback may be recorded for now: while the case waits for its callback, its own
+        requester only; once that is done, each merged requester (`_check_callee`'s order)."""
+        own_first = self.status == Status.AWAITING_FOLLOW_UP
+        return [ref for ref in self.pending_callbacks() if (ref is None) == own_first]
+
     @property
     def new_events(self) -> list[Event]:
         return self.events[self.new_events_from:]

@@ -130,7 +130,8 @@ def _callee(uow: UnitOfWork, keys: list[str]) -> tuple[CitizenRequest, int | Non
         target, ref = case, None
         if case.status == Status.MERGED and case.master_id is not None:
             target, ref = uow.requests.get(case.master_id), case.stored_id
-        if target.status in CALLED_BACK_FROM and ref in target.pending_callbacks():
+        if target.status in CALLED_BACK_FROM and ref in target.callable_now():  # a merged requester texting before
+            # the master's own was called back: for an agent, not a refused callback that loses the message
             return target, ref, True
         if latest is None and target.status in (Status.AWAITING_FOLLOW_UP, Status.CLOSED, Status.ARCHIVED,
                                                   Status.ANSWERED):
