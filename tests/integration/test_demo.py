@@ -52,11 +52,12 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     from jiesu.services import intake
 
     arrived = seed_arrivals(app)
-    assert len(arrived) == 4 and all(a.status == Status.REGISTERED for a in arrived)
-    gas, question, vague, again = arrived
+    assert len(arrived) == 5 and all(a.status == Status.REGISTERED for a in arrived)
+    gas, question, vague, protest, again = arrived
     assert gas.urgency == Urgency.EMERGENCY and intake.urgency_reason(gas)
     assert question.kind == RequestKind.INQUIRY and intake.reading(app, question, ["answer_directly"]).answers
     assert vague.category is None
+    assert protest.sensitive == "群体性（拉横幅）" and not gas.sensitive  # on the 督办台's 敏感诉求
     assert any("同一诉求人" in d["why"] for d in intake.merge_candidates(app, again))
     from jiesu.demo.build import seed_topic
     from jiesu.services import topics

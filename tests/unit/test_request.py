@@ -619,3 +619,35 @@ def test_an_extension_gives_a_co_handler_owing_its_report_by_the_old_deadline_th
     assert own.report_due == local(2026, 11, 27, 18, 0)  # never held by the lead's deadline: unchanged
     assert r.events[-1].changes["report_due"] == [{"WJ01": "2026-12-02T10:00:00+00:00"},  # in UTC, as every
                                                   {"WJ01": "2026-12-03T10:00:00+00:00"}]  # time in the changes
+
+
+def test_a_sensitive_case_is_marked_and_cleared_by_the_centre_with_a_reason_until_its_callback(clock):
+    r = new_request(sensitive="群体性（集体上访）")
+    assert r.sensitive == "群体性（集体上访）" and r.events[0].changes["sensitive"] == [None, "群体性（集体上访）"]
+    assert "sensitive" not in new_request().events[0].changes  # an ordinary case records nothing of it
+    r.dispatch(DISPATCHER, at(0.1), clock, "WJ", [], "望京街道")
+    with pytest.raises(Forbidden):
+        r.change_sensitivity(WJ_HANDLER, at(0.2), False, "我们看不算")  # the unit cannot take it off its watch
+    with pytest.raises(InvalidInput) as already:
+        r.change_sensitivity(AGENT, at(0.2), True, "诉求人又来电说要找记者")
+    assert already.value.field == "sensitive"
+    with pytest.raises(InvalidInput) as bare:
+        r.change_sensitivity(DISPATCHER, at(0.2), False, "  ")
+    assert bare.value.field == "reason"
+    r.change_sensitivity(DISPATCHER, at(0.3), False, "核实：只有诉求人一户")
+    assert r.sensitive == "" and r.events[-1].changes["sensitive"] == ["群体性（集体上访）", ""]
+    r.change_sensitivity(AGENT, at(0.4), True, "诉求人来电称已联系电视台")
+    assert r.sensitive == "诉求人来电称已联系电视台" and r.status == Status.DISPATCHED
+    assert [e.action for e in r.requester_steps] == [Action.REGISTER, Action.DISPATCH]  # never on their timeline
+    r.acknowledge(WJ_HANDLER, at(1))
+    r.resolve(WJ_HANDLER, at(2), "已协调开发商")
+    r.accept_reply(DISPATCHER, at(3), clock)
+    r.follow_up(AGENT, at(4), solved=True, satisfaction=Satisfaction.SATISFIED)
+    with pytest.raises(IllegalTransition):  # called back: nothing left to watch
+        r.change_sensitivity(DISPATCHER, at(5), False, "已结案")
+
+
+def test_a_reason_for_sensitivity_longer_than_its_column_is_refused_naming_the_field():
+    with pytest.raises(InvalidInput) as refused:
+        new_request(sensitive="长" * 201)
+    assert refused.value.field == "sensitive"

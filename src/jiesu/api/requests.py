@@ -88,6 +88,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
         "source": s.source,
         "categories": _categories(s.categories),
         "urgency": {"urgent": s.urgency.urgent, "reason": s.urgency.reason},
+        "sensitivity": {"sensitive": s.sensitivity.sensitive, "kinds": list(s.sensitivity.kinds),
+                        "reason": s.sensitivity.reason},
         "routing": None if routing is None else {
             "leads": [{"unit": c.unit.code, "name": c.unit.name, "reason": c.reason, "score": c.score}
                       for c in routing.leads],
@@ -199,6 +201,7 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
                   topic: int | None = Query(None, ge=1, le=MAX_ID, description="人民建议征集：某个征集主题收到的建议"),
                   scope: str = Query("", description="承办人：不填为本单位工单，area 为辖区工单（下辖单位主办或协办的：可查看、可督办）"),
                   owner: str | None = Query(None, max_length=100, description="承办人员：分办给此账号的工单"),
+                  sensitive: bool = Query(False, description="只列敏感诉求（群体性、舆情、越级上访、极端言行）"),
                   overdue: bool = False, cursor: str | None = None,
                   limit: int = Query(50, ge=1, le=200)) -> dict:
     """Cases newest first with filters and cursor pagination. A handler sees its own unit's cases, or with
@@ -214,11 +217,11 @@ def list_requests(request: Request, principal: Principal = Depends(staff),
         category_tree=category_tree, area=area, channel=channel, kind=kind, urgency=urgency, keyword=keyword,
         slot=cases.parse_slot(slot) if slot else None, received_from=moment("received_from", received_from),
         received_to=moment("received_to", received_to),
-        unreasonable=unreasonable, topic_id=topic, owner=owner or None, before_id=_decode(cursor) if cursor else None,
+        unreasonable=unreasonable, topic_id=topic, owner=owner or None, sensitive=sensitive, before_id=_decode(cursor) if cursor else None,
         limit=limit + 1))
     items = [{"id": x.id, "ticket": x.ticket, "title": pii.mask(x.title), "status": x.status,
               "status_label": Status(x.status).label, "kind": x.kind, "category": x.category, "urgency": x.urgency,
-              "lead_unit": x.lead_unit, "owner": x.owner, "received_at": iso(x.received_at),
+              "lead_unit": x.lead_unit, "owner": x.owner, "sensitive": x.sensitive, "received_at": iso(x.received_at),
               "resolve_due": iso(x.resolve_due), "version": x.version} for x in rows[:limit]]
     return {"items": items, "next_cursor": _encode(rows[limit - 1].id) if len(rows) > limit else None}
 
@@ -416,7 +419,7 @@ def citizen_view(case) -> dict:
             "adoption": case.adoption, "adoption_label": Adoption.label_of(case.adoption) or None,
             "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
             "can_supplement": case.status in intake.SUPPLEMENTABLE, "question": case.open_question(),
-            "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.events]}
+            "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.requester_steps]}
 
 
 @public.get("/requests/{ticket}")

@@ -97,6 +97,7 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "kind": request.kind.value, "kind_label": request.kind.label,
         "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
         "urgency_reason": shown(urgency_reason(request)),
+        "sensitive": shown(request.sensitive or None),  # 敏感诉求: why (never in the requester's own views)
         "title": shown(request.title), "content": shown(request.content),
         "requester": requester_view(request, plain), "may_reveal": allowed and not plain and not request.anonymised_at,
         "anonymised_at": iso(request.anonymised_at) if request.anonymised_at else None,

@@ -100,6 +100,7 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
           category: str = typer.Option(None, help="事项分类代码"),
           unreasonable: str = typer.Option(None, help="不合理诉求：pending 为待认定的申请，approved 为已认定"),
           text: str = typer.Option(None, "--text", help="查询：标题、内容、关键词或补充诉求含此文字（几个词以空格分开），或工单号、诉求人电话"),
+          sensitive: bool = typer.Option(False, "--sensitive", help="只列敏感诉求（群体性、舆情、越级上访、极端言行）"),
           limit: int = typer.Option(30, help="条数"),
           before: int = typer.Option(None, help="只列 id 小于此值的（翻页）")) -> None:
     """List cases, newest first, with filters."""
@@ -107,7 +108,7 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
     from jiesu.services.cases import CaseFilter, list_cases
 
     rows = list_cases(ready_app(), CaseFilter(statuses=[status] if status else [], lead_unit=unit, category=category,
-                                              unreasonable=unreasonable, text=text, limit=limit,
+                                              unreasonable=unreasonable, text=text, sensitive=sensitive, limit=limit,
                                               before_id=before))
     table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
     for row in rows:

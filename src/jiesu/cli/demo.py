@@ -92,6 +92,8 @@ def demo(ctx: typer.Context,
         arrivals = seed_arrivals(jiesu)  # after the model: read by intake as a real site would
         tickets = "、".join(str(a.ticket) for a in arrivals)
         console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
+        for sensitive in (a for a in arrivals if a.sensitive):
+            console.print(f"敏感诉求：{sensitive.ticket} {sensitive.sensitive}（督办台「敏感诉求」）", highlight=False)
         _, suggestion = seed_topic(jiesu)
         console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
         area = seed_area_work(jiesu, busiest_subdistrict(jiesu))

@@ -99,8 +99,9 @@ def seed_proposals(app: App) -> None:
 
 def seed_arrivals(app: App) -> list[CitizenRequest]:
     """What citizens send while the demo starts, through the portal and the app as a real site receives it (read
-    by intake, none of it yet seen by anyone at the centre): a gas leak, a question the 知识库 answers, a repeat of
-    a case a unit is handling, and a message too vague to classify. Returns the cases."""
+    by intake, none of it yet seen by anyone at the centre): a gas leak, a question the 知识库 answers, a message too
+    vague to classify, a group of owners about to protest (敏感诉求), and a repeat of a case a unit is handling.
+    Returns the cases."""
     from jiesu.domain.workflow import Status
     from jiesu.services import intake
     from jiesu.services.cases import Intake
@@ -116,7 +117,9 @@ def seed_arrivals(app: App) -> list[CitizenRequest]:
             Intake(content="请问外地户口在本市工作几年可以申请公租房？需要准备哪些材料？", channel="web", kind="inquiry",
                    requester_phone="13900000102"),
             Intake(content="我们这边最近总有人乱扔东西，晚上还很吵，希望有人管管", channel="web",
-                   requester_phone="13900000103")]
+                   requester_phone="13900000103"),
+            Intake(content="开发商延期交房快两年了，我们两百多户业主联名投诉多次都没有结果，大家商量这周末到区政府门口"
+                           "拉横幅，请政府尽快出面协调", channel="web", requester_phone="13900000104")]
     if handled is not None:
         sent.append(Intake(content=f"上次反映的{handled.title}，到现在还没解决，请尽快处理", channel="app",
                            address=handled.location.address, requester_phone=handled.requester.phone))

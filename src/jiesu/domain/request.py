@@ -18,7 +18,7 @@ from jiesu.domain.calendar import Duration, WorkCalendar, beijing_minute
 from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, InvalidInput
 from jiesu.domain.sla import SlaPolicy
-from jiesu.domain.workflow import Action, Status, check_role, next_status
+from jiesu.domain.workflow import NOT_SHOWN_TO_REQUESTER, Action, Status, check_role, next_status
 
 
 def unanswered_call(changes: dict) -> dict:
@@ -173,6 +173,7 @@ class CitizenRequest:
     master_id: int | None = None
     merged_ids: list[int] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)  # derived from the text at intake, for display and search
+    sensitive: str = ""  # 敏感诉求: why (群体性（集体上访）, or a person's reason); "" when it is not one
     anonymised_at: datetime | None = None  # when its personal data was removed (services/retention.py)
     version: int = 0
     assignments: list[Assignment] = field(default_factory=list)
@@ -184,7 +185,8 @@ class CitizenRequest:
     @classmethod
     def register(cls, *, actor: Actor, at: datetime, kind: RequestKind, channel: Channel, title: str | None,
                  content: str, requester: Requester, location: Location, category: str | None,
-                 urgency: Urgency = Urgency.NORMAL, received_at: datetime | None = None) -> CitizenRequest:
+                 urgency: Urgency = Urgency.NORMAL, received_at: datetime | None = None,
+                 sensitive: str = "") -> CitizenRequest:
         check_role(Action.REGISTER, actor.role)
         content = validation.required_text(content, "content", validation.MAX_CONTENT)
         title = validation.optional_text(title, "title", validation.MAX_TITLE) or content[:30]
@@ -199,10 +201,14 @@ class CitizenRequest:
         location = Location(validation.optional_text(location.address, "location.address", 500),
                             location.division or None, lat, lon)
         request = cls(kind=kind, channel=channel, title=title, content=content, requester=requester,
-                      location=location, category=category, urgency=urgency, received_at=received)
-        request._append(actor, at, Action.REGISTER, None, {
+                      location=location, category=category, urgency=urgency, received_at=received,
+                      sensitive=validation.optional_text(sensitive, "sensitive", 200))
+        changes: dict[str, list[Any]] = {
             "kind": [None, kind.value], "channel": [None, channel.value], "category": [None, category],
-            "urgency": [None, urgency.value], "division": [None, location.division]}, "")
+            "urgency": [None, urgency.value], "division": [None, location.division]}
+        if request.sensitive:
+            changes["sensitive"] = [None, request.sensitive]
+        request._append(actor, at, Action.REGISTER, None, changes, "")
         return request
 
     # --- helpers ----------------------------------------------------------------------------
@@ -216,6 +222,11 @@ class CitizenRequest:
     @property
     def last_event_at(self) -> datetime:
         return self.events[-1].at if self.events else self.received_at
+
+    @property
+    def requester_steps(self) -> list[Event]:
+        """The steps the requester sees on their timeline (not the centre's internal ones)."""
+        return [e for e in self.events if e.action not in NOT_SHOWN_TO_REQUESTER]
 
     @property
     def lead(self) -> Assignment | None:
@@ -717,6 +728,17 @@ class CitizenRequest:
                 if old != new:
                     changes[name] = [old, new]
         self._append(actor, at, Action.CHANGE_URGENCY, target, changes, reason)
+
+    def change_sensitivity(self, actor: Actor, at: datetime, sensitive: bool, reason: str) -> None:
+        """调整敏感标记: mark the case a 敏感诉求 (the agent hears a threat to go to the media, a group about to gather)
+        or clear what intake read in the text, with the reason, which is what the case then shows as why."""
+        target = self._begin(actor, at, Action.CHANGE_SENSITIVITY)
+        reason = validation.required_text(reason, "reason", 200)
+        if sensitive == bool(self.sensitive):
+            raise InvalidInput("本件已标记为敏感诉求" if sensitive else "本件未标记为敏感诉求", field="sensitive")
+        changes: dict[str, list[Any]] = {}
+        self._set(changes, "sensitive", reason if sensitive else "")
+        self._append(actor, at, Action.CHANGE_SENSITIVITY, target, changes, reason)
 
     def merge_into(self, actor: Actor, at: datetime, master: CitizenRequest, reason: str = "") -> None:
         target = self._begin(actor, at, Action.MERGE)

@@ -70,6 +70,7 @@ class Action(LabelledEnum):
     REPORT_BACK = "report_back"
     RECALL = "recall"
     ASSIGN_OWNER = "assign_owner"
+    CHANGE_SENSITIVITY = "change_sensitivity"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -84,7 +85,8 @@ class Action(LabelledEnum):
                 "change_urgency": "调整紧急程度", "callback_unanswered": "回访未接通",
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
                 "ask_supplement": "请诉求人补充", "delegate": "下派",
-                "report_back": "协办反馈", "recall": "收回下派", "assign_owner": "分办"}
+                "report_back": "协办反馈", "recall": "收回下派", "assign_owner": "分办",
+                "change_sensitivity": "调整敏感标记"}
 
 
 S, A = Status, Action
@@ -195,7 +197,19 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RETURN_PENDING, A.CHANGE_URGENCY): S.RETURN_PENDING,
     (S.IN_PROGRESS, A.CHANGE_URGENCY): S.IN_PROGRESS,
     (S.EXTENSION_PENDING, A.CHANGE_URGENCY): S.EXTENSION_PENDING,
+
+    # 调整敏感标记: a 敏感诉求 (群体性, 舆情, 越级上访, 极端言行) marked or cleared by a person, until the callback is done
+    (S.REGISTERED, A.CHANGE_SENSITIVITY): S.REGISTERED,
+    (S.DISPATCHED, A.CHANGE_SENSITIVITY): S.DISPATCHED,
+    (S.RETURN_PENDING, A.CHANGE_SENSITIVITY): S.RETURN_PENDING,
+    (S.IN_PROGRESS, A.CHANGE_SENSITIVITY): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.CHANGE_SENSITIVITY): S.EXTENSION_PENDING,
+    (S.RESOLVED, A.CHANGE_SENSITIVITY): S.RESOLVED,
+    (S.AWAITING_FOLLOW_UP, A.CHANGE_SENSITIVITY): S.AWAITING_FOLLOW_UP,
 }
+
+# Steps the requester's own timeline leaves out (查询进度, 我的诉求): the centre's internal judgement of the case.
+NOT_SHOWN_TO_REQUESTER = frozenset({A.CHANGE_SENSITIVITY})
 
 # Statuses in which the case is with a handling unit and its clocks run.
 OPEN_STATUSES = frozenset({S.DISPATCHED, S.RETURN_PENDING, S.IN_PROGRESS, S.EXTENSION_PENDING, S.RESOLVED})
@@ -242,6 +256,7 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.REPORT_BACK: _UNIT,  # a co-handling unit: its part is done, told to the lead unit
     A.RECALL: _UNIT,  # the lead unit takes back what it handed down (下派)
     A.ASSIGN_OWNER: _UNIT,  # 分办: the lead unit gives the case to one of its own staff (a co-handler, its own part)
+    A.CHANGE_SENSITIVITY: _DECIDE | {Role.AGENT},  # the agent hears a threat on the phone; the centre corrects intake
 }
 
 

@@ -24,7 +24,7 @@ from jiesu.storage import tables as t
 MAX_ROWS = 200_000  # an Excel sheet holds a million; a search this wide is better answered by the analytics
 PAGE = 1_000
 COLUMNS = ["工单号", "受理时间", "渠道", "类型", "紧急程度", "状态", "分类", "所在区域", "主办单位", "承办人员", "标题",
-           "内容", "办结时限", "关键词"]
+           "内容", "办结时限", "关键词", "敏感诉求"]
 
 
 def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]) -> tuple[bytes, int]:
@@ -53,7 +53,7 @@ def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]
                 directory.category_path(r.category) if r.category in directory.categories else (r.category or ""),
                 units.get(division or "", division or ""), units.get(r.lead_unit or "", r.lead_unit or ""),
                 r.owner or "", pii.mask(r.title or ""), pii.mask(content or ""),
-                beijing_minute(r.resolve_due) if r.resolve_due else "", keywords or "")])
+                beijing_minute(r.resolve_due) if r.resolve_due else "", keywords or "", pii.mask(r.sensitive or ""))])
         written += len(rows)
         if len(rows) < PAGE:
             break

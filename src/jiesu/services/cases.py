@@ -45,6 +45,7 @@ class Intake:
     received_at: datetime | None = None
     topic_id: int | None = None  # 人民建议征集: the topic a suggestion answers (it is then a 建议 through that channel)
     publish_consent: bool = False  # 办件公开: the requester agrees that the case and its answer be published
+    sensitive: str = ""  # 敏感诉求: why (set by intake from the text, or by the agent); "" when it is not one
 
 
 @dataclass
@@ -66,6 +67,7 @@ class ActionInput:
     proposed_unit: str | None = None  # 退单: the unit the returning lead says the case belongs to
     adoption: str | None = None  # 办结 of a 建议: 采纳情况 (enums.Adoption)
     owner: str | None = None  # 分办: the user name of the unit's staff member given the case
+    sensitive: bool | None = None  # 调整敏感标记: mark (True) or clear (False) 敏感诉求
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -84,7 +86,7 @@ def build_request(directory: Directory, actor: Actor, at: datetime, intake: Inta
         actor=actor, at=at, kind=kind, channel=channel, title=intake.title, content=intake.content,
         requester=Requester(intake.requester_name, intake.requester_phone),
         location=Location(intake.address, intake.division, intake.lat, intake.lon),
-        category=intake.category, urgency=urgency, received_at=intake.received_at)
+        category=intake.category, urgency=urgency, received_at=intake.received_at, sensitive=intake.sensitive)
 
 
 def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
@@ -322,6 +324,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
         Action.ASK_SUPPLEMENT: lambda: request.ask_supplement(actor, at, p.note),
         Action.CHANGE_URGENCY: lambda: request.change_urgency(
             actor, at, clock, _new_urgency(p), p.reason),
+        Action.CHANGE_SENSITIVITY: lambda: request.change_sensitivity(
+            actor, at, _required(p.sensitive, "sensitive"), p.reason),
     }
     if action not in simple:
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")
@@ -363,6 +367,7 @@ class CaseRow:
     version: int
     division: str | None = None
     supervise_due: datetime | None = None  # 督办: the latest supervision's deadline
+    sensitive: str | None = None  # 敏感诉求: why
     owner: str | None = None  # 承办人员: who in the lead unit has it
     report_due: datetime | None = None  # listed for a co-handler that owes its 协办反馈 (`unreported_by`): by when
 
@@ -375,6 +380,8 @@ class CaseRow:
 WITH_A_UNIT = ("dispatched", "in_progress", "extension_pending", "return_pending")  # the statuses a unit holds it in
 REPORTABLE = tuple(s.value for s, a in TRANSITIONS if a == Action.REPORT_BACK)  # where 协办反馈 may be given (read off
 # the workflow table, the one place that says so)
+WATCHED_SENSITIVE = tuple(s.value for s, a in TRANSITIONS if a == Action.CHANGE_SENSITIVITY)  # where a 敏感诉求
+# is still the 督办台's to watch: until its callback is done (where the mark may still be changed)
 NOBODY = ""  # CaseFilter.owner: no one in the unit has the case yet (未分办)
 UNREASONABLE_STATES = ("none", "pending", "approved")
 
@@ -412,6 +419,7 @@ class CaseFilter:
     merged_callbacks_due: bool = False  # called back, but a requester merged into it not yet (this round)
     urgency: str | None = None
     unreasonable: str | None = None  # the 不合理诉求 claim: none, pending (waiting for a decision) or approved
+    sensitive: bool = False  # 敏感诉求 only
     before_id: int | None = None
     limit: int = 50
     by_deadline: bool = False  # a work queue: emergencies first, then the nearest deadline, then the oldest
@@ -439,7 +447,7 @@ def list_cases(app: App, f: CaseFilter) -> list[CaseRow]:
         order = [r.c.id.desc()]
     query = select(r.c.id, r.c.ticket, r.c.title, r.c.status, r.c.kind, r.c.category, r.c.urgency, r.c.lead_unit,
                    r.c.received_at, r.c.resolve_due, r.c.follow_up_due, r.c.version, r.c.division, r.c.supervise_due,
-                   owner, *([] if owed is None else [owed])).order_by(*order).limit(max(1, min(f.limit, 1000)))
+                   r.c.sensitive, owner, *([] if owed is None else [owed])).order_by(*order).limit(max(1, min(f.limit, 1000)))
     if f.before_id:
         query = query.where(r.c.id < f.before_id)
     with app.uow(read_only=True) as uow:
@@ -584,6 +592,8 @@ def _filtered(app: App, uow: UnitOfWork, query, f: CaseFilter):
             a.c.acknowledge_due < f.unsigned_at))
     if f.urgency:
         query = query.where(r.c.urgency == Urgency.parse(f.urgency, "urgency").value)
+    if f.sensitive:
+        query = query.where(r.c.sensitive.is_not(None))
     if f.unreasonable:
         if f.unreasonable not in UNREASONABLE_STATES:
             raise InvalidInput(f"不合理诉求状态应为 {'、'.join(UNREASONABLE_STATES)} 之一：{f.unreasonable!r}",

@@ -21,6 +21,7 @@ from jiesu.domain.workflow import TRANSITIONS, Action, Status
 from jiesu.nlp.keywords import masked_keywords
 from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
+from jiesu.nlp.sensitivity import SensitivityGuess, sensitivity
 from jiesu.nlp.urgency import UrgencyGuess, urgency
 from jiesu.services import notifications, publication, topics
 from jiesu.services import photos as photo_store
@@ -62,6 +63,7 @@ class Suggestions:
     keywords: list[str] = field(default_factory=list)
     answers: list = field(default_factory=list)  # 知识库 articles close to the text (services/knowledge.Hit)
     topic: topics.Topic | None = None  # 人民建议征集: the open topic the text answers, when it is a suggestion to one
+    sensitivity: SensitivityGuess = SensitivityGuess((), "")  # 敏感诉求: 群体性, 舆情, 越级上访, 极端言行
 
 
 def suggest(app: App, text: str, division: str | None = None, category: str | None = None,
@@ -88,7 +90,8 @@ def suggest(app: App, text: str, division: str | None = None, category: str | No
     findings = pii.find(text or "")
     return Suggestions(categories=guesses, urgency=emergency(app, text or ""), routing=routing, repeats=repeats,
                        source=source, place=place, similar=similar, personal_data=sorted({f.kind for f in findings}),
-                       keywords=masked_keywords(text or ""), answers=answers, topic=topic)
+                       keywords=masked_keywords(text or ""), answers=answers, topic=topic,
+                       sensitivity=sensitivity(text or ""))
 
 
 def urgency_reason(case: CitizenRequest) -> str | None:
@@ -230,6 +233,8 @@ def prepare(app: App, intake: Intake) -> tuple[Intake, Suggestions, dict]:
     if s.urgency.urgent and (intake.urgency or "normal") in ("normal", "一般"):
         changes["urgency"] = "emergency"
         applied["urgency_reason"] = s.urgency.reason
+    if s.sensitivity.sensitive and not intake.sensitive:
+        changes["sensitive"] = applied["sensitive"] = s.sensitivity.reason
     if not intake.division and s.place is not None:  # what the requester says of the place, before where the
         changes["division"] = applied["division"] = s.place.division  # device was
     elif (located := located_division(app.current_config(), intake)) is not None:

@@ -196,6 +196,7 @@ requests = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False, index=True),
     Column("anonymised_at", UTCDateTime, nullable=True),  # personal data removed after its keeping period (retention)
+    Column("sensitive", String(200), nullable=True, index=True),  # 敏感诉求: why (NULL: not one), 督办台's list
 )
 
 assignments = Table(

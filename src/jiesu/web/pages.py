@@ -156,7 +156,8 @@ async def intake_submit(request: Request) -> Response:
     app = jiesu_app(request)
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
-                                                         "urgency", "unit", "answer", "topic_id", "publish")}
+                                                         "urgency", "unit", "answer", "topic_id", "publish",
+                                                         "sensitive")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -165,7 +166,7 @@ async def intake_submit(request: Request) -> Response:
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id"),
-            publish_consent=fields["publish"] == "yes"))
+            publish_consent=fields["publish"] == "yes", sensitive=fields["sensitive"]))
         then = ((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])) if form.get("submit") == "answer"
                 else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
                 if form.get("submit") == "dispatch" and fields["unit"] else None)
@@ -180,6 +181,8 @@ async def intake_submit(request: Request) -> Response:
         flash(request, f"工单号 {case.ticket}，查询码 {code}：请告知诉求人，凭此查询进度和评价")
     if note["applied"].get("urgency_reason"):
         flash(request, f"已按紧急件处理：{note['applied']['urgency_reason']}", "warn")
+    if case.sensitive:
+        flash(request, f"已列为敏感诉求（督办台跟踪）：{case.sensitive}", "warn")
     done = {Action.ANSWER_DIRECTLY: "已直接办结", Action.DISPATCH: "已受理并派单"}
     flash(request, f"工单 {case.ticket} {done[then[0]] if then else '已受理，等待派单'}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
@@ -358,6 +361,7 @@ def desk_sections(app) -> list[tuple[str, list, int]]:
     unsigned = work(app, "紧急件超时未签收", urgency="emergency", unsigned_at=now)
     return [*([unsigned] if unsigned[1] else []),  # first, and only when there are some
             work(app, "已超期", overdue_at=now),
+            work(app, "敏感诉求（未结案）", sensitive=True, statuses=list(cases.WATCHED_SENSITIVE)),
             work(app, "24 小时内到期", due_from=now, due_before=now + timedelta(hours=24)),
             work(app, "退单待审", statuses=["return_pending"]),
             work(app, "延期待审", statuses=["extension_pending"]),
@@ -480,11 +484,11 @@ async def sms_reply_handled(request: Request, reply_id: RecordId) -> Response:
 
 def case_search(status: str = "", q: str = "", category: str = "", area: str = "", channel: str = "", kind: str = "",
                 urgency: str = "", month: str = "", day: str = "", keyword: str = "", slot: str = "", since: str = "",
-                until: str = "", topic: str = "", scope: str = "", owner: str = "") -> dict[str, str]:
+                until: str = "", topic: str = "", scope: str = "", owner: str = "", sensitive: str = "") -> dict[str, str]:
     """The case list's search, from the query string (the list and its export read the same one)."""
     return {"status": status, "q": q, "category": category, "area": area, "channel": channel, "kind": kind,
             "urgency": urgency, "month": month, "day": day, "keyword": keyword, "slot": slot, "since": since,
-            "until": until, "topic": topic, "scope": scope, "owner": owner}
+            "until": until, "topic": topic, "scope": scope, "owner": owner, "sensitive": sensitive}
 
 
 COUNTED_UP_TO = 10_000  # 工单查询 says "more than" past this: counting a city's millions on every page costs seconds
@@ -552,7 +556,7 @@ def _search(principal: Principal, search: dict) -> CaseFilter:
                       urgency=search["urgency"] or None, keyword=search["keyword"] or None,
                       received_from=start, received_to=end,
                       slot=cases.parse_slot(slot) if slot else None, topic_id=posted_id(search["topic"], "topic"),
-                      owner=search["owner"].strip() or None, limit=50)
+                      owner=search["owner"].strip() or None, sensitive=search["sensitive"] == "yes", limit=50)
 
 
 def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
@@ -567,7 +571,8 @@ def _search_labels(app, search: dict, wanted: CaseFilter) -> dict[str, str]:
             "since": f"{search['since']} 起" if search["since"] else "",
             "until": f"至 {search['until']}" if search["until"] else "",
             "topic": _topic_label(app, wanted.topic_id), "scope": "辖区工单" if search["scope"] else "",
-            "owner": f"承办人员 {search['owner']}" if search["owner"] else ""}
+            "owner": f"承办人员 {search['owner']}" if search["owner"] else "",
+            "sensitive": "敏感诉求" if search["sensitive"] == "yes" else ""}
 
 
 def _topic_label(app, topic_id: int | None) -> str:
@@ -649,7 +654,7 @@ FORM_FIELDS = {
     "reclassify": ["category", "reason"], "delegate": ["delegate_unit", "reason"],
     "report_back": ["note", "photos"], "recall": ["recall_unit", "reason"], "assign_owner": ["owner", "note"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
-    "supplement": ["note", "photos"], "ask_supplement": ["note"],
+    "supplement": ["note", "photos"], "ask_supplement": ["note"], "change_sensitivity": ["sensitive", "reason"],
 }
 
 
@@ -817,7 +822,7 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
     sent = await uploaded(form, "photos")
     try:
         action = Action.parse(str(form.get("action", "")), "action")
-        solved = form.get("solved")
+        solved, sensitive = form.get("solved"), form.get("sensitive")
         params = ActionInput(
             reason=str(form.get("reason", "")), note=str(form.get("note", "")), unit=str(form.get("unit") or "") or None,
             co_units=[c for c in str(form.get("co_units", "")).replace("，", ",").split(",") if c.strip()],
@@ -828,7 +833,8 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
             master=posted_id(form.get("master"), "master"),
             category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
             proposed_unit=str(form.get("proposed_unit") or "") or None,
-            adoption=str(form.get("adoption") or "") or None, owner=str(form.get("owner") or "") or None)
+            adoption=str(form.get("adoption") or "") or None, owner=str(form.get("owner") or "") or None,
+            sensitive=None if sensitive in (None, "") else sensitive == "yes")
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c), photos=sent)

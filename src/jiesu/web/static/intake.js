@@ -29,6 +29,10 @@
       urgent.appendChild(el("p", "⚠ 疑似紧急：" + data.urgency.reason)).className = "alarm";
       if (urgency.value === "normal") { urgency.value = "emergency"; }
     }
+    var sensitive = clear("suggest-sensitive");
+    if (data.sensitivity.sensitive) {
+      sensitive.appendChild(el("p", "⚑ 敏感诉求：" + data.sensitivity.reason + "（受理后列入督办台「敏感诉求」）")).className = "alarm";
+    }
     var where = clear("suggest-place");
     if (data.place) {
       var named = el("li", "提到「" + data.place.matched + "」：" + data.place.name);
