@@ -86,6 +86,7 @@ class CaseMachine(RuleBasedStateMachine):
             Action.ASSIGN_OWNER: lambda: case.assign_owner(actor, at, "甲" if case.owner != "甲" else "乙", reason),
             Action.CHANGE_URGENCY: lambda: case.change_urgency(
                 actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
+            Action.CHANGE_SENSITIVITY: lambda: case.change_sensitivity(actor, at, not case.sensitive, reason),
         }
         try:
             calls[action]()
