@@ -224,10 +224,12 @@ def main() -> None:
         print(f"loaded into the analytics layout in {time.perf_counter() - began:.1f} s")
         month = metrics.Filters(start=date(2025, 11, 1), end=date(2025, 12, 1), now=datetime(2026, 1, 1))
         year = metrics.Filters(start=date(2025, 1, 1), end=date(2026, 1, 1), now=datetime(2026, 1, 1))
+        day = metrics.Filters(start=date(2025, 11, 30), end=date(2025, 12, 1), now=datetime(2026, 1, 1))  # 每日要情
         runs = [("volume", year, {"period": "day"}), ("volume", year, {"period": "month"}), ("by_channel", month, {}),
                 ("by_kind", month, {}), ("by_category", month, {"level": 2}), ("by_area", month, {"level": "community"}),
                 ("deadlines", month, {}), ("satisfaction", year, {}), ("returns_by_unit", month, {}),
-                ("hour_weekday", year, {}), ("repeats", year, {}), ("keywords", month, {})]
+                ("hour_weekday", year, {}), ("repeats", year, {}), ("keywords", month, {}),
+                ("day_matters", day, {}), ("rising", day, {})]
         timings = {}
         for name, filters, options in ([] if args.skip_metrics else runs):
             metrics.run(connection, name, filters, **options)  # warm-up

@@ -441,3 +441,17 @@ def test_a_roster_is_loaded_whole_or_not_at_all_and_listed(jiesu, tmp_path):
     assert "已登记 2 个班次" in jiesu("duty", "load", str(roster))
     listed = jiesu("duty", "list", "--unit", "JX", "--at", "2027-02-01 00:00")
     assert "李值班" in listed and "张值班" not in listed and "13900000004" in listed
+
+
+def test_the_daily_brief_from_the_command_line_lists_the_days_sensitive_cases(jiesu):
+    from datetime import datetime, timedelta
+
+    from jiesu.domain.calendar import SHANGHAI
+
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "开发商欠我们工钱，二十多个工友明天集体上访", "--division", "WJ01")
+    today = datetime.now(SHANGHAI).date()
+    out = jiesu("report", "daily", "--day", today.isoformat())
+    assert f"每日要情 {today}：诉求 1 件" in out and "敏感诉求 1" in out and "群体性（集体上访）" in out
+    assert "较前一天 —（0）" in out  # nothing the day before to compare with
+    assert "[day]" in jiesu("report", "daily", "--day", (today + timedelta(days=1)).isoformat(), code=2)

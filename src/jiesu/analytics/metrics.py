@@ -283,6 +283,28 @@ def as_of(f: Filters) -> datetime:
     return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today
 
 
+@metric("day_matters", "主要事项（与此前 28 天日均比）")
+def day_matters(connection, f: Filters, top: int = 15, days: int = 28):
+    """每日要情: the period's second-level matters, most first, each against its usual share of `days` days before
+    the period's start (the mean per day times the period's days) and how many times that it is (None when the days
+    before had none)."""
+    if f.start is None or f.end is None:
+        raise InvalidInput("需要起止日期", field="day")
+    span = max(1, (f.end - f.start).days)
+    where, params = Filters(district=f.district, category1=f.category1, channel=f.channel).where()
+    rows = connection.execute(f"""
+        WITH agg AS (
+            SELECT category2 AS matter, count(*) FILTER (WHERE received_local >= ?) AS n,
+                   count(*) FILTER (WHERE received_local < ?) * 1.0 / ? AS usual
+            FROM cases c WHERE {where} AND received_local >= ? AND received_local < ? AND category2 IS NOT NULL
+            GROUP BY 1)
+        SELECT matter, n, round(usual, 1), CASE WHEN usual > 0 THEN round(n / usual, 1) END
+        FROM agg WHERE n > 0 ORDER BY n DESC, matter LIMIT ?""",
+        [f.start, f.start, days / span, *params, f.start - timedelta(days=days), f.end,
+         max(1, min(int(top), 200))]).fetchall()
+    return ["事项", "诉求量", f"此前 {days} 天日均", "倍数"], rows
+
+
 @metric("rising", "上升预警（街道 × 事项）")
 def rising(connection, f: Filters, top: int = 10, least: int = 5):
     """未诉先办: the 街道 × second-level matters whose last 7 days are well above their usual week (the 8 weeks

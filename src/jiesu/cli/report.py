@@ -112,3 +112,33 @@ def monthly(month: str = typer.Option(..., help="月份 YYYY-MM"),
     console.print(f"{month}：诉求 {report.total} 件（上月 {report.previous_total} 件）")
     for path in paths:
         console.print(f"已写出 {escape(path)}")
+
+
+@app.command()
+@reports_errors
+def daily(day: str = typer.Option(None, help="日期 YYYY-MM-DD（北京时间），默认昨天")) -> None:
+    """每日要情: the day's requests against the day before and a week before, its main matters against their usual
+    day, the emergencies and 敏感诉求 received, what is overdue now and the early warnings (as the /brief page)."""
+    from jiesu.analytics.daily import build, day_of
+    from jiesu.domain.calendar import SHANGHAI
+
+    jiesu = ready_app()
+    with console.status("生成每日要情……"):
+        brief = build(jiesu, day_of(day, jiesu.now().astimezone(SHANGHAI).date()))
+    console.print(f"每日要情 {brief.day}：诉求 {brief.total} 件，较前一天 {brief.change(brief.total, brief.day_before)}"
+                  f"（{brief.day_before}），较上周同日 {brief.change(brief.total, brief.week_before)}（{brief.week_before}）；"
+                  f"紧急件 {brief.emergency_count}，敏感诉求 {brief.sensitive_count}，当前超期件 {brief.overdue_now}",
+                  highlight=False)
+    for title, listed, count in (("紧急件", brief.emergencies, brief.emergency_count),
+                                 ("敏感诉求", brief.sensitive, brief.sensitive_count)):
+        if listed:
+            table = Table("工单号", "标题", "依据", "受理", "主办", "状态", title=f"{title} {count} 件")
+            for c in listed:
+                table.add_row(c.ticket, escape(c.title[:24]), escape(c.why[:30]), beijing_minute(c.received_at),
+                              c.unit, c.status)
+            console.print(table)
+    for t in (brief.matters, brief.rising):
+        table = Table(*t.columns, title=t.title)
+        for row in t.rows:
+            table.add_row(*("—" if v is None else escape(str(v)) for v in row))
+        console.print(table)

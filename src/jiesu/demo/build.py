@@ -19,6 +19,7 @@ from jiesu.demo.history import HistorySimulator
 from jiesu.demo.store import bulk_insert, next_request_id
 from jiesu.domain.request import CitizenRequest
 from jiesu.nlp.keywords import masked_keywords, warm_up
+from jiesu.nlp.sensitivity import sensitivity
 from jiesu.services.config_loader import load_config
 from jiesu.services.knowledge import load as load_knowledge
 from jiesu.storage import tables as t
@@ -328,6 +329,8 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
         texts = [f"{r.title}\n{r.content}" for r in history.requests]
         for request, words in zip(history.requests, pool.map(masked_keywords, texts, chunksize=500), strict=True):
             request.keywords = words
+    for request, text in zip(history.requests, texts, strict=True):  # 敏感诉求, as intake reads it
+        request.sensitive = sensitivity(text).reason
     with app.uow() as uow:
         bulk_insert(uow.connection, app.cipher, history.requests,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)

@@ -65,6 +65,28 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
                   channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
 
 
+@router.get("/brief")
+def brief_page(request: Request, day: str = "") -> Response:
+    """每日要情: one day's brief (yesterday unless asked), printable: its requests against the day before and a week
+    before, the emergencies and 敏感诉求 received, the main matters against their usual day, channels and districts,
+    what is overdue now and the early warnings."""
+    login_required(request, Role.SUPERVISOR, Role.ANALYST)
+    from jiesu.analytics import daily
+
+    app = jiesu_app(request)
+    today = app.now().astimezone(SHANGHAI).date()
+    try:
+        brief = daily.build(app, daily.day_of(day, today))
+    except DomainError as error:
+        return render(request, "message.html", 400, title="日期有误", message=error_text(error))
+    following = brief.day + timedelta(days=1)
+    return render(request, "brief.html", brief=brief, today=today.isoformat(), made_at=app.now(),
+                  weekday="星期" + "一二三四五六日"[brief.day.weekday()],
+                  previous_day=(brief.day - timedelta(days=1)).isoformat(),
+                  next_day=following.isoformat() if following <= today else None,
+                  day_link="/cases?" + urlencode({"day": brief.day.isoformat()}))
+
+
 @router.get("/static-plotly.js", include_in_schema=False)
 def plotly_js() -> Response:
     """The charting library, from the installed plotly package (no CDN)."""

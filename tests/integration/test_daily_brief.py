@@ -1,0 +1,69 @@
+"""每日要情: the day's brief, on a small fixture with exact expected numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from jiesu.analytics import daily
+from jiesu.domain.errors import InvalidInput
+from jiesu.services import cases
+from jiesu.services.cases import Intake
+from tests.e2e import test_api
+from tests.support import AGENT, local
+
+api = test_api.api  # the staff API with a user of each role
+
+
+def register(app, clock, when, **intake):
+    clock.now = when
+    return cases.register(app, AGENT, Intake(**({"content": "物业不清理楼道垃圾", "category": "WY1",
+                                                   "division": "WJ01"} | intake)))
+
+
+def test_the_brief_counts_the_day_against_the_day_before_and_a_week_before_and_lists_what_to_watch(app, clock,
+                                                                                                   tmp_path):
+    register(app, clock, local(2026, 11, 16, 10, 0))  # Monday a week before
+    register(app, clock, local(2026, 11, 16, 23, 59))
+    register(app, clock, local(2026, 11, 22, 12, 0), category="ZS1", content="工地夜间施工噪音大")  # the day before
+    register(app, clock, local(2026, 11, 23, 0, 1))  # Monday 23 November, Beijing time
+    gas = register(app, clock, local(2026, 11, 23, 8, 0), content="楼道燃气味很浓", urgency="emergency")
+    protest = register(app, clock, local(2026, 11, 23, 20, 0), sensitive="群体性（拉横幅）",
+                       content="业主们准备到区政府门口拉横幅，电话13812345678")
+    register(app, clock, local(2026, 11, 24, 0, 0))  # the next day: not counted
+    clock.now = local(2026, 11, 24, 9, 0)
+    brief = daily.build(app, date(2026, 11, 23), tmp_path / "a.duckdb")
+    assert (brief.total, brief.day_before, brief.week_before) == (3, 1, 2)
+    assert brief.change(brief.total, brief.day_before) == "+200.0%" and brief.change(3, 0) == "—"
+    assert brief.channels == [("电话", 3)]
+    assert [(c.ticket, c.why) for c in brief.emergencies] == [(gas.ticket, "")] and brief.emergency_count == 1
+    assert [(c.id, c.why, c.unit, c.status) for c in brief.sensitive] == [
+        (protest.id, "群体性（拉横幅）", "未派单", "已受理")]
+    assert "13812345678" not in brief.sensitive[0].title  # masked, as in every list
+    assert brief.matters.keys == ["WY"] and brief.matters.rows[0][1:] == [3, 0.1, 42.0]  # 2 in the 28 days before
+    assert brief.overdue_now == 0
+
+
+def test_the_day_asked_for_is_yesterday_by_default_and_a_bad_or_future_day_is_refused_naming_it():
+    today = date(2026, 11, 24)
+    assert daily.day_of(None, today) == date(2026, 11, 23) and daily.day_of("2026-11-01", today) == date(2026, 11, 1)
+    for bad in ("2026-13-01", "昨天", "2026-11-25"):
+        with pytest.raises(InvalidInput) as refused:
+            daily.day_of(bad, today)
+        assert refused.value.field == "day"
+
+
+def test_the_page_shows_yesterday_to_supervisors_and_analysts_only_and_refuses_a_day_to_come(app, clock, api):
+    register(app, clock, local(2026, 11, 22, 20, 0), sensitive="舆情（找媒体）", content="物业再不修电梯我就找媒体")
+    clock.now = local(2026, 11, 23, 9, 30)
+    test_api.login(api, "supervisor")
+    page = api.get("/brief")
+    assert page.status_code == 200 and "每日要情 <span class=\"count\">2026-11-22（星期日）" in page.text
+    assert 'id="brief-total"><a href="/cases?day=2026-11-22">1</a>' in page.text
+    assert "舆情（找媒体）" in page.text and "/cases?day=2026-11-22&amp;sensitive=yes" in page.text and 'href="/brief?day=2026-11-23"' in page.text
+    later = api.get("/brief", params={"day": "2026-11-24"})
+    assert later.status_code == 400 and "还没有到" in later.text
+    api.cookies.clear()
+    test_api.login(api, "wj")
+    assert api.get("/brief").status_code == 403
