@@ -273,3 +273,14 @@ def test_a_community_sees_by_when_it_owes_its_report_and_the_subdistrict_sees_wh
     shown = api.get(f"/cases/{second['id']}").text.split('id="co-handling"')[1].split("</dd>")[0]
     assert "已反馈" in shown and "超时" in shown  # reported, but after its deadline
     assert call(api, "wj", "GET", f"/api/v1/requests/{first['id']}").json()["co_handling"][0]["report_late"] is False
+
+
+def test_a_district_office_watches_the_sensitive_cases_its_units_handle(api):
+    protest = create(api, content="开发商欠薪，几十个工人明天集体上访")
+    act(api, "dispatcher", protest["id"], "dispatch", unit="WJ")
+    quiet = create(api)
+    act(api, "dispatcher", quiet["id"], "dispatch", unit="WJ")
+    login(api, "cy")
+    watched = api.get("/inbox").text.split("辖区敏感诉求（未结案）")[1].split("</section>")[0]
+    assert protest["ticket"] in watched and quiet["ticket"] not in watched and "群体性（集体上访）" in watched
+    assert "辖区敏感诉求" not in (login(api, "zjw") and api.get("/inbox").text)  # nothing under a department

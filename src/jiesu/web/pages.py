@@ -324,6 +324,7 @@ def arrivals(sections: list[tuple[str, list, int]]) -> tuple[list[str], list[str
 
 
 AREA_OVERDUE = "辖区超期未办结"
+AREA_SENSITIVE = "辖区敏感诉求（未结案）"
 
 
 OWNERS = (("", "全部"), ("mine", "我承办的"), ("unassigned", "未分办"))  # the 承办箱's 办理中, by 承办人员
@@ -345,9 +346,11 @@ def inbox(request: Request, who: str = "") -> Response:
                 work(app, "办理中", statuses=["in_progress", "extension_pending"], lead_unit=mine, owner=owner),
                 *([owed] if owed[1] else []),
                 work(app, "已办结待审核", 50, statuses=["resolved"], visible_to_unit=mine)]
-    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办), if any
-        late = work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area)
-        sections += [late] if late[1] else []
+    if principal.area:  # a district office, a 街道 with 社区: what is late under it, to supervise (督办), and the
+        late = work(app, AREA_OVERDUE, 50, overdue_at=app.now(), visible_to_area=principal.area)  # 敏感诉求 its
+        watched = work(app, AREA_SENSITIVE, 50, sensitive=True, statuses=list(cases.WATCHED_SENSITIVE),  # units
+                       visible_to_area=principal.area)  # handle (a crowd at the district's gate is its own), if any
+        sections += [s for s in (late, watched) if s[1]]
     return render(request, "queue.html", title=f"{unit_names(app).get(principal.unit or '', '')} 承办箱",
                   sections=sections, names=unit_names(app), Status=Status, now=app.now(), soon=due_soon_until(app),
                   batches={"待签收": SIGN_BATCH, AREA_OVERDUE: AREA_SUPERVISE_BATCH}, who=who,
