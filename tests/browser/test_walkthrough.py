@@ -196,6 +196,22 @@ def test_the_place_named_in_the_text_fills_in_the_division(server, page):
     assert page.input_value("#division") == "" and "望京西园社区" in page.inner_text("#suggest-place")
 
 
+def test_the_agent_sees_while_typing_that_a_request_is_sensitive_and_the_case_is_marked_when_registered(server, page):
+    login(page, server, "agent")
+    page.wait_for_url(f"{server}/intake")
+    page.fill("#content", "望京西园三区开发商拖欠我们二十多个工人工资，大家商量这周一起去政府讨说法")
+    page.wait_for_selector("#suggest-sensitive p")
+    assert "敏感诉求：群体性（一起去政府）" in page.inner_text("#suggest-sensitive")
+    page.fill("#content", "望京西园三区楼道灯坏了")  # the caller calmed down: the panel follows the text
+    page.wait_for_function("!document.querySelector('#suggest-sensitive p')")
+    page.fill("#sensitive", "来电称明天几十名工人到区政府门口拉横幅")  # what was said but not typed
+    page.select_option("#division", "WJ01")
+    page.click("button[value=register]")
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    assert page.inner_text("#sensitive") == "来电称明天几十名工人到区政府门口拉横幅"
+    assert page.is_visible("#sensitive-badge")
+
+
 def test_the_place_in_the_address_fills_in_the_division(server, page):
     login(page, server, "agent")
     page.wait_for_url(f"{server}/intake")
