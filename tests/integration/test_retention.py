@@ -29,7 +29,7 @@ def inquiry(app, **overrides) -> int:
 
 
 def answered(app, clock) -> int:
-    request_id = inquiry(app)
+    request_id = inquiry(app, sensitive="张三来电称要找记者，记者电话13912345678")
     clock.advance(minutes=5)
     cases.perform(app, AGENT, request_id, Action.ANSWER_DIRECTLY,
                   ActionInput(reply="张三您好，已短信发送到13912345678，请查收"))
@@ -59,6 +59,7 @@ def test_finished_cases_before_the_date_lose_their_personal_data_and_keep_the_re
     assert "张三" not in case.content and "张*" in case.content and "13912345678" not in case.content
     assert "11010519491231002X" not in case.content and "公租房申请条件" in case.content  # the matter stays
     assert "13912345678" not in case.reply and "张三" not in case.reply
+    assert case.sensitive == "张*来电称要找记者，记者电话139****5678"  # still one, the people in it masked
     shown = case_view(case, Principal("坐席", Role.AGENT))
     assert shown["anonymised_at"] and shown["may_reveal"] is False  # nothing left to reveal
     assert all("13912345678" not in str(e.changes) and "张三" not in e.note for e in case.events)

@@ -1,7 +1,7 @@
 """Personal data kept no longer than needed (个人信息保存期限): `anonymise` removes the requester's name, phone and
 tracking code from finished cases received before a date, and masks the personal data in what was written about
-them (title, content, keywords, 补充诉求, reply, and 工单查询's word index of them; the notes and recorded changes of
-their steps; callback notes): phone and ID numbers, bank cards, e-mail addresses and licence plates
+them (title, content, keywords, 补充诉求, reply, why it is a 敏感诉求, and 工单查询's word index of them; the notes
+and recorded changes of their steps; callback notes): phone and ID numbers, bank cards, e-mail addresses and licence plates
 (`nlp/pii.py`), and the requester's own name wherever it was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
 picture of a street, a flat or a car tells who complained as well as a name does; so are the text messages
 sent to the requester. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
@@ -94,18 +94,19 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> int:
     """Each case of the batch and what was written about it, with one statement per table (executemany), and only
     the step and callback rows whose text changes rewritten. Returns how many attachments were deleted."""
     r, e, f = t.requests, t.events, t.follow_ups
-    rows = c.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply,
+    rows = c.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply, r.c.sensitive,
                             r.c.requester_name, r.c.version).where(r.c.id.in_(ids))).all()
     cleaners = {row.id: _cleaner(app.cipher.decrypt(row.requester_name) if row.requester_name else "") for row in rows}
     now = app.now()
     c.execute(update(r).where(r.c.id == bindparam("case_id")).values(
         title=bindparam("new_title"), content=bindparam("new_content"), reply=bindparam("new_reply"),
         keywords=bindparam("new_keywords"), supplements=bindparam("new_supplements"),
-        requester_name=None, requester_phone=None, requester_key=None, anonymised_at=now, updated_at=now,
+        sensitive=bindparam("new_sensitive"), requester_name=None, requester_phone=None, requester_key=None, anonymised_at=now, updated_at=now,
         version=bindparam("new_version")),
         [{"case_id": row.id, "new_title": cleaners[row.id](row.title), "new_content": cleaners[row.id](row.content),
           "new_reply": cleaners[row.id](row.reply), "new_keywords": cleaners[row.id](row.keywords),
-          "new_supplements": cleaners[row.id](row.supplements), "new_version": row.version + 1} for row in rows])
+          "new_supplements": cleaners[row.id](row.supplements), "new_sensitive": cleaners[row.id](row.sensitive),
+          "new_version": row.version + 1} for row in rows])
     text_index.write(c, [(row.id, text_index.said(  # the pairs of a name or a number masked go with them
         *(cleaners[row.id](text) for text in (row.title, row.content, row.keywords, row.supplements))))
         for row in rows])
