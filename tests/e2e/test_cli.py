@@ -455,3 +455,8 @@ def test_the_daily_brief_from_the_command_line_lists_the_days_sensitive_cases(ji
     assert f"每日要情 {today}：诉求 1 件" in out and "敏感诉求 1" in out and "群体性（集体上访）" in out
     assert "较前一天 —（0）" in out  # nothing the day before to compare with
     assert "[day]" in jiesu("report", "daily", "--day", (today + timedelta(days=1)).isoformat(), code=2)
+    jiesu("case", "create", "--content", "楼道灯坏了", "--division", "WJ01")
+    listed = jiesu("case", "list", "--sensitive")
+    assert "敏感诉求" in listed and "楼道灯坏了" not in listed  # the one case, marked in the list
+    assert listed.count("敏感诉求") == 1 and "楼道灯坏了" in jiesu("case", "list")
+    assert "敏感诉求：群体性（集体上访）" in jiesu("case", "show", "1")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from jiesu.cli.common import actor_from, console, err_console, escape, ready_app, reports_errors
 from jiesu.domain.calendar import beijing_minute
+from jiesu.nlp.pii import mask
 
 app = typer.Typer(help="工单：受理、查看、派单建议与办理操作。", no_args_is_help=True)
 
@@ -113,7 +114,8 @@ def list_(status: str = typer.Option(None, help="状态，如 dispatched 或 待
     table = Table("id", "工单号", "状态", "分类", "主办", "受理", "办结时限", "标题")
     for row in rows:
         table.add_row(str(row.id), row.ticket, Status(row.status).label, row.category or "—", row.lead_unit or "—",
-                      beijing_minute(row.received_at), beijing_minute(row.resolve_due), escape(row.title[:24]))
+                      beijing_minute(row.received_at), beijing_minute(row.resolve_due),
+                      escape(mask(row.title)[:24]) + ("（敏感诉求）" if row.sensitive else ""))
     console.print(table)
     if rows:
         console.print(f"下一页：jiesu case list --before {rows[-1].id}")
@@ -147,6 +149,8 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
                   f"诉求人 {escape(requester['name'] or '匿名')} {requester['phone']}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(shown(r.content))}", highlight=False)
+    if r.sensitive:
+        console.print(f"[bold red]敏感诉求[/]：{escape(shown(r.sensitive))}", highlight=False)
     owner = f"（承办人员 {escape(r.owner)}）" if r.owner else ""
     console.print(f"主办 {r.lead_unit or '—'}{owner}  协办 {','.join(r.co_units) or '—'}  "
                   f"受理 {beijing_minute(r.received_at)}  办结时限 {beijing_minute(r.resolve_due)}  "
