@@ -443,17 +443,20 @@ def test_a_roster_is_loaded_whole_or_not_at_all_and_listed(jiesu, tmp_path):
     assert "李值班" in listed and "张值班" not in listed and "13900000004" in listed
 
 
-def test_the_daily_brief_from_the_command_line_lists_the_days_sensitive_cases(jiesu):
+def test_the_daily_brief_from_the_command_line_lists_the_days_sensitive_cases(jiesu, tmp_path):
     from datetime import datetime, timedelta
 
     from jiesu.domain.calendar import SHANGHAI
 
     jiesu("config", "load", str(CITY))
-    jiesu("case", "create", "--content", "开发商欠我们工钱，二十多个工友明天集体上访", "--division", "WJ01")
+    jiesu("case", "create", "--content", "电话13912345678，欠薪，二十多个工友明天集体上访", "--division", "WJ01")
     today = datetime.now(SHANGHAI).date()
-    out = jiesu("report", "daily", "--day", today.isoformat())
+    out = jiesu("report", "daily", "--day", today.isoformat(), "--out", str(tmp_path / "brief.html"))
     assert f"每日要情 {today}：诉求 1 件" in out and "敏感诉求 1" in out and "群体性（集体上访）" in out
     assert "较前一天 —（0）" in out  # nothing the day before to compare with
+    sent = (tmp_path / "brief.html").read_text(encoding="utf-8")  # to send: one file, its style inside, no script
+    assert f"每日要情 {today}" in sent and "群体性（集体上访）" in sent and "<script" not in sent
+    assert "13912345678" not in sent and "139****5678" in sent
     assert "[day]" in jiesu("report", "daily", "--day", (today + timedelta(days=1)).isoformat(), code=2)
     jiesu("case", "create", "--content", "楼道灯坏了", "--division", "WJ01")
     listed = jiesu("case", "list", "--sensitive")

@@ -131,3 +131,24 @@ def _received(app: App, day: date, condition, names: dict[str, str], why: Callab
     return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label,
                       names.get(c.lead_unit or "", "未派单"), why(c))
             for c in loaded], how_many
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+def weekday(day: date) -> str:
+    return "星期" + WEEKDAYS[day.weekday()]
+
+
+def write(brief: Brief, path: Path, hotline: str, made_at: datetime) -> Path:
+    """The brief as one HTML file that opens and prints anywhere (its style inside, no script): to send to the
+    leaders who read it away from the system. Titles masked, as on the page."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from jiesu.domain.calendar import beijing_minute
+
+    environment = Environment(loader=PackageLoader("jiesu.analytics", "templates"), autoescape=select_autoescape())
+    path.write_text(environment.get_template("daily.html").render(
+        brief=brief, weekday=weekday(brief.day), hotline=hotline, made_at=beijing_minute(made_at),
+        minute=beijing_minute), encoding="utf-8")
+    return path

@@ -116,10 +116,11 @@ def monthly(month: str = typer.Option(..., help="月份 YYYY-MM"),
 
 @app.command()
 @reports_errors
-def daily(day: str = typer.Option(None, help="日期 YYYY-MM-DD（北京时间），默认昨天")) -> None:
+def daily(day: str = typer.Option(None, help="日期 YYYY-MM-DD（北京时间），默认昨天"),
+          out: Path = typer.Option(None, "--out", help="另存为 HTML 文件（可打印、可发送，个人信息已隐去）")) -> None:
     """每日要情: the day's requests against the day before and a week before, its main matters against their usual
     day, the emergencies and 敏感诉求 received, what is overdue now and the early warnings (as the /brief page)."""
-    from jiesu.analytics.daily import build, day_of
+    from jiesu.analytics.daily import build, day_of, write
     from jiesu.domain.calendar import SHANGHAI
 
     jiesu = ready_app()
@@ -142,3 +143,5 @@ def daily(day: str = typer.Option(None, help="日期 YYYY-MM-DD（北京时间�
         for row in t.rows:
             table.add_row(*("—" if v is None else escape(str(v)) for v in row))
         console.print(table)
+    if out is not None:
+        console.print(f"已写出 {escape(write(brief, out, jiesu.settings.hotline_name, jiesu.now()))}")

@@ -81,7 +81,7 @@ def brief_page(request: Request, day: str = "") -> Response:
         return render(request, "message.html", 400, title="日期有误", message=error_text(error))
     following = brief.day + timedelta(days=1)
     return render(request, "brief.html", brief=brief, today=today.isoformat(), made_at=app.now(),
-                  weekday="星期" + "一二三四五六日"[brief.day.weekday()],
+                  weekday=daily.weekday(brief.day),
                   previous_day=(brief.day - timedelta(days=1)).isoformat(),
                   next_day=following.isoformat() if following <= today else None,
                   day_link="/cases?" + urlencode({"day": brief.day.isoformat()}))
