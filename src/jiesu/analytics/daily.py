@@ -21,6 +21,7 @@ from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Channel, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.request import CitizenRequest
+from jiesu.domain.workflow import Status
 from jiesu.nlp import pii
 from jiesu.storage import tables as t
 
@@ -34,7 +35,7 @@ class BriefCase:
     title: str  # masked
     received_at: datetime
     status: str  # its label
-    unit: str  # the lead unit's name, or 未派单
+    unit: str  # the lead unit's name; 未派单 before dispatch, — once merged or withdrawn
     why: str  # the emergency's or the sensitivity's reason, as far as the case carries it
 
 
@@ -129,7 +130,7 @@ def _received(app: App, day: date, condition, names: dict[str, str], why: Callab
                    .scalars())
         loaded = [uow.requests.get(i) for i in ids]
     return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label,
-                      names.get(c.lead_unit or "", "未派单"), why(c))
+                      names.get(c.lead_unit or "", "未派单" if c.status == Status.REGISTERED else "—"), why(c))
             for c in loaded], how_many
 
 
