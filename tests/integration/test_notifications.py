@@ -446,3 +446,29 @@ def test_a_co_handler_that_has_not_reported_back_is_told_once_near_its_limit_and
     notifications.deliver_due(app, fake.gateway())
     assert sorted(m["to"] for _, m in fake.sent if "协办反馈时限" in m["text"]) == ["13900000001", "13900000002"]
     assert sorted(m["to"] for _, m in fake.sent if "尚未反馈" in m["text"]) == ["13900000001", "13900000002"]
+
+
+def test_a_sensitive_case_is_reported_to_whoever_leads_the_centres_shift_and_a_case_marked_later_too(app, clock):
+    from jiesu.domain.enums import Role
+    from jiesu.services import duty_roster
+    from jiesu.services.users import Principal
+
+    quiet = register(app, content="楼道灯坏了")[0]
+    assert [kind for kind, _ in texts(app, quiet.id)] == ["registered"]  # the centre has no duty phone: nothing
+    now = clock()
+    duty_roster.add(app, Principal("督办王", Role.SUPERVISOR), "CENTRE", now - timedelta(hours=1),
+                    now + timedelta(hours=11), "值班长孙", "13900000009")
+    protest = register(app, content="张三等二十多户业主明天到区政府拉横幅", requester_name="张三",
+                       sensitive="张三称已联系记者，记者电话13912345678")[0]
+    [(kind, text)] = texts(app, protest.id)[1:]
+    assert kind == "sensitive" and f"敏感诉求 {protest.ticket}（张*称已联系记者，记者电话139****5678）" in text
+    assert "张三" not in text and "13912345678" not in text and "请值班领导关注" in text
+    cases.perform(app, DISPATCHER, quiet.id, Action.CHANGE_SENSITIVITY,
+                  ActionInput(sensitive=True, reason="诉求人再次来电称要进京上访"))
+    assert texts(app, quiet.id)[-1][0] == "sensitive" and "进京上访" in texts(app, quiet.id)[-1][1]
+    cases.perform(app, DISPATCHER, quiet.id, Action.CHANGE_SENSITIVITY, ActionInput(sensitive=False, reason="核实"))
+    assert [kind for kind, _ in texts(app, quiet.id)] == ["registered", "sensitive"]  # clearing tells nobody
+    fake = Gateway()
+    delivered = notifications.deliver_due(app, fake.gateway())
+    assert [m["to"] for _, m in fake.sent if "敏感诉求" in m["text"]] == ["13900000009"]  # the protest's only:
+    assert delivered.cancelled == 1  # the report of the case cleared before it went is not sent

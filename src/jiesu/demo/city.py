@@ -61,9 +61,10 @@ def units() -> list[dict]:
                              "parent": s_code})
     rows += [{"code": c, "name": n, "kind": "department", "parent": ""} for c, n in DEPARTMENTS]
     rows += [{"code": c, "name": n, "kind": "company", "parent": ""} for c, n in COMPANIES]
-    for number, row in enumerate(rows):  # 值班手机 of the units that take emergencies (made up: the demo's text
-        # messages only go to a file)
-        row["duty_phone"] = f"1380000{number:04d}" if row["kind"] in ("subdistrict", "department", "company") else ""
+    for number, row in enumerate(rows):  # 值班手机 of the units that take emergencies, and the centre's (敏感诉求报告)
+        # (made up: the demo's text messages only go to a file)
+        row["duty_phone"] = f"1380000{number:04d}" if row["kind"] in ("centre", "subdistrict", "department",
+                                                                      "company") else ""
     return rows
 
 

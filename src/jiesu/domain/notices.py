@@ -28,17 +28,19 @@ class NoticeKind(LabelledEnum):
     REPORT_OVERDUE = "report_overdue"  # to a co-handler's duty phone: past its 协办反馈 limit, not reported back
     REPORT_DUE_SOON = "report_due_soon"  # to it: near its 协办反馈 limit, not reported back
     EXTENDED = "extended"  # to the requester: the unit was given more time (延期 approved), and until when
+    SENSITIVE = "sensitive"  # to the centre's duty phone: a 敏感诉求 registered or marked, and why
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
                 "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
                 "overdue": "超期提醒", "report_overdue": "协办超期提醒", "report_due_soon": "协办即将到期提醒",
-                "extended": "延期告知短信"}
+                "extended": "延期告知短信", "sensitive": "敏感诉求报告"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,  # to a unit's duty
-            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE, NoticeKind.REPORT_DUE_SOON)  # phone, not the requester
+            NoticeKind.OVERDUE, NoticeKind.REPORT_OVERDUE, NoticeKind.REPORT_DUE_SOON,  # phone, not the requester
+            NoticeKind.SENSITIVE)  # (the centre's own, for this one)
 
 
 class NoticeStatus(LabelledEnum):
@@ -118,6 +120,13 @@ def urgent_reminder_text(hotline: str, ticket: str, unit: str, title: str, place
     """To the unit's duty phone again: the emergency dispatched to it is past its sign-for limit, not signed for."""
     return (f"【{hotline}】紧急工单 {ticket} 已超过签收时限，{unit}仍未签收：{_what_where(title, place)}。"
             "请立即签收处置，中心已督办。")
+
+
+def sensitive_text(hotline: str, ticket: str, unit: str, title: str, place: str, why: str) -> str:
+    """To the centre's duty phone: a 敏感诉求 was registered or marked (the title and the reason masked by the
+    caller)."""
+    return (f"【{hotline}】敏感诉求 {ticket}（{why}）：{_what_where(title, place)}。请值班领导关注，"
+            "督办台「敏感诉求」跟踪。")
 
 
 def due_soon_text(hotline: str, ticket: str, unit: str, title: str, place: str, due: str) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import beijing_minute
-from jiesu.domain.enums import Adoption, Urgency
+from jiesu.domain.enums import Adoption, UnitKind, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
     LOGIN_CODE_MINUTES,
@@ -45,6 +45,7 @@ from jiesu.domain.notices import (
     registered_text,
     report_due_soon_text,
     report_overdue_text,
+    sensitive_text,
     urgent_dispatch_text,
     urgent_reminder_text,
 )
@@ -141,9 +142,20 @@ def _enqueue(app: App, connection, request_id: int, kind: NoticeKind, sealed_cod
 
 
 def on_registered(app: App, connection, request: CitizenRequest, sealed_code: bytes | None) -> None:
-    """The 受理 notice of a case just registered, with its tracking code (`seal_code`; None: no notice)."""
+    """The 受理 notice of a case just registered, with its tracking code (`seal_code`; None: no notice); a 敏感诉求
+    is reported to the centre's duty phone."""
     if sealed_code is not None and wanted(app, request.requester.phone):
         _enqueue(app, connection, request.stored_id, NoticeKind.REGISTERED, sealed_code)
+    if request.sensitive:
+        _to_centre(app, connection, request.stored_id, app.current_config().directory)
+
+
+def _to_centre(app: App, connection, request_id: int, directory: Directory) -> None:
+    """敏感诉求报告: to the hotline centre's duty phone (its 值班表's shift on now, else its standing one), so that
+    whoever leads the shift hears of it at once, whatever the hour; nothing when the centre has no duty phone."""
+    centre = next((u.code for u in directory.units.values() if u.kind == UnitKind.CENTRE), None)
+    if centre is not None:
+        _to_duty_phone(app, connection, request_id, centre, directory, NoticeKind.SENSITIVE)
 
 
 def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> None:
@@ -159,12 +171,14 @@ CALLBACK_STATES = (Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value)  # a ma
 def on_changed(app: App, connection, before: Status, request: CitizenRequest, action: Action,
                directory: Directory) -> None:
     """After an action: an emergency dispatched, redispatched or raised to 紧急 while a unit has it is texted to the
-    lead unit's duty phone; the unit's question (请诉求人补充) is texted to the requester; an extension approved
+    lead unit's duty phone; a case marked 敏感诉求 is reported to the centre's; the unit's question (请诉求人补充) is texted to the requester; an extension approved
     (延期) and a case just answered are texted to its requester and to the requesters of the cases merged into it
     (they are told the master's deadline and answer)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and request.lead_unit:
         _to_duty_phone(app, connection, request.stored_id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
+    if action == Action.CHANGE_SENSITIVITY and request.sensitive:  # marked by a person: the centre's duty phone
+        _to_centre(app, connection, request.stored_id, directory)
     if action == Action.ASK_SUPPLEMENT and wanted(app, request.requester.phone):  # the unit's question, to them
         _enqueue(app, connection, request.stored_id, NoticeKind.QUESTION)
     if action == Action.APPROVE_EXTENSION:  # 延期: the new 办结时限, to the requester and those merged into it
@@ -245,7 +259,7 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
                                     r.c.adoption, master.c.adoption.label("master_adoption"), u.c.name.label("unit_name"),
                                     r.c.resolve_due, r.c.status, master.c.status.label("master_status"),
                                     r.c.lead_unit, _n.c.unit, master.c.resolve_due.label("master_resolve_due"),
-                                    master.c.lead_unit.label("master_lead_unit"))
+                                    master.c.lead_unit.label("master_lead_unit"), r.c.sensitive)
                              .join(r, r.c.id == _n.c.request_id).join(master, master.c.id == r.c.master_id, isouter=True)
                              .join(u, u.c.code == _n.c.unit, isouter=True)
                              .where(_n.c.id == notice_id)).one()
@@ -270,6 +284,10 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             lead = app.current_config().unit_names.get(row.lead_unit or "", "")
             owed = report_overdue_text if row.kind == NoticeKind.REPORT_OVERDUE.value else report_due_soon_text
             return duty_phone, owed(*told, beijing_minute(due_at) if due_at else "—", lead)
+        if row.kind == NoticeKind.SENSITIVE.value:  # why, as the case has it now, the people in it masked; a case
+            why = row.sensitive or "已取消标记"  # no longer marked is reported to nobody (the notice is cancelled)
+            return duty_phone if row.sensitive else None, sensitive_text(
+                *told, pii.mask(why.replace(name, mask_name(name)) if len(name) >= 2 else why))
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
         return duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None
