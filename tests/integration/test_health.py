@@ -24,6 +24,7 @@ def test_a_new_installation_is_told_what_is_missing_and_what_to_do(app, clock, t
     assert found["分类模型"].level == "warning" and found["备份"].level == "warning"
     assert found["短信"].level == "warning" and "JIESU_SMS_GATEWAY_URL" in found["短信"].todo
     assert found["时限扫描"].level == "warning" and "jiesu sla scan" in found["时限扫描"].todo
+    assert found["敏感诉求报告"].level == "warning" and "duty_phone" in found["敏感诉求报告"].todo  # no centre phone
 
     (tmp_path / "2027.csv").write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
     calendar.load_schedule(app, tmp_path / "2027.csv", "管理员甲")
@@ -34,6 +35,14 @@ def test_a_new_installation_is_told_what_is_missing_and_what_to_do(app, clock, t
     found = by_topic(health.check(app))
     assert found["节假日"].level == "ok" and "2027" in found["节假日"].message
     assert found["备份"].level == "ok" and found["时限扫描"].level == "ok"
+    from datetime import timedelta
+
+    from jiesu.domain.enums import Role
+    from jiesu.services import duty_roster
+
+    duty_roster.add(app, Principal("督办王", Role.SUPERVISOR), "CENTRE", clock() - timedelta(hours=1),
+                    clock() + timedelta(minutes=20), "值班长孙", "13900000009")
+    assert by_topic(health.check(app))["敏感诉求报告"].level == "ok"  # the centre's shift on now
     clock.advance(minutes=16)
     scan(app)  # its second run updates the same mark
     clock.advance(minutes=16)

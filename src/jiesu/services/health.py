@@ -43,7 +43,7 @@ def check(app: App) -> list[Finding]:
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
     found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
-    found += _publication(app) + _duty(app) + _word_index(app)
+    found += _publication(app) + _duty(app) + _sensitive_reports(app) + _word_index(app)
     return found
 
 
@@ -171,6 +171,27 @@ def _duty(app: App) -> list[Finding]:
         return [Finding("warning", "值班表", f"{h.name}（{h.first:%m-%d} 至 {h.last:%m-%d}）{len(coverage.gaps)} 个单位的值班表"
                         f"未排满（共 {coverage.units} 个单位）", "各单位在 /duty 登记班次，或 jiesu duty load 导入收集的值班表")]
     return [Finding("ok", "值班表", f"{h.name}期间 {coverage.units} 个单位均已排班")]
+
+
+def _sensitive_reports(app: App) -> list[Finding]:
+    """Whether a 敏感诉求 can be texted to the centre's shift (敏感诉求报告): its standing duty phone, or a shift of
+    its 值班表 on now."""
+    from jiesu.domain.enums import UnitKind
+    from jiesu.services.duty_roster import phone_for
+
+    if not app.settings.notify_units:
+        return [Finding("ok", "敏感诉求报告", "已关闭（JIESU_NOTIFY_UNITS=false）")]
+    directory = app.current_config().directory
+    centre = next((u for u in directory.units.values() if u.kind == UnitKind.CENTRE), None)
+    if centre is None:
+        return [Finding("warning", "敏感诉求报告", "单位表中没有热线中心（kind 为 centre）：敏感诉求不会以短信报告",
+                        "在 units.csv 中加入热线中心并填写 duty_phone，再 jiesu config load")]
+    with app.engine.connect() as c:
+        phone = phone_for(app, c, centre.code, app.now(), directory)
+    if not phone:
+        return [Finding("warning", "敏感诉求报告", f"{centre.name}没有值班手机：敏感诉求不会以短信报告值班领导",
+                        f"在 units.csv 中为 {centre.code} 填写 duty_phone（jiesu config load），或在 /duty 为中心排班")]
+    return [Finding("ok", "敏感诉求报告", f"发往{centre.name}值班手机")]
 
 
 def _word_index(app: App) -> list[Finding]:
