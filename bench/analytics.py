@@ -58,7 +58,8 @@ def load(connection, parquet: Path, directory) -> None:
                CAST(g.lead_unit AS VARCHAR), CAST(g.received_at AS TIMESTAMP) + INTERVAL 7 DAY,
                CAST(g.resolved_at AS TIMESTAMP), 'none', NULL, CAST(g.received_at AS TIMESTAMP),
                list_distinct(list_concat(t.words, [{VOCABULARY!r}[1 + g.id % {len(VOCABULARY)}],
-                                                   {VOCABULARY!r}[1 + (g.id // 7) % {len(VOCABULARY)}]]))
+                                                   {VOCABULARY!r}[1 + (g.id // 7) % {len(VOCABULARY)}]])),
+               CASE WHEN g.id % 97 = 0 THEN ['群体性'] WHEN g.id % 211 = 0 THEN ['舆情'] ELSE []::VARCHAR[] END
         FROM read_parquet('{parquet}') g LEFT JOIN category_tree t ON t.code = CAST(g.category AS VARCHAR)""")
     connection.execute(f"""
         INSERT INTO assignments SELECT id, 1, CAST(lead_unit AS VARCHAR), 'lead', 'dispatch',
@@ -229,7 +230,8 @@ def main() -> None:
                 ("by_kind", month, {}), ("by_category", month, {"level": 2}), ("by_area", month, {"level": "community"}),
                 ("deadlines", month, {}), ("satisfaction", year, {}), ("returns_by_unit", month, {}),
                 ("hour_weekday", year, {}), ("repeats", year, {}), ("keywords", month, {}),
-                ("day_matters", day, {}), ("rising", day, {})]
+                ("day_matters", day, {}), ("rising", day, {}), ("sensitive", month, {"by": "kind"}),
+                ("sensitive", month, {"by": "subdistrict"})]
         timings = {}
         for name, filters, options in ([] if args.skip_metrics else runs):
             metrics.run(connection, name, filters, **options)  # warm-up

@@ -106,3 +106,14 @@ def test_the_agent_is_told_on_registering_and_the_supervisor_finds_it_on_the_des
     exported = client.get("/cases.xlsx", params={"sensitive": "yes"})
     rows = list(load_workbook(BytesIO(exported.content)).active.iter_rows(values_only=True))
     assert rows[0][-1] == "敏感诉求" and [row[-1] for row in rows[1:]] == ["群体性（一起去政府）"]
+
+
+def test_the_dashboard_counts_the_months_sensitive_requests_by_kind_and_area_and_opens_their_list(api):
+    create(api, content=GROUP)
+    create(api)
+    login(api, "supervisor")
+    page = api.get("/dashboard").text
+    section = page.split('id="sensitive"')[1].split("</section>")[0]
+    assert "<td>群体性</td><td>1</td>" in section and "<td>舆情</td><td>1</td>" in section
+    assert 'href="/cases?month=2026-11&amp;sensitive=yes"' in section
+    assert 'href="/cases?month=2026-11&amp;area=CY&amp;sensitive=yes">朝阳区</a></td><td>1</td>' in section

@@ -253,3 +253,24 @@ def test_the_agents_workload_counts_what_each_agent_recorded_in_the_period(app, 
     web = metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 11, 1), channel="web")).rows
     assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 0, 1]]
     connection.close()
+
+
+def test_sensitive_requests_are_counted_by_kind_and_area_and_follow_a_later_mark(app, clock, tmp_path):
+    protest = cases.register(app, AGENT, Intake(content="业主要拉横幅", category="WY1", division="WJ01",
+                                                sensitive="群体性（拉横幅）；舆情（找媒体）"))
+    cases.register(app, AGENT, Intake(content="路灯坏了", category="WY1", division="JX01"))
+    path = tmp_path / "a.duckdb"
+    store.refresh(app, path)
+    november = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1))
+    connection = store.connect(path)
+    assert metrics.run(connection, "sensitive", november).rows == [["群体性", 1], ["舆情", 1]]
+    assert metrics.run(connection, "sensitive", november, by="district").rows == [["CY", 1]]
+    assert connection.execute("SELECT count(*) FROM cases WHERE len(sensitive_kinds) = 0").fetchone() == (1,)
+    connection.close()
+    clock.advance(minutes=5)
+    cases.perform(app, DISPATCHER, protest.id, Action.CHANGE_SENSITIVITY, ActionInput(sensitive=False, reason="核实"))
+    store.refresh(app, path)  # the change reaches the copy with the next refresh
+    connection = store.connect(path)
+    assert metrics.run(connection, "sensitive", november).rows == []
+    assert metrics.run(connection, "sensitive", november, by="subdistrict").rows == []
+    connection.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jiesu.nlp.sensitivity import KINDS, sensitivity
+from jiesu.nlp.sensitivity import KINDS, MARKED_BY_HAND, kinds_of, sensitivity
 
 ROWS = list(csv.DictReader((Path(__file__).parents[1] / "fixtures" / "sensitivity_labelled.csv")
                            .open(encoding="utf-8")))
@@ -34,3 +34,9 @@ def test_the_reason_names_each_kind_with_the_phrase_that_shows_it_whatever_the_l
     assert found.kinds == ("群体性", "舆情")
     assert found.reason == "群体性（集体上访）；舆情（发抖音）"
     assert sensitivity("").reason == "" and not sensitivity("   ").sensitive
+
+
+def test_analytics_keep_the_kinds_a_reason_names_and_count_a_persons_reason_as_marked_by_hand():
+    assert kinds_of("群体性（拉横幅）；舆情（找媒体）") == ("群体性", "舆情")
+    assert kinds_of("来电称明天去区政府；情绪激动") == (MARKED_BY_HAND,)  # a person's words, whatever they say
+    assert kinds_of("群体性：业主要拉横幅") == (MARKED_BY_HAND,) and kinds_of("") == kinds_of(None) == ()

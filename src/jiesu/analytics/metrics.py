@@ -133,6 +133,24 @@ def by_area(connection, f: Filters, level: str = "district"):
     return ["区域", "诉求量", "占比%"], _group(connection, f, level)
 
 
+@metric("sensitive", "敏感诉求")
+def sensitive(connection, f: Filters, by: str = "kind"):
+    """敏感诉求 of the period: by kind (群体性, 舆情, 越级上访, 极端言行, 人工标记: a case of two kinds counts in
+    each), or by district or 街道 (each case once)."""
+    where, params = f.where()
+    if by == "kind":
+        rows = connection.execute(f"""
+            SELECT kind, count(*) AS n FROM (SELECT unnest(sensitive_kinds) AS kind FROM cases c WHERE {where})
+            GROUP BY 1 ORDER BY n DESC, kind""", params).fetchall()
+        return ["类型", "诉求量"], rows
+    if by not in ("district", "subdistrict"):
+        raise InvalidInput("by 应为 kind、district 或 subdistrict", field="by")
+    rows = connection.execute(f"""
+        SELECT coalesce({by}, '（未填）') AS k, count(*) AS n FROM cases c
+        WHERE {where} AND len(sensitive_kinds) > 0 GROUP BY 1 ORDER BY n DESC, k""", params).fetchall()
+    return ["区域", "诉求量"], rows
+
+
 @metric("keywords", "热词")
 def top_keywords(connection, f: Filters, top: int = 30):
     """The keywords most requests carry (a case's keywords are distinct: the store keeps each once)."""

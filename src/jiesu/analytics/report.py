@@ -86,7 +86,10 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "rising": metrics.run(connection, "rising", f),  # 未诉先办: the last 7 days of the period
             "seasonal": metrics.run(connection, "seasonal", f),
             "agent_workload": metrics.run(connection, "agent_workload", f),
+            "sensitive_kinds": metrics.run(connection, "sensitive", f, by="kind"),
+            "sensitive_areas": metrics.run(connection, "sensitive", f, by="subdistrict" if district else "district"),
         }
+        tables["sensitive_kinds"].title, tables["sensitive_areas"].title = "敏感诉求（按类型）", "敏感诉求（按区域）"
         warnings_end = metrics.as_of(f)
         warnings_since, warnings_until = f"{warnings_end - timedelta(days=7):%Y-%m-%d}", \
             f"{warnings_end - timedelta(days=1):%Y-%m-%d}"
@@ -100,6 +103,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     named = {"by_channel": {c.value: c.label for c in Channel}, "by_kind": {k.value: k.label for k in RequestKind},
              "by_category1": categories, "by_category2": categories, "seasonal": categories,
              "by_district": units, "by_subdistrict": units, "returns_by_unit": units, "rising": units,
+             "sensitive_areas": units,
              "handling_by_unit": units, "first_contact": {k.value: k.label for k in RequestKind}}
     for name, table in tables.items():  # codes to names for people; the codes stay in `keys` for links and maps
         for row in table.rows:

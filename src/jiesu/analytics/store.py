@@ -16,6 +16,7 @@ from sqlalchemy import DateTime, select, type_coerce
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import UnitKind
+from jiesu.nlp.sensitivity import kinds_of
 from jiesu.storage import tables as t
 
 CHUNK = 20_000
@@ -24,7 +25,8 @@ CREATE TABLE IF NOT EXISTS cases (
     id BIGINT PRIMARY KEY, ticket VARCHAR, kind VARCHAR, channel VARCHAR, category VARCHAR, category1 VARCHAR,
     category2 VARCHAR, urgency VARCHAR, status VARCHAR, received_at TIMESTAMP, received_local TIMESTAMP,
     district VARCHAR, subdistrict VARCHAR, community VARCHAR, lead_unit VARCHAR, resolve_due TIMESTAMP,
-    resolved_at TIMESTAMP, unreasonable VARCHAR, master_id BIGINT, updated_at TIMESTAMP, keywords VARCHAR[]);
+    resolved_at TIMESTAMP, unreasonable VARCHAR, master_id BIGINT, updated_at TIMESTAMP, keywords VARCHAR[],
+    sensitive_kinds VARCHAR[]);
 CREATE TABLE IF NOT EXISTS assignments (
     request_id BIGINT, seq INTEGER, unit VARCHAR, role VARCHAR, kind VARCHAR, dispatched_at TIMESTAMP,
     acknowledge_due TIMESTAMP, contact_due TIMESTAMP, acknowledged_at TIMESTAMP, contacted_at TIMESTAMP,
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "5"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "6"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
             query = select(r.c.id, r.c.ticket, r.c.kind, r.c.channel, r.c.category, r.c.urgency, r.c.status,
                            _naive(r.c.received_at), r.c.division, r.c.lead_unit, _naive(r.c.resolve_due),
                            _naive(r.c.resolved_at), r.c.unreasonable, r.c.master_id, _naive(r.c.updated_at),
-                           r.c.keywords).order_by(r.c.updated_at, r.c.id)
+                           r.c.keywords, r.c.sensitive).order_by(r.c.updated_at, r.c.id)
             if watermark is not None:
                 query = query.where(r.c.updated_at > watermark)
             copied, newest = 0, watermark
@@ -127,7 +129,8 @@ CASE_SCHEMA = pa.schema([
     ("status", pa.string()), ("received_at", pa.timestamp("us")), ("received_local", pa.timestamp("us")),
     ("district", pa.string()), ("subdistrict", pa.string()), ("community", pa.string()), ("lead_unit", pa.string()),
     ("resolve_due", pa.timestamp("us")), ("resolved_at", pa.timestamp("us")), ("unreasonable", pa.string()),
-    ("master_id", pa.int64()), ("updated_at", pa.timestamp("us")), ("keywords", pa.list_(pa.string()))])
+    ("master_id", pa.int64()), ("updated_at", pa.timestamp("us")), ("keywords", pa.list_(pa.string())),
+    ("sensitive_kinds", pa.list_(pa.string()))])  # 敏感诉求: its kinds only (the reason may name people)
 
 
 class _Places:
@@ -153,14 +156,15 @@ class _Places:
 
     def case_table(self, chunk) -> pa.Table:
         (ids, tickets, kinds, channels, categories, urgencies, statuses, received, divisions, leads, due, resolved,
-         unreasonable, masters, updated, keywords) = (list(column) for column in zip(*chunk, strict=True))
+         unreasonable, masters, updated, keywords, sensitive) = (list(column) for column in zip(*chunk, strict=True))
         levels = [self.category(code) for code in categories]
         places = [self.division(code) for code in divisions]
         offset = timedelta(hours=8)  # Asia/Shanghai has kept UTC+8 without daylight saving since 1991
         columns = [ids, tickets, kinds, channels, categories, [x[0] for x in levels], [x[1] for x in levels],
                    urgencies, statuses, received, [moment + offset for moment in received],
                    [x[0] for x in places], [x[1] for x in places], [x[2] for x in places], leads, due, resolved,
-                   unreasonable, masters, updated, [list(dict.fromkeys(words.split())) for words in keywords]]
+                   unreasonable, masters, updated, [list(dict.fromkeys(words.split())) for words in keywords],
+                   [list(kinds_of(reason)) for reason in sensitive]]
         return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, CASE_SCHEMA, strict=True)],
                                     schema=CASE_SCHEMA)
 

@@ -78,3 +78,18 @@ def sensitivity(text: str) -> SensitivityGuess:
             found.append((kind, phrase))
     return SensitivityGuess(tuple(kind for kind, _ in found),
                             "；".join(f"{kind}（{phrase}）" for kind, phrase in found))
+
+
+MARKED_BY_HAND = "人工标记"  # the kind of a reason a person wrote (调整敏感标记, or the agent at intake)
+
+
+def kinds_of(reason: str | None) -> tuple[str, ...]:
+    """The kinds a case's stored reason names (群体性（拉横幅）；舆情（找媒体） → 群体性, 舆情); a reason a person
+    wrote counts as MARKED_BY_HAND. () for no reason. For analytics, which keep the kinds and not the words."""
+    found: dict[str, None] = {}
+    for part in (reason or "").split("；"):
+        if not part.strip():
+            continue
+        kind = part.split("（", 1)[0]
+        found[kind if kind in KINDS and part.startswith(f"{kind}（") else MARKED_BY_HAND] = None
+    return tuple(found)
