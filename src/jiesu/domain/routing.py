@@ -139,6 +139,11 @@ class Directory:
             self._below[code] = found
         return found
 
+    @property
+    def centre(self) -> Unit | None:
+        """The hotline centre (the unit of kind centre), if the configuration has one."""
+        return next((u for u in self.units.values() if u.kind == UnitKind.CENTRE), None)
+
     def unit_chain(self, code: str) -> list[Unit]:
         chain, seen = [], set()
         current: str | None = code

@@ -176,13 +176,12 @@ def _duty(app: App) -> list[Finding]:
 def _sensitive_reports(app: App) -> list[Finding]:
     """Whether a 敏感诉求 can be texted to the centre's shift (敏感诉求报告): its standing duty phone, or a shift of
     its 值班表 on now."""
-    from jiesu.domain.enums import UnitKind
     from jiesu.services.duty_roster import phone_for
 
     if not app.settings.notify_units:
         return [Finding("ok", "敏感诉求报告", "已关闭（JIESU_NOTIFY_UNITS=false）")]
     directory = app.current_config().directory
-    centre = next((u for u in directory.units.values() if u.kind == UnitKind.CENTRE), None)
+    centre = directory.centre
     if centre is None:
         return [Finding("warning", "敏感诉求报告", "单位表中没有热线中心（kind 为 centre）：敏感诉求不会以短信报告",
                         "在 units.csv 中加入热线中心并填写 duty_phone，再 jiesu config load")]

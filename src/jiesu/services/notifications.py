@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import beijing_minute
-from jiesu.domain.enums import Adoption, UnitKind, Urgency
+from jiesu.domain.enums import Adoption, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
     LOGIN_CODE_MINUTES,
@@ -153,9 +153,8 @@ def on_registered(app: App, connection, request: CitizenRequest, sealed_code: by
 def _to_centre(app: App, connection, request_id: int, directory: Directory) -> None:
     """敏感诉求报告: to the hotline centre's duty phone (its 值班表's shift on now, else its standing one), so that
     whoever leads the shift hears of it at once, whatever the hour; nothing when the centre has no duty phone."""
-    centre = next((u.code for u in directory.units.values() if u.kind == UnitKind.CENTRE), None)
-    if centre is not None:
-        _to_duty_phone(app, connection, request_id, centre, directory, NoticeKind.SENSITIVE)
+    if directory.centre is not None:
+        _to_duty_phone(app, connection, request_id, directory.centre.code, directory, NoticeKind.SENSITIVE)
 
 
 def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> None:
