@@ -29,7 +29,7 @@ def test_the_brief_counts_the_day_against_the_day_before_and_a_week_before_and_l
     register(app, clock, local(2026, 11, 22, 12, 0), category="ZS1", content="工地夜间施工噪音大")  # the day before
     register(app, clock, local(2026, 11, 23, 0, 1))  # Monday 23 November, Beijing time
     gas = register(app, clock, local(2026, 11, 23, 8, 0), content="楼道燃气味很浓", urgency="emergency")
-    protest = register(app, clock, local(2026, 11, 23, 20, 0), sensitive="群体性（拉横幅）",
+    protest = register(app, clock, local(2026, 11, 23, 20, 0), sensitive="群体性（拉横幅），联系人13912345678",
                        content="业主们准备到区政府门口拉横幅，电话13812345678")
     register(app, clock, local(2026, 11, 24, 0, 0))  # the next day: not counted
     clock.now = local(2026, 11, 24, 9, 0)
@@ -39,7 +39,7 @@ def test_the_brief_counts_the_day_against_the_day_before_and_a_week_before_and_l
     assert brief.channels == [("电话", 3)]
     assert [(c.ticket, c.why) for c in brief.emergencies] == [(gas.ticket, "")] and brief.emergency_count == 1
     assert [(c.id, c.why, c.unit, c.status) for c in brief.sensitive] == [
-        (protest.id, "群体性（拉横幅）", "未派单", "已受理")]
+        (protest.id, "群体性（拉横幅），联系人139****5678", "未派单", "已受理")]
     assert "13812345678" not in brief.sensitive[0].title  # masked, as in every list
     assert brief.matters.keys == ["WY"] and brief.matters.rows[0][1:] == [3, 0.1, 42.0]  # 2 in the 28 days before
     assert brief.overdue_now == 0

@@ -36,7 +36,7 @@ class BriefCase:
     received_at: datetime
     status: str  # its label
     unit: str  # the lead unit's name; 未派单 before dispatch, — once merged or withdrawn
-    why: str  # the emergency's or the sensitivity's reason, as far as the case carries it
+    why: str  # the emergency's or the sensitivity's reason, as far as the case carries it (masked)
 
 
 @dataclass
@@ -130,7 +130,7 @@ def _received(app: App, day: date, condition, names: dict[str, str], why: Callab
                    .scalars())
         loaded = [uow.requests.get(i) for i in ids]
     return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label,
-                      names.get(c.lead_unit or "", "未派单" if c.status == Status.REGISTERED else "—"), why(c))
+                      names.get(c.lead_unit or "", "未派单" if c.status == Status.REGISTERED else "—"), pii.mask(why(c)))
             for c in loaded], how_many
 
 
