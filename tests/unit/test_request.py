@@ -651,3 +651,15 @@ def test_a_reason_for_sensitivity_longer_than_its_column_is_refused_naming_the_f
     with pytest.raises(InvalidInput) as refused:
         new_request(sensitive="长" * 201)
     assert refused.value.field == "sensitive"
+
+
+def test_a_sensitive_repeat_merged_into_its_master_leaves_the_master_marked_and_a_marked_master_keeps_its_reason():
+    master, repeat = new_request(), new_request(sensitive="群体性（拉横幅）")
+    master.id, repeat.id, repeat.ticket = 1, 2, "202611230000002"
+    repeat.merge_into(DISPATCHER, at(0.5), master, "同一事项")
+    assert master.sensitive == "并单 202611230000002：群体性（拉横幅）"  # still on the 督办台, through the master
+    assert master.events[-1].changes["sensitive"] == ["", master.sensitive]
+    marked, another = new_request(sensitive="舆情（找媒体）"), new_request(sensitive="群体性（静坐）")
+    marked.id, another.id = 3, 4
+    another.merge_into(DISPATCHER, at(0.5), marked, "同一事项")
+    assert marked.sensitive == "舆情（找媒体）" and "sensitive" not in marked.events[-1].changes

@@ -756,6 +756,8 @@ class CitizenRequest:
         self._append(actor, at, Action.MERGE, target, changes, reason)
         master_changes: dict[str, list[Any]] = {}
         master._set(master_changes, "merged_ids", master.merged_ids + [self.id])
+        if self.sensitive and not master.sensitive:  # what a repeat tells (a crowd planned for tomorrow) stays with
+            master._set(master_changes, "sensitive", f"并单 {self.ticket}：{self.sensitive}"[:200])  # the case handled
         master._append(actor, at, Action.MERGE, master.status, master_changes, reason)
 
     def withdraw(self, actor: Actor, at: datetime, reason: str) -> None:
