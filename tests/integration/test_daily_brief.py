@@ -67,3 +67,19 @@ def test_the_page_shows_yesterday_to_supervisors_and_analysts_only_and_refuses_a
     api.cookies.clear()
     test_api.login(api, "wj")
     assert api.get("/brief").status_code == 403
+
+
+def test_the_brief_over_the_api_for_a_leaders_client_and_only_for_supervisors_and_analysts(app, clock, api):
+    from tests.e2e.test_api import call
+
+    register(app, clock, local(2026, 11, 22, 20, 0), sensitive="舆情（找媒体），记者电话13912345678")
+    clock.now = local(2026, 11, 23, 9, 30)
+    got = call(api, "analyst", "GET", "/api/v1/brief")
+    assert got.status_code == 200, got.text
+    brief = got.json()
+    assert (brief["day"], brief["total"], brief["sensitive_count"]) == ("2026-11-22", 1, 1)
+    assert brief["sensitive"][0]["why"] == "舆情（找媒体），记者电话139****5678"  # masked as on the page
+    assert brief["matters"] == [{"code": "WY", "matter": "物业管理", "requests": 1, "usual": 0.0, "ratio": None}]
+    assert call(api, "wj", "GET", "/api/v1/brief").status_code == 403
+    bad = call(api, "supervisor", "GET", "/api/v1/brief", params={"day": "2026-11-31"})
+    assert bad.status_code == 400 and bad.json()["field"] == "day"

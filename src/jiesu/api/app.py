@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from jiesu.api import brief as brief_api
 from jiesu.api import citizen, open311, requests, sms
 from jiesu.api import duty as duty_api
 from jiesu.api.limits import BodySizeLimit, RateLimiter
@@ -81,6 +82,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.add_middleware(SecurityHeaders)
     api.include_router(requests.router)
     api.include_router(duty_api.router)
+    api.include_router(brief_api.router)
     api.include_router(requests.public)
     api.include_router(citizen.mine)
     api.include_router(open311.router)
