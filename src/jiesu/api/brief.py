@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from jiesu.api.deps import jiesu_app, require_role, staff
 from jiesu.api.schemas import ERRORS
 from jiesu.api.views import iso
-from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role
 from jiesu.services.users import Principal
 
@@ -26,7 +25,7 @@ def brief(request: Request, day: str | None = Query(None, description="日期 YY
 
     require_role(principal, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
     app = jiesu_app(request)
-    found = daily.build(app, daily.day_of(day, app.now().astimezone(SHANGHAI).date()))
+    found = daily.build(app, daily.day_of(day, app.today()))
 
     def cases(listed: list[daily.BriefCase]) -> list[dict]:
         return [{"id": c.id, "ticket": c.ticket, "title": c.title, "why": c.why, "received_at": iso(c.received_at),

@@ -121,11 +121,10 @@ def daily(day: str = typer.Option(None, help="日期 YYYY-MM-DD（北京时间�
     """每日要情: the day's requests against the day before and a week before, its main matters against their usual
     day, the emergencies and 敏感诉求 received, what is overdue now and the early warnings (as the /brief page)."""
     from jiesu.analytics.daily import build, day_of, write
-    from jiesu.domain.calendar import SHANGHAI
 
     jiesu = ready_app()
     with console.status("生成每日要情……"):
-        brief = build(jiesu, day_of(day, jiesu.now().astimezone(SHANGHAI).date()))
+        brief = build(jiesu, day_of(day, jiesu.today()))
     console.print(f"每日要情 {brief.day}：诉求 {brief.total} 件，较前一天 {brief.change(brief.total, brief.day_before)}"
                   f"（{brief.day_before}），较上周同日 {brief.change(brief.total, brief.week_before)}（{brief.week_before}）；"
                   f"紧急件 {brief.emergency_count}，敏感诉求 {brief.sensitive_count}，当前超期件 {brief.overdue_now}",

@@ -74,7 +74,7 @@ def brief_page(request: Request, day: str = "") -> Response:
     from jiesu.analytics import daily
 
     app = jiesu_app(request)
-    today = app.now().astimezone(SHANGHAI).date()
+    today = app.today()
     try:
         brief = daily.build(app, daily.day_of(day, today))
     except DomainError as error:
