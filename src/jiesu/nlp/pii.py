@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from jiesu.domain.validation import mask_name
+
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 _PATTERNS = [
     ("id_card", re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")),
@@ -92,3 +94,11 @@ def mask(text: str) -> str:
         last = finding.end
     parts.append(text[last:])
     return "".join(parts)
+
+
+def mask_with_name(text: str | None, name: str) -> str | None:
+    """`mask`, and the requester's own name masked wherever it was written (张三 → 张*): a name has no pattern to find
+    it by. A name of one character is left (it would mask that character everywhere)."""
+    if not text:
+        return text
+    return mask(text.replace(name, mask_name(name)) if len(name) >= 2 else text)

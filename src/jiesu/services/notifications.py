@@ -51,7 +51,7 @@ from jiesu.domain.notices import (
 )
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.routing import Directory
-from jiesu.domain.validation import is_mobile, mask_name
+from jiesu.domain.validation import is_mobile
 from jiesu.domain.workflow import Action, Status
 from jiesu.nlp import pii
 from jiesu.services import duty_roster
@@ -266,10 +266,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
     if NoticeKind(row.kind) in TO_UNITS:  # to a unit (on duty now: 值班表): the requester's personal data masked
         duty_phone = duty_roster.phone_for(app, connection, row.unit, app.now(), app.current_config().directory)
         place = app.current_config().unit_names.get(row.division or "", "")
-        name, title = app.cipher.decrypt(row.requester_name), row.title or ""
-        if len(name) >= 2:
-            title = title.replace(name, mask_name(name))
-        told = (hotline, row.ticket, row.unit_name or "", pii.mask(title), place)
+        name = app.cipher.decrypt(row.requester_name)
+        told = (hotline, row.ticket, row.unit_name or "", pii.mask_with_name(row.title or "", name) or "", place)
         if row.kind in (NoticeKind.DUE_SOON.value, NoticeKind.OVERDUE.value):
             due = beijing_minute(row.resolve_due) if row.resolve_due else "—"
             late = due_soon_text if row.kind == NoticeKind.DUE_SOON.value else overdue_text
@@ -284,9 +282,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             owed = report_overdue_text if row.kind == NoticeKind.REPORT_OVERDUE.value else report_due_soon_text
             return duty_phone, owed(*told, beijing_minute(due_at) if due_at else "—", lead)
         if row.kind == NoticeKind.SENSITIVE.value:  # why, as the case has it now, the people in it masked; a case
-            why = row.sensitive or "已取消标记"  # no longer marked is reported to nobody (the notice is cancelled)
-            return duty_phone if row.sensitive else None, sensitive_text(
-                *told, pii.mask(why.replace(name, mask_name(name)) if len(name) >= 2 else why))
+            why = pii.mask_with_name(row.sensitive or "已取消标记", name) or ""  # no longer marked is reported to
+            return duty_phone if row.sensitive else None, sensitive_text(*told, why)  # nobody (the notice cancelled)
         compose = urgent_dispatch_text if row.kind == NoticeKind.URGENT_DISPATCH.value else urgent_reminder_text
         return duty_phone, compose(*told)
     phone = app.cipher.decrypt(row.requester_phone) or None

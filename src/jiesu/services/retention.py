@@ -23,7 +23,6 @@ from sqlalchemy import bindparam, func, or_, select, update
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.errors import InvalidInput
-from jiesu.domain.validation import mask_name
 from jiesu.domain.workflow import Status
 from jiesu.nlp import pii
 from jiesu.services.audit import record
@@ -80,14 +79,7 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
 
 
 def _cleaner(name: str) -> Callable[[str | None], str | None]:
-    def clean(text: str | None) -> str | None:
-        if not text:
-            return text
-        if len(name) >= 2:
-            text = text.replace(name, mask_name(name))
-        return pii.mask(text)
-
-    return clean
+    return lambda text: pii.mask_with_name(text, name)
 
 
 def _anonymise_batch(app: App, c, ids: list[int]) -> int:
