@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
-from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.calendar import SHANGHAI, WEEKDAYS
 from jiesu.domain.enums import Channel, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.request import CitizenRequest
@@ -82,7 +83,7 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
     connection = store.connect(path or store.default_path(app))
     try:
         f = metrics.Filters(start=day, end=day + timedelta(days=1))
-        count = _counter(connection)
+        count = partial(metrics.count, connection)
         total, day_before = count(f), count(metrics.Filters(start=day - timedelta(days=1), end=day))
         week_before = count(metrics.Filters(start=day - timedelta(days=7), end=day - timedelta(days=6)))
         channels = [(Channel.label_of(k) or k, n) for k, n, _ in metrics.run(connection, "by_channel", f).rows]
@@ -110,13 +111,6 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
                  sensitive, sensitive_count, overdue_now, rising)
 
 
-def _counter(connection):
-    def count(f: metrics.Filters) -> int:
-        where, params = f.where()
-        return connection.execute(f"SELECT count(*) FROM cases c WHERE {where}", params).fetchone()[0]
-    return count
-
-
 def _received(app: App, day: date, condition, names: dict[str, str], why: Callable[[CitizenRequest], str]
               ) -> tuple[list[BriefCase], int]:
     """The cases received on the Beijing `day` that meet `condition` (as 工单查询 lists them: repeats merged into
@@ -132,9 +126,6 @@ def _received(app: App, day: date, condition, names: dict[str, str], why: Callab
     return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label,
                       names.get(c.lead_unit or "", "未派单" if c.status == Status.REGISTERED else "—"), pii.mask(why(c)))
             for c in loaded], how_many
-
-
-WEEKDAYS = "一二三四五六日"
 
 
 def weekday(day: date) -> str:

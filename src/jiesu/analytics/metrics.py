@@ -59,6 +59,12 @@ class MetricTable:
 METRICS: dict[str, tuple[str, Callable]] = {}
 
 
+def count(connection, f: Filters) -> int:
+    """How many cases the filters hold (the period's total, another period's to compare with)."""
+    where, params = f.where()
+    return connection.execute(f"SELECT count(*) FROM cases c WHERE {where}", params).fetchone()[0]
+
+
 def metric(name: str, title: str):
     def register(function: Callable) -> Callable:
         METRICS[name] = (title, function)

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING
 
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
-from jiesu.domain.calendar import add_months
+from jiesu.domain.calendar import WEEKDAYS, add_months
 from jiesu.domain.enums import Channel, RequestKind, UnitKind
 from jiesu.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from jiesu.services.assessment import MonthReport
 
-WEEKDAYS = "一二三四五六日"
 FEW_CALLBACKS = 30  # a month's 解决率 and 满意率 over fewer callbacks are drawn as open points (±8 points or more)
 
 
@@ -93,10 +92,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
         warnings_end = metrics.as_of(f)
         warnings_since, warnings_until = f"{warnings_end - timedelta(days=7):%Y-%m-%d}", \
             f"{warnings_end - timedelta(days=1):%Y-%m-%d}"
-        previous_where, previous_params = replace(f, start=(start - timedelta(days=1)).replace(day=1),
-                                                  end=start).where()
-        previous = connection.execute(f"SELECT count(*) FROM cases c WHERE {previous_where}",
-                                      previous_params).fetchone()[0]
+        previous = metrics.count(connection, replace(f, start=(start - timedelta(days=1)).replace(day=1), end=start))
     finally:
         connection.close()
     units, categories = config.unit_names, config.category_names

@@ -18,6 +18,9 @@ from jiesu.domain.errors import InvalidInput
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+WEEKDAYS = "一二三四五六日"  # Monday to Sunday, as 周一 or 星期一
+
+
 def beijing_minute(moment: datetime | None) -> str:
     """A stored (UTC) time as Beijing time to the minute, as pages and the command line show it; — when none."""
     return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if moment else "—"

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_principal
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view, photo_response
-from jiesu.domain.calendar import SHANGHAI, add_months
+from jiesu.domain.calendar import SHANGHAI, WEEKDAYS, add_months
 from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
@@ -620,8 +620,6 @@ def _query(params: dict) -> dict:
 
 
 def _slot_label(slot: tuple[int, int] | None) -> str:
-    from jiesu.analytics.report import WEEKDAYS
-
     return f"周{WEEKDAYS[slot[0] - 1]} {slot[1]} 时" if slot else ""
 
 
