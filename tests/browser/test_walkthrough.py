@@ -212,6 +212,22 @@ def test_the_agent_sees_while_typing_that_a_request_is_sensitive_and_the_case_is
     assert page.is_visible("#sensitive-badge")
 
 
+def test_the_agent_typing_a_fire_is_told_to_put_the_caller_through_to_119_and_hands_the_case_over(server, page):
+    login(page, server, "agent")
+    page.wait_for_url(f"{server}/intake")
+    assert not page.is_visible("#line")  # the 紧急热线联动 part stays folded for ordinary calls
+    page.fill("#content", "望京西园三区5号楼楼道里着火了，烟很大")
+    page.wait_for_selector("#suggest-urgency p.alarm")
+    assert "请立即三方转接 119 火警" in page.inner_text("#suggest-urgency")
+    assert page.is_visible("#line") and page.input_value("#line") == "119"
+    page.fill("#reference", "0231")
+    page.select_option("#division", "WJ01")
+    page.click("button[value=hand_over]")
+    page.wait_for_url(re.compile(r".*/cases/\d+$"))
+    assert "已转 119 火警（接警：0231）" in page.inner_text("#emergency-lines")
+    assert "已转紧急热线" in page.inner_text("main")
+
+
 def test_the_place_in_the_address_fills_in_the_division(server, page):
     login(page, server, "agent")
     page.wait_for_url(f"{server}/intake")

@@ -463,3 +463,15 @@ def test_the_daily_brief_from_the_command_line_lists_the_days_sensitive_cases(ji
     assert "敏感诉求" in listed and "楼道灯坏了" not in listed  # the one case, marked in the list
     assert listed.count("敏感诉求") == 1 and "楼道灯坏了" in jiesu("case", "list")
     assert "敏感诉求：群体性（集体上访）" in jiesu("case", "show", "1")
+
+
+def test_a_call_is_handed_over_to_an_emergency_line_and_a_sensitive_mark_cleared_from_the_command_line(jiesu):
+    jiesu("config", "load", str(CITY))
+    jiesu("case", "create", "--content", "楼下有人持刀打架，扬言要报复社会", "--kind", "求助", "--division", "WJ01")
+    assert "[line] 未知取值 '911'" in jiesu("case", "act", "1", "hand_over", "--role", "agent", "--line", "911", code=2)
+    assert "「已受理」" in jiesu("case", "act", "1", "change_sensitivity", "--role", "agent", "--not-sensitive",
+                               "--reason", "核实：醉酒后气话")
+    done = jiesu("case", "act", "1", "hand_over", "--role", "agent", "--line", "110", "--reference", "0231")
+    assert "转紧急热线：工单" in done and "「已转紧急热线」" in done
+    shown = jiesu("case", "show", "1")
+    assert "转紧急热线" in shown and "110 报警（接警：0231）" in shown

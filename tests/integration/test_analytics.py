@@ -274,3 +274,27 @@ def test_sensitive_requests_are_counted_by_kind_and_area_and_follow_a_later_mark
     assert metrics.run(connection, "sensitive", november).rows == []
     assert metrics.run(connection, "sensitive", november, by="subdistrict").rows == []
     connection.close()
+
+
+def test_the_emergency_lines_count_the_cases_handed_over_and_told_per_line(app, clock, tmp_path):
+    fight = cases.register(app, AGENT, Intake(content="楼下有人持刀打架", division="WJ01"))
+    cases.perform(app, AGENT, fight.id, Action.HAND_OVER, ActionInput(line="110", reference="0231"))
+    gas = cases.register(app, AGENT, Intake(content="楼道燃气味很重", category="WY1", division="WJ01"))
+    cases.perform(app, AGENT, gas.id, Action.ALERT_LINE, ActionInput(line="119"))
+    cases.perform(app, AGENT, gas.id, Action.ALERT_LINE, ActionInput(line="120", note="有人头晕"))
+    cases.perform(app, AGENT, gas.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    again = cases.register(app, AGENT, Intake(content="燃气味", category="WY1", division="JX01", channel="web"))
+    cases.perform(app, AGENT, again.id, Action.ALERT_LINE, ActionInput(line="119"))
+    cases.perform(app, AGENT, again.id, Action.ALERT_LINE, ActionInput(line="119", note="再次通报"))  # one case
+    cases.register(app, AGENT, Intake(content="路灯坏了", category="WY1", division="JX01"))
+    path = tmp_path / "a.duckdb"
+    store.refresh(app, path)
+    connection = store.connect(path)
+    november = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1))
+    table = metrics.run(connection, "emergency_lines", november)
+    assert table.columns == ["紧急热线", "转紧急热线", "通报紧急热线"]
+    assert table.rows == [["110 报警", 1, 0], ["119 火警", 0, 2], ["120 急救", 0, 1]]
+    web = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1), channel="web")  # narrowed by the case
+    assert metrics.run(connection, "emergency_lines", web).rows == [["119 火警", 0, 1]]
+    assert metrics.run(connection, "emergency_lines", metrics.Filters(start=date(2026, 12, 1))).rows == []
+    connection.close()

@@ -121,7 +121,7 @@ def test_an_extension_is_told_with_the_new_deadline_once_approved_to_merged_requ
 def test_an_inquiry_answered_on_the_phone_is_told_at_once(app):
     case, _, _ = intake.register(app, _principal(), Intake(content="公租房怎么申请", kind="咨询", requester_phone=MOBILE,
                                                            division="WJ01", category="WY1"),
-                                 then=(Action.ANSWER_DIRECTLY, ActionInput(reply="携带身份证到街道办理")))
+                                 then=[(Action.ANSWER_DIRECTLY, ActionInput(reply="携带身份证到街道办理"))])
     assert [kind for kind, _ in texts(app, case.id)] == ["registered", "answered"]
 
 
@@ -287,7 +287,7 @@ def test_an_ordinary_case_or_a_unit_without_a_duty_phone_gets_no_dispatch_text(a
 def test_an_emergency_registered_and_dispatched_at_once_alerts_the_unit_too(app):
     case, _, _ = intake.register(app, _principal(), Intake(content="3号楼燃气泄漏", kind="求助", urgency="emergency",
                                                            requester_phone=MOBILE, division="WJ01", category="WY1"),
-                                 then=(Action.DISPATCH, ActionInput(unit="WJ")))
+                                 then=[(Action.DISPATCH, ActionInput(unit="WJ"))])
     assert [kind for kind, _ in texts(app, case.id)] == ["registered", "urgent_dispatch"]
 
 

@@ -54,6 +54,27 @@ def test_an_emergency_says_why():
     assert guess.urgent and "燃气味" in guess.reason
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("楼道里有很浓的燃气味", "119"),  # gas: the fire brigade (the gas company is dispatched as well)
+    ("我家对面楼五层着火了，火很大", "119"),
+    ("电梯突然停了，我和孩子被困在里面", "119"),
+    ("我儿子说不想活了，把自己锁在屋里", "110"),
+    ("小孩掉进河里溺水了，快来人", "110"),
+    ("有位老人晕倒在公交站，叫不醒", "120"),
+    ("大树被风刮倒，横在马路中间，车过不去", "122"),
+    ("小区门口电线断了掉在地上", ""),  # the power company's work: dispatched, no emergency line
+    ("楼上暖气管道爆管，水流到楼下了", ""),
+    ("家里只有一位独居老人，暖气不热", ""),  # the winter rule: the heating company's work
+])
+def test_an_emergency_names_the_line_to_put_the_caller_through_to(text, line):
+    guess = urgency(text, 1)
+    assert guess.urgent and guess.line == line
+
+
+def test_no_emergency_names_no_line():
+    assert urgency("楼下火锅店油烟太大", 1).line == ""
+
+
 def test_an_old_person_without_heating_is_urgent_in_winter_only():
     text = "家里只有一位独居老人，暖气不热"
     assert urgency(text, 1).urgent and not urgency(text, 7).urgent

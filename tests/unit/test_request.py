@@ -663,3 +663,41 @@ def test_a_sensitive_repeat_merged_into_its_master_leaves_the_master_marked_and_
     marked.id, another.id = 3, 4
     another.merge_into(DISPATCHER, at(0.5), marked, "同一事项")
     assert marked.sensitive == "舆情（找媒体）" and "sensitive" not in marked.events[-1].changes
+
+
+def test_a_matter_of_an_emergency_line_alone_is_handed_over_before_dispatch_and_the_case_ends_there(clock):
+    r = new_request(content="楼下两伙人正在打架，有人拿着刀")
+    with pytest.raises(Forbidden):
+        r.hand_over(WJ_HANDLER, at(0.1), "110")  # the centre passes it on, not a unit
+    with pytest.raises(InvalidInput) as unknown:
+        r.hand_over(AGENT, at(0.1), "911")
+    assert unknown.value.field == "line" and r.status == Status.REGISTERED and len(r.events) == 1
+    with pytest.raises(InvalidInput) as long_reference:
+        r.hand_over(AGENT, at(0.1), "110", "号" * 51)
+    assert long_reference.value.field == "reference" and len(r.events) == 1
+    r.hand_over(AGENT, at(0.1), "110 报警", "接警员 0231", "三方转接，110 已派警")
+    assert r.status == Status.HANDED_OVER and r.lead_unit is None and not r.assignments
+    step = r.events[-1]
+    assert step.action == Action.HAND_OVER and step.note == "110 报警（接警：接警员 0231）：三方转接，110 已派警"
+    assert step.changes["line"] == [None, "110"] and step.changes["line_reference"] == [None, "接警员 0231"]
+    assert [(t.line.value, t.reference, t.handed_over) for t in r.lines_told()] == [("110", "接警员 0231", True)]
+    assert step in r.requester_steps  # the requester learns where their call went
+    with pytest.raises(IllegalTransition):
+        r.dispatch(DISPATCHER, at(0.2), clock, "WJ", [], "")  # ended: no unit gets it
+    r.archive(SUPERVISOR, at(24))
+    assert r.status == Status.ARCHIVED
+
+
+def test_a_line_told_while_a_unit_handles_the_case_is_recorded_and_the_case_goes_on(clock):
+    r = new_request(content="家里燃气味很重")
+    r.alert_line(AGENT, at(0.05), "119")  # put through to 119, then dispatched to the gas company
+    r.dispatch(AGENT, at(0.1), clock, "WJ", [], "")
+    r.acknowledge(WJ_HANDLER, at(0.2))
+    r.alert_line(DISPATCHER, at(0.3), "120", note="诉求人说家人头晕")
+    assert r.status == Status.IN_PROGRESS
+    assert [(t.line.value, t.reference, t.handed_over) for t in r.lines_told()] == [("119", "", False), ("120", "", False)]
+    assert r.events[-1].note == "120 急救：诉求人说家人头晕"
+    with pytest.raises(IllegalTransition):
+        r.hand_over(AGENT, at(0.4), "119")  # a unit has it: handing the whole case away is no longer a choice
+    with pytest.raises(Forbidden):
+        r.alert_line(WJ_HANDLER, at(0.4), "119")

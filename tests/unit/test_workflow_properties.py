@@ -87,6 +87,8 @@ class CaseMachine(RuleBasedStateMachine):
             Action.CHANGE_URGENCY: lambda: case.change_urgency(
                 actor, at, EMERGENCY if urgency == Urgency.EMERGENCY else CLOCK, urgency, reason),
             Action.CHANGE_SENSITIVITY: lambda: case.change_sensitivity(actor, at, not case.sensitive, reason),
+            Action.HAND_OVER: lambda: case.hand_over(actor, at, "119", reason),
+            Action.ALERT_LINE: lambda: case.alert_line(actor, at, "110" if reason else "", reason),
         }
         try:
             calls[action]()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import EmergencyLine
 from jiesu.domain.errors import InvalidInput
 
 
@@ -155,6 +156,18 @@ def sensitive(connection, f: Filters, by: str = "kind"):
         SELECT coalesce({by}, '（未填）') AS k, count(*) AS n FROM cases c
         WHERE {where} AND len(sensitive_kinds) > 0 GROUP BY 1 ORDER BY n DESC, k""", params).fetchall()
     return ["区域", "诉求量"], rows
+
+
+@metric("emergency_lines", "紧急热线联动")
+def emergency_lines(connection, f: Filters):
+    """紧急热线联动 of the period (Beijing time of the step): per line (110, 119, 120, 122), the cases handed over to it
+    (转紧急热线: theirs alone, ended at the centre) and those told to it while a unit handles them (通报紧急热线)."""
+    where, params = f.of_steps("e.at + INTERVAL 8 HOUR", "e.request_id")
+    rows = connection.execute(f"""
+        SELECT e.line, count(DISTINCT e.request_id) FILTER (WHERE e.action = 'hand_over'),
+               count(DISTINCT e.request_id) FILTER (WHERE e.action = 'alert_line')
+        FROM events e WHERE e.line IS NOT NULL AND {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+    return ["紧急热线", "转紧急热线", "通报紧急热线"], [(EmergencyLine.label_of(line), *rest) for line, *rest in rows]
 
 
 @metric("keywords", "热词")

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import DateTime, case, select, type_coerce
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import UnitKind
+from jiesu.domain.workflow import Action
 from jiesu.nlp.sensitivity import kinds_of
 from jiesu.storage import tables as t
 
@@ -36,11 +37,11 @@ CREATE TABLE IF NOT EXISTS follow_ups (
     excluded BOOLEAN, at_local TIMESTAMP, month_local DATE);
 CREATE TABLE IF NOT EXISTS events (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, action VARCHAR, role VARCHAR, from_status VARCHAR,
-    to_status VARCHAR, actor VARCHAR);
+    to_status VARCHAR, actor VARCHAR, line VARCHAR);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "6"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "7"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -198,14 +199,21 @@ def _children(connection, ids: list[int], excluded: set[int]) -> dict[str, pa.Ta
                                     a.c.end_reason).where(a.c.request_id.in_(ids))),
         "follow_ups": follow_ups,
         "events": table(select(e.c.request_id, e.c.seq, _naive(e.c.at), e.c.action, e.c.role, e.c.from_status,
-                               e.c.to_status, e.c.actor).where(e.c.request_id.in_(ids))),
+                               e.c.to_status, e.c.actor, _line(e)).where(e.c.request_id.in_(ids))),
     }
+
+
+def _line(e):
+    """The emergency line a 转紧急热线 or 通报紧急热线 step names (its changes' `line`), else null."""
+    return case((e.c.action.in_([Action.HAND_OVER.value, Action.ALERT_LINE.value]),
+                 e.c.changes[("line", 1)].as_string()), else_=None).label("line")
 
 
 _ARROW_TYPES = {"request_id": pa.int64(), "seq": pa.int32(), "solved": pa.bool_(), **{
     name: pa.timestamp("us") for name in ("at", "dispatched_at", "acknowledge_due", "contact_due", "acknowledged_at",
                                           "contacted_at", "ended_at")}}
-for _name in ("unit", "role", "kind", "end_reason", "satisfaction", "action", "from_status", "to_status", "actor"):
+for _name in ("unit", "role", "kind", "end_reason", "satisfaction", "action", "from_status", "to_status", "actor",
+              "line"):
     _ARROW_TYPES[_name] = pa.string()
 
 

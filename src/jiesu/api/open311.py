@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 under /open311/v2, in JSON and XML (`.json` / `.xml` suffix, JSON by default).
 
 Services are the leaf categories of the catalogue. jiesu's statuses map to open/closed: a case is closed once it
-is answered directly, called back, withdrawn, merged into another or archived. Errors follow the spec: a list of
+is answered directly, called back, withdrawn, merged into another, handed over to an emergency line or
+archived. Errors follow the spec: a list of
 {code, description} with 400, 403 or 404. No personal data is ever returned.
 """
 
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], responses={
     status: {"model": list[Open311ErrorItem], "description": description}
     for status, description in ((400, "bad request"), (403, "invalid api_key"), (404, "not found"),
                                 (500, "internal server error"))})
-CLOSED = {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN, Status.MERGED, Status.ARCHIVED}
+CLOSED = {Status.ANSWERED, Status.CLOSED, Status.WITHDRAWN, Status.MERGED, Status.ARCHIVED, Status.HANDED_OVER}
 STATUS_NOTES = {s: s.label for s in Status}
 _90_DAYS = timedelta(days=90)
 

@@ -23,7 +23,7 @@ from jiesu.api.schemas import (
 )
 from jiesu.api.views import actions_for, case_view, iso, photo_response, standing_view
 from jiesu.bootstrap import App
-from jiesu.domain.enums import Adoption, Channel, LabelledEnum, RequestKind, Role, Urgency
+from jiesu.domain.enums import Adoption, Channel, EmergencyLine, LabelledEnum, RequestKind, Role, Urgency
 from jiesu.domain.errors import InvalidInput, NotFound
 from jiesu.domain.routing import Directory
 from jiesu.domain.workflow import Action, Status
@@ -87,7 +87,8 @@ def suggestions_view(s: intake.Suggestions) -> dict:
     return {
         "source": s.source,
         "categories": _categories(s.categories),
-        "urgency": {"urgent": s.urgency.urgent, "reason": s.urgency.reason},
+        "urgency": {"urgent": s.urgency.urgent, "reason": s.urgency.reason, "line": s.urgency.line,
+                    "line_label": EmergencyLine.label_of(s.urgency.line)},
         "sensitivity": {"sensitive": s.sensitivity.sensitive, "kinds": list(s.sensitivity.kinds),
                         "reason": s.sensitivity.reason},
         "routing": None if routing is None else {
@@ -419,7 +420,9 @@ def citizen_view(case) -> dict:
             "adoption": case.adoption, "adoption_label": Adoption.label_of(case.adoption) or None,
             "can_rate": case.status == Status.AWAITING_FOLLOW_UP, "can_urge": case.status in intake.URGEABLE,
             "can_supplement": case.status in intake.SUPPLEMENTABLE, "question": case.open_question(),
-            "timeline": [{"at": iso(e.at), "action_label": e.action.label} for e in case.requester_steps]}
+            "timeline": [{"at": iso(e.at), "action_label": e.action.label,
+                          "line_label": e.line.label if e.line else None}  # 转紧急热线: to which line
+                         for e in case.requester_steps]}
 
 
 @public.get("/requests/{ticket}")

@@ -98,6 +98,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
         "urgency_reason": shown(urgency_reason(request)),
         "sensitive": shown(request.sensitive or None),  # 敏感诉求: why (never in the requester's own views)
+        "emergency_lines": [{"line": t.line.value, "label": t.line.label, "reference": t.reference, "at": iso(t.at),
+                             "handed_over": t.handed_over} for t in request.lines_told()],  # 紧急热线联动
         "title": shown(request.title), "content": shown(request.content),
         "requester": requester_view(request, plain), "may_reveal": allowed and not plain and not request.anonymised_at,
         "anonymised_at": iso(request.anonymised_at) if request.anonymised_at else None,

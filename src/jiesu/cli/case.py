@@ -175,7 +175,8 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
                                                "callback_unanswered、callback_unreachable、reopen、supervise、merge、"
                                                "withdraw、flag_unreasonable、approve_unreasonable、refuse_unreasonable、"
                                                "archive、answer_directly、reclassify、urge、change_urgency、supplement、"
-                                               "ask_supplement、delegate、report_back、recall、assign_owner（或中文名）"),
+                                               "ask_supplement、delegate、report_back、recall、assign_owner、change_sensitivity、"
+                                               "hand_over、alert_line（或中文名）"),
         actor: str = typer.Option("cli", "--actor", help="操作人"),
         role: str = typer.Option("dispatcher", "--role", help="操作人角色：agent/dispatcher/handler/supervisor/admin"),
         unit: str = typer.Option(None, "--unit", help="派单/改派的目标单位；承办人所在单位"),
@@ -195,6 +196,11 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         to: str = typer.Option(None, "--to", help="下派（delegate）给、或收回下派（recall）的下辖单位代码"
                                                      "（--unit 为承办人所在单位）"),
         owner: str = typer.Option(None, "--owner", help="分办（assign_owner）给的本单位承办人账号"),
+        sensitive: bool = typer.Option(None, "--sensitive/--not-sensitive",
+                                       help="调整敏感标记（change_sensitivity）：标记或取消敏感诉求"),
+        line: str = typer.Option(None, "--line", help="转紧急热线（hand_over）、通报紧急热线（alert_line）："
+                                                       "110、119、120 或 122"),
+        reference: str = typer.Option("", "--reference", help="紧急热线的接警员工号或接警单号"),
         photo: list[Path] = typer.Option([], "--photo", help="现场照片（JPEG/PNG，办理进展、协办反馈、办结答复），可多次",
                                          exists=True, dir_okay=False, readable=True),
         expected_version: int = typer.Option(None, "--version", help="你看到的版本；若已被他人修改则拒绝")) -> None:
@@ -212,7 +218,8 @@ def act(request_id: int = typer.Argument(..., help="诉求 id"),
         unit = to
     params = ActionInput(reason=reason, note=note, unit=unit, co_units=list(co), duration=duration, reply=reply,
                          solved=solved, satisfaction=satisfaction, requester_ref=requester_ref, master=master,
-                         category=category, urgency=urgency, proposed_unit=propose, adoption=adoption, owner=owner)
+                         category=category, urgency=urgency, proposed_unit=propose, adoption=adoption, owner=owner,
+                         sensitive=sensitive, line=line, reference=reference)
     request, warnings = perform(jiesu, who, request_id, the_action, params, expected_version,
                                 photos=[path.read_bytes() for path in photo])
     console.print(f"{the_action.label}：工单 {request.ticket} 现为「{request.status.label}」（版本 {request.version}）")

@@ -25,6 +25,7 @@ from jiesu.domain.errors import DomainError
 from jiesu.domain.request import Actor, CitizenRequest, Location, Requester, SlaClock
 from jiesu.domain.routing import Router
 from jiesu.domain.sla import SlaBook
+from jiesu.nlp.urgency import urgency as read_urgency
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
@@ -279,6 +280,9 @@ class _Life:
         # the dispatchers the rest (no draw of its own: the simulation's random draws stay the same)
         on_the_phone = r.urgency == Urgency.EMERGENCY or (r.id or 0) % 3 == 0
         dispatcher = Actor(r.events[0].actor, Role.AGENT) if on_the_phone else self.dispatcher
+        line = read_urgency(r.content).line if on_the_phone and r.urgency == Urgency.EMERGENCY else ""
+        if line:  # put through to the line its words call for (三方转接), then dispatched: 通报紧急热线, same minute
+            self.step(lambda t: r.alert_line(dispatcher, t, line, f"{line}-{(r.id or 0) % 9000 + 1000}"))
         if not self.step(lambda t: r.dispatch(dispatcher, t, self.clock, lead.unit.code, co, lead.reason),
                          timedelta(minutes=rng.uniform(3, 40))):
             return

@@ -69,6 +69,20 @@ class Channel(LabelledEnum):
                 "proactive": "主动治理"}
 
 
+class EmergencyLine(LabelledEnum):
+    """The emergency lines a 12345 centre is linked with (紧急热线联动): a call that is theirs is passed on to them at
+    once, by a three-way call (三方转接), and the case records to whom and who took it."""
+
+    POLICE = "110"
+    FIRE = "119"
+    AMBULANCE = "120"
+    TRAFFIC = "122"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"110": "110 报警", "119": "119 火警", "120": "120 急救", "122": "122 交通事故"}
+
+
 class Urgency(LabelledEnum):
     EMERGENCY = "emergency"
     URGENT = "urgent"

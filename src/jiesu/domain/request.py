@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from jiesu.domain import validation
 from jiesu.domain.assessment import AssessmentRules
 from jiesu.domain.calendar import Duration, WorkCalendar, beijing_minute
-from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, Urgency
+from jiesu.domain.enums import Adoption, Channel, EmergencyLine, RequestKind, Role, Satisfaction, Urgency
 from jiesu.domain.errors import ConflictError, Forbidden, IllegalTransition, InvalidInput
 from jiesu.domain.sla import SlaPolicy
 from jiesu.domain.workflow import NOT_SHOWN_TO_REQUESTER, Action, Status, check_role, next_status
@@ -37,8 +37,17 @@ class Actor:
 SYSTEM = Actor("system", Role.SYSTEM)
 URGE_EVERY = timedelta(hours=24)  # a requester may urge (催办) once in this long
 SUPPLEMENTS = 5  # a requester may add to their case (补充诉求) this many times on the portal
-NO_MASTER = frozenset({Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED, Status.ANSWERED})  # nothing merges into
+NO_MASTER = frozenset({Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED, Status.ANSWERED,  # nothing merges into
+                       Status.HANDED_OVER})
 DEFAULT_RULES = AssessmentRules()  # where the caller gives none (the configured ones come from sla.yaml)
+
+
+class LineTold(NamedTuple):
+    """An emergency line the case was passed to (转紧急热线: `handed_over`) or told of (通报紧急热线)."""
+    line: EmergencyLine
+    reference: str  # who took it there: the call-taker's number or the line's incident number ("" not asked)
+    at: datetime
+    handed_over: bool
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,12 @@ class Event:
     to_status: Status
     changes: dict[str, list[Any]]
     note: str = ""
+
+    @property
+    def line(self) -> EmergencyLine | None:
+        """The emergency line this step handed the case over or told of (转紧急热线, 通报紧急热线), else None."""
+        told = self.changes.get("line") if self.action in (Action.HAND_OVER, Action.ALERT_LINE) else None
+        return EmergencyLine(told[1]) if told else None
 
 
 def _plain(value: Any) -> Any:
@@ -739,6 +754,31 @@ class CitizenRequest:
         changes: dict[str, list[Any]] = {}
         self._set(changes, "sensitive", reason if sensitive else "")
         self._append(actor, at, Action.CHANGE_SENSITIVITY, target, changes, reason)
+
+    def hand_over(self, actor: Actor, at: datetime, line: str, reference: str = "", note: str = "") -> None:
+        """转紧急热线: the matter is an emergency line's alone (a fight going on: 110; a fire: 119; someone collapsed:
+        120; a crash: 122), passed to it on the phone before any unit has the case, which ends here. `reference`:
+        who took it there (the call-taker's number, the line's incident number), the centre's proof it was passed."""
+        self._tell_line(actor, at, Action.HAND_OVER, line, reference, note)
+
+    def alert_line(self, actor: Actor, at: datetime, line: str, reference: str = "", note: str = "") -> None:
+        """通报紧急热线: an emergency line was told too while the case goes on with a unit (a gas leak: 119 and the gas
+        company)."""
+        self._tell_line(actor, at, Action.ALERT_LINE, line, reference, note)
+
+    def _tell_line(self, actor: Actor, at: datetime, action: Action, line: str, reference: str, note: str) -> None:
+        target = self._begin(actor, at, action)
+        told = EmergencyLine.parse(line, "line")
+        reference = validation.optional_text(reference, "reference", 50)
+        note = validation.optional_text(note, "note", 500)
+        what = told.label + (f"（接警：{reference}）" if reference else "")
+        self._append(actor, at, action, target, {"line": [None, told.value], "line_reference": [None, reference]},
+                     f"{what}：{note}" if note else what)
+
+    def lines_told(self) -> list[LineTold]:
+        """The emergency lines the case was handed over or told to (转紧急热线, 通报紧急热线), in order."""
+        return [LineTold(e.line, e.changes.get("line_reference", [None, ""])[1] or "", e.at, e.action == Action.HAND_OVER)
+                for e in self.events if e.line is not None]
 
     def merge_into(self, actor: Actor, at: datetime, master: CitizenRequest, reason: str = "") -> None:
         target = self._begin(actor, at, Action.MERGE)

@@ -25,13 +25,15 @@ class Status(LabelledEnum):
     MERGED = "merged"
     WITHDRAWN = "withdrawn"
     ARCHIVED = "archived"
+    HANDED_OVER = "handed_over"  # 已转紧急热线: the matter is an emergency line's alone (110, 119, 120, 122)
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "已受理", "answered": "直接办结", "dispatched": "待签收",
                 "return_pending": "退单待审", "in_progress": "办理中", "extension_pending": "延期待审",
                 "resolved": "办结待审核", "awaiting_follow_up": "待回访", "closed": "已回访",
-                "merged": "已并单", "withdrawn": "已撤回", "archived": "已归档"}
+                "merged": "已并单", "withdrawn": "已撤回", "archived": "已归档",
+                "handed_over": "已转紧急热线"}
 
 
 class Action(LabelledEnum):
@@ -71,6 +73,8 @@ class Action(LabelledEnum):
     RECALL = "recall"
     ASSIGN_OWNER = "assign_owner"
     CHANGE_SENSITIVITY = "change_sensitivity"
+    HAND_OVER = "hand_over"
+    ALERT_LINE = "alert_line"
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
@@ -86,7 +90,7 @@ class Action(LabelledEnum):
                 "callback_unreachable": "回访无法联系", "supplement": "补充诉求",
                 "ask_supplement": "请诉求人补充", "delegate": "下派",
                 "report_back": "协办反馈", "recall": "收回下派", "assign_owner": "分办",
-                "change_sensitivity": "调整敏感标记"}
+                "change_sensitivity": "调整敏感标记", "hand_over": "转紧急热线", "alert_line": "通报紧急热线"}
 
 
 S, A = Status, Action
@@ -172,6 +176,7 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.ANSWERED, A.ARCHIVE): S.ARCHIVED,
     (S.MERGED, A.ARCHIVE): S.ARCHIVED,
     (S.WITHDRAWN, A.ARCHIVE): S.ARCHIVED,
+    (S.HANDED_OVER, A.ARCHIVE): S.ARCHIVED,
 
     # 催办: the requester asks again how it is going, while a unit has the case (last, so never the default step)
     (S.DISPATCHED, A.URGE): S.DISPATCHED,
@@ -206,6 +211,16 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.EXTENSION_PENDING, A.CHANGE_SENSITIVITY): S.EXTENSION_PENDING,
     (S.RESOLVED, A.CHANGE_SENSITIVITY): S.RESOLVED,
     (S.AWAITING_FOLLOW_UP, A.CHANGE_SENSITIVITY): S.AWAITING_FOLLOW_UP,
+
+    # 紧急热线联动: a matter that is an emergency line's alone is handed over to it before dispatch, and the case ends
+    # here (转紧急热线); one a unit must also act on (a gas leak: 119 and the gas company) is told to the line too while
+    # the case goes on (通报紧急热线). Last, so never the default step.
+    (S.REGISTERED, A.HAND_OVER): S.HANDED_OVER,
+    (S.REGISTERED, A.ALERT_LINE): S.REGISTERED,
+    (S.DISPATCHED, A.ALERT_LINE): S.DISPATCHED,
+    (S.RETURN_PENDING, A.ALERT_LINE): S.RETURN_PENDING,
+    (S.IN_PROGRESS, A.ALERT_LINE): S.IN_PROGRESS,
+    (S.EXTENSION_PENDING, A.ALERT_LINE): S.EXTENSION_PENDING,
 }
 
 # Steps the requester's own timeline leaves out (查询进度, 我的诉求): the centre's internal judgement of the case.
@@ -257,6 +272,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     A.RECALL: _UNIT,  # the lead unit takes back what it handed down (下派)
     A.ASSIGN_OWNER: _UNIT,  # 分办: the lead unit gives the case to one of its own staff (a co-handler, its own part)
     A.CHANGE_SENSITIVITY: _DECIDE | {Role.AGENT},  # the agent hears a threat on the phone; the centre corrects intake
+    A.HAND_OVER: frozenset({Role.AGENT, Role.DISPATCHER, Role.ADMIN}),  # who takes the call, or reads the message
+    A.ALERT_LINE: _DECIDE | {Role.AGENT},
 }
 
 

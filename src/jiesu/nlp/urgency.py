@@ -57,11 +57,30 @@ WINTER_NEED = ("停水", "没水", "断水", "没有暖气", "没暖气", "暖�
                "没气", "停气", "停电", "冷得")
 HEATING_MONTHS = (11, 12, 1, 2, 3)
 
+# The emergency line an agent would put the caller through to (三方转接) when the phrase that made the case urgent is
+# what it is: fire, gas, people trapped or buried → 119; a life at risk by the person's own hand, someone in the
+# water, something falling on people → 110; someone hurt or collapsed → 120; the road blocked → 122. The rest (a
+# wire down, a burst main, a water leak) is a unit's work (power, water, the gas company's own repair line), so none.
+LINES = {
+    "119": ("燃气泄漏", "煤气泄漏", "天然气泄漏", "燃气味", "煤气味", "天然气味", "漏气", "着火", "起火", "失火", "火很大",
+            "烧起来", "往外冒烟", "屋里冒烟", "家里冒烟", "楼道冒烟", "楼道里冒烟", "爆炸了", "被困", "困在", "困人",
+            "被关在", "关在电梯", "关在里面", "坍塌", "倒塌", "要塌", "塌了", "垮塌", "塌方", "山体滑坡", "泥石流",
+            "被埋", "锁在车里", "困在车里", "掉进去", "救援", "爆炸", "火灾", "冒烟", "黑烟", "出不来", "毒气",
+            "有毒气体", "滑坡"),
+    "110": ("不想活", "要自杀", "想自杀", "要跳楼", "想跳楼", "要轻生", "想轻生", "寻死", "自杀", "跳楼", "轻生", "溺水",
+            "落水了", "掉进水", "落水", "溺亡", "高空坠物", "救命"),
+    "120": ("有人触电", "触电倒地", "触电", "晕倒", "砸伤", "摔下来", "流了很多血", "血流不止", "倒地不起", "没有意识",
+            "没有呼吸", "抽搐", "一氧化碳", "受伤", "中毒", "昏迷", "坠落"),
+    "122": ("横在马路", "横在路中间", "倒在马路中间"),
+}
+LINE_OF = {phrase: line for line, phrases in LINES.items() for phrase in phrases}
+
 
 @dataclass(frozen=True)
 class UrgencyGuess:
     urgent: bool
     reason: str
+    line: str = ""  # the emergency line to put the caller through to (110, 119, 120, 122), "" when none is
 
 
 def _found(text: str, phrase: str, needs_now: bool) -> bool:
@@ -82,7 +101,7 @@ def urgency(text: str, month: int | None = None) -> UrgencyGuess:
     for phrases, needs_now in ((DANGER, False), (ALARM, True)):
         for phrase in phrases:
             if _found(text, phrase, needs_now):
-                return UrgencyGuess(True, f"文本含「{phrase}」，可能危及生命财产安全")
+                return UrgencyGuess(True, f"文本含「{phrase}」，可能危及生命财产安全", LINE_OF.get(phrase, ""))
     if month in HEATING_MONTHS and any(v in text for v in VULNERABLE) and any(w in text for w in WINTER_NEED):
         return UrgencyGuess(True, "冬季困难群体缺水/缺暖")
     return UrgencyGuess(False, "")

@@ -68,6 +68,8 @@ class ActionInput:
     adoption: str | None = None  # 办结 of a 建议: 采纳情况 (enums.Adoption)
     owner: str | None = None  # 分办: the user name of the unit's staff member given the case
     sensitive: bool | None = None  # 调整敏感标记: mark (True) or clear (False) 敏感诉求
+    line: str | None = None  # 转紧急热线, 通报紧急热线: 110, 119, 120 or 122 (enums.EmergencyLine)
+    reference: str = ""  # … and who took it there: the call-taker's number or the line's incident number
 
 
 def build_request(directory: Directory, actor: Actor, at: datetime, intake: Intake) -> CitizenRequest:
@@ -326,6 +328,8 @@ def apply_action(uow: UnitOfWork, router: Router, request: CitizenRequest, actor
             actor, at, clock, _new_urgency(p), p.reason),
         Action.CHANGE_SENSITIVITY: lambda: request.change_sensitivity(
             actor, at, _required(p.sensitive, "sensitive"), p.reason),
+        Action.HAND_OVER: lambda: request.hand_over(actor, at, _required(p.line, "line"), p.reference, p.note),
+        Action.ALERT_LINE: lambda: request.alert_line(actor, at, _required(p.line, "line"), p.reference, p.note),
     }
     if action not in simple:
         raise InvalidInput(f"「{action.label}」不是对已有诉求的操作", field="action")

@@ -328,12 +328,12 @@ def caller_history(app: App, phone: str, limit: int = 10) -> CallerHistory:
 def register(app: App, principal: Principal, intake: Intake, idempotency_key: str | None = None,
              photos: Sequence[bytes] = (), suggestion: dict | None = None,
              keywords: list[str] | None = None, media_url: str | None = None,
-             then: tuple[Action, ActionInput] | None = None) -> tuple[CitizenRequest, bool, str | None]:
+             then: Sequence[tuple[Action, ActionInput]] = ()) -> tuple[CitizenRequest, bool, str | None]:
     """Register a case in one transaction. Returns (case, created, the citizen's verification code). With an
     idempotency key, a retried submission returns the case of the first one (created=False, no code) instead of
     making a second. `keywords` are those already shown to the agent; without them they are taken from the text.
-    `then`: the agent's next action on the phone (派单, 直接办结), in the same transaction: if it is refused,
-    nothing is registered, so the corrected form can be sent again without making a second case. `photos`: the
+    `then`: the agent's next steps on the phone (通报紧急热线 and 派单, 直接办结, 转紧急热线), in the same transaction:
+    if one is refused, nothing is registered, so the corrected form can be sent again without making a second case. `photos`: the
     requester's 现场照片 (JPEG/PNG, at most photos.MAX_PER_STEP), stored encrypted with the 受理 step."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
@@ -373,8 +373,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             uow.connection.execute(_INSERT_ACCESS, {"request_id": request.id, "code_hash": digest(code),
                                                     "open311_token": secrets.token_hex(12)})
             notifications.on_registered(app, uow.connection, request, sealed_code)
-            if then is not None:
-                act_within(app, uow, request, principal.actor, *then)
+            for step in then:
+                act_within(app, uow, request, principal.actor, *step)
             if idempotency_key:
                 uow.connection.execute(_INSERT_KEY, {"principal": principal.name, "key": idempotency_key,
                                                      "request_id": request.id, "created_at": app.now()})

@@ -29,7 +29,8 @@ from jiesu.services.audit import record
 from jiesu.storage import tables as t
 from jiesu.storage import text_index
 
-FINISHED = [s.value for s in (Status.ANSWERED, Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED)]
+FINISHED = [s.value for s in (Status.ANSWERED, Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ARCHIVED,
+                              Status.HANDED_OVER)]
 BATCH = 500
 
 

@@ -11,7 +11,16 @@ from jiesu.api.deps import OptionalRecordId, RecordId, jiesu_app, optional_princ
 from jiesu.api.limits import client_key
 from jiesu.api.views import case_view, photo_response
 from jiesu.domain.calendar import SHANGHAI, WEEKDAYS, add_months
-from jiesu.domain.enums import Adoption, Channel, RequestKind, Role, Satisfaction, UnitKind, Urgency
+from jiesu.domain.enums import (
+    Adoption,
+    Channel,
+    EmergencyLine,
+    RequestKind,
+    Role,
+    Satisfaction,
+    UnitKind,
+    Urgency,
+)
 from jiesu.domain.errors import DomainError, InvalidInput, NotFound
 from jiesu.domain.petition import OFFICE_STAGES, PetitionAction
 from jiesu.domain.request import URGE_EVERY
@@ -129,7 +138,7 @@ def intake_context(app) -> dict:
     return {"kinds": list(RequestKind), "channels": list(Channel), "urgencies": list(Urgency),
             "categories": directory.leaf_choices(),
             "places": [(u.code, u.name, u.kind.label) for u in places],
-            "topics": topics.listed(app, open_only=True)}
+            "topics": topics.listed(app, open_only=True), "lines": list(EmergencyLine)}
 
 
 @router.get("/intake")
@@ -157,7 +166,7 @@ async def intake_submit(request: Request) -> Response:
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer", "topic_id", "publish",
-                                                         "sensitive")}
+                                                         "sensitive", "line", "reference")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -167,9 +176,7 @@ async def intake_submit(request: Request) -> Response:
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id"),
             publish_consent=fields["publish"] == "yes", sensitive=fields["sensitive"]))
-        then = ((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])) if form.get("submit") == "answer"
-                else (Action.DISPATCH, ActionInput(unit=fields["unit"]))
-                if form.get("submit") == "dispatch" and fields["unit"] else None)
+        then = _intake_steps(str(form.get("submit") or ""), fields)
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
                                         suggestion=note, keywords=shown.keywords, then=then,
                                         photos=sent)
@@ -183,9 +190,25 @@ async def intake_submit(request: Request) -> Response:
         flash(request, f"已按紧急件处理：{note['applied']['urgency_reason']}", "warn")
     if case.sensitive:
         flash(request, f"已列为敏感诉求（督办台跟踪）：{case.sensitive}", "warn")
-    done = {Action.ANSWER_DIRECTLY: "已直接办结", Action.DISPATCH: "已受理并派单"}
-    flash(request, f"工单 {case.ticket} {done[then[0]] if then else '已受理，等待派单'}")
+    done = {Action.ANSWER_DIRECTLY: "已直接办结", Action.DISPATCH: "已受理并派单",
+            Action.HAND_OVER: f"已转 {EmergencyLine.label_of(fields['line'])}，本件结束",
+            Action.ALERT_LINE: f"已受理，已登记通报 {EmergencyLine.label_of(fields['line'])}，等待派单"}
+    flash(request, f"工单 {case.ticket} {done[then[-1][0]] if then else '已受理，等待派单'}")
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+def _intake_steps(submit: str, fields: dict[str, str]) -> list[tuple[Action, ActionInput]]:
+    """The agent's steps after 受理, by the button pressed: 直接办结 (answer), 派单 (dispatch), 转紧急热线 (hand_over, the
+    matter is the emergency line's alone); an emergency line chosen and not handed over to is 通报紧急热线 first."""
+    told = ActionInput(line=fields["line"] or None, reference=fields["reference"])
+    if submit == "hand_over":
+        return [(Action.HAND_OVER, told)]
+    steps = [(Action.ALERT_LINE, told)] if fields["line"] else []
+    if submit == "answer":
+        steps.append((Action.ANSWER_DIRECTLY, ActionInput(reply=fields["answer"])))
+    elif submit == "dispatch" and fields["unit"]:
+        steps.append((Action.DISPATCH, ActionInput(unit=fields["unit"])))
+    return steps
 
 
 # --- queues ------------------------------------------------------------------------------------------------
@@ -656,6 +679,7 @@ FORM_FIELDS = {
     "report_back": ["note", "photos"], "recall": ["recall_unit", "reason"], "assign_owner": ["owner", "note"],
     "answer_directly": ["reply"], "urge": ["note"], "change_urgency": ["urgency", "reason"],
     "supplement": ["note", "photos"], "ask_supplement": ["note"], "change_sensitivity": ["sensitive", "reason"],
+    "hand_over": ["line", "reference", "note"], "alert_line": ["line", "reference", "note"],
 }
 
 
@@ -718,7 +742,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
     if principal.role in PETITION_STAFF:
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
-                  names=names, satisfactions=list(Satisfaction), adoptions=list(Adoption), urgencies=list(Urgency), error=error, media=media,
+                  names=names, satisfactions=list(Satisfaction), adoptions=list(Adoption), urgencies=list(Urgency),
+                  lines=list(EmergencyLine), error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, replies=replies, petition_steps=steps, today=app.today().isoformat(),
@@ -835,7 +860,8 @@ async def case_act(request: Request, request_id: RecordId) -> Response:
             category=str(form.get("category") or "") or None, urgency=str(form.get("urgency") or "") or None,
             proposed_unit=str(form.get("proposed_unit") or "") or None,
             adoption=str(form.get("adoption") or "") or None, owner=str(form.get("owner") or "") or None,
-            sensitive=None if sensitive in (None, "") else sensitive == "yes")
+            sensitive=None if sensitive in (None, "") else sensitive == "yes",
+            line=str(form.get("line") or "") or None, reference=str(form.get("reference", "")))
         version = int(form["version"]) if form.get("version") else None
         updated, warnings = cases.perform(app, principal.actor, request_id, action, params, version,
                                           guard=lambda c: require_read(principal, c), photos=sent)
