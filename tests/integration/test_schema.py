@@ -90,3 +90,23 @@ def test_0026_indexes_the_cases_already_stored_and_goes_back_without_the_index(a
     assert [row.id for row in cases.list_cases(app, cases.CaseFilter(text="楼道灯"))] == [ids[1]]
     with app.engine.connect() as c:  # what the requester added, too
         assert c.execute(text_index.matching(c.dialect.name, terms("3号楼东单元"))).scalars().all() == [ids[1]]
+
+
+def test_0028_numbers_the_audit_trail_and_the_text_messages_past_32_bits(app):
+    from jiesu.services import audit
+
+    big = 3_000_000_000  # past 2,147,483,647
+    with app.engine.begin() as c:
+        if app.engine.dialect.name == "postgresql":  # the sequences move on past 32 bits
+            c.execute(text(f"SELECT setval('audit_log_id_seq', {big})"))
+            c.execute(text(f"SELECT setval('notifications_id_seq', {big})"))
+        else:  # SQLite: the next rowid follows the largest
+            c.execute(t.audit_log.insert().values(id=big, at=app.now(), actor="x", action="probe", target="", detail={}))
+        audit.record(c, app.now(), "admin", "user.add", "li")
+    case = cases.register(app, AGENT, Intake(content="井盖缺失", division="WJ01", category="WY1",
+                                              requester_phone="13812345678"))  # its 受理 text message
+    with app.engine.connect() as c:
+        assert c.execute(select(t.audit_log.c.id).where(t.audit_log.c.action == "user.add")).scalar() == big + 1
+        if app.engine.dialect.name == "postgresql":
+            assert c.execute(select(t.notifications.c.id).where(t.notifications.c.request_id == case.id)).scalar() \
+                == big + 1

@@ -434,9 +434,11 @@ idempotency_keys = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")  # 64-bit keys (SQLite's INTEGER PRIMARY KEY is already)
+
 audit_log = Table(
     "audit_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),  # grows with every case for decades (migration 0028)
     Column("at", UTCDateTime, nullable=False, index=True),
     Column("actor", String(100), nullable=False),
     Column("action", String(50), nullable=False),
@@ -459,7 +461,7 @@ sms_replies = Table(  # 短信评价: a text message a requester sent back, as t
 
 notifications = Table(  # 短信通知 to the requester: an outbox written in the transaction of what it tells
     "notifications", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
     Column("unit", String(64), nullable=True),  # a notice to a unit's duty phone (紧急派单); None: to the requester
