@@ -241,17 +241,19 @@ def test_the_agents_workload_counts_what_each_agent_recorded_in_the_period(app, 
     late = cases.register(app, other, Intake(content="WY1 测试", channel="phone", category="WY1", division="WJ01"))
     cases.perform(app, other, late.id, Action.DISPATCH, ActionInput(unit="WJ"))
     cases.perform(app, other, late.id, Action.SUPPLEMENT, ActionInput(note="诉求人来电补充：3 号楼也有"))
+    fire = cases.register(app, other, Intake(content="楼道着火了", channel="phone", division="WJ01"))
+    cases.perform(app, other, fire.id, Action.HAND_OVER, ActionInput(line="119"))
     store.refresh(app, tmp_path / "a.duckdb")
     connection = store.connect(tmp_path / "a.duckdb")
     november = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1))
     table = metrics.run(connection, "agent_workload", november)
-    assert table.columns == ["坐席", "受理", "直接办结", "派单", "催办登记", "补充登记", "回访", "回访未接通",
-                             "回访无法联系", "合计"]
-    assert table.rows == [[AGENT.name, 3, 0, 0, 0, 0, 0, 0, 0, 3]]
+    assert table.columns == ["坐席", "受理", "直接办结", "派单", "转紧急热线", "催办登记", "补充登记", "回访",
+                             "回访未接通", "回访无法联系", "合计"]
+    assert table.rows == [[AGENT.name, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3]]
     assert metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 12, 1))).rows == [
-        ["坐席小李", 1, 0, 1, 0, 1, 0, 0, 0, 3]]
+        ["坐席小李", 2, 0, 1, 1, 0, 1, 0, 0, 0, 5]]
     web = metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 11, 1), channel="web")).rows
-    assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 0, 1]]
+    assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]]
     connection.close()
 
 

@@ -274,14 +274,15 @@ def first_contact(connection, f: Filters):
                                                       for r in rows]
 
 
-AGENT_WORK = (("register", "受理"), ("answer_directly", "直接办结"), ("dispatch", "派单"), ("urge", "催办登记"),
+AGENT_WORK = (("register", "受理"), ("answer_directly", "直接办结"), ("dispatch", "派单"), ("hand_over", "转紧急热线"),
+              ("urge", "催办登记"),
               ("supplement", "补充登记"), ("follow_up", "回访"), ("callback_unanswered", "回访未接通"), ("callback_unreachable", "回访无法联系"))
 
 
 @metric("agent_workload", "坐席工作量")
 def agent_workload(connection, f: Filters):
     """Per agent (坐席), what they recorded in the period (Beijing time of the step, not of the case's receipt):
-    cases registered, answered on the spot, dispatched, urges and additions (补充诉求) taken, callbacks made, calls nobody answered, requesters
+    cases registered, answered on the spot, dispatched, handed over to an emergency line, urges and additions (补充诉求) taken, callbacks made, calls nobody answered, requesters
     given up on; the busiest first. The other filters narrow by the case."""
     where, params = f.of_steps("e.at + INTERVAL 8 HOUR", "e.request_id")
     listed = ", ".join(f"'{action}'" for action, _ in AGENT_WORK)  # our own constants, not user input
