@@ -454,6 +454,20 @@ def test_an_intake_whose_next_step_is_refused_registers_nothing(api):
     assert case["status"] == "answered" and count() == before + 1
 
 
+def test_the_case_page_says_a_deadline_passed_while_the_case_is_still_to_be_done(api, clock):
+    case = act(api, "dispatcher", create(api)["id"], "dispatch", unit="WJ")
+    login(api, "wj")
+    due = api.get(f"/cases/{case['id']}").text.split('id="resolve-due"')[1].split("</dd>")[0]
+    assert "已超期" not in due
+    clock.advance(days=20)
+    due = api.get(f"/cases/{case['id']}").text.split('id="resolve-due"')[1].split("</dd>")[0]
+    assert '<strong class="late">已超期</strong>' in due
+    case = act(api, "wj", case["id"], "acknowledge")
+    case = act(api, "wj", case["id"], "resolve", reply="已清理楼道垃圾并督促物业每日清扫")
+    due = api.get(f"/cases/{case['id']}").text.split('id="resolve-due"')[1].split("</dd>")[0]
+    assert "已超期" not in due  # answered: nothing more is late about it
+
+
 def test_the_knowledge_page_is_kept_by_supervisors_and_read_by_agents(api):
     def page_csrf(path):
         return api.get(path).text.split('name="csrf-token" content="')[1].split('"')[0]

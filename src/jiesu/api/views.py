@@ -12,6 +12,7 @@ from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
 from jiesu.services.access import requester_view, sees_personal_data, text_view
+from jiesu.services.cases import WITH_A_UNIT
 from jiesu.services.intake import urgency_reason
 from jiesu.services.users import Principal
 
@@ -122,6 +123,10 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "contacted_at": iso(lead.contacted_at) if lead else None,
         "contacted_late": bool(lead and lead.contacted_at and lead.contacted_at > lead.contact_due),
         "resolve_due": iso(request.resolve_due), "follow_up_due": iso(request.follow_up_due),
+        "resolve_late": bool(now and request.resolve_due and request.resolve_due < now  # still with a unit, past it
+                             and request.status.value in WITH_A_UNIT),
+        "follow_up_late": bool(now and request.follow_up_due and request.follow_up_due < now
+                               and request.status == Status.AWAITING_FOLLOW_UP),
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),
