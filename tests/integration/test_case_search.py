@@ -1,5 +1,5 @@
 """工单查询's search box on the word index: every piece of two or more characters of a case's title, content,
-keywords or 补充诉求 finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
+keywords, 补充诉求 or reply finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
 character still scans; the 工单号 and the caller's number find their cases; masking a case's personal data takes
 its pairs out of the index."""
 
@@ -113,3 +113,21 @@ def test_what_the_requester_added_later_finds_the_case_too_and_is_masked_with_th
     clock.advance(days=2)
     retention.anonymise(app, date(2026, 11, 24), "管理员甲")
     assert indexed(app, "13911112222") == [] and indexed(app, "东门岗亭") == [case]
+
+
+def test_the_answer_the_requester_was_given_finds_the_case_and_a_reply_sent_back_is_replaced_by_the_next(app, clock):
+    from tests.support import DISPATCHER, WJ_HANDLER
+
+    case = register(app, "楼道灯坏了一个月", requester_name="王五", requester_phone="13812345678")
+    for action, params in ((Action.DISPATCH, ActionInput(unit="WJ")), (Action.ACKNOWLEDGE, ActionInput())):
+        cases.perform(app, DISPATCHER if action == Action.DISPATCH else WJ_HANDLER, case, action, params)
+    assert found(app, "不属于我单位") == []
+    cases.perform(app, WJ_HANDLER, case, Action.RESOLVE, ActionInput(reply="经查不属于我单位职责，请联系物业"))
+    assert found(app, "不属于我单位") == indexed(app, "不属于我单位") == [case]  # a supervisor looks for 推诿
+    cases.perform(app, DISPATCHER, case, Action.SEND_BACK, ActionInput(reason="答复推诿，请实地处置"))
+    cases.perform(app, WJ_HANDLER, case, Action.RESOLVE, ActionInput(reply="已更换声控灯泡，王五确认已亮"))
+    assert found(app, "声控灯泡") == [case] and found(app, "不属于我单位") == indexed(app, "不属于我单位") == []
+    with app.engine.begin() as c:  # a rebuilt index keeps it too
+        c.execute(text("DELETE FROM request_words"))
+    text_index.rebuild(app.engine)
+    assert indexed(app, "声控灯泡") == [case]

@@ -110,3 +110,24 @@ def test_0028_numbers_the_audit_trail_and_the_text_messages_past_32_bits(app):
         if app.engine.dialect.name == "postgresql":
             assert c.execute(select(t.notifications.c.id).where(t.notifications.c.request_id == case.id)).scalar() \
                 == big + 1
+
+
+def test_0029_indexes_the_replies_given_already_and_goes_back_without_them(app):
+    from jiesu.nlp.search_terms import terms
+    from jiesu.storage import text_index
+
+    answered = cases.register(app, AGENT, Intake(content="社保卡怎么补办", kind="咨询", division="WJ01",
+                                                 category="WY1")).id
+    cases.perform(app, AGENT, answered, Action.ANSWER_DIRECTLY, ActionInput(reply="携带身份证到街道社保窗口办理"))
+    waiting = cases.register(app, AGENT, Intake(content="街道社保窗口排队太久", division="WJ01", category="WY1")).id
+
+    def indexed(words: str) -> list[int]:
+        with app.engine.connect() as c:
+            return sorted(c.execute(text_index.matching(c.dialect.name, terms(words))).scalars())
+
+    assert indexed("社保窗口") == sorted([answered, waiting])
+    downgrade(app, "0028")  # the index as it was: without the answer
+    assert indexed("社保窗口") == [waiting] and indexed("社保卡怎么补办") == [answered]
+    migrate.upgrade(app.engine)
+    assert indexed("社保窗口") == sorted([answered, waiting]) and indexed("携带身份证") == [answered]
+    assert migrate.current_revision(app.engine) == head_revision()

@@ -514,7 +514,7 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 
 
 def _text_matches(uow: UnitOfWork, text: str):
-    """What the search box finds: the cases whose title, content, keywords or 补充诉求 contain the text — each of its
+    """What the search box finds: the cases whose title, content, keywords, 补充诉求 or reply contain the text — each of its
     words, when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 it is, and the cases of the
     caller whose number it is (through the phone's keyed hash: numbers are stored encrypted). Words with a run of two
     or more letters or digits are looked up in the word index (`storage/text_index.py`) first, the ticket and the
@@ -528,7 +528,8 @@ def _text_matches(uow: UnitOfWork, text: str):
     r = t.requests
     words = text.split()
     said = and_(*[or_(*[column.contains(word, autoescape=True)
-                        for column in (r.c.title, r.c.content, r.c.keywords, r.c.supplements)]) for word in words])
+                        for column in (r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply)])
+                 for word in words])
     exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):
         exact.append(r.c.ticket == text)

@@ -101,7 +101,7 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> int:
           "new_supplements": cleaners[row.id](row.supplements), "new_sensitive": cleaners[row.id](row.sensitive),
           "new_version": row.version + 1} for row in rows])
     text_index.write(c, [(row.id, text_index.said(  # the pairs of a name or a number masked go with them
-        *(cleaners[row.id](text) for text in (row.title, row.content, row.keywords, row.supplements))))
+        *(cleaners[row.id](text) for text in (row.title, row.content, row.keywords, row.supplements, row.reply))))
         for row in rows])
     steps = []
     for step in c.execute(select(e.c.request_id, e.c.seq, e.c.note, e.c.changes).where(e.c.request_id.in_(ids))):

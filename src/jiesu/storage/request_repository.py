@@ -166,7 +166,7 @@ class RequestRepository:
 
 def said_of(row) -> tuple[str, ...]:
     """What 工单查询's word index keeps of the case (`text_index.said`), from its row."""
-    return text_index.said(row["title"], row["content"], row["keywords"], row["supplements"])
+    return text_index.said(row["title"], row["content"], row["keywords"], row["supplements"], row["reply"])
 
 
 def ticket_for(received_at: datetime, request_id: int) -> str:

@@ -1,5 +1,5 @@
-"""工单查询's word index (`request_words`): what each case says — its title, content and keywords, and what the
-requester added later (补充诉求) — as character pairs (`nlp.search_terms`), kept beside the requests table so that a search reads the cases that have its words instead of
+"""工单查询's word index (`request_words`): what each case says — its title, content and keywords, what the
+requester added later (补充诉求) and the unit's answer (办结答复, 直接办结) — as character pairs (`nlp.search_terms`), kept beside the requests table so that a search reads the cases that have its words instead of
 every case it could find with `LIKE`.
 
 SQLite keeps it in an FTS5 table (rowid = the case's id) with the pairs as space-separated tokens, and a search is
@@ -8,7 +8,7 @@ positions) under a GIN index, and a search is a tsquery of phrases (`<->`). Both
 computes, so neither depends on what a database's tokenizer makes of Chinese. The index only narrows: the search
 still checks the text with `LIKE` (`services.cases`), so what it finds is exactly what the scan found.
 
-Written when a case is registered (`RequestRepository.add`), when what it says changes (`save`: a 补充诉求), when the
+Written when a case is registered (`RequestRepository.add`), when what it says changes (`save`: a 补充诉求, a reply), when the
 demo stores its history, and when the retention job masks what a case says (the pairs of a name or number must go
 with them).
 """
@@ -61,10 +61,11 @@ def _vector(groups: list[list[str]]) -> str:
     return " ".join(f"'{p}':{','.join(map(str, sorted(set(places))))}" for p, places in positions.items())
 
 
-def said(title: str | None, content: str | None, keywords: str | None, supplements: str | None
-         ) -> tuple[str, ...]:
-    """What the index keeps of a case: title, content, keywords and what the requester added (补充诉求)."""
-    return (title or "", content or "", keywords or "", supplements or "")
+def said(title: str | None, content: str | None, keywords: str | None, supplements: str | None,
+         reply: str | None) -> tuple[str, ...]:
+    """What the index keeps of a case: title, content, keywords, what the requester added (补充诉求) and the answer
+    they were given (办结答复 or 直接办结; a reply sent back for more work is replaced by the next)."""
+    return (title or "", content or "", keywords or "", supplements or "", reply or "")
 
 
 def write(connection: Connection, cases: Sequence[tuple[int, tuple[str, ...]]], new: bool = False) -> None:
@@ -102,7 +103,7 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
     done, after = 0, 0
     while True:
         with engine.begin() as connection:
-            batch = connection.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements)
+            batch = connection.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply)
                                        .where(r.c.id > after).order_by(r.c.id).limit(BATCH)).all()
             if not batch:
                 return done
