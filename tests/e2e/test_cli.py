@@ -475,3 +475,7 @@ def test_a_call_is_handed_over_to_an_emergency_line_and_a_sensitive_mark_cleared
     assert "转紧急热线：工单" in done and "「已转紧急热线」" in done
     shown = jiesu("case", "show", "1")
     assert "转紧急热线" in shown and "110 报警（接警：0231）" in shown
+    jiesu("case", "create", "--content", "小区路灯不亮", "--channel", "police", "--source-ref", "J0042",
+          "--division", "WJ01")
+    assert "110 转来（来源单号 J0042）" in jiesu("case", "show", "2")
+    assert re.search(r"\b2\b.*小区路灯不亮", jiesu("case", "list", "--text", "J0042"))

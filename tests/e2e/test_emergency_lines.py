@@ -1,5 +1,6 @@
 """紧急热线联动: a call that is 110's, 119's, 120's or 122's alone is put through and recorded as handed over (the case
-ends there, no unit has it); one a unit must act on too is recorded as told to the line and dispatched as usual."""
+ends there, no unit has it); one a unit must act on too is recorded as told to the line and dispatched as usual. The
+other way, a call 110 passes on (110 转来) keeps its 警情编号 as the case's 来源单号."""
 
 from __future__ import annotations
 
@@ -104,3 +105,27 @@ def test_the_dashboard_counts_the_lines_and_opens_the_cases_handed_over(api):
     assert 'href="/cases?month=2026-11&amp;status=handed_over"' in section
     listed = api.get("/cases", params={"month": "2026-11", "status": "handed_over"}).text
     assert f'href="/cases/{fight["id"]}"' in listed and f'href="/cases/{gas["id"]}"' not in listed
+
+
+def test_a_case_110_passed_on_keeps_its_incident_number_and_is_found_by_it(api):
+    case = create(api, content="邻居家空调外机漏水滴到我家窗台", channel="police", source_ref="J110105-20261130-0077")
+    assert case["channel_label"] == "110 转来" and case["source_ref"] == "J110105-20261130-0077"
+    found = call(api, "agent", "GET", "/api/v1/requests", params={"q": "J110105-20261130-0077"}).json()["items"]
+    assert [x["id"] for x in found] == [case["id"]]
+    bad = call(api, "agent", "POST", "/api/v1/requests", json={"content": "路灯不亮", "division": "WJ01",
+                                                                "source_ref": "110 转来 <b>"})
+    assert bad.status_code == 400 and bad.json()["field"] == "source_ref"
+    login(api, "agent")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', api.get("/intake").text).group(1)
+    done = api.post("/intake", data={"content": "小区门口井盖丢了", "channel": "police", "source_ref": "J0099",
+                                     "division": "WJ01", "csrf_token": token, "submit": "register"})
+    assert done.status_code == 200 and '来源单号 <span id="source-ref">J0099</span>' in done.text
+    assert "110 转来" in done.text
+    login(api, "supervisor")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(api.get("/cases.xlsx").content)).active.iter_rows(values_only=True))
+    column = rows[0].index("来源单号")
+    assert sorted(row[column] for row in rows[1:] if row[column]) == ["J0099", "J110105-20261130-0077"]

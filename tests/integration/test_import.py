@@ -25,6 +25,8 @@ def test_good_rows_are_imported_and_bad_rows_reported_with_their_lines(app):
     first = next(r for r in imported if r.category == "WY1")
     assert first.received_at == local(2026, 11, 2, 9, 15) and first.content == "Dirty Alley：小区楼道垃圾没人清理"
     assert first.location.division == "WJ01" and first.requester.phone == "13812345678"
+    assert first.source_ref == "1" and first.events[0].changes["source_ref"] == [None, "1"]  # the old system's id
+    assert [row.id for row in cases.list_cases(app, cases.CaseFilter(text="1"))] == [first.id]  # 工单查询 finds it
     assert {r.category for r in imported} == {"WY1", "ZS1"}
 
 

@@ -701,3 +701,14 @@ def test_a_line_told_while_a_unit_handles_the_case_is_recorded_and_the_case_goes
         r.hand_over(AGENT, at(0.4), "119")  # a unit has it: handing the whole case away is no longer a choice
     with pytest.raises(Forbidden):
         r.alert_line(WJ_HANDLER, at(0.4), "119")
+
+
+def test_another_systems_number_is_kept_and_anything_else_in_its_place_is_refused_naming_the_field():
+    r = new_request(channel=Channel.POLICE, source_ref="J110105-20261201-0031")
+    assert r.source_ref == "J110105-20261201-0031" and r.channel.label == "110 转来"
+    assert r.events[0].changes["source_ref"] == [None, "J110105-20261201-0031"]
+    assert "source_ref" not in new_request().events[0].changes
+    for bad in ("警情 123", "<b>1</b>", "1" * 65, "-12"):
+        with pytest.raises(InvalidInput) as refused:
+            new_request(source_ref=bad)
+        assert refused.value.field == "source_ref"

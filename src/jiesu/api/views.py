@@ -96,7 +96,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "id": request.id, "ticket": request.ticket, "version": request.version,
         "status": request.status.value, "status_label": request.status.label,
         "kind": request.kind.value, "kind_label": request.kind.label,
-        "channel": request.channel.value, "urgency": request.urgency.value, "urgency_label": request.urgency.label,
+        "channel": request.channel.value, "channel_label": request.channel.label, "source_ref": request.source_ref or None,
+        "urgency": request.urgency.value, "urgency_label": request.urgency.label,
         "urgency_reason": shown(urgency_reason(request)),
         "sensitive": shown(request.sensitive or None),  # 敏感诉求: why (never in the requester's own views)
         "emergency_lines": [{"line": t.line.value, "label": t.line.label, "reference": t.reference, "at": iso(t.at),

@@ -19,7 +19,9 @@ app = typer.Typer(help="工单：受理、查看、派单建议与办理操作�
 @reports_errors
 def create(content: str = typer.Option(..., help="诉求内容"),
            kind: str = typer.Option("complaint", help="诉求类型：咨询/求助/投诉/举报/建议/表扬/其他 或英文代码"),
-           channel: str = typer.Option("phone", help="渠道：phone/web/app/grid/walk_in/open311/suggestion/email"),
+           channel: str = typer.Option("phone", help="渠道：phone/web/app/grid/walk_in/open311/suggestion/email/police"
+                                                     "（110 转来）"),
+           source_ref: str = typer.Option("", "--source-ref", help="来源单号：110 转来的警情编号等"),
            title: str = typer.Option(None, help="标题，默认取内容前 30 字"),
            name: str = typer.Option("", help="诉求人姓名"),
            phone: str = typer.Option(None, help="诉求人电话"),
@@ -40,7 +42,8 @@ def create(content: str = typer.Option(..., help="诉求内容"),
     who = actor_from(actor, role, None)
     request, _, code, applied = submit(jiesu, Principal(who.name, who.role, who.unit), Intake(
         content=content, kind=kind, channel=channel, title=title, requester_name=name, requester_phone=phone,
-        address=address, division=division, lat=lat, lon=lon, category=category, urgency=urgency))
+        address=address, division=division, lat=lat, lon=lon, category=category, urgency=urgency,
+        source_ref=source_ref))
     console.print(f"已受理：id {request.id}，工单号 {request.ticket}，查询码 {code}（请告知诉求人）")
     if applied.get("urgency_reason"):
         console.print(f"已按紧急件处理：{applied['urgency_reason']}", highlight=False)
@@ -145,7 +148,8 @@ def show(request_id: int = typer.Argument(..., help="诉求 id"),
 
     console.print(f"[bold]{escape(shown(r.title))}[/]  工单号 {r.ticket}  状态 {r.status.label}  版本 {r.version}")
     requester = access.requester_view(r, reveal)
-    console.print(f"{r.kind.label} · {r.channel.label} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
+    source = f"（来源单号 {r.source_ref}）" if r.source_ref else ""
+    console.print(f"{r.kind.label} · {r.channel.label}{source} · {r.urgency.label} · 分类 {r.category or '未分类'} · "
                   f"诉求人 {escape(requester['name'] or '匿名')} {requester['phone']}", highlight=False)
     console.print(f"地址：{escape(r.location.address)}（{r.location.division or '未定位'}）", highlight=False)
     console.print(f"内容：{escape(shown(r.content))}", highlight=False)

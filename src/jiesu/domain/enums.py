@@ -61,12 +61,13 @@ class Channel(LabelledEnum):
     SUGGESTION = "suggestion"
     EMAIL = "email"
     PROACTIVE = "proactive"  # a task the centre opens itself, e.g. the root cause of a class of requests
+    POLICE = "police"  # 110 转来: a call to 110 that is not a police matter (非警务求助), passed to 12345 with its 警情编号
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"phone": "电话", "web": "网站", "app": "小程序/APP", "grid": "网格员",
                 "walk_in": "窗口", "open311": "Open311", "suggestion": "人民建议征集", "email": "邮件",
-                "proactive": "主动治理"}
+                "proactive": "主动治理", "police": "110 转来"}
 
 
 class EmergencyLine(LabelledEnum):

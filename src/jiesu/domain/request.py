@@ -189,6 +189,7 @@ class CitizenRequest:
     merged_ids: list[int] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)  # derived from the text at intake, for display and search
     sensitive: str = ""  # 敏感诉求: why (群体性（集体上访）, or a person's reason); "" when it is not one
+    source_ref: str = ""  # 来源单号: the number another system gave it (110's 警情编号, an imported system's id)
     anonymised_at: datetime | None = None  # when its personal data was removed (services/retention.py)
     version: int = 0
     assignments: list[Assignment] = field(default_factory=list)
@@ -201,7 +202,7 @@ class CitizenRequest:
     def register(cls, *, actor: Actor, at: datetime, kind: RequestKind, channel: Channel, title: str | None,
                  content: str, requester: Requester, location: Location, category: str | None,
                  urgency: Urgency = Urgency.NORMAL, received_at: datetime | None = None,
-                 sensitive: str = "") -> CitizenRequest:
+                 sensitive: str = "", source_ref: str = "") -> CitizenRequest:
         check_role(Action.REGISTER, actor.role)
         content = validation.required_text(content, "content", validation.MAX_CONTENT)
         title = validation.optional_text(title, "title", validation.MAX_TITLE) or content[:30]
@@ -217,12 +218,15 @@ class CitizenRequest:
                             location.division or None, lat, lon)
         request = cls(kind=kind, channel=channel, title=title, content=content, requester=requester,
                       location=location, category=category, urgency=urgency, received_at=received,
-                      sensitive=validation.optional_text(sensitive, "sensitive", 200))
+                      sensitive=validation.optional_text(sensitive, "sensitive", 200),
+                      source_ref=validation.reference(source_ref, "source_ref"))
         changes: dict[str, list[Any]] = {
             "kind": [None, kind.value], "channel": [None, channel.value], "category": [None, category],
             "urgency": [None, urgency.value], "division": [None, location.division]}
         if request.sensitive:
             changes["sensitive"] = [None, request.sensitive]
+        if request.source_ref:
+            changes["source_ref"] = [None, request.source_ref]
         request._append(actor, at, Action.REGISTER, None, changes, "")
         return request
 

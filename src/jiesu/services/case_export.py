@@ -24,7 +24,7 @@ from jiesu.storage import tables as t
 MAX_ROWS = 200_000  # an Excel sheet holds a million; a search this wide is better answered by the analytics
 PAGE = 1_000
 COLUMNS = ["工单号", "受理时间", "渠道", "类型", "紧急程度", "状态", "分类", "所在区域", "主办单位", "承办人员", "标题",
-           "内容", "办结时限", "关键词", "敏感诉求"]
+           "内容", "办结时限", "关键词", "敏感诉求", "来源单号"]
 
 
 def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]) -> tuple[bytes, int]:
@@ -46,14 +46,15 @@ def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]
             break
         more = _more(app, [r.id for r in rows])
         for r in rows:
-            content, division, channel, keywords = more[r.id]
+            content, division, channel, keywords, source_ref = more[r.id]
             sheet.append([safe_cell(v) for v in (
                 r.ticket, beijing_minute(r.received_at), Channel.label_of(channel), RequestKind.label_of(r.kind),
                 Urgency.label_of(r.urgency), Status(r.status).label,
                 directory.category_path(r.category) if r.category in directory.categories else (r.category or ""),
                 units.get(division or "", division or ""), units.get(r.lead_unit or "", r.lead_unit or ""),
                 r.owner or "", pii.mask(r.title or ""), pii.mask(content or ""),
-                beijing_minute(r.resolve_due) if r.resolve_due else "", keywords or "", pii.mask(r.sensitive or ""))])
+                beijing_minute(r.resolve_due) if r.resolve_due else "", keywords or "", pii.mask(r.sensitive or ""),
+                source_ref or "")])
         written += len(rows)
         if len(rows) < PAGE:
             break
@@ -66,10 +67,11 @@ def export_xlsx(app: App, wanted: CaseFilter, by: str, described: dict[str, str]
     return out.getvalue(), written
 
 
-def _more(app: App, ids: list[int]) -> dict[int, tuple[str, str | None, str, str]]:
-    """(content, division, channel, keywords) of each case: what the list rows do not carry."""
+def _more(app: App, ids: list[int]) -> dict[int, tuple[str, str | None, str, str, str | None]]:
+    """(content, division, channel, keywords, 来源单号) of each case: what the list rows do not carry."""
     r = t.requests
     with app.uow(read_only=True) as uow:
-        return {x.id: (x.content, x.division, x.channel, x.keywords) for x in uow.connection.execute(
-            select(r.c.id, r.c.content, r.c.division, r.c.channel, r.c.keywords).where(r.c.id.in_(ids)))}
+        return {x.id: (x.content, x.division, x.channel, x.keywords, x.source_ref) for x in uow.connection.execute(
+            select(r.c.id, r.c.content, r.c.division, r.c.channel, r.c.keywords, r.c.source_ref)
+            .where(r.c.id.in_(ids)))}
 

@@ -46,6 +46,7 @@ class Intake:
     topic_id: int | None = None  # 人民建议征集: the topic a suggestion answers (it is then a 建议 through that channel)
     publish_consent: bool = False  # 办件公开: the requester agrees that the case and its answer be published
     sensitive: str = ""  # 敏感诉求: why (set by intake from the text, or by the agent); "" when it is not one
+    source_ref: str = ""  # 来源单号: the number another system gave it (110's 警情编号 for a case 110 passed on)
 
 
 @dataclass
@@ -88,7 +89,8 @@ def build_request(directory: Directory, actor: Actor, at: datetime, intake: Inta
         actor=actor, at=at, kind=kind, channel=channel, title=intake.title, content=intake.content,
         requester=Requester(intake.requester_name, intake.requester_phone),
         location=Location(intake.address, intake.division, intake.lat, intake.lon),
-        category=intake.category, urgency=urgency, received_at=intake.received_at, sensitive=intake.sensitive)
+        category=intake.category, urgency=urgency, received_at=intake.received_at, sensitive=intake.sensitive,
+        source_ref=intake.source_ref)
 
 
 def register(app: App, actor: Actor, intake: Intake) -> CitizenRequest:
@@ -515,7 +517,7 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 
 def _text_matches(uow: UnitOfWork, text: str):
     """What the search box finds: the cases whose title, content, keywords, 补充诉求 or reply contain the text — each of its
-    words, when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 it is, and the cases of the
+    words, when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 or 来源单号 it is, and the cases of the
     caller whose number it is (through the phone's keyed hash: numbers are stored encrypted). Words with a run of two
     or more letters or digits are looked up in the word index (`storage/text_index.py`) first, the ticket and the
     caller's cases through their own indexes, and only those cases are read; a text of single characters is a
@@ -533,6 +535,8 @@ def _text_matches(uow: UnitOfWork, text: str):
     exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):
         exact.append(r.c.ticket == text)
+    if validation.REFERENCE.fullmatch(text):  # 来源单号: 110's 警情编号 finds the case it passed on
+        exact.append(r.c.source_ref == text)
     try:
         number = validation.phone(text)
     except InvalidInput:

@@ -40,7 +40,7 @@ from jiesu.domain.request import Actor
 from jiesu.services.cases import Intake, build_request
 
 FIELDS = ("content", "title", "kind", "channel", "requester_name", "requester_phone", "address", "division", "lat",
-          "lon", "category", "urgency", "received_at")
+          "lon", "category", "urgency", "received_at", "source_ref")
 
 
 @dataclass
@@ -120,7 +120,7 @@ def row_intake(mapping: Mapping, row: dict[str, str]) -> Intake:
                   requester_name=str(values["requester_name"]), requester_phone=str(values["requester_phone"]) or None,
                   address=str(values["address"]), division=str(values["division"]) or None, lat=lat, lon=lon,
                   category=str(values["category"]) or None, urgency=str(values["urgency"] or "normal"),
-                  received_at=received)
+                  received_at=received, source_ref=str(values["source_ref"]))
 
 
 def import_csv(app: App, path: Path, mapping: Mapping, *, reject: bool = False, limit: int | None = None,

@@ -91,7 +91,7 @@ class RequestRepository:
             adoption=row["adoption"], resolved_at=row["resolved_at"], round=row["round"], unreasonable=row["unreasonable"],
             master_id=row["master_id"], merged_ids=list(row["merged_ids"]), version=row["version"],
             keywords=row["keywords"].split(), anonymised_at=row["anonymised_at"], sensitive=row["sensitive"] or "",
-            assignments=assignments, follow_ups=follow_ups, events=events)
+            source_ref=row["source_ref"] or "", assignments=assignments, follow_ups=follow_ups, events=events)
         request.new_events_from = len(events)
         self._texts[rid] = said_of(row)
         return request
@@ -112,7 +112,7 @@ class RequestRepository:
             "adoption": r.adoption, "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
             "master_id": r.master_id, "merged_ids": list(r.merged_ids), "keywords": " ".join(r.keywords)[:200],
             "supplements": "\n".join(e.note for e in r.events if e.action == Action.SUPPLEMENT),
-            "sensitive": r.sensitive or None, "updated_at": r.last_event_at,
+            "sensitive": r.sensitive or None, "source_ref": r.source_ref or None, "updated_at": r.last_event_at,
         }
 
     def add(self, request: CitizenRequest) -> CitizenRequest:

@@ -197,6 +197,7 @@ requests = Table(
     Column("updated_at", UTCDateTime, nullable=False, index=True),
     Column("anonymised_at", UTCDateTime, nullable=True),  # personal data removed after its keeping period (retention)
     Column("sensitive", String(200), nullable=True, index=True),  # 敏感诉求: why (NULL: not one), 督办台's list
+    Column("source_ref", String(64), nullable=True, index=True),  # 来源单号: 110's 警情编号, another system's id
 )
 
 assignments = Table(

@@ -166,7 +166,7 @@ async def intake_submit(request: Request) -> Response:
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer", "topic_id", "publish",
-                                                         "sensitive", "line", "reference")}
+                                                         "sensitive", "line", "reference", "source_ref")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -175,7 +175,8 @@ async def intake_submit(request: Request) -> Response:
             requester_phone=fields["requester_phone"] or None, address=fields["address"],
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id"),
-            publish_consent=fields["publish"] == "yes", sensitive=fields["sensitive"]))
+            publish_consent=fields["publish"] == "yes", sensitive=fields["sensitive"],
+            source_ref=fields["source_ref"]))
         then = _intake_steps(str(form.get("submit") or ""), fields)
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
                                         suggestion=note, keywords=shown.keywords, then=then,
