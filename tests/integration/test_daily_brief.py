@@ -83,3 +83,20 @@ def test_the_brief_over_the_api_for_a_leaders_client_and_only_for_supervisors_an
     assert call(api, "wj", "GET", "/api/v1/brief").status_code == 403
     bad = call(api, "supervisor", "GET", "/api/v1/brief", params={"day": "2026-11-31"})
     assert bad.status_code == 400 and bad.json()["field"] == "day"
+
+
+def test_the_brief_says_which_emergency_line_took_a_case_or_was_told_of_it(app, clock, tmp_path):
+    from jiesu.domain.workflow import Action
+    from jiesu.services.cases import ActionInput
+    from tests.support import DISPATCHER
+
+    fire = register(app, clock, local(2026, 11, 23, 8, 0), content="楼道着火了", urgency="emergency")
+    cases.perform(app, AGENT, fire.id, Action.HAND_OVER, ActionInput(line="119", reference="0231"))
+    gas = register(app, clock, local(2026, 11, 23, 9, 0), content="楼道燃气味很浓", urgency="emergency")
+    for line in ("119", "120", "119"):
+        cases.perform(app, AGENT, gas.id, Action.ALERT_LINE, ActionInput(line=line))
+    cases.perform(app, DISPATCHER, gas.id, Action.DISPATCH, ActionInput(unit="WJ"))
+    clock.now = local(2026, 11, 24, 9, 0)
+    brief = daily.build(app, date(2026, 11, 23), tmp_path / "a.duckdb")
+    assert [(c.id, c.unit, c.status) for c in brief.emergencies] == [
+        (fire.id, "已转 119 火警", "已转紧急热线"), (gas.id, "望京街道（已通报 119 火警、120 急救）", "待签收")]

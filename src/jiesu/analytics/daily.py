@@ -36,7 +36,7 @@ class BriefCase:
     title: str  # masked
     received_at: datetime
     status: str  # its label
-    unit: str  # the lead unit's name; 未派单 before dispatch, — once merged or withdrawn
+    unit: str  # the lead unit's name; 未派单 before dispatch, — once merged or withdrawn; the emergency lines it went to
     why: str  # the emergency's or the sensitivity's reason, as far as the case carries it (masked)
 
 
@@ -123,9 +123,18 @@ def _received(app: App, day: date, condition, names: dict[str, str], why: Callab
         ids = list(uow.connection.execute(select(r.c.id).where(*within).order_by(r.c.received_at).limit(LISTED))
                    .scalars())
         loaded = [uow.requests.get(i) for i in ids]
-    return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label,
-                      names.get(c.lead_unit or "", "未派单" if c.status == Status.REGISTERED else "—"), pii.mask(why(c)))
-            for c in loaded], how_many
+    return [BriefCase(c.stored_id, c.ticket or "", pii.mask(c.title), c.received_at, c.status.label, _who(c, names),
+                      pii.mask(why(c))) for c in loaded], how_many
+
+
+def _who(case: CitizenRequest, names: dict[str, str]) -> str:
+    """Who has the case: its lead unit (未派单 before dispatch, — once merged or withdrawn), or the emergency line it
+    was handed over to; the lines told of it besides (紧急热线联动)."""
+    told = case.lines_told()
+    handed = next((f"已转 {t.line.label}" for t in told if t.handed_over), None)
+    who = handed or names.get(case.lead_unit or "", "未派单" if case.status == Status.REGISTERED else "—")
+    alerted = "、".join(dict.fromkeys(t.line.label for t in told if not t.handed_over))
+    return f"{who}（已通报 {alerted}）" if alerted else who
 
 
 def weekday(day: date) -> str:
