@@ -2,8 +2,9 @@
 version: the same emergency phrases looked up with a 4-character negative window and nothing else).
 
 1. The labelled set kept with the tests (tests/fixtures/urgency_labelled.csv: real-world phrasing, with hard
-   negatives such as 火锅店, 燃气费, 消防通道, 救命钱, 跳楼机, chronic and past complaints). Written by us, so a
-   specification check, not an independent measurement.
+   negatives such as 火锅店, 燃气费, 消防通道, 救命钱, 跳楼机, chronic and past complaints; each emergency with the
+   line an agent should put the caller through to). Written by us, so a specification check, not an independent
+   measurement.
 2. How often each flags real citizen messages from ../shared/data/tipdm2020c: posts on a city's message board,
    where emergencies are very rare (people phone 119/120/12345 for those), so nearly every flag there is a
    false alarm that would put a 2-hour deadline on an ordinary complaint. The votes and unlabelled files were
@@ -80,6 +81,14 @@ def main() -> None:
     missed = [r["text"] for r, p, t in zip(rows, ours, truth, strict=True) if t and not p]
     if missed:
         print("  missed:", *missed, sep="\n    ")
+    urgent = [r for r in rows if r["urgent"] == "1"]  # the line to put the caller through to, labelled by hand
+    print(f"  emergency line named ({len(urgent)} emergencies; labels: 110/119/120/122, or none for a unit's work)")
+    for name, named in (("jiesu", [urgency(r["text"], month=12).line for r in urgent]),
+                        ("always 119", ["119"] * len(urgent))):
+        agreed = sum(guess == r["line"] for guess, r in zip(named, urgent, strict=True))
+        wrong = sum(bool(guess and r["line"] and guess != r["line"]) for guess, r in zip(named, urgent, strict=True))
+        print(f"  {name:16} agrees {agreed}/{len(urgent)} ({agreed / len(urgent):.1%}), "
+              f"names another line than the right one {wrong}")
 
     if not args.data.exists():
         print(f"2. skipped: the real messages are not at {args.data} (see ../shared/data/README.md)")

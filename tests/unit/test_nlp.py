@@ -71,6 +71,15 @@ def test_an_emergency_names_the_line_to_put_the_caller_through_to(text, line):
     assert guess.urgent and guess.line == line
 
 
+def test_the_line_named_agrees_with_the_labelled_set_and_never_names_another_line_than_the_right_one():
+    rows = [r for r in csv.DictReader((FIXTURES / "urgency_labelled.csv").open(encoding="utf-8")) if r["urgent"] == "1"]
+    named = [(r["line"], urgency(r["text"], month=12).line, r["text"]) for r in rows]
+    agreed = sum(label == guess for label, guess, _ in named)
+    assert agreed / len(named) >= 0.9, [n for n in named if n[0] != n[1]]
+    assert not [n for n in named if n[0] and n[1] and n[0] != n[1]]  # a wrong line sends the caller the wrong way
+    assert {label for label, _, _ in named} == {"", "110", "119", "120", "122"}
+
+
 def test_no_emergency_names_no_line():
     assert urgency("楼下火锅店油烟太大", 1).line == ""
 

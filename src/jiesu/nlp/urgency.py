@@ -64,7 +64,7 @@ HEATING_MONTHS = (11, 12, 1, 2, 3)
 LINES = {
     "119": ("燃气泄漏", "煤气泄漏", "天然气泄漏", "燃气味", "煤气味", "天然气味", "漏气", "着火", "起火", "失火", "火很大",
             "烧起来", "往外冒烟", "屋里冒烟", "家里冒烟", "楼道冒烟", "楼道里冒烟", "爆炸了", "被困", "困在", "困人",
-            "被关在", "关在电梯", "关在里面", "坍塌", "倒塌", "要塌", "塌了", "垮塌", "塌方", "山体滑坡", "泥石流",
+            "关在电梯", "坍塌", "倒塌", "要塌", "塌了", "垮塌", "塌方", "山体滑坡", "泥石流",
             "被埋", "锁在车里", "困在车里", "掉进去", "救援", "爆炸", "火灾", "冒烟", "黑烟", "出不来", "毒气",
             "有毒气体", "滑坡"),
     "110": ("不想活", "要自杀", "想自杀", "要跳楼", "想跳楼", "要轻生", "想轻生", "寻死", "自杀", "跳楼", "轻生", "溺水",
@@ -74,6 +74,14 @@ LINES = {
     "122": ("横在马路", "横在路中间", "倒在马路中间"),
 }
 LINE_OF = {phrase: line for line, phrases in LINES.items() for phrase in phrases}
+
+
+def _line(text: str, phrase: str) -> str:
+    """Shut in a lift is the fire brigade's rescue; shut in by someone (被关在) elsewhere, the police's; shut in
+    (关在里面) elsewhere may be either, so no line."""
+    if phrase in ("被关在", "关在里面"):
+        return "119" if "电梯" in text else "110" if phrase == "被关在" else ""
+    return LINE_OF.get(phrase, "")
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,7 @@ def urgency(text: str, month: int | None = None) -> UrgencyGuess:
     for phrases, needs_now in ((DANGER, False), (ALARM, True)):
         for phrase in phrases:
             if _found(text, phrase, needs_now):
-                return UrgencyGuess(True, f"文本含「{phrase}」，可能危及生命财产安全", LINE_OF.get(phrase, ""))
+                return UrgencyGuess(True, f"文本含「{phrase}」，可能危及生命财产安全", _line(text, phrase))
     if month in HEATING_MONTHS and any(v in text for v in VULNERABLE) and any(w in text for w in WINTER_NEED):
         return UrgencyGuess(True, "冬季困难群体缺水/缺暖")
     return UrgencyGuess(False, "")
