@@ -472,3 +472,17 @@ def test_a_sensitive_case_is_reported_to_whoever_leads_the_centres_shift_and_a_c
     delivered = notifications.deliver_due(app, fake.gateway())
     assert [m["to"] for _, m in fake.sent if "敏感诉求" in m["text"]] == ["13900000009"]  # the protest's only:
     assert delivered.cancelled == 1  # the report of the case cleared before it went is not sent
+
+
+def test_a_requester_who_wrote_in_is_told_their_case_went_to_an_emergency_line_and_a_caller_is_not(app):
+    sent, _, _ = register(app, channel="app", content="楼下两伙人正在打架，有人拿刀")
+    cases.perform(app, DISPATCHER, sent.id, Action.HAND_OVER, ActionInput(line="110", reference="0231"))
+    assert texts(app, sent.id)[-1] == (NoticeKind.HANDED_OVER.value, (
+        f"【12345】您反映的问题（工单号 {sent.ticket}）属于 110 报警的处置范围，已转 110 报警，本热线不再另行派单。"
+        "情况紧急或有变化，请直接拨打 110。"))
+    called, _, _ = register(app, content="楼下两伙人正在打架")  # on the phone: the agent put them through
+    cases.perform(app, AGENT, called.id, Action.HAND_OVER, ActionInput(line="110"))
+    assert [kind for kind, _ in texts(app, called.id)] == [NoticeKind.REGISTERED.value]
+    told, _, _ = register(app, channel="web", content="燃气味很重")  # told to 119, still the unit's: no such text
+    cases.perform(app, DISPATCHER, told.id, Action.ALERT_LINE, ActionInput(line="119"))
+    assert [kind for kind, _ in texts(app, told.id)] == [NoticeKind.REGISTERED.value]

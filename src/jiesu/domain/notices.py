@@ -29,13 +29,14 @@ class NoticeKind(LabelledEnum):
     REPORT_DUE_SOON = "report_due_soon"  # to it: near its 协办反馈 limit, not reported back
     EXTENDED = "extended"  # to the requester: the unit was given more time (延期 approved), and until when
     SENSITIVE = "sensitive"  # to the centre's duty phone: a 敏感诉求 registered or marked, and why
+    HANDED_OVER = "handed_over"  # to the requester: their case went to an emergency line (转紧急热线) and ends here
 
     @classmethod
     def _labels(cls) -> dict[str, str]:
         return {"registered": "受理短信", "answered": "办结短信", "urgent_dispatch": "紧急派单短信",
                 "urgent_reminder": "紧急未签收提醒", "login_code": "查询验证码", "due_soon": "即将超期提醒", "question": "请补充短信",
                 "overdue": "超期提醒", "report_overdue": "协办超期提醒", "report_due_soon": "协办即将到期提醒",
-                "extended": "延期告知短信", "sensitive": "敏感诉求报告"}
+                "extended": "延期告知短信", "sensitive": "敏感诉求报告", "handed_over": "转紧急热线告知"}
 
 
 TO_UNITS = (NoticeKind.URGENT_DISPATCH, NoticeKind.URGENT_REMINDER, NoticeKind.DUE_SOON,  # to a unit's duty
@@ -167,6 +168,14 @@ def extended_text(hotline: str, ticket: str, unit: str, due: str, portal_url: st
     reason is its word to the centre and is not repeated here."""
     return (f"【{hotline}】您反映的问题（工单号 {ticket}）经审核同意，{unit or '承办单位'}的办理时限延长至 {due}。"
             f"办理进度可在{where_to_track(portal_url)}凭工单号和查询码查询，或致电 {hotline}。")
+
+
+def handed_over_text(hotline: str, ticket: str, line: str) -> str:
+    """To the requester who did not hear it on the phone (a message from the portal, the app, 110's own): their case
+    is an emergency line's (`line`: its label, 110 报警) and was passed to it; the hotline sends no unit."""
+    number = line.split()[0]
+    return (f"【{hotline}】您反映的问题（工单号 {ticket}）属于 {line}的处置范围，已转 {line}，本热线不再另行派单。"
+            f"情况紧急或有变化，请直接拨打 {number}。")
 
 
 def login_code_text(hotline: str, code: str, minutes: int) -> str:

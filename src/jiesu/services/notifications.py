@@ -28,7 +28,7 @@ from sqlalchemy import func, insert, select, update
 
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import beijing_minute
-from jiesu.domain.enums import Adoption, Urgency
+from jiesu.domain.enums import Adoption, Channel, EmergencyLine, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.notices import (
     LOGIN_CODE_MINUTES,
@@ -38,6 +38,7 @@ from jiesu.domain.notices import (
     answered_text,
     due_soon_text,
     extended_text,
+    handed_over_text,
     login_code_text,
     next_attempt,
     overdue_text,
@@ -164,6 +165,7 @@ def on_login_code(app: App, connection, request_id: int, sealed_code: bytes) -> 
 
 
 ANSWERED = (Status.ANSWERED, Status.AWAITING_FOLLOW_UP)  # 直接办结; the reply accepted (审核通过)
+HEARD_ON_THE_CALL = (Channel.PHONE, Channel.WALK_IN)  # a requester the agent told in person that it went to 110 …
 CALLBACK_STATES = (Status.AWAITING_FOLLOW_UP.value, Status.CLOSED.value)  # a master whose merged requesters may wait
 
 
@@ -172,7 +174,8 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest, ac
     """After an action: an emergency dispatched, redispatched or raised to 紧急 while a unit has it is texted to the
     lead unit's duty phone; a case marked 敏感诉求 is reported to the centre's; the unit's question (请诉求人补充) is texted to the requester; an extension approved
     (延期) and a case just answered are texted to its requester and to the requesters of the cases merged into it
-    (they are told the master's deadline and answer)."""
+    (they are told the master's deadline and answer); a case handed over to an emergency line is texted to a requester
+    who was not on the call (转紧急热线告知)."""
     if action in (Action.DISPATCH, Action.REDISPATCH, Action.CHANGE_URGENCY) and request.urgency == Urgency.EMERGENCY \
             and request.lead_unit:
         _to_duty_phone(app, connection, request.stored_id, request.lead_unit, directory, NoticeKind.URGENT_DISPATCH)
@@ -180,6 +183,8 @@ def on_changed(app: App, connection, before: Status, request: CitizenRequest, ac
         _to_centre(app, connection, request.stored_id, directory)
     if action == Action.ASK_SUPPLEMENT and wanted(app, request.requester.phone):  # the unit's question, to them
         _enqueue(app, connection, request.stored_id, NoticeKind.QUESTION)
+    if action == Action.HAND_OVER and request.channel not in HEARD_ON_THE_CALL and wanted(app, request.requester.phone):
+        _enqueue(app, connection, request.stored_id, NoticeKind.HANDED_OVER)  # 转紧急热线: told where it went
     if action == Action.APPROVE_EXTENSION:  # 延期: the new 办结时限, to the requester and those merged into it
         for case_id in _requesters_to_text(app, connection, request):
             _enqueue(app, connection, case_id, NoticeKind.EXTENDED)
@@ -297,6 +302,13 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
             e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.ASK_SUPPLEMENT.value)
             .order_by(e.c.seq.desc()).limit(1)).scalar()
         return phone, question_text(hotline, row.ticket, question or "", portal)
+    if row.kind == NoticeKind.HANDED_OVER.value:  # the line of the case's 转紧急热线
+        e = t.events
+        changes = connection.execute(select(e.c.changes).where(
+            e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.HAND_OVER.value)
+            .order_by(e.c.seq.desc()).limit(1)).scalar()
+        line = EmergencyLine.label_of((changes or {}).get("line", [None, ""])[1])
+        return (phone if line else None), handed_over_text(hotline, row.ticket, line)
     if row.kind == NoticeKind.EXTENDED.value:  # the deadline as it is when sent (a merged requester: the master's)
         due_at = row.master_resolve_due if row.master_lead_unit else row.resolve_due
         unit = app.current_config().unit_names.get(row.master_lead_unit or row.lead_unit or "", "")
