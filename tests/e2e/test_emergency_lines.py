@@ -19,6 +19,9 @@ def test_a_case_handed_over_to_110_ends_closed_for_open311_and_the_requester_see
     assert sent.status_code == 201, sent.text
     ticket, code = sent.json()["ticket"], sent.json()["code"]
     [case] = [x for x in call(api, "dispatcher", "GET", "/api/v1/requests").json()["items"] if x["ticket"] == ticket]
+    login(api, "dispatcher")  # the case page offers the line the words call for
+    page = api.get(f"/cases/{case['id']}").text
+    assert '<option value="110" selected>110 报警（按诉求内容建议）</option>' in page
     refused = call(api, "wj", "POST", f"/api/v1/requests/{case['id']}/actions/hand_over", json={"line": "110"})
     assert refused.status_code in (403, 404)  # a unit neither sees an undispatched case nor hands one over
     no_line = call(api, "dispatcher", "POST", f"/api/v1/requests/{case['id']}/actions/hand_over", json={"note": "x"})

@@ -732,6 +732,8 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         done.add("report_back")  # reported back already: open again only when asked for
     opened = next((step for step in OPENED_FIRST if step in view["allowed_actions"] and step not in done), None)
     read = intake.reading(app, case, view["allowed_actions"])
+    line = intake.emergency(app, f"{case.title}\n{case.content}").line \
+        if {"hand_over", "alert_line"} & set(view["allowed_actions"]) else ""  # the line its words call for
     references = reply_references.references(app, case) if "resolve" in view["allowed_actions"] else []
     co_reports = _co_reports(view, names) if "resolve" in view["allowed_actions"] else []
     if read.answers:
@@ -744,7 +746,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
         steps = petition.petition.next_steps() if petition else []
     page = render(request, "case.html", status_code, case=view, actions=actions, opened=opened, routing=routing,
                   names=names, satisfactions=list(Satisfaction), adoptions=list(Adoption), urgencies=list(Urgency),
-                  lines=list(EmergencyLine), error=error, media=media,
+                  lines=list(EmergencyLine), suggested_line=line, error=error, media=media,
                   photos=pictures, revealed=revealed, may_propose=principal.role in (Role.AGENT, Role.DISPATCHER),
                   hotline=app.settings.hotline_name, printed_at=app.now(), handling=handling,
                   petition=petition, notices=notices, replies=replies, petition_steps=steps, today=app.today().isoformat(),
