@@ -206,6 +206,22 @@ def seed_duty(app: App, unit: str) -> str:
     return next((s.name for s in duty_roster.listed(app, keeper) if s.covers(now)), "—")
 
 
+def lines_told(app: App) -> list[tuple[str, int]]:
+    """How many of the year's cases the agents put through to each emergency line while dispatching them
+    (通报紧急热线), as (line label, cases)."""
+    from jiesu.domain.enums import EmergencyLine
+    from jiesu.domain.workflow import Action
+
+    e = t.events
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(
+            select(e.c.changes, e.c.request_id).where(e.c.action == Action.ALERT_LINE.value)).all()
+    cases: dict[str, set[int]] = {}
+    for changes, request_id in rows:
+        cases.setdefault(changes["line"][1], set()).add(request_id)
+    return [(EmergencyLine.label_of(line), len(ids)) for line, ids in sorted(cases.items())]
+
+
 def busiest_subdistrict(app: App) -> str:
     """The 街道/乡镇 with the most cases with it now (dispatched or in progress): the demo's 承办人 works there."""
     from jiesu.domain.workflow import Status
