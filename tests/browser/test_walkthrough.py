@@ -219,7 +219,9 @@ def test_the_agent_typing_a_fire_is_told_to_put_the_caller_through_to_119_and_ha
     page.fill("#content", "望京西园三区5号楼楼道里着火了，烟很大")
     page.wait_for_selector("#suggest-urgency p.alarm")
     assert "请立即三方转接 119 火警" in page.inner_text("#suggest-urgency")
-    assert page.is_visible("#line") and page.input_value("#line") == "119"
+    assert page.is_visible("#line") and page.input_value("#line") == ""  # not chosen until the agent has called
+    page.click("#fill-line")  # put through: the agent fills the line in
+    assert page.input_value("#line") == "119"
     page.fill("#reference", "0231")
     page.select_option("#division", "WJ01")
     page.click("button[value=hand_over]")

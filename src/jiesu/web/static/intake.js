@@ -17,8 +17,6 @@
   var topic = document.getElementById("topic");  // 人民建议征集: the open topic a suggestion answers, if any
   var line = document.getElementById("line");  // 紧急热线联动: the emergency line the caller is put through to
   var linked = document.getElementById("emergency-link");
-  var lineChosen = false;  // the agent chose a line themselves: not changed by a later suggestion
-  if (line) { line.addEventListener("change", function () { lineChosen = true; }); }
   var timer = null;
   var placed = null;  // the place last filled in from the text: filled once, so that the agent can change it
   if (key && !key.value) { key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random(); }
@@ -32,9 +30,14 @@
     if (data.urgency.urgent) {
       urgent.appendChild(el("p", "⚠ 疑似紧急：" + data.urgency.reason)).className = "alarm";
       if (urgency.value === "normal") { urgency.value = "emergency"; }
-      if (data.urgency.line) {
-        urgent.appendChild(el("p", "危及生命财产安全的，请立即三方转接 " + data.urgency.line_label + "，再在左侧「紧急热线联动」登记"));
-        if (line && !lineChosen) { line.value = data.urgency.line; }
+      if (data.urgency.line) {  // the agent fills the line in once they have put the caller through: never by itself,
+        // since a line chosen is recorded as told (通报紧急热线) with the dispatch
+        var advice = urgent.appendChild(el("p", "危及生命财产安全的，请立即三方转接 " + data.urgency.line_label + "，再在左侧「紧急热线联动」登记 "));
+        if (line) {
+          var fill = el("button", "已转接，填入 " + data.urgency.line_label); fill.type = "button"; fill.id = "fill-line";
+          fill.addEventListener("click", function () { line.value = data.urgency.line; line.focus(); });
+          advice.appendChild(fill);
+        }
       }
       if (linked) { linked.open = true; }
     }
