@@ -260,6 +260,9 @@ def test_the_monthly_report_and_the_metrics_from_the_command_line(jiesu, tmp_pat
     assert {"概览", "三率排名", "热点问题"} <= set(workbook.sheetnames)
     metric = jiesu("analytics", "metric", "by_channel", "--start", "2026-11-01", "--end", "2026-12-01")
     assert "phone" in metric and "占比%" in metric
+    staffing = jiesu("analytics", "metric", "staffing", "--handling", "240", "--weeks", "2")
+    assert "坐席排班建议" in staffing and "排班人数" in staffing
+    assert "[share]" in jiesu("analytics", "metric", "staffing", "--share", "1.5", code=2)
     assert "[metric]" in jiesu("analytics", "metric", "nope", code=2)
     assert "[month]" in jiesu("report", "monthly", "--month", "2026-13", code=2)
     assert "增量刷新" in jiesu("analytics", "refresh")

@@ -300,3 +300,38 @@ def test_the_emergency_lines_count_the_cases_handed_over_and_told_per_line(app, 
     assert metrics.run(connection, "emergency_lines", web).rows == [["119 火警", 0, 1]]
     assert metrics.run(connection, "emergency_lines", metrics.Filters(start=date(2026, 12, 1))).rows == []
     connection.close()
+
+
+def test_the_staffing_advice_reads_the_calls_of_each_weekday_hour_over_whole_weeks(app, clock, tmp_path):
+    from datetime import datetime, timedelta
+
+    import pytest
+
+    from jiesu.domain.errors import InvalidInput
+    from tests.support import local
+
+    clock.now = local(2026, 11, 30, 8, 0)  # Monday morning
+    for week in range(4):  # four Mondays before today, 9 o'clock: 50, 50, 50 and 50 calls
+        monday = local(2026, 11, 2, 9, 0) + timedelta(weeks=week)
+        for minute in range(50):
+            cases.register(app, AGENT, Intake(content="路灯不亮", channel="phone", division="WJ01", category="WY1",
+                                              received_at=monday + timedelta(minutes=minute)))
+    cases.register(app, AGENT, Intake(content="网上反映路灯不亮", channel="web", division="WJ01", category="WY1",
+                                      received_at=local(2026, 11, 23, 9, 30)))  # not a call
+    cases.register(app, AGENT, Intake(content="今天的来电", channel="phone", division="WJ01", category="WY1",
+                                      received_at=local(2026, 11, 30, 7, 0)))  # today: not a whole day yet
+    store.refresh(app, tmp_path / "a.duckdb")
+    connection = store.connect(tmp_path / "a.duckdb")
+    now = metrics.Filters(now=datetime(2026, 11, 30, 0, 0))  # naive UTC: 08:00 Beijing
+    table = metrics.run(connection, "staffing", now)
+    assert len(table.rows) == 7 * 24 and table.columns[2:] == ["每小时来电（均值）", "在线坐席", "排班人数"]
+    rows = {(weekday, hour): rest for weekday, hour, *rest in table.rows}
+    assert rows[(1, 9)] == [50.0, 7, 10]  # 50 calls of 5 minutes: 4.2 erlangs; 6 agents answer 71 % within 20 s,
+    # 7 answer 87 %; with 30 % of their time away, 10 on the roster
+    assert rows[(1, 7)] == [0.0, 0, 0] and rows[(1, 10)] == [0.0, 0, 0]
+    assert metrics.run(connection, "staffing", now, handling=180).rows[9][2:] == [50.0, 5, 8]
+    assert metrics.run(connection, "staffing", now, weeks=2).rows[9][2:] == [50.0, 7, 10]
+    with pytest.raises(InvalidInput) as refused:
+        metrics.run(connection, "staffing", now, share=1.2)
+    assert refused.value.field == "share"
+    connection.close()

@@ -321,6 +321,34 @@ def as_of(f: Filters) -> datetime:
     return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today
 
 
+@metric("staffing", "坐席排班建议（按近几周电话受理量）")
+def staffing(connection, f: Filters, weeks: int = 4, handling: float = 300, answer_within: float = 20,
+             share: float = 0.8, shrinkage: float = 0.3):
+    """坐席排班: for each weekday and hour, the calls the agents took (cases received by phone) on average over the
+    `weeks` whole weeks before the period's end (or before today), and the agents it takes (Erlang C,
+    `domain/staffing.py`) to answer `share` of them within `answer_within` seconds when a call takes `handling`
+    seconds — on the phones, and on the roster with `shrinkage` away. The district and category filters narrow the
+    calls (a district's own line); the channel is the phone's."""
+    from jiesu.domain.staffing import Target, agents_needed, scheduled
+
+    if not 1 <= int(weeks) <= 26:
+        raise InvalidInput("weeks 应为 1–26", field="weeks")
+    target = Target(float(handling), float(answer_within), float(share), float(shrinkage))
+    end = min(as_of(f), as_of(Filters(now=f.now)) - timedelta(days=1))  # whole days: not today's first hours
+    where, params = Filters(district=f.district, category1=f.category1).where()
+    counted = dict(((weekday, hour), n) for weekday, hour, n in connection.execute(f"""
+        SELECT isodow(received_local), hour(received_local), count(*) FROM cases c
+        WHERE {where} AND channel = 'phone' AND received_local >= ? AND received_local < ? GROUP BY 1, 2""",
+        [*params, end - timedelta(weeks=int(weeks)), end]).fetchall())
+    rows = []
+    for weekday in range(1, 8):
+        for hour in range(24):
+            calls = counted.get((weekday, hour), 0) / int(weeks)
+            needed = agents_needed(calls, target)
+            rows.append((weekday, hour, round(calls, 1), needed, scheduled(needed, target)))
+    return ["星期", "小时", "每小时来电（均值）", "在线坐席", "排班人数"], rows
+
+
 @metric("day_matters", "主要事项（与此前 28 天日均比）")
 def day_matters(connection, f: Filters, top: int = 15, days: int = 28):
     """每日要情: the period's second-level matters, most first, each against its usual share of `days` days before

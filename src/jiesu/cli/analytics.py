@@ -29,18 +29,26 @@ def refresh(full: bool = typer.Option(False, "--full", help="全量重建（默�
 def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel、by_kind、by_category、by_area、keywords、"
                                                 "deadlines、satisfaction、returns_by_unit、handling_by_unit、"
                                                 "first_contact、hour_weekday、repeats、"
-                                                "rising（上升预警，截至 --end 或今天的近 7 天）、seasonal（季节提示）"),
+                                                "rising（上升预警，截至 --end 或今天的近 7 天）、seasonal（季节提示）、"
+                                                "emergency_lines（紧急热线联动）、staffing（坐席排班建议）"),
            start: str = typer.Option(None, help="起始日期 YYYY-MM-DD"),
            end: str = typer.Option(None, help="截止日期（不含）YYYY-MM-DD"),
            district: str = typer.Option(None), category1: str = typer.Option(None), channel: str = typer.Option(None),
            period: str = typer.Option(None, help="volume：day/week/month"),
-           level: str = typer.Option(None, help="by_category：1/2/3；by_area：district/subdistrict/community")) -> None:
+           level: str = typer.Option(None, help="by_category：1/2/3；by_area：district/subdistrict/community"),
+           weeks: int = typer.Option(None, help="staffing：按 --end（或今天）之前几周的来电，默认 4"),
+           handling: float = typer.Option(None, help="staffing：每通电话平均处理秒数，默认 300"),
+           answer_within: float = typer.Option(None, help="staffing：接通时限（秒），默认 20"),
+           share: float = typer.Option(None, help="staffing：时限内接通的比例，默认 0.8"),
+           shrinkage: float = typer.Option(None, help="staffing：排班时间中不在线的比例，默认 0.3")) -> None:
     """Print one named metric (after an incremental refresh)."""
     from jiesu.analytics import metrics, store
 
     jiesu = ready_app()
     store.refresh(jiesu)
-    options: dict[str, int | str] = {}
+    options: dict[str, int | float | str] = {name: value for name, value in (
+        ("weeks", weeks), ("handling", handling), ("answer_within", answer_within), ("share", share),
+        ("shrinkage", shrinkage)) if value is not None}
     if period:
         options["period"] = period
     if level:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from jiesu.api.deps import RecordId, jiesu_app
-from jiesu.domain.calendar import SHANGHAI, add_months, months_around
+from jiesu.domain.calendar import SHANGHAI, WEEKDAYS, add_months, months_around
 from jiesu.domain.enums import Channel, Role
 from jiesu.domain.errors import DomainError
 from jiesu.domain.workflow import Status
@@ -62,7 +62,19 @@ def dashboard(request: Request, month: str = "", district: str = "", category1: 
                   so_far=month == current, previous=previous, previous_link=of_month(previous),
                   early=early, current=current, current_link=of_month(current),
                   district=district, districts=districts, category1=category1, firsts=firsts, channel=channel,
-                  channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link)
+                  channels=[(c.value, c.label) for c in Channel], tables=report.tables, link=link,
+                  roster=roster_grid(report.tables["staffing"]))
+
+
+def roster_grid(table) -> dict:
+    """The staffing metric as the dashboard lays it out: a row per hour, a column per weekday, each cell (agents on the
+    roster, of them on the phones), and the busiest hour in words."""
+    cells = {(weekday, hour): (rostered, online) for weekday, hour, _, online, rostered in table.rows}
+    busiest = max(table.rows, key=lambda row: (row[4], -row[0], -row[1]), default=None)
+    return {"days": ["周" + d for d in WEEKDAYS],
+            "hours": [(hour, [cells.get((weekday, hour), (0, 0)) for weekday in range(1, 8)]) for hour in range(24)],
+            "peak": (f"周{WEEKDAYS[busiest[0] - 1]} {busiest[1]:02d}:00，每小时约 {busiest[2]:g} 通，排 {busiest[4]} 人"
+                     if busiest and busiest[4] else "")}
 
 
 @router.get("/brief")
