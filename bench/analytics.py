@@ -231,7 +231,7 @@ def main() -> None:
                 ("deadlines", month, {}), ("satisfaction", year, {}), ("returns_by_unit", month, {}),
                 ("hour_weekday", year, {}), ("repeats", year, {}), ("keywords", month, {}),
                 ("day_matters", day, {}), ("rising", day, {}), ("sensitive", month, {"by": "kind"}),
-                ("sensitive", month, {"by": "subdistrict"})]
+                ("sensitive", month, {"by": "subdistrict"}), ("staffing", month, {})]
         timings = {}
         for name, filters, options in ([] if args.skip_metrics else runs):
             metrics.run(connection, name, filters, **options)  # warm-up
