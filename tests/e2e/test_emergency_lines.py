@@ -132,3 +132,12 @@ def test_a_case_110_passed_on_keeps_its_incident_number_and_is_found_by_it(api):
     rows = list(load_workbook(BytesIO(api.get("/cases.xlsx").content)).active.iter_rows(values_only=True))
     column = rows[0].index("来源单号")
     assert sorted(row[column] for row in rows[1:] if row[column]) == ["J0099", "J110105-20261130-0077"]
+
+
+def test_a_call_110_transfers_opens_the_intake_with_its_incident_number_and_channel(api):
+    login(api, "agent")
+    page = api.get("/intake", params={"phone": "13812345678", "source_ref": "J110105-20261130-0099"}).text
+    assert 'value="J110105-20261130-0099"' in page
+    assert re.search(r'<option value="police" *selected>110 转来</option>', page)
+    plain = api.get("/intake", params={"phone": "13812345678"}).text
+    assert re.search(r'<option value="phone" *selected>电话</option>', plain)

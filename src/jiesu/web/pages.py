@@ -142,9 +142,10 @@ def intake_context(app) -> dict:
 
 
 @router.get("/intake")
-def intake_page(request: Request, phone: str = "") -> Response:
+def intake_page(request: Request, phone: str = "", source_ref: str = "") -> Response:
     """The intake screen; `?phone=` (the caller's number, as a softphone or CTI opens it when a call comes in:
-    来电弹屏) fills the number in and shows the cases received from it before the agent types anything."""
+    来电弹屏) fills the number in and shows the cases received from it before the agent types anything;
+    `?source_ref=` (a call 110 transfers, with its 警情编号) fills that in too, as 110 转来."""
     login_required(request, Role.AGENT, Role.DISPATCHER)
     app = jiesu_app(request)
     caller, caller_error = None, None
@@ -154,6 +155,8 @@ def intake_page(request: Request, phone: str = "") -> Response:
         except DomainError as error:
             caller_error = f"来电号码「{phone[:30]}」无法识别：{error.message}。请核对后在联系电话栏手工填写。"
     form = {"requester_phone": caller.phone if caller else phone.strip()[:30], "channel": "phone"} if phone else {}
+    if source_ref.strip():  # 110 转来: the incident number as 110 passed it (checked when the case is registered)
+        form |= {"source_ref": source_ref.strip()[:64], "channel": Channel.POLICE.value}
     return render(request, "intake.html", form=form, caller=caller, caller_error=caller_error, Status=Status,
                   **intake_context(app))
 
