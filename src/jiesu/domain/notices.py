@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
-from jiesu.domain.enums import LabelledEnum, Satisfaction
+from jiesu.domain.enums import EmergencyLine, LabelledEnum, Satisfaction
 
 
 class NoticeKind(LabelledEnum):
@@ -170,12 +170,11 @@ def extended_text(hotline: str, ticket: str, unit: str, due: str, portal_url: st
             f"办理进度可在{where_to_track(portal_url)}凭工单号和查询码查询，或致电 {hotline}。")
 
 
-def handed_over_text(hotline: str, ticket: str, line: str) -> str:
+def handed_over_text(hotline: str, ticket: str, line: EmergencyLine) -> str:
     """To the requester who did not hear it on the phone (a message from the portal, the app, 110's own): their case
-    is an emergency line's (`line`: its label, 110 报警) and was passed to it; the hotline sends no unit."""
-    number = line.split()[0]
-    return (f"【{hotline}】您反映的问题（工单号 {ticket}）属于 {line}的处置范围，已转 {line}，本热线不再另行派单。"
-            f"情况紧急或有变化，请直接拨打 {number}。")
+    is an emergency line's and was passed to it; the hotline sends no unit."""
+    return (f"【{hotline}】您反映的问题（工单号 {ticket}）属于 {line.label}的处置范围，已转 {line.label}，"
+            f"本热线不再另行派单。情况紧急或有变化，请直接拨打 {line.value}。")
 
 
 def login_code_text(hotline: str, code: str, minutes: int) -> str:

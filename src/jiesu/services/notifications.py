@@ -307,8 +307,8 @@ def text_of(app: App, connection, notice_id: int) -> tuple[str | None, str]:
         changes = connection.execute(select(e.c.changes).where(
             e.c.request_id == _n.c.request_id, _n.c.id == notice_id, e.c.action == Action.HAND_OVER.value)
             .order_by(e.c.seq.desc()).limit(1)).scalar()
-        line = EmergencyLine.label_of((changes or {}).get("line", [None, ""])[1])
-        return (phone if line else None), handed_over_text(hotline, row.ticket, line)
+        told = (changes or {}).get("line", [None, None])[1]
+        return (phone, handed_over_text(hotline, row.ticket, EmergencyLine(told))) if told else (None, "")
     if row.kind == NoticeKind.EXTENDED.value:  # the deadline as it is when sent (a merged requester: the master's)
         due_at = row.master_resolve_due if row.master_lead_unit else row.resolve_due
         unit = app.current_config().unit_names.get(row.master_lead_unit or row.lead_unit or "", "")
