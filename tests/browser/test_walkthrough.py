@@ -72,6 +72,12 @@ def login(page, base, name):
     page.click("button[type=submit]")
 
 
+def at_intake(page, base):
+    """Logged in as the agent, who lands on the intake screen."""
+    login(page, base, "agent")
+    page.wait_for_url(f"{base}/intake")
+
+
 def logout(page):
     page.click("form[action='/logout'] button")
 
@@ -184,8 +190,7 @@ def test_intake_suggests_the_unit_that_settles_what_the_duty_lists_send_elsewher
 
 
 def test_the_place_named_in_the_text_fills_in_the_division(server, page):
-    login(page, server, "agent")
-    page.wait_for_url(f"{server}/intake")
+    at_intake(page, server)
     page.fill("#content", "望京西园社区3号楼楼道里堆满杂物，物业不管")
     page.wait_for_function("document.getElementById('division').value === 'WJ01'")
     assert "提到「望京西园社区」" in page.inner_text("#suggest-place")
@@ -197,8 +202,7 @@ def test_the_place_named_in_the_text_fills_in_the_division(server, page):
 
 
 def test_the_agent_sees_while_typing_that_a_request_is_sensitive_and_the_case_is_marked_when_registered(server, page):
-    login(page, server, "agent")
-    page.wait_for_url(f"{server}/intake")
+    at_intake(page, server)
     page.fill("#content", "望京西园三区开发商拖欠我们二十多个工人工资，大家商量这周一起去政府讨说法")
     page.wait_for_selector("#suggest-sensitive p")
     assert "敏感诉求：群体性（一起去政府）" in page.inner_text("#suggest-sensitive")
@@ -213,8 +217,7 @@ def test_the_agent_sees_while_typing_that_a_request_is_sensitive_and_the_case_is
 
 
 def test_the_agent_typing_a_fire_is_told_to_put_the_caller_through_to_119_and_hands_the_case_over(server, page):
-    login(page, server, "agent")
-    page.wait_for_url(f"{server}/intake")
+    at_intake(page, server)
     assert not page.is_visible("#line")  # the 紧急热线联动 part stays folded for ordinary calls
     page.fill("#content", "望京西园三区5号楼楼道里着火了，烟很大")
     page.wait_for_selector("#suggest-urgency p.alarm")
@@ -231,8 +234,7 @@ def test_the_agent_typing_a_fire_is_told_to_put_the_caller_through_to_119_and_ha
 
 
 def test_the_place_in_the_address_fills_in_the_division(server, page):
-    login(page, server, "agent")
-    page.wait_for_url(f"{server}/intake")
+    at_intake(page, server)
     page.fill("#content", "楼道里堆满杂物，物业不管")
     page.fill("#address", "花家地社区5号楼")
     page.wait_for_function("document.getElementById('division').value === 'WJ02'")
