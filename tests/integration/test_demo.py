@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from jiesu.demo import answers
-from jiesu.demo.build import build_demo, lines_told, seed_arrivals
+from jiesu.demo.build import build_demo, lines_alerted, seed_arrivals
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import cases
 from jiesu.services.assessment import sanlv
@@ -33,7 +33,7 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     assert len(reports) > 20 and sum(at is not None for at in reports) > 0.8 * len(reports)  # co-handlers report back
     assert merged and all(master is not None for _, master in merged)
     assert sanlv(app, "2026-10").scores
-    told = dict(lines_told(app))  # emergencies put through to their line on the phone, then dispatched
+    told = dict(lines_alerted(app))  # emergencies put through to their line on the phone, then dispatched
     assert told.get("119 火警", 0) > 0 and set(told) <= {"110 报警", "119 火警", "120 急救", "122 交通事故"}
     from jiesu.services import knowledge, knowledge_proposals, petitions
 

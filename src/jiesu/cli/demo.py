@@ -36,7 +36,7 @@ def demo(ctx: typer.Context,
         TOPIC,
         build_demo,
         busiest_subdistrict,
-        lines_told,
+        lines_alerted,
         seed_area_work,
         seed_arrivals,
         seed_duty,
@@ -95,7 +95,7 @@ def demo(ctx: typer.Context,
         console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
         for sensitive in (a for a in arrivals if a.sensitive):
             console.print(f"敏感诉求：{sensitive.ticket} {sensitive.sensitive}（督办台「敏感诉求」）", highlight=False)
-        if told := lines_told(jiesu):
+        if told := lines_alerted(jiesu):
             console.print("紧急热线联动：坐席三方转接并通报 " + "，".join(f"{line} {n} 件" for line, n in told)
                           + "（工单页「紧急联动」；数据看板「紧急热线联动」）", highlight=False)
         _, suggestion = seed_topic(jiesu)

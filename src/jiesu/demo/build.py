@@ -206,7 +206,7 @@ def seed_duty(app: App, unit: str) -> str:
     return next((s.name for s in duty_roster.listed(app, keeper) if s.covers(now)), "—")
 
 
-def lines_told(app: App) -> list[tuple[str, int]]:
+def lines_alerted(app: App) -> list[tuple[str, int]]:
     """How many of the year's cases the agents put through to each emergency line while dispatching them
     (通报紧急热线), as (line label, cases)."""
     from jiesu.domain.enums import EmergencyLine
