@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     sms_gateway_token: str = ""  # sent as a bearer token to the gateway
     sms_inbound_token: str = ""  # the bearer token the gateway presents when it posts requesters' replies (短信评价);
     # unset: replies are not received, and the 办结 message does not ask for one
+    telephony_token: str = ""  # the bearer token the telephony presents when it posts its call records (话务记录);
+    # unset: none are received (a switch's export can still be loaded: jiesu calls import)
     publication_review: bool = True  # 办件公开: a case a requester agreed to publish is shown only once a supervisor
     # let it through (公开); false: as soon as its answer is final, unless withheld
 

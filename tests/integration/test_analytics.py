@@ -248,12 +248,12 @@ def test_the_agents_workload_counts_what_each_agent_recorded_in_the_period(app, 
     november = metrics.Filters(start=date(2026, 11, 1), end=date(2026, 12, 1))
     table = metrics.run(connection, "agent_workload", november)
     assert table.columns == ["坐席", "受理", "直接办结", "派单", "转紧急热线", "催办登记", "补充登记", "回访",
-                             "回访未接通", "回访无法联系", "合计"]
-    assert table.rows == [[AGENT.name, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3]]
+                             "回访未接通", "回访无法联系", "合计", "接听来电", "平均通话（秒）"]
+    assert table.rows == [[AGENT.name, 3, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, None]]  # no call records: none answered
     assert metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 12, 1))).rows == [
-        ["坐席小李", 2, 0, 1, 1, 0, 1, 0, 0, 0, 5]]
+        ["坐席小李", 2, 0, 1, 1, 0, 1, 0, 0, 0, 5, 0, None]]
     web = metrics.run(connection, "agent_workload", metrics.Filters(start=date(2026, 11, 1), channel="web")).rows
-    assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]]
+    assert web == [[AGENT.name, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, None]]
     connection.close()
 
 

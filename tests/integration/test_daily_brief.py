@@ -100,3 +100,26 @@ def test_the_brief_says_which_emergency_line_took_a_case_or_was_told_of_it(app, 
     brief = daily.build(app, date(2026, 11, 23), tmp_path / "a.duckdb")
     assert [(c.id, c.unit, c.status) for c in brief.emergencies] == [
         (fire.id, "已转 119 火警", "已转紧急热线"), (gas.id, "望京街道（已通报 119 火警、120 急救）", "待签收")]
+
+
+def test_the_brief_tells_how_the_phones_were_answered_that_day(app, clock, api):
+    from datetime import timedelta
+
+    from jiesu.services import calls
+    from tests.e2e.test_api import call
+
+    def heard(ref: str, at, wait: float | None) -> dict:
+        answered = at + timedelta(seconds=wait) if wait is not None else None
+        return {"ref": ref, "caller": "", "offered_at": at, "answered_at": answered,
+                "ended_at": (answered or at) + timedelta(seconds=60), "agent": "agent" if answered else None}
+
+    day = local(2026, 11, 22, 10, 0)
+    calls.receive(app, [heard("a", day, 5), heard("b", day, 30), heard("c", day, None), heard("d", day, 10),
+                        heard("other-day", local(2026, 11, 21, 10, 0), 5)], "话务系统")
+    clock.now = local(2026, 11, 23, 9, 30)
+    brief = call(api, "analyst", "GET", "/api/v1/brief").json()
+    assert brief["calls"] == {"offered": 4, "answered": 3, "abandoned": 1, "short_abandoned": 0, "answer_rate": 75.0,
+                              "service_level": 50.0, "mean_wait": 15.0, "mean_talk": 60.0}
+    test_api.login(api, "supervisor")
+    assert "话务：来电 4 通，接通 3 通，接通率 75.0%，20 秒接通率 50.0%，呼损 1 通，平均等待 15.0 秒。" in api.get("/brief").text
+    assert call(api, "analyst", "GET", "/api/v1/brief", params={"day": "2026-11-20"}).json()["calls"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -33,6 +34,15 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     assert len(reports) > 20 and sum(at is not None for at in reports) > 0.8 * len(reports)  # co-handlers report back
     assert merged and all(master is not None for _, master in merged)
     assert sanlv(app, "2026-10").scores
+    with app.engine.connect() as c:  # 话务记录: every phone case's call, and calls that became none or were given up
+        phone_cases = c.execute(select(func.count()).select_from(t.requests)
+                                .where(t.requests.c.channel == "phone")).scalar_one()
+        c_count = c.execute(select(func.count()).select_from(t.call_cases)).scalar_one()
+    from jiesu.services import calls
+
+    figures = calls.figures_since(app, app.now() - timedelta(days=120))
+    assert c_count == phone_cases and figures.offered > phone_cases and figures.abandoned > 0
+    assert 80 < figures.answer_rate < 100 and 50 < figures.service_level < figures.answer_rate
     told = dict(lines_alerted(app))  # emergencies put through to their line on the phone, then dispatched
     assert told.get("119 火警", 0) > 0 and set(told) <= {"110 报警", "119 火警", "120 急救", "122 交通事故"}
     from jiesu.services import knowledge, knowledge_proposals, petitions

@@ -129,3 +129,31 @@ def test_a_merged_case_waits_for_its_master_whose_callback_still_calls_its_reque
     with app.engine.begin() as c:  # the master finished (its whole workflow is tested elsewhere)
         c.execute(t.requests.update().where(t.requests.c.id == master).values(status=Status.ARCHIVED.value))
     assert retention.anonymise(app, date(2026, 11, 24), "admin").cases == 2
+
+
+def test_the_callers_numbers_of_old_calls_go_unless_a_case_on_the_call_keeps_its_requesters(app, clock):
+    from datetime import timedelta
+
+    from jiesu.services import calls
+
+    def heard(ref: str) -> dict:
+        return {"ref": ref, "caller": "13812345678", "offered_at": clock() - timedelta(minutes=30),
+                "answered_at": clock() - timedelta(minutes=29), "ended_at": clock() - timedelta(minutes=25),
+                "agent": "坐席甲"}
+
+    calls.receive(app, [heard("C-done"), heard("C-open"), heard("C-alone")], "话务系统")
+    finished = answered(app, clock)
+    still_open = inquiry(app, kind="投诉", call_ref="C-open")
+    with app.engine.begin() as c:
+        calls.link(c, "C-done", finished)
+    clock.advance(days=2)
+    done = retention.anonymise(app, date(2026, 11, 24), "管理员甲")
+    assert (done.cases, done.calls) == (1, 2)
+    with app.engine.connect() as c:
+        kept = dict(c.execute(select(t.calls.c.ref, t.calls.c.caller_phone)).all())
+        agents = set(c.execute(select(t.calls.c.agent)).scalars())
+    assert kept["C-done"] is None and kept["C-alone"] is None and kept["C-open"] is not None
+    assert agents == {"坐席甲"}  # the call's times and agent stay for the figures
+    assert cases.show(app, still_open).requester.phone == "13812345678"
+    lines, _ = audit.entries(app, audit.AuditQuery(action="retention", target="话务记录"))
+    assert [line.detail for line in lines] == [{"calls": 2, "received_before": "2026-11-24"}]

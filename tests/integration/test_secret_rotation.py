@@ -117,3 +117,19 @@ def test_the_rosters_mobiles_move_to_the_new_secret_too(app, clock):
     assert [s.phone for s in duty_roster.listed(after, keeper)] == ["13900000003"]
     with after.engine.connect() as c:
         assert duty_roster.phone_for(after, c, "WJ", clock(), after.current_config().directory) == "13900000003"
+
+
+def test_the_callers_numbers_of_the_call_records_move_with_their_hashes(app, clock):
+    from datetime import timedelta
+
+    from jiesu.services import calls
+
+    calls.receive(app, [{"ref": "C-1", "caller": PHONE, "offered_at": clock() - timedelta(minutes=5),
+                         "answered_at": None, "ended_at": clock() - timedelta(minutes=4), "agent": None}], "话务系统")
+    rotating = with_secret(app, "new-secret", old="test-secret")
+    assert secret_rotation.survey(rotating).old == 1
+    secret_rotation.rotate(rotating, "管理员甲")
+    after = with_secret(app, "new-secret")
+    with after.engine.connect() as c:
+        kept = c.execute(select(t.calls.c.caller_phone, t.calls.c.caller_key)).one()
+    assert after.cipher.decrypt(kept.caller_phone) == PHONE and kept.caller_key == after.cipher.lookup_key(PHONE)

@@ -1,6 +1,7 @@
 """每日要情: the day's brief for the centre's leaders and the duty supervisor — how many requests came in (against
 the day before and the same weekday a week before), through which channels, about what (each matter against its
-usual day: the mean of the 28 days before) and where; the emergencies and the 敏感诉求 received that day, with who
+usual day: the mean of the 28 days before) and where; how the phones were answered (话务, where the telephony
+reports its calls); the emergencies and the 敏感诉求 received that day, with who
 has them now; what is overdue; and the early warnings (上升预警) as of the day's end.
 
 Counts come from the columnar copy (`analytics/store.py`, refreshed first), as the dashboard's do; the two lists
@@ -55,6 +56,8 @@ class Brief:
     sensitive_count: int
     overdue_now: int  # with a unit past its resolution deadline, at the moment the brief is made
     rising: metrics.MetricTable
+    calls: list  # 话务: the day's 合计 row of the `calls` metric (来电, 接通, 呼损, …), [] without call records
+    call_columns: list[str]
 
     @staticmethod
     def change(now: int, then: int) -> str:
@@ -90,6 +93,7 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
         districts = [(names.get(k, k), n) for k, n, _ in metrics.run(connection, "by_area", f, level="district").rows]
         matters = metrics.run(connection, "day_matters", f)
         rising = metrics.run(connection, "rising", f)
+        calls = metrics.run(connection, "calls", f)
     finally:
         connection.close()
     for row in matters.rows:
@@ -108,7 +112,7 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
 
     overdue_now = count_cases(app, CaseFilter(overdue_at=app.now()))
     return Brief(day, total, day_before, week_before, channels, matters, districts, emergencies, emergency_count,
-                 sensitive, sensitive_count, overdue_now, rising)
+                 sensitive, sensitive_count, overdue_now, rising, calls.rows[-1] if calls.rows else [], calls.columns)
 
 
 def _received(app: App, day: date, condition, names: dict[str, str], why: Callable[[CitizenRequest], str]

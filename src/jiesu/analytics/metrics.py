@@ -55,6 +55,7 @@ class MetricTable:
     columns: list[str]
     rows: list[list] = field(default_factory=list)
     keys: list = field(default_factory=list)  # the codes behind the first column, once it is shown as names
+    note: str = ""  # what the figures rest on, where a reader needs to know (the staffing advice's source)
 
 
 METRICS: dict[str, tuple[str, Callable]] = {}
@@ -78,8 +79,8 @@ def run(connection, name: str, filters: Filters, **options) -> MetricTable:
     if name not in METRICS:
         raise InvalidInput(f"未知指标 {name!r}，可选：{'、'.join(METRICS)}", field="metric")
     title, function = METRICS[name]
-    columns, rows = function(connection, filters, **options)
-    return MetricTable(name, title, columns, [list(r) for r in rows])
+    columns, rows, *note = function(connection, filters, **options)
+    return MetricTable(name, title, columns, [list(r) for r in rows], note="".join(note))
 
 
 @metric("volume", "诉求量")
@@ -283,7 +284,9 @@ AGENT_WORK = (("register", "受理"), ("answer_directly", "直接办结"), ("dis
 def agent_workload(connection, f: Filters):
     """Per agent (坐席), what they recorded in the period (Beijing time of the step, not of the case's receipt):
     cases registered, answered on the spot, dispatched, handed over to an emergency line, urges and additions (补充诉求) taken, callbacks made, calls nobody answered, requesters
-    given up on; the busiest first. The other filters narrow by the case."""
+    given up on; the busiest first. The other filters narrow by the case. Then the calls each answered in the period
+    and their mean talk time, from the telephony's records (where it reports them: 0 and empty otherwise); an
+    agent who answered calls and recorded nothing is listed last."""
     where, params = f.of_steps("e.at + INTERVAL 8 HOUR", "e.request_id")
     listed = ", ".join(f"'{action}'" for action, _ in AGENT_WORK)  # our own constants, not user input
     counts = ", ".join(f"count(*) FILTER (WHERE e.action = '{action}')" for action, _ in AGENT_WORK)
@@ -291,7 +294,17 @@ def agent_workload(connection, f: Filters):
         SELECT e.actor, {counts}, count(*) FROM events e
         WHERE e.role = 'agent' AND e.action IN ({listed}) AND {where}
         GROUP BY 1 ORDER BY {len(AGENT_WORK) + 2} DESC, 1""", params).fetchall()
-    return ["坐席", *[label for _, label in AGENT_WORK], "合计"], rows
+    clauses, moments = ["answered", "agent IS NOT NULL"], []
+    for clause, value in (("offered_local >= ?", f.start), ("offered_local < ?", f.end)):
+        if value is not None:
+            clauses.append(clause)
+            moments.append(value)
+    answered = {agent: (n, talk) for agent, n, talk in connection.execute(f"""
+        SELECT agent, count(*), round(avg(talk_s)) FROM calls WHERE {" AND ".join(clauses)} GROUP BY 1""",
+        moments).fetchall()}
+    table = [[*row, *answered.pop(row[0], (0, None))] for row in rows]
+    table += [[agent, *[0] * (len(AGENT_WORK) + 1), n, talk] for agent, (n, talk) in sorted(answered.items())]
+    return ["坐席", *[label for _, label in AGENT_WORK], "合计", "接听来电", "平均通话（秒）"], table
 
 
 @metric("hour_weekday", "来电时段分布（星期 × 小时）")
@@ -321,32 +334,81 @@ def as_of(f: Filters) -> datetime:
     return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today
 
 
-@metric("staffing", "坐席排班建议（按近几周电话受理量）")
-def staffing(connection, f: Filters, weeks: int = 4, handling: float = 300, answer_within: float = 20,
+@metric("calls", "话务（接通率）")
+def calls(connection, f: Filters):
+    """话务, per Beijing day of the period from the telephony's call records (`domain/calls.py`): calls offered,
+    answered, abandoned (呼损, without those who hung up within SHORT_ABANDON seconds, counted apart), 接通率 and
+    20 秒接通率 over the calls counted, the mean wait of the answered and their mean talk time; a 合计 row. Only the
+    period applies: a call has no district, category or channel."""
+    from jiesu.domain.calls import ANSWER_WITHIN, SHORT_ABANDON
+
+    clauses, params = ["1 = 1"], []
+    for clause, value in (("offered_local >= ?", f.start), ("offered_local < ?", f.end)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    figures = f"""count(*), count(*) FILTER (WHERE answered),
+        count(*) FILTER (WHERE NOT answered AND wait_s > {SHORT_ABANDON}),
+        count(*) FILTER (WHERE NOT answered AND wait_s <= {SHORT_ABANDON}),
+        round(100.0 * count(*) FILTER (WHERE answered)
+              / nullif(count(*) FILTER (WHERE answered OR wait_s > {SHORT_ABANDON}), 0), 1),
+        round(100.0 * count(*) FILTER (WHERE answered AND wait_s <= {ANSWER_WITHIN})
+              / nullif(count(*) FILTER (WHERE answered OR wait_s > {SHORT_ABANDON}), 0), 1),
+        round(avg(wait_s) FILTER (WHERE answered), 1), round(avg(talk_s), 1)"""
+    where = " AND ".join(clauses)
+    rows = connection.execute(f"""SELECT strftime(offered_local, '%Y-%m-%d'), {figures} FROM calls
+                                  WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
+    if rows:
+        rows.append(("合计", *connection.execute(f"SELECT {figures} FROM calls WHERE {where}", params).fetchone()))
+    return ["日期", "来电", "接通", "呼损", f"{SHORT_ABANDON} 秒内挂机", "接通率%", f"{ANSWER_WITHIN} 秒接通率%",
+            "平均等待（秒）", "平均通话（秒）"], rows
+
+
+@metric("staffing", "坐席排班建议（按近几周来电）")
+def staffing(connection, f: Filters, weeks: int = 4, handling: float | None = None, answer_within: float = 20,
              share: float = 0.8, shrinkage: float = 0.3):
-    """坐席排班: for each weekday and hour, the calls the agents took (cases received by phone) on average over the
-    `weeks` whole weeks before the period's end (or before today), and the agents it takes (Erlang C,
-    `domain/staffing.py`) to answer `share` of them within `answer_within` seconds when a call takes `handling`
-    seconds — on the phones, and on the roster with `shrinkage` away. The district and category filters narrow the
-    calls (a district's own line); the channel is the phone's."""
+    """坐席排班: for each weekday and hour, the calls on average over the `weeks` whole weeks before the period's end
+    (or before today), and the agents it takes (Erlang C, `domain/staffing.py`) to answer `share` of them within
+    `answer_within` seconds when a call takes `handling` seconds — on the phones, and on the roster with `shrinkage`
+    away. The calls are the telephony's records where it reports them (those offered, without the hang-ups no agent
+    could have answered), and `handling` defaults to their measured mean talk time; without records, the cases
+    received by phone (the district and category filters narrow those: a district's own line) and five minutes a
+    call. The note says which."""
+    from jiesu.domain.calls import SHORT_ABANDON
     from jiesu.domain.staffing import Target, agents_needed, scheduled
 
     if not 1 <= int(weeks) <= 26:
         raise InvalidInput("weeks 应为 1–26", field="weeks")
-    target = Target(float(handling), float(answer_within), float(share), float(shrinkage))
     end = min(as_of(f), as_of(Filters(now=f.now)) - timedelta(days=1))  # whole days: not today's first hours
-    where, params = Filters(district=f.district, category1=f.category1).where()
-    counted = dict(((weekday, hour), n) for weekday, hour, n in connection.execute(f"""
-        SELECT isodow(received_local), hour(received_local), count(*) FROM cases c
-        WHERE {where} AND channel = 'phone' AND received_local >= ? AND received_local < ? GROUP BY 1, 2""",
-        [*params, end - timedelta(weeks=int(weeks)), end]).fetchall())
+    window = [end - timedelta(weeks=int(weeks)), end]
+    recorded, talk = connection.execute(f"""SELECT count(*), avg(talk_s) FROM calls
+        WHERE offered_local >= ? AND offered_local < ? AND (answered OR wait_s > {SHORT_ABANDON})""",
+                                        window).fetchone()
+    if recorded:
+        measured = handling is None and talk is not None
+        seconds = float(round(talk)) if measured else float(handling if handling is not None else 300)
+        counted_rows = connection.execute(f"""SELECT isodow(offered_local), hour(offered_local), count(*) FROM calls
+            WHERE offered_local >= ? AND offered_local < ? AND (answered OR wait_s > {SHORT_ABANDON})
+            GROUP BY 1, 2""", window).fetchall()
+        note = (f"按话务记录：近 {int(weeks)} 周来电 {recorded} 通（不含 {SHORT_ABANDON} 秒内挂机）；每通处理 {seconds:g} 秒"
+                + ("（实测平均通话时长，未含话后整理）" if measured else ""))
+    else:
+        seconds = float(handling if handling is not None else 300)
+        where, params = Filters(district=f.district, category1=f.category1).where()
+        counted_rows = connection.execute(f"""
+            SELECT isodow(received_local), hour(received_local), count(*) FROM cases c
+            WHERE {where} AND channel = 'phone' AND received_local >= ? AND received_local < ? GROUP BY 1, 2""",
+                                          [*params, *window]).fetchall()
+        note = (f"按电话受理件（未接入话务记录，未成工单的来电不在内）；每通处理 {seconds:g} 秒")
+    target = Target(seconds, float(answer_within), float(share), float(shrinkage))
+    counted = {(weekday, hour): n for weekday, hour, n in counted_rows}
     rows = []
     for weekday in range(1, 8):
         for hour in range(24):
-            calls = counted.get((weekday, hour), 0) / int(weeks)
-            needed = agents_needed(calls, target)
-            rows.append((weekday, hour, round(calls, 1), needed, scheduled(needed, target)))
-    return ["星期", "小时", "每小时来电（均值）", "在线坐席", "排班人数"], rows
+            arriving = counted.get((weekday, hour), 0) / int(weeks)
+            needed = agents_needed(arriving, target)
+            rows.append((weekday, hour, round(arriving, 1), needed, scheduled(needed, target)))
+    return ["星期", "小时", "每小时来电（均值）", "在线坐席", "排班人数"], rows, note
 
 
 @metric("day_matters", "主要事项（与此前 28 天日均比）")

@@ -88,6 +88,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "sensitive_kinds": metrics.run(connection, "sensitive", f, by="kind"),
             "sensitive_areas": metrics.run(connection, "sensitive", f, by="subdistrict" if district else "district"),
             "emergency_lines": metrics.run(connection, "emergency_lines", f),
+            "calls": metrics.run(connection, "calls", f),  # 话务: the telephony's records, where it reports them
             "staffing": metrics.run(connection, "staffing", f),  # the four whole weeks before the period's end
         }
         tables["sensitive_kinds"].title, tables["sensitive_areas"].title = "敏感诉求（按类型）", "敏感诉求（按区域）"

@@ -1,8 +1,9 @@
-"""The analytics store: a DuckDB file holding a columnar copy of cases, assignments, callbacks and events.
+"""The analytics store: a DuckDB file holding a columnar copy of cases, assignments, callbacks, events and calls.
 
 DuckDB here cannot attach SQLite or PostgreSQL (its scanner extensions would be downloaded at run time), so the
 copy is pulled through SQLAlchemy in chunks and handed to DuckDB as Arrow tables. `refresh` copies only the cases
-changed since the last refresh (by `updated_at`), replacing their rows in every table; `full=True` rebuilds.
+changed since the last refresh (by `updated_at`), replacing their rows in every table, and the calls stored since
+(by id: a call record does not change); `full=True` rebuilds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
-from sqlalchemy import DateTime, case, select, type_coerce
+from sqlalchemy import DateTime, case, or_, select, type_coerce
 
 from jiesu.bootstrap import App
 from jiesu.domain.enums import UnitKind
@@ -38,10 +39,13 @@ CREATE TABLE IF NOT EXISTS follow_ups (
 CREATE TABLE IF NOT EXISTS events (
     request_id BIGINT, seq INTEGER, "at" TIMESTAMP, action VARCHAR, role VARCHAR, from_status VARCHAR,
     to_status VARCHAR, actor VARCHAR, line VARCHAR);
+CREATE TABLE IF NOT EXISTS calls (
+    id BIGINT PRIMARY KEY, offered_at TIMESTAMP, offered_local TIMESTAMP, answered BOOLEAN, wait_s DOUBLE,
+    talk_s DOUBLE, agent VARCHAR);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
-TABLES = ("cases", "assignments", "follow_ups", "events")
-SCHEMA_VERSION = "7"  # a store of another version is dropped and rebuilt by the next refresh
+TABLES = ("cases", "assignments", "follow_ups", "events", "calls")
+SCHEMA_VERSION = "8"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
                 newest = max(newest or last, last)
                 if progress:
                     progress(len(chunk))
+            _copy_calls(connection, uow.connection)
         if newest is not None:
             connection.execute("INSERT OR REPLACE INTO meta VALUES ('watermark', ?)", [newest.isoformat()])
         connection.execute("INSERT OR REPLACE INTO meta VALUES ('refreshed_at', ?)",
@@ -117,6 +122,34 @@ def refresh(app: App, path: Path | None = None, full: bool = False, progress=Non
     finally:
         connection.close()
     return RefreshResult(copied, time.perf_counter() - began, full)
+
+
+def _copy_calls(connection, source) -> None:
+    """The call records stored since the last copy, without the caller: those with an id above the store's, and
+    those stored in the minutes before the last copy (a transaction that took a lower id may have committed after
+    it), which the store keeps once."""
+    c = t.calls
+    last = connection.execute("SELECT coalesce(max(id), 0) FROM calls").fetchall()[0][0]
+    row = connection.execute("SELECT value FROM meta WHERE key = 'refreshed_at'").fetchall()
+    since = datetime.fromisoformat(row[0][0]) - timedelta(minutes=10) if row else None
+    newer = c.c.id > last if since is None else or_(c.c.id > last, c.c.received_at >= since)
+    query = (select(c.c.id, _naive(c.c.offered_at), _naive(c.c.answered_at), _naive(c.c.ended_at), c.c.agent)
+             .where(newer).order_by(c.c.id))
+    offset = timedelta(hours=8)
+    for chunk in source.execution_options(stream_results=True, yield_per=CHUNK).execute(query).partitions(CHUNK):
+        ids, offered, answered, ended, agents = (list(column) for column in zip(*chunk, strict=True))
+        rows = pa.table({
+            "id": pa.array(ids, pa.int64()), "offered_at": pa.array(offered, pa.timestamp("us")),
+            "offered_local": pa.array([moment + offset for moment in offered], pa.timestamp("us")),
+            "answered": pa.array([moment is not None for moment in answered], pa.bool_()),
+            "wait_s": pa.array([((a or e) - o).total_seconds() for o, a, e in zip(offered, answered, ended,
+                                                                                 strict=True)], pa.float64()),
+            "talk_s": pa.array([(e - a).total_seconds() if a else None for a, e in zip(answered, ended, strict=True)],
+                               pa.float64()),
+            "agent": pa.array(agents, pa.string())})
+        connection.register("incoming_calls", rows)
+        connection.execute("INSERT OR IGNORE INTO calls SELECT * FROM incoming_calls")
+        connection.unregister("incoming_calls")
 
 
 def _naive(column):

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from jiesu.api import brief as brief_api
-from jiesu.api import citizen, open311, requests, sms
+from jiesu.api import calls, citizen, open311, requests, sms
 from jiesu.api import duty as duty_api
 from jiesu.api.limits import BodySizeLimit, RateLimiter
 from jiesu.api.security_headers import SecurityHeaders
@@ -87,6 +87,7 @@ def create_app(jiesu: App, *, submit_per_minute: int = 10, track_per_minute: int
     api.include_router(citizen.mine)
     api.include_router(open311.router)
     api.include_router(sms.router)
+    api.include_router(calls.router)
     from jiesu.web import (
         admin,
         agent_quality,

@@ -30,14 +30,16 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
                                                 "deadlines、satisfaction、returns_by_unit、handling_by_unit、"
                                                 "first_contact、hour_weekday、repeats、"
                                                 "rising（上升预警，截至 --end 或今天的近 7 天）、seasonal（季节提示）、"
-                                                "emergency_lines（紧急热线联动）、staffing（坐席排班建议）"),
+                                                "emergency_lines（紧急热线联动）、staffing（坐席排班建议）、"
+                                                "calls（话务：接通率、呼损）、agent_workload（坐席工作量）"),
            start: str = typer.Option(None, help="起始日期 YYYY-MM-DD"),
            end: str = typer.Option(None, help="截止日期（不含）YYYY-MM-DD"),
            district: str = typer.Option(None), category1: str = typer.Option(None), channel: str = typer.Option(None),
            period: str = typer.Option(None, help="volume：day/week/month"),
            level: str = typer.Option(None, help="by_category：1/2/3；by_area：district/subdistrict/community"),
            weeks: int = typer.Option(None, help="staffing：按 --end（或今天）之前几周的来电，默认 4"),
-           handling: float = typer.Option(None, help="staffing：每通电话平均处理秒数，默认 300"),
+           handling: float = typer.Option(None, help="staffing：每通电话平均处理秒数；默认为话务记录实测的"
+                                                              "平均通话时长，无话务记录时 300"),
            answer_within: float = typer.Option(None, help="staffing：接通时限（秒），默认 20"),
            share: float = typer.Option(None, help="staffing：时限内接通的比例，默认 0.8"),
            shrinkage: float = typer.Option(None, help="staffing：排班时间中不在线的比例，默认 0.3")) -> None:
@@ -63,3 +65,5 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
     for row in table.rows:
         view.add_row(*[escape("" if v is None else v) for v in row])
     console.print(view)
+    if table.note:
+        console.print(escape(table.note))

@@ -45,6 +45,8 @@ def demo(ctx: typer.Context,
         seed_sms_replies,
         seed_topic,
     )
+    from jiesu.domain.calls import ANSWER_WITHIN
+    from jiesu.services import calls
     from jiesu.services.assessment import sanlv
     from jiesu.storage import tables as t
     from jiesu.storage.migrate import upgrade
@@ -98,6 +100,11 @@ def demo(ctx: typer.Context,
         if told := lines_alerted(jiesu):
             console.print("紧急热线联动：坐席三方转接并通报 " + "，".join(f"{line} {n} 件" for line, n in told)
                           + "（工单页「紧急联动」；数据看板「紧急热线联动」）", highlight=False)
+        month = calls.figures_since(jiesu, jiesu.now() - timedelta(days=30))
+        if month.offered:
+            console.print(f"话务：近 30 天来电 {month.offered} 通，接通率 {month.answer_rate}%，{ANSWER_WITHIN} 秒接通率 "
+                          f"{month.service_level}%，呼损 {month.abandoned} 通，平均通话 {month.mean_talk} 秒"
+                          "（工单页「来电」；数据看板「话务」「坐席排班建议」）", highlight=False)
         _, suggestion = seed_topic(jiesu)
         console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
         area = seed_area_work(jiesu, busiest_subdistrict(jiesu))

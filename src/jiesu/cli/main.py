@@ -8,6 +8,7 @@ from jiesu.cli import (
     analytics,
     audit,
     calendar,
+    calls,
     case,
     config,
     db,
@@ -38,6 +39,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(report.app, name="report")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(duty.app, name="duty")
+app.add_typer(calls.app, name="calls")
 app.add_typer(model.app, name="model")
 app.add_typer(issues.app, name="issues")
 app.add_typer(knowledge.app, name="knowledge")

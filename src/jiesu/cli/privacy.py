@@ -31,4 +31,4 @@ def anonymise(before: str = typer.Option(..., "--before", help="清除此日期�
         task = bar.add_task("清除个人信息", total=due)
         done = retention.anonymise(jiesu, cutoff, by, progress=lambda n: bar.update(task, advance=n))
     console.print(f"已清除 {done.cases} 件工单的个人信息，删除附件照片 {done.attachments} 个（{done.batches} 批，"
-                  f"每批一条审计记录）；工单本身保留用于统计与归档。")
+                  f"每批一条审计记录）；工单本身保留用于统计与归档。清除来电号码 {done.calls} 通（话务记录）。")

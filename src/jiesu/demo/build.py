@@ -13,9 +13,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from jiesu.bootstrap import App
+from jiesu.demo import calls as demo_calls
 from jiesu.demo.answers import ARTICLES
 from jiesu.demo.city import write_config
-from jiesu.demo.history import HistorySimulator
+from jiesu.demo.history import HOURS, HistorySimulator
 from jiesu.demo.store import bulk_insert, next_request_id
 from jiesu.domain.request import CitizenRequest
 from jiesu.nlp.keywords import masked_keywords, warm_up
@@ -350,6 +351,8 @@ def build_demo(app: App, count: int = 20_000, days: int = 365, seed: int = 2026,
     with app.uow() as uow:
         bulk_insert(uow.connection, app.cipher, history.requests,
                     progress=(lambda n: progress("store", n, len(history.requests))) if progress else None)
+        demo_calls.store(uow.connection, app.cipher,
+                         demo_calls.simulate(history.requests, random.Random(seed), end, HOURS), end)
         uow.commit()
     seed_petitions(app, random.Random(seed))
     seed_claims(app, random.Random(seed))

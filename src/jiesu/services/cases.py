@@ -47,6 +47,7 @@ class Intake:
     publish_consent: bool = False  # 办件公开: the requester agrees that the case and its answer be published
     sensitive: str = ""  # 敏感诉求: why (set by intake from the text, or by the agent); "" when it is not one
     source_ref: str = ""  # 来源单号: the number another system gave it (110's 警情编号 for a case 110 passed on)
+    call_ref: str = ""  # the telephony's id of the call it was registered on (the softphone passes it to the intake)
 
 
 @dataclass

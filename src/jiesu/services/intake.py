@@ -23,7 +23,7 @@ from jiesu.nlp.places import PlaceMatch
 from jiesu.nlp.rules import CategoryGuess
 from jiesu.nlp.sensitivity import SensitivityGuess, sensitivity
 from jiesu.nlp.urgency import UrgencyGuess, urgency
-from jiesu.services import notifications, publication, topics
+from jiesu.services import calls, notifications, publication, topics
 from jiesu.services import photos as photo_store
 from jiesu.services.access import check_citizen_code
 from jiesu.services.cases import ActionInput, Intake, act_within, build_request
@@ -338,6 +338,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
     pictures = photo_store.checked(photos)
+    linked_call = calls.call_ref(intake.call_ref)
     if keywords is None:
         keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
     if intake.topic_id is not None:  # an answer to a 征集主题 is a 建议 through 人民建议征集, whoever took it
@@ -366,6 +367,8 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
             if pictures:
                 photo_store.mark(request.events[0], pictures)
             uow.requests.add(request)
+            if linked_call:
+                calls.link(uow.connection, linked_call, request.stored_id)
             if topic is not None:
                 topics.link(uow.connection, request.stored_id, topic)
             if intake.publish_consent:

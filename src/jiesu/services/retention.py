@@ -39,6 +39,7 @@ class Anonymised:
     cases: int
     batches: int
     attachments: int = 0  # photos and picture addresses deleted
+    calls: int = 0  # call records whose caller's number was removed
 
 
 def _due(before: date):
@@ -76,7 +77,23 @@ def anonymise(app: App, before: date, by: str, progress: Callable[[int], None] |
         done, batches, attachments = done + len(ids), batches + 1, attachments + deleted
         if progress:
             progress(len(ids))
-    return Anonymised(done, batches, attachments)
+    return Anonymised(done, batches, attachments, _forget_callers(app, before, by))
+
+
+def _forget_callers(app: App, before: date, by: str) -> int:
+    """The callers' numbers of the calls (话务记录) before the day, unless a case registered on one still keeps its
+    requester's (not finished, or a 信访件): the call's times and agent stay for the figures."""
+    c, link, r = t.calls, t.call_cases, t.requests
+    kept = select(link.c.call_ref).join(r, r.c.id == link.c.request_id).where(r.c.anonymised_at.is_(None))
+    with app.uow() as uow:
+        forgotten = uow.connection.execute(update(c).where(
+            c.c.offered_at < datetime.combine(before, time(), SHANGHAI), c.c.caller_phone.is_not(None),
+            c.c.ref.not_in(kept)).values(caller_phone=None, caller_key=None)).rowcount
+        if forgotten:
+            record(uow.connection, app.now(), by, "retention.anonymise", "话务记录",
+                   {"calls": forgotten, "received_before": before.isoformat()})
+        uow.commit()
+    return forgotten
 
 
 def _cleaner(name: str) -> Callable[[str | None], str | None]:

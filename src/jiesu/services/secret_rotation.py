@@ -41,6 +41,7 @@ class Encrypted:
     binary: bool = False
     batch: int | None = None
     only: object = None  # the rows that hold encrypted data, when not all do
+    lookup: tuple[str, str] | None = None  # (hash column, phone column): the phone's keyed hash, made again
 
     def has_data(self):
         present = or_(*(self.table.c[name].is_not(None) for name in self.columns))
@@ -56,13 +57,15 @@ class Encrypted:
         return cipher.encrypt_bytes(value) if self.binary else cipher.encrypt(value)
 
 
-CASES = Encrypted(t.requests, ("requester_name", "requester_phone"), "诉求")
+CASES = Encrypted(t.requests, ("requester_name", "requester_phone"), "诉求",
+                  lookup=("requester_key", "requester_phone"))
 NOTICES = Encrypted(t.notifications, ("code",), "短信")
 PHOTOS = Encrypted(t.attachments, ("data",), "照片", binary=True, batch=20,  # up to 20 × 5 MB in memory
                    only=t.attachments.c.content_type != photos.MEDIA_URL_TYPE)
 REPLIES = Encrypted(t.sms_replies, ("text",), "短信回复")
 DUTY = Encrypted(t.duty_shifts, ("phone",), "值班记录")
-ENCRYPTED = (CASES, NOTICES, PHOTOS, REPLIES, DUTY)
+CALLS = Encrypted(t.calls, ("caller_phone",), "来电", lookup=("caller_key", "caller_phone"))
+ENCRYPTED = (CASES, NOTICES, PHOTOS, REPLIES, DUTY, CALLS)
 
 
 @dataclass
@@ -126,8 +129,8 @@ def rotate(app: App, by: str, progress: Callable[[int], None] | None = None) -> 
     for encrypted in ENCRYPTED:
         table = encrypted.table
         values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in encrypted.columns}
-        if encrypted is CASES:
-            values["requester_key"] = bindparam("new_key")  # the phone's hash under the new secret
+        if encrypted.lookup:
+            values[encrypted.lookup[0]] = bindparam("new_key")  # the phone's hash under the new secret
         change = update(table).where(table.c.id == bindparam("row_id")).values(**values)
         for uow, rows in _batches(app, encrypted, progress):
             changes = []
@@ -142,8 +145,8 @@ def rotate(app: App, by: str, progress: Callable[[int], None] | None = None) -> 
                 plain = {name: encrypted.decrypt(cipher, token) for name, token in tokens.items()}
                 change_row = {"row_id": row.id, **{f"new_{name}": encrypted.encrypt(cipher, value)
                                                    for name, value in plain.items()}}
-                if encrypted is CASES:
-                    change_row["new_key"] = cipher.lookup_key(plain["requester_phone"])
+                if encrypted.lookup:
+                    change_row["new_key"] = cipher.lookup_key(plain[encrypted.lookup[1]])
                 changes.append(change_row)
             scanned += len(rows)
             if changes:

@@ -476,3 +476,23 @@ notifications = Table(  # 短信通知 to the requester: an outbox written in th
     Column("sent_at", UTCDateTime, nullable=True),
     Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+
+calls = Table(  # 话务记录: one call as the telephony reported it (domain/calls.py, services/calls.py)
+    "calls", metadata,
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),  # every call, answered or not: faster than cases
+    Column("ref", String(64), nullable=False, unique=True),  # the telephony's call id: a record sent again is kept once
+    Column("caller_phone", LargeBinary, nullable=True),  # encrypted; NULL when withheld or anonymised (retention)
+    Column("caller_key", String(64), nullable=True, index=True),  # keyed hash of the number, for its calls and cases
+    Column("offered_at", UTCDateTime, nullable=False, index=True),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("ended_at", UTCDateTime, nullable=False),
+    Column("agent", String(100), nullable=True, index=True),
+    Column("received_at", UTCDateTime, nullable=False),  # when jiesu stored it
+)
+
+call_cases = Table(  # the cases registered on a call (the softphone opens the intake with the call's id)
+    "call_cases", metadata,
+    Column("call_ref", String(64), primary_key=True),  # no foreign key: the record may arrive after the case
+    Column("request_id", Integer, ForeignKey("requests.id"), primary_key=True, index=True),
+)

@@ -27,6 +27,7 @@ from jiesu.domain.request import URGE_EVERY
 from jiesu.domain.workflow import Action, Status
 from jiesu.services import (
     access,
+    calls,
     cases,
     duty_roster,
     intake,
@@ -142,10 +143,11 @@ def intake_context(app) -> dict:
 
 
 @router.get("/intake")
-def intake_page(request: Request, phone: str = "", source_ref: str = "") -> Response:
+def intake_page(request: Request, phone: str = "", source_ref: str = "", call_ref: str = "") -> Response:
     """The intake screen; `?phone=` (the caller's number, as a softphone or CTI opens it when a call comes in:
     来电弹屏) fills the number in and shows the cases received from it before the agent types anything;
-    `?source_ref=` (a call 110 transfers, with its 警情编号) fills that in too, as 110 转来."""
+    `?source_ref=` (a call 110 transfers, with its 警情编号) fills that in too, as 110 转来; `?call_ref=` (the
+    telephony's id of the call) links the case to its call record (话务记录)."""
     login_required(request, Role.AGENT, Role.DISPATCHER)
     app = jiesu_app(request)
     caller, caller_error = None, None
@@ -157,6 +159,8 @@ def intake_page(request: Request, phone: str = "", source_ref: str = "") -> Resp
     form = {"requester_phone": caller.phone if caller else phone.strip()[:30], "channel": "phone"} if phone else {}
     if source_ref.strip():  # 110 转来: the incident number as 110 passed it (checked when the case is registered)
         form |= {"source_ref": source_ref.strip()[:64], "channel": Channel.POLICE.value}
+    if call_ref.strip():  # checked when the case is registered, as the other fields
+        form |= {"call_ref": call_ref.strip()[:64]}
     return render(request, "intake.html", form=form, caller=caller, caller_error=caller_error, Status=Status,
                   **intake_context(app))
 
@@ -169,7 +173,8 @@ async def intake_submit(request: Request) -> Response:
     fields = {k: str(form.get(k, "")).strip() for k in ("content", "title", "kind", "channel", "requester_name",
                                                          "requester_phone", "address", "division", "category",
                                                          "urgency", "unit", "answer", "topic_id", "publish",
-                                                         "sensitive", "line", "reference", "source_ref")}
+                                                         "sensitive", "line", "reference", "source_ref",
+                                                         "call_ref")}
     sent = await uploaded(form, "photos")
     try:
         prepared, shown, note = intake.prepare(app, Intake(
@@ -179,7 +184,7 @@ async def intake_submit(request: Request) -> Response:
             division=fields["division"] or None, category=fields["category"] or None,
             urgency=fields["urgency"] or "normal", topic_id=posted_id(fields["topic_id"], "topic_id"),
             publish_consent=fields["publish"] == "yes", sensitive=fields["sensitive"],
-            source_ref=fields["source_ref"]))
+            source_ref=fields["source_ref"], call_ref=fields["call_ref"]))
         then = _intake_steps(str(form.get("submit") or ""), fields)
         case, _, code = intake.register(app, principal, prepared, str(form.get("idempotency_key") or "") or None,
                                         suggestion=note, keywords=shown.keywords, then=then,
@@ -229,6 +234,7 @@ DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as 
 
 QUEUE_ROLES = (Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
 ON_DUTY_SHOWN = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the centre calls the lead unit's 值班人
+CALLS_SHOWN = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the call a case came on: the centre's own
 
 
 def queue_sections(app) -> list[tuple[str, list, int]]:
@@ -726,6 +732,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
             else []
         on_duty = duty_roster.on_duty(app, uow.connection, case.lead_unit, app.now()) \
             if principal.role in ON_DUTY_SHOWN and case.status.value in cases.WITH_A_UNIT else None  # whom to call
+        case_calls = calls.of_case(uow.connection, case.stored_id) if principal.role in CALLS_SHOWN else []
     pictures = photos.by_step(photos.listed(app, case))
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
@@ -758,7 +765,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
                   categories=config.directory.leaf_choices(), overseeing=access.oversees_only(principal, case),
                   delegable=delegable, staff=staff, consent=consent, published=published, on_duty=on_duty,
                   review=app.settings.publication_review, co_reports=co_reports,
-                  may_withhold=principal.role in publication.KEEPERS)
+                  may_withhold=principal.role in publication.KEEPERS, case_calls=case_calls)
     if revealed:
         page.headers["Cache-Control"] = "no-store"  # personal data shown on request stays out of caches
     return page

@@ -1,0 +1,164 @@
+"""话务记录: the telephony's call records taken in, linked to the cases registered on them, and read back.
+
+The telephony (ACD/CTI) posts its call records (`POST /api/v1/calls`, with the token in `JIESU_TELEPHONY_TOKEN`) or
+a centre loads its switch's export (`jiesu calls import cdr.csv`). A batch is checked whole and stored in one
+transaction, with its line of the audit trail; a record whose call id is stored already is skipped (a telephony
+retrying a post, an export loaded twice), so nothing is counted twice. The caller's number is personal data:
+encrypted at rest, with a keyed hash for finding a caller's calls, never shown in the figures.
+
+An agent's softphone opens the intake with the call's id (`/intake?phone=…&call_ref=…`); the case registered then
+is linked to the call in the intake's transaction (`link`), whether the record has arrived yet or not."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from jiesu.bootstrap import App
+from jiesu.domain import calls as domain
+from jiesu.domain import validation
+from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.errors import InvalidInput
+from jiesu.services.audit import record
+from jiesu.storage import tables as t
+
+MAX_BATCH = 5_000  # records a post may carry (a switch sends its records every few seconds or minutes)
+COLUMNS = ("ref", "caller", "offered_at", "answered_at", "ended_at", "agent")  # a CSV export's header
+
+
+@dataclass(frozen=True)
+class Received:
+    stored: int
+    already: int  # records whose call id was stored before (or twice in the batch): skipped
+
+
+def receive(app: App, records: Iterable[Mapping], by: str,
+            where: Callable[[int], str] = lambda number: f"calls[{number}].") -> Received:
+    """Check every record (an error names the record: `calls[3].ended_at`, or as `where` names the n-th), then
+    store the new ones together."""
+    now = app.now()
+    checked: dict[str, domain.Call] = {}
+    repeated = 0
+    for number, item in enumerate(records):
+        if number >= MAX_BATCH:
+            raise InvalidInput(f"一次最多 {MAX_BATCH} 条话务记录", field="calls")
+        call = domain.parse(ref=item.get("ref"), caller=item.get("caller"), offered_at=item.get("offered_at"),
+                            answered_at=item.get("answered_at"), ended_at=item.get("ended_at"),
+                            agent=item.get("agent"), now=now, field=where(number))
+        if call.ref in checked:
+            repeated += 1
+        checked[call.ref] = call
+    if not checked:
+        raise InvalidInput("没有话务记录", field="calls")
+    try:
+        return _store(app, list(checked.values()), repeated, by)
+    except IntegrityError:  # the same records posted twice at once: the other post stored some first
+        return _store(app, list(checked.values()), repeated, by)
+
+
+def _store(app: App, calls: list[domain.Call], repeated: int, by: str) -> Received:
+    c = t.calls
+    with app.uow() as uow:
+        known: set[str] = set()
+        refs = [call.ref for call in calls]
+        for start in range(0, len(refs), 500):
+            known |= set(uow.connection.execute(select(c.c.ref).where(c.c.ref.in_(refs[start:start + 500])))
+                         .scalars())
+        new = [call for call in calls if call.ref not in known]
+        now = app.now()
+        if new:
+            uow.connection.execute(insert(c), [{
+                "ref": call.ref, "caller_phone": app.cipher.encrypt(call.caller),
+                "caller_key": app.cipher.lookup_key(call.caller), "offered_at": call.offered_at,
+                "answered_at": call.answered_at, "ended_at": call.ended_at, "agent": call.agent,
+                "received_at": now} for call in new])
+        record(uow.connection, now, by, "calls.receive", "话务记录", {
+            "stored": len(new), "already": len(calls) - len(new) + repeated,
+            "first": min(call.offered_at for call in calls).isoformat(),
+            "last": max(call.offered_at for call in calls).isoformat()})
+        uow.commit()
+    return Received(len(new), len(calls) - len(new) + repeated)
+
+
+def link(connection, call_ref: str, request_id: int) -> None:
+    """The case registered on the call (in the intake's transaction)."""
+    connection.execute(insert(t.call_cases).values(call_ref=call_ref, request_id=request_id))
+
+
+def call_ref(value: str | None) -> str:
+    """The call id the softphone passed to the intake, "" for none; checked as the telephony's ids are."""
+    text = (value or "").strip()
+    if text and not validation.REFERENCE.fullmatch(text):
+        raise InvalidInput(f"通话编号 {text[:70]!r} 应为 1–64 位字母、数字或 - _ . / :", field="call_ref")
+    return text
+
+
+@dataclass(frozen=True)
+class CaseCall:
+    """A call a case was registered on, as the case page shows it (no number: the case has the requester's)."""
+
+    ref: str
+    offered_at: datetime | None  # None: the telephony's record has not arrived yet
+    wait_seconds: float | None
+    talk_seconds: float | None
+    agent: str | None
+
+
+def of_case(connection, request_id: int) -> list[CaseCall]:
+    c, link_ = t.calls, t.call_cases
+    rows = connection.execute(select(link_.c.call_ref, c.c.offered_at, c.c.answered_at, c.c.ended_at, c.c.agent)
+                              .join(c, c.c.ref == link_.c.call_ref, isouter=True)
+                              .where(link_.c.request_id == request_id).order_by(link_.c.call_ref)).all()
+    found = []
+    for row in rows:
+        if row.offered_at is None:
+            found.append(CaseCall(row.call_ref, None, None, None, None))
+            continue
+        call = domain.Call(row.call_ref, "", row.offered_at, row.answered_at, row.ended_at, row.agent)
+        found.append(CaseCall(call.ref, call.offered_at, call.wait_seconds, call.talk_seconds, call.agent))
+    return found
+
+
+def read_csv(path: Path) -> list[dict]:
+    """A switch's export: a header with `COLUMNS` (others ignored); times ISO 8601, Beijing time where no offset is
+    written (as exports are); an empty answered_at for a call nobody answered. Errors name the line."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InvalidInput(f"无法读取 {path}：{error}", field="file") from error
+    if rows and (missing := [name for name in ("ref", "offered_at", "ended_at") if name not in rows[0]]):
+        raise InvalidInput(f"缺少列：{'、'.join(missing)}（应有 {','.join(COLUMNS)}）", field="file")
+    records = []
+    for line, row in enumerate(rows, start=2):
+        item: dict = {"ref": row.get("ref"), "caller": row.get("caller"), "agent": row.get("agent")}
+        for name in ("offered_at", "answered_at", "ended_at"):
+            item[name] = _moment((row.get(name) or "").strip(), f"第 {line} 行 {name}")  # line = number + 2
+        records.append(item)
+    return records
+
+
+def _moment(text: str, field: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInput(f"时间 {text[:40]!r} 应为 ISO 8601（如 2026-12-01 09:30:05）", field=field) from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def figures_since(app: App, since: datetime) -> domain.Figures:
+    """The figures of the calls offered since a moment (the demo's summary; the dashboards read the store)."""
+    c = t.calls
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(c.c.ref, c.c.offered_at, c.c.answered_at, c.c.ended_at, c.c.agent)
+                                      .where(c.c.offered_at >= since)).all()
+    return domain.summarise([domain.Call(row.ref, "", row.offered_at, row.answered_at, row.ended_at, row.agent)
+                             for row in rows])
