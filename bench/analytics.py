@@ -8,7 +8,9 @@ pip install pandas).
 
 Deadlines in the generated data are approximations (sign-for due 2 hours after dispatch, resolution due 7 days after
 receipt); the generated keywords are three words of the category's name and two words drawn from a fixed
-vocabulary per request (the generator writes no text); the metric queries are the product's own
+vocabulary per request (the generator writes no text); the call records (话务) are one per phone request, answered
+by one of 400 agents after up to a minute, and a quarter as many again that became no case, a third of them given
+up in the queue; the metric queries are the product's own
 (`jiesu.analytics.metrics`).
 
 --refresh-changes N: one day's changes. N cases are simulated through the real workflow (the demo simulator, 30
@@ -72,6 +74,17 @@ def load(connection, parquet: Path, directory) -> None:
                CAST(lead_unit AS VARCHAR), false, CAST(followed_up_at AS TIMESTAMP) + INTERVAL 8 HOUR,
                CAST(date_trunc('month', CAST(followed_up_at AS TIMESTAMP) + INTERVAL 8 HOUR) AS DATE)
         FROM read_parquet('{parquet}') WHERE followed_up_at IS NOT NULL""")
+    connection.execute(f"""
+        INSERT INTO calls SELECT id, CAST(received_at AS TIMESTAMP) - to_seconds(hash(id) % 60),
+               CAST(received_at AS TIMESTAMP) - to_seconds(hash(id) % 60) + INTERVAL 8 HOUR, true, hash(id) % 60,
+               120 + hash(id * 3) % 300, '坐席' || (id % 400)
+        FROM read_parquet('{parquet}') WHERE CAST(channel AS VARCHAR) = 'phone'""")  # the phone cases' calls
+    connection.execute(f"""
+        INSERT INTO calls SELECT 1000000000 + id, CAST(received_at AS TIMESTAMP) + INTERVAL 7 MINUTE,
+               CAST(received_at AS TIMESTAMP) + INTERVAL 487 MINUTE, id % 3 <> 0, 2 + hash(id) % 120,
+               CASE WHEN id % 3 <> 0 THEN 30 + hash(id * 5) % 200 END, CASE WHEN id % 3 <> 0 THEN '坐席' || (id % 400) END
+        FROM read_parquet('{parquet}') WHERE CAST(channel AS VARCHAR) = 'phone' AND id % 4 = 0""")  # a quarter
+        # as many again that became no case, a third of them given up in the queue
 
 
 VOCABULARY = ["噪音", "油烟", "积水", "停车", "垃圾", "漏水", "暖气", "物业", "施工", "工资", "违建", "路灯", "井盖",
@@ -231,7 +244,8 @@ def main() -> None:
                 ("deadlines", month, {}), ("satisfaction", year, {}), ("returns_by_unit", month, {}),
                 ("hour_weekday", year, {}), ("repeats", year, {}), ("keywords", month, {}),
                 ("day_matters", day, {}), ("rising", day, {}), ("sensitive", month, {"by": "kind"}),
-                ("sensitive", month, {"by": "subdistrict"}), ("staffing", month, {})]
+                ("sensitive", month, {"by": "subdistrict"}), ("staffing", month, {}),
+                ("calls", month, {}), ("calls", year, {})]
         timings = {}
         for name, filters, options in ([] if args.skip_metrics else runs):
             metrics.run(connection, name, filters, **options)  # warm-up

@@ -252,3 +252,60 @@ def test_a_switch_export_loads_with_beijing_times_and_names_a_bad_line(app, tmp_
     with pytest.raises(InvalidInput) as error:
         calls.read_csv(export)
     assert "缺少列：ref、offered_at、ended_at" in error.value.message
+
+
+def test_callers_who_gave_up_are_listed_for_a_call_back_until_they_get_through(telephony, app, clock):
+    now = clock.now
+    post(telephony, [
+        record("M-1", now - timedelta(hours=3), None, gave_up_after=40, caller="13900000001"),
+        record("M-2", now - timedelta(hours=2), None, gave_up_after=70, caller="13900000001"),  # the same, again
+        record("M-3", now - timedelta(hours=1), None, gave_up_after=30, caller="13900000002"),
+        record("M-4", now - timedelta(minutes=50), None, gave_up_after=3, caller="13900000003"),  # a misdial
+        record("M-5", now - timedelta(hours=30), None, gave_up_after=60, caller="13900000004"),  # over a day ago
+        record("M-6", now - timedelta(hours=4), None, gave_up_after=60, caller="13900000005"),
+        record("M-7", now - timedelta(hours=3), 20, 200, caller="13900000005"),  # … then got through
+        record("M-8", now - timedelta(hours=1), None, gave_up_after=50, caller=""),  # withheld
+    ])
+    create(telephony, requester_phone="13900000002")  # this one called again and a case was registered
+    missed, withheld = calls.missed(app)
+    assert [(m.caller, m.gave_up) for m in missed] == [("139****0001", 2)] and withheld == 1
+    login(telephony, "supervisor")  # sees the list, does not dial
+    page = telephony.get("/callbacks").text
+    section = page.split('id="missed-calls"')[1].split("</section>")[0]
+    assert "139****0001" in section and "13900000001" not in section and "/callbacks/missed/" not in section
+    assert "另有 1 通隐藏号码的未接来电" in section
+    login(telephony, "agent")
+    section = telephony.get("/callbacks").text.split('id="missed-calls"')[1].split("</section>")[0]
+    action = re.search(r'action="(/callbacks/missed/\d+)"', section).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', section).group(1)
+    dialled = telephony.post(action, data={"csrf_token": token}, follow_redirects=False)
+    assert dialled.status_code == 303 and dialled.headers["location"] == "/intake?phone=13900000001"
+    assert "13900000001" in telephony.get(dialled.headers["location"]).text  # the number, and its earlier cases
+    [again] = calls.missed(app)[0]  # nobody answered: still listed, with the try
+    assert (again.tries, again.called_back_by) == (1, "agent")
+    entries, _ = audit.entries(app, audit.AuditQuery(action="calls.call_back"))
+    assert [(e.actor, e.detail) for e in entries] == [("agent", {"calls": 2})]
+    for _ in range(2):
+        calls.call_back(app, again.call_id, "agent")
+    assert calls.missed(app)[0] == []  # three tries: no more
+    with pytest.raises(Exception, match="回拨"):
+        calls.call_back(app, again.call_id, "agent")
+
+
+def test_only_an_agent_calls_back_and_only_a_missed_call_with_a_number(telephony, app, clock):
+    post(telephony, [record("A-1", clock.now - timedelta(minutes=30), 5, 60),
+                     record("A-2", clock.now - timedelta(minutes=20), None, gave_up_after=30, caller="")])
+    with app.engine.connect() as c:
+        ids = dict(c.execute(select(t.calls.c.ref, t.calls.c.id)).all())
+    login(telephony, "supervisor")
+    page = telephony.get("/callbacks").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    assert telephony.post(f"/callbacks/missed/{ids['A-1']}", data={"csrf_token": token}).status_code == 403
+    login(telephony, "agent")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', telephony.get("/callbacks").text).group(1)
+    for ref in ("A-1", "A-2"):  # answered; withheld
+        refused = telephony.post(f"/callbacks/missed/{ids[ref]}", data={"csrf_token": token}, follow_redirects=False)
+        assert refused.status_code == 303 and refused.headers["location"] == "/callbacks"
+    assert "没有这通可回拨的未接来电" in telephony.get("/callbacks").text
+    with app.engine.connect() as c:
+        assert set(c.execute(select(t.calls.c.callback_tries)).scalars()) == {0}

@@ -85,3 +85,20 @@ def test_cases_missing_from_the_search_index_are_a_warning_with_the_command_that
     assert found.level == "warning" and "2 件" in found.message and "jiesu db reindex" in found.todo
     text_index.rebuild(app.engine)
     assert by_topic(health.check(app))["查询索引"].message == "2 件工单"
+
+
+def test_a_telephony_connected_and_silent_for_half_a_day_is_a_warning(app, clock):
+    from datetime import timedelta
+
+    from jiesu.services import calls
+
+    assert by_topic(health.check(app))["话务记录"].level == "ok"  # not connected: nothing to watch
+    app.settings.telephony_token = "t"
+    silent = by_topic(health.check(app))["话务记录"]
+    assert silent.level == "warning" and "/api/v1/calls" in silent.todo
+    calls.receive(app, [{"ref": "C-1", "caller": "", "offered_at": clock() - timedelta(minutes=3),
+                         "answered_at": None, "ended_at": clock() - timedelta(minutes=2), "agent": None}], "话务系统")
+    assert by_topic(health.check(app))["话务记录"].level == "ok"
+    clock.advance(hours=13)
+    late = by_topic(health.check(app))["话务记录"]
+    assert late.level == "warning" and "已超过 12 小时" in late.message and "jiesu calls import" in late.todo

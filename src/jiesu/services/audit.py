@@ -33,7 +33,7 @@ ACTIONS = {  # the recorded actions, as an administrator reads them
     "retention.anonymise": "清除过期个人信息", "secret.rotate": "密钥轮换（重新加密个人信息）",
     "cases.export": "导出工单", "topic.add": "发布征集主题", "topic.close": "结束征集", "citizen.login": "诉求人短信验证后查看本人诉求",
     "sms_reply.handled": "处理短信回复", "duty.add": "新增值班班次", "duty.remove": "删除值班班次",
-    "duty.load": "导入值班表", "db.reindex": "重建工单查询索引", "calls.receive": "接收话务记录",
+    "duty.load": "导入值班表", "db.reindex": "重建工单查询索引", "calls.receive": "接收话务记录", "calls.call_back": "呼损回拨（显示来电号码）",
 }
 PAGE_SIZE = 50
 EXPORT_PAGE = 10_000  # lines read at a time by an export

@@ -14,17 +14,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
 from jiesu.domain import calls as domain
 from jiesu.domain import validation
 from jiesu.domain.calendar import SHANGHAI
-from jiesu.domain.errors import InvalidInput
+from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
@@ -162,3 +162,86 @@ def figures_since(app: App, since: datetime) -> domain.Figures:
                                       .where(c.c.offered_at >= since)).all()
     return domain.summarise([domain.Call(row.ref, "", row.offered_at, row.answered_at, row.ended_at, row.agent)
                              for row in rows])
+
+
+# --- 呼损回拨: calling back the callers who gave up in the queue ----------------------------------------------------
+MISSED_WITHIN = timedelta(hours=24)  # a caller who gave up longer ago than this is not called back any more
+CALLBACK_TRIES = 3  # calls back nobody answered before the caller leaves the list
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A caller who gave up in the queue and has not got through since, as the 回访台 lists them (number masked)."""
+
+    call_id: int  # their latest call given up
+    caller: str  # masked
+    gave_up: int  # calls given up in the window
+    last_at: datetime
+    waited: float  # seconds, before the latest gave up
+    tries: int  # calls back already made (nobody answered)
+    called_back_at: datetime | None
+    called_back_by: str | None
+
+
+def missed(app: App) -> tuple[list[Missed], int]:
+    """The callers to call back, the latest first: each with a call given up (呼损, not a hang-up within seconds) in
+    the last MISSED_WITHIN, no answered call and no case of theirs since, and fewer than CALLBACK_TRIES calls back;
+    and how many such calls came from a withheld number (nobody to call)."""
+    from jiesu.nlp import pii
+
+    c, r = t.calls, t.requests
+    now = app.now()
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(c).where(
+            c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN, c.c.callback_tries < CALLBACK_TRIES)
+            .order_by(c.c.offered_at)).all()
+        given_up = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
+        keys = list({row.caller_key for row in given_up if row.caller_key})
+        since = min((row.offered_at for row in given_up), default=now)
+        reached: dict[str, datetime] = {}  # a caller's latest answered call or case, since the first given up
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            for key, at in uow.connection.execute(select(c.c.caller_key, c.c.answered_at).where(
+                    c.c.caller_key.in_(part), c.c.answered_at.is_not(None), c.c.answered_at >= since)).all():
+                reached[key] = max(reached.get(key, at), at)
+            for key, at in uow.connection.execute(select(r.c.requester_key, r.c.received_at).where(
+                    r.c.requester_key.in_(part), r.c.received_at >= since)).all():
+                reached[key] = max(reached.get(key, at), at)
+        by_caller: dict[str, list] = {}
+        for row in given_up:
+            if row.caller_key and not (row.caller_key in reached and reached[row.caller_key] >= row.offered_at):
+                by_caller.setdefault(row.caller_key, []).append(row)
+        listed = []
+        for calls_of in by_caller.values():
+            latest = calls_of[-1]
+            tries = max(row.callback_tries for row in calls_of)
+            if tries >= CALLBACK_TRIES:
+                continue
+            last_back = max((row for row in calls_of if row.called_back_at), key=lambda row: row.called_back_at,
+                            default=None)
+            listed.append(Missed(latest.id, pii.mask(app.cipher.decrypt(latest.caller_phone)), len(calls_of),
+                                 latest.offered_at, (latest.ended_at - latest.offered_at).total_seconds(), tries,
+                                 last_back.called_back_at if last_back else None,
+                                 last_back.called_back_by if last_back else None))
+    withheld = sum(1 for row in given_up if not row.caller_key)
+    return sorted(listed, key=lambda m: m.last_at, reverse=True), withheld
+
+
+def call_back(app: App, call_id: int, by: str) -> str:
+    """An agent calls back the caller of a call given up: the try is recorded on each of the caller's calls given up
+    in the window (audited, as the number is shown in full), and their number is returned for the intake page. A
+    caller who gets through is registered as any caller; one who does not is tried again, CALLBACK_TRIES at most."""
+    c = t.calls
+    now = app.now()
+    with app.uow() as uow:
+        row = uow.connection.execute(select(c).where(c.c.id == call_id)).first()
+        if row is None or row.answered_at is not None or not row.caller_key:
+            raise NotFound("没有这通可回拨的未接来电", field="call_id")
+        if row.offered_at < now - MISSED_WITHIN or row.callback_tries >= CALLBACK_TRIES:
+            raise ConflictError("这通未接来电已不在回拨范围（超过 24 小时或已回拨 3 次）", field="call_id")
+        tried = uow.connection.execute(update(c).where(
+            c.c.caller_key == row.caller_key, c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN)
+            .values(callback_tries=c.c.callback_tries + 1, called_back_at=now, called_back_by=by)).rowcount
+        record(uow.connection, now, by, "calls.call_back", f"来电 {row.ref}", {"calls": tried})
+        uow.commit()
+    return app.cipher.decrypt(row.caller_phone)

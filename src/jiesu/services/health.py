@@ -43,7 +43,7 @@ def check(app: App) -> list[Finding]:
         return found  # the other checks read tables this schema may not have
     found.append(Finding("ok", "数据库", f"结构版本 {head}"))
     found += _secret(app) + _calendar(app) + _model(app) + _backups(app) + _scan(app) + _messages(app) + _replies(app)
-    found += _publication(app) + _duty(app) + _sensitive_reports(app) + _word_index(app)
+    found += _publication(app) + _duty(app) + _sensitive_reports(app) + _word_index(app) + _calls(app)
     return found
 
 
@@ -140,6 +140,26 @@ def _replies(app: App) -> list[Finding]:
         return [Finding("warning", "短信评价", f"{len(unread)} 条短信回复超过 {REPLY_WAIT.days} 天无人处理",
                         "坐席在回访台「短信回复待处理」阅读并处理")]
     return [Finding("ok", "短信评价", "已启用")]
+
+
+CALLS_QUIET = timedelta(hours=12)  # a hotline answers day and night: this long without a call record, the feed stopped
+
+
+def _calls(app: App) -> list[Finding]:
+    """话务记录: whether the telephony's records arrive (only where it is connected, JIESU_TELEPHONY_TOKEN)."""
+    with app.uow(read_only=True) as uow:
+        last = uow.connection.execute(select(func.max(t.calls.c.received_at))).scalar()
+    if not app.settings.telephony_token:
+        return [Finding("ok", "话务记录", "未接入话务系统：接通率、呼损不可统计，排班建议按电话受理件估算" if last is None
+                        else f"未接入话务系统（最近一次导入在 {beijing_minute(last)}）",
+                        "" if last else "需要时设置 JIESU_TELEPHONY_TOKEN，让话务系统把通话记录推送到 /api/v1/calls")]
+    if last is None:
+        return [Finding("warning", "话务记录", "已设置 JIESU_TELEPHONY_TOKEN，但还没有收到任何话务记录",
+                        "检查话务系统是否按接口说明推送到 /api/v1/calls（docs/api.md）")]
+    if app.now() - last > CALLS_QUIET:
+        return [Finding("warning", "话务记录", f"最近一次收到话务记录在 {beijing_minute(last)}，已超过 12 小时",
+                        "检查话务系统的推送是否中断；中断期间的记录可从交换机导出后 jiesu calls import")]
+    return [Finding("ok", "话务记录", f"最近一次收到在 {beijing_minute(last)}")]
 
 
 REVIEW_WAIT = timedelta(days=7)  # a case agreed to publication left unread this long: a queue nobody reviews

@@ -5,7 +5,8 @@ and recorded changes of their steps; callback notes): phone and ID numbers, bank
 (`nlp/pii.py`), and the requester's own name wherever it was written. Photos attached to the case (and the addresses of pictures hosted elsewhere) are deleted: a
 picture of a street, a flat or a car tells who complained as well as a name does; so are the text messages
 sent to the requester. The case itself stays, for the statistics, the assessment and the archive: category, place, units,
-dates, every step, every callback result.
+dates, every step, every callback result. The callers' numbers of the call records (话务记录) before the date go too,
+unless a case registered on the call still keeps its requester's; the calls' times and agents stay for the figures.
 
 Only finished cases (直接办结, 已回访结案, 撤回, 归档; 并单 once its master is finished) and never a 信访件 (a petition file follows its own keeping
 rules). Done in batches, each one transaction that also writes its line of the audit trail, so an interrupted run

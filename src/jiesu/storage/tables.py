@@ -489,6 +489,9 @@ calls = Table(  # 话务记录: one call as the telephony reported it (domain/ca
     Column("ended_at", UTCDateTime, nullable=False),
     Column("agent", String(100), nullable=True, index=True),
     Column("received_at", UTCDateTime, nullable=False),  # when jiesu stored it
+    Column("callback_tries", Integer, nullable=False, server_default="0"),  # 呼损回拨: an agent called the caller back
+    Column("called_back_at", UTCDateTime, nullable=True),  # … the last time, and who
+    Column("called_back_by", String(100), nullable=True),
 )
 
 call_cases = Table(  # the cases registered on a call (the softphone opens the intake with the call's id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -495,14 +496,33 @@ def callbacks(request: Request) -> Response:
     (overdue marked), and the cases called back whose merged requesters (并单) still wait for theirs; an agent or
     supervisor opens one, sees the phone in full (recorded), calls and records it — or records that nobody answered
     (each case here says how often that happened this round, and when last). Above them, the text messages requesters
-    sent back that were not a rating it could record (短信回复待处理), for an agent to read and deal with."""
-    login_required(request, *CALLBACK_STAFF)
+    sent back that were not a rating it could record (短信回复待处理), for an agent to read and deal with; and the
+    callers who gave up in the queue in the last day and have not got through since (呼损回拨), for an agent to call."""
+    principal = login_required(request, *CALLBACK_STAFF)
     app = jiesu_app(request)
     sections = [work(app, "待回访", statuses=["awaiting_follow_up"]),
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
+    missed, withheld = calls.missed(app)
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
-                  now=app.now(), soon=due_soon_until(app), unanswered=unanswered, sms_replies=sms_replies.waiting(app))
+                  now=app.now(), soon=due_soon_until(app), unanswered=unanswered, sms_replies=sms_replies.waiting(app),
+                  missed=missed, withheld=withheld, may_call_back=principal.role == Role.AGENT,
+                  callback_tries=calls.CALLBACK_TRIES)
+
+
+@router.post("/callbacks/missed/{call_id}")
+async def call_back_missed(request: Request, call_id: RecordId) -> Response:
+    """回拨: an agent calls back a caller who gave up in the queue — the try is recorded (audited: the number is shown
+    in full), and the intake opens with their number and earlier cases, to register what they called about."""
+    principal = login_required(request, Role.AGENT)
+    await posted_form(request)
+    try:
+        number = calls.call_back(jiesu_app(request), call_id, principal.name)
+    except DomainError as error:
+        flash(request, error_text(error), kind="error")
+        return RedirectResponse("/callbacks", status_code=303)
+    flash(request, f"请回拨联系电话栏中的号码：接通后在此受理；未接通则回到回访台，稍后再拨（至多 {calls.CALLBACK_TRIES} 次）")
+    return RedirectResponse("/intake?" + urlencode({"phone": number}), status_code=303)
 
 
 @router.post("/callbacks/sms/{reply_id}/handled")

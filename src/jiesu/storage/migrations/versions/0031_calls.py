@@ -1,5 +1,5 @@
-"""calls and call_cases: 话务记录, each call the telephony reports (answered or abandoned, its times and agent), and
-the cases registered on a call
+"""calls and call_cases: 话务记录, each call the telephony reports (answered or abandoned, its times and agent, and
+the agents' calls back to a caller who gave up: 呼损回拨), and the cases registered on a call
 
 Revision ID: 0031
 Revises: 0030
@@ -26,6 +26,9 @@ def upgrade() -> None:
         sa.Column('ended_at', sa.DateTime(), nullable=False),
         sa.Column('agent', sa.String(length=100), nullable=True),
         sa.Column('received_at', sa.DateTime(), nullable=False),
+        sa.Column('callback_tries', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('called_back_at', sa.DateTime(), nullable=True),
+        sa.Column('called_back_by', sa.String(length=100), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_calls')),
         sa.UniqueConstraint('ref', name=op.f('uq_calls_ref')),
     )
