@@ -267,8 +267,14 @@ def test_callers_who_gave_up_are_listed_for_a_call_back_until_they_get_through(t
         record("M-8", now - timedelta(hours=1), None, gave_up_after=50, caller=""),  # withheld
     ])
     create(telephony, requester_phone="13900000002")  # this one called again and a case was registered
-    missed, withheld = calls.missed(app)
-    assert [(m.caller, m.gave_up) for m in missed] == [("139****0001", 2)] and withheld == 1
+    missed, count, withheld = calls.missed(app)
+    assert [(m.caller, m.gave_up) for m in missed] == [("139****0001", 2)] and (count, withheld) == (1, 1)
+    post(telephony, [record("M-9", now - timedelta(minutes=10), None, gave_up_after=25, caller="13900000006")])
+    first, count, _ = calls.missed(app, shown=1)  # the latest first; the count says how many wait
+    assert [m.caller for m in first] == ["139****0006"] and count == 2
+    calls.call_back(app, first[0].call_id, "agent")
+    calls.call_back(app, first[0].call_id, "agent")
+    calls.call_back(app, first[0].call_id, "agent")  # tried three times: off the list
     login(telephony, "supervisor")  # sees the list, does not dial
     page = telephony.get("/callbacks").text
     section = page.split('id="missed-calls"')[1].split("</section>")[0]
@@ -284,10 +290,10 @@ def test_callers_who_gave_up_are_listed_for_a_call_back_until_they_get_through(t
     [again] = calls.missed(app)[0]  # nobody answered: still listed, with the try
     assert (again.tries, again.called_back_by) == (1, "agent")
     entries, _ = audit.entries(app, audit.AuditQuery(action="calls.call_back"))
-    assert [(e.actor, e.detail) for e in entries] == [("agent", {"calls": 2})]
+    assert [(e.actor, e.detail) for e in entries][0] == ("agent", {"calls": 2})  # newest first: both calls marked
     for _ in range(2):
         calls.call_back(app, again.call_id, "agent")
-    assert calls.missed(app)[0] == []  # three tries: no more
+    assert calls.missed(app)[:2] == ([], 0)  # three tries: no more
     with pytest.raises(Exception, match="回拨"):
         calls.call_back(app, again.call_id, "agent")
 

@@ -482,3 +482,19 @@ def test_a_call_is_handed_over_to_an_emergency_line_and_a_sensitive_mark_cleared
           "--division", "WJ01")
     assert "110 转来（来源单号 J0042）" in jiesu("case", "show", "2")
     assert re.search(r"\b2\b.*小区路灯不亮", jiesu("case", "list", "--text", "J0042"))
+
+
+def test_the_demo_started_again_serves_what_it_built_without_seeding_its_scenes_twice(jiesu, monkeypatch):
+    import jiesu.cli.demo as demo_cli
+    import jiesu.cli.serve as serve_cli
+
+    served = []
+    monkeypatch.setattr(serve_cli, "run", lambda app, host, port: served.append(port))
+    monkeypatch.setattr(demo_cli, "deliver_demo_messages", lambda app: None)  # no threads left behind
+    monkeypatch.setattr(demo_cli, "scan_demo_deadlines", lambda app: None)
+    jiesu("demo", "--no-serve", "--count", "600", "--days", "90")
+    first = jiesu("demo", "--port", "8123")  # built without serving before: its scenes are seeded now
+    assert "人民建议征集：" in first and "话务：近 30 天来电" in first and "演示账号" in first
+    again = jiesu("demo", "--port", "8124")  # a second start: the same city, fresh passwords, nothing seeded twice
+    assert "演示场景已在首次启动时生成" in again and "人民建议征集：" not in again and "演示账号" in again
+    assert served == [8123, 8124]

@@ -90,39 +90,47 @@ def demo(ctx: typer.Context,
     if serve:
         from jiesu.cli.serve import run
 
-        train_demo_model(jiesu)
-        build_demo_issues(jiesu)
-        arrivals = seed_arrivals(jiesu)  # after the model: read by intake as a real site would
-        tickets = "、".join(str(a.ticket) for a in arrivals)
-        console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
-        for sensitive in (a for a in arrivals if a.sensitive):
-            console.print(f"敏感诉求：{sensitive.ticket} {sensitive.sensitive}（督办台「敏感诉求」）", highlight=False)
-        if told := lines_alerted(jiesu):
-            console.print("紧急热线联动：坐席三方转接并通报 " + "，".join(f"{line} {n} 件" for line, n in told)
-                          + "（工单页「紧急联动」；数据看板「紧急热线联动」）", highlight=False)
-        month = calls.figures_since(jiesu, jiesu.now() - timedelta(days=30))
-        if month.offered:
-            console.print(f"话务：近 30 天来电 {month.offered} 通，接通率 {month.answer_rate}%，{ANSWER_WITHIN} 秒接通率 "
-                          f"{month.service_level}%，呼损 {month.abandoned} 通，平均通话 {month.mean_talk} 秒"
-                          "（工单页「来电」；数据看板「话务」「坐席排班建议」）", highlight=False)
-        _, suggestion = seed_topic(jiesu)
-        console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
-        area = seed_area_work(jiesu, busiest_subdistrict(jiesu))
-        if area.supervised or area.handed:
-            console.print(f"辖区：区接诉即办办公室督办 {area.supervised or '—'}；街道下派社区 "
-                          f"{'、'.join(area.handed) or '—'}，社区已反馈 {area.reported or '—'}"
-                          "（区级承办人、承办人、社区承办人）")
-        console.print(f"办件公开：诉求人同意公开的已办结诉求 {seed_publications(jiesu)} 件（/portal/public）")
-        replied = seed_sms_replies(jiesu)
-        console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
-                      f"{replied.count('for_agent')} 条待坐席处理（回访台）")
-        accounts = demo_accounts(jiesu)
-        handler = next((name, unit) for _, name, _, unit in accounts if name == "chengban")
-        given = seed_owners(jiesu, handler[1] or "", handler[0])
-        if given:
-            console.print(f"分办：街道接诉即办专班将 {'、'.join(given)} 交给承办人（承办箱「我承办的」，本单位考核「承办人员」）")
-        console.print(f"值班表：承办人的街道今明两天的班次已登记，现在在班：{seed_duty(jiesu, handler[1] or '')}"
-                      "（/duty；紧急派单短信发给在班者）")
+        with jiesu.uow(read_only=True) as uow:  # a demo started before has had its people at work already
+            fresh = not uow.connection.execute(select(t.suggestion_topics.c.id)
+                                               .where(t.suggestion_topics.c.title == TOPIC[0])).first()
+        if fresh:  # the first start: what the demo's people have just done, on top of the year's history
+            train_demo_model(jiesu)
+            build_demo_issues(jiesu)
+            arrivals = seed_arrivals(jiesu)  # after the model: read by intake as a real site would
+            tickets = "、".join(str(a.ticket) for a in arrivals)
+            console.print(f"刚收到市民网上反映 {len(arrivals)} 件，待派单（派单台）：{tickets}")
+            for sensitive in (a for a in arrivals if a.sensitive):
+                console.print(f"敏感诉求：{sensitive.ticket} {sensitive.sensitive}（督办台「敏感诉求」）", highlight=False)
+            if told := lines_alerted(jiesu):
+                console.print("紧急热线联动：坐席三方转接并通报 " + "，".join(f"{line} {n} 件" for line, n in told)
+                              + "（工单页「紧急联动」；数据看板「紧急热线联动」）", highlight=False)
+            month = calls.figures_since(jiesu, jiesu.now() - timedelta(days=30))
+            if month.offered:
+                console.print(f"话务：近 30 天来电 {month.offered} 通，接通率 {month.answer_rate}%，{ANSWER_WITHIN} 秒接通率 "
+                              f"{month.service_level}%，呼损 {month.abandoned} 通，平均通话 {month.mean_talk} 秒"
+                              "（工单页「来电」；数据看板「话务」「坐席排班建议」）", highlight=False)
+            _, suggestion = seed_topic(jiesu)
+            console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
+            area = seed_area_work(jiesu, busiest_subdistrict(jiesu))
+            if area.supervised or area.handed:
+                console.print(f"辖区：区接诉即办办公室督办 {area.supervised or '—'}；街道下派社区 "
+                              f"{'、'.join(area.handed) or '—'}，社区已反馈 {area.reported or '—'}"
+                              "（区级承办人、承办人、社区承办人）")
+            console.print(f"办件公开：诉求人同意公开的已办结诉求 {seed_publications(jiesu)} 件（/portal/public）")
+            replied = seed_sms_replies(jiesu)
+            console.print(f"短信评价：诉求人回复办结短信 {len(replied)} 条，{replied.count('rated')} 条记为回访，"
+                          f"{replied.count('for_agent')} 条待坐席处理（回访台）")
+        accounts = demo_accounts(jiesu)  # after the 辖区 work: the 社区承办人 is of the 社区 that owes a report
+        if fresh:
+            handler = next((name, unit) for _, name, _, unit in accounts if name == "chengban")
+            given = seed_owners(jiesu, handler[1] or "", handler[0])
+            if given:
+                console.print(f"分办：街道接诉即办专班将 {'、'.join(given)} 交给承办人（承办箱「我承办的」，本单位考核「承办人员」）")
+            console.print(f"值班表：承办人的街道今明两天的班次已登记，现在在班：{seed_duty(jiesu, handler[1] or '')}"
+                          "（/duty；紧急派单短信发给在班者）")
+        else:
+            console.print("（演示场景已在首次启动时生成：待派单的市民反映、建议征集、辖区督办与下派、办件公开、短信评价、"
+                          "分办与值班表）")
         table = Table("角色", "用户名", "密码", "单位", title="演示账号（仅演示模式；每次启动重新生成密码）")
         for role, name, password, unit in accounts:
             table.add_row(role, name, password, unit or "")

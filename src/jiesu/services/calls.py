@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
@@ -167,6 +167,7 @@ def figures_since(app: App, since: datetime) -> domain.Figures:
 # --- 呼损回拨: calling back the callers who gave up in the queue ----------------------------------------------------
 MISSED_WITHIN = timedelta(hours=24)  # a caller who gave up longer ago than this is not called back any more
 CALLBACK_TRIES = 3  # calls back nobody answered before the caller leaves the list
+SHOWN = 100  # callers listed at once (the latest first): more than a shift calls back before new ones come
 
 
 @dataclass(frozen=True)
@@ -183,48 +184,51 @@ class Missed:
     called_back_by: str | None
 
 
-def missed(app: App) -> tuple[list[Missed], int]:
-    """The callers to call back, the latest first: each with a call given up (呼损, not a hang-up within seconds) in
-    the last MISSED_WITHIN, no answered call and no case of theirs since, and fewer than CALLBACK_TRIES calls back;
-    and how many such calls came from a withheld number (nobody to call)."""
+def missed(app: App, shown: int = SHOWN) -> tuple[list[Missed], int, int]:
+    """The callers to call back, the latest first (the first `shown` of them): each with a call given up (呼损, not a
+    hang-up within seconds) in the last MISSED_WITHIN, no answered call and no case of their number since, and fewer
+    than CALLBACK_TRIES calls back; how many such callers there are; and how many calls given up came from a withheld
+    number (nobody to call)."""
     from jiesu.nlp import pii
 
     c, r = t.calls, t.requests
     now = app.now()
     with app.uow(read_only=True) as uow:
-        rows = uow.connection.execute(select(c).where(
-            c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN, c.c.callback_tries < CALLBACK_TRIES)
-            .order_by(c.c.offered_at)).all()
+        rows = uow.connection.execute(select(
+            c.c.id, c.c.caller_key, c.c.offered_at, c.c.ended_at, c.c.callback_tries, c.c.called_back_at,
+            c.c.called_back_by).where(c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN,
+                                      c.c.callback_tries < CALLBACK_TRIES).order_by(c.c.offered_at)).all()
         given_up = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
         keys = list({row.caller_key for row in given_up if row.caller_key})
         since = min((row.offered_at for row in given_up), default=now)
         reached: dict[str, datetime] = {}  # a caller's latest answered call or case, since the first given up
         for start in range(0, len(keys), 500):
             part = keys[start:start + 500]
-            for key, at in uow.connection.execute(select(c.c.caller_key, c.c.answered_at).where(
-                    c.c.caller_key.in_(part), c.c.answered_at.is_not(None), c.c.answered_at >= since)).all():
+            for key, at in uow.connection.execute(select(c.c.caller_key, func.max(c.c.answered_at)).where(
+                    c.c.caller_key.in_(part), c.c.answered_at >= since).group_by(c.c.caller_key)).all():
                 reached[key] = max(reached.get(key, at), at)
-            for key, at in uow.connection.execute(select(r.c.requester_key, r.c.received_at).where(
-                    r.c.requester_key.in_(part), r.c.received_at >= since)).all():
+            for key, at in uow.connection.execute(select(r.c.requester_key, func.max(r.c.received_at)).where(
+                    r.c.requester_key.in_(part), r.c.received_at >= since).group_by(r.c.requester_key)).all():
                 reached[key] = max(reached.get(key, at), at)
         by_caller: dict[str, list] = {}
         for row in given_up:
             if row.caller_key and not (row.caller_key in reached and reached[row.caller_key] >= row.offered_at):
                 by_caller.setdefault(row.caller_key, []).append(row)
-        listed = []
-        for calls_of in by_caller.values():
-            latest = calls_of[-1]
-            tries = max(row.callback_tries for row in calls_of)
-            if tries >= CALLBACK_TRIES:
-                continue
-            last_back = max((row for row in calls_of if row.called_back_at), key=lambda row: row.called_back_at,
-                            default=None)
-            listed.append(Missed(latest.id, pii.mask(app.cipher.decrypt(latest.caller_phone)), len(calls_of),
-                                 latest.offered_at, (latest.ended_at - latest.offered_at).total_seconds(), tries,
-                                 last_back.called_back_at if last_back else None,
-                                 last_back.called_back_by if last_back else None))
-    withheld = sum(1 for row in given_up if not row.caller_key)
-    return sorted(listed, key=lambda m: m.last_at, reverse=True), withheld
+        waiting = sorted((calls_of for calls_of in by_caller.values()
+                          if max(row.callback_tries for row in calls_of) < CALLBACK_TRIES),
+                         key=lambda calls_of: calls_of[-1].offered_at, reverse=True)
+        latest = [calls_of[-1].id for calls_of in waiting[:shown]]
+        numbers = dict(uow.connection.execute(select(c.c.id, c.c.caller_phone).where(c.c.id.in_(latest))).all()) \
+            if latest else {}
+    listed = []
+    for calls_of in waiting[:shown]:
+        last = calls_of[-1]
+        back = max((row for row in calls_of if row.called_back_at), key=lambda row: row.called_back_at, default=None)
+        listed.append(Missed(last.id, pii.mask(app.cipher.decrypt(numbers[last.id])), len(calls_of), last.offered_at,
+                             (last.ended_at - last.offered_at).total_seconds(),
+                             max(row.callback_tries for row in calls_of), back.called_back_at if back else None,
+                             back.called_back_by if back else None))
+    return listed, len(waiting), sum(1 for row in given_up if not row.caller_key)
 
 
 def call_back(app: App, call_id: int, by: str) -> str:

@@ -503,10 +503,10 @@ def callbacks(request: Request) -> Response:
     sections = [work(app, "待回访", statuses=["awaiting_follow_up"]),
                 work(app, "并单诉求人待回访（本件诉求人已回访）", merged_callbacks_due=True)]
     unanswered = cases.unanswered_calls(app, [row.id for _, rows, _ in sections for row in rows])
-    missed, withheld = calls.missed(app)
+    missed, missed_count, withheld = calls.missed(app)
     return render(request, "queue.html", title="回访台", sections=sections, names=unit_names(app), Status=Status,
                   now=app.now(), soon=due_soon_until(app), unanswered=unanswered, sms_replies=sms_replies.waiting(app),
-                  missed=missed, withheld=withheld, may_call_back=principal.role == Role.AGENT,
+                  missed=missed, missed_count=missed_count, withheld=withheld, may_call_back=principal.role == Role.AGENT,
                   callback_tries=calls.CALLBACK_TRIES)
 
 
