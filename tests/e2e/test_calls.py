@@ -4,7 +4,7 @@ call, and read as 接通率, 20 秒接通率, 呼损 and talk time — on the da
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -135,9 +135,12 @@ def test_a_case_registered_on_a_call_shows_the_call_once_its_record_arrives(tele
     assert post(telephony, [record("CALL-0042", offered, 15, 272)]).status_code == 200
     shown = telephony.get(f"/cases/{case_id}").text
     listed = shown.split('id="case-calls"')[1].split("</dd>")[0]
-    assert "来电，等待 15 秒，通话 4 分 32 秒，坐席 agent（通话编号 CALL-0042）" in listed
+    assert "来电，等待 15 秒，通话 4 分 32 秒，agent 接听（通话编号 CALL-0042）" in listed
     login(telephony, "supervisor")
     assert 'id="case-calls"' in telephony.get(f"/cases/{case_id}").text
+    shown = call(telephony, "dispatcher", "GET", f"/api/v1/requests/{case_id}").json()["calls"]
+    assert shown == [{"ref": "CALL-0042", "offered_at": offered.astimezone(UTC).isoformat(), "wait_seconds": 15.0,
+                      "talk_seconds": 272.0, "agent": "agent"}]
 
 
 def test_a_bad_call_id_at_intake_registers_nothing_and_the_api_links_one_too(telephony, app):
@@ -163,6 +166,7 @@ def test_a_handler_is_not_shown_the_call_a_case_came_on(telephony, app, clock):
     login(telephony, "wj")
     page = telephony.get(f"/cases/{case['id']}").text
     assert "望京西园三区" in page and 'id="case-calls"' not in page
+    assert "calls" not in call(telephony, "wj", "GET", f"/api/v1/requests/{case['id']}").json()
 
 
 def week_of_calls(clock) -> list[dict]:

@@ -31,6 +31,7 @@ from jiesu.nlp import pii
 from jiesu.services import (
     access,
     assessment,
+    calls,
     cases,
     intake,
     notifications,
@@ -241,6 +242,10 @@ def get_request(request_id: RecordId, request: Request, principal: Principal = D
                               "status_label": n.status.label, "attempts": n.attempts, "last_error": n.last_error,
                               "created_at": iso(n.created_at), "sent_at": iso(n.sent_at) if n.sent_at else None}
                              for n in notifications.for_case(uow.connection, request_id)]
+        if principal.role in calls.SHOWN_TO:  # 话务记录: the call it was registered on (the centre's staff only)
+            result["calls"] = [{"ref": c.ref, "offered_at": iso(c.offered_at) if c.offered_at else None,
+                                "wait_seconds": c.wait_seconds, "talk_seconds": c.talk_seconds, "agent": c.agent}
+                               for c in calls.of_case(uow.connection, request_id)]
     return result
 
 

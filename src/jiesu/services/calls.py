@@ -24,10 +24,12 @@ from jiesu.bootstrap import App
 from jiesu.domain import calls as domain
 from jiesu.domain import validation
 from jiesu.domain.calendar import SHANGHAI
+from jiesu.domain.enums import Role
 from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
 from jiesu.services.audit import record
 from jiesu.storage import tables as t
 
+SHOWN_TO = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the call a case came on: the centre's own
 MAX_BATCH = 5_000  # records a post may carry (a switch sends its records every few seconds or minutes)
 COLUMNS = ("ref", "caller", "offered_at", "answered_at", "ended_at", "agent")  # a CSV export's header
 

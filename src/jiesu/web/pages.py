@@ -235,7 +235,6 @@ DISPATCHING = (Role.DISPATCHER, Role.AGENT, Role.ADMIN)  # who may dispatch, as 
 
 QUEUE_ROLES = (Role.DISPATCHER, Role.AGENT, Role.SUPERVISOR)
 ON_DUTY_SHOWN = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the centre calls the lead unit's 值班人
-CALLS_SHOWN = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the call a case came on: the centre's own
 
 
 def queue_sections(app) -> list[tuple[str, list, int]]:
@@ -752,7 +751,7 @@ def _case_page(request: Request, principal: Principal, request_id: int, status_c
             else []
         on_duty = duty_roster.on_duty(app, uow.connection, case.lead_unit, app.now()) \
             if principal.role in ON_DUTY_SHOWN and case.status.value in cases.WITH_A_UNIT else None  # whom to call
-        case_calls = calls.of_case(uow.connection, case.stored_id) if principal.role in CALLS_SHOWN else []
+        case_calls = calls.of_case(uow.connection, case.stored_id) if principal.role in calls.SHOWN_TO else []
     pictures = photos.by_step(photos.listed(app, case))
     handling = {code: u.name for code, u in config.directory.units.items() if u.kind != UnitKind.CENTRE}  # may handle
     actions = [(Action(a), FORM_FIELDS[a]) for a in view["allowed_actions"]  # 下派 only where the matter may go down
