@@ -59,6 +59,13 @@ def test_a_small_demo_city_is_built_and_works_like_any_other_data(database_url, 
     routed = cases.suggest_routing(app, "H0401", "YH0101")
     dispatched, _ = cases.perform(app, DISPATCHER, new.id, Action.DISPATCH, ActionInput(unit=routed.best.unit.code))
     assert dispatched.status == Status.DISPATCHED and dispatched.lead_unit == "RLJ"
+    from jiesu.demo.build import seed_emergency_calls
+
+    fight, passed_on = seed_emergency_calls(app, "J110-20261123-0007")  # to 110 and from 110, just now
+    assert fight.status == Status.HANDED_OVER and [t.line.value for t in fight.lines_told()] == ["110"]
+    assert fight.urgency.value == "emergency"  # read as one by intake
+    assert passed_on.status == Status.REGISTERED and passed_on.channel.value == "police"
+    assert passed_on.source_ref == "J110-20261123-0007"
     # what citizens send while the demo starts waits on the 派单台, read by intake
     from jiesu.domain.enums import RequestKind, Urgency
     from jiesu.services import intake

@@ -347,19 +347,25 @@ def calls(connection, f: Filters):
         if value is not None:
             clauses.append(clause)
             params.append(value)
-    figures = f"""count(*), count(*) FILTER (WHERE answered),
-        count(*) FILTER (WHERE NOT answered AND wait_s > {SHORT_ABANDON}),
-        count(*) FILTER (WHERE NOT answered AND wait_s <= {SHORT_ABANDON}),
-        round(100.0 * count(*) FILTER (WHERE answered)
-              / nullif(count(*) FILTER (WHERE answered OR wait_s > {SHORT_ABANDON}), 0), 1),
-        round(100.0 * count(*) FILTER (WHERE answered AND wait_s <= {ANSWER_WITHIN})
-              / nullif(count(*) FILTER (WHERE answered OR wait_s > {SHORT_ABANDON}), 0), 1),
-        round(avg(wait_s) FILTER (WHERE answered), 1), round(avg(talk_s), 1)"""
-    where = " AND ".join(clauses)
-    rows = connection.execute(f"""SELECT strftime(offered_local, '%Y-%m-%d'), {figures} FROM calls
-                                  WHERE {where} GROUP BY 1 ORDER BY 1""", params).fetchall()
-    if rows:
-        rows.append(("合计", *connection.execute(f"SELECT {figures} FROM calls WHERE {where}", params).fetchone()))
+    days = connection.execute(f"""
+        SELECT CAST(offered_local AS DATE), count(*), count(*) FILTER (WHERE answered),
+               count(*) FILTER (WHERE NOT answered AND wait_s <= {SHORT_ABANDON}),
+               count(*) FILTER (WHERE answered AND wait_s <= {ANSWER_WITHIN}), sum(wait_s) FILTER (WHERE answered),
+               sum(talk_s)
+        FROM calls WHERE {" AND ".join(clauses)} GROUP BY 1 ORDER BY 1""", params).fetchall()
+
+    def figures(offered, answered, short, in_time, waited, talked) -> list:
+        counted = offered - short  # the hang-ups within seconds are no agent's to answer
+
+        def percent(part):
+            return round(part * 100.0 / counted, 1) if counted else None
+
+        return [offered, answered, counted - answered, short, percent(answered), percent(in_time),
+                round(waited / answered, 1) if answered else None, round(talked / answered, 1) if answered else None]
+
+    rows = [[f"{day:%Y-%m-%d}", *figures(*(x or 0 for x in sums))] for day, *sums in days]
+    if days:  # the whole period from the days' sums: one scan of the calls, not two
+        rows.append(["合计", *figures(*(sum(x[i] or 0 for x in days) for i in range(1, 7)))])
     return ["日期", "来电", "接通", "呼损", f"{SHORT_ABANDON} 秒内挂机", "接通率%", f"{ANSWER_WITHIN} 秒接通率%",
             "平均等待（秒）", "平均通话（秒）"], rows
 

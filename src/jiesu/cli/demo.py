@@ -40,6 +40,7 @@ def demo(ctx: typer.Context,
         seed_area_work,
         seed_arrivals,
         seed_duty,
+        seed_emergency_calls,
         seed_owners,
         seed_publications,
         seed_sms_replies,
@@ -104,6 +105,9 @@ def demo(ctx: typer.Context,
             if told := lines_alerted(jiesu):
                 console.print("紧急热线联动：坐席三方转接并通报 " + "，".join(f"{line} {n} 件" for line, n in told)
                               + "（工单页「紧急联动」；数据看板「紧急热线联动」）", highlight=False)
+            fight, passed_on = seed_emergency_calls(jiesu, f"J110-{jiesu.today():%Y%m%d}-0007")
+            console.print(f"刚才的来电：{fight.ticket} 正在打架，已三方转接 110（已转紧急热线，本件结束）；{passed_on.ticket} 为 "
+                          f"110 转来（来源单号 {passed_on.source_ref}），待派单", highlight=False)
             month = calls.figures_since(jiesu, jiesu.now() - timedelta(days=30))
             if month.offered:
                 console.print(f"话务：近 30 天来电 {month.offered} 通，接通率 {month.answer_rate}%，{ANSWER_WITHIN} 秒接通率 "

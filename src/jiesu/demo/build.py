@@ -128,6 +128,31 @@ def seed_arrivals(app: App) -> list[CitizenRequest]:
     return [intake.submit(app, intake.CITIZEN, one)[0] for one in sent]
 
 
+def seed_emergency_calls(app: App, source_ref: str) -> tuple[CitizenRequest, CitizenRequest]:
+    """Two calls of the last minutes between 12345 and the emergency lines: a fight going on, which the agent put
+    through to 110 and recorded as handed over (the case ends there), and a call 110 passed on as no police matter
+    (110 转来, its 警情编号 kept as 来源单号), waiting for dispatch. Returns the two cases."""
+    from jiesu.domain.enums import Role
+    from jiesu.domain.workflow import Action
+    from jiesu.services import intake
+    from jiesu.services.cases import ActionInput, Intake
+    from jiesu.services.users import Principal
+
+    agent = Principal("坐席07", Role.AGENT)
+
+    def taken(said: Intake, then=()) -> CitizenRequest:  # read by intake as the agent's screen reads it
+        prepared, shown, note = intake.prepare(app, said)
+        return intake.register(app, agent, prepared, suggestion=note, keywords=shown.keywords, then=then)[0]
+
+    fight = taken(Intake(content="楼下烧烤摊两伙人正在打架，有人拿着酒瓶，已经有人流血了", kind="help",
+                         channel="phone", requester_phone="13900000106", address="建设锦绣花园南门"),
+                  then=[(Action.HAND_OVER, ActionInput(line="110", reference="0231"))])
+    passed_on = taken(Intake(content="110 转来：长乐路与建设路路口的井盖丢了，晚上有行人险些踩空，请尽快补上",
+                             kind="report", channel="police", requester_phone="13900000107",
+                             address="长乐路与建设路路口", source_ref=source_ref))
+    return fight, passed_on
+
+
 def seed_sms_replies(app: App) -> list[str]:
     """Two requesters answer the 办结 text message of the two latest cases waiting for their callback (短信评价): one
     rates it (2: 已解决基本满意, recorded as the callback), the other writes words, which wait on the 回访台 for an
