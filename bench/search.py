@@ -40,10 +40,10 @@ def before_index(uow, text: str):
     from jiesu.domain.errors import InvalidInput
     from jiesu.services.cases import _TICKET
     from jiesu.storage import tables as t
+    from jiesu.storage import text_index
 
     r = t.requests
-    found = [column.contains(text, autoescape=True)  # the columns the search reads today
-             for column in (r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply)]
+    found = [r.c[name].contains(text, autoescape=True) for name in text_index.SEARCHED]  # the columns read today
     if _TICKET.fullmatch(text):
         found.append(r.c.ticket == text)
     try:

@@ -1,5 +1,5 @@
 """工单查询's search box on the word index: every piece of two or more characters of a case's title, content,
-keywords, 补充诉求 or reply finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
+keywords, 补充诉求, reply or units' notes (办理进展, 协办反馈) finds it, as `LIKE` did, but through the index (a case the index lacks is not found by it); a single
 character still scans; the 工单号 and the caller's number find their cases; masking a case's personal data takes
 its pairs out of the index."""
 
@@ -131,3 +131,32 @@ def test_the_answer_the_requester_was_given_finds_the_case_and_a_reply_sent_back
         c.execute(text("DELETE FROM request_words"))
     text_index.rebuild(app.engine)
     assert indexed(app, "声控灯泡") == [case]
+
+
+def test_what_the_units_wrote_on_the_way_finds_the_case_and_is_masked_with_the_rest(app, clock):
+    from tests.support import DISPATCHER, JX_HANDLER, WJ_HANDLER
+
+    case = register(app, "小区北门路灯不亮", requester_name="王五", requester_phone="13812345678")
+    cases.perform(app, DISPATCHER, case, Action.DISPATCH, ActionInput(unit="JX", co_units=["WJ"]))
+    cases.perform(app, JX_HANDLER, case, Action.ACKNOWLEDGE, ActionInput())
+    assert found(app, "恒通电力") == []
+    cases.perform(app, JX_HANDLER, case, Action.NOTE_PROGRESS, ActionInput(note="已联系恒通电力维修班，王五电话13911112222"))
+    cases.perform(app, WJ_HANDLER, case, Action.REPORT_BACK, ActionInput(note="北门线路归望京社区，已报修"))
+    assert found(app, "恒通电力") == indexed(app, "恒通电力") == [case]  # a supervisor finds the contractor's cases
+    assert found(app, "线路归望京社区") == [case] and found(app, "路灯 维修班") == [case]
+    with app.engine.connect() as c:
+        stored = c.execute(select(t.requests.c.notes).where(t.requests.c.id == case)).scalar_one()
+    assert stored == "已联系恒通电力维修班，王五电话13911112222\n北门线路归望京社区，已报修"
+    with app.engine.begin() as c:  # a rebuilt index keeps them too
+        c.execute(text("DELETE FROM request_words"))
+    text_index.rebuild(app.engine)
+    assert indexed(app, "恒通电力") == indexed(app, "13911112222") == [case]
+    cases.perform(app, JX_HANDLER, case, Action.RESOLVE, ActionInput(reply="已修复"))
+    cases.perform(app, DISPATCHER, case, Action.ACCEPT_REPLY, ActionInput())
+    cases.perform(app, AGENT, case, Action.FOLLOW_UP, ActionInput(solved=True, satisfaction="满意"))
+    clock.advance(days=2)
+    retention.anonymise(app, date(2026, 11, 24), "管理员甲")
+    assert indexed(app, "13911112222") == [] and indexed(app, "恒通电力") == [case]
+    with app.engine.connect() as c:
+        masked = c.execute(select(t.requests.c.notes).where(t.requests.c.id == case)).scalar_one()
+    assert "13911112222" not in masked and "王五" not in masked and "恒通电力" in masked

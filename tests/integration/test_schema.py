@@ -131,3 +131,30 @@ def test_0029_indexes_the_replies_given_already_and_goes_back_without_them(app):
     migrate.upgrade(app.engine)
     assert indexed("社保窗口") == sorted([answered, waiting]) and indexed("携带身份证") == [answered]
     assert migrate.current_revision(app.engine) == head_revision()
+
+
+def test_0032_keeps_the_units_notes_written_already_on_their_cases_and_goes_back_without_them(app):
+    from jiesu.nlp.search_terms import terms
+    from jiesu.storage import text_index
+    from tests.support import WJ_HANDLER
+
+    noted = cases.register(app, AGENT, Intake(content="路灯不亮", division="WJ01", category="WY1")).id
+    cases.perform(app, DISPATCHER, noted, Action.DISPATCH, ActionInput(unit="WJ"))
+    cases.perform(app, WJ_HANDLER, noted, Action.ACKNOWLEDGE, ActionInput())
+    cases.perform(app, WJ_HANDLER, noted, Action.NOTE_PROGRESS, ActionInput(note="已联系恒通电力维修班"))
+    other = cases.register(app, AGENT, Intake(content="恒通电力施工噪音", division="WJ01", category="WY1")).id
+
+    def indexed(words: str) -> list[int]:
+        with app.engine.connect() as c:
+            return sorted(c.execute(text_index.matching(c.dialect.name, terms(words))).scalars())
+
+    assert indexed("恒通电力") == sorted([noted, other])
+    downgrade(app, "0031")  # as it was: the notes on the steps only
+    assert indexed("恒通电力") == [other] and indexed("路灯不亮") == [noted]
+    with app.engine.begin() as c:  # the case as 0031 stored it
+        assert "notes" not in [col["name"] for col in sa_inspect(c).get_columns("requests")]
+    migrate.upgrade(app.engine)
+    assert indexed("恒通电力") == sorted([noted, other]) and indexed("维修班") == [noted]
+    with app.engine.connect() as c:
+        assert c.execute(select(t.requests.c.notes).where(t.requests.c.id == noted)).scalar_one() == "已联系恒通电力维修班"
+        assert c.execute(select(t.requests.c.notes).where(t.requests.c.id == other)).scalar_one() == ""

@@ -517,7 +517,8 @@ _TICKET = re.compile(r"\d{15,}")  # ticket_for: the Beijing date and at least se
 
 
 def _text_matches(uow: UnitOfWork, text: str):
-    """What the search box finds: the cases whose title, content, keywords, 补充诉求 or reply contain the text — each of its
+    """What the search box finds: the cases whose title, content, keywords, 补充诉求, reply or units' notes (办理进展,
+    协办反馈) contain the text — each of its
     words, when it has several separated by spaces (丰泽嘉园 电梯) —; also the case whose 工单号 or 来源单号 it is, and the cases of the
     caller whose number it is (through the phone's keyed hash: numbers are stored encrypted). Words with a run of two
     or more letters or digits are looked up in the word index (`storage/text_index.py`) first, the ticket and the
@@ -530,8 +531,7 @@ def _text_matches(uow: UnitOfWork, text: str):
 
     r = t.requests
     words = text.split()
-    said = and_(*[or_(*[column.contains(word, autoescape=True)
-                        for column in (r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply)])
+    said = and_(*[or_(*[r.c[name].contains(word, autoescape=True) for name in text_index.SEARCHED])
                  for word in words])
     exact = []  # conditions their own index answers
     if _TICKET.fullmatch(text):

@@ -105,21 +105,22 @@ def _anonymise_batch(app: App, c, ids: list[int]) -> int:
     """Each case of the batch and what was written about it, with one statement per table (executemany), and only
     the step and callback rows whose text changes rewritten. Returns how many attachments were deleted."""
     r, e, f = t.requests, t.events, t.follow_ups
-    rows = c.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply, r.c.sensitive,
+    rows = c.execute(select(r.c.id, *(r.c[name] for name in text_index.SEARCHED), r.c.sensitive,
                             r.c.requester_name, r.c.version).where(r.c.id.in_(ids))).all()
     cleaners = {row.id: _cleaner(app.cipher.decrypt(row.requester_name) if row.requester_name else "") for row in rows}
     now = app.now()
     c.execute(update(r).where(r.c.id == bindparam("case_id")).values(
         title=bindparam("new_title"), content=bindparam("new_content"), reply=bindparam("new_reply"),
-        keywords=bindparam("new_keywords"), supplements=bindparam("new_supplements"),
+        keywords=bindparam("new_keywords"), supplements=bindparam("new_supplements"), notes=bindparam("new_notes"),
         sensitive=bindparam("new_sensitive"), requester_name=None, requester_phone=None, requester_key=None, anonymised_at=now, updated_at=now,
         version=bindparam("new_version")),
         [{"case_id": row.id, "new_title": cleaners[row.id](row.title), "new_content": cleaners[row.id](row.content),
           "new_reply": cleaners[row.id](row.reply), "new_keywords": cleaners[row.id](row.keywords),
           "new_supplements": cleaners[row.id](row.supplements), "new_sensitive": cleaners[row.id](row.sensitive),
+          "new_notes": cleaners[row.id](row.notes),
           "new_version": row.version + 1} for row in rows])
     text_index.write(c, [(row.id, text_index.said(  # the pairs of a name or a number masked go with them
-        *(cleaners[row.id](text) for text in (row.title, row.content, row.keywords, row.supplements, row.reply))))
+        *(cleaners[row.id](getattr(row, name)) for name in text_index.SEARCHED)))
         for row in rows])
     steps = []
     for step in c.execute(select(e.c.request_id, e.c.seq, e.c.note, e.c.changes).where(e.c.request_id.in_(ids))):

@@ -38,6 +38,8 @@ _INSERT_FOLLOW_UPS = insert(t.follow_ups)
 _INSERT_EVENTS = insert(t.events)
 _ASSIGNMENT_FIELDS = [f for f in Assignment.__dataclass_fields__]
 
+UNITS_NOTES = (Action.NOTE_PROGRESS, Action.REPORT_BACK)  # what the units write on the way: 工单查询 reads it
+
 
 class RequestRepository:
     def __init__(self, connection: Connection, cipher: PersonalDataCipher) -> None:
@@ -112,6 +114,7 @@ class RequestRepository:
             "adoption": r.adoption, "resolved_at": r.resolved_at, "round": r.round, "unreasonable": r.unreasonable,
             "master_id": r.master_id, "merged_ids": list(r.merged_ids), "keywords": " ".join(r.keywords)[:200],
             "supplements": "\n".join(e.note for e in r.events if e.action == Action.SUPPLEMENT),
+            "notes": "\n".join(e.note for e in r.events if e.action in UNITS_NOTES and e.note),
             "sensitive": r.sensitive or None, "source_ref": r.source_ref or None, "updated_at": r.last_event_at,
         }
 
@@ -166,7 +169,7 @@ class RequestRepository:
 
 def said_of(row) -> tuple[str, ...]:
     """What 工单查询's word index keeps of the case (`text_index.said`), from its row."""
-    return text_index.said(row["title"], row["content"], row["keywords"], row["supplements"], row["reply"])
+    return text_index.said(*(row[name] for name in text_index.SEARCHED))
 
 
 def ticket_for(received_at: datetime, request_id: int) -> str:

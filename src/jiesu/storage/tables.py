@@ -165,6 +165,8 @@ requests = Table(
     Column("keywords", String(200), nullable=False, server_default=""),  # space-separated, for display and search
     Column("supplements", Text, nullable=False, server_default=""),  # what the requester added (补充诉求), one a
     # line: its steps' notes, kept here too so that 工单查询 reads it as it reads the content
+    Column("notes", Text, nullable=False, server_default=""),  # the units' 办理进展 and 协办反馈, one a line, kept
+    # here for 工单查询 as the 补充诉求 are
     Column("requester_name", LargeBinary, nullable=True),  # encrypted
     Column("requester_phone", LargeBinary, nullable=True),  # encrypted
     Column("requester_key", String(64), nullable=True, index=True),  # keyed hash of the phone, for lookups

@@ -61,11 +61,15 @@ def _vector(groups: list[list[str]]) -> str:
     return " ".join(f"'{p}':{','.join(map(str, sorted(set(places))))}" for p, places in positions.items())
 
 
+SEARCHED = ("title", "content", "keywords", "supplements", "reply", "notes")  # the columns of `requests` searched
+
+
 def said(title: str | None, content: str | None, keywords: str | None, supplements: str | None,
-         reply: str | None) -> tuple[str, ...]:
-    """What the index keeps of a case: title, content, keywords, what the requester added (补充诉求) and the answer
-    they were given (办结答复 or 直接办结; a reply sent back for more work is replaced by the next)."""
-    return (title or "", content or "", keywords or "", supplements or "", reply or "")
+         reply: str | None, notes: str | None) -> tuple[str, ...]:
+    """What the index keeps of a case (the `SEARCHED` columns): title, content, keywords, what the requester added
+    (补充诉求), the answer they were given (办结答复 or 直接办结; a reply sent back for more work is replaced by the
+    next) and what the units wrote on the way (办理进展, 协办反馈)."""
+    return (title or "", content or "", keywords or "", supplements or "", reply or "", notes or "")
 
 
 def write(connection: Connection, cases: Sequence[tuple[int, tuple[str, ...]]], new: bool = False) -> None:
@@ -103,7 +107,7 @@ def rebuild(engine: Engine, progress: Callable[[int], None] | None = None) -> in
     done, after = 0, 0
     while True:
         with engine.begin() as connection:
-            batch = connection.execute(select(r.c.id, r.c.title, r.c.content, r.c.keywords, r.c.supplements, r.c.reply)
+            batch = connection.execute(select(r.c.id, *(r.c[name] for name in SEARCHED))
                                        .where(r.c.id > after).order_by(r.c.id).limit(BATCH)).all()
             if not batch:
                 return done
