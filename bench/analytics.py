@@ -235,7 +235,8 @@ def main() -> None:
         connection = duckdb.connect(str(Path(scratch) / "analytics.duckdb"))
         began = time.perf_counter()
         load(connection, parquet, router.directory)
-        print(f"loaded into the analytics layout in {time.perf_counter() - began:.1f} s")
+        print(f"loaded into the analytics layout in {time.perf_counter() - began:.1f} s "
+              f"({connection.execute('SELECT count(*) FROM calls').fetchall()[0][0]:,} call records)")
         month = metrics.Filters(start=date(2025, 11, 1), end=date(2025, 12, 1), now=datetime(2026, 1, 1))
         year = metrics.Filters(start=date(2025, 1, 1), end=date(2026, 1, 1), now=datetime(2026, 1, 1))
         day = metrics.Filters(start=date(2025, 11, 30), end=date(2025, 12, 1), now=datetime(2026, 1, 1))  # 每日要情

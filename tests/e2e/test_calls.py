@@ -241,7 +241,7 @@ def test_a_switch_export_loads_with_beijing_times_and_names_a_bad_line(app, tmp_
                       "X-1,13812345678,2026-11-22 09:00:00,2026-11-22 09:00:12,2026-11-22 09:04:00,agent,T1\n"
                       "X-2,,2026-11-22 09:01:00,,2026-11-22 09:02:10,,T1\n", encoding="utf-8")
     records = calls.read_csv(export)
-    received = calls.receive(app, records, "admin", where=lambda n: f"第 {n + 2} 行 ")
+    received = calls.load(app, records, "admin", where=lambda n: f"第 {n + 2} 行 ")
     assert (received.stored, received.already) == (2, 0)
     with app.engine.connect() as c:
         first = c.execute(select(t.calls.c.offered_at, t.calls.c.caller_phone).where(t.calls.c.ref == "X-1")).one()
@@ -250,7 +250,7 @@ def test_a_switch_export_loads_with_beijing_times_and_names_a_bad_line(app, tmp_
     export.write_text("ref,offered_at,answered_at,ended_at\nX-1,2026-11-22 09:00:00,,2026-11-22 09:04:00\n"
                       "X-3,2026-11-22 09:05:00,,2026-11-22 08:00:00\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as error:
-        calls.receive(app, calls.read_csv(export), "admin", where=lambda n: f"第 {n + 2} 行 ")
+        calls.load(app, calls.read_csv(export), "admin", where=lambda n: f"第 {n + 2} 行 ")
     assert error.value.field == "第 3 行 ended_at"
     export.write_text("id,start\n1,2\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as error:
@@ -319,3 +319,27 @@ def test_only_an_agent_calls_back_and_only_a_missed_call_with_a_number(telephony
     assert "没有这通可回拨的未接来电" in telephony.get("/callbacks").text
     with app.engine.connect() as c:
         assert set(c.execute(select(t.calls.c.callback_tries)).scalars()) == {0}
+
+
+def test_a_long_export_is_checked_whole_then_stored_in_batches_and_loads_again_without_doubling(app, clock, tmp_path,
+                                                                                              monkeypatch):
+    monkeypatch.setattr(calls, "MAX_BATCH", 2)
+    day = (clock.now - timedelta(days=1)).astimezone(SHANGHAI)
+    lines = [f"L-{n},13812345678,{day:%Y-%m-%d} 09:0{n}:00,,{day:%Y-%m-%d} 09:0{n}:30," for n in range(5)]
+    export = tmp_path / "cdr.csv"
+    export.write_text("ref,caller,offered_at,answered_at,ended_at,agent\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    done: list[int] = []
+    received = calls.load(app, calls.read_csv(export), "admin", where=lambda n: f"第 {n + 2} 行 ",
+                          progress=done.append)
+    assert (received.stored, received.already, done) == (5, 0, [2, 2, 1])
+    entries, _ = audit.entries(app, audit.AuditQuery(action="calls.receive"))
+    assert sorted(e.detail["stored"] for e in entries) == [1, 2, 2]  # one audit line a batch
+    assert calls.load(app, calls.read_csv(export), "admin", where=lambda n: f"第 {n + 2} 行 ").stored == 0
+    with app.engine.connect() as c:
+        assert len(c.execute(select(t.calls.c.id)).all()) == 5
+    offered = clock.now - timedelta(hours=1)  # a post, unlike an export, is refused whole when it is too long
+    three = [{"ref": f"P-{n}", "caller": "", "offered_at": offered, "answered_at": None,
+              "ended_at": offered + timedelta(seconds=30), "agent": None} for n in range(3)]
+    with pytest.raises(InvalidInput) as error:
+        calls.receive(app, three, "话务系统")
+    assert error.value.field == "calls" and "一次最多 2 条" in error.value.message

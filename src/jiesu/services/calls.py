@@ -12,7 +12,7 @@ is linked to the call in the intake's transaction (`link`), whether the record h
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,24 +44,48 @@ def receive(app: App, records: Iterable[Mapping], by: str,
             where: Callable[[int], str] = lambda number: f"calls[{number}].") -> Received:
     """Check every record (an error names the record: `calls[3].ended_at`, or as `where` names the n-th), then
     store the new ones together."""
+    calls, repeated = _checked(app, records, where, "calls", limit=MAX_BATCH)
+    try:
+        return _store(app, calls, repeated, by)
+    except IntegrityError:  # the same records posted twice at once: the other post stored some first
+        return _store(app, calls, repeated, by)
+
+
+def load(app: App, records: Sequence[Mapping], by: str, where: Callable[[int], str],
+         progress: Callable[[int], None] | None = None) -> Received:
+    """A switch's export, however long: every record checked first (one bad record is named and nothing is stored),
+    then stored MAX_BATCH at a time, each batch one transaction with its audit line; an export interrupted half way
+    may simply be loaded again (the calls stored are skipped)."""
+    calls, repeated = _checked(app, records, where, "file")
+    stored = already = 0
+    for start in range(0, len(calls), MAX_BATCH):
+        batch = calls[start:start + MAX_BATCH]
+        done = _store(app, batch, 0, by)
+        stored, already = stored + done.stored, already + done.already
+        if progress:
+            progress(len(batch))
+    if progress and repeated:  # the lines that repeated a call id, counted as done
+        progress(repeated)
+    return Received(stored, already + repeated)
+
+
+def _checked(app: App, records: Iterable[Mapping], where: Callable[[int], str], field: str,
+             limit: int | None = None) -> tuple[list[domain.Call], int]:
+    """The records parsed whole, the last of each call id kept, and how many repeated one before them."""
     now = app.now()
     checked: dict[str, domain.Call] = {}
     repeated = 0
     for number, item in enumerate(records):
-        if number >= MAX_BATCH:
-            raise InvalidInput(f"一次最多 {MAX_BATCH} 条话务记录", field="calls")
+        if limit is not None and number >= limit:
+            raise InvalidInput(f"一次最多 {limit} 条话务记录", field=field)
         call = domain.parse(ref=item.get("ref"), caller=item.get("caller"), offered_at=item.get("offered_at"),
                             answered_at=item.get("answered_at"), ended_at=item.get("ended_at"),
                             agent=item.get("agent"), now=now, field=where(number))
-        if call.ref in checked:
-            repeated += 1
+        repeated += call.ref in checked
         checked[call.ref] = call
     if not checked:
-        raise InvalidInput("没有话务记录", field="calls")
-    try:
-        return _store(app, list(checked.values()), repeated, by)
-    except IntegrityError:  # the same records posted twice at once: the other post stored some first
-        return _store(app, list(checked.values()), repeated, by)
+        raise InvalidInput("没有话务记录", field=field)
+    return list(checked.values()), repeated
 
 
 def _store(app: App, calls: list[domain.Call], repeated: int, by: str) -> Received:
