@@ -113,6 +113,8 @@ def demo(ctx: typer.Context,
                 console.print(f"话务：近 30 天来电 {month.offered} 通，接通率 {month.answer_rate}%，{ANSWER_WITHIN} 秒接通率 "
                               f"{month.service_level}%，呼损 {month.abandoned} 通，平均通话 {month.mean_talk} 秒"
                               "（工单页「来电」；数据看板「话务」「坐席排班建议」）", highlight=False)
+            if waiting := calls.missed(jiesu)[1]:
+                console.print(f"呼损回拨：近 24 小时 {waiting} 位来电人在排队中挂断、尚未接通，待坐席回拨（回访台）")
             _, suggestion = seed_topic(jiesu)
             console.print(f"人民建议征集：「{TOPIC[0]}」征集中（/topics，市民在 /portal 提建议），已收到建议 {suggestion.ticket}")
             area = seed_area_work(jiesu, busiest_subdistrict(jiesu))

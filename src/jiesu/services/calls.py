@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
@@ -217,28 +217,21 @@ def missed(app: App, shown: int = SHOWN) -> tuple[list[Missed], int, int]:
     number (nobody to call)."""
     from jiesu.nlp import pii
 
-    c, r = t.calls, t.requests
+    c, later, case = t.calls, t.calls.alias("later"), t.requests
     now = app.now()
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(select(
             c.c.id, c.c.caller_key, c.c.offered_at, c.c.ended_at, c.c.callback_tries, c.c.called_back_at,
-            c.c.called_back_by).where(c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN,
-                                      c.c.callback_tries < CALLBACK_TRIES).order_by(c.c.offered_at)).all()
+            c.c.called_back_by).where(
+            c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN, c.c.callback_tries < CALLBACK_TRIES,
+            or_(c.c.caller_key.is_(None), and_(  # through the callers' own indexes, not every call of the day:
+                ~exists().where(later.c.caller_key == c.c.caller_key, later.c.answered_at >= c.c.offered_at),
+                ~exists().where(case.c.requester_key == c.c.caller_key, case.c.received_at >= c.c.offered_at))))
+            .order_by(c.c.offered_at)).all()  # got through since, or registered since: no call back needed
         given_up = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
-        keys = list({row.caller_key for row in given_up if row.caller_key})
-        since = min((row.offered_at for row in given_up), default=now)
-        reached: dict[str, datetime] = {}  # a caller's latest answered call or case, since the first given up
-        for start in range(0, len(keys), 500):
-            part = keys[start:start + 500]
-            for key, at in uow.connection.execute(select(c.c.caller_key, func.max(c.c.answered_at)).where(
-                    c.c.caller_key.in_(part), c.c.answered_at >= since).group_by(c.c.caller_key)).all():
-                reached[key] = max(reached.get(key, at), at)
-            for key, at in uow.connection.execute(select(r.c.requester_key, func.max(r.c.received_at)).where(
-                    r.c.requester_key.in_(part), r.c.received_at >= since).group_by(r.c.requester_key)).all():
-                reached[key] = max(reached.get(key, at), at)
         by_caller: dict[str, list] = {}
         for row in given_up:
-            if row.caller_key and not (row.caller_key in reached and reached[row.caller_key] >= row.offered_at):
+            if row.caller_key:
                 by_caller.setdefault(row.caller_key, []).append(row)
         waiting = sorted((calls_of for calls_of in by_caller.values()
                           if max(row.callback_tries for row in calls_of) < CALLBACK_TRIES),
