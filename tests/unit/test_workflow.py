@@ -1,8 +1,18 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import Forbidden, IllegalTransition
-from jiesu.domain.workflow import ACTION_ROLES, TRANSITIONS, Action, Status, check_role, next_status
+from jiesu.domain.workflow import (
+    ACTION_ROLES,
+    TRANSITIONS,
+    Action,
+    Status,
+    check_role,
+    next_status,
+    running_deadline,
+)
 
 ALL_PAIRS = [(s, a) for s in Status for a in Action if a != Action.REGISTER]
 
@@ -48,3 +58,16 @@ def test_a_handler_may_not_approve_an_extension():
 def test_only_the_unit_signs_for_a_case():
     with pytest.raises(Forbidden):
         check_role(Action.ACKNOWLEDGE, Role.DISPATCHER)
+
+
+RESOLVE, FOLLOW_UP = datetime(2026, 11, 30, 10, tzinfo=UTC), datetime(2026, 12, 2, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (Status.DISPATCHED, RESOLVE), ("in_progress", RESOLVE), (Status.EXTENSION_PENDING, RESOLVE),
+    (Status.RETURN_PENDING, RESOLVE), (Status.AWAITING_FOLLOW_UP, FOLLOW_UP),
+    (Status.REGISTERED, None), (Status.RESOLVED, None), (Status.ANSWERED, None), (Status.CLOSED, None),
+    (Status.MERGED, None), (Status.HANDED_OVER, None), (Status.ARCHIVED, None), (Status.WITHDRAWN, None)])
+def test_a_unit_works_to_its_resolution_deadline_and_the_callback_to_its_own_and_nothing_else_runs_late(status,
+                                                                                                      expected):
+    assert running_deadline(status, RESOLVE, FOLLOW_UP) == expected

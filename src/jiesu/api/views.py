@@ -10,9 +10,8 @@ from fastapi.responses import Response
 from jiesu.domain.enums import Adoption, Role
 from jiesu.domain.reply_review import review_hints
 from jiesu.domain.request import CitizenRequest
-from jiesu.domain.workflow import ACTION_ROLES, Action, Status, allowed_actions
+from jiesu.domain.workflow import ACTION_ROLES, WITH_A_UNIT, Action, Status, allowed_actions, running_deadline
 from jiesu.services.access import requester_view, sees_personal_data, text_view
-from jiesu.services.cases import WITH_A_UNIT
 from jiesu.services.intake import urgency_reason
 from jiesu.services.users import Principal
 
@@ -86,6 +85,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
     checks and records it); `may_reveal` says whether this principal could ask. `now`: what is late is late by then."""
     names = unit_names or {}
     lead = request.lead
+    running = running_deadline(request.status, request.resolve_due, request.follow_up_due)
+    late = bool(now and running and running < now)  # the deadline it works to now has passed
     allowed = sees_personal_data(principal, request)
     plain = revealed and allowed
 
@@ -124,10 +125,8 @@ def case_view(request: CitizenRequest, principal: Principal, *, events: bool = T
         "contacted_at": iso(lead.contacted_at) if lead else None,
         "contacted_late": bool(lead and lead.contacted_at and lead.contacted_at > lead.contact_due),
         "resolve_due": iso(request.resolve_due), "follow_up_due": iso(request.follow_up_due),
-        "resolve_late": bool(now and request.resolve_due and request.resolve_due < now  # still with a unit, past it
-                             and request.status.value in WITH_A_UNIT),
-        "follow_up_late": bool(now and request.follow_up_due and request.follow_up_due < now
-                               and request.status == Status.AWAITING_FOLLOW_UP),
+        "resolve_late": late and request.status in WITH_A_UNIT,  # still with a unit, past its 办结时限
+        "follow_up_late": late and request.status == Status.AWAITING_FOLLOW_UP,
         "supervise_due": iso(request.supervise_due), "pending_return": request.pending_return,
         "proposed_unit": request.proposed_unit,
         "pending_extension": request.pending_extension, "reply": shown(request.reply),

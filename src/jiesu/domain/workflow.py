@@ -8,6 +8,8 @@ same status as target, so that "is this allowed now?" has exactly one answer: th
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from jiesu.domain.enums import LabelledEnum, Role
 from jiesu.domain.errors import Forbidden, IllegalTransition
 
@@ -229,6 +231,19 @@ NOT_SHOWN_TO_REQUESTER = frozenset({A.CHANGE_SENSITIVITY})
 # Statuses in which the case is with a handling unit and its clocks run.
 OPEN_STATUSES = frozenset({S.DISPATCHED, S.RETURN_PENDING, S.IN_PROGRESS, S.EXTENSION_PENDING, S.RESOLVED})
 FINAL_STATUSES = frozenset({S.ARCHIVED})
+# Statuses in which a unit holds the case and its 办结时限 runs (the reply not yet given).
+WITH_A_UNIT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.EXTENSION_PENDING, S.RETURN_PENDING})
+
+
+def running_deadline(status: Status | str, resolve_due: datetime | None,
+                     follow_up_due: datetime | None) -> datetime | None:
+    """The deadline a case works to in `status`: its 办结时限 while a unit holds it, its 回访时限 while the callback
+    waits; None in every other status, where nothing of it can be late (the one test of 已超期 for the queues, the
+    case page and the overdue lists)."""
+    status = Status(status)
+    if status in WITH_A_UNIT:
+        return resolve_due
+    return follow_up_due if status == S.AWAITING_FOLLOW_UP else None
 
 _CENTRE = frozenset({Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM})
 _DECIDE = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})

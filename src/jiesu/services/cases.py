@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jiesu.bootstrap import App
+from jiesu.domain import workflow
 from jiesu.domain.calendar import Duration
 from jiesu.domain.enums import Channel, RequestKind, Satisfaction, UnitKind, Urgency
 from jiesu.domain.errors import ConflictError, DomainError, InvalidInput
@@ -384,7 +385,7 @@ class CaseRow:
         return self.supervise_due is not None and self.status in WITH_A_UNIT
 
 
-WITH_A_UNIT = ("dispatched", "in_progress", "extension_pending", "return_pending")  # the statuses a unit holds it in
+WITH_A_UNIT = tuple(sorted(s.value for s in workflow.WITH_A_UNIT))  # the statuses a unit holds it in, as stored
 REPORTABLE = tuple(s.value for s, a in TRANSITIONS if a == Action.REPORT_BACK)  # where 协办反馈 may be given (read off
 # the workflow table, the one place that says so)
 WATCHED_SENSITIVE = tuple(s.value for s, a in TRANSITIONS if a == Action.CHANGE_SENSITIVITY)  # where a 敏感诉求

@@ -12,6 +12,7 @@ from jiesu.api.deps import check_csrf, csrf_token, optional_principal
 from jiesu.domain.calendar import beijing_minute
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import DomainError, InvalidInput
+from jiesu.domain.workflow import running_deadline
 from jiesu.services.intake import EMERGENCY_ADVICE
 from jiesu.services.photos import MAX_PER_STEP
 from jiesu.services.users import Principal
@@ -19,6 +20,7 @@ from jiesu.storage.tables import MAX_ID
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["max_photos"] = MAX_PER_STEP  # what every photo input says it takes
+templates.env.globals["running_deadline"] = running_deadline  # the one test of 已超期 (domain/workflow.py)
 templates.env.globals["emergency_advice"] = EMERGENCY_ADVICE  # the portal's 紧急提示, as Open311 words it too
 HOME = {Role.AGENT: "/intake", Role.DISPATCHER: "/queue", Role.HANDLER: "/inbox", Role.SUPERVISOR: "/desk",
         Role.ANALYST: "/cases", Role.ADMIN: "/desk"}
