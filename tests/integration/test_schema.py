@@ -112,30 +112,30 @@ def test_0028_numbers_the_audit_trail_and_the_text_messages_past_32_bits(app):
                 == big + 1
 
 
-def test_0029_indexes_the_replies_given_already_and_goes_back_without_them(app):
+def indexed_by(app, words: str) -> list[int]:
+    """The cases 工单查询's word index holds for the words."""
     from jiesu.nlp.search_terms import terms
     from jiesu.storage import text_index
 
+    with app.engine.connect() as c:
+        return sorted(c.execute(text_index.matching(c.dialect.name, terms(words))).scalars())
+
+
+def test_0029_indexes_the_replies_given_already_and_goes_back_without_them(app):
     answered = cases.register(app, AGENT, Intake(content="社保卡怎么补办", kind="咨询", division="WJ01",
                                                  category="WY1")).id
     cases.perform(app, AGENT, answered, Action.ANSWER_DIRECTLY, ActionInput(reply="携带身份证到街道社保窗口办理"))
     waiting = cases.register(app, AGENT, Intake(content="街道社保窗口排队太久", division="WJ01", category="WY1")).id
 
-    def indexed(words: str) -> list[int]:
-        with app.engine.connect() as c:
-            return sorted(c.execute(text_index.matching(c.dialect.name, terms(words))).scalars())
-
-    assert indexed("社保窗口") == sorted([answered, waiting])
+    assert indexed_by(app, "社保窗口") == sorted([answered, waiting])
     downgrade(app, "0028")  # the index as it was: without the answer
-    assert indexed("社保窗口") == [waiting] and indexed("社保卡怎么补办") == [answered]
+    assert indexed_by(app, "社保窗口") == [waiting] and indexed_by(app, "社保卡怎么补办") == [answered]
     migrate.upgrade(app.engine)
-    assert indexed("社保窗口") == sorted([answered, waiting]) and indexed("携带身份证") == [answered]
+    assert indexed_by(app, "社保窗口") == sorted([answered, waiting]) and indexed_by(app, "携带身份证") == [answered]
     assert migrate.current_revision(app.engine) == head_revision()
 
 
 def test_0032_keeps_the_units_notes_written_already_on_their_cases_and_goes_back_without_them(app):
-    from jiesu.nlp.search_terms import terms
-    from jiesu.storage import text_index
     from tests.support import WJ_HANDLER
 
     noted = cases.register(app, AGENT, Intake(content="路灯不亮", division="WJ01", category="WY1")).id
@@ -144,17 +144,13 @@ def test_0032_keeps_the_units_notes_written_already_on_their_cases_and_goes_back
     cases.perform(app, WJ_HANDLER, noted, Action.NOTE_PROGRESS, ActionInput(note="已联系恒通电力维修班"))
     other = cases.register(app, AGENT, Intake(content="恒通电力施工噪音", division="WJ01", category="WY1")).id
 
-    def indexed(words: str) -> list[int]:
-        with app.engine.connect() as c:
-            return sorted(c.execute(text_index.matching(c.dialect.name, terms(words))).scalars())
-
-    assert indexed("恒通电力") == sorted([noted, other])
+    assert indexed_by(app, "恒通电力") == sorted([noted, other])
     downgrade(app, "0031")  # as it was: the notes on the steps only
-    assert indexed("恒通电力") == [other] and indexed("路灯不亮") == [noted]
+    assert indexed_by(app, "恒通电力") == [other] and indexed_by(app, "路灯不亮") == [noted]
     with app.engine.begin() as c:  # the case as 0031 stored it
         assert "notes" not in [col["name"] for col in sa_inspect(c).get_columns("requests")]
     migrate.upgrade(app.engine)
-    assert indexed("恒通电力") == sorted([noted, other]) and indexed("维修班") == [noted]
+    assert indexed_by(app, "恒通电力") == sorted([noted, other]) and indexed_by(app, "维修班") == [noted]
     with app.engine.connect() as c:
         assert c.execute(select(t.requests.c.notes).where(t.requests.c.id == noted)).scalar_one() == "已联系恒通电力维修班"
         assert c.execute(select(t.requests.c.notes).where(t.requests.c.id == other)).scalar_one() == ""

@@ -3,16 +3,13 @@ bearer token in `JIESU_TELEPHONY_TOKEN`; without one set, nothing is received.""
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
-from jiesu.api.deps import jiesu_app
-from jiesu.api.errors import Unauthenticated
+from jiesu.api.deps import check_machine_token, jiesu_app
 from jiesu.api.schemas import ERRORS
-from jiesu.domain.errors import NotFound
 from jiesu.services import calls
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=ERRORS)
@@ -37,11 +34,6 @@ def receive(body: CallsBody, request: Request, authorization: str = Header("")) 
     """Call records from the telephony, checked whole and stored together (one bad record: 400 naming it, nothing
     stored). A record whose `ref` was stored before is skipped and counted in `already`."""
     app = jiesu_app(request)
-    expected = app.settings.telephony_token
-    if not expected:
-        raise NotFound("未启用话务记录接收（JIESU_TELEPHONY_TOKEN 未设置）", field="path")
-    given = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthenticated("话务系统令牌无效", field="authorization")
+    check_machine_token(authorization, app.settings.telephony_token, "JIESU_TELEPHONY_TOKEN", "话务记录", "话务系统")
     received = calls.receive(app, [call.model_dump() for call in body.calls], TELEPHONY)
     return {"stored": received.stored, "already": received.already}

@@ -11,7 +11,7 @@ from fastapi import Path, Query, Request
 from jiesu.api.errors import Unauthenticated
 from jiesu.bootstrap import App
 from jiesu.domain.enums import Role
-from jiesu.domain.errors import Forbidden
+from jiesu.domain.errors import Forbidden, NotFound
 from jiesu.services.users import Principal, principal_for_token, user_by_id
 from jiesu.storage.tables import MAX_ID
 
@@ -72,3 +72,13 @@ def check_csrf(request: Request, submitted: str | None = None) -> None:
     given = submitted or request.headers.get("x-csrf-token")
     if not expected or not given or not hmac.compare_digest(expected, given):
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试", field="csrf_token")
+
+
+def check_machine_token(authorization: str, expected: str, setting: str, what: str, who: str) -> None:
+    """A machine that posts to jiesu (the SMS gateway, the telephony) presents the bearer token of its own setting:
+    404 while the setting is unset (the way in is closed), 401 for any other token — a staff token included."""
+    if not expected:
+        raise NotFound(f"未启用{what}接收（{setting} 未设置）", field="path")
+    given = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthenticated(f"{who}令牌无效", field="authorization")

@@ -3,15 +3,11 @@ gateway authenticates with the bearer token in `JIESU_SMS_INBOUND_TOKEN`; withou
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
-from jiesu.api.deps import jiesu_app
-from jiesu.api.errors import Unauthenticated
+from jiesu.api.deps import check_machine_token, jiesu_app
 from jiesu.api.schemas import ERRORS
-from jiesu.domain.errors import NotFound
 from jiesu.services import sms_replies
 
 router = APIRouter(prefix="/api/v1/sms", tags=["sms"], responses=ERRORS)
@@ -29,12 +25,8 @@ def inbound(body: InboundBody, request: Request, authorization: str = Header("")
     latest case waiting for this requester's callback is recorded as the callback (`outcome` rated); anything else
     from a number with cases waits on the 回访台 (for_agent); a number with none is not kept (no_case)."""
     app = jiesu_app(request)
-    expected = app.settings.sms_inbound_token
-    if not expected:
-        raise NotFound("未启用短信回复接收（JIESU_SMS_INBOUND_TOKEN 未设置）", field="path")
-    given = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthenticated("短信网关令牌无效", field="authorization")
+    check_machine_token(authorization, app.settings.sms_inbound_token, "JIESU_SMS_INBOUND_TOKEN", "短信回复",
+                        "短信网关")
     received = sms_replies.receive(app, body.sender, body.text, body.id)
     return {"outcome": received.outcome, "ticket": received.ticket,
             "outcome_label": sms_replies.OUTCOME_LABELS[received.outcome]}
