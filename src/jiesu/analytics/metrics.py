@@ -294,14 +294,10 @@ def agent_workload(connection, f: Filters):
         SELECT e.actor, {counts}, count(*) FROM events e
         WHERE e.role = 'agent' AND e.action IN ({listed}) AND {where}
         GROUP BY 1 ORDER BY {len(AGENT_WORK) + 2} DESC, 1""", params).fetchall()
-    clauses, moments = ["answered", "agent IS NOT NULL"], []
-    for clause, value in (("offered_local >= ?", f.start), ("offered_local < ?", f.end)):
-        if value is not None:
-            clauses.append(clause)
-            moments.append(value)
+    period, moments = _call_period(f)
     answered = {agent: (n, talk) for agent, n, talk in connection.execute(f"""
-        SELECT agent, count(*), round(avg(talk_s)) FROM calls WHERE {" AND ".join(clauses)} GROUP BY 1""",
-        moments).fetchall()}
+        SELECT agent, count(*), round(avg(talk_s)) FROM calls WHERE answered AND agent IS NOT NULL AND {period}
+        GROUP BY 1""", moments).fetchall()}
     table = [[*row, *answered.pop(row[0], (0, None))] for row in rows]
     table += [[agent, *[0] * (len(AGENT_WORK) + 1), n, talk] for agent, (n, talk) in sorted(answered.items())]
     return ["坐席", *[label for _, label in AGENT_WORK], "合计", "接听来电", "平均通话（秒）"], table
@@ -334,6 +330,16 @@ def as_of(f: Filters) -> datetime:
     return min(datetime.combine(f.end, time()), end_of_today) if f.end else end_of_today
 
 
+def _call_period(f: Filters) -> tuple[str, list]:
+    """The period's condition on the calls (Beijing time of the call); the other filters do not apply to a call."""
+    clauses, params = ["1 = 1"], []
+    for clause, value in (("offered_local >= ?", f.start), ("offered_local < ?", f.end)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return " AND ".join(clauses), params
+
+
 @metric("calls", "话务（接通率）")
 def calls(connection, f: Filters):
     """话务, per Beijing day of the period from the telephony's call records (`domain/calls.py`): calls offered,
@@ -342,17 +348,13 @@ def calls(connection, f: Filters):
     period applies: a call has no district, category or channel."""
     from jiesu.domain.calls import ANSWER_WITHIN, SHORT_ABANDON
 
-    clauses, params = ["1 = 1"], []
-    for clause, value in (("offered_local >= ?", f.start), ("offered_local < ?", f.end)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
+    period, params = _call_period(f)
     days = connection.execute(f"""
         SELECT CAST(offered_local AS DATE), count(*), count(*) FILTER (WHERE answered),
                count(*) FILTER (WHERE NOT answered AND wait_s <= {SHORT_ABANDON}),
                count(*) FILTER (WHERE answered AND wait_s <= {ANSWER_WITHIN}), sum(wait_s) FILTER (WHERE answered),
                sum(talk_s)
-        FROM calls WHERE {" AND ".join(clauses)} GROUP BY 1 ORDER BY 1""", params).fetchall()
+        FROM calls WHERE {period} GROUP BY 1 ORDER BY 1""", params).fetchall()
 
     def figures(offered, answered, short, in_time, waited, talked) -> list:
         counted = offered - short  # the hang-ups within seconds are no agent's to answer
@@ -392,7 +394,10 @@ def staffing(connection, f: Filters, weeks: int = 4, handling: float | None = No
                                         window).fetchone()
     if recorded:
         measured = handling is None and talk is not None
-        seconds = float(round(talk)) if measured else float(handling if handling is not None else 300)
+        if measured:
+            seconds = float(min(max(round(talk), 10), 7200))  # within what a Target takes
+        else:
+            seconds = float(handling) if handling is not None else 300.0
         counted_rows = connection.execute(f"""SELECT isodow(offered_local), hour(offered_local), count(*) FROM calls
             WHERE offered_local >= ? AND offered_local < ? AND (answered OR wait_s > {SHORT_ABANDON})
             GROUP BY 1, 2""", window).fetchall()

@@ -40,11 +40,10 @@ class Received:
     already: int  # records whose call id was stored before (or twice in the batch): skipped
 
 
-def receive(app: App, records: Iterable[Mapping], by: str,
-            where: Callable[[int], str] = lambda number: f"calls[{number}].") -> Received:
-    """Check every record (an error names the record: `calls[3].ended_at`, or as `where` names the n-th), then
-    store the new ones together."""
-    calls, repeated = _checked(app, records, where, "calls", limit=MAX_BATCH)
+def receive(app: App, records: Iterable[Mapping], by: str) -> Received:
+    """A post of the telephony: every record checked (an error names it: `calls[3].ended_at`), then the new ones
+    stored together, in one transaction."""
+    calls, repeated = _checked(app, records, lambda number: f"calls[{number}].", "calls", limit=MAX_BATCH)
     try:
         return _store(app, calls, repeated, by)
     except IntegrityError:  # the same records posted twice at once: the other post stored some first
