@@ -289,8 +289,14 @@ def test_callers_who_gave_up_are_listed_for_a_call_back_until_they_get_through(t
     action = re.search(r'action="(/callbacks/missed/\d+)"', section).group(1)
     token = re.search(r'name="csrf_token" value="([^"]+)"', section).group(1)
     dialled = telephony.post(action, data={"csrf_token": token}, follow_redirects=False)
-    assert dialled.status_code == 303 and dialled.headers["location"] == "/intake?phone=13900000001"
-    assert "13900000001" in telephony.get(dialled.headers["location"]).text  # the number, and its earlier cases
+    call_id = int(action.rsplit("/", 1)[1])
+    assert dialled.status_code == 303 and dialled.headers["location"] == f"/intake?callback={call_id}"  # no number
+    assert 'value="13900000001"' in telephony.get(dialled.headers["location"]).text  # in the form, for the agent
+    assert calls.calling_back(app, call_id, "agent") == "13900000001"
+    assert calls.calling_back(app, call_id, "another-agent") is None  # only to who started the call back
+    clock.advance(minutes=16)
+    assert calls.calling_back(app, call_id, "agent") is None  # and only while dialling
+    assert 'value="13900000001"' not in telephony.get(f"/intake?callback={call_id}").text
     [again] = calls.missed(app)[0]  # nobody answered: still listed, with the try
     assert (again.tries, again.called_back_by) == (1, "agent")
     entries, _ = audit.entries(app, audit.AuditQuery(action="calls.call_back"))

@@ -249,10 +249,13 @@ def missed(app: App, shown: int = SHOWN) -> tuple[list[Missed], int, int]:
     return listed, len(waiting), sum(1 for row in given_up if not row.caller_key)
 
 
-def call_back(app: App, call_id: int, by: str) -> str:
+DIALLING = timedelta(minutes=15)  # how long the intake page shows the number of a call back the agent started
+
+
+def call_back(app: App, call_id: int, by: str) -> None:
     """An agent calls back the caller of a call given up: the try is recorded on each of the caller's calls given up
-    in the window (audited, as the number is shown in full), and their number is returned for the intake page. A
-    caller who gets through is registered as any caller; one who does not is tried again, CALLBACK_TRIES at most."""
+    in the window (audited: the intake page shows the agent the number in full, `calling_back`). A caller who gets
+    through is registered as any caller; one who does not is tried again, CALLBACK_TRIES at most."""
     c = t.calls
     now = app.now()
     with app.uow() as uow:
@@ -266,4 +269,14 @@ def call_back(app: App, call_id: int, by: str) -> str:
             .values(callback_tries=c.c.callback_tries + 1, called_back_at=now, called_back_by=by)).rowcount
         record(uow.connection, now, by, "calls.call_back", f"来电 {row.ref}", {"calls": tried})
         uow.commit()
-    return app.cipher.decrypt(row.caller_phone)
+
+
+def calling_back(app: App, call_id: int, by: str) -> str | None:
+    """The number of a call back `by` started in the last DIALLING minutes (for the intake page it opens, so that
+    the number travels in no address), None otherwise: nobody reads a caller's number this way without the call
+    back in the audit trail."""
+    c = t.calls
+    with app.uow(read_only=True) as uow:
+        row = uow.connection.execute(select(c.c.caller_phone).where(
+            c.c.id == call_id, c.c.called_back_by == by, c.c.called_back_at >= app.now() - DIALLING)).first()
+    return app.cipher.decrypt(row.caller_phone) if row is not None and row.caller_phone else None

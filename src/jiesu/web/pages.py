@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -144,13 +143,17 @@ def intake_context(app) -> dict:
 
 
 @router.get("/intake")
-def intake_page(request: Request, phone: str = "", source_ref: str = "", call_ref: str = "") -> Response:
+def intake_page(request: Request, phone: str = "", source_ref: str = "", call_ref: str = "",
+                callback: OptionalRecordId = None) -> Response:
     """The intake screen; `?phone=` (the caller's number, as a softphone or CTI opens it when a call comes in:
     来电弹屏) fills the number in and shows the cases received from it before the agent types anything;
     `?source_ref=` (a call 110 transfers, with its 警情编号) fills that in too, as 110 转来; `?call_ref=` (the
-    telephony's id of the call) links the case to its call record (话务记录)."""
-    login_required(request, Role.AGENT, Role.DISPATCHER)
+    telephony's id of the call) links the case to its call record (话务记录); `?callback=` (a call given up that
+    this agent has just started to call back, 呼损回拨) fills in that caller's number, which travels in no address."""
+    principal = login_required(request, Role.AGENT, Role.DISPATCHER)
     app = jiesu_app(request)
+    if callback is not None:
+        phone = calls.calling_back(app, callback, principal.name) or phone
     caller, caller_error = None, None
     if phone.strip():
         try:
@@ -516,12 +519,12 @@ async def call_back_missed(request: Request, call_id: RecordId) -> Response:
     principal = login_required(request, Role.AGENT)
     await posted_form(request)
     try:
-        number = calls.call_back(jiesu_app(request), call_id, principal.name)
+        calls.call_back(jiesu_app(request), call_id, principal.name)
     except DomainError as error:
         flash(request, error_text(error), kind="error")
         return RedirectResponse("/callbacks", status_code=303)
     flash(request, f"请回拨联系电话栏中的号码：接通后在此受理；未接通则回到回访台，稍后再拨（至多 {calls.CALLBACK_TRIES} 次）")
-    return RedirectResponse("/intake?" + urlencode({"phone": number}), status_code=303)
+    return RedirectResponse(f"/intake?callback={call_id}", status_code=303)  # the number stays out of the address
 
 
 @router.post("/callbacks/sms/{reply_id}/handled")
