@@ -195,6 +195,7 @@ def test_the_calls_metric_agrees_with_the_definitions_and_feeds_staffing_and_the
         table = metrics.run(connection, "calls", f)
         staffing = metrics.run(connection, "staffing", f)
         agents = metrics.run(connection, "agent_workload", f)
+        hourly = metrics.run(connection, "calls", f, by="hour")
     finally:
         connection.close()
     total = table.rows[-1]
@@ -214,6 +215,8 @@ def test_the_calls_metric_agrees_with_the_definitions_and_feeds_staffing_and_the
     page = telephony.get("/dashboard", params={"month": f"{(clock.now - timedelta(days=7)):%Y-%m}"}).text
     card = page.split('id="calls"')[1].split("</section>")[0]
     assert 'id="calls-answer-rate">85.7%<' in card and 'id="calls-abandoned">2<' in card
+    assert hourly.columns[0] == "时段" and hourly.rows[0][:2] == ["10:00", 15] and hourly.rows[-1][1:] == total[1:]
+    assert 'data-chart="calls_by_hour"' in page  # 各时段来电与接通率
     assert "按话务记录" in page.split('id="staffing"')[1].split("</section>")[0]
 
 

@@ -257,11 +257,15 @@ def test_the_monthly_report_and_the_metrics_from_the_command_line(jiesu, tmp_pat
     from openpyxl import load_workbook
 
     workbook = load_workbook(tmp_path / "report" / "月度分析报告-2026-11.xlsx")
-    assert {"概览", "三率排名", "热点问题"} <= set(workbook.sheetnames)
+    assert {"概览", "三率排名", "热点问题", "话务(接通率)", "话务(按时段)"} <= set(workbook.sheetnames)
     metric = jiesu("analytics", "metric", "by_channel", "--start", "2026-11-01", "--end", "2026-12-01")
     assert "phone" in metric and "占比%" in metric
     staffing = jiesu("analytics", "metric", "staffing", "--handling", "240", "--weeks", "2")
     assert "坐席排班建议" in staffing and "排班人数" in staffing
+    assert "按话务记录" in staffing and "每通处理 240 秒" in staffing  # the demo's calls, the handling time asked for
+    hourly = jiesu("analytics", "metric", "calls", "--by", "hour", "--start", "2026-11-01", "--end", "2026-12-01")
+    assert "时段" in hourly and "接通率%" in hourly and "合计" in hourly
+    assert "[by]" in jiesu("analytics", "metric", "calls", "--by", "week", code=2)
     assert "[share]" in jiesu("analytics", "metric", "staffing", "--share", "1.5", code=2)
     assert "[metric]" in jiesu("analytics", "metric", "nope", code=2)
     assert "[month]" in jiesu("report", "monthly", "--month", "2026-13", code=2)

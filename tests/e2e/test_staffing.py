@@ -22,3 +22,4 @@ def test_the_dashboard_advises_how_many_agents_to_roster_each_hour(api, clock):
     weekday = "一二三四五六日"[week_ago.weekday()]
     assert f"高峰：周{weekday} 10:00，每小时约 2 通，排 2 人" in section
     assert section.count('<span class="muted">（1）</span>') == 1  # one hour of the week needs anyone
+    assert "按电话受理件（未接入话务记录" in section and 'data-chart="calls_by_hour"' not in page  # no telephony

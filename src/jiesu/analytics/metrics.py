@@ -341,16 +341,20 @@ def _call_period(f: Filters) -> tuple[str, list]:
 
 
 @metric("calls", "话务（接通率）")
-def calls(connection, f: Filters):
-    """话务, per Beijing day of the period from the telephony's call records (`domain/calls.py`): calls offered,
+def calls(connection, f: Filters, by: str = "day"):
+    """话务, per Beijing day of the period (`by` hour: per hour of the day, where the phones are short of agents)
+    from the telephony's call records (`domain/calls.py`): calls offered,
     answered, abandoned (呼损, without those who hung up within SHORT_ABANDON seconds, counted apart), 接通率 and
     20 秒接通率 over the calls counted, the mean wait of the answered and their mean talk time; a 合计 row. Only the
     period applies: a call has no district, category or channel."""
     from jiesu.domain.calls import ANSWER_WITHIN, SHORT_ABANDON
 
+    if by not in ("day", "hour"):
+        raise InvalidInput("by 应为 day 或 hour", field="by")
     period, params = _call_period(f)
+    key = "CAST(offered_local AS DATE)" if by == "day" else "hour(offered_local)"
     days = connection.execute(f"""
-        SELECT CAST(offered_local AS DATE), count(*), count(*) FILTER (WHERE answered),
+        SELECT {key}, count(*), count(*) FILTER (WHERE answered),
                count(*) FILTER (WHERE NOT answered AND wait_s <= {SHORT_ABANDON}),
                count(*) FILTER (WHERE answered AND wait_s <= {ANSWER_WITHIN}), sum(wait_s) FILTER (WHERE answered),
                sum(talk_s)
@@ -365,10 +369,12 @@ def calls(connection, f: Filters):
         return [offered, answered, counted - answered, short, percent(answered), percent(in_time),
                 round(waited / answered, 1) if answered else None, round(talked / answered, 1) if answered else None]
 
-    rows = [[f"{day:%Y-%m-%d}", *figures(*(x or 0 for x in sums))] for day, *sums in days]
+    rows = [[f"{day:%Y-%m-%d}" if by == "day" else f"{day:02d}:00", *figures(*(x or 0 for x in sums))]
+            for day, *sums in days]
     if days:  # the whole period from the days' sums: one scan of the calls, not two
         rows.append(["合计", *figures(*(sum(x[i] or 0 for x in days) for i in range(1, 7)))])
-    return ["日期", "来电", "接通", "呼损", f"{SHORT_ABANDON} 秒内挂机", "接通率%", f"{ANSWER_WITHIN} 秒接通率%",
+    return ["日期" if by == "day" else "时段", "来电", "接通", "呼损", f"{SHORT_ABANDON} 秒内挂机", "接通率%",
+            f"{ANSWER_WITHIN} 秒接通率%",
             "平均等待（秒）", "平均通话（秒）"], rows
 
 

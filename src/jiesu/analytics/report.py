@@ -89,9 +89,11 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
             "sensitive_areas": metrics.run(connection, "sensitive", f, by="subdistrict" if district else "district"),
             "emergency_lines": metrics.run(connection, "emergency_lines", f),
             "calls": metrics.run(connection, "calls", f),  # 话务: the telephony's records, where it reports them
+            "calls_by_hour": metrics.run(connection, "calls", f, by="hour"),
             "staffing": metrics.run(connection, "staffing", f),  # the four whole weeks before the period's end
         }
         tables["sensitive_kinds"].title, tables["sensitive_areas"].title = "敏感诉求（按类型）", "敏感诉求（按区域）"
+        tables["calls_by_hour"].title = "话务（按时段）"
         warnings_end = metrics.as_of(f)
         warnings_since, warnings_until = f"{warnings_end - timedelta(days=7):%Y-%m-%d}", \
             f"{warnings_end - timedelta(days=1):%Y-%m-%d}"
@@ -239,6 +241,15 @@ def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) ->
                               xref="paper", yref="paper", x=0, y=-0.18, xanchor="left",
                               font=dict(size=11, color="#888"))
     chart("satisfaction", figure, "近半年解决率与满意率")
+    hours = tables["calls_by_hour"].rows[:-1]  # without the 合计
+    if hours:  # 话务 by the hour: where callers give up (only where the telephony reports its calls)
+        answered = go.Figure([go.Bar(x=[r[0] for r in hours], y=[r[1] for r in hours], name="来电", marker_color="#c9d6e3",
+                                     hovertemplate="%{x}：来电 %{y} 通<extra></extra>"),
+                              go.Scatter(x=[r[0] for r in hours], y=[r[5] for r in hours], name="接通率%", yaxis="y2",
+                                         mode="lines+markers", hovertemplate="%{x}：接通率 %{y}%<extra></extra>")])
+        answered.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], ticksuffix="%"),
+                               legend=dict(orientation="h", y=-0.2))
+        chart("calls_by_hour", answered, "各时段来电与接通率")
     return charts
 
 

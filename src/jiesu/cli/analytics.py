@@ -42,7 +42,8 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
                                                               "平均通话时长，无话务记录时 300"),
            answer_within: float = typer.Option(None, help="staffing：接通时限（秒），默认 20"),
            share: float = typer.Option(None, help="staffing：时限内接通的比例，默认 0.8"),
-           shrinkage: float = typer.Option(None, help="staffing：排班时间中不在线的比例，默认 0.3")) -> None:
+           shrinkage: float = typer.Option(None, help="staffing：排班时间中不在线的比例，默认 0.3"),
+           by: str = typer.Option(None, help="calls：day（按日，默认）或 hour（按时段）；sensitive：kind、district 或 subdistrict")) -> None:
     """Print one named metric (after an incremental refresh)."""
     from jiesu.analytics import metrics, store
 
@@ -53,6 +54,8 @@ def metric(name: str = typer.Argument(..., help="指标名：volume、by_channel
         ("shrinkage", shrinkage)) if value is not None}
     if period:
         options["period"] = period
+    if by:
+        options["by"] = by
     if level:
         options["level"] = int(level) if level.isdigit() else level
     connection = store.connect(store.default_path(jiesu))
