@@ -241,14 +241,17 @@ def charts_for(report: MonthlyReport, link: Callable[..., str] | None = None) ->
                               xref="paper", yref="paper", x=0, y=-0.18, xanchor="left",
                               font=dict(size=11, color="#888"))
     chart("satisfaction", figure, "近半年解决率与满意率")
-    hours = tables["calls_by_hour"].rows[:-1]  # without the 合计
-    if hours:  # 话务 by the hour: where callers give up (only where the telephony reports its calls)
-        answered = go.Figure([go.Bar(x=[r[0] for r in hours], y=[r[1] for r in hours], name="来电", marker_color="#c9d6e3",
-                                     hovertemplate="%{x}：来电 %{y} 通<extra></extra>"),
-                              go.Scatter(x=[r[0] for r in hours], y=[r[5] for r in hours], name="接通率%", yaxis="y2",
-                                         mode="lines+markers", hovertemplate="%{x}：接通率 %{y}%<extra></extra>")])
-        answered.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 100], ticksuffix="%"),
-                               legend=dict(orientation="h", y=-0.2))
+    by_hour = {r[0]: r for r in tables["calls_by_hour"].rows[:-1]}  # without the 合计
+    if by_hour:  # 话务 by the hour: where callers give up (only where the telephony reports its calls)
+        slots = [f"{hour:02d}:00" for hour in range(24)]  # every hour, those without a call too
+        answered = go.Figure([go.Bar(x=slots, y=[by_hour[s][1] if s in by_hour else 0 for s in slots], name="来电",
+                                     marker_color="#c9d6e3", hovertemplate="%{x}：来电 %{y} 通<extra></extra>"),
+                              go.Scatter(x=slots, y=[by_hour[s][5] if s in by_hour else None for s in slots],
+                                         name="接通率%", yaxis="y2", mode="lines+markers", connectgaps=True,
+                                         hovertemplate="%{x}：接通率 %{y}%<extra></extra>")])
+        answered.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 105], tickmode="linear", tick0=0,
+                                           dtick=20, ticksuffix="%", showgrid=False),
+                               legend=dict(orientation="h", y=-0.25))
         chart("calls_by_hour", answered, "各时段来电与接通率")
     return charts
 
