@@ -215,6 +215,7 @@ def test_the_calls_metric_agrees_with_the_definitions_and_feeds_staffing_and_the
     page = telephony.get("/dashboard", params={"month": f"{(clock.now - timedelta(days=7)):%Y-%m}"}).text
     card = page.split('id="calls"')[1].split("</section>")[0]
     assert 'id="calls-answer-rate">85.7%<' in card and 'id="calls-abandoned">2<' in card
+    assert "呼损 2 通中：已回拨 0 通，来电人再次接通或已受理 2 通，未回拨 0 通" in card  # the same number got through later
     assert hourly.columns[0] == "时段" and hourly.rows[0][:2] == ["10:00", 15] and hourly.rows[-1][1:] == total[1:]
     assert 'data-chart="calls_by_hour"' in page  # 各时段来电与接通率
     assert "按话务记录" in page.split('id="staffing"')[1].split("</section>")[0]
@@ -302,6 +303,8 @@ def test_callers_who_gave_up_are_listed_for_a_call_back_until_they_get_through(t
     assert 'value="13900000001"' not in telephony.get(f"/intake?callback={call_id}").text
     [again] = calls.missed(app)[0]  # nobody answered: still listed, with the try
     assert (again.tries, again.called_back_by) == (1, "agent")
+    became = calls.given_up(app, now - timedelta(days=2), now + timedelta(hours=1))  # M-4 hung up at once: not one
+    assert became == calls.GivenUp(calls=7, called_back=3, got_through=2, withheld=1) and became.left == 1  # M-5
     entries, _ = audit.entries(app, audit.AuditQuery(action="calls.call_back"))
     assert [(e.actor, e.detail) for e in entries][0] == ("agent", {"calls": 2})  # newest first: both calls marked
     for _ in range(2):

@@ -121,5 +121,7 @@ def test_the_brief_tells_how_the_phones_were_answered_that_day(app, clock, api):
     assert brief["calls"] == {"offered": 4, "answered": 3, "abandoned": 1, "short_abandoned": 0, "answer_rate": 75.0,
                               "service_level": 50.0, "mean_wait": 15.0, "mean_talk": 60.0}
     test_api.login(api, "supervisor")
-    assert "话务：来电 4 通，接通 3 通，接通率 75.0%，20 秒接通率 50.0%，呼损 1 通，平均等待 15.0 秒。" in api.get("/brief").text
+    page = api.get("/brief").text
+    assert "话务：来电 4 通，接通 3 通，接通率 75.0%，20 秒接通率 50.0%，呼损 1 通，平均等待 15.0 秒。" in page
+    assert "呼损中已回拨 0 通，来电人再次接通或已受理 0 通，隐藏号码 1 通，未回拨 0 通。" in page
     assert call(api, "analyst", "GET", "/api/v1/brief", params={"day": "2026-11-20"}).json()["calls"] is None

@@ -25,6 +25,7 @@ from jiesu.domain.errors import InvalidInput
 from jiesu.domain.request import CitizenRequest
 from jiesu.domain.workflow import Status
 from jiesu.nlp import pii
+from jiesu.services.calls import GivenUp, given_up
 from jiesu.storage import tables as t
 
 LISTED = 50  # emergencies or sensitive cases listed at most (the count says how many there are)
@@ -58,6 +59,7 @@ class Brief:
     rising: metrics.MetricTable
     calls: list  # 话务: the day's 合计 row of the `calls` metric (来电, 接通, 呼损, …), [] without call records
     call_columns: list[str]
+    given_up: GivenUp | None = None  # what became of the day's calls given up (呼损回拨)
 
     @staticmethod
     def change(now: int, then: int) -> str:
@@ -112,7 +114,8 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
 
     overdue_now = count_cases(app, CaseFilter(overdue_at=app.now()))
     return Brief(day, total, day_before, week_before, channels, matters, districts, emergencies, emergency_count,
-                 sensitive, sensitive_count, overdue_now, rising, calls.rows[-1] if calls.rows else [], calls.columns)
+                 sensitive, sensitive_count, overdue_now, rising, calls.rows[-1] if calls.rows else [], calls.columns,
+                 given_up(app, *(datetime.combine(d, time(), SHANGHAI) for d in (day, day + timedelta(days=1)))))
 
 
 def _received(app: App, day: date, condition, names: dict[str, str], why: Callable[[CitizenRequest], str]

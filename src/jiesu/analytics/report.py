@@ -17,6 +17,7 @@ from jiesu.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from jiesu.services.assessment import MonthReport
+    from jiesu.services.calls import GivenUp
 
 FEW_CALLBACKS = 30  # a month's 解决率 and 满意率 over fewer callbacks are drawn as open points (±8 points or more)
 
@@ -34,6 +35,7 @@ class MonthlyReport:
     filters: dict[str, str] = field(default_factory=dict)  # the filters chosen, for drill-down links
     warnings_since: str = ""  # the first and last day of the early warnings' 7 days (YYYY-MM-DD), for their links
     warnings_until: str = ""
+    given_up: GivenUp | None = None  # 呼损 of the month and what became of each call (the operational database's)
 
 
 def month_range(month: str) -> tuple[date, date]:
@@ -116,6 +118,9 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     for row in rising.rows:
         row[1] = categories.get(row[1], row[1])
     begin, finish = month_bounds(month)
+    from jiesu.services.calls import given_up
+
+    abandoned = given_up(app, begin, finish)
     issues = top_issues(messages_from_db(app, begin, finish), top=5) if with_issues else []
     total = sum(r[1] for r in tables["by_channel"].rows)
     level = [u.code for u in directory.units.values()
@@ -123,7 +128,7 @@ def build(app: App, month: str, path: Path | None = None, district: str | None =
     shapes = {code: boundaries[code] for code in level if code in boundaries}  # the map: districts, or the 街道 of one
     chosen = {"month": month, "district": district or "", "category1": category1 or "", "channel": channel or ""}
     return MonthlyReport(month, tables, sanlv(app, month), issues, total, previous, shapes, units, chosen,
-                         warnings_since, warnings_until)
+                         warnings_since, warnings_until, abandoned)
 
 
 def write(report: MonthlyReport, out: Path) -> list[Path]:

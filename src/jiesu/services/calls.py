@@ -280,3 +280,34 @@ def calling_back(app: App, call_id: int, by: str) -> str | None:
         row = uow.connection.execute(select(c.c.caller_phone).where(
             c.c.id == call_id, c.c.called_back_by == by, c.c.called_back_at >= app.now() - DIALLING)).first()
     return app.cipher.decrypt(row.caller_phone) if row is not None and row.caller_phone else None
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    """What became of the calls given up in the queue (呼损, after SHORT_ABANDON seconds) in a period."""
+
+    calls: int
+    called_back: int  # an agent called the caller back (呼损回拨), reached or not
+    got_through: int  # not called back, but the caller got through later, or a case of theirs was registered
+    withheld: int  # no number to call back
+
+    @property
+    def left(self) -> int:
+        """Neither called back nor through since: the callers the centre lost."""
+        return self.calls - self.called_back - self.got_through - self.withheld
+
+
+def given_up(app: App, start: datetime, end: datetime) -> GivenUp:
+    """The calls given up between `start` and `end` and what became of each, for the dashboard and 每日要情."""
+    c, later, case = t.calls, t.calls.alias("later"), t.requests
+    reached = or_(exists().where(later.c.caller_key == c.c.caller_key, later.c.answered_at >= c.c.offered_at),
+                  exists().where(case.c.requester_key == c.c.caller_key, case.c.received_at >= c.c.offered_at))
+    with app.uow(read_only=True) as uow:
+        rows = uow.connection.execute(select(c.c.offered_at, c.c.ended_at, c.c.caller_key, c.c.callback_tries,
+                                             reached.label("reached")).where(
+            c.c.answered_at.is_(None), c.c.offered_at >= start, c.c.offered_at < end)).all()
+    counted = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
+    withheld = sum(1 for row in counted if not row.caller_key)
+    called = sum(1 for row in counted if row.caller_key and row.callback_tries)
+    through = sum(1 for row in counted if row.caller_key and not row.callback_tries and row.reached)
+    return GivenUp(len(counted), called, through, withheld)
