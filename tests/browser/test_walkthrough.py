@@ -799,3 +799,31 @@ def test_a_unit_enters_its_night_shift_and_the_centre_sees_who_to_call(server, p
     page.click("form[action='/duty'][method=get] button")
     assert "夜班 李明" in page.locator("#shifts").inner_text() and "13900000001" in page.locator(".hint").inner_text()
     assert page.locator("#add-shift").count() == 0  # an agent reads, keeps none
+
+
+def test_an_agent_calls_back_a_caller_who_gave_up_and_registers_what_they_called_about(tmp_path, page):
+    """呼损回拨 in the browser: the caller listed masked, 回拨 opens the intake with the number (not in the address),
+    and once their case is registered they leave the list."""
+    from datetime import timedelta
+
+    from jiesu.services import calls
+    from tests.support import live_server
+
+    app = make_city(tmp_path)
+    now = app.now()
+    calls.receive(app, [{"ref": "Q-1", "caller": "13900000021", "offered_at": now - timedelta(minutes=30),
+                         "answered_at": None, "ended_at": now - timedelta(minutes=29), "agent": None}], "话务系统")
+    with live_server(app) as base:
+        login(page, base, "agent")
+        page.goto(f"{base}/callbacks")
+        listed = page.inner_text("#missed-calls")
+        assert "139****0021" in listed and "13900000021" not in listed
+        page.click("#missed-calls button")
+        page.wait_for_url(re.compile(r".*/intake\?callback=\d+$"))  # the call, not the number, in the address
+        assert page.input_value("#phone") == "13900000021"
+        page.fill("#content", "刚才打进来没人接，想反映小区门口的路灯坏了一个星期")
+        page.select_option("#division", "WJ01")
+        page.click("button[value=register]")
+        page.wait_for_url(re.compile(r".*/cases/\d+$"))
+        page.goto(f"{base}/callbacks")
+        assert page.locator("#missed-calls").count() == 0  # through now: nobody left to call back
