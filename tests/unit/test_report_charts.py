@@ -14,7 +14,7 @@ def report(hour_weekday: list, satisfaction: list) -> MonthlyReport:
         return MetricTable(name, name, [], rows or [])
 
     tables = {name: table(name) for name in ("volume", "by_channel", "by_category1", "by_district",
-                                              "by_subdistrict", "keywords")}
+                                              "by_subdistrict", "keywords", "calls_by_hour")}
     tables["hour_weekday"] = table("hour_weekday", hour_weekday)
     tables["satisfaction"] = table("satisfaction", satisfaction)
     return MonthlyReport("2026-12", tables, sanlv=None, issues=[], total=0, previous_total=0)  # type: ignore[arg-type]
@@ -40,3 +40,14 @@ def test_a_month_with_few_callbacks_is_an_open_point_with_the_count_in_the_hover
     assert f"回访不足 {FEW_CALLBACKS} 件" in html and "回访 %{customdata} 件" in html
     steady = chart("satisfaction", [], rows[:1])
     assert "回访不足" not in steady and "circle-open" not in steady
+
+
+def test_the_hourly_calls_chart_is_drawn_only_where_the_telephony_reports_calls_and_shows_every_hour():
+    assert "calls_by_hour" not in charts_for(report([], []))  # no telephony: no empty chart in the way
+    with_calls = report([], [])
+    with_calls.tables["calls_by_hour"].rows = [["09:00", 40, 36, 3, 1, 92.3, 70.0, 12.0, 200.0],
+                                               ["10:00", 60, 50, 9, 1, 84.7, 55.0, 20.0, 210.0],
+                                               ["合计", 100, 86, 12, 2, 87.8, 61.2, 16.5, 206.0]]
+    html = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), charts_for(with_calls)["calls_by_hour"])
+    assert "各时段来电与接通率" in html and "合计" not in html
+    assert html.count('"00:00"') >= 1 and '"23:00"' in html and "84.7" in html  # all 24 hours on the axis
