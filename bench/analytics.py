@@ -77,12 +77,13 @@ def load(connection, parquet: Path, directory) -> None:
     connection.execute(f"""
         INSERT INTO calls SELECT id, CAST(received_at AS TIMESTAMP) - to_seconds(hash(id) % 60),
                CAST(received_at AS TIMESTAMP) - to_seconds(hash(id) % 60) + INTERVAL 8 HOUR, true, hash(id) % 60,
-               120 + hash(id * 3) % 300, '坐席' || (id % 400)
+               120 + hash(id * 3) % 300, '坐席' || (id % 400), 15 + hash(id * 7) % 60
         FROM read_parquet('{parquet}') WHERE CAST(channel AS VARCHAR) = 'phone'""")  # the phone cases' calls
     connection.execute(f"""
         INSERT INTO calls SELECT 1000000000 + id, CAST(received_at AS TIMESTAMP) + INTERVAL 7 MINUTE,
                CAST(received_at AS TIMESTAMP) + INTERVAL 487 MINUTE, id % 3 <> 0, 2 + hash(id) % 120,
-               CASE WHEN id % 3 <> 0 THEN 30 + hash(id * 5) % 200 END, CASE WHEN id % 3 <> 0 THEN '坐席' || (id % 400) END
+               CASE WHEN id % 3 <> 0 THEN 30 + hash(id * 5) % 200 END, CASE WHEN id % 3 <> 0 THEN '坐席' || (id % 400) END,
+               CASE WHEN id % 3 <> 0 THEN 10 + hash(id * 7) % 30 END
         FROM read_parquet('{parquet}') WHERE CAST(channel AS VARCHAR) = 'phone' AND id % 4 = 0""")  # a quarter
         # as many again that became no case, a third of them given up in the queue
 

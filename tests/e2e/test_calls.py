@@ -4,7 +4,7 @@ call, and read as 接通率, 20 秒接通率, 呼损 and talk time — on the da
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -69,6 +69,8 @@ def test_call_records_are_taken_once_whole_with_the_callers_number_encrypted(tel
     ({"answered_at": None}, "calls[1].agent", "未接听"),
     ({"ended_at": "2026-11-24T09:00:00+08:00"}, "calls[1].ended_at", "12 小时"),
     ({"caller": "call me"}, "calls[1].caller", "电话号码"),
+    ({"wrapped_at": "2026-11-23T08:31:00+08:00"}, "calls[1].wrapped_at", "挂机后 1 小时内"),
+    ({"answered_at": None, "agent": None, "wrapped_at": "2026-11-23T08:40:00+08:00"}, "calls[1].wrapped_at", "未接听"),
 ])
 def test_one_bad_record_is_named_and_nothing_of_its_batch_is_stored(telephony, app, change, field, words):
     good = record("C-1", app.now() - timedelta(hours=1), 5, 100)
@@ -101,8 +103,6 @@ def test_the_callers_number_is_kept_as_cases_keep_it_a_withheld_one_as_none(cloc
 
 
 def test_the_figures_count_a_hang_up_within_seconds_apart_and_time_the_answered():
-    from datetime import UTC, datetime
-
     at = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
     def one(wait: float | None, talk: float = 0, gave_up: float = 0) -> domain.Call:
@@ -116,6 +116,9 @@ def test_the_figures_count_a_hang_up_within_seconds_apart_and_time_the_answered(
     assert figures == domain.Figures(offered=5, answered=3, abandoned=1, short_abandoned=1, answer_rate=75.0,
                                      service_level=50.0, mean_wait=13.3, mean_talk=200.0)
     assert domain.summarise([]).answer_rate is None
+    wrapped = one(10, 100)
+    assert wrapped.handle_seconds == 100 and domain.Call(  # talk and the after-call work, where reported
+        "x", "", at, at, at + timedelta(seconds=100), "a", at + timedelta(seconds=130)).handle_seconds == 130
 
 
 def test_a_case_registered_on_a_call_shows_the_call_once_its_record_arrives(telephony, app, clock):
@@ -222,8 +225,6 @@ def test_the_calls_metric_agrees_with_the_definitions_and_feeds_staffing_and_the
 
 
 def _moment(value):
-    from datetime import datetime
-
     return datetime.fromisoformat(value) if value else None
 
 
@@ -355,3 +356,21 @@ def test_a_long_export_is_checked_whole_then_stored_in_batches_and_loads_again_w
     with pytest.raises(InvalidInput) as error:
         calls.receive(app, three, "话务系统")
     assert error.value.field == "calls" and "一次最多 2 条" in error.value.message
+
+
+def test_the_staffing_advice_takes_talk_and_after_call_work_where_the_telephony_reports_it(telephony, app, clock):
+    ten = (clock.now - timedelta(days=7)).astimezone(SHANGHAI).replace(hour=10, minute=0, second=0, microsecond=0)
+    made = []
+    for n, (talk, wrap) in enumerate([(200, 40), (260, 20), (140, 60), (240, 40)]):
+        one = record(f"H-{n}", ten + timedelta(minutes=10 * n), 5, talk)
+        one["wrapped_at"] = (datetime.fromisoformat(one["ended_at"]) + timedelta(seconds=wrap)).isoformat()
+        made.append(one)
+    assert post(telephony, made).json()["stored"] == 4
+    store.refresh(app)
+    connection = store.connect(store.default_path(app))
+    try:
+        staffing = metrics.run(connection, "staffing", metrics.Filters(now=clock.now.astimezone(SHANGHAI)
+                                                                        .replace(tzinfo=None)))
+    finally:
+        connection.close()
+    assert "每通处理 250 秒（实测平均处理时长：通话与话后整理）" in staffing.note  # (240 + 280 + 200 + 280) / 4

@@ -395,10 +395,12 @@ def staffing(connection, f: Filters, weeks: int = 4, handling: float | None = No
         raise InvalidInput("weeks 应为 1–26", field="weeks")
     end = min(as_of(f), as_of(Filters(now=f.now)) - timedelta(days=1))  # whole days: not today's first hours
     window = [end - timedelta(weeks=int(weeks)), end]
-    recorded, talk = connection.execute(f"""SELECT count(*), avg(talk_s) FROM calls
+    recorded, talk, handled = connection.execute(f"""SELECT count(*), avg(talk_s), avg(talk_s + wrap_s) FROM calls
         WHERE offered_local >= ? AND offered_local < ? AND (answered OR wait_s > {SHORT_ABANDON})""",
-                                        window).fetchone()
+                                                 window).fetchone()
     if recorded:
+        wrapped = handled is not None  # the telephony reports the after-call work: talk and work, else talk alone
+        talk = handled if wrapped else talk
         measured = handling is None and talk is not None
         if measured:
             seconds = float(min(max(round(talk), 10), 7200))  # within what a Target takes
@@ -408,7 +410,8 @@ def staffing(connection, f: Filters, weeks: int = 4, handling: float | None = No
             WHERE offered_local >= ? AND offered_local < ? AND (answered OR wait_s > {SHORT_ABANDON})
             GROUP BY 1, 2""", window).fetchall()
         note = (f"按话务记录：近 {int(weeks)} 周来电 {recorded} 通（不含 {SHORT_ABANDON} 秒内挂机）；每通处理 {seconds:g} 秒"
-                + ("（实测平均通话时长，未含话后整理）" if measured else ""))
+                + (("（实测平均处理时长：通话与话后整理）" if wrapped else "（实测平均通话时长，未含话后整理）")
+                   if measured else ""))
     else:
         seconds = float(handling if handling is not None else 300)
         where, params = Filters(district=f.district, category1=f.category1).where()

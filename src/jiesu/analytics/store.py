@@ -41,11 +41,11 @@ CREATE TABLE IF NOT EXISTS events (
     to_status VARCHAR, actor VARCHAR, line VARCHAR);
 CREATE TABLE IF NOT EXISTS calls (
     id BIGINT PRIMARY KEY, offered_at TIMESTAMP, offered_local TIMESTAMP, answered BOOLEAN, wait_s DOUBLE,
-    talk_s DOUBLE, agent VARCHAR);
+    talk_s DOUBLE, agent VARCHAR, wrap_s DOUBLE);
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 TABLES = ("cases", "assignments", "follow_ups", "events", "calls")
-SCHEMA_VERSION = "8"  # a store of another version is dropped and rebuilt by the next refresh
+SCHEMA_VERSION = "9"  # a store of another version is dropped and rebuilt by the next refresh
 
 
 @dataclass(frozen=True)
@@ -133,11 +133,11 @@ def _copy_calls(connection, source) -> None:
     row = connection.execute("SELECT value FROM meta WHERE key = 'refreshed_at'").fetchall()
     since = datetime.fromisoformat(row[0][0]) - timedelta(minutes=10) if row else None
     newer = c.c.id > last if since is None else or_(c.c.id > last, c.c.received_at >= since)
-    query = (select(c.c.id, _naive(c.c.offered_at), _naive(c.c.answered_at), _naive(c.c.ended_at), c.c.agent)
-             .where(newer).order_by(c.c.id))
+    query = (select(c.c.id, _naive(c.c.offered_at), _naive(c.c.answered_at), _naive(c.c.ended_at), c.c.agent,
+                    _naive(c.c.wrapped_at)).where(newer).order_by(c.c.id))
     offset = timedelta(hours=8)
     for chunk in source.execution_options(stream_results=True, yield_per=CHUNK).execute(query).partitions(CHUNK):
-        ids, offered, answered, ended, agents = (list(column) for column in zip(*chunk, strict=True))
+        ids, offered, answered, ended, agents, wrapped = (list(column) for column in zip(*chunk, strict=True))
         rows = pa.table({
             "id": pa.array(ids, pa.int64()), "offered_at": pa.array(offered, pa.timestamp("us")),
             "offered_local": pa.array([moment + offset for moment in offered], pa.timestamp("us")),
@@ -146,7 +146,9 @@ def _copy_calls(connection, source) -> None:
                                                                                  strict=True)], pa.float64()),
             "talk_s": pa.array([(e - a).total_seconds() if a else None for a, e in zip(answered, ended, strict=True)],
                                pa.float64()),
-            "agent": pa.array(agents, pa.string())})
+            "agent": pa.array(agents, pa.string()),
+            "wrap_s": pa.array([(w - e).total_seconds() if w else None for e, w in zip(ended, wrapped, strict=True)],
+                               pa.float64())})  # 话后整理, where reported
         connection.register("incoming_calls", rows)
         connection.execute("INSERT OR IGNORE INTO calls SELECT * FROM incoming_calls")
         connection.unregister("incoming_calls")

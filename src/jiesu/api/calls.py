@@ -23,6 +23,7 @@ class CallBody(BaseModel):
     answered_at: datetime | None = Field(None, description="坐席接听的时刻；未接通（呼损）为空")
     ended_at: datetime = Field(description="挂机时刻")
     agent: str | None = Field(None, description="接听坐席的 jiesu 用户名")
+    wrapped_at: datetime | None = Field(None, description="话后整理结束（坐席重新就绪）的时刻；话务系统不报时为空")
 
 
 class CallsBody(BaseModel):

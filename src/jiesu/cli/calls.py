@@ -16,7 +16,8 @@ app = typer.Typer(help="话务记录：话务系统的来电记录（接通率�
 @app.command("import")
 @reports_errors
 def import_calls(path: Path = typer.Argument(..., help="CSV：ref,caller,offered_at,answered_at,ended_at,agent"
-                                                       "（时间 ISO 8601，未写时区为北京时间；未接通的 answered_at 空）")) -> None:
+                                                       "[,wrapped_at 话后整理结束]（时间 ISO 8601，未写时区为北京时间；"
+                                                       "未接通的 answered_at 空）")) -> None:
     """Load a switch's export: every line checked first (a bad line is named and nothing is stored), then stored in
     batches with a progress bar; calls stored before are skipped, so an export may be loaded again."""
     from jiesu.services import calls

@@ -33,6 +33,7 @@ class DemoCall:
     ended_at: datetime
     agent: str | None
     request_id: int | None
+    wrapped_at: datetime | None = None  # the agent ready again after the 话后整理
 
 
 def simulate(requests: list[CitizenRequest], rng: random.Random, now: datetime, hours: list[float]) -> list[DemoCall]:
@@ -47,8 +48,9 @@ def simulate(requests: list[CitizenRequest], rng: random.Random, now: datetime, 
         answered = request.received_at
         offered = answered - timedelta(seconds=_wait(rng, load))
         ended = min(registered.at + timedelta(seconds=rng.uniform(10, 90)), now)
-        calls.append(DemoCall(f"DEMO-{request.id:07d}", request.requester.phone or "", offered, answered,
-                              max(ended, answered), registered.actor, request.id))
+        ended = max(ended, answered)
+        calls.append(DemoCall(f"DEMO-{request.id:07d}", request.requester.phone or "", offered, answered, ended,
+                              registered.actor, request.id, min(ended + timedelta(seconds=rng.uniform(15, 90)), now)))
         if rng.random() < NO_CASE:  # a call from someone else about the same time, answered and closed on the line
             calls.append(_other(rng, offered + timedelta(seconds=rng.uniform(-1800, 1800)), load, len(calls), now))
     return [call for call in calls if call.ended_at <= now]
@@ -68,8 +70,9 @@ def _other(rng: random.Random, offered: datetime, load: float, number: int, now:
     if patience < wait:
         return DemoCall(ref, caller, offered, None, offered + timedelta(seconds=patience + 6), None, None)
     answered = offered + timedelta(seconds=wait)
-    return DemoCall(ref, caller, offered, answered, answered + timedelta(seconds=rng.uniform(40, 240)),
-                    f"坐席{rng.randint(1, 40):02d}", None)
+    ended = answered + timedelta(seconds=rng.uniform(40, 240))
+    return DemoCall(ref, caller, offered, answered, ended, f"坐席{rng.randint(1, 40):02d}", None,
+                    min(ended + timedelta(seconds=rng.uniform(10, 40)), now))
 
 
 def store(connection, cipher: PersonalDataCipher, calls: list[DemoCall], received_at: datetime) -> None:
@@ -79,7 +82,7 @@ def store(connection, cipher: PersonalDataCipher, calls: list[DemoCall], receive
         connection.execute(insert(t.calls), [{
             "ref": call.ref, "caller_phone": cipher.encrypt(call.caller), "caller_key": cipher.lookup_key(call.caller),
             "offered_at": call.offered_at, "answered_at": call.answered_at, "ended_at": call.ended_at,
-            "agent": call.agent, "received_at": received_at} for call in batch])
+            "agent": call.agent, "wrapped_at": call.wrapped_at, "received_at": received_at} for call in batch])
         links = [{"call_ref": call.ref, "request_id": call.request_id} for call in batch if call.request_id]
         if links:
             connection.execute(insert(t.call_cases), links)

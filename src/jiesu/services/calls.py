@@ -31,7 +31,8 @@ from jiesu.storage import tables as t
 
 SHOWN_TO = (Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)  # the call a case came on: the centre's own
 MAX_BATCH = 5_000  # records a post may carry (a switch sends its records every few seconds or minutes)
-COLUMNS = ("ref", "caller", "offered_at", "answered_at", "ended_at", "agent")  # a CSV export's header
+COLUMNS = ("ref", "caller", "offered_at", "answered_at", "ended_at", "agent", "wrapped_at")  # a CSV export's header
+# (wrapped_at, the end of the after-call work, where the switch reports it)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _checked(app: App, records: Iterable[Mapping], where: Callable[[int], str], 
             raise InvalidInput(f"一次最多 {limit} 条话务记录", field=field)
         call = domain.parse(ref=item.get("ref"), caller=item.get("caller"), offered_at=item.get("offered_at"),
                             answered_at=item.get("answered_at"), ended_at=item.get("ended_at"),
-                            agent=item.get("agent"), now=now, field=where(number))
+                            agent=item.get("agent"), now=now, field=where(number), wrapped_at=item.get("wrapped_at"))
         repeated += call.ref in checked
         checked[call.ref] = call
     if not checked:
@@ -102,7 +103,7 @@ def _store(app: App, calls: list[domain.Call], repeated: int, by: str) -> Receiv
                 "ref": call.ref, "caller_phone": app.cipher.encrypt(call.caller),
                 "caller_key": app.cipher.lookup_key(call.caller), "offered_at": call.offered_at,
                 "answered_at": call.answered_at, "ended_at": call.ended_at, "agent": call.agent,
-                "received_at": now} for call in new])
+                "wrapped_at": call.wrapped_at, "received_at": now} for call in new])
         record(uow.connection, now, by, "calls.receive", "话务记录", {
             "stored": len(new), "already": len(calls) - len(new) + repeated,
             "first": min(call.offered_at for call in calls).isoformat(),
@@ -163,7 +164,7 @@ def read_csv(path: Path) -> list[dict]:
     records = []
     for line, row in enumerate(rows, start=2):
         item: dict = {"ref": row.get("ref"), "caller": row.get("caller"), "agent": row.get("agent")}
-        for name in ("offered_at", "answered_at", "ended_at"):
+        for name in ("offered_at", "answered_at", "ended_at", "wrapped_at"):
             item[name] = _moment((row.get(name) or "").strip(), f"第 {line} 行 {name}")  # line = number + 2
         records.append(item)
     return records

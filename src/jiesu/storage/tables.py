@@ -490,6 +490,7 @@ calls = Table(  # 话务记录: one call as the telephony reported it (domain/ca
     Column("answered_at", UTCDateTime, nullable=True),
     Column("ended_at", UTCDateTime, nullable=False),
     Column("agent", String(100), nullable=True, index=True),
+    Column("wrapped_at", UTCDateTime, nullable=True),  # the agent ready again after the call's 话后整理 (if reported)
     Column("received_at", UTCDateTime, nullable=False),  # when jiesu stored it
     Column("callback_tries", Integer, nullable=False, server_default="0"),  # 呼损回拨: an agent called the caller back
     Column("called_back_at", UTCDateTime, nullable=True),  # … the last time, and who

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column('answered_at', sa.DateTime(), nullable=True),
         sa.Column('ended_at', sa.DateTime(), nullable=False),
         sa.Column('agent', sa.String(length=100), nullable=True),
+        sa.Column('wrapped_at', sa.DateTime(), nullable=True),
         sa.Column('received_at', sa.DateTime(), nullable=False),
         sa.Column('callback_tries', sa.Integer(), server_default='0', nullable=False),
         sa.Column('called_back_at', sa.DateTime(), nullable=True),
