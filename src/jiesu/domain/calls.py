@@ -67,11 +67,9 @@ def parse(*, ref: str | None, caller: str | None, offered_at: datetime | None, a
           ended_at: datetime | None, agent: str | None, now: datetime, field: str = "",
           wrapped_at: datetime | None = None) -> Call:
     """A call record checked whole; every error names its field (prefixed by `field`, e.g. `calls[3].`)."""
-    ref_text = (ref or "").strip()
+    ref_text = validation.reference(ref, f"{field}ref", "通话编号")
     if not ref_text:
         raise InvalidInput("缺少通话编号", field=f"{field}ref")
-    if not validation.REFERENCE.fullmatch(ref_text):
-        raise InvalidInput(f"通话编号 {ref_text[:70]!r} 应为 1–64 位字母、数字或 - _ . / :", field=f"{field}ref")
     if offered_at is None:
         raise InvalidInput("缺少来电时间（进入排队的时刻）", field=f"{field}offered_at")
     if ended_at is None:

@@ -67,12 +67,13 @@ def optional_text(value: str | None, field: str, limit: int = MAX_TEXT) -> str:
 REFERENCE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./:-]{0,63}")  # another system's number: letters, digits, - _ . / :
 
 
-def reference(value: str | None, field: str) -> str:
-    """Another system's number for the case (来源单号: 110's 警情编号, an imported system's id), "" for none: one word
-    of at most 64 letters, digits and - _ . / : — what such systems give, and nothing a person could hide text in."""
+def reference(value: str | None, field: str, label: str = "来源单号") -> str:
+    """Another system's number (来源单号: 110's 警情编号, an imported system's id; 通话编号: the telephony's call id),
+    "" for none: one word of at most 64 letters, digits and - _ . / : — what such systems give, and nothing a person
+    could hide text in."""
     text = (value or "").strip()
     if text and not REFERENCE.fullmatch(text):
-        raise InvalidInput(f"来源单号 {text[:70]!r} 应为 1–64 位字母、数字或 - _ . / :", field=field)
+        raise InvalidInput(f"{label} {text[:70]!r} 应为 1–64 位字母、数字或 - _ . / :", field=field)
     return text
 
 

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
 from jiesu.domain import calls as domain
-from jiesu.domain import validation
 from jiesu.domain.calendar import SHANGHAI
 from jiesu.domain.enums import Role
 from jiesu.domain.errors import ConflictError, InvalidInput, NotFound
@@ -115,14 +114,6 @@ def _store(app: App, calls: list[domain.Call], repeated: int, by: str) -> Receiv
 def link(connection, call_ref: str, request_id: int) -> None:
     """The case registered on the call (in the intake's transaction)."""
     connection.execute(insert(t.call_cases).values(call_ref=call_ref, request_id=request_id))
-
-
-def call_ref(value: str | None) -> str:
-    """The call id the softphone passed to the intake, "" for none; checked as the telephony's ids are."""
-    text = (value or "").strip()
-    if text and not validation.REFERENCE.fullmatch(text):
-        raise InvalidInput(f"通话编号 {text[:70]!r} 应为 1–64 位字母、数字或 - _ . / :", field="call_ref")
-    return text
 
 
 @dataclass(frozen=True)

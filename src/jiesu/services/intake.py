@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
+from jiesu.domain import validation
 from jiesu.domain.enums import Channel, RequestKind, Role, Satisfaction
 from jiesu.domain.errors import IllegalTransition, InvalidInput, NotFound
 from jiesu.domain.request import NO_MASTER, CitizenRequest
@@ -338,7 +339,7 @@ def register(app: App, principal: Principal, intake: Intake, idempotency_key: st
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise InvalidInput("Idempotency-Key 长度应为 1–200", field="Idempotency-Key")
     pictures = photo_store.checked(photos)
-    linked_call = calls.call_ref(intake.call_ref)
+    linked_call = validation.reference(intake.call_ref, "call_ref", "通话编号")  # the softphone's call id
     if keywords is None:
         keywords = masked_keywords(f"{intake.title or ''}\n{intake.content or ''}")
     if intake.topic_id is not None:  # an answer to a 征集主题 is a 建议 through 人民建议征集, whoever took it
