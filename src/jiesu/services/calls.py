@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jiesu.bootstrap import App
@@ -201,6 +201,19 @@ class Missed:
     called_back_by: str | None
 
 
+def _gave_up(row) -> bool:
+    """A call nobody answered that the caller waited on past SHORT_ABANDON (呼损; a hang-up within seconds is not)."""
+    return (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON
+
+
+def _through_since(c):
+    """Whether the caller of a call got through after it: an answered call of theirs or a case of their number
+    since — looked up through the callers' own indexes, not every call of the day."""
+    later, case = t.calls.alias("later"), t.requests
+    return or_(exists().where(later.c.caller_key == c.c.caller_key, later.c.answered_at >= c.c.offered_at),
+               exists().where(case.c.requester_key == c.c.caller_key, case.c.received_at >= c.c.offered_at))
+
+
 def missed(app: App, shown: int = SHOWN) -> tuple[list[Missed], int, int]:
     """The callers to call back, the latest first (the first `shown` of them): each with a call given up (呼损, not a
     hang-up within seconds) in the last MISSED_WITHIN, no answered call and no case of their number since, and fewer
@@ -208,25 +221,20 @@ def missed(app: App, shown: int = SHOWN) -> tuple[list[Missed], int, int]:
     number (nobody to call)."""
     from jiesu.nlp import pii
 
-    c, later, case = t.calls, t.calls.alias("later"), t.requests
+    c = t.calls
     now = app.now()
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(select(
             c.c.id, c.c.caller_key, c.c.offered_at, c.c.ended_at, c.c.callback_tries, c.c.called_back_at,
             c.c.called_back_by).where(
             c.c.answered_at.is_(None), c.c.offered_at >= now - MISSED_WITHIN, c.c.callback_tries < CALLBACK_TRIES,
-            or_(c.c.caller_key.is_(None), and_(  # through the callers' own indexes, not every call of the day:
-                ~exists().where(later.c.caller_key == c.c.caller_key, later.c.answered_at >= c.c.offered_at),
-                ~exists().where(case.c.requester_key == c.c.caller_key, case.c.received_at >= c.c.offered_at))))
-            .order_by(c.c.offered_at)).all()  # got through since, or registered since: no call back needed
-        given_up = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
+            or_(c.c.caller_key.is_(None), ~_through_since(c))).order_by(c.c.offered_at)).all()
+        given_up = [row for row in rows if _gave_up(row)]
         by_caller: dict[str, list] = {}
         for row in given_up:
             if row.caller_key:
                 by_caller.setdefault(row.caller_key, []).append(row)
-        waiting = sorted((calls_of for calls_of in by_caller.values()
-                          if max(row.callback_tries for row in calls_of) < CALLBACK_TRIES),
-                         key=lambda calls_of: calls_of[-1].offered_at, reverse=True)
+        waiting = sorted(by_caller.values(), key=lambda calls_of: calls_of[-1].offered_at, reverse=True)
         latest = [calls_of[-1].id for calls_of in waiting[:shown]]
         numbers = dict(uow.connection.execute(select(c.c.id, c.c.caller_phone).where(c.c.id.in_(latest))).all()) \
             if latest else {}
@@ -291,14 +299,12 @@ class GivenUp:
 
 def given_up(app: App, start: datetime, end: datetime) -> GivenUp:
     """The calls given up between `start` and `end` and what became of each, for the dashboard and 每日要情."""
-    c, later, case = t.calls, t.calls.alias("later"), t.requests
-    reached = or_(exists().where(later.c.caller_key == c.c.caller_key, later.c.answered_at >= c.c.offered_at),
-                  exists().where(case.c.requester_key == c.c.caller_key, case.c.received_at >= c.c.offered_at))
+    c = t.calls
     with app.uow(read_only=True) as uow:
         rows = uow.connection.execute(select(c.c.offered_at, c.c.ended_at, c.c.caller_key, c.c.callback_tries,
-                                             reached.label("reached")).where(
+                                             _through_since(c).label("reached")).where(
             c.c.answered_at.is_(None), c.c.offered_at >= start, c.c.offered_at < end)).all()
-    counted = [row for row in rows if (row.ended_at - row.offered_at).total_seconds() > domain.SHORT_ABANDON]
+    counted = [row for row in rows if _gave_up(row)]
     withheld = sum(1 for row in counted if not row.caller_key)
     called = sum(1 for row in counted if row.caller_key and row.callback_tries)
     through = sum(1 for row in counted if row.caller_key and not row.callback_tries and row.reached)
