@@ -16,6 +16,7 @@ import pyarrow as pa
 from sqlalchemy import DateTime, case, or_, select, type_coerce
 
 from jiesu.bootstrap import App
+from jiesu.domain.calls import Call
 from jiesu.domain.enums import UnitKind
 from jiesu.domain.workflow import Action
 from jiesu.nlp.sensitivity import kinds_of
@@ -137,18 +138,17 @@ def _copy_calls(connection, source) -> None:
                     _naive(c.c.wrapped_at)).where(newer).order_by(c.c.id))
     offset = timedelta(hours=8)
     for chunk in source.execution_options(stream_results=True, yield_per=CHUNK).execute(query).partitions(CHUNK):
-        ids, offered, answered, ended, agents, wrapped = (list(column) for column in zip(*chunk, strict=True))
+        read = [Call("", "", offered, answered, ended, agent, wrapped)  # its definitions of wait, talk, handling
+                for _, offered, answered, ended, agent, wrapped in chunk]
         rows = pa.table({
-            "id": pa.array(ids, pa.int64()), "offered_at": pa.array(offered, pa.timestamp("us")),
-            "offered_local": pa.array([moment + offset for moment in offered], pa.timestamp("us")),
-            "answered": pa.array([moment is not None for moment in answered], pa.bool_()),
-            "wait_s": pa.array([((a or e) - o).total_seconds() for o, a, e in zip(offered, answered, ended,
-                                                                                 strict=True)], pa.float64()),
-            "talk_s": pa.array([(e - a).total_seconds() if a else None for a, e in zip(answered, ended, strict=True)],
-                               pa.float64()),
-            "agent": pa.array(agents, pa.string()),
-            "wrap_s": pa.array([(w - e).total_seconds() if w else None for e, w in zip(ended, wrapped, strict=True)],
-                               pa.float64())})  # 话后整理, where reported
+            "id": pa.array([row[0] for row in chunk], pa.int64()),
+            "offered_at": pa.array([call.offered_at for call in read], pa.timestamp("us")),
+            "offered_local": pa.array([call.offered_at + offset for call in read], pa.timestamp("us")),
+            "answered": pa.array([call.answered for call in read], pa.bool_()),
+            "wait_s": pa.array([call.wait_seconds for call in read], pa.float64()),
+            "talk_s": pa.array([call.talk_seconds for call in read], pa.float64()),
+            "agent": pa.array([call.agent for call in read], pa.string()),
+            "wrap_s": pa.array([call.wrap_seconds for call in read], pa.float64())})
         connection.register("incoming_calls", rows)
         connection.execute("INSERT OR IGNORE INTO calls SELECT * FROM incoming_calls")
         connection.unregister("incoming_calls")

@@ -54,6 +54,11 @@ class Call:
         return (self.ended_at - self.answered_at).total_seconds() if self.answered_at else None
 
     @property
+    def wrap_seconds(self) -> float | None:
+        """The after-call work (话后整理), where the telephony reports its end."""
+        return (self.wrapped_at - self.ended_at).total_seconds() if self.wrapped_at else None
+
+    @property
     def handle_seconds(self) -> float | None:
         """Talk and after-call work (the talk alone where the end of the work is not reported)."""
         return ((self.wrapped_at or self.ended_at) - self.answered_at).total_seconds() if self.answered_at else None
