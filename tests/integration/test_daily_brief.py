@@ -102,7 +102,7 @@ def test_the_brief_says_which_emergency_line_took_a_case_or_was_told_of_it(app, 
         (fire.id, "已转 119 火警", "已转紧急热线"), (gas.id, "望京街道（已通报 119 火警、120 急救）", "待签收")]
 
 
-def test_the_brief_tells_how_the_phones_were_answered_that_day(app, clock, api):
+def test_the_brief_tells_how_the_phones_were_answered_that_day(app, clock, api, tmp_path):
     from datetime import timedelta
 
     from jiesu.services import calls
@@ -125,3 +125,5 @@ def test_the_brief_tells_how_the_phones_were_answered_that_day(app, clock, api):
     assert "话务：来电 4 通，接通 3 通，接通率 75.0%，20 秒接通率 50.0%，呼损 1 通，平均等待 15.0 秒。" in page
     assert "呼损中已回拨 0 通，来电人再次接通或已受理 0 通，隐藏号码 1 通，未回拨 0 通。" in page
     assert call(api, "analyst", "GET", "/api/v1/brief", params={"day": "2026-11-20"}).json()["calls"] is None
+    printed = daily.write(daily.build(app, date(2026, 11, 22)), tmp_path / "brief.html", "12345", clock.now)
+    assert "接通率 75.0%，20 秒接通率 50.0%，呼损 1 通" in printed.read_text(encoding="utf-8")  # the printed brief too

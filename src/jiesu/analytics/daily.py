@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from jiesu.analytics import metrics, store
 from jiesu.bootstrap import App
 from jiesu.domain.calendar import SHANGHAI, WEEKDAYS
+from jiesu.domain.calls import Figures
 from jiesu.domain.enums import Channel, Urgency
 from jiesu.domain.errors import InvalidInput
 from jiesu.domain.request import CitizenRequest
@@ -57,9 +58,27 @@ class Brief:
     sensitive_count: int
     overdue_now: int  # with a unit past its resolution deadline, at the moment the brief is made
     rising: metrics.MetricTable
-    calls: list  # 话务: the day's 合计 row of the `calls` metric (来电, 接通, 呼损, …), [] without call records
-    call_columns: list[str]
+    calls: Figures | None  # 话务: the day's whole from the `calls` metric (its 合计 row), None without call records
     given_up: GivenUp | None = None  # what became of the day's calls given up (呼损回拨)
+
+    @property
+    def calls_said(self) -> str:
+        """话务 in words, for the page and the printed brief ("" without call records)."""
+        from jiesu.domain.calls import ANSWER_WITHIN
+
+        c, g = self.calls, self.given_up
+        if c is None:
+            return ""
+
+        def shown(value) -> str:
+            return "—" if value is None else f"{value}"
+
+        said = (f"话务：来电 {c.offered} 通，接通 {c.answered} 通，接通率 {shown(c.answer_rate)}%，{ANSWER_WITHIN} 秒接通率 "
+                f"{shown(c.service_level)}%，呼损 {c.abandoned} 通，平均等待 {shown(c.mean_wait)} 秒。")
+        if g is not None and g.calls:
+            said += (f"呼损中已回拨 {g.called_back} 通，来电人再次接通或已受理 {g.got_through} 通"
+                     + (f"，隐藏号码 {g.withheld} 通" if g.withheld else "") + f"，未回拨 {g.left} 通。")
+        return said
 
     @staticmethod
     def change(now: int, then: int) -> str:
@@ -114,7 +133,7 @@ def build(app: App, day: date, path: Path | None = None) -> Brief:
 
     overdue_now = count_cases(app, CaseFilter(overdue_at=app.now()))
     return Brief(day, total, day_before, week_before, channels, matters, districts, emergencies, emergency_count,
-                 sensitive, sensitive_count, overdue_now, rising, calls.rows[-1] if calls.rows else [], calls.columns,
+                 sensitive, sensitive_count, overdue_now, rising, Figures(*calls.rows[-1][1:]) if calls.rows else None,
                  given_up(app, *(datetime.combine(d, time(), SHANGHAI) for d in (day, day + timedelta(days=1)))))
 
 

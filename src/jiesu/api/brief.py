@@ -4,6 +4,8 @@ matters against their usual day and the early warnings (`analytics/daily.py`).""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Depends, Query, Request
 
 from jiesu.api.deps import jiesu_app, require_role, staff
@@ -37,8 +39,7 @@ def brief(request: Request, day: str | None = Query(None, description="日期 YY
             "sensitive": cases(found.sensitive), "overdue_now": found.overdue_now,
             "channels": [{"channel": name, "requests": n} for name, n in found.channels],
             "districts": [{"district": name, "requests": n} for name, n in found.districts],
-            "calls": dict(zip(("offered", "answered", "abandoned", "short_abandoned", "answer_rate", "service_level",
-                               "mean_wait", "mean_talk"), found.calls[1:], strict=True)) if found.calls else None,
+            "calls": asdict(found.calls) if found.calls else None,
             "matters": [{"code": code, "matter": name, "requests": n, "usual": usual, "ratio": ratio}
                         for code, (name, n, usual, ratio) in zip(found.matters.keys, found.matters.rows, strict=True)],
             "rising": [{"subdistrict": area, "matter": matter, "last_7_days": recent, "weekly_mean": weekly,
